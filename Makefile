@@ -1,0 +1,49 @@
+# Kubarium. The two commands a fresh machine needs:
+#   make serve   install what is missing, then serve the page with live reload
+#   make test    install what is missing, then run every test
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/kubarium
+ENV := source $(CACHE)/env.sh
+SHARED ?= ../shared
+PORT ?= 8080
+
+.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench sizes clean
+
+setup:
+	@scripts/setup.sh
+
+setup-build:
+	@scripts/setup.sh --build
+
+serve: setup-build
+	@$(ENV) && trunk serve index.html --port $(PORT)
+
+# The static site for hosting, in dist/.
+dist: setup-build
+	@$(ENV) && trunk build index.html --release
+	@scripts/sizes.sh dist
+
+test: setup
+	@$(MAKE) --no-print-directory test-native dist test-e2e
+
+test-native:
+	@echo "== native unit, integration and property tests"
+	@cargo test --locked --quiet
+
+test-transcripts:
+	@echo "== transcripts"
+	@cargo run --locked --quiet --release --bin kubarium -- test tests/transcripts $(wildcard $(SHARED)/transcripts)
+
+test-e2e:
+	@echo "== end-to-end tests in headless Chromium"
+	@cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
+
+bench:
+	@cargo bench --locked --bench engine
+
+sizes:
+	@scripts/sizes.sh dist
+
+clean:
+	cargo clean
+	rm -rf dist

@@ -1,0 +1,283 @@
+//! The API types and the registry of kinds (group, version, resource names,
+//! scope) that the API server, kubectl and the store share.
+
+pub mod apps;
+pub mod core;
+pub mod meta;
+pub mod storage;
+
+pub use self::apps::*;
+pub use self::core::*;
+pub use self::meta::*;
+pub use self::storage::*;
+
+use serde::Serialize;
+
+/// Static facts about a kind, as API discovery would report them.
+#[derive(Debug)]
+pub struct KindInfo {
+    pub kind: &'static str,
+    pub group: &'static str,
+    pub version: &'static str,
+    /// The plural resource name (`statefulsets`).
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short_names: &'static [&'static str],
+    pub namespaced: bool,
+}
+
+impl KindInfo {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
+    }
+    /// `statefulset.apps`, `pod`, `storageclass.storage.k8s.io`: how kubectl
+    /// names the kind in `kind/name` output.
+    pub fn qualified_singular(&self) -> String {
+        if self.group.is_empty() { self.singular.to_string() } else { format!("{}.{}", self.singular, self.group) }
+    }
+    /// `statefulsets.apps`, as error messages name the resource.
+    pub fn qualified_plural(&self) -> String {
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
+    }
+}
+
+macro_rules! kinds {
+    ($( $variant:ident($ty:ty) = $kind:literal, $group:literal, $version:literal, $plural:literal, $singular:literal, [$($short:literal),*], $namespaced:literal; )*) => {
+        /// Every kind the simulated API server serves.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+            pub fn info(self) -> &'static KindInfo {
+                match self {
+                    $(Kind::$variant => &KindInfo {
+                        kind: $kind, group: $group, version: $version, plural: $plural,
+                        singular: $singular, short_names: &[$($short),*], namespaced: $namespaced,
+                    }),*
+                }
+            }
+        }
+
+        /// An API object of any kind.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Object { $($variant($ty)),* }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$variant(_) => Kind::$variant),* }
+            }
+            pub fn meta(&self) -> &ObjectMeta {
+                match self { $(Object::$variant(o) => &o.metadata),* }
+            }
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self { $(Object::$variant(o) => &mut o.metadata),* }
+            }
+            /// The object as JSON (Go's encoding/json shape, keys sorted).
+            pub fn to_value(&self) -> serde_json::Value {
+                match self { $(Object::$variant(o) => to_json(o)),* }
+            }
+            /// Decodes a manifest tree of the given kind, collecting unknown fields.
+            pub fn decode(kind: Kind, node: &crate::engine::yaml::Node) -> Result<(Object, Vec<crate::engine::decode::UnknownField>), crate::engine::decode::DecodeError> {
+                match kind {
+                    $(Kind::$variant => {
+                        let (o, unknown) = crate::engine::decode::decode::<$ty>(node)?;
+                        Ok((Object::$variant(o), unknown))
+                    }),*
+                }
+            }
+            fn set_type_meta(&mut self) {
+                match self {
+                    $(Object::$variant(o) => {
+                        let info = Kind::$variant.info();
+                        o.api_version = info.api_version();
+                        o.kind = info.kind.to_string();
+                    }),*
+                }
+            }
+        }
+
+        $(
+            impl Resource for $ty {
+                const KIND: Kind = Kind::$variant;
+                fn meta(&self) -> &ObjectMeta { &self.metadata }
+                fn meta_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
+                fn into_object(self) -> Object { Object::$variant(self) }
+                fn from_object(o: &Object) -> Option<&Self> {
+                    match o { Object::$variant(x) => Some(x), _ => None }
+                }
+                fn from_object_owned(o: Object) -> Option<Self> {
+                    match o { Object::$variant(x) => Some(x), _ => None }
+                }
+            }
+        )*
+    };
+}
+
+kinds! {
+    Namespace(Namespace) = "Namespace", "", "v1", "namespaces", "namespace", ["ns"], false;
+    Node(Node) = "Node", "", "v1", "nodes", "node", ["no"], false;
+    Pod(Pod) = "Pod", "", "v1", "pods", "pod", ["po"], true;
+    Service(Service) = "Service", "", "v1", "services", "service", ["svc"], true;
+    Endpoints(Endpoints) = "Endpoints", "", "v1", "endpoints", "endpoints", ["ep"], true;
+    ConfigMap(ConfigMap) = "ConfigMap", "", "v1", "configmaps", "configmap", ["cm"], true;
+    Secret(Secret) = "Secret", "", "v1", "secrets", "secret", [], true;
+    ServiceAccount(ServiceAccount) = "ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ["sa"], true;
+    Event(Event) = "Event", "", "v1", "events", "event", ["ev"], true;
+    PersistentVolume(PersistentVolume) = "PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", ["pv"], false;
+    PersistentVolumeClaim(PersistentVolumeClaim) = "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ["pvc"], true;
+    ResourceQuota(ResourceQuota) = "ResourceQuota", "", "v1", "resourcequotas", "resourcequota", ["quota"], true;
+    Deployment(Deployment) = "Deployment", "apps", "v1", "deployments", "deployment", ["deploy"], true;
+    ReplicaSet(ReplicaSet) = "ReplicaSet", "apps", "v1", "replicasets", "replicaset", ["rs"], true;
+    StatefulSet(StatefulSet) = "StatefulSet", "apps", "v1", "statefulsets", "statefulset", ["sts"], true;
+    ControllerRevision(ControllerRevision) = "ControllerRevision", "apps", "v1", "controllerrevisions", "controllerrevision", [], true;
+    StorageClass(StorageClass) = "StorageClass", "storage.k8s.io", "v1", "storageclasses", "storageclass", ["sc"], false;
+    VolumeAttachment(VolumeAttachment) = "VolumeAttachment", "storage.k8s.io", "v1", "volumeattachments", "volumeattachment", [], false;
+    CsiDriver(CsiDriver) = "CSIDriver", "storage.k8s.io", "v1", "csidrivers", "csidriver", [], false;
+    CsiNode(CsiNode) = "CSINode", "storage.k8s.io", "v1", "csinodes", "csinode", [], false;
+    PodDisruptionBudget(PodDisruptionBudget) = "PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", ["pdb"], true;
+    Lease(Lease) = "Lease", "coordination.k8s.io", "v1", "leases", "lease", [], true;
+}
+
+/// A typed API object.
+pub trait Resource: Clone + Sized + 'static {
+    const KIND: Kind;
+    fn meta(&self) -> &ObjectMeta;
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+    fn into_object(self) -> Object;
+    fn from_object(o: &Object) -> Option<&Self>;
+    fn from_object_owned(o: Object) -> Option<Self>;
+    fn name(&self) -> &str {
+        &self.meta().name
+    }
+    fn namespace(&self) -> &str {
+        &self.meta().namespace
+    }
+    fn key(&self) -> ObjKey {
+        ObjKey::new(&self.meta().namespace, &self.meta().name)
+    }
+    fn obj_ref(&self) -> ObjRef {
+        ObjRef { kind: Self::KIND, key: self.key() }
+    }
+}
+
+fn to_json<T: Serialize>(o: &T) -> serde_json::Value {
+    // Serializing our own types to a Value cannot fail (string keys only).
+    serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
+}
+
+impl Object {
+    /// Decodes a JSON value (a patched object, a JSON manifest).
+    pub fn from_value(kind: Kind, v: &serde_json::Value) -> Result<(Object, Vec<crate::engine::decode::UnknownField>), crate::engine::decode::DecodeError> {
+        Object::decode(kind, &crate::engine::yaml::Node::from_json(v))
+    }
+    /// Fills apiVersion and kind from the registry.
+    pub fn with_type_meta(mut self) -> Object {
+        self.set_type_meta();
+        self
+    }
+    pub fn key(&self) -> ObjKey {
+        ObjKey::new(&self.meta().namespace, &self.meta().name)
+    }
+    pub fn obj_ref(&self) -> ObjRef {
+        ObjRef { kind: self.kind(), key: self.key() }
+    }
+    pub fn as_<T: Resource>(&self) -> Option<&T> {
+        T::from_object(self)
+    }
+}
+
+impl Kind {
+    /// Looks a kind up by any name kubectl accepts: plural, singular, short
+    /// name, kind, optionally qualified with its group (`statefulsets.apps`).
+    pub fn lookup(name: &str) -> Option<Kind> {
+        let lower = name.to_ascii_lowercase();
+        let (base, group) = match lower.split_once('.') {
+            Some((b, g)) => (b.to_string(), Some(g.to_string())),
+            None => (lower.clone(), None),
+        };
+        Kind::ALL.iter().copied().find(|k| {
+            let i = k.info();
+            let group_ok = group.as_deref().is_none_or(|g| g == i.group || (g == "v1" && i.group.is_empty()) || g.starts_with(&format!("{}.", i.version)) && g.ends_with(i.group));
+            group_ok
+                && (base == i.plural || base == i.singular || base == i.kind.to_ascii_lowercase() || i.short_names.contains(&base.as_str()))
+        })
+    }
+    /// Finds a kind from a manifest's apiVersion and kind.
+    pub fn from_type_meta(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.info().kind == kind && k.info().api_version() == api_version)
+    }
+    pub fn namespaced(self) -> bool {
+        self.info().namespaced
+    }
+}
+
+/// Namespace (empty for cluster-scoped objects) and name: the store key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjKey {
+    pub fn new(namespace: &str, name: &str) -> ObjKey {
+        ObjKey { namespace: namespace.into(), name: name.into() }
+    }
+    pub fn cluster(name: &str) -> ObjKey {
+        ObjKey { namespace: String::new(), name: name.into() }
+    }
+}
+
+impl std::fmt::Display for ObjKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() { f.write_str(&self.name) } else { write!(f, "{}/{}", self.namespace, self.name) }
+    }
+}
+
+/// A reference to an object of some kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjRef {
+    pub kind: Kind,
+    pub key: ObjKey,
+}
+
+impl ObjRef {
+    pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjRef {
+        ObjRef { kind, key: ObjKey::new(namespace, name) }
+    }
+}
+
+impl std::fmt::Display for ObjRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind.info().qualified_singular(), self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_names() {
+        assert_eq!(Kind::lookup("sts"), Some(Kind::StatefulSet));
+        assert_eq!(Kind::lookup("statefulsets.apps"), Some(Kind::StatefulSet));
+        assert_eq!(Kind::lookup("pvc"), Some(Kind::PersistentVolumeClaim));
+        assert_eq!(Kind::lookup("PersistentVolume"), Some(Kind::PersistentVolume));
+        assert_eq!(Kind::lookup("storageclass"), Some(Kind::StorageClass));
+        assert_eq!(Kind::lookup("po"), Some(Kind::Pod));
+        assert_eq!(Kind::lookup("deploy"), Some(Kind::Deployment));
+        assert_eq!(Kind::lookup("volumeattachments"), Some(Kind::VolumeAttachment));
+        assert_eq!(Kind::lookup("widgets"), None);
+        assert_eq!(Kind::StatefulSet.info().qualified_singular(), "statefulset.apps");
+        assert_eq!(Kind::from_type_meta("apps/v1", "Deployment"), Some(Kind::Deployment));
+    }
+
+    #[test]
+    fn objects_round_trip_through_json() {
+        let v = serde_json::json!({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"web"},"spec":{"replicas":3}});
+        let (o, unknown) = Object::from_value(Kind::StatefulSet, &v).unwrap();
+        assert!(unknown.is_empty());
+        assert_eq!(o.kind(), Kind::StatefulSet);
+        assert_eq!(o.to_value()["spec"]["replicas"], 3);
+    }
+}

@@ -1,0 +1,543 @@
+//! Validation with the API server's field error texts
+//! (k8s.io/apimachinery/pkg/util/validation/field, pkg/apis/*/validation).
+
+use crate::engine::api::*;
+use crate::engine::store::Store;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorType {
+    Required,
+    Invalid,
+    Forbidden,
+    NotSupported,
+    Duplicate,
+    NotFound,
+    TooLong,
+}
+
+/// One field error: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub type_: ErrorType,
+    /// The offending value as Go's %#v-ish rendering prints it (already quoted).
+    pub value: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn required(field: &str, detail: &str) -> FieldError {
+        FieldError { field: field.into(), type_: ErrorType::Required, value: String::new(), detail: detail.into() }
+    }
+    pub fn invalid(field: &str, value: impl Into<String>, detail: &str) -> FieldError {
+        FieldError { field: field.into(), type_: ErrorType::Invalid, value: value.into(), detail: detail.into() }
+    }
+    pub fn forbidden(field: &str, detail: &str) -> FieldError {
+        FieldError { field: field.into(), type_: ErrorType::Forbidden, value: String::new(), detail: detail.into() }
+    }
+    pub fn not_supported(field: &str, value: &str, supported: &[&str]) -> FieldError {
+        let list = supported.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
+        FieldError { field: field.into(), type_: ErrorType::NotSupported, value: format!("{value:?}"), detail: format!("supported values: {list}") }
+    }
+    pub fn duplicate(field: &str, value: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), type_: ErrorType::Duplicate, value: value.into(), detail: String::new() }
+    }
+    pub fn not_found(field: &str, value: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), type_: ErrorType::NotFound, value: value.into(), detail: String::new() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // field.Error.Error(): "<field>: <ErrorBody>"
+        let body = match self.type_ {
+            ErrorType::Required => "Required value".to_string(),
+            ErrorType::Forbidden => "Forbidden".to_string(),
+            ErrorType::TooLong => "Too long".to_string(),
+            ErrorType::Invalid => format!("Invalid value: {}", self.value),
+            ErrorType::NotSupported => format!("Unsupported value: {}", self.value),
+            ErrorType::Duplicate => format!("Duplicate value: {}", self.value),
+            ErrorType::NotFound => format!("Not found: {}", self.value),
+        };
+        if self.detail.is_empty() {
+            write!(f, "{}: {}", self.field, body)
+        } else {
+            write!(f, "{}: {}: {}", self.field, body, self.detail)
+        }
+    }
+}
+
+/// Go's %q of a string.
+pub fn q(s: &str) -> String {
+    format!("{s:?}")
+}
+
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+fn validate_name(kind: Kind, name: &str, errs: &mut Vec<FieldError>) {
+    if name.is_empty() {
+        errs.push(FieldError::required("metadata.name", "name or generateName is required"));
+        return;
+    }
+    match kind {
+        Kind::Namespace => {
+            if !is_dns1123_label(name) {
+                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_LABEL_MSG));
+            }
+        }
+        Kind::Service => {
+            if !is_dns1035_label(name) {
+                errs.push(FieldError::invalid("metadata.name", q(name), DNS1035_LABEL_MSG));
+            }
+        }
+        Kind::StatefulSet => {
+            // The StatefulSet name becomes a pod name prefix and a label value.
+            if !is_dns1123_label(name) {
+                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_LABEL_MSG));
+            }
+        }
+        Kind::Event => {}
+        _ => {
+            if !is_dns1123_subdomain(name) {
+                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_SUBDOMAIN_MSG));
+            }
+        }
+    }
+}
+
+fn is_qualified_name(s: &str) -> bool {
+    let (prefix, name) = match s.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    if let Some(p) = prefix {
+        if !is_dns1123_subdomain(p) {
+            return false;
+        }
+    }
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+fn is_label_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric())
+}
+
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+pub fn validate_labels(labels: &Labels, field: &str, errs: &mut Vec<FieldError>) {
+    for (k, v) in labels {
+        if !is_qualified_name(k) {
+            errs.push(FieldError::invalid(field, q(k), QUALIFIED_NAME_MSG));
+        }
+        if !is_label_value(v) {
+            errs.push(FieldError::invalid(field, q(v), LABEL_VALUE_MSG));
+        }
+    }
+}
+
+fn validate_meta(obj: &Object, errs: &mut Vec<FieldError>) {
+    let m = obj.meta();
+    validate_name(obj.kind(), &m.name, errs);
+    validate_labels(&m.labels, "metadata.labels", errs);
+    for k in m.annotations.keys() {
+        if !is_qualified_name(k) {
+            errs.push(FieldError::invalid("metadata.annotations", q(k), QUALIFIED_NAME_MSG));
+        }
+    }
+}
+
+/// Go's %#v of a map[string]string, as selector mismatch errors print labels.
+pub fn go_map(m: &Labels) -> String {
+    let inner = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect::<Vec<_>>().join(", ");
+    format!("map[string]string{{{inner}}}")
+}
+
+pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(obj, &mut errs);
+    match obj {
+        Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
+        Object::Deployment(d) => {
+            validate_replicas(d.spec.replicas, &mut errs);
+            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &mut errs);
+        }
+        Object::ReplicaSet(r) => {
+            validate_replicas(r.spec.replicas, &mut errs);
+            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &mut errs);
+        }
+        Object::StatefulSet(s) => {
+            validate_replicas(s.spec.replicas, &mut errs);
+            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &mut errs);
+            validate_statefulset(s, &mut errs);
+        }
+        Object::PersistentVolumeClaim(c) => validate_pvc_spec(&c.spec, "spec", &mut errs),
+        Object::PersistentVolume(v) => validate_pv(v, &mut errs),
+        Object::StorageClass(sc) => {
+            if sc.provisioner.is_empty() {
+                errs.push(FieldError::required("provisioner", ""));
+            }
+            if let Some(p) = &sc.reclaim_policy {
+                if !["Delete", "Retain"].contains(&p.as_str()) {
+                    errs.push(FieldError::not_supported("reclaimPolicy", p, &["Delete", "Retain"]));
+                }
+            }
+            if let Some(m) = &sc.volume_binding_mode {
+                if !["Immediate", "WaitForFirstConsumer"].contains(&m.as_str()) {
+                    errs.push(FieldError::not_supported("volumeBindingMode", m, &["Immediate", "WaitForFirstConsumer"]));
+                }
+            }
+        }
+        Object::Service(s) => validate_service(s, &mut errs),
+        _ => {}
+    }
+    let _ = store;
+    errs
+}
+
+pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldError> {
+    let mut errs = validate_create(new, store);
+    match (old, new) {
+        (Object::StatefulSet(o), Object::StatefulSet(n)) => {
+            // Only these spec fields may change (ValidateStatefulSetUpdate).
+            let mut a = o.spec.clone();
+            let mut b = n.spec.clone();
+            for s in [&mut a, &mut b] {
+                s.replicas = None;
+                s.ordinals = None;
+                s.template = Default::default();
+                s.update_strategy = Default::default();
+                s.revision_history_limit = None;
+                s.persistent_volume_claim_retention_policy = None;
+                s.min_ready_seconds = 0;
+            }
+            if a != b {
+                errs.push(FieldError::forbidden(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                ));
+            }
+        }
+        (Object::Deployment(o), Object::Deployment(n)) => {
+            if o.spec.selector != n.spec.selector {
+                errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
+            }
+        }
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
+            if o.spec.selector != n.spec.selector {
+                errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
+            }
+        }
+        (Object::StorageClass(o), Object::StorageClass(n)) => {
+            if o.parameters != n.parameters {
+                errs.push(FieldError::forbidden("parameters", "updates to parameters are forbidden."));
+            }
+            if o.provisioner != n.provisioner {
+                errs.push(FieldError::forbidden("provisioner", "updates to provisioner are forbidden."));
+            }
+            if o.reclaim_policy != n.reclaim_policy {
+                errs.push(FieldError::forbidden("reclaimPolicy", "updates to reclaimPolicy are forbidden."));
+            }
+            if o.volume_binding_mode != n.volume_binding_mode {
+                errs.push(FieldError::forbidden("volumeBindingMode", "field is immutable"));
+            }
+        }
+        (Object::Service(o), Object::Service(n)) => {
+            if !o.spec.cluster_ip.is_empty() && !n.spec.cluster_ip.is_empty() && o.spec.cluster_ip != n.spec.cluster_ip {
+                errs.push(FieldError::invalid("spec.clusterIPs[0]", format!("[]string{{{:?}}}", n.spec.cluster_ip), "may not change once set"));
+            }
+        }
+        _ => {}
+    }
+    errs
+}
+
+fn selector_go(s: Option<&LabelSelector>) -> String {
+    match s {
+        None => "null".into(),
+        Some(s) => format!("v1.LabelSelector{{MatchLabels:{}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}", go_map(&s.match_labels)),
+    }
+}
+
+fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
+    if let Some(r) = r {
+        if r < 0 {
+            errs.push(FieldError::invalid("spec.replicas", r.to_string(), "must be greater than or equal to 0"));
+        }
+    }
+}
+
+fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, errs: &mut Vec<FieldError>) {
+    match selector {
+        None => errs.push(FieldError::required("spec.selector", "")),
+        Some(s) if s.is_empty() => errs.push(FieldError::invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}", "empty selector is invalid for deployment")),
+        Some(s) => {
+            if !s.matches(&template.metadata.labels) {
+                errs.push(FieldError::invalid("spec.template.metadata.labels", go_map(&template.metadata.labels), "`selector` does not match template `labels`"));
+            }
+        }
+    }
+    validate_labels(&template.metadata.labels, "spec.template.metadata.labels", errs);
+    validate_pod_spec(&template.spec, "spec.template.spec", errs);
+    if template.spec.restart_policy != "Always" {
+        errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", &template.spec.restart_policy, &["Always"]));
+    }
+}
+
+fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
+    let p = &s.spec.pod_management_policy;
+    if p != "OrderedReady" && p != "Parallel" {
+        errs.push(FieldError::not_supported("spec.podManagementPolicy", p, &["OrderedReady", "Parallel"]));
+    }
+    let t = &s.spec.update_strategy.type_;
+    if t != "RollingUpdate" && t != "OnDelete" {
+        errs.push(FieldError::not_supported("spec.updateStrategy.type", t, &["OnDelete", "RollingUpdate"]));
+    }
+    if t == "OnDelete" && s.spec.update_strategy.rolling_update.is_some() {
+        errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate", "", "only allowed for updateStrategy 'RollingUpdate'"));
+    }
+    if let Some(ru) = &s.spec.update_strategy.rolling_update {
+        if let Some(p) = ru.partition {
+            if p < 0 {
+                errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate.partition", p.to_string(), "must be greater than or equal to 0"));
+            }
+        }
+    }
+    if let Some(o) = &s.spec.ordinals {
+        if o.start < 0 {
+            errs.push(FieldError::invalid("spec.ordinals.start", o.start.to_string(), "must be greater than or equal to 0"));
+        }
+    }
+    if let Some(pol) = &s.spec.persistent_volume_claim_retention_policy {
+        for (f, v) in [("whenDeleted", &pol.when_deleted), ("whenScaled", &pol.when_scaled)] {
+            if v != "Retain" && v != "Delete" {
+                errs.push(FieldError::not_supported(&format!("spec.persistentVolumeClaimRetentionPolicy.{f}"), v, &["Retain", "Delete"]));
+            }
+        }
+    }
+    for (i, t) in s.spec.volume_claim_templates.iter().enumerate() {
+        validate_pvc_spec(&t.spec, &format!("spec.volumeClaimTemplates[{i}].spec"), errs);
+    }
+}
+
+fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<FieldError>) {
+    if spec.containers.is_empty() {
+        errs.push(FieldError::required(&format!("{path}.containers"), ""));
+    }
+    let mut vol_names = vec![];
+    for (i, v) in spec.volumes.iter().enumerate() {
+        if v.name.is_empty() {
+            errs.push(FieldError::required(&format!("{path}.volumes[{i}].name"), ""));
+        } else if vol_names.contains(&v.name.as_str()) {
+            errs.push(FieldError::duplicate(&format!("{path}.volumes[{i}].name"), q(&v.name)));
+        }
+        vol_names.push(&v.name);
+        if let Some(c) = &v.persistent_volume_claim {
+            if c.claim_name.is_empty() {
+                errs.push(FieldError::required(&format!("{path}.volumes[{i}].persistentVolumeClaim.claimName"), ""));
+            }
+        }
+    }
+    let mut names: Vec<&str> = vec![];
+    for (group, list) in [("initContainers", &spec.init_containers), ("containers", &spec.containers)] {
+        for (i, c) in list.iter().enumerate() {
+            let cp = format!("{path}.{group}[{i}]");
+            if c.name.is_empty() {
+                errs.push(FieldError::required(&format!("{cp}.name"), ""));
+            } else if !is_dns1123_label(&c.name) {
+                errs.push(FieldError::invalid(&format!("{cp}.name"), q(&c.name), DNS1123_LABEL_MSG));
+            } else if names.contains(&c.name.as_str()) {
+                errs.push(FieldError::duplicate(&format!("{cp}.name"), q(&c.name)));
+            }
+            names.push(&c.name);
+            if c.image.trim().is_empty() {
+                errs.push(FieldError::required(&format!("{cp}.image"), ""));
+            }
+            for (j, m) in c.volume_mounts.iter().enumerate() {
+                if !vol_names.contains(&m.name.as_str()) {
+                    errs.push(FieldError::not_found(&format!("{cp}.volumeMounts[{j}].name"), q(&m.name)));
+                }
+                if m.mount_path.is_empty() {
+                    errs.push(FieldError::required(&format!("{cp}.volumeMounts[{j}].mountPath"), ""));
+                }
+            }
+            for (j, p) in c.ports.iter().enumerate() {
+                if !(1..=65535).contains(&p.container_port) {
+                    errs.push(FieldError::invalid(&format!("{cp}.ports[{j}].containerPort"), p.container_port.to_string(), "must be between 1 and 65535, inclusive"));
+                }
+            }
+        }
+    }
+    let rp = spec.restart_policy.as_str();
+    if !["Always", "OnFailure", "Never"].contains(&rp) {
+        errs.push(FieldError::not_supported(&format!("{path}.restartPolicy"), rp, &["Always", "OnFailure", "Never"]));
+    }
+    if let Some(g) = spec.termination_grace_period_seconds {
+        if g < 0 {
+            errs.push(FieldError::invalid(&format!("{path}.terminationGracePeriodSeconds"), g.to_string(), "must be greater than or equal to 0"));
+        }
+    }
+}
+
+pub const ACCESS_MODES: &[&str] = &["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
+
+fn validate_access_modes(modes: &[String], path: &str, errs: &mut Vec<FieldError>) {
+    if modes.is_empty() {
+        errs.push(FieldError::required(path, "at least 1 access mode is required"));
+    }
+    for m in modes {
+        if !ACCESS_MODES.contains(&m.as_str()) {
+            errs.push(FieldError::not_supported(path, m, ACCESS_MODES));
+        }
+    }
+    if modes.iter().any(|m| m == "ReadWriteOncePod") && modes.len() > 1 {
+        errs.push(FieldError::forbidden(path, "may not use ReadWriteOncePod with other access modes"));
+    }
+}
+
+pub fn validate_pvc_spec(spec: &PersistentVolumeClaimSpec, path: &str, errs: &mut Vec<FieldError>) {
+    validate_access_modes(&spec.access_modes, &format!("{path}.accessModes"), errs);
+    match spec.resources.requests.get("storage") {
+        None => errs.push(FieldError::required(&format!("{path}.resources[storage]"), "")),
+        Some(q) if q.is_zero() || q.value() <= 0 => {
+            errs.push(FieldError::invalid(&format!("{path}.resources[storage]"), self::q(&q.to_string()), "must be greater than zero"))
+        }
+        _ => {}
+    }
+}
+
+fn validate_pv(v: &PersistentVolume, errs: &mut Vec<FieldError>) {
+    validate_access_modes(&v.spec.access_modes, "spec.accessModes", errs);
+    if !v.spec.capacity.contains_key("storage") {
+        errs.push(FieldError::required("spec.capacity", ""));
+    }
+    let sources = [v.spec.host_path.is_some(), v.spec.nfs.is_some(), v.spec.csi.is_some(), v.spec.local.is_some()].iter().filter(|x| **x).count();
+    if sources == 0 {
+        errs.push(FieldError::required("spec", "must specify a volume type"));
+    } else if sources > 1 {
+        errs.push(FieldError::forbidden("spec", "may not specify more than 1 volume type"));
+    }
+    let rp = v.spec.persistent_volume_reclaim_policy.as_str();
+    if !["Retain", "Delete", "Recycle"].contains(&rp) {
+        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp, &["Delete", "Recycle", "Retain"]));
+    }
+    if rp == "Recycle" && v.spec.host_path.is_none() && v.spec.nfs.is_none() {
+        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp, &["Delete", "Retain"]));
+    }
+    if let Some(hp) = &v.spec.host_path {
+        if rp == "Recycle" && (hp.path == "/" || hp.path.is_empty()) {
+            errs.push(FieldError::forbidden("spec.persistentVolumeReclaimPolicy", "may not be 'recycle' for a hostPath mount of '/'"));
+        }
+    }
+    if v.spec.local.is_some() && v.spec.node_affinity.is_none() {
+        errs.push(FieldError::required("spec.nodeAffinity", "Local volume requires node affinity"));
+    }
+}
+
+fn validate_service(s: &Service, errs: &mut Vec<FieldError>) {
+    let t = s.spec.type_.as_str();
+    if !["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].contains(&t) {
+        errs.push(FieldError::not_supported("spec.type", t, &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
+    }
+    let headless = s.spec.cluster_ip == "None";
+    if s.spec.ports.is_empty() && !headless && t != "ExternalName" {
+        errs.push(FieldError::required("spec.ports", ""));
+    }
+    if headless && t == "NodePort" {
+        errs.push(FieldError::invalid("spec.clusterIPs[0]", q("None"), "may not be set to 'None' for NodePort services"));
+    }
+    let multi = s.spec.ports.len() > 1;
+    let mut names = vec![];
+    for (i, p) in s.spec.ports.iter().enumerate() {
+        if multi && p.name.is_empty() {
+            errs.push(FieldError::required(&format!("spec.ports[{i}].name"), ""));
+        }
+        if !p.name.is_empty() {
+            if names.contains(&p.name) {
+                errs.push(FieldError::duplicate(&format!("spec.ports[{i}].name"), q(&p.name)));
+            }
+            names.push(p.name.clone());
+        }
+        if !(1..=65535).contains(&p.port) {
+            errs.push(FieldError::invalid(&format!("spec.ports[{i}].port"), p.port.to_string(), "must be between 1 and 65535, inclusive"));
+        }
+        if p.node_port != 0 && !(30000..=32767).contains(&p.node_port) {
+            errs.push(FieldError::invalid(&format!("spec.ports[{i}].nodePort"), p.node_port.to_string(), "provided port is not in the valid range. The range of valid ports is 30000-32767"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_error_texts() {
+        assert_eq!(FieldError::required("spec.containers", "").to_string(), "spec.containers: Required value");
+        assert_eq!(
+            FieldError::not_supported("spec.template.spec.restartPolicy", "Never", &["Always"]).to_string(),
+            "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""
+        );
+        assert_eq!(FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0").to_string(), "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_dns1123_subdomain("web-0.web"));
+        assert!(!is_dns1123_subdomain("Web"));
+        assert!(is_dns1123_label("web-0"));
+        assert!(!is_dns1123_label("-web"));
+        assert!(is_qualified_name("app.kubernetes.io/name"));
+        assert!(!is_qualified_name("-x"));
+    }
+
+    #[test]
+    fn statefulset_update_is_restricted() {
+        let mut a = StatefulSet::default();
+        a.metadata.name = "web".into();
+        a.spec.selector = Some(LabelSelector { match_labels: [("app".to_string(), "web".to_string())].into(), ..Default::default() });
+        a.spec.template.metadata.labels = [("app".to_string(), "web".to_string())].into();
+        a.spec.template.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
+        a.spec.template.spec.restart_policy = "Always".into();
+        a.spec.pod_management_policy = "OrderedReady".into();
+        a.spec.update_strategy.type_ = "RollingUpdate".into();
+        let mut b = a.clone();
+        b.spec.replicas = Some(5);
+        let store = Store::new();
+        assert!(validate_update(&Object::StatefulSet(a.clone()), &Object::StatefulSet(b.clone()), &store).is_empty());
+        b.spec.service_name = "other".into();
+        let errs = validate_update(&Object::StatefulSet(a), &Object::StatefulSet(b), &store);
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].to_string().starts_with("spec: Forbidden: updates to statefulset spec for fields other than"));
+    }
+}

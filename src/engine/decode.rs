@@ -1,0 +1,390 @@
+//! Decoding a [`yaml::Node`](crate::engine::yaml::Node) tree into typed API
+//! objects, as the API server's strict decoder does:
+//!
+//! * every unknown field is collected with kubectl's path
+//!   (`spec.template.spec.containers[0].imagee`) and its source position;
+//! * type errors are worded as Go's encoding/json words them
+//!   (`json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32`)
+//!   and carry the position of the offending value;
+//! * `null` leaves a field at its zero value, as in Go.
+
+use crate::engine::yaml::{Node, Pos, Val};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl de::Error for DecodeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DecodeError { message: msg.to_string(), pos: Pos::default() }
+    }
+}
+
+/// A field the target type does not have.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnknownField {
+    /// kubectl's spelling: `spec.template.spec.containers[0].imagee`.
+    pub path: String,
+    pub pos: Pos,
+}
+
+/// Decodes `node` into `T`, returning the unknown fields found on the way.
+pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<(T, Vec<UnknownField>), DecodeError> {
+    let unknown = RefCell::new(Vec::new());
+    let de = De { node, path: String::new(), strukt: "", unknown: &unknown };
+    let v = T::deserialize(de)?;
+    Ok((v, unknown.into_inner()))
+}
+
+struct De<'a> {
+    node: &'a Node,
+    /// kubectl-style path of this node (with `[i]` indices).
+    path: String,
+    /// The innermost Go struct this node is a field of.
+    strukt: &'static str,
+    unknown: &'a RefCell<Vec<UnknownField>>,
+}
+
+/// Go's field path drops indices: `spec.containers[0].env[1].value` -> `spec.containers.env.value`.
+fn go_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut skip = false;
+    for c in p.chars() {
+        match c {
+            '[' => skip = true,
+            ']' => skip = false,
+            _ if !skip => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Go types of list fields, for error messages.
+fn go_list_type(path: &str) -> &'static str {
+    let last = go_path(path).rsplit('.').next().unwrap_or("").to_string();
+    match last.as_str() {
+        "containers" | "initContainers" => "[]v1.Container",
+        "volumes" => "[]v1.Volume",
+        "env" => "[]v1.EnvVar",
+        "envFrom" => "[]v1.EnvFromSource",
+        "ports" if path.starts_with("spec.ports") => "[]v1.ServicePort",
+        "ports" => "[]v1.ContainerPort",
+        "volumeMounts" => "[]v1.VolumeMount",
+        "tolerations" => "[]v1.Toleration",
+        "taints" => "[]v1.Taint",
+        "volumeClaimTemplates" => "[]v1.PersistentVolumeClaim",
+        "accessModes" => "[]v1.PersistentVolumeAccessMode",
+        "matchExpressions" => "[]v1.LabelSelectorRequirement",
+        "nodeSelectorTerms" => "[]v1.NodeSelectorTerm",
+        "ownerReferences" => "[]v1.OwnerReference",
+        _ => "[]string",
+    }
+}
+
+impl<'a> De<'a> {
+    fn type_error(&self, go_type: &str) -> DecodeError {
+        let what = match &self.node.v {
+            Val::Int(i) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {i}"),
+            Val::Float(f) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {f}"),
+            _ => self.node.json_kind().to_string(),
+        };
+        let message = if self.strukt.is_empty() || self.path.is_empty() {
+            format!("json: cannot unmarshal {what} into Go value of type {go_type}")
+        } else {
+            format!("json: cannot unmarshal {what} into Go struct field {}.{} of type {go_type}", self.strukt, go_path(&self.path))
+        };
+        DecodeError { message, pos: self.node.pos }
+    }
+
+    fn child(&self, node: &'a Node, path: String) -> De<'a> {
+        De { node, path, strukt: self.strukt, unknown: self.unknown }
+    }
+
+    fn int<V: Visitor<'a>>(self, v: V, go_type: &str, lo: i64, hi: i64) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_i64(0),
+            Val::Int(i) if *i >= lo && *i <= hi => v.visit_i64(*i),
+            Val::Float(f) if f.fract() == 0.0 && *f >= lo as f64 && *f <= hi as f64 => v.visit_i64(*f as i64),
+            _ => Err(self.type_error(go_type)),
+        }
+        .map_err(|e| self.locate(e))
+    }
+
+    fn locate(&self, mut e: DecodeError) -> DecodeError {
+        if e.pos == Pos::default() {
+            e.pos = self.node.pos;
+        }
+        e
+    }
+}
+
+macro_rules! ints {
+    ($($m:ident $t:literal $lo:expr, $hi:expr;)*) => {$(
+        fn $m<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+            self.int(v, $t, $lo as i64, $hi as i64)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for De<'de> {
+    type Error = DecodeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        let r = match &self.node.v {
+            Val::Null => v.visit_unit(),
+            Val::Bool(b) => v.visit_bool(*b),
+            Val::Int(i) => v.visit_i64(*i),
+            Val::Float(f) => v.visit_f64(*f),
+            Val::Str(s) => v.visit_str(s),
+            Val::Seq(items) => v.visit_seq(Seq { de: &self, items, i: 0 }),
+            Val::Map(entries) => v.visit_map(Map { de: &self, entries, i: 0, fields: None, value: None }),
+        };
+        r.map_err(|e| self.locate(e))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_bool(false),
+            Val::Bool(b) => v.visit_bool(*b),
+            _ => Err(self.type_error("bool")),
+        }
+    }
+
+    ints! {
+        deserialize_i8 "int8" i8::MIN, i8::MAX;
+        deserialize_i16 "int16" i16::MIN, i16::MAX;
+        deserialize_i32 "int32" i32::MIN, i32::MAX;
+        deserialize_i64 "int64" i64::MIN, i64::MAX;
+        deserialize_u8 "uint8" 0, u8::MAX;
+        deserialize_u16 "uint16" 0, u16::MAX;
+        deserialize_u32 "uint32" 0, u32::MAX;
+        deserialize_u64 "uint64" 0, i64::MAX;
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_f64(v)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_f64(0.0),
+            Val::Int(i) => v.visit_f64(*i as f64),
+            Val::Float(f) => v.visit_f64(*f),
+            _ => Err(self.type_error("float64")),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_str(""),
+            Val::Str(s) => v.visit_str(s),
+            _ => Err(self.type_error("string")),
+        }
+        .map_err(|e| self.locate(e))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        v.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, DecodeError> {
+        v.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, DecodeError> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_seq(Seq { de: &self, items: &[], i: 0 }),
+            Val::Seq(items) => v.visit_seq(Seq { de: &self, items, i: 0 }),
+            _ => Err(self.type_error(go_list_type(&self.path))),
+        }
+        .map_err(|e| self.locate(e))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Null => v.visit_map(Map { de: &self, entries: &[], i: 0, fields: None, value: None }),
+            Val::Map(entries) => v.visit_map(Map { de: &self, entries, i: 0, fields: None, value: None }),
+            _ => Err(self.type_error("map[string]string")),
+        }
+        .map_err(|e| self.locate(e))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, DecodeError> {
+        let inner = De { node: self.node, path: self.path.clone(), strukt: name, unknown: self.unknown };
+        match &self.node.v {
+            Val::Null => v.visit_map(Map { de: &inner, entries: &[], i: 0, fields: Some(fields), value: None }),
+            Val::Map(entries) => v.visit_map(Map { de: &inner, entries, i: 0, fields: Some(fields), value: None }),
+            _ => {
+                let pkg = if matches!(name, "Time" | "MicroTime") { "v1" } else { "v1" };
+                Err(self.type_error(&format!("{pkg}.{name}")))
+            }
+        }
+        .map_err(|e| self.locate(e))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DecodeError> {
+        match &self.node.v {
+            Val::Str(s) => v.visit_enum(s.as_str().into_deserializer()),
+            _ => Err(self.type_error("string")),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+        v.visit_unit()
+    }
+}
+
+struct Seq<'a, 'b> {
+    de: &'b De<'a>,
+    items: &'a [Node],
+    i: usize,
+}
+
+impl<'a> SeqAccess<'a> for Seq<'a, '_> {
+    type Error = DecodeError;
+    fn next_element_seed<T: DeserializeSeed<'a>>(&mut self, seed: T) -> Result<Option<T::Value>, DecodeError> {
+        let Some(item) = self.items.get(self.i) else { return Ok(None) };
+        let path = format!("{}[{}]", self.de.path, self.i);
+        self.i += 1;
+        seed.deserialize(self.de.child(item, path)).map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len() - self.i)
+    }
+}
+
+struct Map<'a, 'b> {
+    de: &'b De<'a>,
+    entries: &'a [(String, Pos, Node)],
+    i: usize,
+    /// For structs: the known field names; others are reported and skipped.
+    fields: Option<&'static [&'static str]>,
+    value: Option<&'a (String, Pos, Node)>,
+}
+
+impl<'a> MapAccess<'a> for Map<'a, '_> {
+    type Error = DecodeError;
+    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
+        while let Some(e) = self.entries.get(self.i) {
+            self.i += 1;
+            if let Some(fields) = self.fields {
+                if !fields.contains(&e.0.as_str()) {
+                    let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
+                    self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
+                    continue;
+                }
+            }
+            self.value = Some(e);
+            let key: de::value::StrDeserializer<DecodeError> = e.0.as_str().into_deserializer();
+            return seed.deserialize(key).map(Some);
+        }
+        Ok(None)
+    }
+    fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DecodeError> {
+        let e = self.value.take().ok_or_else(|| de::Error::custom("value without a key"))?;
+        let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
+        seed.deserialize(self.de.child(&e.2, path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::api::{Deployment, PersistentVolumeClaim, Pod, StatefulSet};
+    use crate::engine::yaml::parse_stream;
+
+    fn first(src: &str) -> Node {
+        parse_stream(src).unwrap().remove(0).node
+    }
+
+    #[test]
+    fn unknown_fields_with_positions() {
+        let n = first("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replica: 3\n  template:\n    spec:\n      containers:\n      - name: a\n        imagee: x\n");
+        let (s, unknown): (StatefulSet, _) = decode(&n).unwrap();
+        assert_eq!(s.metadata.name, "web");
+        assert_eq!(
+            unknown,
+            vec![
+                UnknownField { path: "spec.replica".into(), pos: Pos { line: 6, col: 3 } },
+                UnknownField { path: "spec.template.spec.containers[0].imagee".into(), pos: Pos { line: 11, col: 9 } },
+            ]
+        );
+    }
+
+    #[test]
+    fn type_errors_read_like_go() {
+        let n = first("spec:\n  replicas: three\n");
+        let e = decode::<StatefulSet>(&n).unwrap_err();
+        assert_eq!(e.message, "json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32");
+        assert_eq!(e.pos, Pos { line: 2, col: 13 });
+        let n = first("spec:\n  template:\n    spec:\n      containers:\n      - name: a\n        env:\n        - name: X\n          value: 5432\n");
+        let e = decode::<Deployment>(&n).unwrap_err();
+        assert_eq!(e.message, "json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string");
+        assert_eq!(e.pos.line, 8);
+        let n = first("spec:\n  resources:\n    requests:\n      storage: 1Gx\n");
+        let e = decode::<PersistentVolumeClaim>(&n).unwrap_err();
+        assert!(e.message.starts_with("quantities must match the regular expression"), "{}", e.message);
+        assert_eq!(e.pos.line, 4);
+    }
+
+    #[test]
+    fn nulls_and_opaque_values() {
+        let n = first("metadata:\n  labels: null\nspec:\n  containers:\n  - name: a\n    securityContext:\n      anything: [1, 2]\n");
+        let (p, unknown): (Pod, _) = decode(&n).unwrap();
+        assert!(unknown.is_empty());
+        assert!(p.spec.containers[0].security_context.is_some());
+    }
+}

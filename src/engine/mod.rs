@@ -1,0 +1,18 @@
+//! The simulated cluster. See ARCHITECTURE.md for the map.
+
+pub mod api;
+pub mod apiserver;
+pub mod bootstrap;
+pub mod cluster;
+pub mod controllers;
+pub mod decode;
+pub mod kubelet;
+pub mod quantity;
+pub mod rng;
+pub mod storage;
+pub mod store;
+pub mod time;
+pub mod world;
+pub mod yaml;
+
+pub use cluster::{Cluster, Input};

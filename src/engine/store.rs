@@ -1,0 +1,274 @@
+//! The object store (etcd, in effect): ordered tables per kind, a global
+//! resourceVersion, secondary indexes the controllers need to stay
+//! incremental, and the change journal that feeds controllers and the UI.
+//!
+//! The store does no validation: the API server (`apiserver`) decides what is
+//! written. Objects are shared `Rc`s, so a change record holds the old and
+//! the new object without copying.
+
+use crate::engine::api::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// One write, as a watch event: the object before and after.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub op: Op,
+    pub kind: Kind,
+    pub key: ObjKey,
+    pub rv: u64,
+    pub old: Option<Rc<Object>>,
+    pub new: Option<Rc<Object>>,
+}
+
+impl Change {
+    /// The object as it is now, or as it was just before deletion.
+    pub fn object(&self) -> &Object {
+        self.new.as_deref().or(self.old.as_deref()).expect("a change has an object")
+    }
+    pub fn obj_ref(&self) -> ObjRef {
+        ObjRef { kind: self.kind, key: self.key.clone() }
+    }
+    pub fn typed<T: Resource>(&self) -> (Option<&T>, Option<&T>) {
+        (self.old.as_deref().and_then(T::from_object), self.new.as_deref().and_then(T::from_object))
+    }
+}
+
+type Table = BTreeMap<ObjKey, Rc<Object>>;
+
+#[derive(Clone, Default)]
+pub struct Store {
+    tables: Vec<Table>,
+    rv: u64,
+    by_uid: BTreeMap<String, ObjRef>,
+    /// owner uid -> objects listing it in ownerReferences
+    dependents: BTreeMap<String, BTreeSet<ObjRef>>,
+    /// node name -> pods bound to it
+    pods_by_node: BTreeMap<String, BTreeSet<ObjKey>>,
+    /// (namespace, claim name) -> pods that mount it
+    pods_by_claim: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
+    journal: Vec<Change>,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store { tables: vec![Table::new(); Kind::ALL.len()], ..Default::default() }
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.rv
+    }
+
+    fn table(&self, kind: Kind) -> &Table {
+        &self.tables[kind as usize]
+    }
+
+    pub fn get(&self, kind: Kind, key: &ObjKey) -> Option<&Rc<Object>> {
+        self.table(kind).get(key)
+    }
+
+    pub fn get_ref(&self, r: &ObjRef) -> Option<&Rc<Object>> {
+        self.get(r.kind, &r.key)
+    }
+
+    pub fn get_t<T: Resource>(&self, namespace: &str, name: &str) -> Option<&T> {
+        self.table(T::KIND).get(&ObjKey::new(namespace, name)).and_then(|o| T::from_object(o))
+    }
+
+    pub fn contains(&self, kind: Kind, key: &ObjKey) -> bool {
+        self.table(kind).contains_key(key)
+    }
+
+    /// All objects of a kind, ordered by namespace then name.
+    pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Rc<Object>> {
+        self.table(kind).values()
+    }
+
+    /// Objects of a kind in one namespace, ordered by name.
+    pub fn list_ns<'a>(&'a self, kind: Kind, namespace: &str) -> impl Iterator<Item = &'a Rc<Object>> + 'a {
+        let start = ObjKey::new(namespace, "");
+        let ns = start.namespace.clone();
+        self.table(kind).range(start..).take_while(move |(k, _)| k.namespace == ns).map(|(_, v)| v)
+    }
+
+    pub fn list_t<T: Resource>(&self) -> impl Iterator<Item = &T> {
+        self.table(T::KIND).values().filter_map(|o| T::from_object(o))
+    }
+
+    pub fn list_ns_t<'a, T: Resource>(&'a self, namespace: &str) -> impl Iterator<Item = &'a T> + 'a {
+        self.list_ns(T::KIND, namespace).filter_map(|o| T::from_object(o))
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.table(kind).len()
+    }
+
+    pub fn by_uid(&self, uid: &str) -> Option<&Rc<Object>> {
+        self.by_uid.get(uid).and_then(|r| self.get_ref(r))
+    }
+
+    /// Objects whose ownerReferences name this uid.
+    pub fn dependents(&self, owner_uid: &str) -> impl Iterator<Item = &ObjRef> {
+        self.dependents.get(owner_uid).into_iter().flatten()
+    }
+
+    pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods_by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
+    }
+
+    pub fn pods_using_claim<'a>(&'a self, namespace: &str, claim: &str) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods_by_claim
+            .get(&ObjKey::new(namespace, claim))
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
+    }
+
+    /// Writes an object (insert or replace), stamping the next resourceVersion.
+    pub fn put(&mut self, mut obj: Object) -> Rc<Object> {
+        self.rv += 1;
+        obj.meta_mut().resource_version = self.rv.to_string();
+        let kind = obj.kind();
+        let key = obj.key();
+        let new = Rc::new(obj);
+        let old = self.tables[kind as usize].insert(key.clone(), new.clone());
+        if let Some(o) = &old {
+            self.unindex(o);
+        }
+        self.index(&new);
+        self.journal.push(Change {
+            op: if old.is_some() { Op::Modified } else { Op::Added },
+            kind,
+            key,
+            rv: self.rv,
+            old,
+            new: Some(new.clone()),
+        });
+        new
+    }
+
+    /// Removes an object for good.
+    pub fn remove(&mut self, kind: Kind, key: &ObjKey) -> Option<Rc<Object>> {
+        let old = self.tables[kind as usize].remove(key)?;
+        self.rv += 1;
+        self.unindex(&old);
+        self.journal.push(Change { op: Op::Deleted, kind, key: key.clone(), rv: self.rv, old: Some(old.clone()), new: None });
+        Some(old)
+    }
+
+    /// Takes the changes written since the last call.
+    pub fn drain_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.journal)
+    }
+
+    pub fn has_pending_changes(&self) -> bool {
+        !self.journal.is_empty()
+    }
+
+    fn index(&mut self, o: &Rc<Object>) {
+        let r = o.obj_ref();
+        let m = o.meta();
+        if !m.uid.is_empty() {
+            self.by_uid.insert(m.uid.clone(), r.clone());
+        }
+        for own in &m.owner_references {
+            self.dependents.entry(own.uid.clone()).or_default().insert(r.clone());
+        }
+        if let Object::Pod(p) = &**o {
+            if !p.spec.node_name.is_empty() {
+                self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(r.key.clone());
+            }
+            for v in &p.spec.volumes {
+                if let Some(c) = &v.persistent_volume_claim {
+                    self.pods_by_claim.entry(ObjKey::new(&m.namespace, &c.claim_name)).or_default().insert(r.key.clone());
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, o: &Rc<Object>) {
+        let r = o.obj_ref();
+        let m = o.meta();
+        if self.by_uid.get(&m.uid) == Some(&r) {
+            self.by_uid.remove(&m.uid);
+        }
+        for own in &m.owner_references {
+            if let Some(set) = self.dependents.get_mut(&own.uid) {
+                set.remove(&r);
+                if set.is_empty() {
+                    self.dependents.remove(&own.uid);
+                }
+            }
+        }
+        if let Object::Pod(p) = &**o {
+            if let Some(set) = self.pods_by_node.get_mut(&p.spec.node_name) {
+                set.remove(&r.key);
+                if set.is_empty() {
+                    self.pods_by_node.remove(&p.spec.node_name);
+                }
+            }
+            for v in &p.spec.volumes {
+                if let Some(c) = &v.persistent_volume_claim {
+                    let ck = ObjKey::new(&m.namespace, &c.claim_name);
+                    if let Some(set) = self.pods_by_claim.get_mut(&ck) {
+                        set.remove(&r.key);
+                        if set.is_empty() {
+                            self.pods_by_claim.remove(&ck);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(ns: &str, name: &str, node: &str, owner: &str) -> Object {
+        let mut p = Pod::default();
+        p.metadata = ObjectMeta::named(ns, name);
+        p.metadata.uid = format!("uid-{name}");
+        p.spec.node_name = node.into();
+        if !owner.is_empty() {
+            p.metadata.owner_references.push(OwnerReference { uid: owner.into(), ..Default::default() });
+        }
+        Object::Pod(p)
+    }
+
+    #[test]
+    fn put_get_list_and_indexes() {
+        let mut s = Store::new();
+        s.put(pod("default", "b", "node-a", "rs1"));
+        s.put(pod("default", "a", "node-b", "rs1"));
+        s.put(pod("other", "c", "node-a", ""));
+        let names: Vec<_> = s.list_ns(Kind::Pod, "default").map(|o| o.meta().name.clone()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(s.pods_on_node("node-a").count(), 2);
+        assert_eq!(s.dependents("rs1").count(), 2);
+        assert_eq!(s.by_uid("uid-c").unwrap().meta().namespace, "other");
+        // moving a pod updates the node index
+        s.put(pod("default", "b", "node-c", ""));
+        assert_eq!(s.pods_on_node("node-a").count(), 1);
+        assert_eq!(s.dependents("rs1").count(), 1);
+        s.remove(Kind::Pod, &ObjKey::new("default", "a"));
+        assert_eq!(s.dependents("rs1").count(), 0);
+        let ch = s.drain_changes();
+        assert_eq!(ch.len(), 5);
+        assert_eq!(ch[3].op, Op::Modified);
+        assert_eq!(ch[4].op, Op::Deleted);
+        assert_eq!(s.resource_version(), 5);
+    }
+}

@@ -1,0 +1,742 @@
+//! YAML in and out, the way kubectl sees it.
+//!
+//! Input: saphyr-parser's event stream is built into a tree of [`Node`]s that
+//! remember their line and column. Plain scalars are resolved with the YAML 1.1
+//! rules of go-yaml v2 (which sigs.k8s.io/yaml uses under kubectl), so `yes`
+//! is a bool and `0755` an octal int, exactly as on a real cluster.
+//!
+//! Output: [`to_yaml`] prints a JSON value as `kubectl get -o yaml` does
+//! (go-yaml v2: its key order, quoting rules, block sequences at the parent's
+//! indentation, literal blocks for multi-line strings).
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use serde_json::{Map, Number, Value};
+use std::collections::BTreeMap;
+
+/// A position in the source text: 1-based line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in source order: key, key position, value.
+    Map(Vec<(String, Pos, Node)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub v: Val,
+    pub pos: Pos,
+}
+
+impl Node {
+    pub fn new(v: Val, pos: Pos) -> Node {
+        Node { v, pos }
+    }
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.v {
+            Val::Map(m) => m.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.v {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The JSON kind name Go's decoder uses in type errors.
+    pub fn json_kind(&self) -> &'static str {
+        match self.v {
+            Val::Null => "null",
+            Val::Bool(_) => "bool",
+            Val::Int(_) | Val::Float(_) => "number",
+            Val::Str(_) => "string",
+            Val::Seq(_) => "array",
+            Val::Map(_) => "object",
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match &self.v {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Int(i) => Value::Number((*i).into()),
+            Val::Float(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            Val::Str(s) => Value::String(s.clone()),
+            Val::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Val::Map(entries) => {
+                let mut m = Map::new();
+                for (k, _, v) in entries {
+                    m.insert(k.clone(), v.to_json());
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    /// A tree without positions, from JSON (patches, objects built in code).
+    pub fn from_json(v: &Value) -> Node {
+        let p = Pos::default();
+        let v = match v {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Val::Int(i),
+                None => Val::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(s) => Val::Str(s.clone()),
+            Value::Array(a) => Val::Seq(a.iter().map(Node::from_json).collect()),
+            Value::Object(o) => Val::Map(o.iter().map(|(k, v)| (k.clone(), p, Node::from_json(v))).collect()),
+        };
+        Node { v, pos: p }
+    }
+}
+
+/// One document of a multi-document stream.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    pub node: Node,
+    /// The first line of the document's text: go-yaml numbers lines from here.
+    pub first_line: u32,
+    /// The document's source text (for error snippets).
+    pub index: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlError {
+    /// The message as go-yaml words it.
+    pub message: String,
+    /// Where in the whole text.
+    pub pos: Pos,
+    /// The line number go-yaml reports (relative to the document).
+    pub doc_line: u32,
+}
+
+impl YamlError {
+    /// `yaml: line 5: mapping values are not allowed in this context`
+    pub fn go_text(&self) -> String {
+        format!("yaml: line {}: {}", self.doc_line, self.message)
+    }
+}
+
+/// Aliases may not expand into more nodes than this (billion-laughs guard).
+const MAX_NODES: usize = 200_000;
+
+/// Parses a YAML (or JSON) stream into documents. Empty documents are skipped,
+/// as kubectl skips them.
+pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
+    let mut b = Builder { anchors: BTreeMap::new(), stack: vec![], docs: vec![], nodes: 0, doc_first_line: 1, doc_index: 0 };
+    let parser = Parser::new_from_str(src);
+    for ev in parser {
+        let (ev, span) = match ev {
+            Ok(x) => x,
+            Err(e) => {
+                let pos = Pos { line: e.marker().line() as u32, col: e.marker().col() as u32 + 1 };
+                return Err(YamlError { message: go_message(e.info()), pos, doc_line: pos.line.saturating_sub(b.doc_first_line) + 1 });
+            }
+        };
+        let pos = Pos { line: span.start.line() as u32, col: span.start.col() as u32 + 1 };
+        b.event(ev, pos)?;
+    }
+    Ok(b.docs)
+}
+
+/// saphyr words a few errors differently from libyaml/go-yaml.
+fn go_message(info: &str) -> String {
+    let m = info.strip_prefix("while parsing a flow sequence, ").unwrap_or(info);
+    let m = m.strip_prefix("while parsing a flow mapping, ").unwrap_or(m);
+    let m = m.strip_prefix("while parsing a block mapping, ").unwrap_or(m);
+    let m = m.strip_prefix("while parsing a block collection, ").unwrap_or(m);
+    if let Some(rest) = m.strip_prefix("expected ") {
+        return format!("did not find expected {rest}");
+    }
+    m.to_string()
+}
+
+enum Frame {
+    Seq { anchor: usize, items: Vec<Node>, pos: Pos },
+    Map { anchor: usize, entries: Vec<(String, Pos, Node)>, pending_key: Option<(String, Pos)>, pos: Pos },
+}
+
+struct Builder {
+    anchors: BTreeMap<usize, Node>,
+    stack: Vec<Frame>,
+    docs: Vec<Doc>,
+    nodes: usize,
+    doc_first_line: u32,
+    doc_index: usize,
+}
+
+fn count_nodes(n: &Node) -> usize {
+    match &n.v {
+        Val::Seq(s) => 1 + s.iter().map(count_nodes).sum::<usize>(),
+        Val::Map(m) => 1 + m.iter().map(|(_, _, v)| count_nodes(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl Builder {
+    fn err(&self, message: &str, pos: Pos) -> YamlError {
+        YamlError { message: message.to_string(), pos, doc_line: pos.line.saturating_sub(self.doc_first_line) + 1 }
+    }
+
+    fn event(&mut self, ev: Event, pos: Pos) -> Result<(), YamlError> {
+        match ev {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(explicit) => {
+                self.doc_first_line = if explicit { pos.line + 1 } else { pos.line };
+                self.anchors.clear();
+            }
+            Event::DocumentEnd => {}
+            Event::Scalar(text, style, anchor, tag) => {
+                let v = resolve(&text, style, tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str())));
+                let v = match v {
+                    Ok(v) => v,
+                    Err(m) => return Err(self.err(&m, pos)),
+                };
+                self.value(Node::new(v, pos), anchor, true)?;
+            }
+            Event::Alias(id) => {
+                let Some(n) = self.anchors.get(&id).cloned() else {
+                    return Err(self.err("unknown anchor referenced", pos));
+                };
+                self.nodes += count_nodes(&n);
+                if self.nodes > MAX_NODES {
+                    return Err(self.err("document contains excessive aliasing", pos));
+                }
+                self.value(Node { v: n.v, pos }, 0, false)?;
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { anchor, items: vec![], pos }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map { anchor, entries: vec![], pending_key: None, pos }),
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { anchor, items, pos }) = self.stack.pop() {
+                    self.value(Node::new(Val::Seq(items), pos), anchor, false)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { anchor, entries, pos, .. }) = self.stack.pop() {
+                    self.value(Node::new(Val::Map(entries), pos), anchor, false)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, node: Node, anchor: usize, scalar: bool) -> Result<(), YamlError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(self.err("document is too large", node.pos));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                // A document root. Empty documents (a lone null) are skipped.
+                if node.v != Val::Null {
+                    self.docs.push(Doc { node, first_line: self.doc_first_line, index: self.doc_index });
+                }
+                self.doc_index += 1;
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+                None => {
+                    let key = match &node.v {
+                        Val::Str(s) => s.clone(),
+                        Val::Int(i) => i.to_string(),
+                        Val::Bool(b) => b.to_string(),
+                        Val::Float(f) => f.to_string(),
+                        Val::Null => "null".to_string(),
+                        _ if !scalar => return Err(YamlError { message: "invalid map key: a mapping or sequence cannot be a key".into(), pos: node.pos, doc_line: node.pos.line.saturating_sub(self.doc_first_line) + 1 }),
+                        _ => String::new(),
+                    };
+                    *pending_key = Some((key, node.pos));
+                }
+                Some((k, kpos)) => {
+                    // Duplicate keys: the last one wins, as with go-yaml v2 into JSON.
+                    entries.retain(|(ek, _, _)| *ek != k);
+                    entries.push((k, kpos, node));
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// go-yaml v2's resolution of a scalar to null/bool/int/float/string.
+fn resolve(text: &str, style: ScalarStyle, tag: Option<(&str, &str)>) -> Result<Val, String> {
+    if let Some((handle, suffix)) = tag {
+        if handle == "!!" || handle == "tag:yaml.org,2002:" {
+            return match suffix {
+                "str" => Ok(Val::Str(text.to_string())),
+                "int" => resolve_plain(text).and_then(|v| matches!(v, Val::Int(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!int")),
+                "float" => match resolve_plain(text) {
+                    Some(Val::Int(i)) => Ok(Val::Float(i as f64)),
+                    Some(v @ Val::Float(_)) => Ok(v),
+                    _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
+                },
+                "bool" => resolve_plain(text).and_then(|v| matches!(v, Val::Bool(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!bool")),
+                "null" => Ok(Val::Null),
+                _ => Ok(Val::Str(text.to_string())),
+            };
+        }
+        return Ok(Val::Str(text.to_string()));
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Val::Str(text.to_string()));
+    }
+    Ok(resolve_plain(text).unwrap_or_else(|| Val::Str(text.to_string())))
+}
+
+/// Returns None when the plain scalar is a string.
+fn resolve_plain(s: &str) -> Option<Val> {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Val::Null),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Some(Val::Bool(true)),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Some(Val::Bool(false)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Val::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Val::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Val::Float(f64::NAN)),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    let plain: String = s.chars().filter(|c| *c != '_').collect();
+    let (neg, body) = match plain.as_bytes().first() {
+        Some(b'-') => (true, &plain[1..]),
+        Some(b'+') => (false, &plain[1..]),
+        _ => (false, &plain[..]),
+    };
+    let int = if let Some(b) = body.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()
+    } else if let Some(h) = body.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|c| c.is_ascii_digit()) {
+        i64::from_str_radix(&body[1..], 8).ok()
+    } else if !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit()) {
+        body.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Some(Val::Int(if neg { -i } else { i }));
+    }
+    // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let st = *i;
+        while *i < bytes.len() && bytes[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st
+    };
+    let int_digits = digits(&mut i);
+    let mut frac_digits = 0;
+    let mut has_dot = false;
+    if i < bytes.len() && bytes[i] == b'.' {
+        has_dot = true;
+        i += 1;
+        frac_digits = digits(&mut i);
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return None;
+    }
+    if int_digits == 0 && !has_dot {
+        return None;
+    }
+    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+        i += 1;
+        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if i != bytes.len() {
+        return None;
+    }
+    plain.parse::<f64>().ok().map(Val::Float)
+}
+
+// ------------------------------------------------------------------ output
+
+/// Prints a value as `kubectl get -o yaml` does.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Object(m) if !m.is_empty() => emit_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => emit_seq(&mut out, a, 0),
+        _ => {
+            out.push_str(&scalar(v, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// go-yaml v2's key order: a natural sort where digit runs compare by value
+/// and non-letters sort before letters.
+pub fn yaml_key_less(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl { Less } else { Greater };
+        }
+        let (mut an, mut bn): (i64, i64) = (0, 0);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.saturating_mul(10).saturating_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.saturating_mul(10).saturating_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn emit_map(out: &mut String, m: &Map<String, Value>, ind: usize) {
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort_by(|a, b| yaml_key_less(a, b));
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            indent(out, ind);
+        }
+        let v = &m[*k];
+        out.push_str(&scalar_str(k, ind));
+        out.push(':');
+        emit_value_after_key(out, v, ind);
+    }
+}
+
+fn emit_value_after_key(out: &mut String, v: &Value, ind: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            indent(out, ind + 2);
+            emit_map(out, m, ind + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            indent(out, ind);
+            emit_seq(out, a, ind);
+        }
+        Value::String(s) if s.contains('\n') => {
+            out.push(' ');
+            emit_literal(out, s, ind + 2);
+        }
+        _ => {
+            out.push(' ');
+            out.push_str(&scalar(v, ind + 2));
+            out.push('\n');
+        }
+    }
+}
+
+fn emit_seq(out: &mut String, a: &[Value], ind: usize) {
+    for (i, v) in a.iter().enumerate() {
+        if i > 0 {
+            indent(out, ind);
+        }
+        out.push_str("- ");
+        match v {
+            Value::Object(m) if !m.is_empty() => emit_map(out, m, ind + 2),
+            Value::Array(inner) if !inner.is_empty() => emit_seq(out, inner, ind + 2),
+            Value::String(s) if s.contains('\n') => emit_literal(out, s, ind + 2),
+            _ => {
+                out.push_str(&scalar(v, ind + 2));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn emit_literal(out: &mut String, s: &str, ind: usize) {
+    let chomp = if s.ends_with('\n') {
+        if s.ends_with("\n\n") { "+" } else { "" }
+    } else {
+        "-"
+    };
+    let lead = if s.starts_with(' ') { "2" } else { "" };
+    out.push('|');
+    out.push_str(lead);
+    out.push_str(chomp);
+    out.push('\n');
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            indent(out, ind);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+fn scalar(v: &Value, ind: usize) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else if let Some(u) = n.as_u64() {
+                u.to_string()
+            } else {
+                format_float(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Value::String(s) => scalar_str(s, ind),
+        Value::Object(_) => "{}".into(),
+        Value::Array(_) => "[]".into(),
+    }
+}
+
+/// Go's strconv.FormatFloat(f, 'g', -1, 64) as go-yaml prints floats.
+fn format_float(f: f64) -> String {
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+    }
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    let s = format!("{f}");
+    let exp = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+    if !(-4..21).contains(&exp) {
+        let e = format!("{f:e}");
+        let (m, x) = e.split_once('e').unwrap_or((&e, "0"));
+        let x: i32 = x.parse().unwrap_or(0);
+        return format!("{m}e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs());
+    }
+    s
+}
+
+/// Quotes a string the way go-yaml v2 would.
+fn scalar_str(s: &str, ind: usize) -> String {
+    if needs_double_quotes(s) {
+        return double_quote(s);
+    }
+    if !plain_allowed(s) {
+        return wrap(&format!("'{}'", s.replace('\'', "''")), ind);
+    }
+    wrap(s, ind)
+}
+
+fn needs_double_quotes(s: &str) -> bool {
+    // go-yaml picks double quotes when the plain form would resolve to
+    // another type, and libyaml when there are unprintable characters.
+    resolve_plain_for_emit(s) || s.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{FEFF}')
+}
+
+fn resolve_plain_for_emit(s: &str) -> bool {
+    if s.is_empty() {
+        return true;
+    }
+    if resolve_plain(s).is_some() {
+        return true;
+    }
+    // go-yaml v2 also quotes sexagesimal floats (`1:20`).
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() > 1 && parts[0].chars().all(|c| c.is_ascii_digit()) && !parts[0].is_empty() && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// libyaml's analysis of whether a scalar may be written plain in block context.
+fn plain_allowed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    let first = b[0];
+    if b" \t".contains(&first) || b[b.len() - 1] == b' ' {
+        return false;
+    }
+    if b"#,[]{}&*!|>'\"%@`".contains(&first) {
+        return false;
+    }
+    if (first == b'-' || first == b'?' || first == b':') && (b.len() == 1 || b[1] == b' ') {
+        return false;
+    }
+    for i in 0..b.len() {
+        let c = b[i];
+        if c == b':' && (i + 1 == b.len() || b[i + 1] == b' ') {
+            return false;
+        }
+        if c == b'#' && i > 0 && b[i - 1] == b' ' {
+            return false;
+        }
+    }
+    true
+}
+
+fn double_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() || c == '\u{FEFF}' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// go-yaml folds long plain and single-quoted scalars at 80 columns, breaking
+/// at a single space.
+fn wrap(s: &str, ind: usize) -> String {
+    if s.len() + ind <= 80 || !s.contains(' ') {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut col = ind;
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' && col > 80 && i > 0 && chars[i - 1] != ' ' && i + 1 < chars.len() && chars[i + 1] != ' ' {
+            out.push('\n');
+            for _ in 0..ind {
+                out.push(' ');
+            }
+            col = ind;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Prints a value as `kubectl get -o json` does: 4-space indentation, Go's
+/// HTML-safe escaping of `<`, `>` and `&`.
+pub fn to_json_pretty(v: &Value) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(v, &mut ser).ok();
+    let s = String::from_utf8(buf).unwrap_or_default();
+    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resolves_like_go_yaml_v2() {
+        let docs = parse_stream("a: yes\nb: 0755\nc: '5'\nd: 1.5\ne: ~\nf: web-0\ng: 0x1F\nh: 1e3\ni: .5\nj: -3\nk: \"true\"\n").unwrap();
+        let j = docs[0].node.to_json();
+        assert_eq!(j, json!({"a": true, "b": 493, "c": "5", "d": 1.5, "e": null, "f": "web-0", "g": 31, "h": 1000.0, "i": 0.5, "j": -3, "k": "true"}));
+    }
+
+    #[test]
+    fn multi_document_positions() {
+        let src = "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\n  bad: x\n";
+        let e = parse_stream(src).unwrap_err();
+        assert_eq!(e.pos.line, 6);
+        assert_eq!(e.doc_line, 3);
+        let ok = parse_stream("---\na: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].node.get("b").unwrap().pos, Pos { line: 5, col: 4 });
+        assert_eq!(ok[1].first_line, 5);
+    }
+
+    #[test]
+    fn alias_bomb_is_rejected() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            src.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let e = parse_stream(&src).unwrap_err();
+        assert!(e.message.contains("excessive aliasing"), "{e:?}");
+    }
+
+    #[test]
+    fn emits_like_kubectl() {
+        let v = json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "labels": {"app": "web"}, "annotations": {"x": "true", "y": ""}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25", "ports": [{"containerPort": 80}], "args": ["a: b", "*"]}], "volumes": []},
+            "status": {"message": "line1\nline2\n"}
+        });
+        let y = to_yaml(&v);
+        assert_eq!(
+            y,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    x: \"true\"\n    \"y\": \"\"\n  labels:\n    app: web\n  name: web-0\nspec:\n  containers:\n  - args:\n    - 'a: b'\n    - '*'\n    image: nginx:1.25\n    name: nginx\n    ports:\n    - containerPort: 80\n  volumes: []\nstatus:\n  message: |\n    line1\n    line2\n"
+        );
+    }
+
+    #[test]
+    fn key_order_is_natural() {
+        let mut k = vec!["web-10", "web-9", "a", "B", "_x"];
+        k.sort_by(|a, b| yaml_key_less(a, b));
+        assert_eq!(k, ["_x", "B", "a", "web-9", "web-10"]);
+    }
+
+    #[test]
+    fn json_pretty_is_go_shaped() {
+        assert_eq!(to_json_pretty(&json!({"a": [1], "b": "<x>"})), "{\n    \"a\": [\n        1\n    ],\n    \"b\": \"\\u003cx\\u003e\"\n}");
+    }
+}
