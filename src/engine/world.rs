@@ -59,6 +59,8 @@ pub struct World {
     pub drivers: BTreeSet<String>,
     /// Volume contents.
     pub volumes: BTreeMap<VolumeId, FileTree>,
+    /// Container logs: (pod uid, container, restart instance) -> text.
+    pub logs: BTreeMap<(String, String, u32), String>,
 }
 
 impl World {

@@ -6,13 +6,7 @@ use crate::engine::api::*;
 use crate::engine::bootstrap::{node_capacity, KUBELET_VERSION};
 use crate::engine::controllers::Cx;
 
-/// What `kubectl exec` gets back.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExecResult {
-    /// stdout and stderr, interleaved as a terminal shows them.
-    pub output: String,
-    pub exit_code: i32,
-}
+pub use crate::engine::programs::ExecResult;
 
 fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: crate::engine::time::Time) -> NodeCondition {
     NodeCondition {
@@ -108,4 +102,54 @@ pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[St
         None => ExecResult { output: format!("Error from server (NotFound): pods \"{pod}\" not found\n"), exit_code: 1 },
         Some(_) => ExecResult { output: "error: unable to upgrade connection: container not found\n".into(), exit_code: 1 },
     }
+}
+
+/// The process view of a pod's container: image, command, environment,
+/// writable layer (one per restart) and mounts resolved to volumes.
+pub fn proc_for(api: &crate::engine::apiserver::Api, pod: &Pod, container: &str) -> Option<crate::engine::programs::Proc> {
+    use crate::engine::fs::Mount;
+    use crate::engine::world::VolumeId;
+    let c = pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).find(|c| c.name == container)?;
+    let node = pod.spec.node_name.clone();
+    let uid = pod.metadata.uid.clone();
+    let restarts = pod.status.container_statuses.iter().find(|s| s.name == container).map(|s| s.restart_count).unwrap_or(0);
+    let mut mounts = vec![];
+    for vm in &c.volume_mounts {
+        let Some(v) = pod.spec.volumes.iter().find(|v| v.name == vm.name) else { continue };
+        let id = if let Some(pvc) = &v.persistent_volume_claim {
+            let claim = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, &pvc.claim_name);
+            let pv = claim.and_then(|c| api.get_t::<PersistentVolume>("", &c.spec.volume_name));
+            match pv {
+                Some(pv) => crate::engine::storage::volume_id_for_pv(pv, &node),
+                None => continue,
+            }
+        } else if let Some(hp) = &v.host_path {
+            VolumeId::HostDir { node: node.clone(), path: hp.path.clone() }
+        } else if let Some(n) = &v.nfs {
+            VolumeId::Nfs { server: n.server.clone(), path: n.path.clone() }
+        } else {
+            VolumeId::EmptyDir { pod_uid: uid.clone(), volume: v.name.clone() }
+        };
+        let path = crate::engine::fs::clean(&vm.mount_path, "/");
+        mounts.push(Mount { path, volume: id, sub_path: vm.sub_path.clone(), read_only: vm.read_only, name: vm.name.clone() });
+    }
+    let mut env = std::collections::BTreeMap::new();
+    for e in &c.env {
+        if let Some(v) = &e.value {
+            env.insert(e.name.clone(), v.clone());
+        }
+    }
+    Some(crate::engine::programs::Proc {
+        pod: pod.key(),
+        pod_uid: uid.clone(),
+        node,
+        container: container.into(),
+        image: c.image.clone(),
+        command: c.command.clone(),
+        args: c.args.clone(),
+        env,
+        working_dir: c.working_dir.clone(),
+        layer: VolumeId::Container { pod_uid: uid, container: container.into(), instance: restarts as u32 },
+        mounts,
+    })
 }
