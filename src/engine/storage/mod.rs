@@ -1,6 +1,8 @@
 //! Storage drivers: what `cluster driver install|uninstall` changes, and
 //! the facts about each provisioner the controllers consult.
 
+pub mod scheduling;
+
 use crate::engine::controllers::Cx;
 
 /// Installs a driver cluster-wide (its provisioner and, for CSI drivers,
