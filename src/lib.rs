@@ -10,6 +10,7 @@
 //! * `ui` (wasm32 only) — the Yew page.
 
 pub mod engine;
+pub mod kubectl;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

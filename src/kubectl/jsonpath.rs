@@ -1,0 +1,1 @@
+//! (kubectl output: see mod.rs)
