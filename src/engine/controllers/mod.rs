@@ -13,11 +13,17 @@ use crate::engine::store::Change;
 use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
+pub mod controller_utils;
 pub mod disruption;
+pub mod replicaset;
+#[cfg(test)]
+mod testkit;
 
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
-    vec![]
+    vec![
+        Box::new(replicaset::ReplicaSetController::default()),
+    ]
 }
 
 /// Every control loop in the simulation, in the order the cluster gives

@@ -1,0 +1,481 @@
+//! Machinery the workload controllers share, after kube-controller-manager's
+//! pkg/controller/controller_utils.go and controller_ref_manager.go: owner
+//! references, pod readiness and availability, adoption and release
+//! (ControllerRefManager), pods created from templates, the index of
+//! orphans each controller keeps from its watch, and the rate-limited
+//! requeue of keys whose sync failed.
+
+use crate::engine::api::*;
+use crate::engine::apiserver::{Api, ApiError, Reason};
+use crate::engine::controllers::Ctl;
+use crate::engine::store::Change;
+use crate::engine::time::{Millis, Time, SECOND};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// The most pods a ReplicaSet creates or deletes in one sync (--replicaset-burst... `BurstReplicas`).
+pub const BURST_REPLICAS: usize = 500;
+/// `controller.SlowStartInitialBatchSize`.
+pub const SLOW_START_INITIAL_BATCH_SIZE: usize = 1;
+
+/// `metav1.NewControllerRef`: controller and blockOwnerDeletion set.
+pub fn new_controller_ref(owner: &ObjectMeta, kind: Kind) -> OwnerReference {
+    OwnerReference {
+        api_version: kind.info().api_version(),
+        kind: kind.info().kind.to_string(),
+        name: owner.name.clone(),
+        uid: owner.uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+/// `metav1.LabelSelectorAsSelector(sel).Matches(labels)`: a nil selector
+/// selects nothing, an empty one everything.
+pub fn selector_matches(sel: Option<&LabelSelector>, labels: &Labels) -> bool {
+    sel.is_some_and(|s| s.matches(labels))
+}
+
+/// How listers look controllers up for a pod: "a nil or empty selector
+/// should match nothing, not everything".
+pub fn selector_selects(sel: Option<&LabelSelector>, labels: &Labels) -> bool {
+    sel.is_some_and(|s| !s.is_empty() && s.matches(labels))
+}
+
+/// Whether `ref_` names this object: kind and name, then the uid.
+pub fn ref_resolves(r: &OwnerReference, kind: Kind, meta: &ObjectMeta) -> bool {
+    r.kind == kind.info().kind && r.name == meta.name && r.uid == meta.uid
+}
+
+/// The controller of kind `kind` a controllerRef points to, if it exists with that uid.
+pub fn resolve_controller<'a, T: Resource>(api: &'a Api, namespace: &str, r: &OwnerReference) -> Option<&'a T> {
+    if r.kind != T::KIND.info().kind {
+        return None;
+    }
+    let obj = api.store.get_t::<T>(namespace, &r.name)?;
+    (obj.meta().uid == r.uid).then_some(obj)
+}
+
+// ---------------------------------------------------------------- pods
+
+pub fn pod_ready_condition(p: &Pod) -> Option<&PodCondition> {
+    p.status.conditions.iter().find(|c| c.type_ == "Ready")
+}
+
+/// `podutil.IsPodReady`.
+pub fn is_pod_ready(p: &Pod) -> bool {
+    pod_ready_condition(p).is_some_and(|c| c.status == "True")
+}
+
+/// `podutil.IsPodAvailable`: ready for at least minReadySeconds.
+pub fn is_pod_available(p: &Pod, min_ready_seconds: i32, now: Time) -> bool {
+    if !is_pod_ready(p) {
+        return false;
+    }
+    if min_ready_seconds == 0 {
+        return true;
+    }
+    match pod_ready_condition(p).and_then(|c| c.last_transition_time) {
+        Some(t) => t.0 + min_ready_seconds as Millis * SECOND <= now.0,
+        None => false,
+    }
+}
+
+pub fn is_pod_terminal(p: &Pod) -> bool {
+    p.status.phase == "Succeeded" || p.status.phase == "Failed"
+}
+
+/// `controller.IsPodActive`: not terminal and not being deleted.
+pub fn is_pod_active(p: &Pod) -> bool {
+    !is_pod_terminal(p) && !p.metadata.is_deleting()
+}
+
+/// `controller.IsPodTerminating`.
+pub fn is_pod_terminating(p: &Pod) -> bool {
+    !is_pod_terminal(p) && p.metadata.is_deleting()
+}
+
+/// `controller.FindMinNextPodAvailabilityCheck`, as an instant: the earliest
+/// time one of these ready pods becomes available.
+pub fn next_availability_check<'a>(pods: impl IntoIterator<Item = &'a Pod>, min_ready_seconds: i32, now: Time) -> Option<Time> {
+    if min_ready_seconds <= 0 {
+        return None;
+    }
+    pods.into_iter()
+        .filter(|p| is_pod_ready(p))
+        .filter_map(|p| pod_ready_condition(p).and_then(|c| c.last_transition_time))
+        .map(|t| Time(t.0 + min_ready_seconds as Millis * SECOND))
+        .filter(|t| *t > now)
+        .min()
+}
+
+/// `controller.GetPodFromTemplate`: labels, annotations and finalizers of
+/// the template, `generateName: <parent>-`, the controller reference, the spec.
+pub fn pod_from_template(template: &PodTemplateSpec, parent_name: &str, controller_ref: OwnerReference) -> Pod {
+    let mut pod = Pod::default();
+    pod.metadata.labels = template.metadata.labels.clone();
+    pod.metadata.annotations = template.metadata.annotations.clone();
+    pod.metadata.finalizers = template.metadata.finalizers.clone();
+    pod.metadata.generate_name = pods_prefix(parent_name);
+    pod.metadata.owner_references.push(controller_ref);
+    pod.spec = template.spec.clone();
+    pod
+}
+
+/// `getPodsPrefix`: `<name>-` unless that is not a valid name prefix.
+fn pods_prefix(name: &str) -> String {
+    // ValidatePodName(prefix, true): a DNS-1123 subdomain of at most 253 characters.
+    if name.len() < 253 { format!("{name}-") } else { name.to_string() }
+}
+
+// ---------------------------------------------------------------- errors
+
+/// The API server refused a create because the namespace is being deleted
+/// (`NamespaceTerminatingCause`): controllers stay quiet about it.
+pub fn is_namespace_terminating(e: &ApiError) -> bool {
+    e.reason == Reason::Forbidden && e.message.contains("because it is being terminated")
+}
+
+// ---------------------------------------------------------------- orphans
+
+/// The objects of one kind that have no controller, by namespace: what
+/// the pod indexer's "orphan" key gives a real controller
+/// (`FilterPodsByOwner(..., includeOrphanedPods)`). Kept from the watch,
+/// so a sync never scans a table to find adoption candidates.
+#[derive(Clone, Debug, Default)]
+pub struct OrphanIndex {
+    by_ns: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl OrphanIndex {
+    pub fn observe(&mut self, ch: &Change) {
+        let ns = &ch.key.namespace;
+        match ch.new.as_deref() {
+            Some(o) if o.meta().controller_ref().is_none() => {
+                self.by_ns.entry(ns.clone()).or_default().insert(ch.key.name.clone());
+            }
+            _ => {
+                if let Some(set) = self.by_ns.get_mut(ns) {
+                    set.remove(&ch.key.name);
+                    if set.is_empty() {
+                        self.by_ns.remove(ns);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a String> + 'a {
+        self.by_ns.get(namespace).into_iter().flatten()
+    }
+}
+
+/// The objects of kind `T` whose controllerRef points at `owner` (by uid and
+/// kind), plus the orphans of its namespace: a controller's candidates.
+pub fn owned_and_orphans<T: Resource>(api: &Api, owner: &ObjectMeta, owner_kind: Kind, orphans: &OrphanIndex) -> Vec<T> {
+    let mut seen = BTreeSet::new();
+    let mut out = vec![];
+    for r in api.store.dependents(&owner.uid) {
+        if r.kind != T::KIND {
+            continue;
+        }
+        let Some(o) = api.store.get_ref(r) else { continue };
+        let Some(t) = T::from_object(o) else { continue };
+        if t.meta().controller_ref().is_some_and(|c| c.uid == owner.uid && c.kind == owner_kind.info().kind) && seen.insert(r.key.name.clone()) {
+            out.push(t.clone());
+        }
+    }
+    for name in orphans.names(&owner.namespace) {
+        if let Some(t) = api.store.get_t::<T>(&owner.namespace, name) {
+            if t.meta().controller_ref().is_none() && seen.insert(name.clone()) {
+                out.push(t.clone());
+            }
+        }
+    }
+    out.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
+    out
+}
+
+// ---------------------------------------------------------------- ControllerRefManager
+
+/// What `BaseControllerRefManager.ClaimObject` decides for one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours already, and it still matches.
+    Owned,
+    /// An orphan that matches: take it.
+    Adopt,
+    /// Ours, but it no longer matches: let it go.
+    Release,
+    /// Someone else's, or not for us.
+    Ignore,
+}
+
+pub fn classify(controller: &ObjectMeta, obj: &ObjectMeta, matches: bool) -> Claim {
+    if let Some(r) = obj.controller_ref() {
+        if r.uid != controller.uid {
+            return Claim::Ignore;
+        }
+        if matches {
+            return Claim::Owned;
+        }
+        if controller.is_deleting() {
+            return Claim::Ignore;
+        }
+        return Claim::Release;
+    }
+    if controller.is_deleting() || !matches || obj.is_deleting() {
+        return Claim::Ignore;
+    }
+    if !controller.namespace.is_empty() && controller.namespace != obj.namespace {
+        return Claim::Ignore;
+    }
+    Claim::Adopt
+}
+
+/// `RecheckDeletionTimestamp`: adoption only by a controller that still
+/// exists with the same uid and is not being deleted.
+pub fn can_adopt(api: &Api, kind: Kind, controller: &ObjectMeta) -> Result<(), String> {
+    let fresh = api.get(kind, &controller.namespace, &controller.name).map_err(|e| e.message)?;
+    let m = fresh.meta();
+    if m.uid != controller.uid {
+        return Err(format!(
+            "original {} {}/{} is gone: got uid {}, wanted {}",
+            kind.info().kind,
+            controller.namespace,
+            controller.name,
+            m.uid,
+            controller.uid
+        ));
+    }
+    if let Some(t) = m.deletion_timestamp {
+        return Err(format!("{}/{} has just been deleted at {}", m.namespace, m.name, t));
+    }
+    Ok(())
+}
+
+/// Adopts an object: adds the controller reference (the strategic-merge
+/// patch `ownerRefControllerPatch`, with the object's uid as precondition).
+pub fn adopt(api: &mut Api, kind: Kind, namespace: &str, name: &str, uid: &str, controller_ref: OwnerReference) -> Result<Rc<Object>, ApiError> {
+    let cur = api.get(kind, namespace, name)?;
+    if cur.meta().uid != uid {
+        return Err(ApiError::new(Reason::Invalid, format!("{} \"{}\" is invalid: metadata.uid: Invalid value: \"{}\": field is immutable", kind.info().kind, name, uid)));
+    }
+    if let Some(other) = cur.meta().controller_ref() {
+        if other.uid != controller_ref.uid {
+            return Err(ApiError::new(
+                Reason::Invalid,
+                format!("{} \"{}\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference: Only one reference can have Controller set to true", kind.info().kind, name),
+            ));
+        }
+    }
+    let mut obj = (*cur).clone();
+    let refs = &mut obj.meta_mut().owner_references;
+    match refs.iter_mut().find(|r| r.uid == controller_ref.uid) {
+        Some(r) => *r = controller_ref,
+        None => refs.push(controller_ref),
+    }
+    Ok(api.update(obj)?.object)
+}
+
+/// Releases an object: removes the owner references to `owner_uid`
+/// (`GenerateDeleteOwnerRefStrategicMergeBytes`). A vanished object is fine.
+pub fn release(api: &mut Api, kind: Kind, namespace: &str, name: &str, uid: &str, owner_uid: &str) -> Result<(), ApiError> {
+    let cur = match api.get(kind, namespace, name) {
+        Ok(o) => o,
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if cur.meta().uid != uid {
+        // recreated under the same name: nothing of ours to release
+        return Ok(());
+    }
+    let mut obj = (*cur).clone();
+    obj.meta_mut().owner_references.retain(|r| r.uid != owner_uid);
+    match api.update(obj) {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() || e.reason == Reason::Invalid => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `ClaimPods`-style reconciliation of a candidate list: adopts matching
+/// orphans, releases owned objects that stopped matching, and returns the
+/// objects now owned (adopted ones in their updated form).
+pub fn claim_objects<T: Resource>(api: &mut Api, controller: &ObjectMeta, controller_kind: Kind, candidates: Vec<T>, matches: impl Fn(&T) -> bool) -> Result<Vec<T>, String> {
+    let mut claimed = vec![];
+    let mut errs = vec![];
+    let mut adopt_ok: Option<Result<(), String>> = None;
+    for obj in candidates {
+        match classify(controller, obj.meta(), matches(&obj)) {
+            Claim::Owned => claimed.push(obj),
+            Claim::Ignore => {}
+            Claim::Release => {
+                if let Err(e) = release(api, T::KIND, &obj.meta().namespace, &obj.meta().name, &obj.meta().uid, &controller.uid) {
+                    errs.push(e.message);
+                }
+            }
+            Claim::Adopt => {
+                let can = adopt_ok.get_or_insert_with(|| can_adopt(api, controller_kind, controller)).clone();
+                if let Err(e) = can {
+                    errs.push(format!("can't adopt {} {}/{} ({}): {}", T::KIND.info().kind, obj.meta().namespace, obj.meta().name, obj.meta().uid, e));
+                    continue;
+                }
+                let r = new_controller_ref(controller, controller_kind);
+                match adopt(api, T::KIND, &obj.meta().namespace, &obj.meta().name, &obj.meta().uid, r) {
+                    Ok(o) => {
+                        if let Some(t) = T::from_object(&o) {
+                            claimed.push(t.clone());
+                        }
+                    }
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => errs.push(e.message),
+                }
+            }
+        }
+    }
+    if errs.is_empty() { Ok(claimed) } else { Err(aggregate(errs)) }
+}
+
+/// `utilerrors.NewAggregate(...).Error()`: one message, or `[a, b]`.
+pub fn aggregate(errs: Vec<String>) -> String {
+    if errs.len() == 1 { errs.into_iter().next().unwrap_or_default() } else { format!("[{}]", errs.join(", ")) }
+}
+
+/// `slowStartBatch`: calls `f` `count` times in batches of 1, 2, 4, ...
+/// (capped at `max_batch`); within a batch every call is made, and a batch
+/// with a failure ends the run. Returns the successes and the first error.
+pub fn slow_start_batch(count: usize, initial: usize, max_batch: usize, mut f: impl FnMut(usize) -> Result<(), String>) -> (usize, Option<String>) {
+    let mut remaining = count;
+    let mut successes = 0;
+    let mut index = 0;
+    let mut batch = remaining.min(initial);
+    while batch > 0 {
+        let mut errs = vec![];
+        for _ in 0..batch {
+            match f(index) {
+                Ok(()) => successes += 1,
+                Err(e) => errs.push(e),
+            }
+            index += 1;
+        }
+        if !errs.is_empty() {
+            return (successes, Some(aggregate(errs)));
+        }
+        remaining -= batch;
+        batch = (2 * batch).min(remaining).min(max_batch);
+    }
+    (successes, None)
+}
+
+// ---------------------------------------------------------------- requeue
+
+/// client-go's per-item exponential failure rate limiter: a key that failed
+/// n times in a row waits `base * 2^n` (capped) before its next try.
+#[derive(Clone, Debug)]
+pub struct Backoff {
+    base: Millis,
+    cap: Millis,
+    failures: BTreeMap<ObjRef, u32>,
+}
+
+impl Backoff {
+    /// `DefaultControllerRateLimiter`: 5ms doubling up to 1000s.
+    pub fn controller() -> Backoff {
+        Backoff { base: 5, cap: 1_000 * SECOND, failures: BTreeMap::new() }
+    }
+
+    pub fn with(base: Millis, cap: Millis) -> Backoff {
+        Backoff { base, cap, failures: BTreeMap::new() }
+    }
+
+    /// The key synced cleanly: its failures are forgotten.
+    pub fn forget(&mut self, key: &ObjRef) {
+        self.failures.remove(key);
+    }
+
+    /// The key failed: wakes `ctl` for it after the next delay. Early retries
+    /// keep `settle` waiting; once the delay passes a minute the key is
+    /// retried as housekeeping (a permanent failure must not look like work).
+    pub fn retry(&mut self, api: &mut Api, ctl: Ctl, key: ObjRef) -> Millis {
+        let n = self.failures.entry(key.clone()).or_insert(0);
+        let delay = self.base.saturating_mul(1i64.checked_shl(*n).unwrap_or(i64::MAX)).min(self.cap).max(1);
+        *n = n.saturating_add(1).min(62);
+        let at = api.now.plus(delay);
+        if delay < 60 * SECOND {
+            api.wake_at(at, ctl, key);
+        } else {
+            api.wake_idle_at(at, ctl, key);
+        }
+        delay
+    }
+
+    pub fn failures(&self, key: &ObjRef) -> u32 {
+        self.failures.get(key).copied().unwrap_or(0)
+    }
+}
+
+/// A condition list's `(type) -> index` lookup shared by the set/remove helpers.
+pub fn find_condition<'a>(conds: &'a [DeploymentCondition], type_: &str) -> Option<&'a DeploymentCondition> {
+    conds.iter().find(|c| c.type_ == type_)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_start_batches_double_and_stop_after_a_failing_batch() {
+        let mut calls = vec![];
+        let (ok, err) = slow_start_batch(10, 1, 500, |i| {
+            calls.push(i);
+            if i == 4 { Err("boom".into()) } else { Ok(()) }
+        });
+        // batches 1, 2, 4: the failing call is in the third batch, which still runs to its end
+        assert_eq!(calls, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(ok, 6);
+        assert_eq!(err.as_deref(), Some("boom"));
+        let (ok, err) = slow_start_batch(7, 1, 2, |_| Ok(()));
+        assert_eq!((ok, err), (7, None));
+    }
+
+    #[test]
+    fn classify_follows_claim_object() {
+        let mut ctl = ObjectMeta::named("ns", "rs");
+        ctl.uid = "u1".into();
+        let mut obj = ObjectMeta::named("ns", "p");
+        assert_eq!(classify(&ctl, &obj, true), Claim::Adopt);
+        assert_eq!(classify(&ctl, &obj, false), Claim::Ignore);
+        obj.owner_references.push(new_controller_ref(&ctl, Kind::ReplicaSet));
+        assert_eq!(classify(&ctl, &obj, true), Claim::Owned);
+        assert_eq!(classify(&ctl, &obj, false), Claim::Release);
+        ctl.deletion_timestamp = Some(Time(1));
+        assert_eq!(classify(&ctl, &obj, false), Claim::Ignore);
+        obj.owner_references[0].uid = "other".into();
+        assert_eq!(classify(&ctl, &obj, true), Claim::Ignore);
+    }
+
+    #[test]
+    fn availability_needs_min_ready_seconds_of_readiness() {
+        let mut p = Pod::default();
+        assert!(!is_pod_available(&p, 0, Time(0)));
+        p.status.conditions.push(PodCondition { type_: "Ready".into(), status: "True".into(), last_transition_time: Some(Time(10_000)), ..Default::default() });
+        assert!(is_pod_available(&p, 0, Time(10_000)));
+        assert!(!is_pod_available(&p, 5, Time(14_999)));
+        assert!(is_pod_available(&p, 5, Time(15_000)));
+        assert_eq!(next_availability_check([&p], 5, Time(12_000)), Some(Time(15_000)));
+        assert_eq!(next_availability_check([&p], 5, Time(15_000)), None);
+    }
+
+    #[test]
+    fn backoff_doubles() {
+        let mut api = Api::new(1, Time(0), Default::default());
+        let mut b = Backoff::controller();
+        let k = ObjRef::new(Kind::Pod, "a", "b");
+        assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k.clone()), 5);
+        assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k.clone()), 10);
+        assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k.clone()), 20);
+        b.forget(&k);
+        assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k), 5);
+    }
+}

@@ -1,0 +1,649 @@
+//! The ReplicaSet controller (pkg/controller/replicaset): keeps
+//! `spec.replicas` active pods made from the template, adopting matching
+//! orphans and releasing pods that stopped matching, creating in slow-start
+//! batches and deleting the pods the real controller ranks first
+//! (`ActivePodsWithRanks`), and reports replicas, fullyLabeledReplicas,
+//! readyReplicas, availableReplicas (minReadySeconds) and terminatingReplicas.
+
+use super::controller_utils::*;
+use super::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::api::*;
+use crate::engine::apiserver::{Api, DeleteOptions};
+use crate::engine::store::{Change, Op};
+use crate::engine::time::Time;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+const COMPONENT: &str = "replicaset-controller";
+
+/// The annotation that lowers a pod's deletion cost (PodDeletionCost).
+pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
+
+pub struct ReplicaSetController {
+    orphans: OrphanIndex,
+    backoff: Backoff,
+}
+
+impl Default for ReplicaSetController {
+    fn default() -> Self {
+        ReplicaSetController { orphans: OrphanIndex::default(), backoff: Backoff::controller() }
+    }
+}
+
+impl Controller for ReplicaSetController {
+    fn id(&self) -> Ctl {
+        Ctl::ReplicaSet
+    }
+
+    fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
+        match ch.kind {
+            Kind::ReplicaSet => q.add(ch.obj_ref()),
+            Kind::Pod => {
+                self.orphans.observe(ch);
+                pod_changed(ch, api, q);
+            }
+            _ => {}
+        }
+    }
+
+    fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
+        let Some(rs) = cx.api.get_t::<ReplicaSet>(&key.key.namespace, &key.key.name).cloned() else {
+            self.backoff.forget(key);
+            return;
+        };
+        match sync_replica_set(cx.api, &self.orphans, rs) {
+            Ok(()) => self.backoff.forget(key),
+            Err(_) => {
+                self.backoff.retry(cx.api, Ctl::ReplicaSet, key.clone());
+            }
+        }
+    }
+}
+
+fn enqueue_controller_of(pod: &Pod, api: &Api, q: &mut WorkQueue) {
+    if let Some(r) = pod.metadata.controller_ref() {
+        if let Some(rs) = resolve_controller::<ReplicaSet>(api, &pod.metadata.namespace, r) {
+            q.add(rs.obj_ref());
+        }
+    }
+}
+
+/// `getPodReplicaSets`: the ReplicaSets of the pod's namespace selecting it.
+fn enqueue_selecting(pod: &Pod, api: &Api, q: &mut WorkQueue) {
+    for rs in api.store.list_ns_t::<ReplicaSet>(&pod.metadata.namespace) {
+        if selector_selects(rs.spec.selector.as_ref(), &pod.metadata.labels) {
+            q.add(rs.obj_ref());
+        }
+    }
+}
+
+/// addPod / updatePod / deletePod.
+fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
+    let (old, new) = ch.typed::<Pod>();
+    match (ch.op, old, new) {
+        (Op::Added, _, Some(cur)) => {
+            if cur.metadata.is_deleting() || cur.metadata.controller_ref().is_some() {
+                enqueue_controller_of(cur, api, q);
+            } else {
+                enqueue_selecting(cur, api, q);
+            }
+        }
+        (Op::Modified, Some(old), Some(cur)) => {
+            let label_changed = old.metadata.labels != cur.metadata.labels;
+            if cur.metadata.is_deleting() {
+                enqueue_controller_of(cur, api, q);
+                if label_changed {
+                    enqueue_controller_of(old, api, q);
+                }
+                return;
+            }
+            let cur_ref = cur.metadata.controller_ref();
+            let old_ref = old.metadata.controller_ref();
+            let ref_changed = cur_ref != old_ref;
+            if ref_changed && old_ref.is_some() {
+                enqueue_controller_of(old, api, q);
+            }
+            if cur_ref.is_some() {
+                enqueue_controller_of(cur, api, q);
+                return;
+            }
+            if label_changed || ref_changed {
+                enqueue_selecting(cur, api, q);
+            }
+        }
+        (Op::Deleted, Some(old), _) => enqueue_controller_of(old, api, q),
+        _ => {}
+    }
+}
+
+/// `syncReplicaSet`.
+fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, rs: ReplicaSet) -> Result<(), String> {
+    let selector = rs.spec.selector.clone();
+    let all: Vec<Pod> = owned_and_orphans::<Pod>(api, &rs.metadata, Kind::ReplicaSet, orphans);
+    let active: Vec<Pod> = all.iter().filter(|p| is_pod_active(p)).cloned().collect();
+    let active = claim_objects(api, &rs.metadata, Kind::ReplicaSet, active, |p: &Pod| selector_matches(selector.as_ref(), &p.metadata.labels))?;
+    // DeploymentReplicaSetTerminatingReplicas (beta, on in 1.36)
+    let terminating = all
+        .iter()
+        .filter(|p| is_pod_terminating(p))
+        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid) && selector_matches(selector.as_ref(), &p.metadata.labels))
+        .count() as i32;
+
+    let mut manage_err = None;
+    if !rs.metadata.is_deleting() {
+        manage_err = manage_replicas(api, &rs, &active).err();
+    }
+    let now = api.now;
+    let status = calculate_status(&rs, &active, terminating, manage_err.as_deref(), now);
+    let updated = update_status(api, &rs, status)?;
+    if let Some(e) = manage_err {
+        return Err(e);
+    }
+    let min_ready = updated.spec.min_ready_seconds;
+    if min_ready > 0 && updated.status.ready_replicas != updated.status.available_replicas {
+        let at = next_availability_check(active.iter(), min_ready, now).unwrap_or(now.plus(min_ready as i64 * 1000));
+        api.wake_at(at, Ctl::ReplicaSet, updated.obj_ref());
+    }
+    Ok(())
+}
+
+/// `manageReplicas`: create or delete the difference.
+fn manage_replicas(api: &mut Api, rs: &ReplicaSet, active: &[Pod]) -> Result<(), String> {
+    let want = rs.spec.replicas.unwrap_or(1) as i64;
+    let diff = active.len() as i64 - want;
+    let rs_obj = Object::ReplicaSet(rs.clone());
+    if diff < 0 {
+        let n = ((-diff) as usize).min(BURST_REPLICAS);
+        let (_, err) = slow_start_batch(n, SLOW_START_INITIAL_BATCH_SIZE, usize::MAX, |_| create_pod(api, rs, &rs_obj));
+        return match err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        };
+    }
+    if diff > 0 {
+        let n = (diff as usize).min(BURST_REPLICAS);
+        let related = related_pods(api, rs);
+        let victims = pods_to_delete(active, &related, n, api.now);
+        let mut first_err = None;
+        for p in victims {
+            match api.delete(Kind::Pod, &rs.metadata.namespace, &p.metadata.name, &DeleteOptions::default()) {
+                Ok(_) => api.event(&rs_obj, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", p.metadata.name), COMPONENT),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    api.event(&rs_obj, "Warning", "FailedDelete", &format!("Error deleting: {}", e.message), COMPONENT);
+                    first_err.get_or_insert(format!("unable to delete pods: {}", e.message));
+                }
+            }
+        }
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// `RealPodControl.CreatePods` for one pod.
+fn create_pod(api: &mut Api, rs: &ReplicaSet, rs_obj: &Object) -> Result<(), String> {
+    let pod = pod_from_template(&rs.spec.template, &rs.metadata.name, new_controller_ref(&rs.metadata, Kind::ReplicaSet));
+    if pod.metadata.labels.is_empty() {
+        return Err("unable to create pods, no labels".into());
+    }
+    let mut pod = pod;
+    pod.metadata.namespace = rs.metadata.namespace.clone();
+    match api.create(Object::Pod(pod)) {
+        Ok(w) => {
+            api.event(rs_obj, "Normal", "SuccessfulCreate", &format!("Created pod: {}", w.object.meta().name), COMPONENT);
+            Ok(())
+        }
+        Err(e) if is_namespace_terminating(&e) => Ok(()),
+        Err(e) => {
+            api.event(rs_obj, "Warning", "FailedCreate", &format!("Error creating: {}", e.message), COMPONENT);
+            Err(e.message)
+        }
+    }
+}
+
+/// `getIndirectlyRelatedPods`: the pods of every ReplicaSet sharing this
+/// one's controller (a Deployment's old and new ReplicaSets).
+fn related_pods(api: &Api, rs: &ReplicaSet) -> Vec<Pod> {
+    let Some(cref) = rs.metadata.controller_ref() else { return vec![] };
+    let mut out: BTreeMap<String, Pod> = BTreeMap::new();
+    let siblings: Vec<ReplicaSet> = api
+        .store
+        .dependents(&cref.uid)
+        .filter(|r| r.kind == Kind::ReplicaSet)
+        .filter_map(|r| api.store.get_ref(r).and_then(|o| ReplicaSet::from_object(o)).cloned())
+        .filter(|s| s.metadata.controller_ref().is_some_and(|c| c.uid == cref.uid))
+        .collect();
+    for s in siblings {
+        for r in api.store.dependents(&s.metadata.uid) {
+            if r.kind != Kind::Pod {
+                continue;
+            }
+            if let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) {
+                if selector_matches(s.spec.selector.as_ref(), &p.metadata.labels) {
+                    out.entry(p.metadata.uid.clone()).or_insert_with(|| p.clone());
+                }
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
+/// `getPodsToDelete`: the first `diff` pods in deletion-preference order.
+pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -> Vec<Pod> {
+    let mut pods: Vec<Pod> = active.to_vec();
+    if diff < pods.len() {
+        let mut on_node: BTreeMap<&str, i32> = BTreeMap::new();
+        for p in related {
+            if is_pod_active(p) {
+                *on_node.entry(p.spec.node_name.as_str()).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<(Pod, i32)> = pods.into_iter().map(|p| {
+            let r = on_node.get(p.spec.node_name.as_str()).copied().unwrap_or(0);
+            (p, r)
+        }).collect();
+        ranked.sort_by(|a, b| compare_for_deletion(&a.0, a.1, &b.0, b.1, now));
+        pods = ranked.into_iter().map(|(p, _)| p).collect();
+    }
+    pods.truncate(diff);
+    pods
+}
+
+fn phase_ordinal(phase: &str) -> i32 {
+    match phase {
+        "Unknown" => 1,
+        "Running" => 2,
+        _ => 0, // Pending, and phases the map does not list
+    }
+}
+
+fn deletion_cost(p: &Pod) -> i32 {
+    p.metadata.annotation(POD_DELETION_COST).and_then(|v| v.parse::<i32>().ok()).unwrap_or(0)
+}
+
+/// Seconds: the precision metav1.Time keeps.
+fn secs(t: Option<Time>) -> Option<i64> {
+    t.map(|t| t.0.div_euclid(1000))
+}
+
+fn ready_time(p: &Pod) -> Option<i64> {
+    if !is_pod_ready(p) {
+        return None;
+    }
+    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == "True").and_then(|c| secs(c.last_transition_time))
+}
+
+/// `afterOrZero`: a zero time counts as after any other.
+fn after_or_zero(a: Option<i64>, b: Option<i64>) -> bool {
+    match (a, b) {
+        (None, _) | (_, None) => a.is_none(),
+        (Some(a), Some(b)) => a > b,
+    }
+}
+
+/// `logarithmicRankDiff`: base-2 logarithmic age ranks (in nanoseconds) of two instants.
+fn log_rank_diff(a: i64, b: i64, now_s: i64) -> i64 {
+    let rank = |t: i64| {
+        let d_ns = (now_s - t) as f64 * 1e9;
+        if d_ns > 0.0 { d_ns.log2() as i64 } else { -1 }
+    };
+    rank(a) - rank(b)
+}
+
+fn max_restarts(p: &Pod) -> (i32, i32) {
+    let regular = p.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0).max(0);
+    let sidecars: Vec<&str> = p.spec.init_containers.iter().filter(|c| c.restart_policy.as_deref() == Some("Always")).map(|c| c.name.as_str()).collect();
+    let side = p.status.init_container_statuses.iter().filter(|c| sidecars.contains(&c.name.as_str())).map(|c| c.restart_count).max().unwrap_or(0).max(0);
+    (regular, side)
+}
+
+/// `ActivePodsWithRanks.Less`: is pod `a` (rank `ra`) preferred for deletion over `b`?
+fn less(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> bool {
+    // 1. unassigned < assigned
+    if a.spec.node_name != b.spec.node_name && (a.spec.node_name.is_empty() || b.spec.node_name.is_empty()) {
+        return a.spec.node_name.is_empty();
+    }
+    // 2. Pending < Unknown < Running
+    let (pa, pb) = (phase_ordinal(&a.status.phase), phase_ordinal(&b.status.phase));
+    if pa != pb {
+        return pa < pb;
+    }
+    // 3. not ready < ready
+    if is_pod_ready(a) != is_pod_ready(b) {
+        return !is_pod_ready(a);
+    }
+    // 4. lower pod-deletion-cost first
+    let (ca, cb) = (deletion_cost(a), deletion_cost(b));
+    if ca != cb {
+        return ca < cb;
+    }
+    // 5. doubled up on a node < not doubled up
+    if ra != rb {
+        return ra > rb;
+    }
+    let now_s = now.0.div_euclid(1000);
+    // 6. ready for less time < more time (logarithmic buckets, then uid)
+    if is_pod_ready(a) && is_pod_ready(b) {
+        let (ta, tb) = (ready_time(a), ready_time(b));
+        if ta != tb {
+            match (ta, tb) {
+                (Some(x), Some(y)) => {
+                    let d = log_rank_diff(x, y, now_s);
+                    if d == 0 {
+                        return a.metadata.uid < b.metadata.uid;
+                    }
+                    return d < 0;
+                }
+                _ => return after_or_zero(ta, tb),
+            }
+        }
+    }
+    // 7. more container restarts first
+    let (ma, mb) = (max_restarts(a), max_restarts(b));
+    if ma.0 != mb.0 {
+        return ma.0 > mb.0;
+    }
+    if ma.1 != mb.1 {
+        return ma.1 > mb.1;
+    }
+    // 8. newer < older (logarithmic buckets, then uid)
+    let (ta, tb) = (secs(a.metadata.creation_timestamp), secs(b.metadata.creation_timestamp));
+    if ta != tb {
+        return match (ta, tb) {
+            (Some(x), Some(y)) => {
+                let d = log_rank_diff(x, y, now_s);
+                if d == 0 { a.metadata.uid < b.metadata.uid } else { d < 0 }
+            }
+            _ => after_or_zero(ta, tb),
+        };
+    }
+    false
+}
+
+fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> Ordering {
+    if less(a, ra, b, rb, now) {
+        Ordering::Less
+    } else if less(b, rb, a, ra, now) {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
+    }
+}
+
+/// `calculateStatus`.
+fn calculate_status(rs: &ReplicaSet, active: &[Pod], terminating: i32, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
+    let mut st = rs.status.clone();
+    let tl = &rs.spec.template.metadata.labels;
+    let mut fully = 0;
+    let mut ready = 0;
+    let mut available = 0;
+    for p in active {
+        if tl.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)) {
+            fully += 1;
+        }
+        if is_pod_ready(p) {
+            ready += 1;
+            if is_pod_available(p, rs.spec.min_ready_seconds, now) {
+                available += 1;
+            }
+        }
+    }
+    let has_failure = st.conditions.iter().any(|c| c.type_ == "ReplicaFailure");
+    match manage_err {
+        Some(e) if !has_failure => {
+            let diff = active.len() as i64 - rs.spec.replicas.unwrap_or(1) as i64;
+            let reason = if diff < 0 {
+                "FailedCreate"
+            } else if diff > 0 {
+                "FailedDelete"
+            } else {
+                ""
+            };
+            st.conditions.retain(|c| c.type_ != "ReplicaFailure");
+            st.conditions.push(DeploymentCondition {
+                type_: "ReplicaFailure".into(),
+                status: "True".into(),
+                last_update_time: None,
+                last_transition_time: Some(now),
+                reason: reason.into(),
+                message: e.into(),
+            });
+        }
+        None if has_failure => st.conditions.retain(|c| c.type_ != "ReplicaFailure"),
+        _ => {}
+    }
+    st.replicas = active.len() as i32;
+    st.fully_labeled_replicas = fully;
+    st.ready_replicas = ready;
+    st.available_replicas = available;
+    st.terminating_replicas = Some(terminating);
+    st
+}
+
+/// `updateReplicaSetStatus`: writes only when something changed.
+fn update_status(api: &mut Api, rs: &ReplicaSet, mut st: ReplicaSetStatus) -> Result<ReplicaSet, String> {
+    let cur = &rs.status;
+    if cur.replicas == st.replicas
+        && cur.fully_labeled_replicas == st.fully_labeled_replicas
+        && cur.ready_replicas == st.ready_replicas
+        && cur.available_replicas == st.available_replicas
+        && cur.terminating_replicas == st.terminating_replicas
+        && rs.metadata.generation == cur.observed_generation
+        && cur.conditions == st.conditions
+    {
+        return Ok(rs.clone());
+    }
+    st.observed_generation = rs.metadata.generation;
+    let mut next = rs.clone();
+    next.status = st;
+    let w = api.update_status(Object::ReplicaSet(next)).map_err(|e| e.message)?;
+    Ok(ReplicaSet::from_object(&w.object).cloned().unwrap_or_else(|| rs.clone()))
+}
+
+/// Invariants that hold whenever the controllers have caught up (after any
+/// `Cluster` call): no ReplicaSet controls more active pods than it wants,
+/// every pod it controls is one its selector matches or one it is about to
+/// let go, and no pod has two controllers.
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for rs in api.store.list_t::<ReplicaSet>() {
+        let want = rs.spec.replicas.unwrap_or(1) as usize;
+        let mut active = 0;
+        for r in api.store.dependents(&rs.metadata.uid) {
+            if r.kind != Kind::Pod {
+                continue;
+            }
+            let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) else { continue };
+            if p.metadata.owner_references.iter().filter(|o| o.controller == Some(true)).count() > 1 {
+                return Err(format!("pod {} has more than one controller", p.key()));
+            }
+            if p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) && is_pod_active(p) {
+                active += 1;
+            }
+        }
+        if !rs.metadata.is_deleting() && active > want {
+            return Err(format!("ReplicaSet {} controls {active} active pods but wants {want}", rs.key()));
+        }
+        let st = &rs.status;
+        if st.ready_replicas > st.replicas || st.available_replicas > st.ready_replicas || st.fully_labeled_replicas > st.replicas {
+            return Err(format!("ReplicaSet {} has an inconsistent status {:?}", rs.key(), st));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::controllers::testkit::*;
+    use crate::engine::time::SECOND;
+
+    fn rs(name: &str, replicas: i32) -> Object {
+        Object::ReplicaSet(ReplicaSet {
+            metadata: ObjectMeta::named("default", name),
+            spec: ReplicaSetSpec { replicas: Some(replicas), selector: selector("web"), template: template("web", "nginx:1.25"), ..Default::default() },
+            ..Default::default()
+        })
+    }
+
+    fn harness() -> Harness {
+        Harness::new(vec![Box::new(ReplicaSetController::default())])
+    }
+
+    #[test]
+    fn creates_pods_with_generated_names_and_controller_refs() {
+        let mut h = harness();
+        let o = h.create(rs("web", 3));
+        let pods = h.pods("default");
+        assert_eq!(pods.len(), 3);
+        for p in &pods {
+            assert!(p.metadata.name.starts_with("web-") && p.metadata.name.len() == "web-".len() + 5, "{}", p.metadata.name);
+            assert_eq!(p.metadata.generate_name, "web-");
+            let r = p.metadata.controller_ref().unwrap();
+            assert_eq!((r.kind.as_str(), r.name.as_str(), r.uid.as_str(), r.api_version.as_str()), ("ReplicaSet", "web", o.meta().uid.as_str(), "apps/v1"));
+            assert_eq!(r.block_owner_deletion, Some(true));
+            assert_eq!(p.metadata.labels["app"], "web");
+        }
+        let ev = h.events(Kind::ReplicaSet, "default", "web");
+        assert_eq!(ev.len(), 3);
+        assert!(ev.iter().all(|(r, m)| r == "SuccessfulCreate" && m.starts_with("Created pod: web-")));
+        let st = &h.api.get_t::<ReplicaSet>("default", "web").unwrap().status;
+        assert_eq!((st.replicas, st.fully_labeled_replicas, st.ready_replicas, st.observed_generation, st.terminating_replicas), (3, 3, 0, 1, Some(0)));
+    }
+
+    #[test]
+    fn status_counts_ready_and_available_with_min_ready_seconds() {
+        let mut h = harness();
+        let mut o = rs("web", 2);
+        if let Object::ReplicaSet(r) = &mut o {
+            r.spec.min_ready_seconds = 10;
+        }
+        h.create(o);
+        let names = h.pod_names("default");
+        h.ready("default", &names[0]);
+        let st = h.api.get_t::<ReplicaSet>("default", "web").unwrap().status.clone();
+        assert_eq!((st.ready_replicas, st.available_replicas), (1, 0));
+        // the controller wakes itself when the pod has been ready for 10s
+        h.advance(10 * SECOND);
+        let st = h.api.get_t::<ReplicaSet>("default", "web").unwrap().status.clone();
+        assert_eq!((st.ready_replicas, st.available_replicas), (1, 1));
+    }
+
+    #[test]
+    fn scale_down_deletes_not_ready_before_ready_and_newest_first() {
+        let mut h = harness();
+        h.create(rs("web", 3));
+        let names = h.pod_names("default");
+        for n in &names {
+            h.bind("default", n, "node-a");
+        }
+        h.ready("default", &names[0]);
+        h.advance(120 * SECOND);
+        h.ready("default", &names[2]);
+        // names[1] stays not ready: it goes first; then the most recently ready one
+        let mut o = h.api.get_t::<ReplicaSet>("default", "web").unwrap().clone();
+        o.spec.replicas = Some(1);
+        h.update(Object::ReplicaSet(o));
+        let ev = h.events(Kind::ReplicaSet, "default", "web");
+        let deleted: Vec<_> = ev.iter().filter(|(r, _)| r == "SuccessfulDelete").map(|(_, m)| m.clone()).collect();
+        assert_eq!(deleted, [format!("Deleted pod: {}", names[1]), format!("Deleted pod: {}", names[2])]);
+        // bound pods terminate gracefully: they count as terminating, not as replicas
+        let st = h.api.get_t::<ReplicaSet>("default", "web").unwrap().status.clone();
+        assert_eq!((st.replicas, st.terminating_replicas), (1, Some(2)));
+        assert!(h.pod(&"default", &names[1]).unwrap().metadata.is_deleting());
+    }
+
+    #[test]
+    fn unassigned_pods_go_first_and_deletion_cost_counts() {
+        let mk = |name: &str, node: &str, ready: bool, cost: Option<&str>, created: i64| {
+            let mut p = Pod::default();
+            p.metadata = ObjectMeta::named("default", name);
+            p.metadata.uid = name.into();
+            p.metadata.creation_timestamp = Some(Time(created * 1000));
+            p.spec.node_name = node.into();
+            if let Some(c) = cost {
+                p.metadata.annotations.insert(POD_DELETION_COST.into(), c.into());
+            }
+            if ready {
+                set_running_ready(&mut p, Time(created * 1000), true);
+            } else {
+                p.status.phase = "Running".into();
+            }
+            p
+        };
+        let now = Time(10_000 * 1000);
+        let pods = vec![
+            mk("a", "n1", true, None, 100),
+            mk("b", "", false, None, 100),
+            mk("c", "n1", true, Some("-5"), 100),
+            mk("d", "n1", false, None, 100),
+        ];
+        let order: Vec<_> = pods_to_delete(&pods, &[], 3, now).into_iter().map(|p| p.metadata.name).collect();
+        assert_eq!(order, ["b", "d", "c"]);
+    }
+
+    #[test]
+    fn adopts_orphans_and_releases_pods_that_stop_matching() {
+        let mut h = harness();
+        let mut orphan = Pod::default();
+        orphan.metadata = ObjectMeta { name: "stray".into(), namespace: "default".into(), labels: labels(&[("app", "web")]), ..Default::default() };
+        orphan.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
+        h.create(Object::Pod(orphan));
+        let o = h.create(rs("web", 2));
+        // the orphan is adopted and only one more pod is made
+        assert_eq!(h.pods("default").len(), 2);
+        let stray = h.pod("default", "stray").unwrap();
+        assert_eq!(stray.metadata.controller_ref().unwrap().uid, o.meta().uid);
+        // relabel it: released, and replaced
+        let mut p = stray.clone();
+        p.metadata.labels.insert("app".into(), "other".into());
+        h.update(Object::Pod(p));
+        assert!(h.pod("default", "stray").unwrap().metadata.owner_references.is_empty());
+        let owned = h.pods("default").into_iter().filter(|p| p.metadata.controller_ref().is_some()).count();
+        assert_eq!(owned, 2);
+        check_invariants(&h.api).unwrap();
+    }
+
+    #[test]
+    fn deleted_pods_are_replaced() {
+        let mut h = harness();
+        h.create(rs("web", 2));
+        let names = h.pod_names("default");
+        h.delete(Kind::Pod, "default", &names[0], DeleteOptions::default());
+        let now = h.pod_names("default");
+        assert_eq!(now.len(), 2);
+        assert!(!now.contains(&names[0]));
+        check_invariants(&h.api).unwrap();
+    }
+
+    #[test]
+    fn failures_set_and_clear_the_replica_failure_condition() {
+        let Object::ReplicaSet(r) = rs("web", 2) else { unreachable!() };
+        let st = calculate_status(&r, &[], 0, Some("pods \"x\" is forbidden"), Time(5_000));
+        assert_eq!(st.conditions.len(), 1);
+        let c = &st.conditions[0];
+        assert_eq!((c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden"));
+        let mut r2 = r.clone();
+        r2.status = st;
+        assert!(calculate_status(&r2, &[], 0, None, Time(6_000)).conditions.is_empty());
+    }
+
+    #[test]
+    fn a_terminating_namespace_gets_no_pods_and_no_warnings() {
+        let mut h = harness();
+        let n = Namespace { metadata: ObjectMeta::named("", "gone"), ..Default::default() };
+        h.create(Object::Namespace(n));
+        let mut o = rs("web", 2);
+        o.meta_mut().namespace = "gone".into();
+        h.create(o.clone());
+        let rs_now = h.api.get_t::<ReplicaSet>("gone", "web").unwrap().clone();
+        h.delete(Kind::Namespace, "", "gone", DeleteOptions::default());
+        for p in h.pods("gone") {
+            h.delete(Kind::Pod, "gone", &p.metadata.name, DeleteOptions::default());
+        }
+        assert!(h.pods("gone").is_empty());
+        assert!(h.events(Kind::ReplicaSet, "gone", "web").iter().all(|(r, _)| r != "FailedCreate"));
+        assert_eq!(h.api.get_t::<ReplicaSet>("gone", "web").unwrap().metadata.uid, rs_now.metadata.uid);
+    }
+}

@@ -1,0 +1,180 @@
+//! A small harness for the workload controllers' unit tests: an API server
+//! with the default namespaces and only the controllers under test, run
+//! with the same dispatch rules as `Cluster` (one key per controller per
+//! turn, timers fire as time advances). No scheduler or kubelet: tests move
+//! pods along themselves.
+
+use crate::engine::api::*;
+use crate::engine::apiserver::{Api, DeleteOptions};
+use crate::engine::controllers::{Controller, Cx, WorkQueue};
+use crate::engine::time::{Millis, Time, EPOCH};
+use crate::engine::world::World;
+use std::rc::Rc;
+
+pub struct Harness {
+    pub api: Api,
+    pub world: World,
+    ctls: Vec<Box<dyn Controller>>,
+    queues: Vec<WorkQueue>,
+    pub syncs: usize,
+}
+
+impl Harness {
+    pub fn new(mut ctls: Vec<Box<dyn Controller>>) -> Harness {
+        ctls.sort_by_key(|c| c.id());
+        let mut h = Harness { api: Api::new(7, Time(EPOCH), Default::default()), world: World::default(), queues: vec![WorkQueue::default(); ctls.len()], ctls, syncs: 0 };
+        for ns in ["default", "kube-system"] {
+            let n = Namespace { metadata: ObjectMeta::named("", ns), ..Default::default() };
+            h.api.create(Object::Namespace(n)).unwrap();
+        }
+        h.run();
+        h
+    }
+
+    /// Runs controllers until no queue has work at this instant.
+    pub fn run(&mut self) {
+        self.dispatch();
+        loop {
+            let mut progressed = false;
+            for i in 0..self.ctls.len() {
+                let Some(key) = self.queues[i].pop() else { continue };
+                progressed = true;
+                self.syncs += 1;
+                assert!(self.syncs < 1_000_000, "controllers do not converge");
+                let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+                self.ctls[i].sync(&key, &mut cx);
+                self.dispatch();
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn dispatch(&mut self) {
+        for ch in self.api.store.drain_changes() {
+            for (i, c) in self.ctls.iter_mut().enumerate() {
+                c.watch(&ch, &self.api, &mut self.queues[i]);
+            }
+        }
+    }
+
+    /// Lets time pass, firing due timers.
+    pub fn advance(&mut self, ms: Millis) {
+        let target = self.api.now.0 + ms;
+        while let Some(at) = self.api.timers.next_at() {
+            if at > target {
+                break;
+            }
+            self.api.now = Time(at.max(self.api.now.0));
+            for (ctl, key, _) in self.api.timers.pop_due(self.api.now.0) {
+                if let Some(i) = self.ctls.iter().position(|c| c.id() == ctl) {
+                    self.queues[i].add(key);
+                }
+            }
+            self.run();
+        }
+        self.api.now = Time(target);
+    }
+
+    pub fn create(&mut self, obj: Object) -> Rc<Object> {
+        let o = self.api.create(obj).unwrap_or_else(|e| panic!("create: {e}")).object;
+        self.run();
+        o
+    }
+
+    pub fn update(&mut self, obj: Object) -> Rc<Object> {
+        let o = self.api.update(obj).unwrap_or_else(|e| panic!("update: {e}")).object;
+        self.run();
+        o
+    }
+
+    pub fn delete(&mut self, kind: Kind, ns: &str, name: &str, opts: DeleteOptions) {
+        self.api.delete(kind, ns, name, &opts).unwrap_or_else(|e| panic!("delete: {e}"));
+        self.run();
+    }
+
+    pub fn pod(&self, ns: &str, name: &str) -> Option<Pod> {
+        self.api.get_t::<Pod>(ns, name).cloned()
+    }
+
+    pub fn pods(&self, ns: &str) -> Vec<Pod> {
+        self.api.store.list_ns_t::<Pod>(ns).cloned().collect()
+    }
+
+    pub fn pod_names(&self, ns: &str) -> Vec<String> {
+        self.api.store.list_ns_t::<Pod>(ns).map(|p| p.metadata.name.clone()).collect()
+    }
+
+    /// Binds a pod to a node (so its deletion is graceful, as on a real node).
+    pub fn bind(&mut self, ns: &str, name: &str, node: &str) {
+        let mut p = self.pod(ns, name).expect("pod exists");
+        p.spec.node_name = node.into();
+        self.update(Object::Pod(p));
+    }
+
+    /// Marks a pod Running and Ready now, as a kubelet would report it.
+    pub fn ready(&mut self, ns: &str, name: &str) {
+        let mut p = self.pod(ns, name).expect("pod exists");
+        set_running_ready(&mut p, self.api.now, true);
+        self.api.update_status(Object::Pod(p)).unwrap();
+        self.run();
+    }
+
+    pub fn unready(&mut self, ns: &str, name: &str) {
+        let mut p = self.pod(ns, name).expect("pod exists");
+        set_running_ready(&mut p, self.api.now, false);
+        self.api.update_status(Object::Pod(p)).unwrap();
+        self.run();
+    }
+
+    pub fn set_phase(&mut self, ns: &str, name: &str, phase: &str) {
+        let mut p = self.pod(ns, name).expect("pod exists");
+        p.status.phase = phase.into();
+        if phase != "Running" {
+            p.status.conditions.retain(|c| c.type_ != "Ready");
+        }
+        self.api.update_status(Object::Pod(p)).unwrap();
+        self.run();
+    }
+
+    /// The kubelet's confirmation that a gracefully deleted pod stopped.
+    pub fn finish_deletion(&mut self, ns: &str, name: &str) {
+        self.api.finish_pod_deletion(&ObjKey::new(ns, name));
+        self.run();
+    }
+
+    /// (reason, message) of events about one object, oldest first.
+    pub fn events(&self, kind: Kind, ns: &str, name: &str) -> Vec<(String, String)> {
+        self.api.events_for(kind, ns, name, "").into_iter().map(|e| (e.reason.clone(), e.message.clone())).collect()
+    }
+}
+
+pub fn set_running_ready(p: &mut Pod, now: Time, ready: bool) {
+    p.status.phase = "Running".into();
+    let status = if ready { "True" } else { "False" };
+    match p.status.conditions.iter_mut().find(|c| c.type_ == "Ready") {
+        Some(c) => {
+            if c.status != status {
+                c.status = status.into();
+                c.last_transition_time = Some(now);
+            }
+        }
+        None => p.status.conditions.push(PodCondition { type_: "Ready".into(), status: status.into(), last_transition_time: Some(now), ..Default::default() }),
+    }
+}
+
+pub fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+pub fn template(app: &str, image: &str) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: ObjectMeta { labels: labels(&[("app", app)]), ..Default::default() },
+        spec: PodSpec { containers: vec![Container { name: "main".into(), image: image.into(), ..Default::default() }], ..Default::default() },
+    }
+}
+
+pub fn selector(app: &str) -> Option<LabelSelector> {
+    Some(LabelSelector { match_labels: labels(&[("app", app)]), ..Default::default() })
+}
