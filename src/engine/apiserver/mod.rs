@@ -379,7 +379,10 @@ impl Api {
                 return Err(ApiError::invalid(kind, &key.name, errs));
             }
             admission::validate_update(self, &old, &obj)?;
-            if has_generation(kind) && spec_changed(&old, &obj) {
+            // deploymentStrategy also bumps the generation for annotation changes
+            // (they are copied to the ReplicaSets).
+            let annotations_changed = kind == Kind::Deployment && old.meta().annotations != obj.meta().annotations;
+            if has_generation(kind) && (spec_changed(&old, &obj) || annotations_changed) {
                 obj.meta_mut().generation = old.meta().generation + 1;
             }
         }
@@ -660,6 +663,17 @@ fn status_merge(old: &Object, new: Object) -> Object {
     }
     // Conditions and the like live in status; metadata changes a status
     // writer makes (finalizers, annotations) are not applied.
+    // Except: deploymentStatusStrategy resets only spec and labels, and the
+    // deployment controller records the revision annotation through it.
+    if old.kind() == Kind::Deployment {
+        let ann = nv.get("metadata").and_then(|m| m.get("annotations")).cloned();
+        if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            match ann {
+                Some(a) => meta.insert("annotations".into(), a),
+                None => meta.remove("annotations"),
+            };
+        }
+    }
     Object::from_value(old.kind(), &v).map(|(o, _)| o).unwrap_or(new)
 }
 

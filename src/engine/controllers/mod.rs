@@ -14,7 +14,9 @@ use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
 pub mod controller_utils;
+pub mod deployment;
 pub mod disruption;
+pub mod history;
 pub mod replicaset;
 #[cfg(test)]
 mod testkit;
@@ -22,6 +24,7 @@ mod testkit;
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
     vec![
+        Box::new(deployment::DeploymentController::default()),
         Box::new(replicaset::ReplicaSetController::default()),
     ]
 }
