@@ -198,7 +198,20 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
         }
         Object::StatefulSet(s) => {
             validate_replicas(s.spec.replicas, &mut errs);
-            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &mut errs);
+            // ValidateStatefulSetSpec validates the template with the claim
+            // templates' volumes added (the controller adds them to each pod).
+            let mut t = s.spec.template.clone();
+            if !s.spec.volume_claim_templates.is_empty() {
+                let mut vols: Vec<Volume> = s
+                    .spec
+                    .volume_claim_templates
+                    .iter()
+                    .map(|c| Volume { name: c.metadata.name.clone(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: c.metadata.name.clone(), read_only: false }), ..Default::default() })
+                    .collect();
+                vols.extend(t.spec.volumes.iter().filter(|v| !s.spec.volume_claim_templates.iter().any(|c| c.metadata.name == v.name)).cloned());
+                t.spec.volumes = vols;
+            }
+            validate_workload(s.spec.selector.as_ref(), &t, &mut errs);
             validate_statefulset(s, &mut errs);
         }
         Object::PersistentVolumeClaim(c) => validate_pvc_spec(&c.spec, "spec", &mut errs),

@@ -18,6 +18,7 @@ pub mod deployment;
 pub mod disruption;
 pub mod history;
 pub mod replicaset;
+pub mod statefulset;
 #[cfg(test)]
 mod testkit;
 
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn Controller>> {
     vec![
         Box::new(deployment::DeploymentController::default()),
         Box::new(replicaset::ReplicaSetController::default()),
+        Box::new(statefulset::StatefulSetController::default()),
     ]
 }
 

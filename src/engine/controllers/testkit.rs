@@ -121,13 +121,6 @@ impl Harness {
         self.run();
     }
 
-    pub fn unready(&mut self, ns: &str, name: &str) {
-        let mut p = self.pod(ns, name).expect("pod exists");
-        set_running_ready(&mut p, self.api.now, false);
-        self.api.update_status(Object::Pod(p)).unwrap();
-        self.run();
-    }
-
     pub fn set_phase(&mut self, ns: &str, name: &str, phase: &str) {
         let mut p = self.pod(ns, name).expect("pod exists");
         p.status.phase = phase.into();
