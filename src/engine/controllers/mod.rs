@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, VecDeque};
 pub mod controller_utils;
 pub mod deployment;
 pub mod disruption;
+pub mod garbagecollector;
 pub mod history;
 pub mod replicaset;
 pub mod statefulset;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::DeploymentController::default()),
         Box::new(replicaset::ReplicaSetController::default()),
         Box::new(statefulset::StatefulSetController::default()),
+        Box::new(garbagecollector::GarbageCollector::default()),
     ]
 }
 
