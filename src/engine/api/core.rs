@@ -35,6 +35,22 @@ pub struct NamespaceSpec {
 pub struct NamespaceStatus {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub phase: String,
+    /// Set by the namespace controller while it deletes the content.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<NamespaceCondition>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NamespaceCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub last_transition_time: Option<Time>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
 }
 
 // ---------------------------------------------------------------- Node

@@ -18,7 +18,9 @@ pub mod deployment;
 pub mod disruption;
 pub mod garbagecollector;
 pub mod history;
+pub mod namespace;
 pub mod replicaset;
+pub mod serviceaccount;
 pub mod statefulset;
 #[cfg(test)]
 mod testkit;
@@ -26,6 +28,8 @@ mod testkit;
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
     vec![
+        Box::new(namespace::NamespaceController::default()),
+        Box::new(serviceaccount::ServiceAccountController::default()),
         Box::new(deployment::DeploymentController::default()),
         Box::new(replicaset::ReplicaSetController::default()),
         Box::new(statefulset::StatefulSetController::default()),
