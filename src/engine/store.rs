@@ -119,6 +119,14 @@ impl Store {
         self.dependents.get(owner_uid).into_iter().flatten()
     }
 
+    /// Objects of one kind whose ownerReferences name this uid (a range of
+    /// the owner index: a controller's pods, or its revisions, without
+    /// walking its other dependents).
+    pub fn dependents_of_kind<'a>(&'a self, owner_uid: &str, kind: Kind) -> impl Iterator<Item = &'a ObjRef> + 'a {
+        let lo = ObjRef { kind, key: ObjKey::default() };
+        self.dependents.get(owner_uid).into_iter().flat_map(move |s| s.range(lo.clone()..).take_while(move |r| r.kind == kind))
+    }
+
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
         self.pods_by_node
             .get(node)

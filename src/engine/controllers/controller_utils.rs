@@ -175,10 +175,7 @@ impl OrphanIndex {
 pub fn owned_and_orphans<T: Resource>(api: &Api, owner: &ObjectMeta, owner_kind: Kind, orphans: &OrphanIndex) -> Vec<T> {
     let mut seen = BTreeSet::new();
     let mut out = vec![];
-    for r in api.store.dependents(&owner.uid) {
-        if r.kind != T::KIND {
-            continue;
-        }
+    for r in api.store.dependents_of_kind(&owner.uid, T::KIND) {
         let Some(o) = api.store.get_ref(r) else { continue };
         let Some(t) = T::from_object(o) else { continue };
         if t.meta().controller_ref().is_some_and(|c| c.uid == owner.uid && c.kind == owner_kind.info().kind) && seen.insert(r.key.name.clone()) {

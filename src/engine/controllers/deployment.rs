@@ -147,10 +147,9 @@ fn pod_deleted(ch: &Change, api: &Api, q: &mut WorkQueue) {
     }
     let remaining = api
         .store
-        .dependents(&d.metadata.uid)
-        .filter(|r| r.kind == Kind::ReplicaSet)
+        .dependents_of_kind(&d.metadata.uid, Kind::ReplicaSet)
         .filter_map(|r| api.store.get_ref(r).and_then(|o| ReplicaSet::from_object(o)))
-        .map(|rs| api.store.dependents(&rs.metadata.uid).filter(|p| p.kind == Kind::Pod).count())
+        .map(|rs| api.store.dependents_of_kind(&rs.metadata.uid, Kind::Pod).count())
         .sum::<usize>();
     if remaining == 0 {
         q.add(d.obj_ref());
@@ -522,10 +521,7 @@ fn old_pods_running(api: &Api, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) 
         if new_rs.is_some_and(|n| n.metadata.uid == rs.metadata.uid) {
             continue;
         }
-        for r in api.store.dependents(&rs.metadata.uid) {
-            if r.kind != Kind::Pod {
-                continue;
-            }
+        for r in api.store.dependents_of_kind(&rs.metadata.uid, Kind::Pod) {
             let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) else { continue };
             if !p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) {
                 continue;
@@ -1216,8 +1212,7 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
         } else if d.spec.strategy.type_ == "Recreate" {
             let pods_of = |rs: &ReplicaSet| {
                 api.store
-                    .dependents(&rs.metadata.uid)
-                    .filter(|r| r.kind == Kind::Pod)
+                    .dependents_of_kind(&rs.metadata.uid, Kind::Pod)
                     .filter_map(|r| api.store.get_ref(r).and_then(|o| Pod::from_object(o)))
                     .filter(|p| p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid))
                     .filter(|p| !is_pod_terminal(p))

@@ -21,12 +21,161 @@ pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost"
 
 pub struct ReplicaSetController {
     orphans: OrphanIndex,
+    /// What each ReplicaSet's pods look like, kept from the watch so a sync
+    /// costs O(change), not O(replicas) (the real controller lists its pods
+    /// from an informer cache at every sync; here that would make a pod
+    /// event cost as much as the ReplicaSet is large).
+    track: BTreeMap<String, RsPods>,
     backoff: Backoff,
 }
 
 impl Default for ReplicaSetController {
     fn default() -> Self {
-        ReplicaSetController { orphans: OrphanIndex::default(), backoff: Backoff::controller() }
+        ReplicaSetController { orphans: OrphanIndex::default(), track: BTreeMap::new(), backoff: Backoff::controller() }
+    }
+}
+
+/// The facts about one pod its ReplicaSet's status and sizing depend on.
+#[derive(Clone, Debug, PartialEq)]
+struct PodFacts {
+    active: bool,
+    terminating: bool,
+    /// Matches the ReplicaSet's selector (else it is to be released).
+    selected: bool,
+    ready: bool,
+    /// When the pod became ready (ms), if it is.
+    ready_since: Option<i64>,
+    /// Carries every label of the ReplicaSet's template.
+    fully_labeled: bool,
+}
+
+fn facts(p: &Pod, rs: &ReplicaSet) -> PodFacts {
+    let ready = is_pod_ready(p);
+    PodFacts {
+        active: is_pod_active(p),
+        terminating: is_pod_terminating(p),
+        selected: selector_matches(rs.spec.selector.as_ref(), &p.metadata.labels),
+        ready,
+        ready_since: if ready { pod_ready_condition(p).and_then(|c| c.last_transition_time).map(|t| t.0) } else { None },
+        fully_labeled: rs.spec.template.metadata.labels.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)),
+    }
+}
+
+/// The pods one ReplicaSet controls, with running totals.
+#[derive(Clone, Debug, Default)]
+struct RsPods {
+    pods: BTreeMap<String, PodFacts>,
+    /// active and selected: the replicas it has
+    active: i32,
+    /// active but no longer selected: to be released
+    unselected: i32,
+    terminating: i32,
+    ready: i32,
+    fully_labeled: i32,
+    /// ready-since instants of the active, selected, ready pods
+    ready_since: BTreeMap<i64, i32>,
+}
+
+impl RsPods {
+    fn apply(&mut self, f: &PodFacts, sign: i32) {
+        if f.active && !f.selected {
+            self.unselected += sign;
+        }
+        if f.terminating && f.selected {
+            self.terminating += sign;
+        }
+        if !(f.active && f.selected) {
+            return;
+        }
+        self.active += sign;
+        if f.fully_labeled {
+            self.fully_labeled += sign;
+        }
+        if f.ready {
+            self.ready += sign;
+            if let Some(t) = f.ready_since {
+                let e = self.ready_since.entry(t).or_default();
+                *e += sign;
+                if *e == 0 {
+                    self.ready_since.remove(&t);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, name: &str, f: PodFacts) {
+        self.apply(&f, 1);
+        if let Some(old) = self.pods.insert(name.to_string(), f) {
+            self.apply(&old, -1);
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if let Some(old) = self.pods.remove(name) {
+            self.apply(&old, -1);
+        }
+    }
+
+    /// Ready pods that have been ready for minReadySeconds.
+    fn available(&self, min_ready: i32, now: Time) -> i32 {
+        if min_ready <= 0 {
+            return self.ready;
+        }
+        let cutoff = now.0 - min_ready as i64 * 1000;
+        self.ready_since.range(..=cutoff).map(|(_, n)| *n).sum()
+    }
+
+    /// When the next of these ready pods becomes available.
+    fn next_available(&self, min_ready: i32, now: Time) -> Option<Time> {
+        if min_ready <= 0 {
+            return None;
+        }
+        let cutoff = now.0 - min_ready as i64 * 1000;
+        self.ready_since.range(cutoff + 1..).next().map(|(t, _)| Time(t + min_ready as i64 * 1000))
+    }
+}
+
+impl ReplicaSetController {
+    /// Keeps `track` in step with one pod change.
+    fn observe_pod(&mut self, ch: &Change, api: &Api) {
+        let (old, new) = ch.typed::<Pod>();
+        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "ReplicaSet") {
+            if let Some(t) = self.track.get_mut(&r.uid) {
+                t.remove(&ch.key.name);
+            }
+        }
+        if let Some(p) = new {
+            if let Some(r) = p.metadata.controller_ref() {
+                if let Some(rs) = resolve_controller::<ReplicaSet>(api, &p.metadata.namespace, r) {
+                    self.track.entry(rs.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, rs));
+                }
+            }
+        }
+    }
+
+    /// A ReplicaSet changed: its pods' facts are recomputed when what they
+    /// are measured against (selector, template labels) changed.
+    fn observe_rs(&mut self, ch: &Change, api: &Api) {
+        let (old, new) = ch.typed::<ReplicaSet>();
+        match (old, new) {
+            (_, None) => {
+                if let Some(o) = old {
+                    self.track.remove(&o.metadata.uid);
+                }
+            }
+            (Some(o), Some(n)) if o.spec.selector == n.spec.selector && o.spec.template.metadata.labels == n.spec.template.metadata.labels => {}
+            (_, Some(n)) => {
+                let Some(rs) = api.get_t::<ReplicaSet>(&n.metadata.namespace, &n.metadata.name).filter(|r| r.metadata.uid == n.metadata.uid) else { return };
+                let t = self.track.entry(rs.metadata.uid.clone()).or_default();
+                let names: Vec<String> = t.pods.keys().cloned().collect();
+                for name in names {
+                    match api.get_t::<Pod>(&rs.metadata.namespace, &name) {
+                        Some(p) if p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) => t.insert(&name, facts(p, rs)),
+                        _ => t.remove(&name),
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -37,9 +186,13 @@ impl Controller for ReplicaSetController {
 
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
-            Kind::ReplicaSet => q.add(ch.obj_ref()),
+            Kind::ReplicaSet => {
+                self.observe_rs(ch, api);
+                q.add(ch.obj_ref());
+            }
             Kind::Pod => {
                 self.orphans.observe(ch);
+                self.observe_pod(ch, api);
                 pod_changed(ch, api, q);
             }
             _ => {}
@@ -51,7 +204,9 @@ impl Controller for ReplicaSetController {
             self.backoff.forget(key);
             return;
         };
-        match sync_replica_set(cx.api, &self.orphans, rs) {
+        let empty = RsPods::default();
+        let pods = self.track.get(&rs.metadata.uid).unwrap_or(&empty);
+        match sync_replica_set(cx.api, &self.orphans, pods, rs) {
             Ok(()) => self.backoff.forget(key),
             Err(_) => {
                 self.backoff.retry(cx.api, Ctl::ReplicaSet, key.clone());
@@ -116,41 +271,87 @@ fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
     }
 }
 
-/// `syncReplicaSet`.
-fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, rs: ReplicaSet) -> Result<(), String> {
-    let selector = rs.spec.selector.clone();
-    let all: Vec<Pod> = owned_and_orphans::<Pod>(api, &rs.metadata, Kind::ReplicaSet, orphans);
-    let active: Vec<Pod> = all.iter().filter(|p| is_pod_active(p)).cloned().collect();
-    let active = claim_objects(api, &rs.metadata, Kind::ReplicaSet, active, |p: &Pod| selector_matches(selector.as_ref(), &p.metadata.labels))?;
-    // DeploymentReplicaSetTerminatingReplicas (beta, on in 1.36)
-    let terminating = all
-        .iter()
-        .filter(|p| is_pod_terminating(p))
-        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid) && selector_matches(selector.as_ref(), &p.metadata.labels))
-        .count() as i32;
+/// Counts of the pods a sync works with (`activePods` and the terminating ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Counts {
+    replicas: i32,
+    fully_labeled: i32,
+    ready: i32,
+    available: i32,
+    terminating: i32,
+}
 
+/// `syncReplicaSet`.
+fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: ReplicaSet) -> Result<(), String> {
+    let ns = rs.metadata.namespace.clone();
+    let now = api.now;
+    let min_ready = rs.spec.min_ready_seconds;
+    // claimPods: adopt matching orphans, release owned pods that stopped matching
+    let mut adopted: Vec<Pod> = vec![];
+    let mut errs = vec![];
+    if !rs.metadata.is_deleting() {
+        let candidates: Vec<Pod> = orphans
+            .names(&ns)
+            .filter_map(|n| api.get_t::<Pod>(&ns, n))
+            .filter(|p| is_pod_active(p) && p.metadata.controller_ref().is_none() && selector_matches(rs.spec.selector.as_ref(), &p.metadata.labels))
+            .cloned()
+            .collect();
+        if !candidates.is_empty() {
+            adopted = claim_objects(api, &rs.metadata, Kind::ReplicaSet, candidates, |_| true).unwrap_or_else(|e| {
+                errs.push(e);
+                vec![]
+            });
+        }
+        if pods.unselected > 0 {
+            for (name, f) in &pods.pods {
+                if f.active && !f.selected {
+                    if let Some(p) = api.get_t::<Pod>(&ns, name).cloned() {
+                        if let Err(e) = release(api, Kind::Pod, &ns, name, &p.metadata.uid, &rs.metadata.uid) {
+                            errs.push(e.message);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(aggregate(errs));
+    }
+    let mut counts = Counts {
+        replicas: pods.active,
+        fully_labeled: pods.fully_labeled,
+        ready: pods.ready,
+        available: pods.available(min_ready, now),
+        terminating: pods.terminating,
+    };
+    for p in &adopted {
+        let f = facts(p, &rs);
+        counts.replicas += 1;
+        counts.fully_labeled += f.fully_labeled as i32;
+        counts.ready += f.ready as i32;
+        counts.available += is_pod_available(p, min_ready, now) as i32;
+    }
     let mut manage_err = None;
     if !rs.metadata.is_deleting() {
-        manage_err = manage_replicas(api, &rs, &active).err();
+        manage_err = manage_replicas(api, &rs, pods, &adopted, counts.replicas).err();
     }
-    let now = api.now;
-    let status = calculate_status(&rs, &active, terminating, manage_err.as_deref(), now);
+    let status = calculate_status(&rs, counts, manage_err.as_deref(), now);
     let updated = update_status(api, &rs, status)?;
     if let Some(e) = manage_err {
         return Err(e);
     }
-    let min_ready = updated.spec.min_ready_seconds;
     if min_ready > 0 && updated.status.ready_replicas != updated.status.available_replicas {
-        let at = next_availability_check(active.iter(), min_ready, now).unwrap_or(now.plus(min_ready as i64 * 1000));
+        let next = [pods.next_available(min_ready, now), next_availability_check(adopted.iter(), min_ready, now)].into_iter().flatten().min();
+        let at = next.unwrap_or(now.plus(min_ready as i64 * 1000));
         api.wake_at(at, Ctl::ReplicaSet, updated.obj_ref());
     }
     Ok(())
 }
 
 /// `manageReplicas`: create or delete the difference.
-fn manage_replicas(api: &mut Api, rs: &ReplicaSet, active: &[Pod]) -> Result<(), String> {
+fn manage_replicas(api: &mut Api, rs: &ReplicaSet, pods: &RsPods, adopted: &[Pod], active: i32) -> Result<(), String> {
     let want = rs.spec.replicas.unwrap_or(1) as i64;
-    let diff = active.len() as i64 - want;
+    let diff = active as i64 - want;
     let rs_obj = Object::ReplicaSet(rs.clone());
     if diff < 0 {
         let n = ((-diff) as usize).min(BURST_REPLICAS);
@@ -162,11 +363,14 @@ fn manage_replicas(api: &mut Api, rs: &ReplicaSet, active: &[Pod]) -> Result<(),
     }
     if diff > 0 {
         let n = (diff as usize).min(BURST_REPLICAS);
+        let ns = &rs.metadata.namespace;
+        let mut active_pods: Vec<Pod> = pods.pods.iter().filter(|(_, f)| f.active && f.selected).filter_map(|(name, _)| api.get_t::<Pod>(ns, name).cloned()).collect();
+        active_pods.extend(adopted.iter().cloned());
         let related = related_pods(api, rs);
-        let victims = pods_to_delete(active, &related, n, api.now);
+        let victims = pods_to_delete(&active_pods, &related, n, api.now);
         let mut first_err = None;
         for p in victims {
-            match api.delete(Kind::Pod, &rs.metadata.namespace, &p.metadata.name, &DeleteOptions::default()) {
+            match api.delete(Kind::Pod, ns, &p.metadata.name, &DeleteOptions::default()) {
                 Ok(_) => api.event(&rs_obj, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", p.metadata.name), COMPONENT),
                 Err(e) if e.is_not_found() => {}
                 Err(e) => {
@@ -210,16 +414,12 @@ fn related_pods(api: &Api, rs: &ReplicaSet) -> Vec<Pod> {
     let mut out: BTreeMap<String, Pod> = BTreeMap::new();
     let siblings: Vec<ReplicaSet> = api
         .store
-        .dependents(&cref.uid)
-        .filter(|r| r.kind == Kind::ReplicaSet)
+        .dependents_of_kind(&cref.uid, Kind::ReplicaSet)
         .filter_map(|r| api.store.get_ref(r).and_then(|o| ReplicaSet::from_object(o)).cloned())
         .filter(|s| s.metadata.controller_ref().is_some_and(|c| c.uid == cref.uid))
         .collect();
     for s in siblings {
-        for r in api.store.dependents(&s.metadata.uid) {
-            if r.kind != Kind::Pod {
-                continue;
-            }
+        for r in api.store.dependents_of_kind(&s.metadata.uid, Kind::Pod) {
             if let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) {
                 if selector_matches(s.spec.selector.as_ref(), &p.metadata.labels) {
                     out.entry(p.metadata.uid.clone()).or_insert_with(|| p.clone());
@@ -373,27 +573,12 @@ fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> Orderi
 }
 
 /// `calculateStatus`.
-fn calculate_status(rs: &ReplicaSet, active: &[Pod], terminating: i32, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
+fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
     let mut st = rs.status.clone();
-    let tl = &rs.spec.template.metadata.labels;
-    let mut fully = 0;
-    let mut ready = 0;
-    let mut available = 0;
-    for p in active {
-        if tl.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)) {
-            fully += 1;
-        }
-        if is_pod_ready(p) {
-            ready += 1;
-            if is_pod_available(p, rs.spec.min_ready_seconds, now) {
-                available += 1;
-            }
-        }
-    }
     let has_failure = st.conditions.iter().any(|c| c.type_ == "ReplicaFailure");
     match manage_err {
         Some(e) if !has_failure => {
-            let diff = active.len() as i64 - rs.spec.replicas.unwrap_or(1) as i64;
+            let diff = c.replicas as i64 - rs.spec.replicas.unwrap_or(1) as i64;
             let reason = if diff < 0 {
                 "FailedCreate"
             } else if diff > 0 {
@@ -414,11 +599,11 @@ fn calculate_status(rs: &ReplicaSet, active: &[Pod], terminating: i32, manage_er
         None if has_failure => st.conditions.retain(|c| c.type_ != "ReplicaFailure"),
         _ => {}
     }
-    st.replicas = active.len() as i32;
-    st.fully_labeled_replicas = fully;
-    st.ready_replicas = ready;
-    st.available_replicas = available;
-    st.terminating_replicas = Some(terminating);
+    st.replicas = c.replicas;
+    st.fully_labeled_replicas = c.fully_labeled;
+    st.ready_replicas = c.ready;
+    st.available_replicas = c.available;
+    st.terminating_replicas = Some(c.terminating);
     st
 }
 
@@ -450,10 +635,7 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
     for rs in api.store.list_t::<ReplicaSet>() {
         let want = rs.spec.replicas.unwrap_or(1) as usize;
         let mut active = 0;
-        for r in api.store.dependents(&rs.metadata.uid) {
-            if r.kind != Kind::Pod {
-                continue;
-            }
+        for r in api.store.dependents_of_kind(&rs.metadata.uid, Kind::Pod) {
             let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) else { continue };
             if p.metadata.owner_references.iter().filter(|o| o.controller == Some(true)).count() > 1 {
                 return Err(format!("pod {} has more than one controller", p.key()));
@@ -620,13 +802,13 @@ mod tests {
     #[test]
     fn failures_set_and_clear_the_replica_failure_condition() {
         let Object::ReplicaSet(r) = rs("web", 2) else { unreachable!() };
-        let st = calculate_status(&r, &[], 0, Some("pods \"x\" is forbidden"), Time(5_000));
+        let st = calculate_status(&r, Counts::default(), Some("pods \"x\" is forbidden"), Time(5_000));
         assert_eq!(st.conditions.len(), 1);
         let c = &st.conditions[0];
         assert_eq!((c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden"));
         let mut r2 = r.clone();
         r2.status = st;
-        assert!(calculate_status(&r2, &[], 0, None, Time(6_000)).conditions.is_empty());
+        assert!(calculate_status(&r2, Counts::default(), None, Time(6_000)).conditions.is_empty());
     }
 
     #[test]

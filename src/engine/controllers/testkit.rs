@@ -17,12 +17,14 @@ pub struct Harness {
     ctls: Vec<Box<dyn Controller>>,
     queues: Vec<WorkQueue>,
     pub syncs: usize,
+    /// Time spent inside controllers' sync and watch (perf tests).
+    pub busy: std::time::Duration,
 }
 
 impl Harness {
     pub fn new(mut ctls: Vec<Box<dyn Controller>>) -> Harness {
         ctls.sort_by_key(|c| c.id());
-        let mut h = Harness { api: Api::new(7, Time(EPOCH), Default::default()), world: World::default(), queues: vec![WorkQueue::default(); ctls.len()], ctls, syncs: 0 };
+        let mut h = Harness { api: Api::new(7, Time(EPOCH), Default::default()), world: World::default(), queues: vec![WorkQueue::default(); ctls.len()], ctls, syncs: 0, busy: Default::default() };
         for ns in ["default", "kube-system"] {
             let n = Namespace { metadata: ObjectMeta::named("", ns), ..Default::default() };
             h.api.create(Object::Namespace(n)).unwrap();
@@ -42,7 +44,9 @@ impl Harness {
                 self.syncs += 1;
                 assert!(self.syncs < 1_000_000, "controllers do not converge");
                 let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+                let t = std::time::Instant::now();
                 self.ctls[i].sync(&key, &mut cx);
+                self.busy += t.elapsed();
                 self.dispatch();
             }
             if !progressed {
@@ -52,11 +56,13 @@ impl Harness {
     }
 
     fn dispatch(&mut self) {
+        let t = std::time::Instant::now();
         for ch in self.api.store.drain_changes() {
             for (i, c) in self.ctls.iter_mut().enumerate() {
                 c.watch(&ch, &self.api, &mut self.queues[i]);
             }
         }
+        self.busy += t.elapsed();
     }
 
     /// Lets time pass, firing due timers.
@@ -170,4 +176,64 @@ pub fn template(app: &str, image: &str) -> PodTemplateSpec {
 
 pub fn selector(app: &str) -> Option<LabelSelector> {
     Some(LabelSelector { match_labels: labels(&[("app", app)]), ..Default::default() })
+}
+
+/// Rough timings of the workload controllers under pod churn (run with
+/// `cargo test --release --lib perf_ -- --ignored --nocapture`).
+#[cfg(test)]
+mod perf {
+    use super::*;
+    use crate::engine::controllers::{deployment::DeploymentController, replicaset::ReplicaSetController, statefulset::StatefulSetController};
+    use std::time::Instant;
+
+    const PERF_N: i32 = 1000;
+
+    fn churn(h: &mut Harness, ns: &str) {
+        let names = h.pod_names(ns);
+        for (i, n) in names.iter().enumerate() {
+            h.bind(ns, n, &format!("node-{}", i % 100));
+        }
+        for n in &names {
+            h.set_phase(ns, n, "Running");
+        }
+        for n in &names {
+            h.ready(ns, n);
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn perf_statefulset_and_deployment_1000() {
+        let mut h = Harness::new(vec![Box::new(StatefulSetController::default()), Box::new(DeploymentController::default()), Box::new(ReplicaSetController::default())]);
+        let mut s = StatefulSet::default();
+        s.metadata = ObjectMeta::named("default", "web");
+        s.spec.replicas = Some(PERF_N);
+        s.spec.pod_management_policy = "Parallel".into();
+        s.spec.selector = selector("web");
+        s.spec.template = template("web", "nginx");
+        let t = Instant::now();
+        h.create(Object::StatefulSet(s));
+        churn(&mut h, "default");
+        println!("statefulset {PERF_N}: {:?}, {} syncs, {:?} in controllers", t.elapsed(), h.syncs, h.busy);
+        h.create(Object::Namespace(Namespace { metadata: ObjectMeta::named("", "d"), ..Default::default() }));
+        let mut d = Deployment::default();
+        d.metadata = ObjectMeta::named("d", "api");
+        d.spec.replicas = Some(PERF_N);
+        d.spec.selector = selector("api");
+        d.spec.template = template("api", "nginx");
+        let t = Instant::now();
+        let before = h.syncs;
+        let busy = h.busy;
+        h.create(Object::Deployment(d));
+        churn(&mut h, "d");
+        println!("deployment {PERF_N}: {:?}, {} syncs, {:?} in controllers", t.elapsed(), h.syncs - before, h.busy - busy);
+        let t = Instant::now();
+        let before = h.syncs;
+        let busy = h.busy;
+        for _ in 0..20 {
+            let victim = h.pod_names("d")[0].clone();
+            h.delete(Kind::Pod, "d", &victim, crate::engine::apiserver::DeleteOptions { grace_period: Some(0), ..Default::default() });
+        }
+        println!("20 replacements among {PERF_N}: {:?}, {} syncs, {:?} in controllers", t.elapsed(), h.syncs - before, h.busy - busy);
+    }
 }

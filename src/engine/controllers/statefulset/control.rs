@@ -12,19 +12,28 @@ use crate::engine::controllers::controller_utils::{adopt, aggregate, slow_start_
 use crate::engine::controllers::history::{equal_revision, sort_revisions};
 use crate::engine::time::Time;
 use std::collections::BTreeSet;
+use std::rc::Rc;
+
+/// The pod inside a store object (every object handled here is a pod).
+pub fn pod(o: &Rc<Object>) -> &Pod {
+    match &**o {
+        Object::Pod(p) => p,
+        _ => unreachable!("only pods are gathered"),
+    }
+}
 
 /// `MaxBatchSize` of the StatefulSet's slow start.
 const MAX_BATCH_SIZE: usize = 500;
 
 /// `UpdateStatefulSet`: returns the status it computed.
-pub fn update_stateful_set(api: &mut Api, set: &StatefulSet, pods: &[Pod], mut revisions: Vec<ControllerRevision>, now: Time) -> Result<StatefulSetStatus, String> {
+pub fn update_stateful_set(api: &mut Api, set: &StatefulSet, pods: &[Rc<Object>], mut revisions: Vec<ControllerRevision>, now: Time) -> Result<StatefulSetStatus, String> {
     sort_revisions(&mut revisions);
     let r = perform_update(api, set, pods, &revisions, now);
     let (current, update) = match &r {
         Ok((c, u, _)) => (Some(c.clone()), Some(u.clone())),
         Err((c, u, _)) => (c.clone(), u.clone()),
     };
-    let trunc = truncate_history(api, set, pods, &revisions, current.as_ref(), update.as_ref());
+    let trunc = truncate_history(api, set, pods.iter().map(|p| pod_revision(pod(p))), &revisions, current.as_ref(), update.as_ref());
     match r {
         Ok((_, _, st)) => trunc.map(|_| st),
         Err((_, _, e)) => Err(match trunc {
@@ -36,7 +45,7 @@ pub fn update_stateful_set(api: &mut Api, set: &StatefulSet, pods: &[Pod], mut r
 
 type Revs = (Option<ControllerRevision>, Option<ControllerRevision>, String);
 
-fn perform_update(api: &mut Api, set: &StatefulSet, pods: &[Pod], revisions: &[ControllerRevision], now: Time) -> Result<(ControllerRevision, ControllerRevision, StatefulSetStatus), Revs> {
+fn perform_update(api: &mut Api, set: &StatefulSet, pods: &[Rc<Object>], revisions: &[ControllerRevision], now: Time) -> Result<(ControllerRevision, ControllerRevision, StatefulSetStatus), Revs> {
     let (current, update, collision) = stateful_set_revisions(api, set, revisions).map_err(|e| (None, None, e))?;
     let (status, err) = update_pods(api, set, &current, &update, collision, pods, now);
     let status_err = status.as_ref().map(|st| update_status(api, set, st.clone())).transpose().err();
@@ -51,7 +60,7 @@ fn perform_update(api: &mut Api, set: &StatefulSet, pods: &[Pod], revisions: &[C
 }
 
 /// `updateStatefulSetStatus`.
-fn update_status(api: &mut Api, set: &StatefulSet, mut st: StatefulSetStatus) -> Result<(), String> {
+pub(super) fn update_status(api: &mut Api, set: &StatefulSet, mut st: StatefulSetStatus) -> Result<(), String> {
     complete_rolling_update(set, &mut st);
     if !inconsistent_status(set, &st) {
         return Ok(());
@@ -63,7 +72,7 @@ fn update_status(api: &mut Api, set: &StatefulSet, mut st: StatefulSetStatus) ->
 
 /// `getStatefulSetRevisions`: the current and update revisions, creating
 /// the update revision (or renumbering an equal older one: a rollback).
-fn stateful_set_revisions(api: &mut Api, set: &StatefulSet, revisions: &[ControllerRevision]) -> Result<(ControllerRevision, ControllerRevision, i32), String> {
+pub(super) fn stateful_set_revisions(api: &mut Api, set: &StatefulSet, revisions: &[ControllerRevision]) -> Result<(ControllerRevision, ControllerRevision, i32), String> {
     let mut collision = set.status.collision_count.unwrap_or(0);
     let proposed = new_revision(set, next_revision(revisions), Some(collision));
     let equal: Vec<&ControllerRevision> = revisions.iter().filter(|r| equal_revision(r, &proposed)).collect();
@@ -112,14 +121,14 @@ fn create_revision(api: &mut Api, set: &StatefulSet, rev: ControllerRevision, co
 }
 
 /// `computeReplicaStatus` over several lists.
-fn compute_status(st: &mut StatefulSetStatus, min_ready: i32, current: &str, update: &str, now: Time, lists: &[&[Pod]]) {
+fn compute_status(st: &mut StatefulSetStatus, min_ready: i32, current: &str, update: &str, now: Time, lists: &[&[Rc<Object>]]) {
     st.replicas = 0;
     st.ready_replicas = 0;
     st.available_replicas = 0;
     st.current_replicas = 0;
     st.updated_replicas = 0;
     for list in lists {
-        for p in list.iter() {
+        for p in list.iter().map(pod) {
             if is_created(p) {
                 st.replicas += 1;
             }
@@ -143,8 +152,8 @@ fn compute_status(st: &mut StatefulSetStatus, min_ready: i32, current: &str, upd
 }
 
 /// `processReplica`: returns whether to stop (OrderedReady waits).
-fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, monotonic: bool, replicas: &[Pod], i: usize, now: Time) -> Result<bool, String> {
-    let pod = &replicas[i];
+fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, monotonic: bool, replicas: &[Rc<Object>], i: usize, now: Time) -> Result<bool, String> {
+    let pod = pod(&replicas[i]);
     if is_failed(pod) || is_succeeded(pod) {
         // a pod that stopped for good is deleted; it is recreated on a later pass
         if !is_terminating(pod) {
@@ -180,8 +189,8 @@ fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, m
 }
 
 /// `processCondemned`.
-fn process_condemned(api: &mut Api, set: &StatefulSet, first_unhealthy: Option<&str>, monotonic: bool, condemned: &[Pod], i: usize, now: Time) -> Result<bool, String> {
-    let pod = &condemned[i];
+fn process_condemned(api: &mut Api, set: &StatefulSet, first_unhealthy: Option<&str>, monotonic: bool, condemned: &[Rc<Object>], i: usize, now: Time) -> Result<bool, String> {
+    let pod = pod(&condemned[i]);
     if is_terminating(pod) {
         return Ok(monotonic);
     }
@@ -213,7 +222,7 @@ fn run_for_all(n: usize, monotonic: bool, mut f: impl FnMut(usize) -> Result<boo
 }
 
 /// `updateStatefulSet`: returns the status and the first error.
-fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, update: &ControllerRevision, collision: i32, pods: &[Pod], now: Time) -> (Option<StatefulSetStatus>, Option<String>) {
+fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, update: &ControllerRevision, collision: i32, pods: &[Rc<Object>], now: Time) -> (Option<StatefulSetStatus>, Option<String>) {
     let current_set = match crate::engine::controllers::history::apply_revision(set, current) {
         Ok(s) => s,
         Err(e) => return (None, Some(e)),
@@ -235,24 +244,25 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
 
     let start = start_ordinal(set);
     let count = replicas(set).max(0) as usize;
-    let mut slots: Vec<Option<Pod>> = vec![None; count];
-    let mut condemned: Vec<Pod> = vec![];
-    for p in pods {
+    let mut slots: Vec<Option<Rc<Object>>> = vec![None; count];
+    let mut condemned: Vec<Rc<Object>> = vec![];
+    for o in pods {
+        let p = pod(o);
         if in_ordinal_range(p, set) {
-            slots[(ordinal(p) - start) as usize] = Some(p.clone());
+            slots[(ordinal(p) - start) as usize] = Some(o.clone());
         } else if ordinal(p) >= 0 {
-            condemned.push(p.clone());
+            condemned.push(o.clone());
         }
     }
-    let replicas: Vec<Pod> = slots
+    let replicas: Vec<Rc<Object>> = slots
         .into_iter()
         .enumerate()
-        .map(|(i, p)| p.unwrap_or_else(|| new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64)))
+        .map(|(i, p)| p.unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64)))))
         .collect();
-    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(p)));
+    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(pod(p))));
 
     let mut first_unavailable: Option<String> = None;
-    for p in replicas.iter().chain(condemned.iter().rev()) {
+    for p in replicas.iter().chain(condemned.iter().rev()).map(pod) {
         if is_unavailable(p, min_ready, now) && first_unavailable.is_none() {
             first_unavailable = Some(p.metadata.name.clone());
         }
@@ -262,7 +272,7 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
     }
     let monotonic = !allows_burst(set);
 
-    let finish = |api: &mut Api, st: &mut StatefulSetStatus, replicas: &[Pod], condemned: &[Pod]| {
+    let finish = |api: &mut Api, st: &mut StatefulSetStatus, replicas: &[Rc<Object>], condemned: &[Rc<Object>]| {
         let _ = api;
         compute_status(st, min_ready, &cur_name, &upd_name, now, &[replicas, condemned]);
     };
@@ -280,8 +290,8 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
     }
     // claims of condemned pods get their owner references before the pods go
     let fix = run_for_all(condemned.len(), monotonic, |i| {
-        if !claims_match_retention(api, &update_set, &condemned[i]) {
-            update_claims_for_retention(api, &update_set, &condemned[i])?;
+        if !claims_match_retention(api, &update_set, pod(&condemned[i])) {
+            update_claims_for_retention(api, &update_set, pod(&condemned[i]))?;
         }
         Ok(false)
     });
@@ -320,7 +330,7 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
             Some(Err(e)) => return (Some(st), Some(e)),
             None => 1,
         };
-        let unavailable = replicas.iter().filter(|p| is_unavailable(p, min_ready, now)).count();
+        let unavailable = replicas.iter().filter(|p| is_unavailable(pod(p), min_ready, now)).count();
         if unavailable >= max_unavail {
             return (Some(st), None);
         }
@@ -329,7 +339,7 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
             if to_delete == 0 {
                 break;
             }
-            let p = &replicas[target];
+            let p = pod(&replicas[target]);
             if pod_revision(p) != upd_name && !is_terminating(p) {
                 if let Err(e) = delete_stateful_pod(api, set, p) {
                     return (Some(st), Some(e));
@@ -341,7 +351,7 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
         return (Some(st), None);
     }
     for target in (update_min..replicas.len()).rev() {
-        let p = &replicas[target];
+        let p = pod(&replicas[target]);
         if pod_revision(p) != upd_name && !is_terminating(p) {
             let r = delete_stateful_pod(api, set, p);
             st.current_replicas -= 1;
@@ -356,7 +366,7 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
 
 /// `truncateHistory`: old revisions no pod, current or update revision uses,
 /// beyond revisionHistoryLimit, oldest first.
-fn truncate_history(api: &mut Api, set: &StatefulSet, pods: &[Pod], revisions: &[ControllerRevision], current: Option<&ControllerRevision>, update: Option<&ControllerRevision>) -> Result<(), String> {
+pub(super) fn truncate_history<'a>(api: &mut Api, set: &StatefulSet, pod_revisions: impl Iterator<Item = &'a str>, revisions: &[ControllerRevision], current: Option<&ControllerRevision>, update: Option<&ControllerRevision>) -> Result<(), String> {
     let mut live: BTreeSet<&str> = BTreeSet::new();
     if let Some(c) = current {
         live.insert(&c.metadata.name);
@@ -364,9 +374,8 @@ fn truncate_history(api: &mut Api, set: &StatefulSet, pods: &[Pod], revisions: &
     if let Some(u) = update {
         live.insert(&u.metadata.name);
     }
-    for p in pods {
-        live.insert(pod_revision(p));
-    }
+    let pod_revisions: BTreeSet<&str> = pod_revisions.collect();
+    live.extend(pod_revisions);
     let history: Vec<&ControllerRevision> = revisions.iter().filter(|r| !live.contains(r.metadata.name.as_str())).collect();
     let limit = set.spec.revision_history_limit.unwrap_or(10);
     if limit < 0 || history.len() <= limit as usize {

@@ -15,17 +15,38 @@ pub const REVISION_LABEL: &str = "controller-revision-hash";
 /// `getParentNameAndOrdinal`: `(.*)-([0-9]+)$`; the ordinal is -1 when the
 /// name has no numeric suffix (or it does not fit an int32).
 pub fn parent_and_ordinal(name: &str) -> (String, i64) {
-    let Some(i) = name.rfind('-') else { return (String::new(), -1) };
+    let (p, o) = parent_and_ordinal_ref(name);
+    (p.to_string(), o)
+}
+
+/// `getParentNameAndOrdinal` without allocating.
+pub fn parent_and_ordinal_ref(name: &str) -> (&str, i64) {
+    let Some(i) = name.rfind('-') else { return ("", -1) };
     let digits = &name[i + 1..];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return (String::new(), -1);
+        return ("", -1);
     }
     let ord = digits.parse::<i32>().map(|v| v as i64).unwrap_or(-1);
-    (name[..i].to_string(), ord)
+    (&name[..i], ord)
+}
+
+/// Digits as `%d` prints them (no leading zeros).
+fn canonical_digits(d: &str, ord: i64) -> bool {
+    (d == "0" || !d.starts_with('0')) && d.parse::<i64>() == Ok(ord)
+}
+
+/// `claim == <template>-<set>-<ordinal>`, without building the name.
+pub fn claim_name_is(claim: &str, template: &str, set: &str, ord: i64) -> bool {
+    claim
+        .strip_prefix(template)
+        .and_then(|r| r.strip_prefix('-'))
+        .and_then(|r| r.strip_prefix(set))
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|d| canonical_digits(d, ord))
 }
 
 pub fn ordinal(pod: &Pod) -> i64 {
-    parent_and_ordinal(&pod.metadata.name).1
+    parent_and_ordinal_ref(&pod.metadata.name).1
 }
 
 pub fn start_ordinal(set: &StatefulSet) -> i64 {
@@ -55,13 +76,18 @@ pub fn claim_name(set: &StatefulSet, template: &PersistentVolumeClaim, ordinal: 
 
 /// `isMemberOf`.
 pub fn is_member_of(set: &StatefulSet, pod: &Pod) -> bool {
-    parent_and_ordinal(&pod.metadata.name).0 == set.metadata.name
+    parent_and_ordinal_ref(&pod.metadata.name).0 == set.metadata.name
 }
 
 /// `identityMatches`.
 pub fn identity_matches(set: &StatefulSet, pod: &Pod) -> bool {
-    let (parent, ord) = parent_and_ordinal(&pod.metadata.name);
-    ord >= 0 && set.metadata.name == parent && pod.metadata.name == pod_name(set, ord) && pod.metadata.namespace == set.metadata.namespace && pod.metadata.label(POD_NAME_LABEL) == Some(pod.metadata.name.as_str())
+    let name = &pod.metadata.name;
+    let (parent, ord) = parent_and_ordinal_ref(name);
+    ord >= 0
+        && set.metadata.name == parent
+        && canonical_digits(&name[parent.len() + 1..], ord)
+        && pod.metadata.namespace == set.metadata.namespace
+        && pod.metadata.label(POD_NAME_LABEL) == Some(name.as_str())
 }
 
 /// `storageMatches`.
@@ -71,7 +97,12 @@ pub fn storage_matches(set: &StatefulSet, pod: &Pod) -> bool {
         return false;
     }
     set.spec.volume_claim_templates.iter().all(|t| {
-        pod.spec.volumes.iter().find(|v| v.name == t.metadata.name).and_then(|v| v.persistent_volume_claim.as_ref()).is_some_and(|c| c.claim_name == claim_name(set, t, ord))
+        pod.spec
+            .volumes
+            .iter()
+            .find(|v| v.name == t.metadata.name)
+            .and_then(|v| v.persistent_volume_claim.as_ref())
+            .is_some_and(|c| claim_name_is(&c.claim_name, &t.metadata.name, &set.metadata.name, ord))
     })
 }
 
@@ -357,6 +388,14 @@ pub fn update_claim_owner_refs(claim: &mut PersistentVolumeClaim, set: &Stateful
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claim_names_compare_without_allocating() {
+        assert!(claim_name_is("data-web-3", "data", "web", 3));
+        assert!(!claim_name_is("data-web-03", "data", "web", 3));
+        assert!(!claim_name_is("data-web-3", "data", "we", 3));
+        assert!(claim_name_is("data-my-db-0", "data", "my-db", 0));
+    }
 
     #[test]
     fn ordinals_parse_like_the_regex() {
