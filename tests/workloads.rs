@@ -72,6 +72,16 @@ fn is_ready(p: &Pod) -> bool {
     p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == "True")
 }
 
+/// Binds pods the scheduler has not placed (there may be no scheduler), so
+/// that deleting them is graceful, as on a node.
+fn bind_all(c: &mut Cluster, ns: &str) {
+    let unbound: Vec<Pod> = c.api.store.list_ns_t::<Pod>(ns).filter(|p| p.spec.node_name.is_empty()).cloned().collect();
+    for mut p in unbound {
+        p.spec.node_name = "node-a".into();
+        c.update(Object::Pod(p)).unwrap();
+    }
+}
+
 /// The kubelet's last word on every pod being deleted gracefully.
 fn finish_terminating(c: &mut Cluster, ns: &str) {
     let dying: Vec<String> = c.api.store.list_ns_t::<Pod>(ns).filter(|p| p.metadata.is_deleting()).map(|p| p.metadata.name.clone()).collect();
@@ -167,13 +177,16 @@ fn statefulset_scales_down_from_the_top_and_keeps_claims() {
     let mut c = Cluster::new(2);
     c.create(Object::StatefulSet(statefulset("default", "web", 3))).unwrap();
     bring_up(&mut c, "default");
+    bind_all(&mut c, "default");
     let mut s = c.get::<StatefulSet>("default", "web").unwrap().clone();
     s.spec.replicas = Some(1);
     c.update(Object::StatefulSet(s)).unwrap();
     // web-2 goes first; web-1 stays until web-2 is gone
-    assert!(c.get::<Pod>("default", "web-2").is_none_or(|p| p.metadata.is_deleting()));
-    assert!(c.get::<Pod>("default", "web-1").is_some_and(|p| !p.metadata.is_deleting()));
-    bring_up(&mut c, "default");
+    assert!(c.get::<Pod>("default", "web-2").unwrap().metadata.is_deleting());
+    assert!(!c.get::<Pod>("default", "web-1").unwrap().metadata.is_deleting());
+    c.api.finish_pod_deletion(&ObjKey::new("default", "web-2"));
+    c.run_instant();
+    assert!(c.get::<Pod>("default", "web-1").unwrap().metadata.is_deleting());
     finish_terminating(&mut c, "default");
     assert_eq!(live_pods(&c, "default"), ["web-0"]);
     let claims: Vec<String> = c.api.store.list_ns_t::<PersistentVolumeClaim>("default").map(|p| p.metadata.name.clone()).collect();
