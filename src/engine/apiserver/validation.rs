@@ -272,6 +272,19 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
                 errs.push(FieldError::forbidden("volumeBindingMode", "field is immutable"));
             }
         }
+        (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) => {
+            // ValidatePersistentVolumeClaimUpdate (RecoverVolumeExpansionFailure is GA).
+            let new_req = n.spec.resources.requests.get("storage");
+            if new_req != o.spec.resources.requests.get("storage") {
+                if o.status.phase != "Bound" {
+                    errs.push(FieldError::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+                } else if let (Some(req), Some(cap)) = (new_req, o.status.capacity.get("storage")) {
+                    if req < cap {
+                        errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
+                    }
+                }
+            }
+        }
         (Object::Service(o), Object::Service(n)) => {
             if !o.spec.cluster_ip.is_empty() && !n.spec.cluster_ip.is_empty() && o.spec.cluster_ip != n.spec.cluster_ip {
                 errs.push(FieldError::invalid("spec.clusterIPs[0]", format!("[]string{{{:?}}}", n.spec.cluster_ip), "may not change once set"));

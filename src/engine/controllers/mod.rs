@@ -15,10 +15,12 @@ use std::collections::{BTreeSet, VecDeque};
 
 pub mod attachdetach;
 pub mod disruption;
+pub mod expand;
 pub mod provisioner;
 pub mod pvbinder;
 pub mod pvcprotection;
 pub mod pvprotection;
+pub mod resourcequota;
 
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
@@ -28,6 +30,8 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(pvprotection::PvProtection),
         Box::new(pvcprotection::PvcProtection),
         Box::new(attachdetach::AttachDetach::default()),
+        Box::new(expand::Expander::default()),
+        Box::new(resourcequota::ResourceQuotaController),
     ]
 }
 
