@@ -86,8 +86,15 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
+/// IsDNS1123Subdomain: the regex applies to the whole name (at most 253
+/// characters); its dot-separated parts have no length limit of their own.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|p| {
+            let b = p.as_bytes();
+            !b.is_empty() && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
+        })
 }
 
 fn is_dns1035_label(s: &str) -> bool {
