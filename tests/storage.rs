@@ -953,3 +953,94 @@ fn same_seed_same_storage_story() {
     assert_eq!(run(), run());
 }
 
+
+
+#[test]
+fn wait_for_first_consumer_binds_a_local_pv_on_the_chosen_node() {
+    let mut c = Cluster::new(20);
+    create(
+        &mut c,
+        "
+kind: StorageClass
+apiVersion: storage.k8s.io/v1
+metadata: {name: local-storage}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-c}
+spec:
+  storageClassName: local-storage
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteOnce]
+  local: {path: /mnt/disks/ssd1}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [node-c]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: fast}
+spec:
+  storageClassName: local-storage
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+",
+    );
+    // The PV controller never binds it without a consumer.
+    c.advance(30 * SECOND);
+    assert_eq!(pvc(&c, "fast").status.phase, "Pending");
+    create(&mut c, &pod_yaml("p", "fast"));
+    let p = c.get::<Pod>("default", "p").unwrap().clone();
+    let a = c.get::<Node>("", "node-a").unwrap().clone();
+    assert_eq!(scheduling::filter(&c.api, &p, &a), Err("node(s) didn't find available persistent volumes to bind".into()));
+    assert_eq!(schedule(&mut c, "p", None), Ok("node-c".into()));
+    let claim = pvc(&c, "fast");
+    assert_eq!(claim.spec.volume_name, "local-c");
+    assert!(!claim.metadata.annotations.contains_key("volume.kubernetes.io/selected-node"));
+    assert_eq!(pv(&c, "local-c").status.phase, "Bound");
+    check_invariants(&c);
+}
+
+#[test]
+fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
+    let mut c = Cluster::new(21);
+    create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gp2}\nprovisioner: kubernetes.io/aws-ebs\n");
+    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: old}\nspec:\n  storageClassName: gp2\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    c.settle();
+    let claim = pvc(&c, "old").clone();
+    assert_eq!(claim.status.phase, "Bound");
+    assert_eq!(claim.metadata.annotations["volume.kubernetes.io/storage-provisioner"], "ebs.csi.aws.com");
+    let v = pv(&c, &claim.spec.volume_name).clone();
+    assert_eq!(v.metadata.annotations["pv.kubernetes.io/migrated-to"], "ebs.csi.aws.com");
+    delete(&mut c, Kind::PersistentVolumeClaim, "old", None);
+    let (_, settled) = c.settle();
+    assert!(settled);
+    assert!(c.get::<PersistentVolume>("", &v.metadata.name).is_none(), "deleted by the CSI driver");
+}
+
+#[test]
+fn azure_disks_respect_the_per_node_attach_limit() {
+    let mut c = Cluster::new(22);
+    create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: managed}\nprovisioner: disk.csi.azure.com\nvolumeBindingMode: WaitForFirstConsumer\n");
+    let mut vols = vec![];
+    for i in 0..9 {
+        let claim = format!("d{i}");
+        create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: managed\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
+        vols.push(format!("  - name: v{i}\n    persistentVolumeClaim: {{claimName: {claim}}}\n"));
+    }
+    let pod = |name: &str, from: usize, to: usize| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - {{name: main, image: busybox}}\n  volumes:\n{}", vols[from..to].concat())
+    };
+    create(&mut c, &pod("eight", 0, 8));
+    assert_eq!(schedule(&mut c, "eight", Some("node-a")), Ok("node-a".into()));
+    create(&mut c, &pod("ninth", 8, 9));
+    let p = c.get::<Pod>("default", "ninth").unwrap().clone();
+    let a = c.get::<Node>("", "node-a").unwrap().clone();
+    assert_eq!(scheduling::filter(&c.api, &p, &a), Err("node(s) exceed max volume count".into()));
+    let b = c.get::<Node>("", "node-b").unwrap().clone();
+    assert_eq!(scheduling::filter(&c.api, &p, &b), Ok(()));
+}

@@ -181,6 +181,10 @@ impl Provisioner {
                 pv.spec.access_modes = c.spec.access_modes.clone();
                 pv.spec.volume_mode = Some("Filesystem".into());
                 pv.metadata.annotations.insert(ANN_DYNAMICALLY_PROVISIONED.into(), sc.provisioner.clone());
+                if migrated_csi_name(&sc.provisioner).is_some() {
+                    // A CSI-migrated in-tree class: the CSI driver owns the volume.
+                    pv.metadata.annotations.insert(ANN_MIGRATED_TO.into(), p.clone());
+                }
                 if cx.api.create(Object::PersistentVolume(pv)).is_ok() {
                     cx.world.volumes.entry(data).or_insert_with(FileTree::default);
                     self.backoff.remove(&c.metadata.uid);
@@ -279,6 +283,7 @@ impl Provisioner {
             return;
         };
         let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).cloned().or_else(|| v.spec.csi.as_ref().map(|c| c.driver.clone())) else { return };
+        let p = migrated_csi_name(&p).map(|s| s.to_string()).unwrap_or(p);
         if !serves(cx.world, &p) {
             self.deleting.remove(name);
             return;
