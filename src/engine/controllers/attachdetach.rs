@@ -427,3 +427,26 @@ impl Controller for AttachDetach {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attacher_finalizers_sanitize_the_driver_name() {
+        assert_eq!(attacher_finalizer("ebs.csi.aws.com"), "external-attacher/ebs-csi-aws-com");
+        assert_eq!(attacher_finalizer("pd.csi.storage.gke.io"), "external-attacher/pd-csi-storage-gke-io");
+    }
+
+    #[test]
+    fn nodes_that_join_register_the_csi_plugins() {
+        let mut c = crate::engine::Cluster::new(1);
+        c.cluster_verb(crate::engine::cluster::ClusterVerb::NodeAdd { node: "node-x".into(), zone: "zone-q".into() }).unwrap();
+        let n = c.get::<Node>("", "node-x").unwrap();
+        assert_eq!(n.metadata.labels["topology.gke.io/zone"], "zone-q");
+        let cn = c.get::<CsiNode>("", "node-x").unwrap();
+        let names: Vec<&str> = cn.spec.drivers.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["disk.csi.azure.com", "ebs.csi.aws.com", "efs.csi.aws.com", "nfs.csi.k8s.io", "pd.csi.storage.gke.io"]);
+        assert_eq!(cn.metadata.owner_references[0].kind, "Node");
+    }
+}

@@ -206,3 +206,24 @@ impl Controller for Expander {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_is_a_bigger_request_or_an_unfinished_resize() {
+        let mut c = PersistentVolumeClaim::default();
+        c.status.phase = "Bound".into();
+        c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
+        c.status.capacity.insert("storage".into(), Quantity::parse("2Gi").unwrap());
+        assert!(!needs_work(&c));
+        c.spec.resources.requests.insert("storage".into(), Quantity::parse("3Gi").unwrap());
+        assert!(needs_work(&c));
+        c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
+        c.status.allocated_resource_statuses.insert("storage".into(), "NodeResizePending".into());
+        assert!(needs_work(&c));
+        c.status.phase = "Pending".into();
+        assert!(!needs_work(&c));
+    }
+}

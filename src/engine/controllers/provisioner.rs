@@ -426,3 +426,67 @@ pub fn wake_waiting_claims(api: &mut Api, driver: &str) {
         api.wake_at(now, Ctl::Provisioner, k);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Cluster;
+
+    #[test]
+    fn cloud_disks_are_whole_gib() {
+        assert_eq!(round_up_gib(&Quantity::parse("200Gi").unwrap()).to_string(), "200Gi");
+        assert_eq!(round_up_gib(&Quantity::parse("1500Mi").unwrap()).to_string(), "2Gi");
+        assert_eq!(round_up_gib(&Quantity::parse("1").unwrap()).to_string(), "1Gi");
+    }
+
+    fn claim(c: &mut Cluster, name: &str, class: &str, modes: &[&str], node: Option<&str>) {
+        let mut cl = PersistentVolumeClaim::default();
+        cl.metadata = ObjectMeta::named("default", name);
+        cl.spec.storage_class_name = Some(class.into());
+        cl.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
+        cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
+        if let Some(n) = node {
+            cl.metadata.annotations.insert(ANN_SELECTED_NODE.into(), n.into());
+        }
+        c.create(Object::PersistentVolumeClaim(cl)).unwrap();
+    }
+
+    #[test]
+    fn shared_file_storage_serves_read_write_many_everywhere() {
+        let mut c = Cluster::new(1);
+        let sc = StorageClass { metadata: ObjectMeta::named("", "efs"), provisioner: "efs.csi.aws.com".into(), ..Default::default() };
+        c.create(Object::StorageClass(sc)).unwrap();
+        claim(&mut c, "shared", "efs", &["ReadWriteMany"], None);
+        c.settle();
+        let cl = c.get::<PersistentVolumeClaim>("default", "shared").unwrap().clone();
+        assert_eq!(cl.status.phase, "Bound");
+        let v = c.get::<PersistentVolume>("", &cl.spec.volume_name).unwrap();
+        assert!(v.spec.node_affinity.is_none());
+        assert!(v.spec.csi.as_ref().unwrap().volume_handle.starts_with("fs-"));
+        assert!(!crate::engine::storage::is_attachable(&c.api, v));
+    }
+
+    #[test]
+    fn zonal_disks_refuse_read_write_many() {
+        let mut c = Cluster::new(2);
+        let sc = StorageClass { metadata: ObjectMeta::named("", "pd"), provisioner: "pd.csi.storage.gke.io".into(), ..Default::default() };
+        c.create(Object::StorageClass(sc)).unwrap();
+        claim(&mut c, "rwx", "pd", &["ReadWriteMany"], None);
+        c.advance(10_000);
+        let ev = c.api.events_for(Kind::PersistentVolumeClaim, "default", "rwx", "");
+        let failed = ev.iter().find(|e| e.reason == "ProvisioningFailed").unwrap();
+        assert_eq!(failed.message, "failed to provision volume with StorageClass \"pd\": rpc error: code = InvalidArgument desc = Volume capabilities not supported");
+        assert!(failed.source.component.starts_with("pd.csi.storage.gke.io_csi-gce-pd-controller-"));
+    }
+
+    #[test]
+    fn a_missing_selected_node_asks_the_scheduler_again() {
+        let mut c = Cluster::new(3);
+        claim(&mut c, "ghost", "standard", &["ReadWriteOnce"], Some("node-z"));
+        c.advance(5_000);
+        let cl = c.get::<PersistentVolumeClaim>("default", "ghost").unwrap();
+        assert!(!cl.metadata.annotations.contains_key(ANN_SELECTED_NODE));
+        let ev = c.api.events_for(Kind::PersistentVolumeClaim, "default", "ghost", "");
+        assert!(ev.iter().any(|e| e.reason == "ProvisioningFailed" && e.message == "nodes \"node-z\" not found"));
+    }
+}

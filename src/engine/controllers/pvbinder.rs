@@ -708,3 +708,105 @@ impl Controller for PvBinder {
 fn resync_key_schedule() -> ObjRef {
     ObjRef::new(Kind::StorageClass, "", "~resync")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::quantity::Quantity;
+    use crate::engine::Cluster;
+
+    fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
+        let mut c = PersistentVolumeClaim::default();
+        c.metadata = ObjectMeta::named("default", name);
+        c.spec.storage_class_name = class.map(|s| s.to_string());
+        c.spec.access_modes = vec!["ReadWriteOnce".into()];
+        c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
+        c
+    }
+
+    fn nfs_pv(name: &str, size: &str) -> PersistentVolume {
+        let mut v = PersistentVolume::default();
+        v.metadata.name = name.into();
+        v.spec.capacity.insert("storage".into(), Quantity::parse(size).unwrap());
+        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.nfs = Some(NfsVolumeSource { server: "nfs".into(), path: format!("/{name}"), read_only: false });
+        v
+    }
+
+    #[test]
+    fn volume_satisfy_claim_reasons() {
+        let c = claim("c", Some(""), "2Gi");
+        assert_eq!(check_volume_satisfy_claim(&nfs_pv("v", "1Gi"), &c), Err("requested PV is too small".into()));
+        let mut v = nfs_pv("v", "2Gi");
+        v.spec.storage_class_name = "x".into();
+        assert_eq!(check_volume_satisfy_claim(&v, &c), Err("storageClassName does not match".into()));
+        let mut v = nfs_pv("v", "2Gi");
+        v.spec.access_modes = vec!["ReadOnlyMany".into()];
+        assert_eq!(check_volume_satisfy_claim(&v, &c), Err("incompatible accessMode".into()));
+        assert_eq!(check_volume_satisfy_claim(&nfs_pv("v", "2Gi"), &c), Ok(()));
+    }
+
+    #[test]
+    fn claim_ref_is_a_full_object_reference() {
+        let mut c = claim("data", None, "1Gi");
+        c.metadata.uid = "u1".into();
+        c.metadata.resource_version = "42".into();
+        let r = claim_reference(&c);
+        assert_eq!((r.kind.as_str(), r.api_version.as_str(), r.namespace.as_str(), r.name.as_str(), r.uid.as_str(), r.resource_version.as_str()), ("PersistentVolumeClaim", "v1", "default", "data", "u1", "42"));
+    }
+
+    #[test]
+    fn binding_sets_both_sides_and_capacity_comes_from_the_volume() {
+        let mut c = Cluster::new(1);
+        c.create(Object::PersistentVolume(nfs_pv("big", "10Gi"))).unwrap();
+        c.create(Object::PersistentVolumeClaim(claim("small", Some(""), "1Gi"))).unwrap();
+        let pvc = c.get::<PersistentVolumeClaim>("default", "small").unwrap();
+        assert_eq!(pvc.status.phase, "Bound");
+        assert_eq!(pvc.status.capacity["storage"].to_string(), "10Gi");
+        let pv = c.get::<PersistentVolume>("", "big").unwrap();
+        assert_eq!(pv.spec.claim_ref.as_ref().unwrap().uid, pvc.metadata.uid);
+        assert_eq!(pv.status.phase, "Bound");
+    }
+
+    #[test]
+    fn a_claim_nothing_can_bind_does_not_keep_the_cluster_busy() {
+        let mut c = Cluster::new(2);
+        c.create(Object::PersistentVolumeClaim(claim("lonely", Some(""), "1Gi"))).unwrap();
+        assert!(!c.busy());
+        // A volume that might fit makes the next resync count.
+        c.create(Object::PersistentVolume(nfs_pv("later", "1Gi"))).unwrap();
+        assert!(c.busy());
+        let (took, settled) = c.settle();
+        assert!(settled && took <= RESYNC_PERIOD);
+        assert_eq!(c.get::<PersistentVolumeClaim>("default", "lonely").unwrap().spec.volume_name, "later");
+    }
+
+    #[test]
+    fn a_deleted_bound_claim_leaves_a_released_retained_volume() {
+        let mut c = Cluster::new(3);
+        c.create(Object::PersistentVolume(nfs_pv("keep", "1Gi"))).unwrap();
+        c.create(Object::PersistentVolumeClaim(claim("c", Some(""), "1Gi"))).unwrap();
+        c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
+        let v = c.get::<PersistentVolume>("", "keep").unwrap();
+        assert_eq!(v.status.phase, "Released");
+        assert!(v.spec.claim_ref.is_some());
+        // A new claim cannot take it: Released is not Available.
+        c.create(Object::PersistentVolumeClaim(claim("c2", Some(""), "1Gi"))).unwrap();
+        assert_eq!(c.get::<PersistentVolumeClaim>("default", "c2").unwrap().status.phase, "Pending");
+    }
+
+    #[test]
+    fn static_nfs_delete_policy_fails_without_a_deleter() {
+        let mut c = Cluster::new(4);
+        let mut v = nfs_pv("del", "1Gi");
+        v.spec.persistent_volume_reclaim_policy = "Delete".into();
+        c.create(Object::PersistentVolume(v)).unwrap();
+        c.create(Object::PersistentVolumeClaim(claim("c", Some(""), "1Gi"))).unwrap();
+        c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
+        let v = c.get::<PersistentVolume>("", "del").unwrap();
+        assert_eq!(v.status.phase, "Failed");
+        assert_eq!(v.status.message, "error getting deleter volume plugin for volume \"del\": no deletable volume plugin matched");
+        let ev = c.api.events_for(Kind::PersistentVolume, "", "del", "");
+        assert_eq!(ev[0].reason, "VolumeFailedDelete");
+    }
+}

@@ -66,3 +66,34 @@ impl Controller for PvcProtection {
         let _ = cx.api.remove_finalizer(Kind::PersistentVolumeClaim, &key.key, FINALIZER_PVC_PROTECTION);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::quantity::Quantity;
+    use crate::engine::Cluster;
+
+    #[test]
+    fn only_scheduled_pods_hold_a_claim() {
+        let mut c = Cluster::new(1);
+        let mut cl = PersistentVolumeClaim::default();
+        cl.metadata = ObjectMeta::named("default", "c");
+        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
+        c.create(Object::PersistentVolumeClaim(cl)).unwrap();
+        let mut p = Pod::default();
+        p.metadata = ObjectMeta::named("default", "p");
+        p.spec.containers.push(Container { name: "c".into(), image: "busybox".into(), ..Default::default() });
+        p.spec.volumes.push(Volume { name: "v".into(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: "c".into(), read_only: false }), ..Default::default() });
+        c.create(Object::Pod(p)).unwrap();
+        assert!(!claim_in_use(&c.api, "default", "c"));
+        let mut p = c.get::<Pod>("default", "p").unwrap().clone();
+        p.spec.node_name = "node-a".into();
+        c.update(Object::Pod(p)).unwrap();
+        assert!(claim_in_use(&c.api, "default", "c"));
+        c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
+        assert!(c.get::<PersistentVolumeClaim>("default", "c").unwrap().metadata.is_deleting());
+        c.delete(Kind::Pod, "default", "p", &crate::engine::apiserver::DeleteOptions { grace_period: Some(0), ..Default::default() }).unwrap();
+        assert!(c.get::<PersistentVolumeClaim>("default", "c").is_none());
+    }
+}

@@ -36,3 +36,32 @@ impl Controller for PvProtection {
         let _ = cx.api.remove_finalizer(Kind::PersistentVolume, &key.key, FINALIZER_PV_PROTECTION);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::api::*;
+    use crate::engine::quantity::Quantity;
+    use crate::engine::Cluster;
+
+    #[test]
+    fn a_bound_volume_waits_for_its_claim_to_go() {
+        let mut c = Cluster::new(1);
+        let mut v = PersistentVolume::default();
+        v.metadata.name = "v".into();
+        v.spec.capacity.insert("storage".into(), Quantity::parse("1Gi").unwrap());
+        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.nfs = Some(NfsVolumeSource { server: "s".into(), path: "/p".into(), read_only: false });
+        c.create(Object::PersistentVolume(v)).unwrap();
+        let mut cl = PersistentVolumeClaim::default();
+        cl.metadata = ObjectMeta::named("default", "c");
+        cl.spec.storage_class_name = Some(String::new());
+        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
+        c.create(Object::PersistentVolumeClaim(cl)).unwrap();
+        c.delete(Kind::PersistentVolume, "", "v", &Default::default()).unwrap();
+        let v = c.get::<PersistentVolume>("", "v").unwrap();
+        assert!(v.metadata.is_deleting() && v.metadata.has_finalizer("kubernetes.io/pv-protection"));
+        c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
+        assert!(c.get::<PersistentVolume>("", "v").is_none());
+    }
+}

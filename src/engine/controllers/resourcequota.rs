@@ -131,3 +131,38 @@ impl Controller for ResourceQuotaController {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Cluster;
+
+    #[test]
+    fn used_follows_the_namespace() {
+        let mut c = Cluster::new(1);
+        let mut rq = ResourceQuota::default();
+        rq.metadata = ObjectMeta::named("default", "q");
+        for (k, v) in [("pods", "10"), ("count/configmaps", "5"), ("services.nodeports", "2"), ("requests.cpu", "2")] {
+            rq.spec.hard.insert(k.into(), Quantity::parse(v).unwrap());
+        }
+        c.create(Object::ResourceQuota(rq)).unwrap();
+        let mut p = Pod::default();
+        p.metadata = ObjectMeta::named("default", "p");
+        let mut ctr = Container { name: "c".into(), image: "busybox".into(), ..Default::default() };
+        ctr.resources.requests.insert("cpu".into(), Quantity::parse("250m").unwrap());
+        p.spec.containers.push(ctr);
+        c.create(Object::Pod(p)).unwrap();
+        c.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta::named("default", "cm"), ..Default::default() })).unwrap();
+        let used = &c.get::<ResourceQuota>("default", "q").unwrap().status.used;
+        assert_eq!(used["pods"].to_string(), "1");
+        assert_eq!(used["requests.cpu"].to_string(), "250m");
+        assert_eq!(used["services.nodeports"].to_string(), "0");
+        assert_eq!(used["count/configmaps"].to_string(), "1");
+        // A finished pod no longer counts.
+        let mut p = c.get::<Pod>("default", "p").unwrap().clone();
+        p.status.phase = "Succeeded".into();
+        c.api.update_status(Object::Pod(p)).unwrap();
+        c.run_instant();
+        assert_eq!(c.get::<ResourceQuota>("default", "q").unwrap().status.used["pods"].to_string(), "0");
+    }
+}

@@ -112,3 +112,48 @@ pub fn check_all(api: &Api) -> Result<(), String> {
     check_binding(api)?;
     check_single_attach(api)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Cluster;
+
+    #[test]
+    fn two_claims_on_one_volume_are_caught() {
+        let mut c = Cluster::new(1);
+        for name in ["a", "b"] {
+            let mut cl = PersistentVolumeClaim::default();
+            cl.metadata = ObjectMeta::named("default", name);
+            cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
+            cl.spec.storage_class_name = Some("none".into());
+            cl.spec.volume_name = "shared".into();
+            cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+            cl.spec.resources.requests.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
+            c.api.create(Object::PersistentVolumeClaim(cl)).unwrap();
+        }
+        assert!(check_binding(&c.api).unwrap_err().contains("bound by two claims"));
+    }
+
+    #[test]
+    fn a_disk_attached_twice_is_caught() {
+        let mut c = Cluster::new(2);
+        let mut v = PersistentVolume::default();
+        v.metadata.name = "disk".into();
+        v.spec.capacity.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
+        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.csi = Some(CsiPersistentVolumeSource { driver: "x.csi".into(), volume_handle: "h".into(), ..Default::default() });
+        c.api.create(Object::PersistentVolume(v)).unwrap();
+        for node in ["node-a", "node-b"] {
+            let va = VolumeAttachment {
+                metadata: ObjectMeta::named("", &format!("va-{node}")),
+                spec: VolumeAttachmentSpec { attacher: "x.csi".into(), node_name: node.into(), source: VolumeAttachmentSource { persistent_volume_name: Some("disk".into()), inline_volume_spec: None } },
+                ..Default::default()
+            };
+            c.api.create(Object::VolumeAttachment(va)).unwrap();
+            let mut va = c.api.get_t::<VolumeAttachment>("", &format!("va-{node}")).unwrap().clone();
+            va.status.attached = true;
+            c.api.update_status(Object::VolumeAttachment(va)).unwrap();
+        }
+        assert!(check_single_attach(&c.api).unwrap_err().contains("attached to several nodes"));
+    }
+}

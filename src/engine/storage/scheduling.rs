@@ -400,3 +400,46 @@ fn check_bindings(api: &Api, s: &PreBindState) -> Result<bool, String> {
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::quantity::Quantity;
+    use crate::engine::Cluster;
+
+    fn pod_with(claim: &str) -> Pod {
+        let mut p = Pod::default();
+        p.metadata = ObjectMeta::named("default", "p");
+        p.spec.volumes.push(Volume { name: "v".into(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: claim.into(), read_only: false }), ..Default::default() });
+        p
+    }
+
+    #[test]
+    fn pre_filter_texts() {
+        let mut c = Cluster::new(1);
+        assert_eq!(pre_filter(&c.api, &Pod::default()), Ok(()));
+        assert_eq!(pre_filter(&c.api, &pod_with("x")), Err("persistentvolumeclaim \"x\" not found".into()));
+        let mut cl = PersistentVolumeClaim::default();
+        cl.metadata = ObjectMeta::named("default", "x");
+        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
+        c.create(Object::PersistentVolumeClaim(cl)).unwrap();
+        // standard is WaitForFirstConsumer: nothing to wait for before filtering.
+        assert_eq!(pre_filter(&c.api, &pod_with("x")), Ok(()));
+        let mut cl = c.get::<PersistentVolumeClaim>("default", "x").unwrap().clone();
+        cl.status.phase = "Lost".into();
+        cl.spec.volume_name = "gone".into();
+        c.api.update_status(Object::PersistentVolumeClaim(cl.clone())).unwrap();
+        c.api.update(Object::PersistentVolumeClaim(cl)).unwrap();
+        assert_eq!(pre_filter(&c.api, &pod_with("x")), Err("persistentvolumeclaim \"x\" bound to non-existent persistentvolume \"gone\"".into()));
+    }
+
+    #[test]
+    fn fully_bound_needs_the_annotation() {
+        let mut cl = PersistentVolumeClaim::default();
+        cl.spec.volume_name = "v".into();
+        assert!(!is_claim_fully_bound(&cl));
+        cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
+        assert!(is_claim_fully_bound(&cl));
+    }
+}
