@@ -62,6 +62,8 @@ pub struct AttachDetach {
     reported: BTreeSet<(ObjKey, String)>,
     /// external-attacher operations: VolumeAttachment -> completion time.
     attacher_ops: BTreeMap<String, Millis>,
+    /// Force-detach deadlines already on the timer heap: (node, time).
+    force_timers: BTreeSet<(String, Millis)>,
 }
 
 fn node_key(n: &str) -> ObjRef {
@@ -135,6 +137,7 @@ impl AttachDetach {
             }
         }
         let now = cx.api.now.0;
+        self.force_timers.retain(|(n, t)| n != node || *t > now);
         let healthy = node_obj.as_ref().is_some_and(node_ready);
         let out_of_service = node_obj.as_ref().is_some_and(|n| n.spec.taints.iter().any(|t| t.key == TAINT_OUT_OF_SERVICE));
         let mut attached_changed = false;
@@ -156,8 +159,9 @@ impl AttachDetach {
             let requested = *a.detach_requested.get_or_insert(now);
             let force = !healthy && now - requested > MAX_WAIT_FOR_UNMOUNT;
             if a.mounted && !force && !out_of_service {
-                if !healthy {
-                    cx.api.wake_at(Time(requested + MAX_WAIT_FOR_UNMOUNT + 1), Ctl::AttachDetach, node_key(node));
+                let deadline = requested + MAX_WAIT_FOR_UNMOUNT + 1;
+                if !healthy && self.force_timers.insert((node.to_string(), deadline)) {
+                    cx.api.wake_at(Time(deadline), Ctl::AttachDetach, node_key(node));
                 }
                 continue;
             }

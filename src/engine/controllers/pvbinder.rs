@@ -40,6 +40,8 @@ pub struct PvBinder {
     want_significant: bool,
     /// Recycle operations in flight: PV name -> completion time.
     recycling: BTreeMap<String, Millis>,
+    /// Pods deleted while the scheduler may have been binding their volumes.
+    gone_pods: Vec<String>,
 }
 
 fn resync_key() -> ObjRef {
@@ -673,6 +675,15 @@ impl Controller for PvBinder {
                     }
                 }
             }
+            Kind::Pod => {
+                // Forget volume binding the scheduler started for a pod that is gone.
+                if let (Some(p), None) = ch.typed::<Pod>() {
+                    if p.spec.node_name.is_empty() && storage::pod_claims(p).next().is_some() {
+                        self.gone_pods.push(p.metadata.uid.clone());
+                        q.add(resync_key_schedule());
+                    }
+                }
+            }
             Kind::StorageClass => {
                 let (old, new) = ch.typed::<StorageClass>();
                 if new.is_some_and(|n| n.is_default() && old.is_none_or(|o| !o.is_default())) && !self.pending.is_empty() {
@@ -692,7 +703,9 @@ impl Controller for PvBinder {
             }
             self.resync_all(cx);
         } else if *key == resync_key_schedule() {
-            // only (re)schedules the resync timer, below
+            for uid in std::mem::take(&mut self.gone_pods) {
+                cx.world.storage.prebinds.remove(&uid);
+            }
         } else {
             match key.kind {
                 Kind::PersistentVolumeClaim => self.sync_claim(cx, &key.key),
