@@ -594,7 +594,10 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
     assert_eq!(va.spec.source.persistent_volume_name.as_deref(), Some(v.metadata.name.as_str()));
     assert!(!storage::attachment_ready(&c.api, &v, "node-b"));
     c.advance(6 * SECOND);
-    assert!(c.get::<VolumeAttachment>("", &va_name).unwrap().status.attached);
+    let va = c.get::<VolumeAttachment>("", &va_name).unwrap();
+    assert!(va.status.attached);
+    assert_eq!(va.metadata.finalizers, ["external-attacher/ebs-csi-aws-com"]);
+    assert!(pv(&c, &v.metadata.name).metadata.has_finalizer("external-attacher/ebs-csi-aws-com"));
     assert!(storage::attachment_ready(&c.api, &v, "node-b"));
     let n = c.get::<Node>("", "node-b").unwrap();
     assert_eq!(n.status.volumes_attached[0].name, format!("kubernetes.io/csi/ebs.csi.aws.com^{}", csi.volume_handle));
@@ -609,6 +612,16 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
         assert_eq!(scheduling::filter(&c.api, &p, &n).is_ok(), ok, "{node}");
     }
     check_invariants(&c);
+    // Pod and claim gone: detached, then the disk and its PV are deleted.
+    delete(&mut c, Kind::Pod, "postgres-0", Some(0));
+    report_in_use(&mut c, "node-b");
+    delete(&mut c, Kind::PersistentVolumeClaim, "data-postgres-0", None);
+    let (_, settled) = c.settle();
+    assert!(settled);
+    assert!(c.get::<VolumeAttachment>("", &va_name).is_none());
+    assert!(c.get::<PersistentVolume>("", &v.metadata.name).is_none());
+    assert!(!c.world.volumes.contains_key(&VolumeId::Disk { handle: csi.volume_handle.clone() }));
+    assert!(c.get::<Node>("", "node-b").unwrap().status.volumes_attached.is_empty());
 }
 
 #[test]

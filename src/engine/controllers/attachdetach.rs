@@ -298,6 +298,13 @@ impl AttachDetach {
                 Some(due) if due <= now => {
                     self.attacher_ops.remove(name);
                     let _ = cx.api.remove_finalizer(Kind::VolumeAttachment, &ObjKey::cluster(name), &fin);
+                    // The PV keeps the attacher's finalizer while any node has it attached.
+                    if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
+                        let others = cx.api.store.list_t::<VolumeAttachment>().any(|o| o.metadata.name != name && o.spec.source.persistent_volume_name.as_deref() == Some(pv));
+                        if !others {
+                            let _ = cx.api.remove_finalizer(Kind::PersistentVolume, &ObjKey::cluster(pv), &fin);
+                        }
+                    }
                 }
                 Some(_) => {}
                 None => {
@@ -313,8 +320,15 @@ impl AttachDetach {
         }
         if !va.metadata.has_finalizer(&fin) {
             let mut u = va.clone();
-            u.metadata.finalizers.push(fin);
+            u.metadata.finalizers.push(fin.clone());
             let _ = cx.api.update(Object::VolumeAttachment(u));
+        }
+        if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
+            if let Some(p) = cx.api.get_t::<PersistentVolume>("", pv).filter(|p| !p.metadata.has_finalizer(&fin)).cloned() {
+                let mut u = p;
+                u.metadata.finalizers.push(fin);
+                let _ = cx.api.update(Object::PersistentVolume(u));
+            }
         }
         match self.attacher_ops.get(name).copied() {
             Some(due) if due <= now => {

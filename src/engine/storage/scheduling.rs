@@ -195,9 +195,9 @@ struct PodVolumes {
     provisions: Vec<PersistentVolumeClaim>,
 }
 
-/// The static volumes of a class (the scheduler's PV cache by class).
+/// The volumes of a class (the scheduler's PV cache by class).
 fn volumes_of_class<'a>(api: &'a Api, class: &str) -> Vec<&'a PersistentVolume> {
-    api.store.list_t::<PersistentVolume>().filter(|v| pv_class(v) == class).collect()
+    api.store.pvs_of_class(class).filter(|v| pv_class(v) == class).collect()
 }
 
 /// `FindPodVolumes`: the bindings and provisions the pod needs on `node`,
