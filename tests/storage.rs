@@ -1057,3 +1057,41 @@ fn azure_disks_respect_the_per_node_attach_limit() {
     let b = c.get::<Node>("", "node-b").unwrap().clone();
     assert_eq!(scheduling::filter(&c.api, &p, &b), Ok(()));
 }
+
+#[test]
+fn every_default_driver_provisions_for_a_first_consumer() {
+    let mut c = Cluster::new(23);
+    let cases = [
+        ("rancher.io/local-path", "ReadWriteOnce", Some(("kubernetes.io/hostname", "node-c")), "", false),
+        ("ebs.csi.aws.com", "ReadWriteOnce", Some(("topology.ebs.csi.aws.com/zone", "zone-c")), "vol-0", true),
+        ("pd.csi.storage.gke.io", "ReadWriteOncePod", Some(("topology.gke.io/zone", "zone-c")), "projects/kubarium/zones/zone-c/disks/pvc-", true),
+        ("disk.csi.azure.com", "ReadWriteOnce", Some(("topology.disk.csi.azure.com/zone", "zone-c")), "/subscriptions/", true),
+        ("efs.csi.aws.com", "ReadWriteMany", None, "fs-", false),
+        ("nfs.csi.k8s.io", "ReadWriteMany", None, "nfs-server.kube-system.svc.cluster.local#/#pvc-", false),
+    ];
+    for (i, (driver, mode, topology, handle, attach)) in cases.into_iter().enumerate() {
+        create(&mut c, &format!("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: class-{i}}}\nprovisioner: {driver}\nvolumeBindingMode: WaitForFirstConsumer\n"));
+        create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: claim-{i}}}\nspec:\n  storageClassName: class-{i}\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
+        create(&mut c, &pod_yaml(&format!("pod-{i}"), &format!("claim-{i}")));
+        assert_eq!(schedule(&mut c, &format!("pod-{i}"), Some("node-c")), Ok("node-c".into()), "{driver}");
+        let claim = pvc(&c, &format!("claim-{i}")).clone();
+        assert_eq!(claim.metadata.annotations["volume.kubernetes.io/selected-node"], "node-c", "{driver}");
+        let v = pv(&c, &claim.spec.volume_name).clone();
+        assert_eq!(v.metadata.annotations["pv.kubernetes.io/provisioned-by"], driver);
+        assert_eq!(v.spec.access_modes, [mode]);
+        match topology {
+            Some((key, value)) => {
+                let e = &v.spec.node_affinity.as_ref().unwrap().required.as_ref().unwrap().node_selector_terms[0].match_expressions[0];
+                assert_eq!((e.key.as_str(), e.values[0].as_str()), (key, value), "{driver}");
+            }
+            None => assert!(v.spec.node_affinity.is_none(), "{driver}"),
+        }
+        if let Some(csi) = &v.spec.csi {
+            assert!(csi.volume_handle.starts_with(handle), "{driver}: {}", csi.volume_handle);
+        }
+        assert_eq!(storage::is_attachable(&c.api, &v), attach, "{driver}");
+        let from: Vec<String> = events(&c, Kind::PersistentVolumeClaim, "default", &format!("claim-{i}")).into_iter().filter(|e| e.0 == "ProvisioningSucceeded").map(|e| e.2).collect();
+        assert!(from[0].starts_with(&format!("{driver}_")), "{driver}: {from:?}");
+    }
+    check_invariants(&c);
+}
