@@ -348,8 +348,7 @@ fn csi_pv(cx: &mut Cx, driver: &str, handle: &str, fs_type: Option<&str>) -> Per
     pv.metadata.annotations.insert("volume.kubernetes.io/provisioner-deletion-secret-name".into(), String::new());
     pv.metadata.annotations.insert("volume.kubernetes.io/provisioner-deletion-secret-namespace".into(), String::new());
     pv.metadata.finalizers.push(FINALIZER_EXTERNAL_PROVISIONER.into());
-    let ident = cx.world.storage.identities.get(driver).cloned().unwrap_or_default();
-    let stamp = format!("{}-{}-{}", crate::engine::time::EPOCH / 1000 * 1000, ident.len() * 97 % 10000, driver);
+    let stamp = cx.world.storage.stamps.get(driver).cloned().unwrap_or_default();
     let mut attrs = std::collections::BTreeMap::new();
     attrs.insert("storage.kubernetes.io/csiProvisionerIdentity".to_string(), stamp);
     pv.spec.csi = Some(CsiPersistentVolumeSource { driver: driver.into(), volume_handle: handle.into(), read_only: false, fs_type: fs_type.unwrap_or_default().into(), volume_attributes: attrs });

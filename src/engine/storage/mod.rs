@@ -189,6 +189,9 @@ pub struct StorageWorld {
     /// driver -> `<driver>_<controller pod>_<uuid>`, the external
     /// provisioner's identity (the `From` of its events).
     pub identities: BTreeMap<String, String>,
+    /// driver -> csi-provisioner's identity stamp (`<start ms>-<rand>-<driver>`),
+    /// recorded in the volumeAttributes of the PVs it provisions.
+    pub stamps: BTreeMap<String, String>,
     /// pod uid -> the bindings the scheduler's PreBind made for it.
     pub prebinds: BTreeMap<String, PreBindState>,
 }
@@ -217,6 +220,8 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
     if !info.controller_pod.is_empty() {
         let ident = format!("{}_{}-{}_{}", name, info.controller_pod, pod_suffix(cx.api), cx.api.rng.uuid());
         cx.world.storage.identities.insert(name.to_string(), ident);
+        let stamp = format!("{}-{}-{}", cx.api.now.0, cx.api.rng.below(10_000), name);
+        cx.world.storage.stamps.insert(name.to_string(), stamp);
     }
     if info.csi {
         let d = CsiDriver {
@@ -239,6 +244,7 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
 pub fn uninstall_driver(cx: &mut Cx, name: &str) {
     cx.world.drivers.remove(name);
     cx.world.storage.identities.remove(name);
+    cx.world.storage.stamps.remove(name);
     if cx.api.get_t::<CsiDriver>("", name).is_some() {
         let _ = cx.api.delete(Kind::CsiDriver, "", name, &Default::default());
     }
