@@ -564,7 +564,8 @@ pub fn can_mount(api: &Api, world: &World, v: &PersistentVolume, node: &str) -> 
             return Err(format!("{op} failed for volume \"{}\" : {inner}: driver name {} not found in the list of registered CSI drivers", v.metadata.name, c.driver));
         }
         if !attachment_ready(api, v, node) {
-            return Err(format!("AttachVolume.Attach is not complete for volume \"{}\"", v.metadata.name));
+            // VerifyControllerAttachedVolume's error (the kubelet retries).
+            return Err(format!("Volume not attached according to node status for volume \"{}\"", v.metadata.name));
         }
     }
     Ok(())
