@@ -15,6 +15,19 @@
 //! the topology label on the Node, as the kubelet's CSI node registration
 //! does). Uninstalling removes both and stops provisioning, attaching and
 //! mounting for it.
+//!
+//! What other parts of the engine call:
+//!
+//! - the scheduler: [`scheduling::pre_filter`], [`scheduling::filter`],
+//!   [`scheduling::pre_bind`] (see that module);
+//! - the kubelet: [`volume_id_for_pv`] (where a PV's bytes are),
+//!   [`can_mount`] (driver registered, attachable volume attached: the
+//!   error is its retry reason), [`attachment_ready`], and
+//!   [`volumes_in_use`] for node.status.volumesInUse, which the
+//!   attach/detach controller reads to know a volume was unmounted (a node
+//!   status write must keep node.status.volumesAttached, which that
+//!   controller owns);
+//! - property tests: [`invariants`].
 
 pub mod invariants;
 pub mod scheduling;
