@@ -914,6 +914,10 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
     small.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("5Gi").unwrap());
     let err = c.update(Object::PersistentVolumeClaim(small)).unwrap_err();
     assert_eq!(err.message, "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity");
+    let mut other = pvc(&c, "data").clone();
+    other.spec.access_modes = vec!["ReadWriteMany".into()];
+    let err = c.update(Object::PersistentVolumeClaim(other)).unwrap_err();
+    assert_eq!(err.message, "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims");
     let mut big = pvc(&c, "data").clone();
     big.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("20Gi").unwrap());
     c.update(Object::PersistentVolumeClaim(big)).unwrap();

@@ -281,14 +281,31 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
         }
         (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) => {
             // ValidatePersistentVolumeClaimUpdate (RecoverVolumeExpansionFailure is GA).
-            let new_req = n.spec.resources.requests.get("storage");
-            if new_req != o.spec.resources.requests.get("storage") {
-                if o.status.phase != "Bound" {
-                    errs.push(FieldError::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
-                } else if let (Some(req), Some(cap)) = (new_req, o.status.capacity.get("storage")) {
-                    if req < cap {
-                        errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
-                    }
+            // The spec is immutable but for: volumeName set once (binding), a
+            // class given to a claim without one, volumeAttributesClassName,
+            // and the storage request of a bound claim. (The real message goes
+            // on with a go-cmp diff of the two specs; only its first line is here.)
+            let bound = o.status.phase == "Bound";
+            let mut a = o.spec.clone();
+            let mut b = n.spec.clone();
+            if a.volume_name.is_empty() {
+                a.volume_name = b.volume_name.clone();
+            }
+            if a.storage_class_name.is_none() {
+                a.storage_class_name = b.storage_class_name.clone();
+            }
+            a.volume_attributes_class_name = None;
+            b.volume_attributes_class_name = None;
+            if bound {
+                for s in [&mut a, &mut b] {
+                    s.resources.requests.remove("storage");
+                }
+            }
+            if a != b {
+                errs.push(FieldError::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+            } else if let (true, Some(req), Some(cap)) = (bound, n.spec.resources.requests.get("storage"), o.status.capacity.get("storage")) {
+                if n.spec.resources.requests.get("storage") != o.spec.resources.requests.get("storage") && req < cap {
+                    errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
                 }
             }
         }
