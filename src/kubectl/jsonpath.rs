@@ -195,10 +195,10 @@ impl JsonPath {
             return Ok(results);
         }
         for v in &input {
-            if let Value::Object(m) = v {
-                if let Some(x) = m.get(name) {
-                    results.push(x.clone());
-                }
+            if let Value::Object(m) = v
+                && let Some(x) = m.get(name)
+            {
+                results.push(x.clone());
             }
         }
         if results.is_empty() && !self.allow_missing_keys {
@@ -408,7 +408,7 @@ pub fn go_float(f: f64) -> String {
     let neg = mant.starts_with('-');
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let sign = if neg { "-" } else { "" };
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         let es = if exp < 0 { '-' } else { '+' };
@@ -791,10 +791,8 @@ impl<'a> Parser<'a> {
                         end = true;
                     }
                 }
-                Some(')') => {
-                    if begin == end {
-                        break;
-                    }
+                Some(')') if begin == end => {
+                    break;
                 }
                 _ => {}
             }
@@ -822,10 +820,8 @@ impl<'a> Parser<'a> {
         loop {
             match self.next() {
                 None | Some('\n') => return Err("unterminated quoted string".into()),
-                Some(c) if c == end => {
-                    if self.input.as_bytes()[self.pos - 2] != b'\\' {
-                        break;
-                    }
+                Some(c) if c == end && self.input.as_bytes()[self.pos - 2] != b'\\' => {
+                    break;
                 }
                 _ => {}
             }

@@ -131,11 +131,11 @@ fn pod_totals(p: &Pod, limits: bool) -> ResourceList {
     }
     if let Some(o) = p.spec.overhead.as_ref().and_then(|o| o.as_object()) {
         for (k, v) in o {
-            if let Some(q) = v.as_str().and_then(|s| Quantity::parse(s).ok()) {
-                if total.contains_key(k) || !limits {
-                    let cur = total.get(k).copied().unwrap_or_default();
-                    total.insert(k.clone(), cur.add(&q));
-                }
+            if let Some(q) = v.as_str().and_then(|s| Quantity::parse(s).ok())
+                && (total.contains_key(k) || !limits)
+            {
+                let cur = total.get(k).copied().unwrap_or_default();
+                total.insert(k.clone(), cur.add(&q));
             }
         }
     }

@@ -21,10 +21,11 @@ pub(crate) fn describe_pvc(w: &mut PrefixWriter, cx: &Cx, c: &PersistentVolumeCl
         if owner.kind != "Pod" {
             continue;
         }
-        if let Some(Object::Pod(p)) = cx.api.store.by_uid(&owner.uid).map(|o| &**o) {
-            if p.metadata.namespace == c.metadata.namespace && !uids.contains(&p.metadata.uid.as_str()) {
-                used_by.push(p.metadata.name.clone());
-            }
+        if let Some(Object::Pod(p)) = cx.api.store.by_uid(&owner.uid).map(|o| &**o)
+            && p.metadata.namespace == c.metadata.namespace
+            && !uids.contains(&p.metadata.uid.as_str())
+        {
+            used_by.push(p.metadata.name.clone());
         }
     }
     print_pods(w, "Used By", &used_by);

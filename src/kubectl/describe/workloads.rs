@@ -139,12 +139,12 @@ pub(crate) fn describe_stateful_set(w: &mut PrefixWriter, cx: &Cx, s: &StatefulS
     print_annotations(w, "Annotations", &m.annotations);
     w.write(LEVEL_0, &format!("Replicas:\t{} desired | {} total\n", s.spec.replicas.unwrap_or(0), s.status.replicas));
     w.write(LEVEL_0, &format!("Update Strategy:\t{}\n", s.spec.update_strategy.type_));
-    if let Some(ru) = &s.spec.update_strategy.rolling_update {
-        if let Some(p) = ru.partition {
-            w.write(LEVEL_1, &format!("Partition:\t{p}\n"));
-            if let Some(mu) = &ru.max_unavailable {
-                w.write(LEVEL_1, &format!("MaxUnavailable:\t{mu}\n"));
-            }
+    if let Some(ru) = &s.spec.update_strategy.rolling_update
+        && let Some(p) = ru.partition
+    {
+        w.write(LEVEL_1, &format!("Partition:\t{p}\n"));
+        if let Some(mu) = &ru.max_unavailable {
+            w.write(LEVEL_1, &format!("MaxUnavailable:\t{mu}\n"));
         }
     }
     let (running, waiting, succeeded, failed) = pod_phases(cx, m, s.spec.selector.as_ref());

@@ -130,10 +130,8 @@ pub fn table_lines(kind: Kind, objs: &[&Object], opts: &PrintOptions, with_kind:
     }
     for obj in objs {
         let mut cells = row(obj, opts.now);
-        if with_kind {
-            if let Some(i) = name_col {
-                cells[i] = format!("{}/{}", kind_prefix(kind), cells[i]);
-            }
+        if with_kind && let Some(i) = name_col {
+            cells[i] = format!("{}/{}", kind_prefix(kind), cells[i]);
         }
         let mut shown: Vec<String> = vec![];
         if with_ns {

@@ -689,10 +689,10 @@ fn pod_row(pod: &Pod, now: Time) -> Vec<String> {
         let mut true_conditions = 0;
         for g in &pod.spec.readiness_gates {
             let ct = g.get("conditionType").and_then(|v| v.as_str()).unwrap_or("");
-            if let Some(c) = pod.status.conditions.iter().find(|c| c.type_ == ct) {
-                if c.status == "True" {
-                    true_conditions += 1;
-                }
+            if let Some(c) = pod.status.conditions.iter().find(|c| c.type_ == ct)
+                && c.status == "True"
+            {
+                true_conditions += 1;
             }
         }
         format!("{true_conditions}/{}", pod.spec.readiness_gates.len())

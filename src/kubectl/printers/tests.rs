@@ -290,7 +290,7 @@ fn workloads_seed_outputs() {
         "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "pg"}}, "serviceName": "pg",
                  "template": {"metadata": {"labels": {"app": "pg"}}, "spec": {"containers": [{"name": "postgresql", "image": "postgres:14"}]}}},
         "status": {"replicas": 3, "readyReplicas": 3, "availableReplicas": 3}}));
-    assert_eq!(table(&[sts.clone()]), "NAME   READY   AGE\npg     3/3     4m\n");
+    assert_eq!(table(std::slice::from_ref(&sts)), "NAME   READY   AGE\npg     3/3     4m\n");
     assert_eq!(print_table(&[sts], &wide()), "NAME   READY   AGE   CONTAINERS   IMAGES\npg     3/3     4m    postgresql   postgres:14\n");
     let scaled = obj(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": "postgres", "namespace": "codewizard", "creationTimestamp": ago(4 * MINUTE)},
@@ -301,7 +301,7 @@ fn workloads_seed_outputs() {
         "metadata": {"name": "pg", "namespace": "default", "creationTimestamp": ago(90 * SECOND)},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "pg"}}, "template": {"spec": {"containers": [{"name": "postgresql", "image": "postgres:14"}]}}},
         "status": {"replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}}));
-    assert_matches(&table(&[deploy.clone()]), "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\npg     1/1     1            1           [..]");
+    assert_matches(&table(std::slice::from_ref(&deploy)), "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\npg     1/1     1            1           [..]");
     assert_eq!(
         print_table(&[deploy], &wide()),
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES        SELECTOR\npg     1/1     1            1           90s   postgresql   postgres:14   app=pg\n"
@@ -310,7 +310,7 @@ fn workloads_seed_outputs() {
         "metadata": {"name": "pg-7d9b6c5f4", "namespace": "default", "creationTimestamp": ago(90 * SECOND)},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "pg", "pod-template-hash": "7d9b6c5f4"}}, "template": {"spec": {"containers": [{"name": "postgresql", "image": "postgres:14"}]}}},
         "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}));
-    assert_eq!(table(&[rs.clone()]), "NAME           DESIRED   CURRENT   READY   AGE\npg-7d9b6c5f4   1         1         1       90s\n");
+    assert_eq!(table(std::slice::from_ref(&rs)), "NAME           DESIRED   CURRENT   READY   AGE\npg-7d9b6c5f4   1         1         1       90s\n");
     assert!(print_table(&[rs], &wide()).contains("app=pg,pod-template-hash=7d9b6c5f4"));
 }
 
@@ -321,7 +321,7 @@ fn services_statefulset_basics_and_seed002() {
         "spec": {"clusterIP": "None", "clusterIPs": ["None"], "type": "ClusterIP", "selector": {"app": "web"},
                  "ports": [{"name": "web", "port": 80, "protocol": "TCP", "targetPort": 80}]}}));
     assert_matches(
-        &table(&[headless.clone()]),
+        &table(std::slice::from_ref(&headless)),
         "NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE
 web    ClusterIP   None         <none>        80/TCP    [..]",
     );
@@ -398,6 +398,7 @@ node-a   Ready    <none>   5m    v1.36.0   172.18.0.2    <none>        Debian GN
     assert!(table(&[Rc::new(n)]).contains("cp     Unknown   control-plane"));
 }
 
+#[allow(clippy::too_many_arguments)]
 fn event(name: &str, kind: &str, obj_name: &str, type_: &str, reason: &str, msg: &str, first: i64, last: i64, count: i32) -> Rc<Object> {
     obj(json!({"apiVersion": "v1", "kind": "Event",
         "metadata": {"name": name, "namespace": "default", "creationTimestamp": ago(first)},
