@@ -838,3 +838,141 @@ fn smart_labels() {
     assert_eq!(smart_label("kind"), "Kind");
     assert_eq!(smart_label("ca.crt"), "ca.crt");
 }
+
+#[test]
+fn more_describers() {
+    let mut api = api();
+    let sa = add(&mut api, obj(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "default"}})));
+    assert_eq!(
+        describe(&api, &sa, at(MINUTE)),
+        "Name:                default
+Namespace:           default
+Labels:              <none>
+Annotations:         <none>
+Image pull secrets:  <none>
+Events:              <none>
+"
+    );
+    let ep = add(
+        &mut api,
+        obj(json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web", "namespace": "default"},
+            "subsets": [{"addresses": [{"ip": "10.244.1.2"}], "notReadyAddresses": [{"ip": "10.244.2.2"}], "ports": [{"name": "web", "port": 80, "protocol": "TCP"}]}]})),
+    );
+    assert_eq!(
+        describe(&api, &ep, at(MINUTE)),
+        "Name:         web
+Namespace:    default
+Labels:       <none>
+Annotations:  <none>
+Subsets:
+  Addresses:          10.244.1.2
+  NotReadyAddresses:  10.244.2.2
+  Ports:
+    Name  Port  Protocol
+    ----  ----  --------
+    web   80    TCP
+
+Events:  <none>
+"
+    );
+    let csinode = add(
+        &mut api,
+        obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "CSINode", "metadata": {"name": "node-a"},
+            "spec": {"drivers": [{"name": "ebs.csi.aws.com", "nodeID": "node-a", "topologyKeys": ["topology.kubernetes.io/zone"], "allocatable": {"count": 25}}]}})),
+    );
+    assert_eq!(
+        describe(&api, &csinode, at(MINUTE)),
+        "Name:               node-a
+Labels:             <none>
+Annotations:        <none>
+CreationTimestamp:  Mon, 05 Jan 2026 09:00:00 +0000
+Spec:
+  Drivers:
+    ebs.csi.aws.com:
+      Node ID:  node-a
+      Allocatables:
+        Count:        25
+      Topology Keys:  [topology.kubernetes.io/zone]
+Events:               <none>
+"
+    );
+    let lease = add(
+        &mut api,
+        obj(json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "node-a", "namespace": "kube-node-lease"},
+            "spec": {"holderIdentity": "node-a", "leaseDurationSeconds": 40, "renewTime": "2026-01-05T09:00:30.000000Z"}})),
+    );
+    assert_matches(
+        &describe(&api, &lease, at(MINUTE)),
+        "Name:         node-a
+Namespace:    kube-node-lease
+Labels:       <none>
+Annotations:  <none>
+API Version:  coordination.k8s.io/v1
+Kind:         Lease
+Metadata:
+  Creation Timestamp:  2026-01-05T09:00:00Z
+  Resource Version:    [..]
+  UID:                 [..]
+Spec:
+  Holder Identity:         node-a
+  Lease Duration Seconds:  40
+  Renew Time:              2026-01-05T09:00:30.000000Z
+Events:                    <none>",
+    );
+    // A node with its lease now shows it.
+    let node = add(&mut api, obj(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"}})));
+    assert_matches(
+        &describe(&api, &node, at(MINUTE)),
+        "...
+Lease:
+  HolderIdentity:  node-a
+  AcquireTime:     <unset>
+  RenewTime:       Mon, 05 Jan 2026 09:00:30 +0000
+...",
+    );
+}
+
+#[test]
+fn terminating_pod_and_ephemeral_volume() {
+    let mut api = api();
+    let p = add(
+        &mut api,
+        obj(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "eph", "namespace": "default"},
+            "spec": {"automountServiceAccountToken": false, "containers": [{"name": "c", "image": "busybox"}],
+                "volumes": [{"name": "scratch", "ephemeral": {"volumeClaimTemplate": {"metadata": {"labels": {"type": "scratch"}},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "standard", "resources": {"requests": {"storage": "1Gi"}}}}}},
+                    {"name": "cache", "emptyDir": {"sizeLimit": "500Mi"}}, {"name": "host", "hostPath": {"path": "/var/log", "type": "Directory"}}]}})),
+    );
+    let mut terminating = (*p).clone();
+    terminating.meta_mut().deletion_timestamp = Some(at(MINUTE + 30 * SECOND));
+    terminating.meta_mut().deletion_grace_period_seconds = Some(30);
+    let out = describe(&api, &terminating, at(MINUTE));
+    // The claim template goes through a nested writer, which indents what is
+    // written but not WriteLine's text: the label is indented, `<none>` is not.
+    assert_matches(
+        &out,
+        "...
+Status:                    Terminating (lasts <invalid>)
+Termination Grace Period:  30s
+...
+Volumes:
+  scratch:
+    Type:          EphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)
+    StorageClass:  standard
+    Volume:        
+    Labels:            type=scratch
+    Annotations:   <none>
+    Capacity:      
+    Access Modes:  
+  cache:
+    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)
+    Medium:     
+    SizeLimit:  500Mi
+  host:
+    Type:          HostPath (bare host directory volume)
+    Path:          /var/log
+    HostPathType:  Directory
+QoS Class:         BestEffort
+...",
+    );
+}
