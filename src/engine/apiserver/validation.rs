@@ -197,15 +197,18 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::Deployment(d) => {
             validate_replicas(d.spec.replicas, &mut errs);
-            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &mut errs);
+            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &[], &mut errs);
         }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
-            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &mut errs);
+            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &[], &mut errs);
         }
         Object::StatefulSet(s) => {
             validate_replicas(s.spec.replicas, &mut errs);
-            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &mut errs);
+            // Containers may mount the claims made from volumeClaimTemplates
+            // (ValidatePodTemplateSpecForStatefulSet).
+            let claims: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
+            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &claims, &mut errs);
             validate_statefulset(s, &mut errs);
         }
         Object::PersistentVolumeClaim(c) => validate_pvc_spec(&c.spec, "spec", &mut errs),
@@ -334,7 +337,7 @@ fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, errs: &mut Vec<FieldError>) {
+fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     match selector {
         None => errs.push(FieldError::required("spec.selector", "")),
         Some(s) if s.is_empty() => errs.push(FieldError::invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}", "empty selector is invalid for deployment")),
@@ -345,7 +348,7 @@ fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpe
         }
     }
     validate_labels(&template.metadata.labels, "spec.template.metadata.labels", errs);
-    validate_pod_spec(&template.spec, "spec.template.spec", errs);
+    validate_pod_spec_with(&template.spec, "spec.template.spec", extra_volumes, errs);
     if template.spec.restart_policy != "Always" {
         errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", &template.spec.restart_policy, &["Always"]));
     }
@@ -388,17 +391,21 @@ fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
 }
 
 fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<FieldError>) {
+    validate_pod_spec_with(spec, path, &[], errs)
+}
+
+fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     if spec.containers.is_empty() {
         errs.push(FieldError::required(&format!("{path}.containers"), ""));
     }
-    let mut vol_names = vec![];
+    let mut vol_names: Vec<&str> = extra_volumes.to_vec();
     for (i, v) in spec.volumes.iter().enumerate() {
         if v.name.is_empty() {
             errs.push(FieldError::required(&format!("{path}.volumes[{i}].name"), ""));
-        } else if vol_names.contains(&v.name.as_str()) {
+        } else if vol_names.contains(&v.name.as_str()) && !extra_volumes.contains(&v.name.as_str()) {
             errs.push(FieldError::duplicate(&format!("{path}.volumes[{i}].name"), q(&v.name)));
         }
-        vol_names.push(&v.name);
+        vol_names.push(v.name.as_str());
         if let Some(c) = &v.persistent_volume_claim {
             if c.claim_name.is_empty() {
                 errs.push(FieldError::required(&format!("{path}.volumes[{i}].persistentVolumeClaim.claimName"), ""));
