@@ -1099,3 +1099,96 @@ fn every_default_driver_provisions_for_a_first_consumer() {
     }
     check_invariants(&c);
 }
+
+/// Random storage stories (claims of every kind, pods scheduled, deleted and
+/// moved, nodes dying, time passing) keep the invariants after every step.
+#[test]
+fn random_storage_stories_keep_the_invariants() {
+    use kubarium::engine::rng::Rng;
+    for seed in 0..6u64 {
+        let mut c = Cluster::new(100 + seed);
+        let mut rng = Rng::new(seed);
+        create(&mut c, FAST_SSD);
+        create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: shared}\nprovisioner: efs.csi.aws.com\n");
+        create(&mut c, NFS_PVS);
+        let classes = ["standard", "fast-ssd", "shared", "", "local-path"];
+        let mut next = 0;
+        for step in 0..60 {
+            let before = (c.api.clone(), c.world.clone());
+            match rng.below(8) {
+                0 | 1 => {
+                    let class = classes[rng.below(classes.len() as u64) as usize];
+                    let mode = if class == "shared" { "ReadWriteMany" } else { "ReadWriteOnce" };
+                    let size = ["1Gi", "2Gi", "4Gi"][rng.below(3) as usize];
+                    create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: c{next}}}\nspec:\n  storageClassName: '{class}'\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: {size}}}}}\n"));
+                    next += 1;
+                }
+                2 | 3 => {
+                    // A pod for a random claim, scheduled if it can be.
+                    let claims: Vec<String> = c.api.store.list_ns_t::<PersistentVolumeClaim>("default").filter(|x| !x.metadata.is_deleting()).map(|x| x.metadata.name.clone()).collect();
+                    if claims.is_empty() {
+                        continue;
+                    }
+                    let claim = claims[rng.below(claims.len() as u64) as usize].clone();
+                    let pod = format!("p{next}");
+                    next += 1;
+                    create(&mut c, &pod_yaml(&pod, &claim));
+                    let _ = schedule(&mut c, &pod, None);
+                    let nodes: Vec<String> = c.api.store.list_t::<Node>().map(|n| n.metadata.name.clone()).collect();
+                    for n in nodes {
+                        if c.world.is_powered(&n) {
+                            report_in_use(&mut c, &n);
+                        }
+                    }
+                    // Something lives on the volume now.
+                    if let Some(p) = c.get::<Pod>("default", &pod).filter(|p| !p.spec.node_name.is_empty()).cloned() {
+                        if let Some(v) = c.get::<PersistentVolumeClaim>("default", &claim).and_then(|cl| c.get::<PersistentVolume>("", &cl.spec.volume_name)).cloned() {
+                            let id = storage::volume_id_for_pv(&v, &p.spec.node_name);
+                            write_file(&mut c, &id, &format!("/{pod}"), "data");
+                        }
+                    }
+                }
+                4 => {
+                    let pods: Vec<String> = c.api.store.list_ns_t::<Pod>("default").map(|p| p.metadata.name.clone()).collect();
+                    if let Some(p) = pods.get(rng.below(pods.len().max(1) as u64) as usize) {
+                        delete(&mut c, Kind::Pod, p, Some(0));
+                        let nodes: Vec<String> = c.api.store.list_t::<Node>().map(|n| n.metadata.name.clone()).collect();
+                        for n in nodes {
+                            if c.world.is_powered(&n) {
+                                report_in_use(&mut c, &n);
+                            }
+                        }
+                    }
+                }
+                5 => {
+                    let claims: Vec<String> = c.api.store.list_ns_t::<PersistentVolumeClaim>("default").map(|x| x.metadata.name.clone()).collect();
+                    if let Some(cl) = claims.get(rng.below(claims.len().max(1) as u64) as usize) {
+                        let _ = c.delete(Kind::PersistentVolumeClaim, "default", cl, &Default::default());
+                    }
+                }
+                6 => {
+                    let node = ["node-a", "node-b", "node-c"][rng.below(3) as usize];
+                    if c.world.is_powered(node) {
+                        c.cluster_verb(ClusterVerb::NodeStop { node: node.into() }).unwrap();
+                        set_node_ready(&mut c, node, "Unknown");
+                    } else {
+                        c.cluster_verb(ClusterVerb::NodeStart { node: node.into() }).unwrap();
+                        set_node_ready(&mut c, node, "True");
+                    }
+                }
+                _ => c.advance(rng.below(8 * MINUTE as u64) as i64),
+            }
+            invariants::check_all(&c.api).unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+            invariants::check_no_unauthorized_data_loss(&before.0, &before.1, &c.api, &c.world).unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+        }
+        assert!(c.livelock.is_none());
+        eprintln!(
+            "seed {seed}: {} claims ({} bound), {} PVs, {} attachments, {} pods running",
+            c.api.store.count(Kind::PersistentVolumeClaim),
+            c.api.store.list_t::<PersistentVolumeClaim>().filter(|x| x.status.phase == "Bound").count(),
+            c.api.store.count(Kind::PersistentVolume),
+            c.api.store.count(Kind::VolumeAttachment),
+            c.api.store.list_t::<Pod>().filter(|p| !p.spec.node_name.is_empty()).count()
+        );
+    }
+}
