@@ -13,13 +13,20 @@ use crate::engine::store::Change;
 use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
+pub mod attachdetach;
 pub mod controller_utils;
 pub mod deployment;
 pub mod disruption;
+pub mod expand;
 pub mod garbagecollector;
 pub mod history;
 pub mod namespace;
+pub mod provisioner;
+pub mod pvbinder;
+pub mod pvcprotection;
+pub mod pvprotection;
 pub mod replicaset;
+pub mod resourcequota;
 pub mod serviceaccount;
 pub mod statefulset;
 #[cfg(test)]
@@ -34,6 +41,13 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(replicaset::ReplicaSetController::default()),
         Box::new(statefulset::StatefulSetController::default()),
         Box::new(garbagecollector::GarbageCollector::default()),
+        Box::new(pvbinder::PvBinder::default()),
+        Box::new(provisioner::Provisioner::default()),
+        Box::new(pvprotection::PvProtection),
+        Box::new(pvcprotection::PvcProtection),
+        Box::new(attachdetach::AttachDetach::default()),
+        Box::new(expand::Expander::default()),
+        Box::new(resourcequota::ResourceQuotaController),
     ]
 }
 
