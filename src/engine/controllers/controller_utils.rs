@@ -412,6 +412,31 @@ impl Backoff {
     }
 }
 
+/// Deadlines a controller has asked to be woken at (`queue.AddAfter`),
+/// so that syncing a key again does not pile up timers for the same instant.
+#[derive(Clone, Debug, Default)]
+pub struct Wakeups {
+    at: BTreeMap<ObjRef, Time>,
+}
+
+impl Wakeups {
+    /// Wakes `ctl` for `key` at `at`, unless a wake-up at or before `at` is
+    /// already pending.
+    pub fn wake(&mut self, api: &mut Api, ctl: Ctl, key: ObjRef, at: Time) {
+        if let Some(t) = self.at.get(&key) {
+            if *t > api.now && *t <= at {
+                return;
+            }
+        }
+        self.at.insert(key.clone(), at);
+        api.wake_at(at, ctl, key);
+    }
+
+    pub fn forget(&mut self, key: &ObjRef) {
+        self.at.remove(key);
+    }
+}
+
 /// A condition list's `(type) -> index` lookup shared by the set/remove helpers.
 pub fn find_condition<'a>(conds: &'a [DeploymentCondition], type_: &str) -> Option<&'a DeploymentCondition> {
     conds.iter().find(|c| c.type_ == type_)

@@ -42,12 +42,13 @@ const MAX_REV_HISTORY_CHARS: usize = 2000;
 
 pub struct DeploymentController {
     orphans: OrphanIndex,
+    wakeups: Wakeups,
     backoff: Backoff,
 }
 
 impl Default for DeploymentController {
     fn default() -> Self {
-        DeploymentController { orphans: OrphanIndex::default(), backoff: Backoff::controller() }
+        DeploymentController { orphans: OrphanIndex::default(), wakeups: Wakeups::default(), backoff: Backoff::controller() }
     }
 }
 
@@ -71,9 +72,15 @@ impl Controller for DeploymentController {
     fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
         let Some(d) = cx.api.get_t::<Deployment>(&key.key.namespace, &key.key.name).cloned() else {
             self.backoff.forget(key);
+            self.wakeups.forget(key);
             return;
         };
-        match sync_deployment(cx.api, &self.orphans, d) {
+        let mut wake = None;
+        let r = sync_deployment(cx.api, &self.orphans, d, &mut wake);
+        if let Some(at) = wake {
+            self.wakeups.wake(cx.api, Ctl::Deployment, key.clone(), at);
+        }
+        match r {
             Ok(()) => self.backoff.forget(key),
             Err(_) => {
                 self.backoff.retry(cx.api, Ctl::Deployment, key.clone());
@@ -449,6 +456,8 @@ fn rs_fraction(rs: &ReplicaSet, d: &Deployment) -> i32 {
 struct Ctx<'a> {
     api: &'a mut Api,
     d: Deployment,
+    /// When the progress deadline wants this Deployment looked at again.
+    wake: &'a mut Option<Time>,
 }
 
 impl Ctx<'_> {
@@ -473,8 +482,8 @@ impl Ctx<'_> {
 }
 
 /// `syncDeployment`.
-fn sync_deployment(api: &mut Api, orphans: &OrphanIndex, d: Deployment) -> Result<(), String> {
-    let mut cx = Ctx { api, d };
+fn sync_deployment(api: &mut Api, orphans: &OrphanIndex, d: Deployment, wake: &mut Option<Time>) -> Result<(), String> {
+    let mut cx = Ctx { api, d, wake };
     if cx.d.spec.selector.as_ref().is_some_and(|s| s.is_empty()) {
         cx.event("Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
         if cx.d.status.observed_generation < cx.d.metadata.generation {
@@ -1163,13 +1172,12 @@ fn requeue_stuck(cx: &mut Ctx, st: &DeploymentStatus) {
     }
     let deadline = cur.last_update_time.unwrap_or_default().0 + cx.d.spec.progress_deadline_seconds.unwrap_or(0) as i64 * SECOND;
     let after = deadline - cx.api.now.0;
-    let key = cx.d.obj_ref();
-    if after < SECOND {
+    *cx.wake = Some(if after < SECOND {
         // enqueueRateLimited
-        cx.api.wake_at(cx.api.now.plus(SECOND), Ctl::Deployment, key);
+        cx.api.now.plus(SECOND)
     } else {
-        cx.api.wake_at(Time(deadline + SECOND), Ctl::Deployment, key);
-    }
+        Time(deadline + SECOND)
+    });
 }
 
 // ---------------------------------------------------------------- invariants

@@ -4,7 +4,7 @@
 //! and once nothing is left its `kubernetes` finalizer is removed, which
 //! lets the API server remove it.
 
-use super::controller_utils::Backoff;
+use super::controller_utils::{Backoff, Wakeups};
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions, Propagation};
@@ -22,13 +22,14 @@ pub const FINALIZER: &str = "kubernetes";
 pub struct NamespaceController {
     /// When each terminating namespace is next due (the queue's AddAfter).
     due: BTreeMap<String, Time>,
+    wakeups: Wakeups,
     backoff: Backoff,
 }
 
 impl Default for NamespaceController {
     fn default() -> Self {
         // nsControllerRateLimiter: 5ms doubling up to 60s
-        NamespaceController { due: BTreeMap::new(), backoff: Backoff::with(5, 60 * SECOND) }
+        NamespaceController { due: BTreeMap::new(), wakeups: Wakeups::default(), backoff: Backoff::with(5, 60 * SECOND) }
     }
 }
 
@@ -68,7 +69,7 @@ impl Controller for NamespaceController {
         }
         if let Some(at) = self.due.get(&name).copied() {
             if at > cx.api.now {
-                cx.api.wake_at(at, Ctl::Namespace, key.clone());
+                self.wakeups.wake(cx.api, Ctl::Namespace, key.clone(), at);
                 return;
             }
             self.due.remove(&name);
@@ -79,7 +80,7 @@ impl Controller for NamespaceController {
                 self.backoff.forget(key);
                 let wait = (secs / 2 + 1) * SECOND;
                 let at = cx.api.now.plus(wait);
-                cx.api.wake_at(at, Ctl::Namespace, key.clone());
+                self.wakeups.wake(cx.api, Ctl::Namespace, key.clone(), at);
             }
             Err(Remaining::Failed) => {
                 self.backoff.retry(cx.api, Ctl::Namespace, key.clone());

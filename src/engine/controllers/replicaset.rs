@@ -26,12 +26,13 @@ pub struct ReplicaSetController {
     /// from an informer cache at every sync; here that would make a pod
     /// event cost as much as the ReplicaSet is large).
     track: BTreeMap<String, RsPods>,
+    wakeups: Wakeups,
     backoff: Backoff,
 }
 
 impl Default for ReplicaSetController {
     fn default() -> Self {
-        ReplicaSetController { orphans: OrphanIndex::default(), track: BTreeMap::new(), backoff: Backoff::controller() }
+        ReplicaSetController { orphans: OrphanIndex::default(), track: BTreeMap::new(), wakeups: Wakeups::default(), backoff: Backoff::controller() }
     }
 }
 
@@ -202,12 +203,17 @@ impl Controller for ReplicaSetController {
     fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
         let Some(rs) = cx.api.get_t::<ReplicaSet>(&key.key.namespace, &key.key.name).cloned() else {
             self.backoff.forget(key);
+            self.wakeups.forget(key);
             return;
         };
         let empty = RsPods::default();
         let pods = self.track.get(&rs.metadata.uid).unwrap_or(&empty);
         match sync_replica_set(cx.api, &self.orphans, pods, rs) {
-            Ok(()) => self.backoff.forget(key),
+            Ok(Some(at)) => {
+                self.backoff.forget(key);
+                self.wakeups.wake(cx.api, Ctl::ReplicaSet, key.clone(), at);
+            }
+            Ok(None) => self.backoff.forget(key),
             Err(_) => {
                 self.backoff.retry(cx.api, Ctl::ReplicaSet, key.clone());
             }
@@ -282,7 +288,8 @@ struct Counts {
 }
 
 /// `syncReplicaSet`.
-fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: ReplicaSet) -> Result<(), String> {
+/// Returns when to look again (minReadySeconds), if ever.
+fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: ReplicaSet) -> Result<Option<Time>, String> {
     let ns = rs.metadata.namespace.clone();
     let now = api.now;
     let min_ready = rs.spec.min_ready_seconds;
@@ -342,10 +349,9 @@ fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: Rep
     }
     if min_ready > 0 && updated.status.ready_replicas != updated.status.available_replicas {
         let next = [pods.next_available(min_ready, now), next_availability_check(adopted.iter(), min_ready, now)].into_iter().flatten().min();
-        let at = next.unwrap_or(now.plus(min_ready as i64 * 1000));
-        api.wake_at(at, Ctl::ReplicaSet, updated.obj_ref());
+        return Ok(Some(next.unwrap_or(now.plus(min_ready as i64 * 1000))));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `manageReplicas`: create or delete the difference.

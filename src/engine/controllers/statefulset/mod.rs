@@ -34,12 +34,13 @@ pub struct StatefulSetController {
     track: BTreeMap<String, SetPods>,
     /// Each set's template as revision data (`getPatch`), by generation.
     patches: BTreeMap<String, (i64, serde_json::Value)>,
+    wakeups: Wakeups,
     backoff: Backoff,
 }
 
 impl Default for StatefulSetController {
     fn default() -> Self {
-        StatefulSetController { orphan_pods: OrphanIndex::default(), orphan_revisions: OrphanIndex::default(), track: BTreeMap::new(), patches: BTreeMap::new(), backoff: Backoff::controller() }
+        StatefulSetController { orphan_pods: OrphanIndex::default(), orphan_revisions: OrphanIndex::default(), track: BTreeMap::new(), patches: BTreeMap::new(), wakeups: Wakeups::default(), backoff: Backoff::controller() }
     }
 }
 
@@ -176,6 +177,7 @@ impl Controller for StatefulSetController {
     fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
         let Some(set) = cx.api.get_t::<StatefulSet>(&key.key.namespace, &key.key.name).cloned() else {
             self.backoff.forget(key);
+            self.wakeups.forget(key);
             return;
         };
         match self.sync_set(cx.api, set) {
@@ -271,7 +273,7 @@ impl StatefulSetController {
         if min_ready > 0 && status.ready_replicas != status.available_replicas {
             let next = self.track.get(&uid).and_then(|t| t.next_available(min_ready, now));
             let at = next.unwrap_or(now.plus(min_ready as i64 * 1000));
-            api.wake_at(at, Ctl::StatefulSet, set.obj_ref());
+            self.wakeups.wake(api, Ctl::StatefulSet, set.obj_ref(), at);
         }
         Ok(())
     }
