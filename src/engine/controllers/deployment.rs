@@ -1185,8 +1185,9 @@ fn requeue_stuck(cx: &mut Ctx, st: &DeploymentStatus) {
 /// Invariants that hold whenever the controllers have caught up: each
 /// ReplicaSet a Deployment controls carries the pod-template-hash of its
 /// name; a RollingUpdate never sizes its ReplicaSets beyond
-/// replicas + maxSurge; a Recreate Deployment never has pods of its new
-/// template while pods of an old one still exist.
+/// replicas + maxSurge (or the maximum they were sized for before a
+/// change of either); a Recreate Deployment never starts pods of its new
+/// template while pods of an old one still exist, terminating or not.
 pub fn check_invariants(api: &Api) -> Result<(), String> {
     for d in api.store.list_t::<Deployment>() {
         let rss: Vec<&ReplicaSet> = api
@@ -1218,18 +1219,28 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
                 return Err(format!("Deployment {} sizes its ReplicaSets to {total}, more than {max}", d.key()));
             }
         } else if d.spec.strategy.type_ == "Recreate" {
-            let pods_of = |rs: &ReplicaSet| {
+            let pods_of = |rs: &ReplicaSet| -> Vec<&Pod> {
                 api.store
                     .dependents_of_kind(&rs.metadata.uid, Kind::Pod)
                     .filter_map(|r| api.store.get_ref(r).and_then(|o| Pod::from_object(o)))
                     .filter(|p| p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid))
                     .filter(|p| !is_pod_terminal(p))
-                    .count()
+                    .collect()
             };
-            let new_pods: usize = rss.iter().filter(|r| equal_ignore_hash(&r.spec.template, &d.spec.template)).map(|r| pods_of(r)).sum();
-            let old_pods: usize = rss.iter().filter(|r| !equal_ignore_hash(&r.spec.template, &d.spec.template)).map(|r| pods_of(r)).sum();
-            if new_pods > 0 && old_pods > 0 {
-                return Err(format!("Recreate Deployment {} runs {new_pods} new and {old_pods} old pods at once", d.key()));
+            let new_pods: Vec<&Pod> = rss.iter().filter(|r| equal_ignore_hash(&r.spec.template, &d.spec.template)).flat_map(|r| pods_of(r)).collect();
+            let old_pods: Vec<&Pod> = rss.iter().filter(|r| !equal_ignore_hash(&r.spec.template, &d.spec.template)).flat_map(|r| pods_of(r)).collect();
+            // New pods only start once the old ones are gone. (Pods that
+            // were started before an old pod began terminating, as when a
+            // RollingUpdate is switched to Recreate mid-rollout, are not a
+            // violation.)
+            for o in &old_pods {
+                let began = o.metadata.deletion_timestamp.map(|t| t.0 - o.metadata.deletion_grace_period_seconds.unwrap_or(0) * SECOND);
+                for n in &new_pods {
+                    let created = n.metadata.creation_timestamp.map(|t| t.0).unwrap_or(0);
+                    if began.is_none_or(|b| created >= b) {
+                        return Err(format!("Recreate Deployment {} runs new pod {} while old pod {} is still there", d.key(), n.metadata.name, o.metadata.name));
+                    }
+                }
             }
         }
     }
@@ -1489,5 +1500,37 @@ mod tests {
         assert_eq!(resolve_fenceposts(p("25%").as_ref(), p("25%").as_ref(), 1).unwrap(), (1, 0));
         assert_eq!(resolve_fenceposts(p("25%").as_ref(), p("25%").as_ref(), 10).unwrap(), (3, 2));
         assert_eq!(resolve_fenceposts(Some(&IntOrString::Int(0)), Some(&IntOrString::Int(0)), 5).unwrap(), (0, 1));
+    }
+
+    #[test]
+    fn invariants_catch_recreate_overlap_and_oversized_rollouts() {
+        let mut h = harness();
+        let mut d = deployment("db", 1, "postgres:14");
+        d.spec.strategy.type_ = "Recreate".into();
+        h.create(Object::Deployment(d));
+        all_ready(&mut h);
+        check_invariants(&h.api).unwrap();
+        // an old ReplicaSet that still has a running pod, next to new pods
+        let old = rss(&h)[0].clone();
+        let mut d = get(&h, "db");
+        d.spec.template.spec.containers[0].image = "postgres:15".into();
+        h.api.update(Object::Deployment(d)).unwrap();
+        let mut t = get(&h, "db").spec.template.clone();
+        t.metadata.labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
+        let mut sel = get(&h, "db").spec.selector.clone().unwrap();
+        sel.match_labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
+        let d_meta = get(&h, "db").metadata;
+        let rs = ReplicaSet {
+            metadata: ObjectMeta { name: "db-abc".into(), namespace: "default".into(), labels: t.metadata.labels.clone(), owner_references: vec![new_controller_ref(&d_meta, Kind::Deployment)], ..Default::default() },
+            spec: ReplicaSetSpec { replicas: Some(1), selector: Some(sel), template: t.clone(), ..Default::default() },
+            ..Default::default()
+        };
+        let rs = h.api.create(Object::ReplicaSet(rs)).unwrap().object;
+        let mut p = pod_from_template(&t, "db-abc", new_controller_ref(rs.meta(), Kind::ReplicaSet));
+        p.metadata.namespace = "default".into();
+        h.api.create(Object::Pod(p)).unwrap();
+        assert!(!old.metadata.name.is_empty());
+        let e = check_invariants(&h.api).unwrap_err();
+        assert!(e.contains("runs new pod"), "{e}");
     }
 }

@@ -420,3 +420,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod invariant_tests {
+    use super::*;
+    use crate::engine::controllers::testkit::*;
+
+    #[test]
+    fn invariants_catch_an_orphan_left_behind() {
+        let mut h = Harness::new(vec![Box::new(GarbageCollector::default())]);
+        let owner = h.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta::named("default", "owner"), ..Default::default() }));
+        let r = OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "owner".into(), uid: owner.meta().uid.clone(), ..Default::default() };
+        h.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta { name: "child".into(), namespace: "default".into(), owner_references: vec![r], ..Default::default() }, ..Default::default() }));
+        check_invariants(&h.api).unwrap();
+        h.api.delete(Kind::ConfigMap, "default", "owner", &DeleteOptions::default()).unwrap();
+        assert!(check_invariants(&h.api).is_err(), "before the collector ran");
+        h.run();
+        check_invariants(&h.api).unwrap();
+        assert!(h.api.get_t::<ConfigMap>("default", "child").is_none());
+    }
+}

@@ -426,11 +426,12 @@ fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
     }
 }
 
-/// Invariants that hold at every instant: a StatefulSet identity (its
+/// Invariants that hold whenever the controllers have caught up (after any
+/// `Cluster` call): a StatefulSet identity (its
 /// `statefulset.kubernetes.io/pod-name` label) is carried by at most one
 /// pod that has not stopped for good, and every pod a StatefulSet controls
-/// has the name, index label, hostname and claims of its ordinal. The
-/// status never counts more ready than existing replicas.
+/// has the name, identity labels and claims of its ordinal. The status
+/// never counts more ready than existing replicas.
 pub fn check_invariants(api: &Api) -> Result<(), String> {
     for set in api.store.list_t::<StatefulSet>() {
         let mut identities: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -445,9 +446,6 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             }
             if p.metadata.label(POD_NAME_LABEL) != Some(p.metadata.name.as_str()) || p.metadata.label(POD_INDEX_LABEL) != Some(ord.to_string().as_str()) {
                 return Err(format!("pod {} has identity labels {:?}/{:?}", p.key(), p.metadata.label(POD_NAME_LABEL), p.metadata.label(POD_INDEX_LABEL)));
-            }
-            if p.spec.hostname != p.metadata.name {
-                return Err(format!("pod {} has hostname {:?}", p.key(), p.spec.hostname));
             }
             for t in &set.spec.volume_claim_templates {
                 let want = claim_name(set, t, ord);

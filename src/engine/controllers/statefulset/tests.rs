@@ -416,3 +416,20 @@ fn min_ready_seconds_gates_the_next_ordinal() {
     assert_eq!(live_names(&h), ["web-0", "web-1"]);
     assert_eq!(get(&h, "web").status.available_replicas, 1);
 }
+
+#[test]
+fn invariants_catch_a_broken_identity() {
+    let mut h = harness();
+    h.create(Object::StatefulSet(sts("web", 2)));
+    bring_up(&mut h);
+    check_invariants(&h.api).unwrap();
+    // a write the controller has not reacted to yet
+    let mut p = h.pod("default", "web-1").unwrap();
+    p.metadata.labels.insert(POD_NAME_LABEL.into(), "web-0".into());
+    h.api.update(Object::Pod(p)).unwrap();
+    assert!(check_invariants(&h.api).is_err());
+    // the controller repairs it
+    h.run();
+    check_invariants(&h.api).unwrap();
+    assert_eq!(h.pod("default", "web-1").unwrap().metadata.labels[POD_NAME_LABEL], "web-1");
+}
