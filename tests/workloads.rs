@@ -296,6 +296,27 @@ fn claims_follow_the_retention_policy_through_the_garbage_collector() {
 }
 
 #[test]
+fn claims_of_scaled_down_pods_go_with_them_when_when_scaled_is_delete() {
+    let mut c = Cluster::new(8);
+    let mut s = statefulset("default", "web", 2);
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Retain".into(), when_scaled: "Delete".into() });
+    c.create(Object::StatefulSet(s)).unwrap();
+    bring_up(&mut c, "default");
+    bind_all(&mut c, "default");
+    let pod_uid = c.get::<Pod>("default", "web-1").unwrap().metadata.uid.clone();
+    let mut s = c.get::<StatefulSet>("default", "web").unwrap().clone();
+    s.spec.replicas = Some(1);
+    c.update(Object::StatefulSet(s)).unwrap();
+    // the claim now belongs to the pod being removed
+    let claim = c.get::<PersistentVolumeClaim>("default", "data-web-1").unwrap();
+    assert_eq!(claim.metadata.owner_references.iter().map(|r| (r.kind.as_str(), r.uid.as_str())).collect::<Vec<_>>(), [("Pod", pod_uid.as_str())]);
+    finish_terminating(&mut c, "default");
+    assert!(c.get::<PersistentVolumeClaim>("default", "data-web-1").is_none_or(|p| p.metadata.is_deleting()), "collected with its pod");
+    assert!(c.get::<PersistentVolumeClaim>("default", "data-web-0").is_some_and(|p| !p.metadata.is_deleting()));
+    invariants(&c);
+}
+
+#[test]
 fn deleting_a_namespace_removes_its_content_then_the_namespace() {
     let mut c = Cluster::new(7);
     c.create(Object::Namespace(Namespace { metadata: ObjectMeta::named("", "shop"), ..Default::default() })).unwrap();
