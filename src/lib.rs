@@ -11,6 +11,7 @@
 
 pub mod engine;
 pub mod kubectl;
+pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
