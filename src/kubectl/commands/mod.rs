@@ -8,7 +8,7 @@ pub mod cluster;
 pub mod delete;
 pub mod describe;
 pub mod exec;
-// pub mod explain;
+pub mod explain;
 pub mod get;
 pub mod label;
 pub mod merge;
@@ -115,7 +115,7 @@ impl Command {
 pub fn commands() -> Vec<Command> {
     vec![
         Command::new("create", "Create a resource from a file or from stdin", "create -f FILENAME", apply::create_flags, apply::run_create).with_subcommands(apply::create_subcommands),
-        // Command::new("explain", "Get documentation for a resource", "explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2]", explain::flags, explain::run),
+        Command::new("explain", "Get documentation for a resource", "explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2]", explain::flags, explain::run),
         Command::new("get", "Display one or many resources", "get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags]", get::flags, get::run),
         Command::new("delete", "Delete resources by file names, stdin, resources and names, or by resources and label selector", "delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)])", delete::flags, delete::run),
         Command::new("apply", "Apply a configuration to a resource by file name or stdin", "apply (-f FILENAME | -k DIRECTORY)", apply::apply_flags, apply::run_apply),
