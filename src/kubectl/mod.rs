@@ -31,6 +31,10 @@ pub struct PrintOptions {
     pub with_kind: bool,
     /// The simulated now, for AGE columns.
     pub now: Time,
+    /// The command named exactly one object (`get pod web-0`, not `get pods`):
+    /// `-o yaml|json|jsonpath` then print the object itself instead of a
+    /// `List` (get.go's singleItemImplied).
+    pub single_item: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

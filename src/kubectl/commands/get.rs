@@ -145,16 +145,6 @@ pub fn sort_items(items: &mut [Item], field: &str) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// The List kubectl wraps several objects in for yaml and json output.
-pub fn list_value(objs: &[Rc<Object>]) -> Value {
-    serde_json::json!({
-        "apiVersion": "v1",
-        "items": objs.iter().map(|o| o.to_value()).collect::<Vec<_>>(),
-        "kind": "List",
-        "metadata": {"resourceVersion": ""}
-    })
-}
-
 pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     if ctx.f.bool("watch") || ctx.f.bool("watch-only") {
         return Err(CmdError::msg("watch (-w) is not simulated by Kubarium: use `kubectl wait` or `cluster advance` to let time pass, then get again"));
@@ -186,6 +176,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         no_headers: ctx.f.bool("no-headers"),
         with_kind: false,
         now: ctx.api().now,
+        single_item: sel.single_item_implied,
     };
     let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
     if !human {
@@ -196,12 +187,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         if sel.single_item_implied && !errors.is_empty() {
             return Err(CmdError::Many(errors));
         }
-        let list = !(sel.single_item_implied && objs.len() == 1);
-        let text = match (&format, list) {
-            (OutputFormat::Yaml, true) => crate::engine::yaml::to_yaml(&list_value(&objs)),
-            (OutputFormat::Json, true) => crate::engine::yaml::to_json_pretty(&list_value(&objs)) + "\n",
-            _ => out::print_objects(ctx.api(), &objs, &base).map_err(CmdError::Msg)?,
-        };
+        let text = out::print_objects(ctx.api(), &objs, &base).map_err(CmdError::Msg)?;
         ctx.print(&text);
         return if errors.is_empty() { Ok(()) } else { Err(CmdError::Many(errors)) };
     }

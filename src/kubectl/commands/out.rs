@@ -22,7 +22,7 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
 
 /// client-go's jsonpath FindResults on a template (`{.status.phase}`).
 pub fn jsonpath_find(template: &str, data: &Value) -> Result<Vec<Vec<Value>>, String> {
-    crate::kubectl::jsonpath::find_results(template, data)
+    crate::kubectl::jsonpath::JsonPath::parse(template)?.allow_missing_keys(true).find_results(data)
 }
 
 /// Aligns rows as kubectl's tab writer does (Go text/tabwriter with
