@@ -418,6 +418,13 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
                 let (ns, name) = (j.pod.metadata.namespace.clone(), j.pod.metadata.name.clone());
                 if use_eviction {
                     ctx.print(&format!("evicting pod {ns}/{name}\n"));
+                    if now >= deadline && now > start {
+                        // the loop notices the global timeout right after announcing the attempt
+                        errors.push(format!("error when evicting pods/{name:?} -n {ns:?}: global timeout reached: {}", go_duration(global)));
+                        j.retry_at = None;
+                        j.done = true;
+                        continue;
+                    }
                     match ctx.cluster().evict(&ns, &name) {
                         Ok(_) => {
                             j.retry_at = None;
@@ -474,7 +481,12 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
         let now = ctx.cluster().now().0;
         if now >= deadline {
             for j in jobs.iter().filter(|j| !j.done) {
-                errors.push(format!("error when evicting pods/{:?} -n {:?}: global timeout reached: {}", j.pod.metadata.name, j.pod.metadata.namespace, go_duration(global)));
+                let (name, ns) = (&j.pod.metadata.name, &j.pod.metadata.namespace);
+                if j.deleting {
+                    errors.push(format!("error when waiting for pod {name:?} in namespace {ns:?} to terminate: context deadline exceeded"));
+                } else {
+                    errors.push(format!("error when evicting pods/{name:?} -n {ns:?}: global timeout reached: {}", go_duration(global)));
+                }
             }
             break;
         }
