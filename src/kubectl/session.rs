@@ -101,4 +101,41 @@ mod tests {
         let r = s.run("nope", "");
         assert_eq!(r, CmdOutput { output: "bash: nope: command not found\n".into(), exit_code: 127 });
     }
+
+    /// Random command lines built from kubectl's vocabulary never panic.
+    #[test]
+    fn random_lines_do_not_panic() {
+        let words = [
+            "kubectl", "get", "describe", "delete", "apply", "create", "scale", "rollout", "status", "history", "undo", "pause", "resume", "restart", "set", "image", "patch", "label", "annotate",
+            "taint", "cordon", "uncordon", "drain", "exec", "logs", "wait", "explain", "version", "config", "current-context", "api-resources", "namespace", "deployment", "configmap", "secret",
+            "generic", "pods", "pod", "po/x", "sts", "statefulset/web", "deploy/web", "nodes", "node-a", "node/node-b", "pvc", "pv", "svc", "all", "ns", "cm", "cm/x", "x", "web", "-n", "kube-system",
+            "-A", "-l", "app=web", "-o", "yaml", "json", "wide", "name", "jsonpath={.items[*].metadata.name}", "custom-columns=N:.metadata.name", "--for=delete", "--for=condition=Ready",
+            "--for=jsonpath={.status.phase}=Bound", "--timeout=1s", "--timeout=0", "--replicas=2", "--replicas=-1", "--", "sh", "-c", "echo hi", "-p", "{\"spec\":{}}", "--type=json", "[]",
+            "--type=merge", "--overwrite", "k=v", "k-", "a=b:NoSchedule", "a:NoSchedule-", "--force", "--grace-period=0", "--cascade=orphan", "--wait=false", "--all", "-f", "-", "--recursive",
+            "--to-revision=2", "--revision=1", "--show-labels", "-L", "app", "--sort-by=.metadata.name", "--field-selector=status.phase=Running", "''", "'", "\"", "=", "-", "--", "-x", "--x",
+            "spec.containers", "pods.spec.containers.image", "--image=nginx", "--from-literal=a=b", "--current", "--namespace=x", "-c", "nginx", "-i", "-t", "--previous", "--tail=1",
+        ];
+        let stdins = ["", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "kind: [\n", "---\n---\n", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec: 7\n"];
+        let mut s = Session::new(7);
+        let mut state: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..1500 {
+            let len = 1 + next(7);
+            let mut line = String::from("kubectl");
+            for _ in 0..len {
+                line.push(' ');
+                line.push_str(words[next(words.len())]);
+            }
+            let stdin = stdins[next(stdins.len())];
+            let _ = s.run(&line, stdin);
+        }
+        for line in ["cluster", "cluster node", "cluster node stop", "cluster node add", "cluster advance", "cluster advance -1s", "cluster feature-gate", "cluster feature-gate X", "sleep", "sleep x"] {
+            let _ = s.run(line, "");
+        }
+    }
 }

@@ -71,10 +71,32 @@ pub fn print_name(ctx: &mut Ctx, kind: Kind, name: &str, op: &str) {
     }
 }
 
+/// Prints a written object: `-o yaml|json` print the object itself (a
+/// printer per object, as apply and create make them), otherwise the name
+/// printer's line.
+fn print_written(ctx: &mut Ctx, kind: Kind, name: &str, op: &str, obj: Option<&Object>) -> Result<(), CmdError> {
+    let format = match ctx.f.str("output") {
+        Some("yaml") => crate::kubectl::OutputFormat::Yaml,
+        Some("json") => crate::kubectl::OutputFormat::Json,
+        _ => {
+            print_name(ctx, kind, name, op);
+            return Ok(());
+        }
+    };
+    let Some(obj) = obj else {
+        print_name(ctx, kind, name, op);
+        return Ok(());
+    };
+    let opts = crate::kubectl::PrintOptions { format, now: ctx.api().now, single_item: true, ..Default::default() };
+    let text = super::out::print_objects(ctx.api(), &[std::rc::Rc::new(obj.clone())], &opts).map_err(CmdError::Msg)?;
+    ctx.print(&text);
+    Ok(())
+}
+
 fn check_output(ctx: &Ctx) -> Result<(), CmdError> {
     match ctx.f.str("output") {
-        None | Some("") | Some("name") => Ok(()),
-        Some(o) => Err(CmdError::msg(format!("unable to match a printer suitable for the output format {o:?}, allowed formats are: name"))),
+        None | Some("") | Some("name") | Some("yaml") | Some("json") => Ok(()),
+        Some(o) => Err(CmdError::msg(format!("unable to match a printer suitable for the output format {o:?}, allowed formats are: json,name,yaml"))),
     }
 }
 
@@ -250,9 +272,14 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     check_output(ctx)?;
     let dry = dry_run(ctx)?;
     let files = filenames(ctx)?;
-    let manifests = read_manifests(ctx, &files)?;
+    let mut manifests = read_manifests(ctx, &files)?;
     if let Some(sel) = ctx.f.str("selector") {
-        let _ = sel;
+        // -l: only the documents whose labels match are applied
+        let sel = super::selector::parse_label_selector(sel).map_err(|e| CmdError::msg(format!("the provided selector {sel:?} is not valid: {e}")))?;
+        manifests.retain(|m| {
+            let labels: Labels = m.value.get("metadata").and_then(|x| x.get("labels")).and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_default();
+            sel.matches(&labels)
+        });
     }
     if manifests.is_empty() {
         return Err(CmdError::msg("no objects passed to apply"));
@@ -327,7 +354,12 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
         if deleting && !matches!(p, Planned::Create(_)) {
             ctx.print(&format!("Warning: Detected changes to resource {} which is currently being deleted.\n", m.name));
         }
-        print_name(ctx, m.kind, &m.name, &op_suffix(op, dry));
+        let shown: Option<Object> = match (&written, &p) {
+            (Some(w), _) => Some((*w.object).clone()),
+            (None, Planned::Create(o)) | (None, Planned::Update { obj: o, .. }) => Some(o.clone()),
+            (None, Planned::Unchanged { .. }) => ctx.api().get(m.kind, &m.namespace, &m.name).ok().map(|o| (*o).clone()),
+        };
+        print_written(ctx, m.kind, &m.name, &op_suffix(op, dry), shown.as_ref())?;
     }
     if errs.is_empty() { Ok(()) } else { Err(CmdError::Many(errs)) }
 }
@@ -373,9 +405,13 @@ pub fn run_create(ctx: &mut Ctx) -> Result<(), CmdError> {
                 }
             }
             remove_nulls(&mut body);
-            let r = decode_strict(m.kind, &body).and_then(|o| if dry == "client" { Ok(None) } else if dry == "server" { ctx.session.cluster.api.create_dry_run(o).map(Some) } else { ctx.cluster().create(o).map(Some) });
+            let r = decode_strict(m.kind, &body).and_then(|o| match dry {
+                "client" => Ok((None, o)),
+                "server" => ctx.session.cluster.api.create_dry_run(o.clone()).map(|w| (Some(w), o)),
+                _ => ctx.cluster().create(o.clone()).map(|w| (Some(w), o)),
+            });
             match r {
-                Ok(w) => {
+                Ok((w, o)) => {
                     if let Some(w) = &w {
                         for warning in &w.warnings {
                             ctx.warning(warning);
@@ -383,7 +419,8 @@ pub fn run_create(ctx: &mut Ctx) -> Result<(), CmdError> {
                     }
                     count += 1;
                     let name = w.as_ref().map(|w| w.object.meta().name.clone()).unwrap_or(m.name.clone());
-                    print_name(ctx, m.kind, &name, &op_suffix("created", dry));
+                    let shown = w.as_ref().map(|w| (*w.object).clone()).unwrap_or(o);
+                    print_written(ctx, m.kind, &name, &op_suffix("created", dry), Some(&shown))?;
                 }
                 Err(e) => {
                     errs.push(with_source("creating", &m.source, CmdError::Api(e)));
@@ -457,8 +494,8 @@ fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>) -> Resul
     let name = obj.meta().name.clone();
     let r = match dry {
         "client" => Ok(None),
-        "server" => ctx.session.cluster.api.create_dry_run(obj).map(Some),
-        _ => ctx.cluster().create(obj).map(Some),
+        "server" => ctx.session.cluster.api.create_dry_run(obj.clone()).map(Some),
+        _ => ctx.cluster().create(obj.clone()).map(Some),
     };
     match r {
         Ok(w) => {
@@ -467,8 +504,8 @@ fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>) -> Resul
                     ctx.warning(warning);
                 }
             }
-            print_name(ctx, kind, &name, &op_suffix("created", dry));
-            Ok(())
+            let shown = w.as_ref().map(|w| (*w.object).clone()).unwrap_or(obj);
+            print_written(ctx, kind, &name, &op_suffix("created", dry), Some(&shown))
         }
         Err(e) => match wrap_err {
             Some(prefix) => Err(CmdError::msg(format!("{prefix}: {}", e.message))),
