@@ -82,6 +82,8 @@ pub struct Command {
     /// None: a group that only dispatches to subcommands.
     pub run: Option<RunFn>,
     pub subcommands: fn() -> Vec<Command>,
+    /// Not simulated: any flags are accepted, the command only says so.
+    pub unsupported: bool,
 }
 
 fn no_flags() -> Vec<Flag> {
@@ -93,10 +95,10 @@ fn no_subcommands() -> Vec<Command> {
 
 impl Command {
     pub const fn new(name: &'static str, short: &'static str, usage: &'static str, flags: fn() -> Vec<Flag>, run: RunFn) -> Command {
-        Command { name, aliases: &[], short, usage, flags, run: Some(run), subcommands: no_subcommands }
+        Command { name, aliases: &[], short, usage, flags, run: Some(run), subcommands: no_subcommands, unsupported: false }
     }
     pub const fn group(name: &'static str, short: &'static str, usage: &'static str, subcommands: fn() -> Vec<Command>) -> Command {
-        Command { name, aliases: &[], short, usage, flags: no_flags, run: None, subcommands }
+        Command { name, aliases: &[], short, usage, flags: no_flags, run: None, subcommands, unsupported: false }
     }
     pub const fn with_aliases(mut self, a: &'static [&'static str]) -> Command {
         self.aliases = a;
@@ -133,10 +135,35 @@ pub fn commands() -> Vec<Command> {
         Command::new("logs", "Print the logs for a container in a pod", "logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]", exec::logs_flags, exec::run_logs),
         Command::new("exec", "Execute a command in a container", "exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]", exec::exec_flags, exec::run_exec),
         Command::new("wait", "Wait for a specific condition on one or many resources", "wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]]", wait::flags, wait::run),
+        Command::new("run", "Run a particular image on the cluster", "run NAME --image=image [--env=\"key=value\"] [--port=port] [--dry-run=server|client] [--overrides=inline-json] [--command] -- [COMMAND] [args...]", misc::run_flags, misc::run_run),
+        Command::new("replace", "Replace a resource by file name or stdin", "replace -f FILENAME", misc::replace_flags, misc::run_replace),
+        Command::new("cluster-info", "Display cluster information", "cluster-info", misc::any_flags, misc::run_cluster_info),
+        Command::new("top", "Display resource (CPU/memory) usage", "top", misc::top_flags, misc::run_top),
         Command::new("api-resources", "Print the supported API resources on the server", "api-resources", misc::api_resources_flags, misc::run_api_resources),
         Command::group("config", "Modify kubeconfig files", "config SUBCOMMAND", misc::config_subcommands),
         Command::new("version", "Print the client and server version information", "version", misc::version_flags, misc::run_version),
+        unsupported("edit"),
+        unsupported("attach"),
+        unsupported("port-forward"),
+        unsupported("proxy"),
+        unsupported("cp"),
+        unsupported("auth"),
+        unsupported("debug"),
+        unsupported("events"),
+        unsupported("expose"),
+        unsupported("autoscale"),
+        unsupported("diff"),
+        unsupported("kustomize"),
+        unsupported("certificate"),
+        unsupported("plugin"),
+        unsupported("completion"),
+        unsupported("alpha"),
     ]
+}
+
+/// A kubectl command Kubarium does not simulate (any flags accepted).
+fn unsupported(name: &'static str) -> Command {
+    Command { name, aliases: &[], short: "(not simulated by Kubarium)", usage: "", flags: no_flags, run: Some(misc::run_unsupported), subcommands: no_subcommands, unsupported: true }
 }
 
 /// The help text `kubectl` (or `-h`) prints: the commands Kubarium simulates.
@@ -271,6 +298,9 @@ pub fn kubectl(session: &mut Session, argv: &[String], stdin: &str, out: &mut St
 }
 
 fn run_command(session: &mut Session, cmd: &Command, path: String, argv: &[String], stdin: &str, out: &mut String) -> Result<(), CmdError> {
+    if cmd.unsupported {
+        return Err(CmdError::msg(format!("`{path}` is not simulated by Kubarium (interactive and host-side commands are not available)")));
+    }
     let subs = (cmd.subcommands)();
     let mut all_flags = (cmd.flags)();
     all_flags.extend(global_flags());
