@@ -156,7 +156,7 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
     opts.allow_empty_selector = opts.all;
     let sel = select(ctx, &opts)?;
     if ctx.f.changed("resource-version") && sel.items.len() > 1 {
-        return Err(CmdError::msg(format!("--resource-version may only be used with a single resource")));
+        return Err(CmdError::msg("--resource-version may only be used with a single resource"));
     }
     let mut errs = sel.errors;
     for it in &sel.items {

@@ -646,7 +646,7 @@ fn pointer_tokens(path: &str) -> Result<Vec<String>, String> {
         return Ok(vec![]);
     }
     let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("JSON pointer must be empty or start with a \"/"));
+        return Err("JSON pointer must be empty or start with a \"/".into());
     };
     Ok(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
 }
