@@ -362,13 +362,22 @@ fn undo_statefulset(ctx: &mut Ctx, live: &Object, to: i64, dry: bool) -> Result<
         t.insert("$patch".into(), Value::String("replace".into()));
     }
     let own_patch = serde_json::json!({"spec": {"template": template}});
-    if deep_eq(&own_patch, &target.data) {
+    // Go encodes the template's zero creationTimestamp as null: compare without nulls
+    if deep_eq(&without_nulls(&own_patch), &without_nulls(&target.data)) {
         return Ok(format!("skipped rollback (current template already matches revision {})", target.revision));
     }
     let patched = apply_strategic(Kind::StatefulSet, &current, &target.data).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {e}")))?;
     let obj = super::apply::decode_strict(Kind::StatefulSet, &patched).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {}", e.message)))?;
     ctx.cluster().update(obj).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {}", e.message)))?;
     Ok("rolled back".into())
+}
+
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
 }
 
 // ---------------------------------------------------------------- pause, resume, restart
