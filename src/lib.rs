@@ -9,6 +9,7 @@
 //!   replayed as acceptance tests and played as lessons.
 //! * `ui` (wasm32 only) — the Yew page.
 
+pub mod bench;
 pub mod engine;
 pub mod kubectl;
 pub mod transcript;

@@ -15,6 +15,9 @@ pub mod printers;
 pub mod session;
 pub mod tabwriter;
 
+#[cfg(test)]
+pub(crate) mod testutil;
+
 use crate::engine::time::Time;
 
 /// How `kubectl get` prints (`-o ...`, `--show-labels`, `-L`, `-A`, `--no-headers`).
