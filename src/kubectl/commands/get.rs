@@ -5,11 +5,9 @@ use super::out;
 use super::resources::{select, BuildOpts, Item};
 use super::Ctx;
 use crate::engine::api::Object;
-use crate::engine::quantity::Quantity;
 use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
 use crate::kubectl::errors::CmdError;
 use crate::kubectl::{OutputFormat, PrintOptions};
-use serde_json::Value;
 use std::rc::Rc;
 
 pub fn flags() -> Vec<Flag> {
@@ -76,72 +74,20 @@ pub fn output_format(o: Option<&str>) -> Result<OutputFormat, CmdError> {
 
 /// cmdget.RelaxedJSONPathExpression: `.a.b`, `a.b`, `{.a.b}` -> `{.a.b}`.
 pub fn relaxed_jsonpath(expr: &str) -> Result<String, CmdError> {
-    if expr.is_empty() {
-        return Ok(String::new());
-    }
-    let inner = expr.strip_prefix('{').and_then(|e| e.strip_suffix('}')).unwrap_or(expr);
-    let inner = inner.strip_prefix('.').unwrap_or(inner);
-    let ok = !inner.is_empty() && !inner.contains(['{', '}']);
-    if !ok {
-        return Err(CmdError::msg("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'"));
-    }
-    Ok(format!("{{.{inner}}}"))
+    crate::kubectl::jsonpath::relaxed_expression(expr).map_err(CmdError::Msg)
 }
 
-fn less(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() < y.as_f64(),
-        (Value::String(x), Value::String(y)) => match (Quantity::parse(x), Quantity::parse(y)) {
-            (Ok(p), Ok(q)) => p < q,
-            _ => x < y,
-        },
-        (Value::Bool(x), Value::Bool(y)) => !x & y,
-        (Value::Null, Value::Null) => false,
-        (Value::Null, _) => true,
-        (_, Value::Null) => false,
-        (Value::Array(x), Value::Array(y)) => {
-            for (p, q) in x.iter().zip(y) {
-                if !less(p, q) {
-                    return false;
-                }
-            }
-            true
+/// --sort-by: the printers' RuntimeSort over the selected objects.
+pub fn sort_items(items: &mut Vec<Item>, field: &str) -> Result<(), CmdError> {
+    let objs: Vec<Rc<Object>> = items.iter().map(|i| i.obj.clone()).collect();
+    let sorted = crate::kubectl::printers::sort_objects(&objs, field).map_err(CmdError::Msg)?;
+    let mut rest = std::mem::take(items);
+    for o in sorted {
+        if let Some(k) = rest.iter().position(|i| Rc::ptr_eq(&i.obj, &o)) {
+            items.push(rest.remove(k));
         }
-        _ => false,
     }
-}
-
-/// --sort-by: RuntimeSort over the objects' values at a JSONPath.
-pub fn sort_items(items: &mut [Item], field: &str) -> Result<(), CmdError> {
-    let expr = relaxed_jsonpath(field)?;
-    let mut keyed: Vec<(Option<Value>, Item)> = vec![];
-    let mut found = false;
-    for it in items.iter() {
-        let v = out::jsonpath_find(&expr, &it.obj.to_value()).map_err(|e| CmdError::msg(format!("sorting error: {e}")))?;
-        let first = v.first().and_then(|r| r.first()).cloned();
-        found |= first.is_some();
-        keyed.push((first, it.clone()));
-    }
-    if !items.is_empty() && !found {
-        return Err(CmdError::msg(format!("couldn't find any field with path {expr:?} in the list of objects")));
-    }
-    keyed.sort_by(|(a, _), (b, _)| match (a, b) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, _) => std::cmp::Ordering::Less,
-        (_, None) => std::cmp::Ordering::Greater,
-        (Some(a), Some(b)) => {
-            if less(a, b) {
-                std::cmp::Ordering::Less
-            } else if less(b, a) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        }
-    });
-    for (slot, (_, it)) in items.iter_mut().zip(keyed) {
-        *slot = it;
-    }
+    items.extend(rest);
     Ok(())
 }
 
@@ -237,12 +183,5 @@ mod tests {
         assert_eq!(relaxed_jsonpath(".metadata.name").unwrap(), "{.metadata.name}");
         assert_eq!(relaxed_jsonpath("{.metadata.name}").unwrap(), "{.metadata.name}");
         assert_eq!(relaxed_jsonpath("metadata.name").unwrap(), "{.metadata.name}");
-    }
-
-    #[test]
-    fn sort_values() {
-        assert!(less(&serde_json::json!("1Gi"), &serde_json::json!("500Gi")));
-        assert!(less(&serde_json::json!("web-10"), &serde_json::json!("web-9")));
-        assert!(less(&serde_json::json!(2), &serde_json::json!(10)));
     }
 }

@@ -25,31 +25,10 @@ pub fn jsonpath_find(template: &str, data: &Value) -> Result<Vec<Vec<Value>>, St
     crate::kubectl::jsonpath::JsonPath::parse(template)?.allow_missing_keys(true).find_results(data)
 }
 
-/// Aligns rows as kubectl's tab writer does (Go text/tabwriter with
-/// minwidth 6, tabwidth 4, padding 3, padchar ' '): every cell but the
-/// last of a row is padded to its column's width.
+/// Aligns rows as kubectl's tab writer does (printers.GetNewTabWriter).
 pub fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let mut widths = vec![0usize; cols];
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 < r.len() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
-    }
-    let mut out = String::new();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            out.push_str(c);
-            if i + 1 < r.len() {
-                let w = (widths[i] + 3).max(6);
-                out.push_str(&" ".repeat(w - c.chars().count()));
-            }
-        }
-        out.push('\n');
-    }
-    out
+    let text: String = rows.iter().map(|r| r.join("\t") + "\n").collect();
+    crate::kubectl::tabwriter::format_table(&text)
 }
 
 #[cfg(test)]

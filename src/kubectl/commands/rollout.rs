@@ -197,10 +197,13 @@ fn run_status(ctx: &mut Ctx) -> Result<(), CmdError> {
 
 // ---------------------------------------------------------------- history
 
-/// Go's tabwriter as tabbedString configures it (minwidth 0, padding 2).
+/// Go's tabwriter as tabbedString configures it (minwidth 0, tabwidth 8,
+/// padding 2).
 fn tabbed(rows: &[(String, String)]) -> String {
-    let w = rows.iter().map(|(a, _)| a.chars().count()).max().unwrap_or(0) + 2;
-    rows.iter().map(|(a, b)| format!("{a}{}{b}\n", " ".repeat(w - a.chars().count()))).collect()
+    let mut w = crate::kubectl::tabwriter::TabWriter::new(0, 8, 2, ' ', false);
+    let text: String = rows.iter().map(|(a, b)| format!("{a}\t{b}\n")).collect();
+    w.write(&text);
+    w.finish()
 }
 
 fn owned_by<'a, T: Resource>(api: &'a crate::engine::apiserver::Api, owner: &Object) -> Vec<&'a T> {
