@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod engine;
 pub mod kubectl;
+pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -6,9 +6,13 @@
 //! [`tabwriter`]. Command side: [`session`] runs one command line; the
 //! commands themselves live in `commands/`.
 
+pub mod args;
+pub mod commands;
 pub mod describe;
+pub mod errors;
 pub mod jsonpath;
 pub mod printers;
+pub mod session;
 pub mod tabwriter;
 
 #[cfg(test)]
