@@ -232,8 +232,9 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
         Some("/dev/null") => {}
         Some(f) => {
             if let Err(e) = ctx.fs().write(f, &body) {
+                o.eprint(format!("Warning: Failed to open the file {f}: {}\n", e.text()));
                 if !silent || show_error {
-                    o.eprint(format!("curl: (23) Failure writing output to destination{}\n", if e == crate::engine::fs::FsError::NotFound { "" } else { "" }));
+                    o.eprint("curl: (23) Failure writing output to destination\n");
                 }
                 return o.with_code(23);
             }

@@ -296,8 +296,6 @@ pub struct Ctx<'a, 'c> {
     /// Whether this is the container's main process (output goes to the
     /// container log) rather than `kubectl exec`.
     pub main: bool,
-    /// The shell's name in messages: `sh`, `bash`.
-    pub shell: String,
 }
 
 impl<'a, 'c> Ctx<'a, 'c> {
@@ -312,7 +310,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
         } else {
             "/".into()
         };
-        Ctx { cx, p, img, env, cwd, main, shell: "sh".into() }
+        Ctx { cx, p, img, env, cwd, main }
     }
 
     /// The container's file view, at this context's working directory.
@@ -595,6 +593,37 @@ pub fn exec(cx: &mut Cx, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
     let mut ctx = Ctx::new(cx, p, false);
     let out = sh::run_argv(&mut ctx, argv, stdin);
     ExecResult { output: out.text(), exit_code: out.code }
+}
+
+/// The kubelet's httpGet probe of a pod: the HTTP status, or the error
+/// the kubelet reports (`dial tcp 10.244.1.5:80: connect: connection
+/// refused`). The request comes from the node (the pod CIDR's gateway).
+pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str) -> Result<u16, String> {
+    let ip = pod.status.pod_ip.clone();
+    let refused = format!("dial tcp {ip}:{port}: connect: connection refused");
+    let Some(key) = net::listener_in(cx.api, cx.world, &pod.metadata.uid, port) else { return Err(refused) };
+    let Some(r) = cx.world.programs.running.get(&key).cloned() else { return Err(refused) };
+    if !http::is_http(&r.server) {
+        // Not an HTTP server: the connection closes without a response.
+        return Err(format!("Get \"http://{ip}:{port}{path}\": EOF"));
+    }
+    let gateway = match ip.rsplit_once('.') {
+        Some((net, _)) => format!("{net}.1"),
+        None => ip.clone(),
+    };
+    let version = crate::engine::bootstrap::KUBELET_VERSION.trim_start_matches('v');
+    let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    let now = cx.api.now;
+    let resp = http::serve(cx.world, now, &r.proc, &r.server, "GET", path, &format!("{ip}:{port}"), &gateway, &format!("kube-probe/{minor}"));
+    Ok(resp.status)
+}
+
+/// The kubelet's tcpSocket probe: whether something listens on the port.
+pub fn probe_tcp(cx: &mut Cx, pod: &Pod, port: u16) -> Result<(), String> {
+    match net::listener_in(cx.api, cx.world, &pod.metadata.uid, port) {
+        Some(_) => Ok(()),
+        None => Err(format!("dial tcp {}:{port}: connect: connection refused", pod.status.pod_ip)),
+    }
 }
 
 fn path_exists(cx: &mut Cx, p: &Proc, path: &str) -> bool {

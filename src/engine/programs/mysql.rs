@@ -453,7 +453,7 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         for e in events {
             if let Event::Rows(t) = e {
                 let right: Vec<bool> = t.aligns.iter().map(|c| *c == 'r').collect();
-                let rows: Vec<Vec<Option<String>>> = t.rows.iter().map(|r| r.iter().map(|c| c.as_ref().map(|v| if v == "t" && false { v.clone() } else { v.clone() })).collect()).collect();
+                let rows = t.rows.clone();
                 if !rows.is_empty() || !a.table {
                     o.print(render(&t.headers, &rows, &right, &a));
                 }

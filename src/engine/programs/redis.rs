@@ -68,7 +68,7 @@ fn unescape(s: &str) -> String {
 
 /// Our RDB file: redis' magic and version, then one line per key.
 fn dump(keys: &BTreeMap<String, Val>, version: &str) -> String {
-    let rdbver = if version.starts_with('8') { "0012" } else if version.starts_with("7.4") { "0012" } else if version.starts_with('7') { "0011" } else { "0009" };
+    let rdbver = if version.starts_with('8') || version.starts_with("7.4") { "0012" } else if version.starts_with('7') { "0011" } else { "0009" };
     let mut s = format!("REDIS{rdbver}\nredis-ver\t{version}\n");
     for (k, v) in keys {
         let (t, body) = match v {

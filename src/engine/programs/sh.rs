@@ -720,6 +720,10 @@ pub struct Shell {
     main: bool,
     status_from_subst: bool,
     last_subst_status: i32,
+    /// A background job that never ends (`sleep infinity &`): `wait`
+    /// blocks forever.
+    bg_forever: bool,
+    bg_server: Option<(ServerState, String)>,
     /// What command substitutions wrote to stderr.
     subst_stderr: String,
 }
@@ -750,6 +754,8 @@ impl Shell {
             main: ctx.main,
             status_from_subst: false,
             last_subst_status: 0,
+            bg_forever: false,
+            bg_server: None,
             subst_stderr: String::new(),
         };
         sh.vars.entry("PWD".into()).or_insert_with(|| ctx.cwd.clone());
@@ -899,7 +905,12 @@ impl Shell {
                 let mut o = Output::default();
                 let saved = (self.clock, self.status);
                 self.exec_node(ctx, n, "", &mut o);
-                if matches!(self.flow, Flow::Forever(_)) {
+                if let Flow::Forever(server) = &self.flow {
+                    if server.is_some() && self.main {
+                        // A server in the background of PID 1's script runs on.
+                        self.bg_server = server.clone();
+                    }
+                    self.bg_forever = true;
                     self.flow = Flow::Normal;
                 }
                 self.clock = saved.0;
@@ -1278,7 +1289,13 @@ impl Shell {
                 self.flow = Flow::Exit(code);
                 Output::ok().with_code(code)
             }
-            "wait" | "trap" | "umask" | "ulimit" | "alias" | "hash" => Output::ok(),
+            "wait" => {
+                if self.bg_forever && self.main {
+                    self.flow = Flow::Forever(self.bg_server.take());
+                }
+                Output::ok()
+            }
+            "trap" | "umask" | "ulimit" | "alias" | "hash" => Output::ok(),
             "echo" => utils::echo(&argv[1..], !self.bash && self.userland == Userland::Debian),
             "read" => {
                 let line = stdin.lines().next();

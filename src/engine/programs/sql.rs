@@ -715,7 +715,8 @@ impl P {
             return Ok(Stmt::CreateDatabase { name });
         }
         if self.is_kw("user") || self.is_kw("role") {
-            let tag = if self.is_kw("user") { "CREATE ROLE" } else { "CREATE ROLE" };
+            // CREATE USER is CREATE ROLE ... LOGIN: the tag says ROLE.
+            let tag = "CREATE ROLE";
             self.bump();
             let (name, _) = self.ident()?;
             let mut password = None;

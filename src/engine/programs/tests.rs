@@ -384,6 +384,8 @@ fn main_processes_of_plain_images() {
     t.advance(25_000);
     flush_logs(&mut t.c.world, t.c.api.now);
     assert_eq!(t.log(&inf), "tick\ntick\n");
+    let w = t.pod_with("w", "node-a", "busybox", &[], &[], vec!["sh".into(), "-c".into(), "trap : TERM INT; sleep infinity & wait".into()], vec![]);
+    assert_eq!(t.start(&w), StartOutcome::Running { log: String::new() });
     let missing = t.pod_with("m", "node-a", "busybox", &[], &[], vec!["bash".into()], vec![]);
     assert!(start_error(&missing).unwrap().ends_with("exec: \"bash\": executable file not found in $PATH: unknown"));
     let pg = t.pod("pg", "node-a", "postgres:14", PG_ENV, &[]);
@@ -406,4 +408,79 @@ fn mysql_init_refuses_a_mount_inside_its_data_directory() {
     assert_eq!(out(&r), ("mysql: [Warning] Using a password on the command line interface can be insecure.\nid\tname\n1\ta\n", 0));
     let r = t.exec(&ok, &["mysql", "-uroot", "-pwrong", "-e", "SELECT 1"]);
     assert_eq!(out(&r), ("mysql: [Warning] Using a password on the command line interface can be insecure.\nERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n", 1));
+}
+
+#[test]
+fn psql_scripts_from_stdin_and_newer_psql_shows_every_result() {
+    let mut t = T::new();
+    let p = t.pod("pg-0", "node-a", "postgres:16", PG_ENV, &[]);
+    t.start_ok(&p);
+    let script = "CREATE TABLE t (id INT PRIMARY KEY, note TEXT);\nINSERT INTO t VALUES (1, 'a'), (2, NULL);\nINSERT INTO t VALUES (1, 'dup');\nSELECT * FROM t ORDER BY id;\n";
+    let r = t.exec_in(&p, &["psql", "-U", "postgres"], script);
+    assert_eq!(
+        out(&r),
+        (
+            "CREATE TABLE\nINSERT 0 2\npsql:<stdin>:3: ERROR:  duplicate key value violates unique constraint \"t_pkey\"\nDETAIL:  Key (id)=(1) already exists.\n id | note \n----+------\n  1 | a\n  2 | \n(2 rows)\n\n",
+            0
+        )
+    );
+    // psql 15+ prints the result of every statement of a -c string.
+    let r = t.psql(&p, "UPDATE t SET note = 'b' WHERE id = 2; DELETE FROM t WHERE id = 1; SELECT count(*) FROM t");
+    assert_eq!(out(&r), ("UPDATE 1\nDELETE 1\n count \n-------\n     1\n(1 row)\n\n", 0));
+    // A transaction rolled back inside one string.
+    let r = t.psql(&p, "BEGIN; DELETE FROM t; ROLLBACK; SELECT count(*) FROM t");
+    assert_eq!(out(&r), ("BEGIN\nDELETE 1\nROLLBACK\n count \n-------\n     1\n(1 row)\n\n", 0));
+    let r = t.psql(&p, "\\d t");
+    assert_eq!(
+        out(&r),
+        ("                 Table \"public.t\"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           | not null | \n note   | text    |           |          | \nIndexes:\n    \"t_pkey\" PRIMARY KEY, btree (id)\n\n", 0)
+    );
+    assert_eq!(out(&t.exec(&p, &["pg_isready"])), ("/var/run/postgresql:5432 - accepting connections\n", 0));
+}
+
+#[test]
+fn probes_reach_the_servers() {
+    let mut t = T::new();
+    let w = t.pod("web", "node-a", "nginx:1.25", &[], &[]);
+    t.start_ok(&w);
+    let pod = t.c.api.get_t::<crate::engine::api::Pod>("default", "web").unwrap().clone();
+    let mut cx = t.cx();
+    assert_eq!(probe_http(&mut cx, &pod, 80, "/"), Ok(200));
+    assert_eq!(probe_http(&mut cx, &pod, 80, "/healthz"), Ok(404));
+    assert_eq!(probe_http(&mut cx, &pod, 8080, "/"), Err(format!("dial tcp {}:8080: connect: connection refused", pod.status.pod_ip)));
+    assert_eq!(probe_tcp(&mut cx, &pod, 80), Ok(()));
+    assert!(t.log(&w).contains("\"GET /healthz HTTP/1.1\" 404 153 \"-\" \"kube-probe/1.36\" \"-\"\n"), "{}", t.log(&w));
+}
+
+#[test]
+fn ls_long_and_curl_head() {
+    let mut t = T::new();
+    let w = t.pod("web", "node-a", "nginx:1.27", &[], &[]);
+    t.start_ok(&w);
+    let r = t.exec(&w, &["ls", "-l", "/usr/share/nginx/html"]);
+    assert_eq!(out(&r), ("total 8\n-rw-r--r-- 1 root root 497 Jan  5 09:02 50x.html\n-rw-r--r-- 1 root root 615 Jan  5 09:02 index.html\n", 0));
+    let r = t.exec(&w, &["curl", "-sI", "http://localhost/"]);
+    assert!(r.output.starts_with("HTTP/1.1 200 OK\r\nServer: nginx/1.27.5\r\nDate: Mon, 05 Jan 2026 09:02:00 GMT\r\nContent-Type: text/html\r\nContent-Length: 615\r\n"), "{:?}", r.output);
+    assert!(r.output.ends_with("Accept-Ranges: bytes\r\n\r\n"));
+    let b = t.pod("bb", "node-a", "busybox", &[], &[]);
+    let ip = t.c.api.get_t::<crate::engine::api::Pod>("default", "web").unwrap().status.pod_ip.clone();
+    let r = t.exec(&b, &["wget", "-qO-", &format!("http://{ip}/50x.html")]);
+    assert!(r.output.contains("<h1>An error occurred.</h1>"), "{}", r.output);
+    assert!(t.log(&w).contains(&format!("{} - - [", t.c.api.get_t::<crate::engine::api::Pod>("default", "bb").unwrap().status.pod_ip)));
+}
+
+#[test]
+fn a_container_restart_without_a_volume_loses_the_database() {
+    let mut t = T::new();
+    let p = t.pod("pg", "node-a", "postgres:14", PG_ENV, &[]);
+    t.start_ok(&p);
+    t.psql(&p, "CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50))");
+    t.stop(&p, true);
+    let p2 = T::restarted(&p);
+    let log = t.start_ok(&p2);
+    assert!(log.starts_with("The files belonging to this database system"), "initdb runs again: {log}");
+    assert_eq!(
+        out(&t.psql(&p2, "SELECT * FROM users")),
+        ("ERROR:  relation \"users\" does not exist\nLINE 1: SELECT * FROM users\n                      ^\n", 1)
+    );
 }

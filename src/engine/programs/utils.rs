@@ -362,22 +362,31 @@ fn ls(ctx: &mut Ctx, args: &[String]) -> Output {
         }
     }
     let now = ctx.now();
-    let fmt_long = |e: &Entry, ctx: &Ctx| -> String {
-        let mode = if e.dir { "drwxr-xr-x" } else { "-rw-r--r--" };
-        let owner = if ctx.img.server == Server::Postgres && e.path.contains("postgresql") { "postgres" } else { "root" };
-        let size = if human { human_size(e.size as u64) } else { e.size.to_string() };
-        if g {
-            format!("{mode} {} {owner} {owner} {size:>5} {} {}\n", if e.dir { 2 } else { 1 }, ls_time(now), e.name)
-        } else {
-            format!("{mode}    {} {owner:<8} {owner:<8} {size:>8} {} {}\n", if e.dir { 2 } else { 1 }, ls_time(now), e.name)
+    // GNU ls pads each column to the widest entry of the listing; busybox
+    // uses fixed widths.
+    let fmt_long = |list: &[Entry], ctx: &Ctx| -> String {
+        let owner_of = |e: &Entry| if ctx.img.server == Server::Postgres && e.path.contains("postgresql") { "postgres" } else { "root" };
+        let size_of = |e: &Entry| if human { human_size(e.size as u64) } else { e.size.to_string() };
+        let sw = list.iter().map(|e| size_of(e).len()).max().unwrap_or(1);
+        let ow = list.iter().map(|e| owner_of(e).len()).max().unwrap_or(4);
+        let mut out = String::new();
+        for e in list {
+            let mode = if e.dir { "drwxr-xr-x" } else { "-rw-r--r--" };
+            let (owner, size, links) = (owner_of(e), size_of(e), if e.dir { 2 } else { 1 });
+            if g {
+                out.push_str(&format!("{mode} {links} {owner:<ow$} {owner:<ow$} {size:>sw$} {} {}\n", ls_time(now), e.name));
+            } else {
+                out.push_str(&format!("{mode}    {links} {owner:<8} {owner:<8} {size:>8} {} {}\n", ls_time(now), e.name));
+            }
         }
+        out
     };
     files.sort_by_key(|e| collate_key(ctx, &e.name));
-    for e in &files {
-        if long {
-            let line = fmt_long(e, ctx);
-            o.print(line);
-        } else {
+    if long {
+        let text = fmt_long(&files, ctx);
+        o.print(text);
+    } else {
+        for e in &files {
             o.print(format!("{}\n", e.name));
         }
     }
@@ -413,10 +422,8 @@ fn ls(ctx: &mut Ctx, args: &[String]) -> Output {
         if long {
             let blocks: usize = entries.iter().map(|e| if e.dir { 4 } else { e.size.div_ceil(4096) * 4 }).sum();
             o.print(format!("total {blocks}\n"));
-            for e in &entries {
-                let line = fmt_long(e, ctx);
-                o.print(line);
-            }
+            let text = fmt_long(&entries, ctx);
+            o.print(text);
         } else {
             for e in &entries {
                 o.print(format!("{}\n", e.name));
@@ -739,7 +746,11 @@ fn read_inputs(ctx: &mut Ctx, name: &str, files: &[&String], stdin: &str) -> (Ve
         match ctx.fs().read(f) {
             Ok(c) => v.push((f.to_string(), c)),
             Err(e) => {
-                o.eprint(if g { format!("{name}: {f}: {}\n", e.text()) } else { format!("{name}: {f}: {}\n", e.text()) });
+                o.eprint(match (g, name) {
+                    (true, "head" | "tail") => format!("{name}: cannot open '{f}' for reading: {}\n", e.text()),
+                    (true, _) | (false, "grep") => format!("{name}: {f}: {}\n", e.text()),
+                    (false, _) => format!("{name}: can't open '{f}': {}\n", e.text()),
+                });
                 o.code = if name == "grep" { 2 } else { 1 };
             }
         }
