@@ -327,7 +327,7 @@ pub fn has_program(img: &Image, prog: &str) -> bool {
     match prog {
         "bash" => img.has_bash,
         "wget" => img.userland == Userland::Busybox,
-        "psql" | "pg_isready" | "pg_ctl" | "initdb" | "postgres" | "pg_dump" | "createdb" | "docker-entrypoint.sh" if img.server == Server::Postgres => {
+        "psql" | "pg_isready" | "pg_ctl" | "initdb" | "postgres" | "createdb" | "docker-entrypoint.sh" if img.server == Server::Postgres => {
             prog != "docker-entrypoint.sh" || !img.entrypoint.is_empty()
         }
         "nginx" | "/docker-entrypoint.sh" | "docker-entrypoint.sh" if img.server == Server::Nginx => true,

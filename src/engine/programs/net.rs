@@ -28,6 +28,8 @@ pub enum AddrKind {
     Pod(String),
     /// A Service's cluster IP.
     Service { namespace: String, name: String },
+    /// A node's address (NodePort Services answer on every node).
+    Node(String),
 }
 
 /// getaddrinfo's message for an unknown name in this image's libc.
@@ -69,6 +71,9 @@ pub fn resolve(ctx: &mut Ctx, host: &str) -> Result<Vec<Addr>, ()> {
         return Ok(vec![a(&own, AddrKind::Loopback)]);
     }
     if is_ipv4(host) {
+        if let Some((name, _)) = ctx.cx.world.machines.iter().find(|(_, m)| m.internal_ip == host) {
+            return Ok(vec![a(host, AddrKind::Node(name.clone()))]);
+        }
         // A ClusterIP, or a pod IP.
         let uid = pod_by_ip(ctx, host).unwrap_or_default();
         if uid.is_empty() {
@@ -104,10 +109,20 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
         AddrKind::Loopback => Some((ctx.p.pod_uid.clone(), port)),
         AddrKind::Pod(uid) if uid.is_empty() => None,
         AddrKind::Pod(uid) => Some((uid.clone(), port)),
+        AddrKind::Node(node) => {
+            // kube-proxy on a powered node forwards a NodePort to the Service.
+            if !ctx.cx.world.is_powered(node) {
+                return None;
+            }
+            let svc = ctx.cx.api.store.list_t::<Service>().find(|s| s.spec.ports.iter().any(|p| p.node_port as u16 == port && p.node_port != 0))?.clone();
+            let sp = svc.spec.ports.iter().find(|p| p.node_port as u16 == port)?.clone();
+            let svc_addr = Addr { host: addr.host.clone(), ip: svc.spec.cluster_ip.clone(), kind: AddrKind::Service { namespace: svc.metadata.namespace.clone(), name: svc.metadata.name.clone() } };
+            route(ctx, &svc_addr, sp.port as u16)
+        }
         AddrKind::Service { namespace, name } => {
             let svc = ctx.cx.api.get_t::<Service>(namespace, name)?.clone();
             let sp = svc.spec.ports.iter().find(|p| p.port as u16 == port)?.clone();
-            let backends = match dns::resolve(ctx.cx.api, namespace, &format!("{name}.{namespace}")) {
+            let backends = match dns::resolve(ctx.cx.api, namespace, &format!("{name}.{namespace}.svc.cluster.local")) {
                 Resolved::Service { backends, .. } => backends,
                 _ => vec![],
             };

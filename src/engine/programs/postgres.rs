@@ -988,7 +988,7 @@ pub fn tool(ctx: &mut Ctx, name: &str, args: &[String]) -> Output {
             }
             o
         }
-        _ => Output::err(format!("{name}: not supported in this simulation\n"), 1),
+        _ => Output::err(format!("{name}: unknown tool\n"), 127),
     }
 }
 

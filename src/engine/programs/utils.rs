@@ -83,7 +83,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
         "yes" => Output::out("y\n".repeat(1000)),
         "psql" => super::psql::main(ctx, args, stdin),
         "pg_isready" => super::psql::pg_isready(ctx, args),
-        "postgres" | "initdb" | "pg_ctl" | "pg_dump" | "createdb" => super::postgres::tool(ctx, &name, args),
+        "postgres" | "initdb" | "pg_ctl" | "createdb" => super::postgres::tool(ctx, &name, args),
         "curl" => super::curl::curl(ctx, args),
         "wget" => super::curl::wget(ctx, args),
         "redis-cli" => super::redis::cli(ctx, args, stdin),
@@ -112,7 +112,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
 
 fn program_path(ctx: &Ctx, name: &str) -> String {
     match (ctx.img.server, name) {
-        (Server::Postgres, "psql" | "pg_isready" | "postgres" | "initdb" | "pg_ctl" | "pg_dump" | "createdb") => format!("/usr/lib/postgresql/{}/bin/{name}", ctx.img.major()),
+        (Server::Postgres, "psql" | "pg_isready" | "postgres" | "initdb" | "pg_ctl" | "createdb") => format!("/usr/lib/postgresql/{}/bin/{name}", ctx.img.major()),
         (_, "docker-entrypoint.sh" | "redis-server" | "redis-cli") => format!("/usr/local/bin/{name}"),
         (Server::Nginx, "nginx") => "/usr/sbin/nginx".into(),
         (Server::Httpd, _) => format!("/usr/local/apache2/bin/{name}"),
