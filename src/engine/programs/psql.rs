@@ -80,6 +80,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             }
         } else if arg.starts_with("-F") || long("--field-separator") {
             a.opts.field_sep = if arg.starts_with("-F") { take(&mut i, "-F")? } else { take(&mut i, "--field-separator")? };
+        } else if arg == "--list" {
+            a.commands.push("\\l".into());
         } else if arg == "--tuples-only" || arg == "--no-align" || arg == "--quiet" || arg == "--no-psqlrc" || arg == "--no-password" || arg == "--password" || arg == "--echo-all" {
             match arg.as_str() {
                 "--tuples-only" => a.opts.tuples_only = true,
@@ -118,6 +120,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     't' => a.opts.tuples_only = true,
                     'A' => a.opts.unaligned = true,
                     'q' => a.quiet = true,
+                    'l' => a.commands.push("\\l".into()),
                     'X' | 'w' | 'W' | 'e' | 'a' | 'b' | 'n' | 's' | 'S' | '1' => {}
                     'x' => {}
                     o => return Err(format!("psql: invalid option -- '{o}'\npsql: hint: Try \"psql --help\" for more information.\n")),

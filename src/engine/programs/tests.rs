@@ -436,6 +436,14 @@ fn psql_scripts_from_stdin_and_newer_psql_shows_every_result() {
         ("                 Table \"public.t\"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           | not null | \n note   | text    |           |          | \nIndexes:\n    \"t_pkey\" PRIMARY KEY, btree (id)\n\n", 0)
     );
     assert_eq!(out(&t.exec(&p, &["pg_isready"])), ("/var/run/postgresql:5432 - accepting connections\n", 0));
+    let r = t.exec(&p, &["psql", "-U", "postgres", "-l"]);
+    assert_eq!(
+        out(&r),
+        (
+            "                                                      List of databases\n   Name    |  Owner   | Encoding | Locale Provider |  Collate   |   Ctype    | ICU Locale | ICU Rules |   Access privileges   \n-----------+----------+----------+-----------------+------------+------------+------------+-----------+-----------------------\n postgres  | postgres | UTF8     | libc            | en_US.utf8 | en_US.utf8 |            |           | \n template0 | postgres | UTF8     | libc            | en_US.utf8 | en_US.utf8 |            |           | =c/postgres          +\n           |          |          |                 |            |            |            |           | postgres=CTc/postgres\n template1 | postgres | UTF8     | libc            | en_US.utf8 | en_US.utf8 |            |           | =c/postgres          +\n           |          |          |                 |            |            |            |           | postgres=CTc/postgres\n(3 rows)\n\n",
+            0
+        )
+    );
 }
 
 #[test]
