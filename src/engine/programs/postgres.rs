@@ -116,7 +116,7 @@ fn field_to_value(f: &str, ty: &Ty) -> Value {
     match ty {
         Ty::Int2 | Ty::Int4 | Ty::Int8 => f.parse().map(Value::Int).unwrap_or(Value::Null),
         Ty::Float4 | Ty::Float8 => f.parse().map(Value::Float).unwrap_or(Value::Null),
-        Ty::Numeric => Value::Num(f.to_string()),
+        Ty::Numeric | Ty::Decimal(..) => Value::Num(f.to_string()),
         Ty::Bool => Value::Bool(f == "t"),
         _ => Value::Text(copy_unescape(f)),
     }

@@ -528,20 +528,24 @@ fn run_one(ctx: &mut Ctx, conn: &Conn, cat: &mut Catalog, db: &mut Database, env
     if !written.is_empty() && conn.server.split(ctx.cx.world) {
         postgres::crash_split_servers(ctx.cx, &conn.server.pg.dir, &written[0]);
     }
-    let last_result = events.iter().rposition(|e| !matches!(e, Event::Notice(_)));
-    for (i, e) in events.iter().enumerate() {
+    // psql before 15 shows only the last statement's result (PQexec).
+    let n_end = events.iter().filter(|e| matches!(e, Event::End)).count();
+    let mut stmt_no = 0;
+    for e in events.iter() {
+        let shown = show_all || (err.is_none() && stmt_no + 1 == n_end);
         match e {
             Event::Notice(n) => out.eprint(format!("{err_prefix}{n}\n")),
             Event::Tag(t) => {
-                if (show_all || (err.is_none() && Some(i) == last_result)) && !a.quiet {
+                if shown && !a.quiet {
                     out.print(format!("{t}\n"));
                 }
             }
             Event::Rows(t) => {
-                if show_all || (err.is_none() && Some(i) == last_result) {
+                if shown {
                     out.print(t.print(&a.opts));
                 }
             }
+            Event::End => stmt_no += 1,
         }
     }
     if let Some(e) = &err {

@@ -19,6 +19,8 @@ pub enum Ty {
     Int4,
     Int8,
     Numeric,
+    /// numeric(precision, scale)
+    Decimal(u32, u32),
     Float4,
     Float8,
     Text,
@@ -42,6 +44,7 @@ impl Ty {
             Ty::Int4 => "integer".into(),
             Ty::Int8 => "bigint".into(),
             Ty::Numeric => "numeric".into(),
+            Ty::Decimal(p, s) => format!("numeric({p},{s})"),
             Ty::Float4 => "real".into(),
             Ty::Float8 => "double precision".into(),
             Ty::Text => "text".into(),
@@ -64,6 +67,7 @@ impl Ty {
         match self {
             Ty::Varchar(_) => "character varying".into(),
             Ty::Char(_) => "character".into(),
+            Ty::Decimal(..) => "numeric".into(),
             t => t.name(),
         }
     }
@@ -71,11 +75,11 @@ impl Ty {
     fn input_name(&self) -> String {
         match self {
             Ty::Varchar(_) | Ty::Char(_) => "character varying".into(),
-            t => t.name(),
+            t => t.base_name(),
         }
     }
     pub fn numeric(&self) -> bool {
-        matches!(self, Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric | Ty::Float4 | Ty::Float8)
+        matches!(self, Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric | Ty::Decimal(..) | Ty::Float4 | Ty::Float8)
     }
     fn integer(&self) -> bool {
         matches!(self, Ty::Int2 | Ty::Int4 | Ty::Int8)
@@ -104,11 +108,15 @@ impl Ty {
 
 fn parse_type_name(s: &str) -> Option<Ty> {
     let s = s.trim().to_lowercase();
-    let (base, arg) = match s.find('(') {
-        Some(i) => (s[..i].trim().to_string(), s[i + 1..].trim_end_matches(')').split(',').next().and_then(|a| a.trim().parse::<u32>().ok())),
-        None => (s.clone(), None),
+    let (base, arg, arg2) = match s.find('(') {
+        Some(i) => {
+            let mut it = s[i + 1..].trim_end_matches(')').split(',').map(|a| a.trim().parse::<u32>().ok());
+            (s[..i].trim().to_string(), it.next().flatten(), it.next().flatten())
+        }
+        None => (s.clone(), None, None),
     };
     Some(match base.as_str() {
+        "numeric" | "decimal" if arg.is_some() => Ty::Decimal(arg.unwrap_or(0), arg2.unwrap_or(0)),
         "smallint" | "int2" | "smallserial" | "serial2" => Ty::Int2,
         "integer" | "int" | "int4" | "serial" | "serial4" => Ty::Int4,
         "bigint" | "int8" | "bigserial" | "serial8" => Ty::Int8,
@@ -815,12 +823,15 @@ impl P {
             full = "character varying".into();
         }
         let mut arg = None;
+        let mut arg2 = None;
         if self.eat_op("(") {
             if let T::Num(n) = self.bump().t {
                 arg = n.parse::<u32>().ok();
             }
             if self.eat_op(",") {
-                self.bump();
+                if let T::Num(n) = self.bump().t {
+                    arg2 = n.parse::<u32>().ok();
+                }
             }
             self.expect_op(")")?;
         }
@@ -835,9 +846,10 @@ impl P {
             }
         }
         let serial = matches!(full.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2");
-        let spec = match arg {
-            Some(n) => format!("{full}({n})"),
-            None => full.clone(),
+        let spec = match (arg, arg2) {
+            (Some(n), Some(m)) => format!("{full}({n},{m})"),
+            (Some(n), None) => format!("{full}({n})"),
+            _ => full.clone(),
         };
         match parse_type_name(&spec) {
             Some(ty) => Ok((ty, serial)),
@@ -1468,6 +1480,8 @@ pub enum Event {
     Notice(String),
     Tag(String),
     Rows(OutTable),
+    /// The end of one statement's results.
+    End,
 }
 
 /// A session: one connection's view, with its transaction state.
@@ -1507,7 +1521,7 @@ impl<'a> Session<'a> {
                 return self.fail(events, SqlError::new(format!("{what} cannot run inside a transaction block")), implicit, before);
             }
             match self.exec(query, stmt, &mut events) {
-                Ok(()) => {}
+                Ok(()) => events.push(Event::End),
                 Err(e) => return self.fail(events, e, implicit, before),
             }
         }
@@ -2286,8 +2300,17 @@ impl<'a> Session<'a> {
                         } else if !ty.numeric() {
                             return Err(SqlError::at(format!("function sum({}) does not exist", ty.name()), *pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."));
                         } else {
-                            let s: f64 = vals.iter().filter_map(|v| v.as_f64()).sum();
-                            Typed { v: Value::Num(trim_num(s)), t: Ty::Numeric }
+                            if matches!(ty, Ty::Float4 | Ty::Float8) {
+                                Typed { v: Value::Float(vals.iter().filter_map(|v| v.as_f64()).sum()), t: Ty::Float8 }
+                            } else {
+                                let mut sum: Option<(i128, u32)> = Some((0, 0));
+                                for v in &vals {
+                                    sum = sum.zip(dec_parse(v)).and_then(|(acc, x)| dec_op("+", acc, x, 0)).and_then(|t| dec_parse(&Value::Num(t)));
+                                }
+                                let scale = vals.iter().map(num_scale).max().unwrap_or(0) as usize;
+                                let s: f64 = vals.iter().filter_map(|v| v.as_f64()).sum();
+                                Typed { v: Value::Num(sum.map(|(m, sc)| dec_fmt(m, sc)).unwrap_or_else(|| format!("{s:.scale$}"))), t: Ty::Numeric }
+                            }
                         }
                     }
                     "avg" => {
@@ -2296,8 +2319,20 @@ impl<'a> Session<'a> {
                         } else if !ty.numeric() {
                             return Err(SqlError::at(format!("function avg({}) does not exist", ty.name()), *pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."));
                         } else {
-                            let s: f64 = vals.iter().filter_map(|v| v.as_f64()).sum::<f64>() / vals.len() as f64;
-                            Typed { v: Value::Num(format!("{s:.16}")), t: Ty::Numeric }
+                            let total: f64 = vals.iter().filter_map(|v| v.as_f64()).sum::<f64>();
+                            if matches!(ty, Ty::Float4 | Ty::Float8) {
+                                Typed { v: Value::Float(total / vals.len() as f64), t: Ty::Float8 }
+                            } else {
+                                let s1 = vals.iter().map(num_scale).max().unwrap_or(0);
+                                let scale = div_scale(total, vals.len() as f64, s1, 0);
+                                let mut sum: Option<(i128, u32)> = Some((0, 0));
+                                for v in &vals {
+                                    sum = sum.zip(dec_parse(v)).and_then(|(acc, x)| dec_op("+", acc, x, 0)).and_then(|t| dec_parse(&Value::Num(t)));
+                                }
+                                let exact = sum.and_then(|s| dec_op("/", s, (vals.len() as i128, 0), scale));
+                                let text = exact.unwrap_or_else(|| format!("{:.prec$}", total / vals.len() as f64, prec = scale as usize));
+                                Typed { v: Value::Num(text), t: Ty::Numeric }
+                            }
                         }
                     }
                     _ => {
@@ -2706,9 +2741,179 @@ fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
-fn trim_num(f: f64) -> String {
-    let s = format!("{f}");
-    s
+/// Digits after the decimal point of a numeric value.
+fn num_scale(v: &Value) -> u32 {
+    match v {
+        Value::Num(s) => s.split_once('.').map(|(_, f)| f.len() as u32).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// numeric's input: canonical decimal text (no exponent, no leading
+/// zeros), or None.
+pub fn canon_numeric(s: &str) -> Option<String> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (mant, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None => (body, 0),
+    };
+    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+    if ip.is_empty() && fp.is_empty() || !ip.chars().all(|c| c.is_ascii_digit()) || !fp.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits: String = format!("{ip}{fp}");
+    let mut point = ip.len() as i32 + exp;
+    if point < 0 {
+        digits = format!("{}{digits}", "0".repeat((-point) as usize));
+        point = 0;
+    }
+    while (digits.len() as i32) < point {
+        digits.push('0');
+    }
+    let (i, f) = digits.split_at(point as usize);
+    let i = i.trim_start_matches('0');
+    let i = if i.is_empty() { "0" } else { i };
+    let scale = (fp.len() as i32 - exp).max(0) as usize;
+    let f = &f[..scale.min(f.len())];
+    let zero = i == "0" && f.chars().all(|c| c == '0');
+    let sign = if neg && !zero { "-" } else { "" };
+    Some(if f.is_empty() { format!("{sign}{i}") } else { format!("{sign}{i}.{f}") })
+}
+
+/// Rounds decimal text to `scale` digits, half away from zero.
+pub fn round_numeric(s: &str, scale: u32) -> String {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let (ip, fp) = body.split_once('.').unwrap_or((body, ""));
+    let scale = scale as usize;
+    let mut digits: Vec<u8> = format!("{ip}{fp:0<scale$}").bytes().map(|b| b - b'0').collect();
+    let keep = ip.len() + scale;
+    let round_up = digits.get(keep).is_some_and(|d| *d >= 5);
+    digits.truncate(keep);
+    if round_up {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let text: String = digits.iter().map(|d| (d + b'0') as char).collect();
+    let (i, f) = text.split_at(text.len() - scale);
+    let i = if i.is_empty() { "0" } else { i };
+    let zero = i.chars().all(|c| c == '0') && f.chars().all(|c| c == '0');
+    let sign = if neg && !zero { "-" } else { "" };
+    if scale == 0 { format!("{sign}{i}") } else { format!("{sign}{i}.{f}") }
+}
+
+/// numeric(p, s): rounds, and refuses values too wide for the precision.
+fn fit_decimal(s: &str, p: u32, sc: u32) -> R<String> {
+    let r = round_numeric(s, sc);
+    let int_digits = r.trim_start_matches('-').split('.').next().unwrap_or("").trim_start_matches('0').len() as u32;
+    if int_digits > p.saturating_sub(sc) {
+        return Err(SqlError::new("numeric field overflow").detail(format!(
+            "A field with precision {p}, scale {sc} must round to an absolute value less than {}.",
+            if p == sc { "1".to_string() } else { format!("10^{}", p - sc) }
+        )));
+    }
+    Ok(r)
+}
+
+/// Exact decimal arithmetic on scaled integers: (mantissa, scale).
+fn dec_parse(v: &Value) -> Option<(i128, u32)> {
+    let t = match v {
+        Value::Int(i) => return Some((*i as i128, 0)),
+        Value::Num(s) => s.clone(),
+        _ => return None,
+    };
+    let (ip, fp) = t.split_once('.').unwrap_or((&t, ""));
+    let neg = ip.starts_with('-');
+    let digits = format!("{}{fp}", ip.trim_start_matches('-'));
+    let m: i128 = digits.parse().ok()?;
+    Some((if neg { -m } else { m }, fp.len() as u32))
+}
+
+fn dec_fmt(m: i128, scale: u32) -> String {
+    let neg = m < 0;
+    let s = m.unsigned_abs().to_string();
+    let s = format!("{s:0>width$}", width = scale as usize + 1);
+    let (i, f) = s.split_at(s.len() - scale as usize);
+    let sign = if neg { "-" } else { "" };
+    if scale == 0 { format!("{sign}{i}") } else { format!("{sign}{i}.{f}") }
+}
+
+fn pow10(n: u32) -> Option<i128> {
+    10i128.checked_pow(n)
+}
+
+/// a op b exactly, with PostgreSQL's result scale; None on overflow.
+fn dec_op(op: &str, a: (i128, u32), b: (i128, u32), div_scale_: u32) -> Option<String> {
+    let (am, as_) = a;
+    let (bm, bs) = b;
+    match op {
+        "+" | "-" | "%" => {
+            let s = as_.max(bs);
+            let x = am.checked_mul(pow10(s - as_)?)?;
+            let y = bm.checked_mul(pow10(s - bs)?)?;
+            let r = match op {
+                "+" => x.checked_add(y)?,
+                "-" => x.checked_sub(y)?,
+                _ => x.checked_rem(y)?,
+            };
+            Some(dec_fmt(r, s))
+        }
+        "*" => Some(dec_fmt(am.checked_mul(bm)?, as_ + bs)),
+        _ => {
+            // a / b to rscale digits, rounded half away from zero.
+            let rs = div_scale_;
+            let shift = (rs + bs + 1).checked_sub(as_)?;
+            let num = am.checked_mul(pow10(shift)?)?;
+            let q = num.checked_div(bm)?;
+            let r = if q >= 0 { (q + 5) / 10 } else { (q - 5) / 10 };
+            Some(dec_fmt(r, rs))
+        }
+    }
+}
+
+/// The scale of a numeric quotient (select_div_scale).
+fn div_scale(x: f64, y: f64, s1: u32, s2: u32) -> u32 {
+    let wf = |v: f64| -> (i32, f64) {
+        let mut v = v.abs();
+        let mut w = 0;
+        if v == 0.0 {
+            return (0, 0.0);
+        }
+        while v >= 10000.0 {
+            v /= 10000.0;
+            w += 1;
+        }
+        while v < 1.0 {
+            v *= 10000.0;
+            w -= 1;
+        }
+        (w, v.floor())
+    };
+    let (w1, f1) = wf(x);
+    let (w2, f2) = wf(y);
+    let mut q = w1 - w2;
+    if f1 <= f2 {
+        q -= 1;
+    }
+    (16 - q * 4).max(s1 as i32).max(s2 as i32).clamp(0, 1000) as u32
 }
 
 /// Input conversion of a text literal to a type.
@@ -2720,11 +2925,8 @@ fn input(s: &str, ty: &Ty, pos: usize) -> R<Value> {
             check_range(v, ty)?;
             Value::Int(v)
         }
-        Ty::Numeric => {
-            let t = s.trim();
-            t.parse::<f64>().map_err(|_| bad())?;
-            Value::Num(t.to_string())
-        }
+        Ty::Numeric => Value::Num(canon_numeric(s).ok_or_else(bad)?),
+        Ty::Decimal(p, sc) => Value::Num(fit_decimal(&canon_numeric(s).ok_or_else(bad)?, *p, *sc)?),
         Ty::Float4 | Ty::Float8 => Value::Float(s.trim().parse().map_err(|_| bad())?),
         Ty::Bool => Value::Bool(parse_bool(s).ok_or_else(bad)?),
         Ty::Timestamp | Ty::Timestamptz | Ty::Date => {
@@ -2768,7 +2970,8 @@ fn coerce_assign(v: Typed, ty: &Ty, col: &str, pos: usize) -> R<Value> {
                 check_range(r as i64, b)?;
                 Value::Int(r as i64)
             }
-            Ty::Numeric => Value::Num(text_of(&v.v)),
+            Ty::Numeric => Value::Num(canon_numeric(&text_of(&v.v)).unwrap_or_else(|| text_of(&v.v))),
+            Ty::Decimal(p, sc) => Value::Num(fit_decimal(&canon_numeric(&text_of(&v.v)).unwrap_or_else(|| text_of(&v.v)), *p, *sc)?),
             _ => Value::Float(v.v.as_f64().unwrap_or(0.0)),
         },
         (_, Ty::Text | Ty::Varchar(_) | Ty::Char(_)) => Value::Text(text_of(&v.v)),
@@ -2822,7 +3025,8 @@ fn cast(v: Typed, ty: &Ty, pos: usize) -> R<Typed> {
                 check_range(r as i64, b)?;
                 Value::Int(r as i64)
             }
-            Ty::Numeric => Value::Num(text_of(&v.v)),
+            Ty::Numeric => Value::Num(canon_numeric(&text_of(&v.v)).unwrap_or_else(|| text_of(&v.v))),
+            Ty::Decimal(p, sc) => Value::Num(fit_decimal(&canon_numeric(&text_of(&v.v)).unwrap_or_else(|| text_of(&v.v)), *p, *sc)?),
             _ => Value::Float(v.v.as_f64().unwrap_or(0.0)),
         },
         (_, Ty::Text | Ty::Varchar(_) | Ty::Char(_)) => Value::Text(text_of(&v.v)),
@@ -2923,7 +3127,18 @@ fn binop(op: &str, a: Typed, b: Typed, pos: usize, env: &Env) -> R<Typed> {
                 _ => x % y,
             };
             let float = matches!(a.t, Ty::Float4 | Ty::Float8) || matches!(b.t, Ty::Float4 | Ty::Float8);
-            Ok(if float { Typed { v: Value::Float(r), t: Ty::Float8 } } else { Typed { v: Value::Num(if op == "/" { format!("{r:.16}") } else { trim_num(r) }), t: Ty::Numeric } })
+            if float {
+                return Ok(Typed { v: Value::Float(r), t: Ty::Float8 });
+            }
+            let (s1, s2) = (num_scale(&a.v), num_scale(&b.v));
+            let scale = match op {
+                "*" => s1 + s2,
+                "/" => div_scale(x, y, s1, s2),
+                _ => s1.max(s2),
+            };
+            let exact = dec_parse(&a.v).zip(dec_parse(&b.v)).and_then(|(p, q)| dec_op(op, p, q, scale));
+            let text = exact.unwrap_or_else(|| format!("{r:.prec$}", prec = scale as usize));
+            Ok(Typed { v: Value::Num(text), t: Ty::Numeric })
         }
         _ => Err(no_op()),
     }
@@ -3027,6 +3242,7 @@ mod tests {
                 Event::Rows(t) => t.print(&Default::default()),
                 Event::Tag(t) => format!("{t}\n"),
                 Event::Notice(n) => format!("{n}\n"),
+                Event::End => String::new(),
             })
             .collect()
     }
@@ -3112,6 +3328,24 @@ mod tests {
         assert_eq!(rows(&ev), "CREATE TABLE\nINSERT 0 1\n count \n-------\n     1\n(1 row)\n\n");
         let (ev, _) = run(&mut db, &mut cat, "CREATE TABLE IF NOT EXISTS stateful (str VARCHAR)");
         assert_eq!(rows(&ev), "NOTICE:  relation \"stateful\" already exists, skipping\nCREATE TABLE\n");
+    }
+
+    #[test]
+    fn numeric_scales_and_returning() {
+        let mut db = Database { name: "postgres".into(), oid: 5, ..Default::default() };
+        let mut cat = Catalog { next_oid: 16384, ..Default::default() };
+        run(&mut db, &mut cat, "CREATE TABLE p (id SERIAL, price NUMERIC(10,2))");
+        let (ev, err) = run(&mut db, &mut cat, "INSERT INTO p (price) VALUES (1.5), (2), (2.675) RETURNING id, price");
+        assert_eq!(err, None);
+        assert_eq!(rows(&ev), " id | price \n----+-------\n  1 |  1.50\n  2 |  2.00\n  3 |  2.68\n(3 rows)\n\nINSERT 0 3\n");
+        let (ev, _) = run(&mut db, &mut cat, "SELECT price * 2, avg(price) FROM p WHERE id = 1 GROUP BY price");
+        // select_div_scale: equal leading digits (1.50 / 1) give 20 digits.
+        assert_eq!(rows(&ev), " ?column? |          avg           \n----------+------------------------\n     3.00 | 1.50000000000000000000\n(1 row)\n\n");
+        let (ev, _) = run(&mut db, &mut cat, "SELECT 1/3::numeric AS third, 10.0/4 AS q");
+        assert_eq!(rows(&ev), "         third          |         q          \n------------------------+--------------------\n 0.33333333333333333333 | 2.5000000000000000\n(1 row)\n\n");
+        let (_, err) = run(&mut db, &mut cat, "INSERT INTO p (price) VALUES (123456789)");
+        let err = err.unwrap();
+        assert_eq!((err.message.as_str(), err.detail.as_deref()), ("numeric field overflow", Some("A field with precision 10, scale 2 must round to an absolute value less than 10^8.")));
     }
 
     #[test]

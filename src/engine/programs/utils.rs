@@ -371,8 +371,14 @@ fn ls(ctx: &mut Ctx, args: &[String]) -> Output {
         let ow = list.iter().map(|e| owner_of(e).len()).max().unwrap_or(4);
         let mut out = String::new();
         for e in list {
-            let mode = if e.dir { "drwxr-xr-x" } else { "-rw-r--r--" };
             let (owner, size, links) = (owner_of(e), size_of(e), if e.dir { 2 } else { 1 });
+            // initdb makes the data directory private to postgres.
+            let mode = match (e.dir, owner == "postgres") {
+                (true, true) => "drwx------",
+                (false, true) => "-rw-------",
+                (true, false) => "drwxr-xr-x",
+                (false, false) => "-rw-r--r--",
+            };
             if g {
                 out.push_str(&format!("{mode} {links} {owner:<ow$} {owner:<ow$} {size:>sw$} {} {}\n", ls_time(now), e.name));
             } else {
