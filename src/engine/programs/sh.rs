@@ -1464,6 +1464,10 @@ impl Shell {
     /// Expands a raw word into fields (`split`: field splitting and
     /// globbing apply, as for command words).
     pub fn expand_word(&mut self, ctx: &mut Ctx, raw: &str, split: bool) -> Vec<String> {
+        if split && (raw == "\"$@\"" || raw == "\"${@}\"") {
+            // "$@": each positional parameter is its own field.
+            return self.args.clone();
+        }
         let pieces = self.expand_pieces(ctx, raw, false);
         if !split {
             return vec![pieces.iter().map(|p| p.text.as_str()).collect()];

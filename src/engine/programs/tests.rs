@@ -264,6 +264,11 @@ fn shell_basics_with_dash_and_busybox_messages() {
     assert_eq!(out(&t.exec(&d, &["echo", "hi"])), ("hi\n", 0));
     assert_eq!(out(&t.sh(&d, "cat <<EOF > /tmp/h\nline $GREETING\nEOF\ncat /tmp/h")), ("line hi\n", 0));
     assert_eq!(out(&t.sh(&d, "echo 'unterminated")), ("sh: 1: Syntax error: Unterminated quoted string\n", 2));
+    assert_eq!(out(&t.sh(&d, "set -- a 'b c'; for x in \"$@\"; do echo \"<$x>\"; done")), ("<a>\n<b c>\n", 0));
+    // dash's echo knows no -e (and always interprets escapes); busybox's needs -e.
+    assert_eq!(out(&t.sh(&d, "echo -e 'a\\tb'")), ("-e a\tb\n", 0));
+    assert_eq!(out(&t.sh(&b, "echo -e 'a\\tb'")), ("a\tb\n", 0));
+    assert_eq!(out(&t.sh(&d, "rm -rf /usr/share/nginx/html/index.html; ls /usr/share/nginx/html")), ("50x.html\n", 0));
 }
 
 #[test]
