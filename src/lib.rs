@@ -9,8 +9,10 @@
 //!   replayed as acceptance tests and played as lessons.
 //! * `ui` (wasm32 only) — the Yew page.
 
+pub mod bench;
 pub mod engine;
 pub mod kubectl;
+pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

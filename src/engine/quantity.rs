@@ -135,11 +135,12 @@ impl Quantity {
         let v = if self.nanos >= 0 { (self.nanos + 999_999) / 1_000_000 } else { self.nanos / 1_000_000 };
         v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
     }
+    /// `Add`: a zero quantity takes the other's format, as in apimachinery.
     pub fn add(&self, o: &Quantity) -> Quantity {
-        Quantity { nanos: self.nanos + o.nanos, format: self.format }
+        Quantity { nanos: self.nanos + o.nanos, format: if self.nanos == 0 { o.format } else { self.format } }
     }
     pub fn sub(&self, o: &Quantity) -> Quantity {
-        Quantity { nanos: self.nanos - o.nanos, format: self.format }
+        Quantity { nanos: self.nanos - o.nanos, format: if self.nanos == 0 { o.format } else { self.format } }
     }
 
     /// The canonical string (`CanonicalizeBytes`).

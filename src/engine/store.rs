@@ -54,6 +54,8 @@ pub struct Store {
     pods_by_node: BTreeMap<String, BTreeSet<ObjKey>>,
     /// (namespace, claim name) -> pods that mount it
     pods_by_claim: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
+    /// storage class name -> PersistentVolumes of that class
+    pvs_by_class: BTreeMap<String, BTreeSet<String>>,
     journal: Vec<Change>,
 }
 
@@ -135,6 +137,15 @@ impl Store {
             .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
     }
 
+    /// PersistentVolumes whose spec.storageClassName is `class` ("" for none), by name.
+    pub fn pvs_of_class<'a>(&'a self, class: &str) -> impl Iterator<Item = &'a PersistentVolume> + 'a {
+        self.pvs_by_class
+            .get(class)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.get(Kind::PersistentVolume, &ObjKey::cluster(n)).and_then(|o| PersistentVolume::from_object(o)))
+    }
+
     /// Writes an object (insert or replace), stamping the next resourceVersion.
     pub fn put(&mut self, mut obj: Object) -> Rc<Object> {
         self.rv += 1;
@@ -185,6 +196,9 @@ impl Store {
         for own in &m.owner_references {
             self.dependents.entry(own.uid.clone()).or_default().insert(r.clone());
         }
+        if let Object::PersistentVolume(v) = &**o {
+            self.pvs_by_class.entry(v.spec.storage_class_name.clone()).or_default().insert(m.name.clone());
+        }
         if let Object::Pod(p) = &**o {
             if !p.spec.node_name.is_empty() {
                 self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(r.key.clone());
@@ -208,6 +222,14 @@ impl Store {
                 set.remove(&r);
                 if set.is_empty() {
                     self.dependents.remove(&own.uid);
+                }
+            }
+        }
+        if let Object::PersistentVolume(v) = &**o {
+            if let Some(set) = self.pvs_by_class.get_mut(&v.spec.storage_class_name) {
+                set.remove(&m.name);
+                if set.is_empty() {
+                    self.pvs_by_class.remove(&v.spec.storage_class_name);
                 }
             }
         }

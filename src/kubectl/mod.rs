@@ -6,10 +6,17 @@
 //! [`tabwriter`]. Command side: [`session`] runs one command line; the
 //! commands themselves live in `commands/`.
 
+pub mod args;
+pub mod commands;
 pub mod describe;
+pub mod errors;
 pub mod jsonpath;
 pub mod printers;
+pub mod session;
 pub mod tabwriter;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use crate::engine::time::Time;
 
@@ -27,6 +34,10 @@ pub struct PrintOptions {
     pub with_kind: bool,
     /// The simulated now, for AGE columns.
     pub now: Time,
+    /// The command named exactly one object (`get pod web-0`, not `get pods`):
+    /// `-o yaml|json|jsonpath` then print the object itself instead of a
+    /// `List` (get.go's singleItemImplied).
+    pub single_item: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -287,7 +287,7 @@ fn check_storage_quota(api: &Api, ns: &str, name: &str, storage: Option<&Quantit
         for (res, hard) in &rq.spec.hard {
             let add = if res == "requests.storage" || Some(res) == class_key.as_ref() {
                 storage.cloned()
-            } else if (res == "persistentvolumeclaims" || Some(res) == class_count_key.as_ref()) && new_claim {
+            } else if (res == "persistentvolumeclaims" || res == "count/persistentvolumeclaims" || Some(res) == class_count_key.as_ref()) && new_claim {
                 Some(Quantity::from_units(1, Default::default()))
             } else {
                 None
@@ -317,8 +317,36 @@ fn check_storage_quota(api: &Api, ns: &str, name: &str, storage: Option<&Quantit
     Ok(())
 }
 
-/// Bookkeeping right before a new object is stored.
-pub fn after_create(_api: &mut Api, _obj: &mut Object) {}
+/// Bookkeeping right before a new object is stored: the quota admission
+/// charges a new claim to the namespace's quotas at once, so claims created
+/// in a burst (a StatefulSet's) are counted before the quota controller
+/// recalculates.
+pub fn after_create(api: &mut Api, obj: &mut Object) {
+    if let Object::PersistentVolumeClaim(c) = obj {
+        let storage = c.spec.resources.requests.get("storage").cloned().unwrap_or_default();
+        let class = c.spec.storage_class_name.clone();
+        let quotas: Vec<ResourceQuota> = api.store.list_ns_t::<ResourceQuota>(&c.metadata.namespace).cloned().collect();
+        for mut rq in quotas {
+            let mut changed = false;
+            for res in rq.spec.hard.keys() {
+                let class_res = |suffix: &str| class.as_ref().is_some_and(|cl| *res == format!("{cl}.storageclass.storage.k8s.io/{suffix}"));
+                let add = if res == "requests.storage" || class_res("requests.storage") {
+                    storage.clone()
+                } else if res == "persistentvolumeclaims" || res == "count/persistentvolumeclaims" || class_res("persistentvolumeclaims") {
+                    Quantity::from_units(1, Default::default())
+                } else {
+                    continue;
+                };
+                let cur = rq.status.used.get(res).cloned().unwrap_or_default();
+                rq.status.used.insert(res.clone(), cur.add(&add));
+                changed = true;
+            }
+            if changed {
+                api.store.put(Object::ResourceQuota(rq));
+            }
+        }
+    }
+}
 
 /// Standard base64 (secrets' data).
 pub fn base64(input: &[u8]) -> String {

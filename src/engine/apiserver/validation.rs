@@ -86,8 +86,15 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
+/// IsDNS1123Subdomain: the regex applies to the whole name (at most 253
+/// characters); its dot-separated parts have no length limit of their own.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|p| {
+            let b = p.as_bytes();
+            !b.is_empty() && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
+        })
 }
 
 fn is_dns1035_label(s: &str) -> bool {
@@ -190,15 +197,18 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::Deployment(d) => {
             validate_replicas(d.spec.replicas, &mut errs);
-            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &mut errs);
+            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &[], &mut errs);
         }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
-            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &mut errs);
+            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &[], &mut errs);
         }
         Object::StatefulSet(s) => {
             validate_replicas(s.spec.replicas, &mut errs);
-            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &mut errs);
+            // Containers may mount the claims made from volumeClaimTemplates
+            // (ValidatePodTemplateSpecForStatefulSet).
+            let claims: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
+            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &claims, &mut errs);
             validate_statefulset(s, &mut errs);
         }
         Object::PersistentVolumeClaim(c) => validate_pvc_spec(&c.spec, "spec", &mut errs),
@@ -272,6 +282,36 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
                 errs.push(FieldError::forbidden("volumeBindingMode", "field is immutable"));
             }
         }
+        (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) => {
+            // ValidatePersistentVolumeClaimUpdate (RecoverVolumeExpansionFailure is GA).
+            // The spec is immutable but for: volumeName set once (binding), a
+            // class given to a claim without one, volumeAttributesClassName,
+            // and the storage request of a bound claim. (The real message goes
+            // on with a go-cmp diff of the two specs; only its first line is here.)
+            let bound = o.status.phase == "Bound";
+            let mut a = o.spec.clone();
+            let mut b = n.spec.clone();
+            if a.volume_name.is_empty() {
+                a.volume_name = b.volume_name.clone();
+            }
+            if a.storage_class_name.is_none() {
+                a.storage_class_name = b.storage_class_name.clone();
+            }
+            a.volume_attributes_class_name = None;
+            b.volume_attributes_class_name = None;
+            if bound {
+                for s in [&mut a, &mut b] {
+                    s.resources.requests.remove("storage");
+                }
+            }
+            if a != b {
+                errs.push(FieldError::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+            } else if let (true, Some(req), Some(cap)) = (bound, n.spec.resources.requests.get("storage"), o.status.capacity.get("storage")) {
+                if n.spec.resources.requests.get("storage") != o.spec.resources.requests.get("storage") && req < cap {
+                    errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
+                }
+            }
+        }
         (Object::Service(o), Object::Service(n)) => {
             if !o.spec.cluster_ip.is_empty() && !n.spec.cluster_ip.is_empty() && o.spec.cluster_ip != n.spec.cluster_ip {
                 errs.push(FieldError::invalid("spec.clusterIPs[0]", format!("[]string{{{:?}}}", n.spec.cluster_ip), "may not change once set"));
@@ -297,7 +337,7 @@ fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, errs: &mut Vec<FieldError>) {
+fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     match selector {
         None => errs.push(FieldError::required("spec.selector", "")),
         Some(s) if s.is_empty() => errs.push(FieldError::invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}", "empty selector is invalid for deployment")),
@@ -308,7 +348,7 @@ fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpe
         }
     }
     validate_labels(&template.metadata.labels, "spec.template.metadata.labels", errs);
-    validate_pod_spec(&template.spec, "spec.template.spec", errs);
+    validate_pod_spec_with(&template.spec, "spec.template.spec", extra_volumes, errs);
     if template.spec.restart_policy != "Always" {
         errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", &template.spec.restart_policy, &["Always"]));
     }
@@ -351,17 +391,21 @@ fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
 }
 
 fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<FieldError>) {
+    validate_pod_spec_with(spec, path, &[], errs)
+}
+
+fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     if spec.containers.is_empty() {
         errs.push(FieldError::required(&format!("{path}.containers"), ""));
     }
-    let mut vol_names = vec![];
+    let mut vol_names: Vec<&str> = extra_volumes.to_vec();
     for (i, v) in spec.volumes.iter().enumerate() {
         if v.name.is_empty() {
             errs.push(FieldError::required(&format!("{path}.volumes[{i}].name"), ""));
-        } else if vol_names.contains(&v.name.as_str()) {
+        } else if vol_names.contains(&v.name.as_str()) && !extra_volumes.contains(&v.name.as_str()) {
             errs.push(FieldError::duplicate(&format!("{path}.volumes[{i}].name"), q(&v.name)));
         }
-        vol_names.push(&v.name);
+        vol_names.push(v.name.as_str());
         if let Some(c) = &v.persistent_volume_claim {
             if c.claim_name.is_empty() {
                 errs.push(FieldError::required(&format!("{path}.volumes[{i}].persistentVolumeClaim.claimName"), ""));

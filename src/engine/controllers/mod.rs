@@ -13,11 +13,26 @@ use crate::engine::store::Change;
 use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
+pub mod attachdetach;
 pub mod disruption;
+pub mod expand;
+pub mod provisioner;
+pub mod pvbinder;
+pub mod pvcprotection;
+pub mod pvprotection;
+pub mod resourcequota;
 
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
-    vec![]
+    vec![
+        Box::new(pvbinder::PvBinder::default()),
+        Box::new(provisioner::Provisioner::default()),
+        Box::new(pvprotection::PvProtection),
+        Box::new(pvcprotection::PvcProtection),
+        Box::new(attachdetach::AttachDetach::default()),
+        Box::new(expand::Expander::default()),
+        Box::new(resourcequota::ResourceQuotaController),
+    ]
 }
 
 /// Every control loop in the simulation, in the order the cluster gives

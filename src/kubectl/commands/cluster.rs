@@ -1,0 +1,153 @@
+//! The `cluster` verbs: what only a simulator can do (TRANSCRIPTS.md):
+//! let time pass, settle, power nodes off and on, add nodes, install and
+//! remove storage drivers, reset, flip feature gates.
+
+use crate::engine::cluster::ClusterVerb;
+use crate::engine::time::{go_duration, parse_duration};
+use crate::kubectl::args::{parse_flags, strf, Flag};
+use crate::kubectl::errors::CmdError;
+use crate::kubectl::session::Session;
+
+pub const HELP: &str = "\
+Simulator controls (on a real cluster these map to node and driver tooling):
+
+  cluster advance DURATION            let simulated time pass (units: ms, s, m, h)
+  cluster settle                      advance until nothing more happens without new input
+  cluster node stop NODE              power a node off: its kubelet stops, its containers stop
+  cluster node start NODE             power it back on
+  cluster node add NODE [--zone Z]    add a worker node
+  cluster driver install NAME         install a storage driver (provisioner + CSI node plugin)
+  cluster driver uninstall NAME       remove a storage driver
+  cluster feature-gate NAME=BOOL      turn a control-plane feature gate on or off
+  cluster reset                       start over on the default cluster
+  cluster help                        this text
+";
+
+fn err(msg: impl Into<String>) -> CmdError {
+    CmdError::msg(msg.into())
+}
+
+fn duration(s: &str) -> Result<i64, CmdError> {
+    parse_duration(s).ok_or_else(|| err(format!("invalid duration {s:?} (examples: 90s, 5m, 1h30m, 250ms)")))
+}
+
+/// `cluster ...`
+pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(), CmdError> {
+    let flags: Vec<Flag> = vec![strf("zone"), crate::kubectl::args::boolf("help").with_short('h')];
+    let p = parse_flags(argv, &flags).map_err(|e| err(format!("{e}\nSee 'cluster help' for usage.")))?;
+    let a: Vec<&str> = p.args.iter().map(|s| s.as_str()).collect();
+    if p.bool("help") {
+        out.push_str(HELP);
+        return Ok(());
+    }
+    let verb = |v: ClusterVerb, session: &mut Session| session.cluster.cluster_verb(v).map_err(err);
+    match a.as_slice() {
+        [] | ["help"] => {
+            out.push_str(HELP);
+            Ok(())
+        }
+        ["advance", d] => {
+            let ms = duration(d)?;
+            session.cluster.advance(ms);
+            livelock(session, out);
+            Ok(())
+        }
+        ["settle"] => {
+            let (ms, settled) = session.cluster.settle();
+            if settled {
+                out.push_str(&format!("settled after {}\n", go_duration(ms)));
+            } else {
+                out.push_str(&format!("not settled after {}: the cluster is still busy (the bound of `cluster settle` was reached)\n", go_duration(ms)));
+            }
+            livelock(session, out);
+            Ok(())
+        }
+        ["node", "stop", n] => verb(ClusterVerb::NodeStop { node: n.to_string() }, session),
+        ["node", "start", n] => verb(ClusterVerb::NodeStart { node: n.to_string() }, session),
+        ["node", "add", n] => {
+            let zone = match p.str("zone") {
+                Some(z) => z.to_string(),
+                None => least_used_zone(session),
+            };
+            verb(ClusterVerb::NodeAdd { node: n.to_string(), zone }, session)
+        }
+        ["driver", "install", d] => verb(ClusterVerb::DriverInstall { driver: d.to_string() }, session),
+        ["driver", "uninstall", d] => verb(ClusterVerb::DriverUninstall { driver: d.to_string() }, session),
+        ["feature-gate", spec] => {
+            let Some((gate, val)) = spec.split_once('=') else {
+                return Err(err(format!("feature gates are set as NAME=true|false, got {spec:?}")));
+            };
+            let enabled = crate::kubectl::args::parse_bool(val).ok_or_else(|| err(format!("invalid value {val:?} for feature gate {gate}: want true or false")))?;
+            verb(ClusterVerb::FeatureGate { gate: gate.to_string(), enabled }, session)
+        }
+        ["reset"] => {
+            session.reset();
+            Ok(())
+        }
+        _ => Err(err(format!("unknown cluster command {:?}\nSee 'cluster help' for usage.", a.join(" ")))),
+    }
+}
+
+/// The zone with the fewest machines (alphabetical on ties): where `node
+/// add` puts a node when no zone is given.
+fn least_used_zone(session: &Session) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for m in session.cluster.world.machines.values() {
+        *counts.entry(m.zone.as_str()).or_default() += 1;
+    }
+    counts.iter().min_by_key(|(z, c)| (**c, **z)).map(|(z, _)| z.to_string()).unwrap_or_else(|| "zone-a".into())
+}
+
+fn livelock(session: &mut Session, out: &mut String) {
+    if let Some(l) = session.cluster.livelock.take() {
+        out.push_str(&format!("warning: {l}\n"));
+    }
+}
+
+/// `sleep N`: the shell's sleep lets simulated time pass.
+pub fn sleep(session: &mut Session, argv: &[String], out: &mut String) -> Result<(), CmdError> {
+    if argv.is_empty() {
+        return Err(CmdError::Raw("sleep: missing operand\n".into(), 1));
+    }
+    let mut total = 0;
+    for a in argv {
+        total += parse_duration(a).ok_or_else(|| CmdError::Raw(format!("sleep: invalid time interval '{a}'\n"), 1))?;
+    }
+    session.cluster.advance(total);
+    livelock(session, out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kubectl::commands::testutil::run;
+    use crate::kubectl::session::Session;
+
+    #[test]
+    fn verbs() {
+        let mut s = Session::new(1);
+        let t0 = s.cluster.now();
+        assert_eq!(run(&mut s, "cluster advance 90s"), (String::new(), 0));
+        assert_eq!(s.cluster.now().0 - t0.0, 90_000);
+        assert_eq!(run(&mut s, "sleep 10"), (String::new(), 0));
+        assert_eq!(s.cluster.now().0 - t0.0, 100_000);
+        let (out, code) = run(&mut s, "cluster settle");
+        assert_eq!(code, 0);
+        assert!(out.starts_with("settled after ") || out.starts_with("not settled after "), "{out}");
+        assert_eq!(run(&mut s, "cluster advance soon").1, 1);
+        assert_eq!(run(&mut s, "cluster node add node-d --zone zone-b"), (String::new(), 0));
+        assert!(s.cluster.world.machines.contains_key("node-d"));
+        assert_eq!(run(&mut s, "cluster node add node-d").1, 1);
+        assert_eq!(run(&mut s, "cluster node stop node-a"), (String::new(), 0));
+        assert!(!s.cluster.world.is_powered("node-a"));
+        assert_eq!(run(&mut s, "cluster node start node-a"), (String::new(), 0));
+        assert_eq!(run(&mut s, "cluster driver uninstall nfs.csi.k8s.io"), (String::new(), 0));
+        assert!(!s.cluster.world.drivers.contains("nfs.csi.k8s.io"));
+        assert_eq!(run(&mut s, "cluster feature-gate MaxUnavailableStatefulSet=true"), (String::new(), 0));
+        assert!(s.cluster.api.config.max_unavailable_statefulset);
+        assert_eq!(run(&mut s, "cluster frob").1, 1);
+        assert_eq!(run(&mut s, "cluster reset"), (String::new(), 0));
+        assert!(!s.cluster.world.machines.contains_key("node-d"));
+        assert!(run(&mut s, "cluster help").0.contains("cluster settle"));
+    }
+}

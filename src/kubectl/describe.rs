@@ -1,1 +1,0 @@
-//! (kubectl output: see mod.rs)
