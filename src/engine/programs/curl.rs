@@ -92,7 +92,9 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
         return None;
     }
     let now = ctx.now();
-    let from = if a.kind == net::AddrKind::Loopback { "127.0.0.1".to_string() } else { client_ip.to_string() };
+    // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
+    // (its hostname, from /etc/hosts), from that IP.
+    let from = if a.ip == "127.0.0.1" || a.ip == "::1" { "127.0.0.1".to_string() } else { client_ip.to_string() };
     Some(http::serve(ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
 }
 

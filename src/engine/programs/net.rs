@@ -67,6 +67,8 @@ pub fn resolve(ctx: &mut Ctx, host: &str) -> Result<Vec<Addr>, ()> {
     if host == "127.0.0.1" || host == "::1" || host == "0.0.0.0" {
         return Ok(vec![a(host, AddrKind::Loopback)]);
     }
+    // The kubelet-managed /etc/hosts maps the pod's own hostname to its IP,
+    // ahead of cluster DNS.
     if host == own || host == ctx.hostname() {
         return Ok(vec![a(&own, AddrKind::Loopback)]);
     }
