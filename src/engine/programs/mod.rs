@@ -7,7 +7,12 @@
 //!
 //! Seams for the kubelet:
 //! - [`start`] when a container's main process starts, [`stop`] when it is
-//!   killed (`clean = false` on power loss), [`exec`] for `kubectl exec`;
+//!   killed (`clean = false` on power loss), [`exec`] for `kubectl exec` and
+//!   exec probes (the output is what the program printed; the caller adds
+//!   `command terminated with exit code N`);
+//! - [`probe_http`] / [`probe_tcp`]: httpGet and tcpSocket probes answered
+//!   by the server that really listens in the pod (nginx's 404 for a
+//!   missing path, refused when nothing listens);
 //! - [`start_error`] before `start`: containerd's error when the command
 //!   does not exist in the image (the container never starts);
 //! - [`shutdown_ms`]: how long the process takes to exit after the stop
@@ -17,7 +22,16 @@
 //!   programs wake the kubelet (`Ctl::Kubelet`, the pod's key) at that time,
 //!   and the kubelet's pod sync calls `poll_exit` to learn the exit code.
 //!   Log lines a process writes later are appended to `World::logs` under
-//!   the container's (pod uid, container, instance) key.
+//!   the container's (pod uid, container, instance) key; lines a script
+//!   prints after a `sleep` wait in `State::later_logs` until
+//!   [`flush_logs`] (called on every entry point here; a log reader may
+//!   call it too).
+//!
+//! Module map: `image` (what each image is and ships), `sh` and `utils`
+//! (the shell and coreutils/busybox), `postgres`/`sql`/`psql`/`text`
+//! (server, SQL engine, client, psql's table printer), `http`/`curl`
+//! (nginx, httpd, curl, wget), `redis`, `mysql`, `net` (DNS, Services,
+//! NodePorts, listeners).
 
 pub mod curl;
 pub mod http;
@@ -410,6 +424,7 @@ pub fn start_error(p: &Proc) -> Option<String> {
 
 /// The container's main process starts.
 pub fn start(cx: &mut Cx, p: &Proc) -> StartOutcome {
+    flush_logs(cx.world, cx.api.now);
     // A new instance replaces whatever the previous one left behind.
     cx.world.programs.exits.remove(&p.key());
     cx.world.programs.running.remove(&p.key());
@@ -459,6 +474,7 @@ pub fn schedule_exit(cx: &mut Cx, key: &ProcKey, at: Time, code: i32, log: Strin
 /// Whether the main process has ended on its own by now; if so, its exit
 /// code (its last log lines are appended to the container log).
 pub fn poll_exit(cx: &mut Cx, p: &Proc) -> Option<i32> {
+    flush_logs(cx.world, cx.api.now);
     let key = p.key();
     let e = cx.world.programs.exits.get(&key)?;
     if e.instance != p.instance() || e.at > cx.api.now {
@@ -476,6 +492,9 @@ pub fn poll_exit(cx: &mut Cx, p: &Proc) -> Option<i32> {
 
 /// The container's main process stops (SIGTERM or power loss).
 pub fn stop(cx: &mut Cx, p: &Proc, clean: bool) {
+    flush_logs(cx.world, cx.api.now);
+    // What the process would have printed later, it never prints.
+    cx.world.programs.later_logs.remove(&p.log_key());
     let key = p.key();
     cx.world.programs.exits.remove(&key);
     let Some(r) = cx.world.programs.running.remove(&key) else { return };
@@ -576,6 +595,7 @@ fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
 
 /// Runs a command in a running container.
 pub fn exec(cx: &mut Cx, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
+    flush_logs(cx.world, cx.api.now);
     let Some(first) = argv.first() else {
         return ExecResult { output: "error: you must specify at least one command for the container\n".into(), exit_code: 1 };
     };
