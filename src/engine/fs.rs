@@ -111,7 +111,9 @@ impl<'w> ContainerFs<'w> {
             return false;
         }
         let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
-        self.image_files.iter().any(|(p, _)| p.starts_with(&prefix) && !self.whited_out(p.trim_end_matches('/')))
+        // A directory stays when the files in it are deleted; only deleting
+        // the directory itself (a whiteout on it) removes it.
+        self.image_files.iter().any(|(p, _)| p.starts_with(&prefix))
     }
 
     /// The volume holding `path` and the path inside it (the writable layer
@@ -380,6 +382,29 @@ mod tests {
             assert_eq!(f.read("/data/../data/a.txt").unwrap(), "on the volume!");
         }
         assert_eq!(w.volume(&VolumeId::Disk { handle: "d".into() }).unwrap().files["/a.txt"], "on the volume!");
+    }
+
+    #[test]
+    fn deleting_image_files_whites_them_out_in_the_layer_only() {
+        let mut w = World::default();
+        {
+            let mut f = fs(&mut w);
+            f.remove("/usr/share/nginx/html/index.html").unwrap();
+            assert_eq!(f.read("/usr/share/nginx/html/index.html"), Err(FsError::NotFound));
+            assert_eq!(f.list("/usr/share/nginx/html").unwrap(), Vec::<String>::new());
+            f.write("/usr/share/nginx/html/index.html", "mine").unwrap();
+            assert_eq!(f.read("/usr/share/nginx/html/index.html").unwrap(), "mine");
+            f.mkdir_all("/data/a/b").unwrap();
+            f.write("/data/a/b/c", "x").unwrap();
+            assert_eq!(f.walk("/data"), ["/data/a/b/c"]);
+            f.remove_all("/data/a").unwrap();
+            assert!(f.is_dir("/data"));
+            assert!(!f.exists("/data/a"));
+        }
+        // Another container of the same image (another layer) still has it.
+        let mut f = fs(&mut w);
+        f.layer = VolumeId::Container { pod_uid: "q".into(), container: "c".into(), instance: 0 };
+        assert_eq!(f.read("/usr/share/nginx/html/index.html").unwrap(), "Welcome");
     }
 
     #[test]

@@ -497,6 +497,7 @@ pub enum Stmt {
     DropDatabase { name: String, if_exists: bool },
     CreateRole { name: String, password: Option<String>, tag: &'static str },
     AlterRole { name: String, password: Option<String> },
+    AlterTable { table: String, tpos: usize, if_exists: bool, action: AlterAction },
     DropRole { name: String, if_exists: bool },
     Begin,
     Commit,
@@ -504,6 +505,16 @@ pub enum Stmt {
     /// Accepted and answered with a tag (GRANT, SET, ...).
     Tag(String),
     Show(String),
+}
+
+#[derive(Clone, Debug)]
+pub enum AlterAction {
+    AddColumn(ColDef, bool),
+    DropColumn(String, bool),
+    RenameColumn(String, String),
+    RenameTable(String),
+    /// OWNER TO, SET ..., other clauses without effect here.
+    Other,
 }
 
 #[derive(Clone, Debug)]
@@ -671,11 +682,58 @@ impl P {
                     }
                     return Ok(Stmt::AlterRole { name, password });
                 }
-                let what = if self.eat_kw("table") { "ALTER TABLE" } else if self.eat_kw("database") { "ALTER DATABASE" } else { return Err(self.err()) };
-                while self.peek().t != T::Eof {
-                    self.bump();
+                if self.eat_kw("database") {
+                    while self.peek().t != T::Eof {
+                        self.bump();
+                    }
+                    return Ok(Stmt::Tag("ALTER DATABASE".into()));
                 }
-                Ok(Stmt::Tag(what.into()))
+                self.expect_kw("table")?;
+                let mut if_exists = false;
+                if self.is_kw("if") {
+                    self.bump();
+                    self.expect_kw("exists")?;
+                    if_exists = true;
+                }
+                self.eat_kw("only");
+                let (table, tpos) = self.table_name()?;
+                let action = if self.eat_kw("add") {
+                    self.eat_kw("column");
+                    let mut ine = false;
+                    if self.is_kw("if") {
+                        self.bump();
+                        self.expect_kw("not")?;
+                        self.expect_kw("exists")?;
+                        ine = true;
+                    }
+                    AlterAction::AddColumn(self.coldef()?, ine)
+                } else if self.eat_kw("drop") {
+                    self.eat_kw("column");
+                    let mut ie = false;
+                    if self.is_kw("if") {
+                        self.bump();
+                        self.expect_kw("exists")?;
+                        ie = true;
+                    }
+                    let (c, _) = self.ident()?;
+                    let _ = self.eat_kw("cascade") || self.eat_kw("restrict");
+                    AlterAction::DropColumn(c, ie)
+                } else if self.eat_kw("rename") {
+                    if self.eat_kw("to") {
+                        AlterAction::RenameTable(self.ident()?.0)
+                    } else {
+                        self.eat_kw("column");
+                        let (a, _) = self.ident()?;
+                        self.expect_kw("to")?;
+                        AlterAction::RenameColumn(a, self.ident()?.0)
+                    }
+                } else {
+                    while self.peek().t != T::Eof {
+                        self.bump();
+                    }
+                    AlterAction::Other
+                };
+                Ok(Stmt::AlterTable { table, tpos, if_exists, action })
             }
             "grant" | "revoke" => {
                 self.bump();
@@ -1662,6 +1720,7 @@ impl<'a> Session<'a> {
                 ev.push(Event::Tag("DROP ROLE".into()));
             }
             Stmt::CreateTable { name, pos, if_not_exists, cols, pk } => self.create_table(name, pos, if_not_exists, cols, pk, ev)?,
+            Stmt::AlterTable { table, tpos, if_exists, action } => self.alter_table(table, tpos, if_exists, action, ev)?,
             Stmt::DropTable { names, if_exists } => {
                 for (n, p) in &names {
                     if !self.db.tables.contains_key(n) && !if_exists {
@@ -1791,6 +1850,115 @@ impl<'a> Session<'a> {
         self.db.tables.insert(name.clone(), t);
         self.db.dirty.insert(name);
         ev.push(Event::Tag("CREATE TABLE".into()));
+        Ok(())
+    }
+
+    fn alter_table(&mut self, table: String, tpos: usize, if_exists: bool, action: AlterAction, ev: &mut Vec<Event>) -> R<()> {
+        if !self.db.tables.contains_key(&table) {
+            if if_exists {
+                ev.push(Event::Notice(format!("NOTICE:  relation \"{table}\" does not exist, skipping")));
+                ev.push(Event::Tag("ALTER TABLE".into()));
+                return Ok(());
+            }
+            let _ = tpos;
+            return Err(SqlError::new(format!("relation \"{table}\" does not exist")));
+        }
+        self.table(&table, tpos)?;
+        match action {
+            AlterAction::AddColumn(c, ine) => {
+                if self.db.tables[&table].columns.iter().any(|x| x.name == c.name) {
+                    if ine {
+                        ev.push(Event::Notice(format!("NOTICE:  column \"{}\" of relation \"{table}\" already exists, skipping", c.name)));
+                        ev.push(Event::Tag("ALTER TABLE".into()));
+                        return Ok(());
+                    }
+                    return Err(SqlError::new(format!("column \"{}\" of relation \"{table}\" already exists", c.name)));
+                }
+                let sequence = if c.serial { Some(format!("{table}_{}_seq", c.name)) } else { None };
+                let default = match &sequence {
+                    Some(s) => Some(format!("nextval('{s}'::regclass)")),
+                    None => c.default_text.clone(),
+                };
+                let col = Column { name: c.name.clone(), ty: c.ty.clone(), not_null: c.not_null, default, sequence: sequence.clone() };
+                // Existing rows get the default (or NULL, which NOT NULL refuses).
+                let n = self.db.tables[&table].rows.len();
+                {
+                    let t = self.db.tables.get_mut(&table).unwrap();
+                    if let Some(s) = &sequence {
+                        t.sequences.insert(s.clone(), 0);
+                    }
+                    t.columns.push(col);
+                    for r in t.rows.iter_mut() {
+                        r.push(Value::Null);
+                    }
+                }
+                let idx = self.db.tables[&table].columns.len() - 1;
+                for i in 0..n {
+                    let v = self.default_value(&table, idx)?;
+                    self.db.tables.get_mut(&table).unwrap().rows[i][idx] = v;
+                }
+                if c.not_null && self.db.tables[&table].rows.iter().any(|r| r[idx].is_null()) {
+                    return Err(SqlError::new(format!("column \"{}\" of relation \"{table}\" contains null values", c.name)));
+                }
+                if c.primary {
+                    self.db.tables.get_mut(&table).unwrap().pkey = Some((format!("{table}_pkey"), vec![idx]));
+                }
+            }
+            AlterAction::DropColumn(c, ie) => {
+                let Some(i) = self.db.tables[&table].columns.iter().position(|x| x.name == c) else {
+                    if ie {
+                        ev.push(Event::Notice(format!("NOTICE:  column \"{c}\" of relation \"{table}\" does not exist, skipping")));
+                        ev.push(Event::Tag("ALTER TABLE".into()));
+                        return Ok(());
+                    }
+                    return Err(SqlError::new(format!("column \"{c}\" of relation \"{table}\" does not exist")));
+                };
+                let t = self.db.tables.get_mut(&table).unwrap();
+                t.columns.remove(i);
+                for r in t.rows.iter_mut() {
+                    r.remove(i);
+                }
+                let fix = |idx: &mut Vec<usize>| -> bool {
+                    if idx.contains(&i) {
+                        return false;
+                    }
+                    for x in idx.iter_mut() {
+                        if *x > i {
+                            *x -= 1;
+                        }
+                    }
+                    true
+                };
+                if let Some((_, idx)) = &mut t.pkey {
+                    if !fix(idx) {
+                        t.pkey = None;
+                    }
+                }
+                t.uniques.retain_mut(|(_, idx)| fix(idx));
+            }
+            AlterAction::RenameColumn(a, b) => {
+                let t = self.db.tables.get_mut(&table).unwrap();
+                if t.columns.iter().any(|x| x.name == b) {
+                    return Err(SqlError::new(format!("column \"{b}\" of relation \"{table}\" already exists")));
+                }
+                match t.columns.iter_mut().find(|x| x.name == a) {
+                    Some(col) => col.name = b,
+                    None => return Err(SqlError::new(format!("column \"{a}\" does not exist"))),
+                }
+            }
+            AlterAction::RenameTable(to) => {
+                if self.db.tables.contains_key(&to) {
+                    return Err(SqlError::new(format!("relation \"{to}\" already exists")));
+                }
+                let mut t = self.db.tables.remove(&table).unwrap();
+                t.name = to.clone();
+                self.db.tables.insert(to.clone(), t);
+                self.db.dirty.insert(to);
+            }
+            AlterAction::Other => {}
+        }
+        self.db.dirty.insert(table);
+        ev.push(Event::Tag("ALTER TABLE".into()));
         Ok(())
     }
 
@@ -3328,6 +3496,21 @@ mod tests {
         assert_eq!(rows(&ev), "CREATE TABLE\nINSERT 0 1\n count \n-------\n     1\n(1 row)\n\n");
         let (ev, _) = run(&mut db, &mut cat, "CREATE TABLE IF NOT EXISTS stateful (str VARCHAR)");
         assert_eq!(rows(&ev), "NOTICE:  relation \"stateful\" already exists, skipping\nCREATE TABLE\n");
+    }
+
+    #[test]
+    fn alter_table() {
+        let mut db = Database { name: "postgres".into(), oid: 5, ..Default::default() };
+        let mut cat = Catalog { next_oid: 16384, ..Default::default() };
+        run(&mut db, &mut cat, "CREATE TABLE u (id SERIAL PRIMARY KEY, name TEXT)");
+        run(&mut db, &mut cat, "INSERT INTO u (name) VALUES ('a')");
+        let (ev, err) = run(&mut db, &mut cat, "ALTER TABLE u ADD COLUMN age INT DEFAULT 7; ALTER TABLE u RENAME COLUMN name TO who; SELECT * FROM u");
+        assert_eq!(err, None);
+        assert_eq!(rows(&ev), "ALTER TABLE\nALTER TABLE\n id | who | age \n----+-----+-----\n  1 | a   |   7\n(1 row)\n\n");
+        let (_, err) = run(&mut db, &mut cat, "ALTER TABLE u ADD COLUMN z INT NOT NULL");
+        assert_eq!(err.unwrap().message, "column \"z\" of relation \"u\" contains null values");
+        let (ev, _) = run(&mut db, &mut cat, "ALTER TABLE u DROP COLUMN who; ALTER TABLE u RENAME TO people; SELECT * FROM people");
+        assert_eq!(rows(&ev), "ALTER TABLE\nALTER TABLE\n id | age \n----+-----\n  1 |   7\n(1 row)\n\n");
     }
 
     #[test]
