@@ -91,13 +91,40 @@ impl<'w> ContainerFs<'w> {
         }
     }
 
+    /// Whether the writable layer hides this image path (it was deleted).
+    fn whited_out(&self, path: &str) -> bool {
+        match self.world.programs.whiteouts.get(&self.layer) {
+            Some(w) => w.iter().any(|d| path == d || path.starts_with(&format!("{d}/"))),
+            None => false,
+        }
+    }
+
     fn image_file(&self, path: &str) -> Option<&str> {
+        if self.whited_out(path) {
+            return None;
+        }
         self.image_files.iter().find(|(p, _)| p == path).map(|(_, c)| c.as_str())
     }
 
     fn image_dir(&self, path: &str) -> bool {
+        if self.whited_out(path) {
+            return false;
+        }
         let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        // A directory stays when the files in it are deleted; only deleting
+        // the directory itself (a whiteout on it) removes it.
         self.image_files.iter().any(|(p, _)| p.starts_with(&prefix))
+    }
+
+    /// The volume holding `path` and the path inside it (the writable layer
+    /// for paths under no mount).
+    pub fn resolve(&self, path: &str) -> (VolumeId, String) {
+        let path = clean(path, &self.cwd);
+        let (m, inner) = self.locate(&path);
+        match m {
+            Some(m) => (m.volume.clone(), inner),
+            None => (self.layer.clone(), inner),
+        }
     }
 
     pub fn read(&self, path: &str) -> Result<String, FsError> {
@@ -133,7 +160,8 @@ impl<'w> ContainerFs<'w> {
         }
         let (m, inner) = self.locate(&path);
         if let Some(t) = self.tree(m) {
-            if inner == "/" || t.dirs.contains(&inner) || t.files.keys().any(|k| k.starts_with(&format!("{inner}/"))) {
+            let prefix = format!("{inner}/");
+            if inner == "/" || t.dirs.contains(&inner) || t.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix)) || t.dirs.range(prefix.clone()..).next().is_some_and(|k| k.starts_with(&prefix)) {
                 return true;
             }
         }
@@ -159,8 +187,17 @@ impl<'w> ContainerFs<'w> {
 
     pub fn write(&mut self, path: &str, content: &str) -> Result<(), FsError> {
         let (vol, inner) = self.writable(path)?;
+        if vol == self.layer {
+            self.unwhiteout(&inner);
+        }
         self.world.volume_mut(&vol).files.insert(inner, content.to_string());
         Ok(())
+    }
+
+    fn unwhiteout(&mut self, inner: &str) {
+        if let Some(w) = self.world.programs.whiteouts.get_mut(&self.layer) {
+            w.remove(inner);
+        }
     }
 
     pub fn append(&mut self, path: &str, content: &str) -> Result<(), FsError> {
@@ -177,10 +214,18 @@ impl<'w> ContainerFs<'w> {
         if self.is_dir(&path) {
             return Ok(());
         }
-        let (m, inner) = self.locate(&path);
+        let (m, _) = self.locate(&path);
         if m.is_some_and(|m| m.read_only) {
             return Err(FsError::ReadOnly);
         }
+        let parent = clean(&format!("{path}/.."), "/");
+        if !self.is_dir(&parent) {
+            self.mkdir_all(&parent)?;
+        }
+        if self.exists(&path) {
+            return Err(FsError::NotDirectory);
+        }
+        let (m, inner) = self.locate(&path);
         let vol = m.map(|m| m.volume.clone()).unwrap_or_else(|| self.layer.clone());
         self.world.volume_mut(&vol).dirs.insert(inner);
         Ok(())
@@ -193,11 +238,81 @@ impl<'w> ContainerFs<'w> {
             return Err(FsError::ReadOnly);
         }
         let vol = m.map(|m| m.volume.clone()).unwrap_or_else(|| self.layer.clone());
+        let from_image = m.is_none() && self.image_file(&path).is_some();
         let t = self.world.volume_mut(&vol);
-        if t.files.remove(&inner).is_some() {
+        let removed = t.files.remove(&inner).is_some();
+        if from_image {
+            self.world.programs.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+            return Ok(());
+        }
+        if removed {
             return Ok(());
         }
         Err(FsError::NotFound)
+    }
+
+    /// Removes an empty directory.
+    pub fn remove_dir(&mut self, path: &str) -> Result<(), FsError> {
+        let path = clean(path, &self.cwd);
+        if !self.is_dir(&path) {
+            return Err(if self.exists(&path) { FsError::NotDirectory } else { FsError::NotFound });
+        }
+        self.remove_all(&path)
+    }
+
+    /// Removes a file or a directory with everything under it. A mount
+    /// point itself stays (it is busy); what is under it goes.
+    pub fn remove_all(&mut self, path: &str) -> Result<(), FsError> {
+        let path = clean(path, &self.cwd);
+        if !self.exists(&path) {
+            return Err(FsError::NotFound);
+        }
+        // Everything below, in every tree that shows under this path.
+        let mut trees: Vec<(Option<Mount>, String)> = vec![];
+        let (m, inner) = self.locate(&path);
+        let m = m.cloned();
+        let in_image = m.is_none() && (self.image_dir(&path) || self.image_file(&path).is_some());
+        trees.push((m, inner));
+        for mnt in self.mounts.clone() {
+            if mnt.path.starts_with(&format!("{path}/")) {
+                let base = if mnt.sub_path.is_empty() { "/".to_string() } else { clean(&mnt.sub_path, "/") };
+                trees.push((Some(mnt.clone()), base));
+            }
+        }
+        for (m, inner) in &trees {
+            if m.as_ref().is_some_and(|m| m.read_only) {
+                return Err(FsError::ReadOnly);
+            }
+            let vol = m.as_ref().map(|m| m.volume.clone()).unwrap_or_else(|| self.layer.clone());
+            let t = self.world.volume_mut(&vol);
+            let prefix = if inner == "/" { "/".to_string() } else { format!("{inner}/") };
+            t.files.retain(|k, _| k != inner && !k.starts_with(&prefix));
+            t.dirs.retain(|k| k != inner && !k.starts_with(&prefix));
+        }
+        if in_image && path != "/" {
+            self.world.programs.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+        }
+        Ok(())
+    }
+
+    /// Every file under a directory (absolute container paths), sorted.
+    pub fn walk(&self, dir: &str) -> Vec<String> {
+        self.walk_all(dir).into_iter().filter(|p| !self.is_dir(p)).collect()
+    }
+
+    /// Every file and directory under a directory, depth first, sorted.
+    pub fn walk_all(&self, dir: &str) -> Vec<String> {
+        let dir = clean(dir, &self.cwd);
+        let mut out = vec![];
+        let Ok(names) = self.list(&dir) else { return out };
+        for n in names {
+            let p = if dir == "/" { format!("/{n}") } else { format!("{dir}/{n}") };
+            out.push(p.clone());
+            if self.is_dir(&p) && out.len() < 100_000 {
+                out.extend(self.walk_all(&p));
+            }
+        }
+        out
     }
 
     /// Names directly inside a directory, sorted.
@@ -222,7 +337,10 @@ impl<'w> ContainerFs<'w> {
         if m.is_none() {
             for (p, _) in &self.image_files {
                 if let Some(n) = child(p, &dir) {
-                    names.insert(n);
+                    let full = if dir == "/" { format!("/{n}") } else { format!("{dir}/{n}") };
+                    if !self.whited_out(&full) {
+                        names.insert(n);
+                    }
                 }
             }
         }
@@ -264,6 +382,29 @@ mod tests {
             assert_eq!(f.read("/data/../data/a.txt").unwrap(), "on the volume!");
         }
         assert_eq!(w.volume(&VolumeId::Disk { handle: "d".into() }).unwrap().files["/a.txt"], "on the volume!");
+    }
+
+    #[test]
+    fn deleting_image_files_whites_them_out_in_the_layer_only() {
+        let mut w = World::default();
+        {
+            let mut f = fs(&mut w);
+            f.remove("/usr/share/nginx/html/index.html").unwrap();
+            assert_eq!(f.read("/usr/share/nginx/html/index.html"), Err(FsError::NotFound));
+            assert_eq!(f.list("/usr/share/nginx/html").unwrap(), Vec::<String>::new());
+            f.write("/usr/share/nginx/html/index.html", "mine").unwrap();
+            assert_eq!(f.read("/usr/share/nginx/html/index.html").unwrap(), "mine");
+            f.mkdir_all("/data/a/b").unwrap();
+            f.write("/data/a/b/c", "x").unwrap();
+            assert_eq!(f.walk("/data"), ["/data/a/b/c"]);
+            f.remove_all("/data/a").unwrap();
+            assert!(f.is_dir("/data"));
+            assert!(!f.exists("/data/a"));
+        }
+        // Another container of the same image (another layer) still has it.
+        let mut f = fs(&mut w);
+        f.layer = VolumeId::Container { pod_uid: "q".into(), container: "c".into(), instance: 0 };
+        assert_eq!(f.read("/usr/share/nginx/html/index.html").unwrap(), "Welcome");
     }
 
     #[test]

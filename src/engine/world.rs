@@ -63,6 +63,9 @@ pub struct World {
     pub logs: BTreeMap<(String, String, u32), String>,
     /// Storage state outside the API (provisioner identities, volume binding in progress).
     pub storage: crate::engine::storage::StorageWorld,
+    /// What the simulated programs keep: running servers and their memory,
+    /// exits scheduled for later, overlay whiteouts (engine::programs).
+    pub programs: crate::engine::programs::State,
 }
 
 impl World {
