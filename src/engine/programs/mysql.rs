@@ -68,6 +68,10 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             log.push_str(&format!("{} [ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD\n", note_ts(now)));
             return Main::Exited { code: 1, log };
         }
+        // The entrypoint first checks mysqld's configuration (`mysqld
+        // --verbose --help`), which takes about a second.
+        let head_len = log.len();
+        t = t.plus(1000);
         log.push_str(&note(t, "Initializing database files"));
         let existing = ctx.fs().list(DATADIR).unwrap_or_default();
         let visible: Vec<&String> = existing.iter().filter(|n| !n.starts_with('.')).collect();
@@ -84,7 +88,9 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             if newer {
                 log.push_str(&sys(t, 0, "System", "MY-015018", "Server", "MySQL Server Initialization - end."));
             }
-            return Main::Exited { code: 1, log };
+            // The container ran (and looked Ready to kubectl) until here.
+            let exit_log = log.split_off(head_len);
+            return Main::ExitsLater { log, after: t.0 - now.0 + 100, code: 1, exit_log };
         }
         log.push_str(&sys(t, 1, "System", "MY-013576", "InnoDB", "InnoDB initialization has started."));
         log.push_str(&sys(t.plus(900), 1, "System", "MY-013577", "InnoDB", "InnoDB initialization has ended."));

@@ -402,10 +402,17 @@ fn mysql_init_refuses_a_mount_inside_its_data_directory() {
     let mut t = T::new();
     let env = &[("MYSQL_ROOT_PASSWORD", "password")];
     let bad = t.pod("mysql", "node-a", "mysql:8.0", env, &[("/var/lib/mysql/data", host("node-a", "/m"))]);
+    // The entrypoint runs for a moment, then initialization aborts.
     match t.start(&bad) {
-        StartOutcome::Exited { code: 1, log } => assert!(log.contains("[ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.\n"), "{log}"),
+        StartOutcome::Running { log } => assert!(log.contains("Entrypoint script for MySQL Server"), "{log}"),
         o => panic!("{o:?}"),
     }
+    let mut cx = t.cx();
+    assert_eq!(poll_exit(&mut cx, &bad), None);
+    t.advance(2_000);
+    let mut cx = t.cx();
+    assert_eq!(poll_exit(&mut cx, &bad), Some(1));
+    assert!(t.log(&bad).contains("[ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.\n"), "{}", t.log(&bad));
     let ok = t.pod("mysql2", "node-a", "mysql:8.0", env, &[("/var/lib/mysql", host("node-a", "/m2"))]);
     let log = t.start_ok(&ok);
     assert!(log.ends_with("/usr/sbin/mysqld: ready for connections. Version: '8.0.44'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.\n"), "{log}");
