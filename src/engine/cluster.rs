@@ -137,7 +137,8 @@ impl Cluster {
     pub fn replay(seed: u64, inputs: &[Input]) -> Cluster {
         let mut c = Cluster::new(seed);
         for i in inputs {
-            // Only inputs that succeeded were logged, so replaying them succeeds too.
+            // Inputs are logged whether they succeeded or not: a failed one
+            // fails the same way again (and uses the same randomness).
             let _ = c.apply_input(i.clone());
         }
         c
@@ -175,47 +176,37 @@ impl Cluster {
     // ------------------------------------------------------------ client writes
 
     pub fn create(&mut self, obj: Object) -> Result<Written, ApiError> {
-        let logged = obj.to_value();
+        self.log.push(Input::Create { object: obj.to_value() });
         let r = self.api.create(obj);
-        if r.is_ok() {
-            self.log.push(Input::Create { object: logged });
-            self.run_instant();
-        }
+        self.run_instant();
         r
     }
 
     pub fn update(&mut self, obj: Object) -> Result<Written, ApiError> {
-        let logged = obj.to_value();
+        self.log.push(Input::Update { object: obj.to_value() });
         let r = self.api.update(obj);
-        if r.is_ok() {
-            self.log.push(Input::Update { object: logged });
-            self.run_instant();
-        }
+        self.run_instant();
         r
     }
 
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: &DeleteOptions) -> Result<Rc<Object>, ApiError> {
+        self.log.push(Input::Delete {
+            kind: kind.info().qualified_plural(),
+            namespace: namespace.into(),
+            name: name.into(),
+            grace: opts.grace_period,
+            propagation: opts.propagation.map(|p| format!("{p:?}")),
+        });
         let r = self.api.delete(kind, namespace, name, opts);
-        if r.is_ok() {
-            self.log.push(Input::Delete {
-                kind: kind.info().qualified_plural(),
-                namespace: namespace.into(),
-                name: name.into(),
-                grace: opts.grace_period,
-                propagation: opts.propagation.map(|p| format!("{p:?}")),
-            });
-            self.run_instant();
-        }
+        self.run_instant();
         r
     }
 
     /// The eviction subresource (what `kubectl drain` uses): honours PodDisruptionBudgets.
     pub fn evict(&mut self, namespace: &str, name: &str) -> Result<Rc<Object>, ApiError> {
+        self.log.push(Input::Evict { namespace: namespace.into(), name: name.into() });
         let r = crate::engine::controllers::disruption::evict(&mut self.api, namespace, name);
-        if r.is_ok() {
-            self.log.push(Input::Evict { namespace: namespace.into(), name: name.into() });
-            self.run_instant();
-        }
+        self.run_instant();
         r
     }
 
@@ -229,14 +220,12 @@ impl Cluster {
     }
 
     pub fn cluster_verb(&mut self, verb: ClusterVerb) -> Result<(), String> {
+        self.log.push(Input::Cluster { verb: verb.clone() });
         let r = {
             let mut cx = Cx { api: &mut self.api, world: &mut self.world };
             crate::engine::bootstrap::cluster_verb(&mut cx, &verb)
         };
-        if r.is_ok() {
-            self.log.push(Input::Cluster { verb });
-            self.run_instant();
-        }
+        self.run_instant();
         r
     }
 
