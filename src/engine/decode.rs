@@ -49,6 +49,14 @@ pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<(T, Vec<UnknownField>)
     Ok((v, unknown.into_inner()))
 }
 
+/// Decodes a JSON value into `T` through the same path as manifests
+/// (ignoring unknown fields). Use this instead of `serde_json::from_value`:
+/// every type's Deserialize code is then compiled once, for our
+/// deserializer, not a second time for serde_json's (the wasm is smaller).
+pub fn from_json<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
+    decode::<T>(&crate::engine::yaml::Node::from_json(v)).ok().map(|(t, _)| t)
+}
+
 struct De<'a> {
     node: &'a Node,
     /// kubectl-style path of this node (with `[i]` indices).

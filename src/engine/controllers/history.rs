@@ -134,7 +134,7 @@ pub fn revision_template(cr: &ControllerRevision) -> Option<PodTemplateSpec> {
     if let Some(m) = t.as_object_mut() {
         m.remove("$patch");
     }
-    serde_json::from_value(t).ok()
+    crate::engine::decode::from_json(&t)
 }
 
 /// `ApplyRevision`: the StatefulSet with the revision's template.

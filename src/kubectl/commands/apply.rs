@@ -277,7 +277,7 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
         // -l: only the documents whose labels match are applied
         let sel = super::selector::parse_label_selector(sel).map_err(|e| CmdError::msg(format!("the provided selector {sel:?} is not valid: {e}")))?;
         manifests.retain(|m| {
-            let labels: Labels = m.value.get("metadata").and_then(|x| x.get("labels")).and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_default();
+            let labels: Labels = m.value.get("metadata").and_then(|x| x.get("labels")).and_then(crate::engine::decode::from_json).unwrap_or_default();
             sel.matches(&labels)
         });
     }

@@ -109,7 +109,7 @@ fn describe_topology_spread(w: &mut PrefixWriter, tscs: &[Value], space: &str) {
         let skew = t.get("maxSkew").and_then(|v| v.as_i64()).unwrap_or(0);
         let mut s = format!("{}:{when} when max skew {skew} is exceeded", key(t));
         if let Some(sel) = t.get("labelSelector").filter(|v| !v.is_null()) {
-            let sel: LabelSelector = serde_json::from_value(sel.clone()).unwrap_or_default();
+            let sel: LabelSelector = crate::engine::decode::from_json(sel).unwrap_or_default();
             s.push_str(&format!(" for selector {}", crate::kubectl::printers::format_label_selector(Some(&sel))));
         }
         w.write(LEVEL_0, &format!("{s}\n"));
@@ -461,8 +461,8 @@ pub(crate) fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: 
             w.write(LEVEL_2, "Type:\tEphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)\n");
             if let Some(t) = e.get("volumeClaimTemplate").filter(|t| !t.is_null()) {
                 let claim = PersistentVolumeClaim {
-                    metadata: t.get("metadata").and_then(|m| serde_json::from_value(m.clone()).ok()).unwrap_or_default(),
-                    spec: t.get("spec").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or_default(),
+                    metadata: t.get("metadata").and_then(crate::engine::decode::from_json).unwrap_or_default(),
+                    spec: t.get("spec").and_then(crate::engine::decode::from_json).unwrap_or_default(),
                     ..Default::default()
                 };
                 w.nested += LEVEL_2;
