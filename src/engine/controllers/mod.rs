@@ -14,10 +14,22 @@ use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
 pub mod disruption;
+pub mod endpoints;
+pub mod nodelifecycle;
+pub mod podgc;
+pub mod tainteviction;
 
 /// Every controller of the simulated control plane, plus the kubelets.
 pub fn all() -> Vec<Box<dyn Controller>> {
-    vec![]
+    vec![
+        Box::new(crate::engine::scheduler::Scheduler::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(disruption::Disruption::new()),
+        Box::new(nodelifecycle::NodeLifecycle::new()),
+        Box::new(tainteviction::TaintEviction::new()),
+        Box::new(podgc::PodGc::new()),
+        Box::new(crate::engine::kubelet::Kubelet::new()),
+    ]
 }
 
 /// Every control loop in the simulation, in the order the cluster gives
