@@ -39,7 +39,7 @@ pub(crate) enum Img {
     Unknown,
     Pulling { requested: Time, started: Time, done: Time },
     Ready,
-    Failed { err: String },
+    Failed { err: String, at: Time },
 }
 
 /// flowcontrol.Backoff for one key.
@@ -562,6 +562,12 @@ impl Kubelet {
             if now < at {
                 if c.backoff_wait {
                     if let CState::Terminated(t) = c.state.clone() {
+                        // the exit shows as Terminated until the next relist
+                        let seen = t.finished_at.unwrap_or(now).plus(PLEG_DELAY);
+                        if now < seen {
+                            wake.at(seen, true);
+                            return;
+                        }
                         let b = c.crash_backoff.expect("back-off");
                         c.last_term = Some(t);
                         c.state = CState::Waiting { reason: "CrashLoopBackOff".into(), message: format!("back-off {} restarting failed container={} pod={}", go_duration(b.dur), c.name, format_pod(pod)) };
@@ -610,7 +616,7 @@ impl Kubelet {
                         return;
                     }
                     if let Some(err) = images::pull_error(&image) {
-                        c.img = Img::Failed { err: err.clone() };
+                        c.img = Img::Failed { err: err.clone(), at: now };
                         c.state = CState::Waiting { reason: "ErrImagePull".into(), message: err.clone() };
                         c.pull_backoff = Some(match c.pull_backoff {
                             Some(b) if now.0 - b.last.0 <= 2 * PULL_MAX => Backoff { dur: (b.dur * 2).min(PULL_MAX), last: now },
@@ -659,9 +665,16 @@ impl Kubelet {
                     }
                     if let Some(b) = c.pull_backoff {
                         if now.0 < b.last.0 + b.dur {
+                            // the failure shows as ErrImagePull until the next sync notices the back-off
+                            if let Img::Failed { at, .. } = &c.img {
+                                if now < at.plus(PLEG_DELAY) {
+                                    wake.at(at.plus(PLEG_DELAY), true);
+                                    return;
+                                }
+                            }
                             if !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff") {
                                 let err = match &c.img {
-                                    Img::Failed { err } => err.clone(),
+                                    Img::Failed { err, .. } => err.clone(),
                                     _ => String::new(),
                                 };
                                 c.state = CState::Waiting { reason: "ImagePullBackOff".into(), message: format!("Back-off pulling image \"{image}\": ErrImagePull: {err}") };
@@ -743,7 +756,8 @@ impl Kubelet {
                 let policy = pod.spec.restart_policy.clone();
                 plan_restart(c, &policy, code, false, now);
                 if let Some(at) = c.restart_at {
-                    wake.at(at, true);
+                    let capped = c.backoff_wait && c.crash_backoff.is_some_and(|b| b.dur >= CRASH_MAX);
+                    wake.at(at, !capped);
                 }
             }
         }
