@@ -555,3 +555,103 @@ fn config_errors_hold_the_container_until_the_configmap_exists() {
     let _ = Time(0);
 }
 
+
+/// A PersistentVolume of `driver` bound to claim `data` by hand.
+fn bound_csi_volume(c: &mut Cluster, driver: &str, handle: &str) {
+    c.create(obj(json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": format!("pv-{handle}")}, "spec": {
+        "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "persistentVolumeReclaimPolicy": "Retain",
+        "claimRef": {"namespace": "default", "name": "data"},
+        "csi": {"driver": driver, "volumeHandle": handle}}}))).unwrap();
+    c.create(obj(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": format!("pv-{handle}"), "resources": {"requests": {"storage": "1Gi"}}}}))).unwrap();
+}
+
+fn pod_with_claim(name: &str, node: &str) -> Object {
+    mkpod(name, json!({"nodeName": node, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+        "containers": [{"name": "db", "image": "postgres:16", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}))
+}
+
+#[test]
+fn an_attachable_volume_holds_the_pod_until_it_is_attached_to_the_node() {
+    let mut c = Cluster::new(16);
+    bound_csi_volume(&mut c, "ebs.csi.aws.com", "vol-0a1b2c");
+    c.create(pod_with_claim("db-0", "node-a")).unwrap();
+    c.advance(2 * MINUTE);
+    let pod = p(&c, "db-0");
+    assert_eq!(waiting_reason(&pod, "db").as_deref(), Some("ContainerCreating"));
+    assert_eq!(cond(&pod, "PodReadyToStartContainers").unwrap().status, "False");
+    assert!(!reasons(&c, "db-0").contains(&"FailedMount".to_string()));
+    c.advance(5 * SECOND);
+    let ev = pod_events(&c, "db-0");
+    assert!(
+        ev.iter().any(|e| e.0 == "Warning" && e.1 == "FailedMount" && e.2 == "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded"),
+        "{ev:?}"
+    );
+    // the attach/detach controller's work, done by hand here
+    let va = obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment", "metadata": {"name": "csi-0123"}, "spec": {"attacher": "ebs.csi.aws.com", "nodeName": "node-a", "source": {"persistentVolumeName": "pv-vol-0a1b2c"}}}));
+    c.create(va).unwrap();
+    let mut va = c.get::<VolumeAttachment>("", "csi-0123").cloned().unwrap();
+    va.status.attached = true;
+    c.api.update_status(Object::VolumeAttachment(va)).unwrap();
+    c.run_instant();
+    wait_until(&mut c, MINUTE, |c| ready(&p(c, "db-0")));
+    let n = node(&c, "node-a");
+    assert_eq!(n.status.volumes_in_use, ["kubernetes.io/csi/ebs.csi.aws.com^vol-0a1b2c"]);
+}
+
+#[test]
+fn a_volume_of_an_uninstalled_driver_fails_to_mount_until_the_driver_is_back() {
+    let mut c = Cluster::new(17);
+    c.cluster_verb(ClusterVerb::DriverUninstall { driver: "efs.csi.aws.com".into() }).unwrap();
+    bound_csi_volume(&mut c, "efs.csi.aws.com", "fs-1234");
+    c.create(pod_with_claim("app-0", "node-b")).unwrap();
+    c.advance(10 * SECOND);
+    let ev = pod_events(&c, "app-0");
+    let m = "MountVolume.SetUp failed for volume \"pv-fs-1234\" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name efs.csi.aws.com not found in the list of registered CSI drivers";
+    let failed = ev.iter().find(|e| e.1 == "FailedMount" && e.2 == m).unwrap_or_else(|| panic!("{ev:?}"));
+    assert!(failed.3 >= 4, "retried with a growing back-off: {failed:?}");
+    c.cluster_verb(ClusterVerb::DriverInstall { driver: "efs.csi.aws.com".into() }).unwrap();
+    wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "app-0")));
+}
+
+#[test]
+fn init_containers_run_first_and_hold_the_pod_when_they_fail() {
+    let mut c = Cluster::new(18);
+    c.create(mkpod("app-0", json!({"initContainers": [{"name": "wait-db", "image": "busybox:1.36", "command": ["false"]}],
+        "containers": [{"name": "app", "image": "nginx:1.25"}]}))).unwrap();
+    wait_until(&mut c, MINUTE, |c| p(c, "app-0").status.init_container_statuses.first().is_some_and(|s| s.restart_count >= 2));
+    let pod = p(&c, "app-0");
+    assert_eq!(pod.status.phase, "Pending");
+    let init = cond(&pod, "Initialized").unwrap();
+    assert_eq!((init.status.as_str(), init.reason.as_str(), init.message.as_str()), ("False", "ContainersNotInitialized", "containers with incomplete status: [wait-db]"));
+    assert_eq!(waiting_reason(&pod, "app").as_deref(), Some("PodInitializing"));
+    assert_eq!(ctr_status(&pod, "app").restart_count, 0);
+    // the events name the init container's field
+    let e = c.api.events_for(Kind::Pod, "default", "app-0", "").into_iter().find(|e| e.reason == "Started").cloned().unwrap();
+    assert_eq!(e.involved_object.field_path, "spec.initContainers{wait-db}");
+    // the app container was never touched: no pull, no create
+    assert!(c.api.events_for(Kind::Pod, "default", "app-0", "").iter().all(|e| e.involved_object.field_path != "spec.containers{app}"));
+}
+
+#[test]
+fn kubelets_renew_their_leases_and_idle_clusters_settle() {
+    let mut c = Cluster::new(19);
+    let lease = |c: &Cluster| c.get::<Lease>("kube-node-lease", "node-a").cloned().unwrap();
+    let l = lease(&c);
+    assert_eq!(l.spec.holder_identity.as_deref(), Some("node-a"));
+    assert_eq!(l.spec.lease_duration_seconds, Some(40));
+    assert_eq!(l.metadata.owner_references[0].kind, "Node");
+    let before = l.spec.renew_time.unwrap().0;
+    c.advance(25 * SECOND);
+    let after = lease(&c).spec.renew_time.unwrap().0;
+    assert_eq!(after.0 - before.0, 20 * SECOND);
+    assert_eq!(c.settle(), (0, true));
+    // the nodes stay Ready however long nothing happens
+    c.advance(20 * MINUTE);
+    for n in ["node-a", "node-b", "node-c"] {
+        assert!(node(&c, n).status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        assert!(node(&c, n).spec.taints.is_empty());
+    }
+    let hb = node(&c, "node-a").status.conditions[3].last_heartbeat_time.unwrap();
+    assert!(c.now().0 - hb.0 <= 5 * MINUTE);
+}
