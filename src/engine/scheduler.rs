@@ -540,10 +540,6 @@ fn default_spread_selector(api: &Api, pod: &Pod) -> Option<LabelSelector> {
     (!sel.is_empty()).then_some(sel)
 }
 
-fn zone_of(n: &Node) -> Option<&str> {
-    n.metadata.labels.get("topology.kubernetes.io/zone").map(|s| s.as_str())
-}
-
 /// Runs the filters for one node; `None` when the pod fits.
 #[allow(clippy::too_many_arguments)]
 fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage, all: &[(&Node, NodeUsage)], requests: &Resources) -> Option<NodeStatus> {
@@ -711,8 +707,6 @@ fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, Node
     let preemption = if pod.spec.preemption_policy.as_deref() == Some("Never") {
         "not eligible due to preemptionPolicy=Never.".to_string()
     } else {
-        let prio = pod.spec.priority.unwrap_or(0);
-        let _ = prio;
         let potential: BTreeMap<String, NodeStatus> = statuses
             .iter()
             .filter(|(_, s)| s.code == Code::Unschedulable)
@@ -889,7 +883,6 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage)], feasible: &[
             total[j] += 2 * if max > min { (r - min) * MAX_NODE_SCORE / (max - min) } else { 0 };
         }
     }
-    let _ = zone_of;
     total
 }
 

@@ -589,6 +589,10 @@ impl Kubelet {
             }
             c.restart_at = None;
             c.backoff_wait = false;
+            // every start goes through EnsureImageExists again
+            if matches!(c.img, Img::Ready) {
+                c.img = Img::Unknown;
+            }
             if let CState::Terminated(t) = c.state.clone() {
                 c.last_term = Some(t);
                 c.state = CState::Waiting { reason: "ContainerCreating".into(), message: String::new() };
@@ -826,15 +830,17 @@ impl Kubelet {
                             c.started = true;
                         } else if fail >= p.failure_threshold.max(1) {
                             let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
-                            let msg = format!("Container {} failed startup probe, will be restarted", c.name);
-                            start_kill(c, pod, cx, &msg, deadline, true);
+                            let restart = pod.spec.restart_policy != "Never" || c.sidecar;
+                            let msg = format!("Container {} failed startup probe{}", c.name, if restart { ", will be restarted" } else { "" });
+                            start_kill(c, pod, cx, &msg, deadline, restart);
                         }
                     }
                     ProbeKind::Liveness => {
                         if !ok && fail >= p.failure_threshold.max(1) {
                             let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
-                            let msg = format!("Container {} failed liveness probe, will be restarted", c.name);
-                            start_kill(c, pod, cx, &msg, deadline, true);
+                            let restart = pod.spec.restart_policy != "Never" || c.sidecar;
+                            let msg = format!("Container {} failed liveness probe{}", c.name, if restart { ", will be restarted" } else { "" });
+                            start_kill(c, pod, cx, &msg, deadline, restart);
                         }
                     }
                 }
