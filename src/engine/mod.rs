@@ -12,6 +12,7 @@ pub mod kubelet;
 pub mod programs;
 pub mod quantity;
 pub mod rng;
+pub mod scheduler;
 pub mod storage;
 pub mod store;
 pub mod time;

@@ -485,6 +485,56 @@ impl Api {
         Ok(())
     }
 
+    /// The pods/binding subresource (what the scheduler posts): assigns an
+    /// unbound pod to a node and marks it PodScheduled, in one write
+    /// (BindingREST.setPodNodeAndMetadata). Spec validation and generation
+    /// bookkeeping do not apply to this subresource.
+    pub fn bind(&mut self, namespace: &str, name: &str, uid: &str, node: &str) -> Result<Rc<Object>, ApiError> {
+        let key = ObjKey::new(namespace, name);
+        let Some(Object::Pod(p)) = self.store.get(Kind::Pod, &key).map(|o| (**o).clone()) else {
+            return Err(ApiError::not_found(Kind::Pod, name));
+        };
+        if !uid.is_empty() && p.metadata.uid != uid {
+            return Err(ApiError::new(
+                Reason::Conflict,
+                format!("Operation cannot be fulfilled on pods \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {}", p.metadata.uid),
+            ));
+        }
+        if p.metadata.deletion_timestamp.is_some() {
+            return Err(ApiError::new(Reason::Conflict, format!("pod {name} is being deleted, cannot be assigned to a host")));
+        }
+        if !p.spec.node_name.is_empty() {
+            return Err(ApiError::new(Reason::Conflict, format!("pod {name} is already assigned to node {:?}", p.spec.node_name)));
+        }
+        let mut p = p;
+        p.spec.node_name = node.into();
+        p.status.nominated_node_name.clear();
+        let generation = p.metadata.generation;
+        let now = self.now;
+        match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
+            Some(c) => {
+                if c.status != "True" {
+                    c.last_transition_time = Some(now);
+                }
+                c.status = "True".into();
+                c.reason.clear();
+                c.message.clear();
+                c.last_probe_time = None;
+                c.observed_generation = generation;
+            }
+            None => p.status.conditions.push(PodCondition {
+                type_: "PodScheduled".into(),
+                status: "True".into(),
+                observed_generation: generation,
+                last_probe_time: None,
+                last_transition_time: Some(now),
+                reason: String::new(),
+                message: String::new(),
+            }),
+        }
+        Ok(self.store.put(Object::Pod(p)))
+    }
+
     /// The final removal of a pod after its containers stopped (the kubelet's
     /// delete with grace period 0).
     pub fn finish_pod_deletion(&mut self, key: &ObjKey) {

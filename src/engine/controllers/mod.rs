@@ -17,10 +17,13 @@ pub mod attachdetach;
 pub mod controller_utils;
 pub mod deployment;
 pub mod disruption;
+pub mod endpoints;
 pub mod expand;
 pub mod garbagecollector;
 pub mod history;
 pub mod namespace;
+pub mod nodelifecycle;
+pub mod podgc;
 pub mod provisioner;
 pub mod pvbinder;
 pub mod pvcprotection;
@@ -29,6 +32,7 @@ pub mod replicaset;
 pub mod resourcequota;
 pub mod serviceaccount;
 pub mod statefulset;
+pub mod tainteviction;
 #[cfg(test)]
 mod testkit;
 
@@ -48,6 +52,13 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(attachdetach::AttachDetach::default()),
         Box::new(expand::Expander::default()),
         Box::new(resourcequota::ResourceQuotaController),
+        Box::new(crate::engine::scheduler::Scheduler::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(disruption::Disruption::new()),
+        Box::new(nodelifecycle::NodeLifecycle::new()),
+        Box::new(tainteviction::TaintEviction::new()),
+        Box::new(podgc::PodGc::new()),
+        Box::new(crate::engine::kubelet::Kubelet::new()),
     ]
 }
 

@@ -1,14 +1,42 @@
 //! The simulated kubelet: one per machine. It registers its Node, renews
 //! its Lease, runs the pods bound to it (image pulls, container starts,
 //! probes, restarts, graceful termination) and answers `exec`.
+//!
+//! All machines' kubelets live in one controller ([`Kubelet`]); the runtime
+//! state of a pod (its containers, back-offs, probe counters) is kept here,
+//! keyed by pod uid, and written to the API as pod status. A machine that is
+//! powered off runs nothing: its kubelet neither heartbeats nor syncs, and
+//! after the next boot the state of the old boot is thrown away (containers
+//! restarted with a fresh sandbox, deleted pods cleaned up).
+
+pub mod env;
+pub mod images;
+mod pod;
+pub mod probe;
+pub mod volumes;
 
 use crate::engine::api::*;
+use crate::engine::apiserver::Api;
 use crate::engine::bootstrap::{node_capacity, KUBELET_VERSION};
-use crate::engine::controllers::Cx;
+use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::store::Change;
+use crate::engine::time::{Millis, Time, MicroTime, MINUTE, SECOND};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::engine::programs::ExecResult;
+pub use pod::{pod_is_ready, PodRt};
 
-fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: crate::engine::time::Time) -> NodeCondition {
+/// The component name kubelet events carry.
+pub const COMPONENT: &str = "kubelet";
+/// nodeLeaseRenewInterval: a quarter of the 40 s lease duration.
+const LEASE_RENEW: Millis = 10 * SECOND;
+const LEASE_DURATION_SECONDS: i32 = 40;
+/// nodeStatusReportFrequency.
+const STATUS_REPORT: Millis = 5 * MINUTE;
+/// From power-on to a running kubelet (firmware, OS, containerd, kubelet).
+pub const BOOT_DELAY: Millis = 15 * SECOND;
+
+fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: Time) -> NodeCondition {
     NodeCondition {
         type_: type_.into(),
         status: status.into(),
@@ -18,6 +46,15 @@ fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: c
         message: message.into(),
     }
 }
+
+/// The conditions a healthy kubelet reports, with the event each one's
+/// transition records (nodestatus setters).
+const HEALTHY: &[(&str, &str, &str, &str, &str)] = &[
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status", "NodeReady"),
+];
 
 /// The Node object a kubelet registers for its machine.
 pub fn register_node(cx: &mut Cx, name: &str) {
@@ -43,12 +80,7 @@ pub fn register_node(cx: &mut Cx, name: &str) {
         status: NodeStatus {
             capacity: node_capacity(),
             allocatable: node_capacity(),
-            conditions: vec![
-                node_condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now),
-                node_condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
-                node_condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now),
-                node_condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", now),
-            ],
+            conditions: HEALTHY.iter().map(|(t, s, r, msg, _)| node_condition(t, s, r, msg, now)).collect(),
             addresses: vec![
                 NodeAddress { type_: "InternalIP".into(), address: m.internal_ip.clone() },
                 NodeAddress { type_: "Hostname".into(), address: name.into() },
@@ -73,17 +105,37 @@ pub fn register_node(cx: &mut Cx, name: &str) {
     cx.api.create(Object::Node(node)).expect("node registration");
 }
 
-/// `cluster node stop`: the machine powers off; its kubelet stops.
+fn node_ref(node: &str) -> ObjRef {
+    ObjRef::new(Kind::Node, "", node)
+}
+
+/// `cluster node stop`: the machine powers off; its kubelet stops and every
+/// process on it dies at once.
 pub fn power_off(cx: &mut Cx, node: &str) -> Result<(), String> {
     let m = cx.world.machines.get_mut(node).ok_or_else(|| format!("node {node:?} not found"))?;
     if !m.powered {
         return Err(format!("node {node} is already stopped"));
     }
     m.powered = false;
+    let pods: Vec<Pod> = cx.api.store.pods_on_node(node).cloned().collect();
+    for p in &pods {
+        for cs in p.status.init_container_statuses.iter().chain(p.status.container_statuses.iter()) {
+            if cs.state.running.is_some() {
+                if let Some(proc) = proc_for(cx.api, p, &cs.name) {
+                    crate::engine::programs::stop(cx, &proc, false);
+                }
+            }
+        }
+    }
+    // The node lifecycle controller will find the lease going stale; let it
+    // know there is a deadline worth waiting for.
+    let now = cx.api.now;
+    cx.api.wake_at(now, Ctl::NodeLifecycle, node_ref(node));
     Ok(())
 }
 
-/// `cluster node start`: the machine boots; its kubelet comes back.
+/// `cluster node start`: the machine boots (a new boot id); its kubelet
+/// comes back after [`BOOT_DELAY`].
 pub fn power_on(cx: &mut Cx, node: &str) -> Result<(), String> {
     let uuid = cx.api.rng.uuid();
     let m = cx.world.machines.get_mut(node).ok_or_else(|| format!("node {node:?} not found"))?;
@@ -92,64 +144,406 @@ pub fn power_on(cx: &mut Cx, node: &str) -> Result<(), String> {
     }
     m.powered = true;
     m.boot_id = uuid;
+    let now = cx.api.now;
+    cx.api.wake_at(now, Ctl::Kubelet, node_ref(node));
     Ok(())
 }
 
-/// Runs a program inside a container of a running pod.
+/// Runs a program inside a container of a running pod, as `kubectl exec`
+/// does. Errors of the API server or the kubelet come back as the text
+/// kubectl prints (`Error from server (NotFound): ...`, `error: ...`) with
+/// exit code 1. A program that exits non-zero gets kubectl's trailer
+/// `command terminated with exit code N`, so the output is exactly what the
+/// terminal shows.
 pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[String], stdin: &str) -> ExecResult {
-    let _ = (container, argv, stdin);
-    match cx.api.get_t::<Pod>(namespace, pod) {
-        None => ExecResult { output: format!("Error from server (NotFound): pods \"{pod}\" not found\n"), exit_code: 1 },
-        Some(_) => ExecResult { output: "error: unable to upgrade connection: container not found\n".into(), exit_code: 1 },
+    let fail = |msg: String| ExecResult { output: msg, exit_code: 1 };
+    let Some(p) = cx.api.get_t::<Pod>(namespace, pod).cloned() else {
+        return fail(format!("Error from server (NotFound): pods \"{pod}\" not found\n"));
+    };
+    let name = if container.is_empty() { p.spec.containers.first().map(|c| c.name.clone()).unwrap_or_default() } else { container.to_string() };
+    if !p.spec.containers.iter().chain(p.spec.init_containers.iter()).any(|c| c.name == name) {
+        return fail(format!("Error from server (BadRequest): container {name} is not valid for pod {pod}\n"));
+    }
+    if p.status.phase == "Succeeded" || p.status.phase == "Failed" {
+        return fail(format!("error: cannot exec into a container in a completed pod; current phase is {}\n", p.status.phase));
+    }
+    if p.spec.node_name.is_empty() {
+        return fail(format!("Error from server (BadRequest): pod {pod} does not have a host assigned\n"));
+    }
+    let Some(m) = cx.world.machines.get(&p.spec.node_name) else {
+        return fail(format!("Error from server: error dialing backend: dial tcp: lookup {}: no such host\n", p.spec.node_name));
+    };
+    if !m.powered {
+        return fail(format!("Error from server: error dialing backend: dial tcp {}:10250: connect: no route to host\n", m.internal_ip));
+    }
+    let running = p.status.init_container_statuses.iter().chain(p.status.container_statuses.iter()).any(|s| s.name == name && s.state.running.is_some());
+    if !running {
+        return fail(format!("error: unable to upgrade connection: container not found (\"{name}\")\n"));
+    }
+    let Some(proc) = proc_for(cx.api, &p, &name) else {
+        return fail(format!("error: unable to upgrade connection: container not found (\"{name}\")\n"));
+    };
+    let mut r = crate::engine::programs::exec(cx, &proc, argv, stdin);
+    if r.exit_code != 0 {
+        let trailer = format!("command terminated with exit code {}\n", r.exit_code);
+        if !r.output.ends_with(&trailer) {
+            if !r.output.is_empty() && !r.output.ends_with('\n') {
+                r.output.push('\n');
+            }
+            r.output.push_str(&trailer);
+        }
+    }
+    r
+}
+
+/// The process view of a pod's container as it runs now: image, command,
+/// environment, writable layer (the instance is the restart count) and
+/// mounts resolved to volumes. `None` if the container does not exist.
+pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::programs::Proc> {
+    let restarts = pod.status.container_statuses.iter().chain(pod.status.init_container_statuses.iter()).find(|s| s.name == container).map(|s| s.restart_count).unwrap_or(0);
+    let host_ip = pod.status.host_ip.clone();
+    build_proc(api, pod, container, restarts.max(0) as u32, &pod.status.pod_ip, &host_ip).ok()
+}
+
+/// Builds the process of a container instance; `Err` carries a
+/// CreateContainerConfigError message (a missing ConfigMap or Secret).
+pub fn build_proc(api: &Api, pod: &Pod, container: &str, instance: u32, pod_ip: &str, host_ip: &str) -> Result<crate::engine::programs::Proc, String> {
+    use crate::engine::world::VolumeId;
+    let c = pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).find(|c| c.name == container).ok_or_else(|| format!("container {container} not found"))?;
+    let uid = pod.metadata.uid.clone();
+    let at = env::Placement { pod_ip, host_ip };
+    let mut environment = env::container_env(api, pod, c, &at)?;
+    environment.entry("HOSTNAME".into()).or_insert_with(|| if pod.spec.hostname.is_empty() { pod.metadata.name.clone() } else { pod.spec.hostname.clone() });
+    let lookup = |n: &str| environment.get(n).cloned();
+    let command = c.command.iter().map(|a| env::expand(a, &lookup)).collect();
+    let args = c.args.iter().map(|a| env::expand(a, &lookup)).collect();
+    Ok(crate::engine::programs::Proc {
+        pod: pod.key(),
+        pod_uid: uid.clone(),
+        node: pod.spec.node_name.clone(),
+        container: container.into(),
+        image: c.image.clone(),
+        command,
+        args,
+        env: environment,
+        working_dir: c.working_dir.clone(),
+        layer: VolumeId::Container { pod_uid: uid, container: container.into(), instance },
+        mounts: volumes::mounts(api, pod, c),
+    })
+}
+
+/// One machine's kubelet.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeRt {
+    /// The boot this state belongs to.
+    pub boot: String,
+    /// When the kubelet of this boot runs.
+    pub up_at: Time,
+    pub started: bool,
+    /// This boot followed a power cycle the kubelet saw.
+    pub rebooted: bool,
+    pub next_lease: Time,
+    pub next_status: Time,
+    /// Image pulls are serialized per machine (serializeImagePulls).
+    pub pull_free_at: Time,
+    pub pending_idle: Option<Time>,
+    pub pending_sig: Option<Time>,
+    /// What the node status last reported (images, volumes in use).
+    pub reported: (Vec<String>, Vec<String>),
+}
+
+impl NodeRt {
+    fn new(boot: &str, up_at: Time) -> NodeRt {
+        NodeRt { boot: boot.into(), up_at, started: false, rebooted: false, next_lease: up_at, next_status: up_at, pull_free_at: up_at, pending_idle: None, pending_sig: None, reported: Default::default() }
     }
 }
 
-/// The process view of a pod's container: image, command, environment,
-/// writable layer (one per restart) and mounts resolved to volumes.
-pub fn proc_for(api: &crate::engine::apiserver::Api, pod: &Pod, container: &str) -> Option<crate::engine::programs::Proc> {
-    use crate::engine::fs::Mount;
-    use crate::engine::world::VolumeId;
-    let c = pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).find(|c| c.name == container)?;
-    let node = pod.spec.node_name.clone();
-    let uid = pod.metadata.uid.clone();
-    let restarts = pod.status.container_statuses.iter().find(|s| s.name == container).map(|s| s.restart_count).unwrap_or(0);
-    let mut mounts = vec![];
-    for vm in &c.volume_mounts {
-        let Some(v) = pod.spec.volumes.iter().find(|v| v.name == vm.name) else { continue };
-        let id = if let Some(pvc) = &v.persistent_volume_claim {
-            let claim = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, &pvc.claim_name);
-            let pv = claim.and_then(|c| api.get_t::<PersistentVolume>("", &c.spec.volume_name));
-            match pv {
-                Some(pv) => crate::engine::storage::volume_id_for_pv(pv, &node),
-                None => continue,
-            }
-        } else if let Some(hp) = &v.host_path {
-            VolumeId::HostDir { node: node.clone(), path: hp.path.clone() }
-        } else if let Some(n) = &v.nfs {
-            VolumeId::Nfs { server: n.server.clone(), path: n.path.clone() }
-        } else {
-            VolumeId::EmptyDir { pod_uid: uid.clone(), volume: v.name.clone() }
-        };
-        let path = crate::engine::fs::clean(&vm.mount_path, "/");
-        mounts.push(Mount { path, volume: id, sub_path: vm.sub_path.clone(), read_only: vm.read_only, name: vm.name.clone() });
+/// All kubelets.
+#[derive(Default)]
+pub struct Kubelet {
+    pub(crate) pods: BTreeMap<String, PodRt>,
+    pub(crate) by_key: BTreeMap<ObjKey, BTreeSet<String>>,
+    pub(crate) nodes: BTreeMap<String, NodeRt>,
+    /// Pods waiting on something outside themselves (volumes, config): synced
+    /// again when claims, volumes, attachments, ConfigMaps or Secrets change.
+    pub(crate) waiting: BTreeSet<ObjKey>,
+}
+
+impl Kubelet {
+    pub fn new() -> Kubelet {
+        Kubelet::default()
     }
-    let mut env = std::collections::BTreeMap::new();
-    for e in &c.env {
-        if let Some(v) = &e.value {
-            env.insert(e.name.clone(), v.clone());
+
+    /// Is this machine's kubelet running (powered, booted, started)?
+    pub(crate) fn kubelet_up(&self, world: &crate::engine::world::World, node: &str) -> bool {
+        match (world.machines.get(node), self.nodes.get(node)) {
+            (Some(m), Some(n)) => m.powered && n.boot == m.boot_id && n.started,
+            _ => false,
         }
     }
-    Some(crate::engine::programs::Proc {
-        pod: pod.key(),
-        pod_uid: uid.clone(),
-        node,
-        container: container.into(),
-        image: c.image.clone(),
-        command: c.command.clone(),
-        args: c.args.clone(),
-        env,
-        working_dir: c.working_dir.clone(),
-        layer: VolumeId::Container { pod_uid: uid, container: container.into(), instance: restarts as u32 },
-        mounts,
-    })
+
+    fn wake_node(&mut self, cx: &mut Cx, node: &str, at: Time, significant: bool) {
+        let Some(n) = self.nodes.get_mut(node) else { return };
+        let slot = if significant { &mut n.pending_sig } else { &mut n.pending_idle };
+        if slot.is_some_and(|t| t <= at && t >= cx.api.now) {
+            return;
+        }
+        *slot = Some(at);
+        if significant {
+            cx.api.wake_at(at, Ctl::Kubelet, node_ref(node));
+        } else {
+            cx.api.wake_idle_at(at, Ctl::Kubelet, node_ref(node));
+        }
+    }
+
+    fn sync_node(&mut self, name: &str, cx: &mut Cx) {
+        let Some(m) = cx.world.machines.get(name).cloned() else { return };
+        if !m.powered {
+            return;
+        }
+        let now = cx.api.now;
+        if let Some(n) = self.nodes.get_mut(name) {
+            if n.pending_sig.is_some_and(|t| t <= now) {
+                n.pending_sig = None;
+            }
+            if n.pending_idle.is_some_and(|t| t <= now) {
+                n.pending_idle = None;
+            }
+        }
+        let known = self.nodes.get(name).map(|n| n.boot.clone());
+        match known {
+            None => {
+                self.nodes.insert(name.into(), NodeRt::new(&m.boot_id, now));
+            }
+            Some(b) if b != m.boot_id => {
+                let mut n = NodeRt::new(&m.boot_id, now.plus(BOOT_DELAY));
+                n.rebooted = true;
+                self.nodes.insert(name.into(), n);
+                for rt in self.pods.values_mut().filter(|rt| rt.node == name) {
+                    let policy = cx.api.get_t::<Pod>(&rt.key.namespace, &rt.key.name).filter(|p| p.metadata.uid == rt.uid).map(|p| p.spec.restart_policy.clone()).unwrap_or_default();
+                    rt.machine_restarted(&policy);
+                }
+            }
+            _ => {}
+        }
+        let up_at = self.nodes[name].up_at;
+        if now < up_at {
+            self.wake_node(cx, name, up_at, true);
+            return;
+        }
+        if !self.nodes[name].started {
+            self.start(name, cx);
+        }
+        let n = &self.nodes[name];
+        let (lease_due, status_due) = (now >= n.next_lease, now >= n.next_status);
+        if lease_due {
+            renew_lease(cx, name);
+            self.nodes.get_mut(name).expect("node").next_lease = now.plus(LEASE_RENEW);
+        }
+        self.report_status(cx, name, status_due);
+        if status_due {
+            self.nodes.get_mut(name).expect("node").next_status = now.plus(STATUS_REPORT);
+        }
+        let n = &self.nodes[name];
+        let next = n.next_lease.min(n.next_status);
+        self.wake_node(cx, name, next, false);
+    }
+
+    /// The kubelet of a boot starts: events, node status, and every pod bound here.
+    fn start(&mut self, name: &str, cx: &mut Cx) {
+        let now = cx.api.now;
+        let Some(m) = cx.world.machines.get(name).cloned() else { return };
+        let rebooted = self.nodes[name].rebooted;
+        self.nodes.get_mut(name).expect("node").started = true;
+        let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
+        let obj = Object::Node(node.clone());
+        cx.api.event_from(&obj, "Normal", "Starting", "Starting kubelet.", COMPONENT, name);
+        if rebooted && node.status.node_info.boot_id != m.boot_id {
+            cx.api.event_from(&obj, "Warning", "Rebooted", &format!("Node {name} has been rebooted, boot id: {}", m.boot_id), COMPONENT, name);
+        }
+        let mut nn = node.clone();
+        nn.status.node_info.boot_id = m.boot_id.clone();
+        for (t, s, r, msg, event) in HEALTHY {
+            let before = node.status.conditions.iter().find(|c| &c.type_ == t);
+            // A freshly registered node records each condition's first report;
+            // after a reboot only the conditions that change do.
+            if !rebooted || before.is_none_or(|c| &c.status != s) {
+                cx.api.event_from(&obj, "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
+            }
+            match nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
+                Some(c) => {
+                    if &c.status != s {
+                        c.last_transition_time = Some(now);
+                    }
+                    c.status = s.to_string();
+                    c.reason = r.to_string();
+                    c.message = msg.to_string();
+                    c.last_heartbeat_time = Some(now);
+                }
+                None => nn.status.conditions.push(node_condition(t, s, r, msg, now)),
+            }
+        }
+        cx.api.event_from(&obj, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods", COMPONENT, name);
+        let _ = cx.api.update_status(Object::Node(nn));
+        renew_lease(cx, name);
+        {
+            let n = self.nodes.get_mut(name).expect("node");
+            n.next_lease = now.plus(LEASE_RENEW);
+            n.next_status = now.plus(STATUS_REPORT);
+        }
+        // every pod bound here, and whatever this kubelet still remembers
+        let mut keys: BTreeSet<ObjKey> = cx.api.store.pods_on_node(name).map(|p| p.key()).collect();
+        keys.extend(self.pods.values().filter(|rt| rt.node == name).map(|rt| rt.key.clone()));
+        for k in keys {
+            self.sync_pod(&k, cx);
+        }
+    }
+
+    /// Posts node status when it changed (images, volumes in use) or when the
+    /// report is due (heartbeat).
+    fn report_status(&mut self, cx: &mut Cx, name: &str, heartbeat: bool) {
+        let now = cx.api.now;
+        let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
+        let images = node_images(cx, name);
+        let in_use = self.volumes_in_use(cx.api, name);
+        let names: Vec<String> = images.iter().flat_map(|i| i.names.clone()).collect();
+        let changed = self.nodes[name].reported != (names.clone(), in_use.clone());
+        if !changed && !heartbeat {
+            return;
+        }
+        self.nodes.get_mut(name).expect("node").reported = (names, in_use.clone());
+        let mut nn = node.clone();
+        nn.status.images = images;
+        nn.status.volumes_in_use = in_use;
+        if heartbeat {
+            for (t, s, r, msg, event) in HEALTHY {
+                if let Some(c) = nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
+                    if &c.status != s {
+                        c.last_transition_time = Some(now);
+                        cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
+                    }
+                    c.status = s.to_string();
+                    c.reason = r.to_string();
+                    c.message = msg.to_string();
+                    c.last_heartbeat_time = Some(now);
+                }
+            }
+        }
+        let _ = cx.api.update_status(Object::Node(nn));
+    }
+
+    /// Attachable volumes mounted by pods on this node (node.status.volumesInUse).
+    fn volumes_in_use(&self, api: &Api, node: &str) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for rt in self.pods.values().filter(|rt| rt.node == node && rt.volumes_ready) {
+            let Some(p) = api.get_t::<Pod>(&rt.key.namespace, &rt.key.name) else { continue };
+            for v in &p.spec.volumes {
+                let Some(c) = &v.persistent_volume_claim else { continue };
+                let Some(pv) = api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, &c.claim_name).and_then(|c| api.get_t::<PersistentVolume>("", &c.spec.volume_name)) else { continue };
+                if let Some(csi) = &pv.spec.csi {
+                    if volumes::attach_required(api, &csi.driver) {
+                        out.insert(format!("kubernetes.io/csi/{}^{}", csi.driver, csi.volume_handle));
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// node.status.images: what the machine has pulled, largest first.
+fn node_images(cx: &Cx, node: &str) -> Vec<ContainerImage> {
+    let Some(m) = cx.world.machines.get(node) else { return vec![] };
+    let mut v: Vec<ContainerImage> = m
+        .images
+        .iter()
+        .map(|i| {
+            let full = images::full_name(i);
+            let mut names = vec![images::image_id(i), full];
+            names.dedup();
+            ContainerImage { names, size_bytes: images::size_bytes(i) }
+        })
+        .collect();
+    v.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes).then_with(|| a.names.cmp(&b.names)));
+    v.truncate(50);
+    v
+}
+
+/// Creates or renews the node's Lease in kube-node-lease.
+fn renew_lease(cx: &mut Cx, node: &str) {
+    let now = cx.api.now;
+    match cx.api.get_t::<Lease>("kube-node-lease", node).cloned() {
+        Some(mut l) => {
+            l.spec.renew_time = Some(MicroTime(now));
+            l.spec.holder_identity = Some(node.into());
+            let _ = cx.api.update(Object::Lease(l));
+        }
+        None => {
+            let Some(n) = cx.api.get_t::<Node>("", node) else { return };
+            let mut meta = ObjectMeta::named("kube-node-lease", node);
+            meta.owner_references.push(OwnerReference { api_version: "v1".into(), kind: "Node".into(), name: node.into(), uid: n.metadata.uid.clone(), controller: None, block_owner_deletion: None });
+            let l = Lease {
+                metadata: meta,
+                spec: LeaseSpec { holder_identity: Some(node.into()), lease_duration_seconds: Some(LEASE_DURATION_SECONDS), renew_time: Some(MicroTime(now)), ..Default::default() },
+                ..Default::default()
+            };
+            let _ = cx.api.create(Object::Lease(l));
+        }
+    }
+}
+
+impl Controller for Kubelet {
+    fn id(&self) -> Ctl {
+        Ctl::Kubelet
+    }
+
+    fn watch(&mut self, change: &Change, api: &Api, queue: &mut WorkQueue) {
+        match change.kind {
+            Kind::Pod => {
+                let (old, new) = change.typed::<Pod>();
+                let bound = new.is_some_and(|p| !p.spec.node_name.is_empty()) || old.is_some_and(|p| !p.spec.node_name.is_empty());
+                if bound || self.by_key.contains_key(&change.key) {
+                    queue.add(change.obj_ref());
+                }
+            }
+            Kind::Node => {
+                if change.new.is_some() && change.old.is_none() {
+                    queue.add(change.obj_ref());
+                }
+            }
+            Kind::VolumeAttachment | Kind::PersistentVolumeClaim | Kind::PersistentVolume | Kind::CsiDriver | Kind::ConfigMap | Kind::Secret => {
+                for k in &self.waiting {
+                    queue.add(ObjRef { kind: Kind::Pod, key: k.clone() });
+                }
+                // configMap/secret volumes are refreshed in running pods too
+                if matches!(change.kind, Kind::ConfigMap | Kind::Secret) {
+                    let ns = &change.key.namespace;
+                    for k in self.by_key.keys().filter(|k| &k.namespace == ns) {
+                        queue.add(ObjRef { kind: Kind::Pod, key: k.clone() });
+                    }
+                }
+                let _ = api;
+            }
+            _ => {}
+        }
+    }
+
+    fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
+        match key.kind {
+            Kind::Node => self.sync_node(&key.key.name, cx),
+            Kind::Pod => self.sync_pod(&key.key, cx),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthy_conditions_are_in_kubelet_order() {
+        let types: Vec<&str> = HEALTHY.iter().map(|h| h.0).collect();
+        assert_eq!(types, ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]);
+    }
 }
