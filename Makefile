@@ -24,7 +24,7 @@ dist: setup-build
 	@scripts/sizes.sh dist
 
 test: setup
-	@$(MAKE) --no-print-directory test-native dist test-e2e
+	@$(MAKE) --no-print-directory test-native test-transcripts dist test-e2e
 
 test-native:
 	@echo "== native unit, integration and property tests"
