@@ -568,18 +568,23 @@ fn bound_csi_volume(c: &mut Cluster, driver: &str, handle: &str) {
 
 fn pod_with_claim(name: &str, node: &str) -> Object {
     mkpod(name, json!({"nodeName": node, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
-        "containers": [{"name": "db", "image": "postgres:16", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}))
+        "containers": [{"name": "db", "image": "postgres:16", "env": [{"name": "POSTGRES_PASSWORD", "value": "secret"}], "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}))
 }
 
 #[test]
 fn an_attachable_volume_holds_the_pod_until_it_is_attached_to_the_node() {
     let mut c = Cluster::new(16);
+    // Without its driver the external-attacher never marks the attachment done.
+    c.cluster_verb(ClusterVerb::DriverUninstall { driver: "ebs.csi.aws.com".into() }).unwrap();
     bound_csi_volume(&mut c, "ebs.csi.aws.com", "vol-0a1b2c");
     c.create(pod_with_claim("db-0", "node-a")).unwrap();
     c.advance(2 * MINUTE);
     let pod = p(&c, "db-0");
     assert_eq!(waiting_reason(&pod, "db").as_deref(), Some("ContainerCreating"));
     assert_eq!(cond(&pod, "PodReadyToStartContainers").unwrap().status, "False");
+    let vas: Vec<VolumeAttachment> = c.api.store.list_t::<VolumeAttachment>().cloned().collect();
+    assert_eq!(vas.len(), 1, "the attach/detach controller asked for the attachment");
+    assert_eq!((vas[0].spec.node_name.as_str(), vas[0].status.attached), ("node-a", false));
     assert!(!reasons(&c, "db-0").contains(&"FailedMount".to_string()));
     c.advance(5 * SECOND);
     let ev = pod_events(&c, "db-0");
@@ -587,14 +592,11 @@ fn an_attachable_volume_holds_the_pod_until_it_is_attached_to_the_node() {
         ev.iter().any(|e| e.0 == "Warning" && e.1 == "FailedMount" && e.2 == "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded"),
         "{ev:?}"
     );
-    // the attach/detach controller's work, done by hand here
-    let va = obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment", "metadata": {"name": "csi-0123"}, "spec": {"attacher": "ebs.csi.aws.com", "nodeName": "node-a", "source": {"persistentVolumeName": "pv-vol-0a1b2c"}}}));
-    c.create(va).unwrap();
-    let mut va = c.get::<VolumeAttachment>("", "csi-0123").cloned().unwrap();
-    va.status.attached = true;
-    c.api.update_status(Object::VolumeAttachment(va)).unwrap();
-    c.run_instant();
-    wait_until(&mut c, MINUTE, |c| ready(&p(c, "db-0")));
+    // The driver comes back: its attacher attaches, the kubelet mounts and starts postgres.
+    c.cluster_verb(ClusterVerb::DriverInstall { driver: "ebs.csi.aws.com".into() }).unwrap();
+    wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "db-0")));
+    assert!(c.api.store.list_t::<VolumeAttachment>().all(|va| va.status.attached));
+    c.advance(10 * SECOND); // the next node status sync reports it
     let n = node(&c, "node-a");
     assert_eq!(n.status.volumes_in_use, ["kubernetes.io/csi/ebs.csi.aws.com^vol-0a1b2c"]);
 }

@@ -14,7 +14,17 @@ use kubarium::engine::storage::{self, invariants};
 use kubarium::engine::time::{MINUTE, SECOND};
 use kubarium::engine::world::{FileTree, VolumeId};
 use kubarium::engine::yaml;
+use kubarium::engine::cluster::Config;
+use kubarium::engine::controllers::Ctl;
 use kubarium::engine::Cluster;
+
+/// A cluster without scheduler, kubelets and node lifecycle: these tests
+/// play those parts by hand to look at the storage controllers alone (the
+/// full loop is covered by tests/nodes.rs, tests/workloads.rs and the
+/// transcripts).
+fn cluster(seed: u64) -> Cluster {
+    Cluster::with_config(seed, Config { disabled: vec![Ctl::Scheduler, Ctl::Kubelet, Ctl::NodeLifecycle, Ctl::TaintEviction, Ctl::PodGc], ..Config::default() })
+}
 
 fn objects(src: &str) -> Vec<Object> {
     yaml::parse_stream(src)
@@ -207,7 +217,7 @@ spec:
 
 #[test]
 fn static_claims_wait_then_bind_by_size_at_the_resync() {
-    let mut c = Cluster::new(1);
+    let mut c = cluster(1);
     create(&mut c, STATIC_CLAIMS);
     assert_eq!(pvc(&c, "claim-http").status.phase, "Pending");
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "claim-http");
@@ -255,7 +265,7 @@ fn static_claims_wait_then_bind_by_size_at_the_resync() {
 
 #[test]
 fn selector_class_and_access_modes_pick_the_volume() {
-    let mut c = Cluster::new(2);
+    let mut c = cluster(2);
     create(
         &mut c,
         "
@@ -347,7 +357,7 @@ spec:
 
 #[test]
 fn volume_name_and_claim_ref_prebinding() {
-    let mut c = Cluster::new(3);
+    let mut c = cluster(3);
     create(
         &mut c,
         "
@@ -457,7 +467,7 @@ spec:
 
 #[test]
 fn default_class_is_assigned_retroactively() {
-    let mut c = Cluster::new(4);
+    let mut c = cluster(4);
     // No default class for a while.
     let mut std = c.get::<StorageClass>("", "standard").unwrap().clone();
     std.metadata.annotations.remove("storageclass.kubernetes.io/is-default-class");
@@ -480,7 +490,7 @@ fn default_class_is_assigned_retroactively() {
 
 #[test]
 fn local_path_provisions_on_the_selected_node() {
-    let mut c = Cluster::new(5);
+    let mut c = cluster(5);
     create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-web-0\n  labels: {app: web}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "data-web-0");
     assert_eq!((ev[0].0.as_str(), ev[0].1.as_str()), ("WaitForFirstConsumer", "waiting for first consumer to be created before binding"));
@@ -528,7 +538,7 @@ fn local_path_provisions_on_the_selected_node() {
 
 #[test]
 fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
-    let mut c = Cluster::new(6);
+    let mut c = cluster(6);
     create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: shared}\nspec:\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 1Gi}}\n");
     create(&mut c, &pod_yaml("use-rwx", "shared"));
     // The scheduler hands the claim to the provisioner; it refuses.
@@ -562,7 +572,7 @@ allowVolumeExpansion: true
 
 #[test]
 fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
-    let mut c = Cluster::new(7);
+    let mut c = cluster(7);
     // The driver registered on every node.
     assert_eq!(c.get::<CsiDriver>("", "ebs.csi.aws.com").unwrap().spec.attach_required, Some(true));
     assert_eq!(c.get::<CsiDriver>("", "efs.csi.aws.com").unwrap().spec.attach_required, Some(false));
@@ -626,7 +636,7 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
 
 #[test]
 fn no_provisioner_and_unknown_provisioners_wait() {
-    let mut c = Cluster::new(8);
+    let mut c = cluster(8);
     create(
         &mut c,
         "
@@ -691,7 +701,7 @@ spec:
 
 #[test]
 fn uninstalled_driver_stops_provisioning_until_it_is_back() {
-    let mut c = Cluster::new(9);
+    let mut c = cluster(9);
     c.cluster_verb(ClusterVerb::DriverUninstall { driver: "ebs.csi.aws.com".into() }).unwrap();
     assert!(c.get::<CsiDriver>("", "ebs.csi.aws.com").is_none());
     assert!(c.get::<CsiNode>("", "node-a").unwrap().spec.drivers.iter().all(|d| d.name != "ebs.csi.aws.com"));
@@ -716,7 +726,7 @@ fn uninstalled_driver_stops_provisioning_until_it_is_back() {
 
 /// A pod on node-a with an EBS disk in zone-a, attached; node-d joins zone-a.
 fn disk_on_node_a(seed: u64) -> (Cluster, PersistentVolume) {
-    let mut c = Cluster::new(seed);
+    let mut c = cluster(seed);
     c.cluster_verb(ClusterVerb::NodeAdd { node: "node-d".into(), zone: "zone-a".into() }).unwrap();
     // The new node registered the CSI plugins too.
     assert_eq!(c.get::<Node>("", "node-d").unwrap().metadata.labels["topology.ebs.csi.aws.com/zone"], "zone-a");
@@ -789,7 +799,7 @@ fn the_out_of_service_taint_detaches_at_once() {
 
 #[test]
 fn recycle_scrubs_the_nfs_export_and_makes_the_volume_available() {
-    let mut c = Cluster::new(13);
+    let mut c = cluster(13);
     create(&mut c, NFS_PVS);
     create(&mut c, STATIC_CLAIMS);
     assert_eq!(pvc(&c, "claim-http").spec.volume_name, "nfs-0001");
@@ -813,7 +823,7 @@ fn recycle_scrubs_the_nfs_export_and_makes_the_volume_available() {
 
 #[test]
 fn retain_keeps_the_data_and_delete_removes_it() {
-    let mut c = Cluster::new(14);
+    let mut c = cluster(14);
     create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: keep}\nprovisioner: rancher.io/local-path\nreclaimPolicy: Retain\nvolumeBindingMode: WaitForFirstConsumer\n");
     for (claim, class) in [("kept", "keep"), ("gone", "standard")] {
         create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
@@ -851,7 +861,7 @@ fn retain_keeps_the_data_and_delete_removes_it() {
 
 #[test]
 fn the_data_loss_invariant_catches_a_retained_volume_wiped() {
-    let mut c = Cluster::new(15);
+    let mut c = cluster(15);
     create(&mut c, NFS_PVS);
     let id = VolumeId::Nfs { server: "nfs.example.com".into(), path: "/exports/data-0002".into() };
     write_file(&mut c, &id, "/x", "1");
@@ -865,7 +875,7 @@ fn the_data_loss_invariant_catches_a_retained_volume_wiped() {
 
 #[test]
 fn quota_counts_claims_and_refuses_the_one_too_many() {
-    let mut c = Cluster::new(16);
+    let mut c = cluster(16);
     create(
         &mut c,
         "
@@ -904,7 +914,7 @@ spec:
 
 #[test]
 fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
-    let mut c = Cluster::new(17);
+    let mut c = cluster(17);
     create(&mut c, FAST_SSD);
     create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n");
     create(&mut c, &pod_yaml("db", "data"));
@@ -947,7 +957,7 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
 
 #[test]
 fn read_write_once_pod_claims_admit_one_pod() {
-    let mut c = Cluster::new(18);
+    let mut c = cluster(18);
     create(&mut c, NFS_PVS);
     create(&mut c, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: solo}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOncePod]\n  nfs: {server: nfs.example.com, path: /solo}\n");
     create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: solo}\nspec:\n  storageClassName: ''\n  accessModes: [ReadWriteOncePod]\n  resources: {requests: {storage: 1Gi}}\n");
@@ -974,7 +984,7 @@ fn same_seed_same_storage_story() {
 
 #[test]
 fn wait_for_first_consumer_binds_a_local_pv_on_the_chosen_node() {
-    let mut c = Cluster::new(20);
+    let mut c = cluster(20);
     create(
         &mut c,
         "
@@ -1024,7 +1034,7 @@ spec:
 
 #[test]
 fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
-    let mut c = Cluster::new(21);
+    let mut c = cluster(21);
     create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gp2}\nprovisioner: kubernetes.io/aws-ebs\n");
     create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: old}\nspec:\n  storageClassName: gp2\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
     c.settle();
@@ -1041,7 +1051,7 @@ fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
 
 #[test]
 fn azure_disks_respect_the_per_node_attach_limit() {
-    let mut c = Cluster::new(22);
+    let mut c = cluster(22);
     create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: managed}\nprovisioner: disk.csi.azure.com\nvolumeBindingMode: WaitForFirstConsumer\n");
     let mut vols = vec![];
     for i in 0..9 {
@@ -1064,7 +1074,7 @@ fn azure_disks_respect_the_per_node_attach_limit() {
 
 #[test]
 fn every_default_driver_provisions_for_a_first_consumer() {
-    let mut c = Cluster::new(23);
+    let mut c = cluster(23);
     let cases = [
         ("rancher.io/local-path", "ReadWriteOnce", Some(("kubernetes.io/hostname", "node-c")), "", false),
         ("ebs.csi.aws.com", "ReadWriteOnce", Some(("topology.ebs.csi.aws.com/zone", "zone-c")), "vol-0", true),
@@ -1106,7 +1116,7 @@ fn every_default_driver_provisions_for_a_first_consumer() {
 fn random_storage_stories_keep_the_invariants() {
     use kubarium::engine::rng::Rng;
     for seed in 0..6u64 {
-        let mut c = Cluster::new(100 + seed);
+        let mut c = cluster(100 + seed);
         let mut rng = Rng::new(seed);
         create(&mut c, FAST_SSD);
         create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: shared}\nprovisioner: efs.csi.aws.com\n");

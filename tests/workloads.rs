@@ -10,7 +10,15 @@ use kubarium::engine::cluster::ClusterVerb;
 use kubarium::engine::controllers::{deployment, garbagecollector, replicaset, statefulset};
 use kubarium::engine::quantity::Quantity;
 use kubarium::engine::time::{MINUTE, SECOND};
+use kubarium::engine::cluster::Config;
+use kubarium::engine::controllers::Ctl;
 use kubarium::engine::Cluster;
+
+/// The default cluster without scheduler, kubelets and node lifecycle,
+/// whose part these tests play by hand.
+fn cluster(seed: u64) -> Cluster {
+    Cluster::with_config(seed, Config { disabled: vec![Ctl::Scheduler, Ctl::Kubelet, Ctl::NodeLifecycle, Ctl::TaintEviction, Ctl::PodGc], ..Config::default() })
+}
 use std::collections::BTreeMap;
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -124,7 +132,7 @@ fn events(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<(String, String)
 
 #[test]
 fn every_namespace_has_a_default_service_account_and_the_root_ca() {
-    let mut c = Cluster::new(1);
+    let mut c = cluster(1);
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         assert!(c.get::<ServiceAccount>(ns, "default").is_some(), "{ns}");
         assert!(c.get::<ConfigMap>(ns, "kube-root-ca.crt").unwrap().data["ca.crt"].starts_with("-----BEGIN CERTIFICATE-----"));
@@ -136,7 +144,7 @@ fn every_namespace_has_a_default_service_account_and_the_root_ca() {
 
 #[test]
 fn statefulset_creates_in_order_with_stable_identity_and_storage() {
-    let mut c = Cluster::new(1);
+    let mut c = cluster(1);
     c.create(Object::StatefulSet(statefulset("default", "web", 3))).unwrap();
     // OrderedReady: only web-0, with its claim
     assert_eq!(live_pods(&c, "default"), ["web-0"]);
@@ -174,7 +182,7 @@ fn statefulset_creates_in_order_with_stable_identity_and_storage() {
 
 #[test]
 fn statefulset_scales_down_from_the_top_and_keeps_claims() {
-    let mut c = Cluster::new(2);
+    let mut c = cluster(2);
     c.create(Object::StatefulSet(statefulset("default", "web", 3))).unwrap();
     bring_up(&mut c, "default");
     bind_all(&mut c, "default");
@@ -196,7 +204,7 @@ fn statefulset_scales_down_from_the_top_and_keeps_claims() {
 
 #[test]
 fn a_statefulset_pod_on_a_dead_node_is_not_replaced_until_it_is_gone() {
-    let mut c = Cluster::new(3);
+    let mut c = cluster(3);
     c.create(Object::StatefulSet(statefulset("default", "web", 2))).unwrap();
     bring_up(&mut c, "default");
     let mut p = c.get::<Pod>("default", "web-1").unwrap().clone();
@@ -222,7 +230,7 @@ fn a_statefulset_pod_on_a_dead_node_is_not_replaced_until_it_is_gone() {
 
 #[test]
 fn deployment_rolls_out_and_back() {
-    let mut c = Cluster::new(4);
+    let mut c = cluster(4);
     c.create(Object::Deployment(deployment("default", "api", 3, "nginx:1.25"))).unwrap();
     bring_up(&mut c, "default");
     let d = c.get::<Deployment>("default", "api").unwrap();
@@ -263,7 +271,7 @@ fn deployment_rolls_out_and_back() {
 
 #[test]
 fn deleting_a_deployment_cascades_and_orphaning_a_statefulset_keeps_its_pods() {
-    let mut c = Cluster::new(5);
+    let mut c = cluster(5);
     c.create(Object::Deployment(deployment("default", "api", 2, "nginx"))).unwrap();
     c.create(Object::StatefulSet(statefulset("default", "db", 2))).unwrap();
     bring_up(&mut c, "default");
@@ -283,7 +291,7 @@ fn deleting_a_deployment_cascades_and_orphaning_a_statefulset_keeps_its_pods() {
 
 #[test]
 fn claims_follow_the_retention_policy_through_the_garbage_collector() {
-    let mut c = Cluster::new(6);
+    let mut c = cluster(6);
     let mut s = statefulset("default", "web", 2);
     s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Delete".into(), when_scaled: "Retain".into() });
     c.create(Object::StatefulSet(s)).unwrap();
@@ -297,7 +305,7 @@ fn claims_follow_the_retention_policy_through_the_garbage_collector() {
 
 #[test]
 fn claims_of_scaled_down_pods_go_with_them_when_when_scaled_is_delete() {
-    let mut c = Cluster::new(8);
+    let mut c = cluster(8);
     let mut s = statefulset("default", "web", 2);
     s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Retain".into(), when_scaled: "Delete".into() });
     c.create(Object::StatefulSet(s)).unwrap();
@@ -318,7 +326,7 @@ fn claims_of_scaled_down_pods_go_with_them_when_when_scaled_is_delete() {
 
 #[test]
 fn deleting_a_namespace_removes_its_content_then_the_namespace() {
-    let mut c = Cluster::new(7);
+    let mut c = cluster(7);
     c.create(Object::Namespace(Namespace { metadata: ObjectMeta::named("", "shop"), ..Default::default() })).unwrap();
     c.create(Object::Deployment(deployment("shop", "api", 2, "nginx"))).unwrap();
     bring_up(&mut c, "shop");
@@ -340,7 +348,7 @@ fn deleting_a_namespace_removes_its_content_then_the_namespace() {
 #[test]
 fn same_seed_same_workloads() {
     let run = || {
-        let mut c = Cluster::new(9);
+        let mut c = cluster(9);
         c.create(Object::Deployment(deployment("default", "api", 3, "nginx"))).unwrap();
         c.create(Object::StatefulSet(statefulset("default", "db", 2))).unwrap();
         bring_up(&mut c, "default");
