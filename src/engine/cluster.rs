@@ -148,6 +148,19 @@ impl Cluster {
         c
     }
 
+    /// The cluster as it was at `until` in a session recorded from `seed`
+    /// with `inputs` (time travel): the log is played until the clock
+    /// reaches `until`, inputs recorded at exactly that instant included.
+    /// The returned [`Playback`] continues the same recording from there;
+    /// acting on the cluster instead branches the session (its log is the
+    /// prefix played so far, then the new inputs).
+    pub fn replay_until(seed: u64, inputs: &[Input], until: Time) -> (Cluster, Playback) {
+        let mut c = Cluster::new(seed);
+        let mut p = Playback::new(inputs.to_vec());
+        p.play_until(&mut c, until);
+        (c, p)
+    }
+
     /// Applies one logged input (replay and share links use this).
     pub fn apply_input(&mut self, input: Input) -> Result<(), String> {
         match input {
@@ -377,6 +390,63 @@ impl Cluster {
     }
 }
 
+/// A recorded input log being played onto a cluster, stoppable at any
+/// instant: an `Advance` may be played in part and resumed later.
+#[derive(Clone, Debug, Default)]
+pub struct Playback {
+    inputs: Vec<Input>,
+    next: usize,
+    /// How much of `inputs[next]` (an `Advance`) has been played already.
+    partial: Millis,
+}
+
+impl Playback {
+    pub fn new(inputs: Vec<Input>) -> Playback {
+        Playback { inputs, next: 0, partial: 0 }
+    }
+
+    /// Plays recorded inputs into `c` until its clock reaches `until`
+    /// (inputs recorded at that instant are applied too). Returns whether
+    /// the whole recording has been played.
+    pub fn play_until(&mut self, c: &mut Cluster, until: Time) -> bool {
+        while let Some(input) = self.inputs.get(self.next) {
+            match input {
+                Input::Advance { ms } => {
+                    let left = ms - self.partial;
+                    let room = until.0 - c.now().0;
+                    if left <= room {
+                        c.advance(left);
+                        self.partial = 0;
+                        self.next += 1;
+                    } else {
+                        if room > 0 {
+                            c.advance(room);
+                            self.partial += room;
+                        }
+                        return false;
+                    }
+                }
+                other => {
+                    let _ = c.apply_input(other.clone());
+                    self.next += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether every recorded input has been played.
+    pub fn done(&self) -> bool {
+        self.next >= self.inputs.len()
+    }
+
+    /// The simulated time at which the recording ends, for a recording
+    /// started on a cluster whose clock read `start`.
+    pub fn end_time(inputs: &[Input], start: Time) -> Time {
+        Time(start.0 + inputs.iter().map(|i| if let Input::Advance { ms } = i { *ms } else { 0 }).sum::<Millis>())
+    }
+}
+
 pub fn parse_propagation(s: &str) -> Propagation {
     match s.to_ascii_lowercase().as_str() {
         "orphan" => Propagation::Orphan,
@@ -417,6 +487,63 @@ mod tests {
         let b = Cluster::replay(5, a.log());
         assert_eq!(a.now(), b.now());
         assert_eq!(a.api.store.resource_version(), b.api.store.resource_version());
+    }
+
+    fn recorded_session() -> Cluster {
+        let mut c = Cluster::new(9);
+        c.advance(5_000);
+        c.cluster_verb(ClusterVerb::NodeAdd { node: "node-d".into(), zone: "zone-a".into() }).unwrap();
+        c.advance(30_000);
+        c.cluster_verb(ClusterVerb::NodeStop { node: "node-b".into() }).unwrap();
+        c.advance(90_000);
+        c
+    }
+
+    #[test]
+    fn replay_until_stops_at_any_instant_and_resumes() {
+        let head = recorded_session();
+        let start = Cluster::new(9).now();
+        assert_eq!(Playback::end_time(head.log(), start), head.now());
+        // before the node was added
+        let (c, p) = Cluster::replay_until(9, head.log(), Time(start.0 + 4_000));
+        assert_eq!(c.now(), Time(start.0 + 4_000));
+        assert!(!c.world.machines.contains_key("node-d"));
+        assert!(!p.done());
+        // exactly at the instant of the input: it is applied
+        let (c, _) = Cluster::replay_until(9, head.log(), Time(start.0 + 5_000));
+        assert!(c.world.machines.contains_key("node-d"));
+        assert!(c.world.is_powered("node-b"));
+        // in the middle of the last advance, then resumed to the end: the
+        // same cluster as the recording, and the same log
+        let (mut c, mut p) = Cluster::replay_until(9, head.log(), Time(start.0 + 60_000));
+        assert!(!c.world.is_powered("node-b"));
+        assert_eq!(c.now(), Time(start.0 + 60_000));
+        assert!(p.play_until(&mut c, Time(start.0 + 70_000)) == false);
+        assert!(p.play_until(&mut c, head.now()));
+        assert!(p.done());
+        assert_eq!(c.now(), head.now());
+        assert_eq!(c.log(), head.log());
+        assert_eq!(c.api.store.resource_version(), head.api.store.resource_version());
+        // past the end: the whole recording, the clock not moved further
+        let (c, p) = Cluster::replay_until(9, head.log(), Time(head.now().0 + 50_000));
+        assert!(p.done());
+        assert_eq!(c.now(), head.now());
+    }
+
+    #[test]
+    fn acting_after_replay_until_branches() {
+        let head = recorded_session();
+        let start = Cluster::new(9).now();
+        let (mut c, _) = Cluster::replay_until(9, head.log(), Time(start.0 + 20_000));
+        c.cluster_verb(ClusterVerb::NodeStop { node: "node-c".into() }).unwrap();
+        let log = c.log().to_vec();
+        assert_eq!(log.len(), 4);
+        assert_eq!(log[2], Input::Advance { ms: 15_000 });
+        // the branch replays to the same cluster
+        let again = Cluster::replay(9, &log);
+        assert_eq!(again.now(), c.now());
+        assert!(!again.world.is_powered("node-c"));
+        assert!(again.world.is_powered("node-b"));
     }
 
     #[test]
