@@ -7,12 +7,13 @@
 //!   console: parsing, printers, describe, apply, wait.
 //! * [`transcript`] — transcripts: kubectl sessions with expected output,
 //!   replayed as acceptance tests and played as lessons.
-//! * `ui` (wasm32 only) — the Yew page.
+//! * [`ui`] — the page: view models, explanations, console parsing and
+//!   completion (plain Rust, tested natively), and the Yew components
+//!   (wasm32 only).
 
 pub mod bench;
 pub mod engine;
 pub mod kubectl;
 pub mod transcript;
 
-#[cfg(target_arch = "wasm32")]
 pub mod ui;

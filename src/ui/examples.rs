@@ -1,0 +1,136 @@
+//! The Examples menu: the lessons of the project's tutorials (the seed
+//! scenarios), embedded as their transcripts. The menu offers each
+//! manifest a transcript applies (its heredocs), and the console can play
+//! a lesson's commands one by one.
+//!
+//! The files in `examples/` are copies of `../shared/transcripts/*.txt`
+//! (a test checks they are still the same when that folder is present).
+
+use crate::engine::yaml;
+use crate::transcript::{self, Item, Step};
+
+/// (file stem, text)
+pub const FILES: &[(&str, &str)] = &[
+    ("seed000-deployment-loses-data", include_str!("examples/seed000-deployment-loses-data.txt")),
+    ("seed000-deployment-with-pvc", include_str!("examples/seed000-deployment-with-pvc.txt")),
+    ("seed000-statefulset-local-path", include_str!("examples/seed000-statefulset-local-path.txt")),
+    ("seed001-orphan-and-cleanup", include_str!("examples/seed001-orphan-and-cleanup.txt")),
+    ("seed002-scale-to-zero", include_str!("examples/seed002-scale-to-zero.txt")),
+    ("seed003-nfs-static-pvs", include_str!("examples/seed003-nfs-static-pvs.txt")),
+    ("seed004-fast-ssd-statefulset", include_str!("examples/seed004-fast-ssd-statefulset.txt")),
+    ("statefulset-basics", include_str!("examples/statefulset-basics.txt")),
+];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Example {
+    pub id: &'static str,
+    /// The transcript's first comment line.
+    pub title: String,
+    /// Its opening comment block (what the lesson is about).
+    pub intro: String,
+    pub manifests: Vec<Manifest>,
+    /// Every command of the lesson, in order (with heredoc bodies).
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// What it creates: `StorageClass fast-ssd`, `Service postgres + StatefulSet postgres`.
+    pub label: String,
+    pub yaml: String,
+}
+
+fn strip_comment(l: &str) -> &str {
+    l.trim_start_matches('#').trim()
+}
+
+/// `Kind name` for every document of a manifest.
+pub fn label_of(yaml_text: &str) -> String {
+    let Ok(docs) = yaml::parse_stream(yaml_text) else { return "manifest".into() };
+    let parts: Vec<String> = docs
+        .iter()
+        .map(|d| {
+            let kind = d.node.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
+            let name = d.node.get("metadata").and_then(|m| m.get("name")).and_then(|n| n.as_str()).unwrap_or("");
+            format!("{kind} {name}").trim().to_string()
+        })
+        .collect();
+    if parts.is_empty() { "empty".into() } else { parts.join(" + ") }
+}
+
+pub fn parse(id: &'static str, text: &str) -> Example {
+    let t = transcript::parse(text, false).unwrap_or_default();
+    let mut intro = vec![];
+    for item in &t.items {
+        match item {
+            Item::Comment(c) => intro.push(strip_comment(c).to_string()),
+            Item::Blank if intro.is_empty() => {}
+            _ => break,
+        }
+    }
+    let title = intro.first().cloned().unwrap_or_else(|| id.to_string());
+    let steps: Vec<Step> = t.steps().cloned().collect();
+    let manifests = steps
+        .iter()
+        .filter(|s| (s.command.contains(" apply ") || s.command.contains(" create ")) && s.heredoc.is_some())
+        .map(|s| Manifest { label: label_of(s.stdin()), yaml: s.stdin().to_string() })
+        .collect();
+    Example { id, title, intro: intro[1..].iter().filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
+}
+
+/// Every example, in menu order.
+pub fn all() -> Vec<Example> {
+    FILES.iter().map(|(id, text)| parse(id, text)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::session::Session;
+
+    #[test]
+    fn every_seed_has_titled_manifests_that_lint_clean() {
+        let all = all();
+        assert_eq!(all.len(), FILES.len());
+        for e in &all {
+            assert!(!e.title.is_empty(), "{}", e.id);
+            assert!(!e.manifests.is_empty(), "{} has no manifests", e.id);
+            for m in &e.manifests {
+                assert_eq!(crate::ui::diagnose::lint(&m.yaml), vec![], "{} / {}", e.id, m.label);
+                assert!(!m.label.contains('?'), "{}", m.label);
+            }
+        }
+        let seed004 = all.iter().find(|e| e.id == "seed004-fast-ssd-statefulset").unwrap();
+        assert_eq!(seed004.manifests[0].label, "StorageClass fast-ssd");
+        assert_eq!(seed004.manifests[1].label, "Service postgres + StatefulSet postgres");
+        assert!(seed004.title.starts_with("Seed 004"));
+    }
+
+    /// The embedded lessons still pass as transcripts (so what the menu
+    /// loads and the console plays is what the engine was tested with).
+    #[test]
+    fn embedded_transcripts_pass() {
+        for (id, text) in FILES {
+            let t = transcript::parse(text, false).unwrap();
+            let mut s = Session::new(crate::kubectl::session::DEFAULT_SEED);
+            let results = transcript::run_steps(&mut s, &t, id);
+            let failures: Vec<_> = results.iter().filter_map(|r| r.failure.clone()).collect();
+            assert!(failures.is_empty(), "{id}: {}", failures.join("\n"));
+        }
+    }
+
+    /// The copies match the project's transcripts (when that folder is here).
+    #[test]
+    fn copies_match_the_shared_transcripts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/transcripts");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
+        names.sort();
+        let ours: Vec<String> = FILES.iter().map(|(id, _)| format!("{id}.txt")).collect();
+        assert_eq!(names, ours, "add new transcripts to src/ui/examples and FILES");
+        for (id, text) in FILES {
+            let shared = std::fs::read_to_string(dir.join(format!("{id}.txt"))).unwrap();
+            assert_eq!(&shared, text, "src/ui/examples/{id}.txt differs from ../shared/transcripts: copy it again");
+        }
+    }
+}

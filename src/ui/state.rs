@@ -1,0 +1,517 @@
+//! The page's state machine, without the browser: the kubectl session, the
+//! editor buffer, the console, the clock (play, speed, step, scrub back and
+//! branch), and what is saved to localStorage. The Yew layer calls these
+//! methods and draws the result, so all of it is tested natively.
+
+use crate::engine::api::*;
+use crate::engine::cluster::{Cluster, Input, Playback};
+use crate::engine::time::{Millis, Time, MINUTE};
+use crate::kubectl::session::{CmdOutput, Session, DEFAULT_SEED};
+use crate::ui::diagnose::{self, Diag};
+use serde::{Deserialize, Serialize};
+
+/// How fast simulated time runs while playing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Speed {
+    X1,
+    X10,
+    X100,
+}
+
+impl Speed {
+    pub fn factor(self) -> i64 {
+        match self {
+            Speed::X1 => 1,
+            Speed::X10 => 10,
+            Speed::X100 => 100,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Speed::X1 => "1x",
+            Speed::X10 => "10x",
+            Speed::X100 => "100x",
+        }
+    }
+}
+
+/// One command in the console and what it printed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleEntry {
+    pub command: String,
+    pub output: String,
+    pub exit_code: i32,
+    /// Simulated time when it ran (ms since the session's start).
+    pub at: Millis,
+}
+
+/// What a click selected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// One row of the event stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub type_: String,
+    pub reason: String,
+    pub object: String,
+    pub message: String,
+    pub last: Time,
+    pub count: i32,
+}
+
+/// What localStorage keeps (versioned; unknown versions are refused).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Saved {
+    pub version: u32,
+    pub seed: u64,
+    pub inputs: Vec<Input>,
+    pub editor: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub console: Vec<ConsoleEntry>,
+}
+
+pub const SAVE_VERSION: u32 = 1;
+/// Console entries kept (older ones scroll away).
+const CONSOLE_KEEP: usize = 200;
+
+pub struct Page {
+    pub session: Session,
+    pub editor: String,
+    pub console: Vec<ConsoleEntry>,
+    pub playing: bool,
+    pub speed: Speed,
+    pub selected: Option<Selection>,
+    /// When the session started (the clock shows time since then).
+    pub start: Time,
+    /// Scrubbed into the past: the recorded session and how far it is replayed.
+    pub future: Option<(Vec<Input>, Playback)>,
+    /// Diagnostics for the editor (lint while typing, or a failed apply).
+    pub diags: Vec<Diag>,
+    /// Simulated milliseconds owed to the clock (fractions of a frame).
+    carry: f64,
+}
+
+pub const WELCOME: &str = "# Paste Kubernetes YAML here (several documents with ---), then Apply\n# (Ctrl/Cmd+Enter). Examples: the menu above.\n";
+
+impl Page {
+    pub fn new() -> Page {
+        let session = Session::new(DEFAULT_SEED);
+        let start = session.cluster.now();
+        Page { session, editor: WELCOME.into(), console: vec![], playing: true, speed: Speed::X1, selected: None, start, future: None, diags: vec![], carry: 0.0 }
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.session.cluster
+    }
+
+    /// Simulated time since the session started.
+    pub fn elapsed(&self) -> Millis {
+        self.session.cluster.now().0 - self.start.0
+    }
+
+    /// The end of the recorded session (the present, or the head of the
+    /// recording while scrubbed back).
+    pub fn head(&self) -> Millis {
+        match &self.future {
+            Some((inputs, _)) => Playback::end_time(inputs, self.start).0 - self.start.0,
+            None => self.elapsed(),
+        }
+    }
+
+    /// Acting in the past branches: the recorded future is dropped.
+    fn branch(&mut self) {
+        self.future = None;
+    }
+
+    /// Runs a console line (kubectl, cluster, sleep) and records it.
+    pub fn run(&mut self, line: &str, stdin: &str) -> CmdOutput {
+        let line = line.trim();
+        if line.is_empty() {
+            return CmdOutput::default();
+        }
+        if line == "clear" {
+            self.console.clear();
+            return CmdOutput::default();
+        }
+        let log_before = self.session.cluster.log().len();
+        let out = self.session.run(line, stdin);
+        if self.session.cluster.log().len() != log_before || line.starts_with("cluster reset") {
+            self.branch();
+        }
+        if line.starts_with("cluster reset") {
+            self.start = self.session.cluster.now();
+        }
+        self.console.push(ConsoleEntry { command: line.to_string(), output: out.output.clone(), exit_code: out.exit_code, at: self.elapsed() });
+        if self.console.len() > CONSOLE_KEEP {
+            let drop = self.console.len() - CONSOLE_KEEP;
+            self.console.drain(..drop);
+        }
+        out
+    }
+
+    /// Apply on the whole editor buffer; places the errors of a failed apply.
+    pub fn apply(&mut self) -> CmdOutput {
+        let text = self.editor.clone();
+        let out = self.run("kubectl apply -f -", &text);
+        self.diags = if out.exit_code == 0 { diagnose::lint(&text) } else { diagnose::after_apply(&text, &out.output) };
+        out
+    }
+
+    pub fn set_editor(&mut self, text: String) {
+        self.diags = diagnose::lint(&text);
+        self.editor = text;
+    }
+
+    /// Moves the clock by `wall_ms` of real time at the chosen speed.
+    /// While scrubbed back, plays the recording forward first.
+    pub fn tick(&mut self, wall_ms: f64) {
+        if !self.playing {
+            return;
+        }
+        self.carry += wall_ms * self.speed.factor() as f64;
+        let ms = self.carry.floor() as Millis;
+        if ms <= 0 {
+            return;
+        }
+        self.carry -= ms as f64;
+        self.advance(ms);
+    }
+
+    /// Lets `ms` of simulated time pass (replaying the recording when behind it).
+    pub fn advance(&mut self, ms: Millis) {
+        let target = Time(self.session.cluster.now().0 + ms);
+        if let Some((_, pb)) = &mut self.future {
+            let done = pb.play_until(&mut self.session.cluster, target);
+            if done {
+                self.future = None;
+                let left = target.0 - self.session.cluster.now().0;
+                if left > 0 {
+                    self.session.cluster.advance(left);
+                }
+            }
+            return;
+        }
+        self.session.cluster.advance(ms);
+    }
+
+    /// Jumps to the next moment something happens (at most a minute ahead).
+    pub fn step(&mut self) -> Millis {
+        if self.future.is_some() {
+            let before = self.session.cluster.now();
+            self.advance(1_000);
+            return self.session.cluster.now().0 - before.0;
+        }
+        self.session.cluster.step(MINUTE)
+    }
+
+    /// Runs until nothing is pending (instant settle).
+    pub fn settle(&mut self) -> Millis {
+        if let Some((inputs, _)) = self.future.take() {
+            // Finish the recording first.
+            let end = Playback::end_time(&inputs, self.start);
+            let (c, _) = Cluster::replay_until(self.session.cluster.seed(), &inputs, end);
+            self.session.cluster = c;
+        }
+        self.session.cluster.settle().0
+    }
+
+    /// Goes back (or forward within the recording) to `at` ms after the start.
+    pub fn scrub(&mut self, at: Millis) {
+        let inputs = match &self.future {
+            Some((i, _)) => i.clone(),
+            None => self.session.cluster.log().to_vec(),
+        };
+        let head = Playback::end_time(&inputs, self.start).0 - self.start.0;
+        let at = at.clamp(0, head);
+        let (c, pb) = Cluster::replay_until(self.session.cluster.seed(), &inputs, Time(self.start.0 + at));
+        self.session.cluster = c;
+        self.future = if pb.done() { None } else { Some((inputs, pb)) };
+        self.playing = false;
+    }
+
+    /// Back to a fresh default cluster (the page asks first).
+    pub fn reset(&mut self) {
+        self.session.reset();
+        self.start = self.session.cluster.now();
+        self.future = None;
+        self.console.clear();
+        self.selected = None;
+    }
+
+    // -------------------------------------------------------- persistence
+
+    pub fn save(&self) -> Saved {
+        let inputs = match &self.future {
+            Some((i, _)) => i.clone(),
+            None => self.session.cluster.log().to_vec(),
+        };
+        Saved {
+            version: SAVE_VERSION,
+            seed: self.session.cluster.seed(),
+            inputs,
+            editor: self.editor.clone(),
+            namespace: self.session.namespace.clone(),
+            console: self.console.iter().rev().take(50).rev().cloned().collect(),
+        }
+    }
+
+    pub fn save_json(&self) -> String {
+        serde_json::to_string(&self.save()).unwrap_or_default()
+    }
+
+    /// Restores a saved session by replaying its inputs.
+    pub fn restore(s: Saved) -> Result<Page, String> {
+        if s.version != SAVE_VERSION {
+            return Err(format!("saved session has version {}, this page reads version {SAVE_VERSION}", s.version));
+        }
+        let mut p = Page::new();
+        p.session = Session::new(s.seed);
+        p.start = p.session.cluster.now();
+        p.session.cluster = Cluster::replay(s.seed, &s.inputs);
+        p.session.namespace = s.namespace;
+        p.set_editor(s.editor);
+        p.console = s.console;
+        Ok(p)
+    }
+
+    pub fn restore_json(text: &str) -> Result<Page, String> {
+        let s: Saved = serde_json::from_str(text).map_err(|e| format!("saved session is unreadable: {e}"))?;
+        Page::restore(s)
+    }
+
+    // -------------------------------------------------------- views
+
+    /// Every event, newest first.
+    pub fn events(&self, limit: usize) -> Vec<EventRow> {
+        let mut v: Vec<EventRow> = self
+            .session
+            .cluster
+            .api
+            .store
+            .list_t::<Event>()
+            .map(|e| EventRow {
+                type_: e.type_.clone(),
+                reason: e.reason.clone(),
+                object: format!("{}/{}", e.involved_object.kind.to_ascii_lowercase(), e.involved_object.name),
+                message: e.message.clone(),
+                last: e.last_timestamp.or(e.first_timestamp).unwrap_or(Time(0)),
+                count: e.count,
+            })
+            .collect();
+        v.sort_by(|a, b| b.last.cmp(&a.last));
+        v.truncate(limit);
+        v
+    }
+
+    /// What kubectl prints for a read-only command (tables, describe, YAML).
+    pub fn peek(&mut self, line: &str) -> String {
+        let before = self.session.cluster.log().len();
+        let out = self.session.run(line, "");
+        debug_assert_eq!(before, self.session.cluster.log().len(), "{line} changed the cluster");
+        out.output
+    }
+
+    /// Console tab completion: the candidates for the last word.
+    pub fn complete(&self, line: &str) -> Vec<String> {
+        complete(&self.session.cluster, &self.session.namespace, line)
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page::new()
+    }
+}
+
+const VERBS: &[&str] = &[
+    "get", "describe", "apply", "create", "delete", "scale", "rollout", "set", "exec", "logs", "label", "annotate", "patch", "cordon", "uncordon", "drain", "taint", "wait", "explain", "edit",
+    "api-resources", "version", "config",
+];
+const CLUSTER_VERBS: &[&str] = &["node", "driver", "advance", "settle", "reset", "feature-gate", "help"];
+const TYPES: &[&str] = &["pods", "deployments", "statefulsets", "replicasets", "persistentvolumeclaims", "persistentvolumes", "storageclasses", "nodes", "services", "events", "configmaps", "secrets", "namespaces", "volumeattachments", "controllerrevisions", "endpoints", "poddisruptionbudgets", "resourcequotas", "all"];
+
+/// Candidates for the word being typed (the last one), given the words before it.
+pub fn complete(c: &Cluster, ns: &str, line: &str) -> Vec<String> {
+    let ends_with_space = line.ends_with(' ');
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    let current = if ends_with_space { "" } else { words.pop().unwrap_or("") };
+    let names_of = |kind: Kind| -> Vec<String> {
+        c.api.store.list(kind).filter(|o| !kind.namespaced() || o.meta().namespace == ns).map(|o| o.meta().name.clone()).collect()
+    };
+    let pool: Vec<String> = match words.as_slice() {
+        [] => ["kubectl", "cluster", "sleep", "clear"].iter().map(|s| s.to_string()).collect(),
+        ["kubectl" | "k"] => VERBS.iter().map(|s| s.to_string()).collect(),
+        ["cluster"] => CLUSTER_VERBS.iter().map(|s| s.to_string()).collect(),
+        ["cluster", "node"] => ["stop", "start", "add"].iter().map(|s| s.to_string()).collect(),
+        ["cluster", "node", "stop" | "start"] => names_of(Kind::Node),
+        ["cluster", "driver"] => ["install", "uninstall"].iter().map(|s| s.to_string()).collect(),
+        ["cluster", "driver", _] => crate::engine::bootstrap::DEFAULT_DRIVERS.iter().map(|s| s.to_string()).collect(),
+        ["kubectl" | "k", "rollout"] => ["status", "history", "undo", "pause", "resume", "restart"].iter().map(|s| s.to_string()).collect(),
+        ["kubectl" | "k", "cordon" | "uncordon" | "drain" | "taint"] => names_of(Kind::Node),
+        ["kubectl" | "k", "exec" | "logs"] => names_of(Kind::Pod),
+        ["kubectl" | "k", "scale", ..] | ["kubectl" | "k", "rollout", _, ..] if !current.contains('/') => {
+            ["deployment", "statefulset", "replicaset"].iter().map(|s| s.to_string()).chain(names_typed(c, ns, &[Kind::Deployment, Kind::StatefulSet])).collect()
+        }
+        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait" | "explain"] => TYPES.iter().map(|s| s.to_string()).collect(),
+        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait", ty, ..] if !ty.starts_with('-') => match Kind::lookup(ty) {
+            Some(k) => names_of(k),
+            None => vec![],
+        },
+        _ => vec![],
+    };
+    // `type/name` completion anywhere a resource is expected.
+    let mut pool = pool;
+    if let Some((ty, _)) = current.split_once('/') {
+        if let Some(k) = Kind::lookup(ty) {
+            pool = names_of(k).into_iter().map(|n| format!("{ty}/{n}")).collect();
+        }
+    }
+    let mut out: Vec<String> = pool.into_iter().filter(|w| w.starts_with(current)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn names_typed(c: &Cluster, ns: &str, kinds: &[Kind]) -> Vec<String> {
+    let mut v = vec![];
+    for k in kinds {
+        for o in c.api.store.list(*k).filter(|o| o.meta().namespace == ns) {
+            v.push(format!("{}/{}", k.info().singular, o.meta().name));
+        }
+    }
+    v
+}
+
+/// The longest common prefix of the candidates (what Tab inserts).
+pub fn common_prefix(cands: &[String]) -> String {
+    let Some(first) = cands.first() else { return String::new() };
+    let mut end = first.len();
+    for c in &cands[1..] {
+        end = end.min(first.bytes().zip(c.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    first[..end].to_string()
+}
+
+/// `1m05s` for the clock.
+pub fn clock(ms: Millis) -> String {
+    let s = ms / 1000;
+    if s < 60 {
+        format!("{s}.{}s", (ms % 1000) / 100)
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m{:02}s", s / 3600, (s / 60) % 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n";
+
+    #[test]
+    fn apply_then_play_brings_pods_up() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.into());
+        assert!(p.diags.is_empty());
+        let out = p.apply();
+        assert_eq!(out.output, "deployment.apps/web created\n");
+        assert_eq!(p.console.last().unwrap().command, "kubectl apply -f -");
+        for _ in 0..600 {
+            p.tick(100.0);
+        }
+        let ready = p.cluster().api.store.list_t::<Pod>().filter(|x| x.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")).count();
+        assert_eq!(ready, 2);
+        assert_eq!(p.elapsed(), 60_000);
+    }
+
+    #[test]
+    fn a_failed_apply_marks_the_line_and_changes_nothing() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.replace("replicas: 2", "replica: 2"));
+        assert_eq!(p.diags.len(), 1, "unknown field warning while typing");
+        assert_eq!(p.diags[0].line, 6);
+        let out = p.apply();
+        assert_ne!(out.exit_code, 0);
+        assert!(out.output.contains("unknown field \"spec.replica\""), "{}", out.output);
+        assert!(!p.diags.is_empty());
+        assert!(p.cluster().api.store.list_t::<Deployment>().next().is_none());
+    }
+
+    #[test]
+    fn scrub_back_then_resume_reaches_the_same_state_and_acting_branches() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.into());
+        p.apply();
+        p.advance(30_000);
+        p.run("kubectl scale deployment web --replicas=3", "");
+        p.advance(30_000);
+        let head_rv = p.cluster().api.store.resource_version();
+        assert_eq!(p.head(), 60_000);
+        p.scrub(10_000);
+        assert_eq!(p.elapsed(), 10_000);
+        assert_eq!(p.head(), 60_000, "the recording is kept while looking back");
+        assert_eq!(p.cluster().get::<Deployment>("default", "web").unwrap().spec.replicas, Some(2));
+        p.playing = true;
+        p.speed = Speed::X100;
+        for _ in 0..10 {
+            p.tick(100.0);
+        }
+        assert!(p.future.is_none());
+        assert_eq!(p.elapsed(), 110_000);
+        p.scrub(60_000);
+        assert_eq!(p.cluster().api.store.resource_version(), head_rv, "replay is exact");
+        p.scrub(20_000);
+        p.run("kubectl scale deployment web --replicas=1", "");
+        assert!(p.future.is_none(), "acting in the past branches");
+        assert_eq!(p.head(), 20_000);
+    }
+
+    #[test]
+    fn save_and_restore_round_trip() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.into());
+        p.apply();
+        p.advance(45_000);
+        p.run("cluster node stop node-a", "");
+        p.advance(20_000);
+        let json = p.save_json();
+        let q = Page::restore_json(&json).unwrap();
+        assert_eq!(q.editor, DEPLOY);
+        assert_eq!(q.elapsed(), p.elapsed());
+        assert_eq!(q.cluster().api.store.resource_version(), p.cluster().api.store.resource_version());
+        assert_eq!(q.console.len(), 2);
+        assert!(Page::restore_json("{\"version\":99}").is_err());
+        assert!(Page::restore_json("not json").is_err());
+    }
+
+    #[test]
+    fn tab_completes_verbs_types_and_names() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.into());
+        p.apply();
+        p.advance(10_000);
+        assert_eq!(p.complete("kub"), ["kubectl"]);
+        assert!(p.complete("kubectl sc").contains(&"scale".to_string()));
+        assert_eq!(p.complete("kubectl get statef"), ["statefulsets"]);
+        assert_eq!(p.complete("kubectl describe deployment w"), ["web"]);
+        assert_eq!(p.complete("kubectl get deploy/"), ["deploy/web"]);
+        assert_eq!(p.complete("cluster node stop node-"), ["node-a", "node-b", "node-c"]);
+        assert_eq!(p.complete("kubectl scale deployment/"), ["deployment/web"]);
+        assert_eq!(common_prefix(&p.complete("cluster node stop node-")), "node-");
+    }
+
+    #[test]
+    fn clock_reads_like_a_duration() {
+        assert_eq!(clock(1_500), "1.5s");
+        assert_eq!(clock(65_000), "1m05s");
+        assert_eq!(clock(3_723_000), "1h02m03s");
+    }
+}

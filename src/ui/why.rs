@@ -1,0 +1,300 @@
+//! Plain-language answers to "why is it like this?" for what looks stuck:
+//! Pending and Terminating pods, crash loops, unbound claims, released
+//! volumes, dead nodes. Built only from the engine's own state: object
+//! conditions, statuses and the latest events, the way an experienced
+//! person reads `kubectl describe`.
+
+use crate::engine::api::*;
+use crate::engine::storage;
+use crate::engine::Cluster;
+
+fn latest_warning(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Option<(String, String)> {
+    let evs = c.api.events_for(kind, ns, name, "");
+    evs.iter().rev().find(|e| e.type_ == "Warning").map(|e| (e.reason.clone(), e.message.clone()))
+}
+
+fn latest_event(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Option<(String, String)> {
+    let evs = c.api.events_for(kind, ns, name, "");
+    evs.last().map(|e| (e.reason.clone(), e.message.clone()))
+}
+
+/// Is the node able to run and confirm things (powered, kubelet reporting)?
+fn node_trouble(c: &Cluster, node: &str) -> Option<String> {
+    let Some(n) = c.api.get_t::<Node>("", node) else { return Some(format!("node {node} no longer exists")) };
+    if !c.world.is_powered(node) {
+        return Some(format!("{node} is powered off"));
+    }
+    let ready = n.status.conditions.iter().find(|x| x.type_ == "Ready").map(|x| x.status.clone()).unwrap_or_default();
+    match ready.as_str() {
+        "True" => None,
+        "False" => Some(format!("{node} reports NotReady")),
+        _ => Some(format!("{node} stopped reporting (its kubelet is unreachable)")),
+    }
+}
+
+/// Where a claim's volume lives, in words, and whether that place is reachable.
+fn claim_home(c: &Cluster, ns: &str, claim: &str) -> Option<String> {
+    let pvc = c.api.get_t::<PersistentVolumeClaim>(ns, claim)?;
+    let pv = storage::claim_volume(&c.api, pvc)?;
+    let homes = storage::pv_home_nodes(&c.api, pv);
+    let all = c.api.store.list_t::<Node>().count();
+    if pv.spec.node_affinity.is_none() || homes.len() == all {
+        return None;
+    }
+    let alive: Vec<&String> = homes.iter().filter(|n| node_trouble(c, n).is_none()).collect();
+    let place = if homes.len() == 1 { format!("on node {}", homes[0]) } else { format!("on nodes {}", homes.join(", ")) };
+    if alive.is_empty() {
+        let why: Vec<String> = homes.iter().filter_map(|n| node_trouble(c, n)).collect();
+        if homes.is_empty() {
+            return Some(format!("volume {} of claim {claim} can only be used where its node affinity allows, and no node there exists now", pv.metadata.name));
+        }
+        return Some(format!("no node can mount claim {claim}: its volume {} lives {place}, and {}", pv.metadata.name, why.join("; ")));
+    }
+    Some(format!("claim {claim}'s volume {} lives {place}, so the pod can only run there", pv.metadata.name))
+}
+
+pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
+    let mut out = vec![];
+    let ns = &p.metadata.namespace;
+    let name = &p.metadata.name;
+    let claims: Vec<String> = p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone())).collect();
+    if p.metadata.is_deleting() {
+        let node = &p.spec.node_name;
+        match (node.is_empty(), node_trouble(c, node)) {
+            (false, Some(trouble)) => {
+                out.push(format!("{name} was deleted, but {trouble}, so no kubelet can confirm that its containers stopped. The API keeps the pod (Terminating) until someone does."));
+                if p.metadata.controller_ref().is_some_and(|r| r.kind == "StatefulSet") {
+                    out.push(format!("A StatefulSet never runs two pods with the same identity, so it will not create a new {name} until this one is gone. To let it move on: `kubectl delete pod {name} --force --grace-period=0` (only if the node is really dead), delete the Node, or taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute."));
+                } else if p.metadata.controller_ref().is_some() {
+                    out.push("Its ReplicaSet does not wait: it already counts the pod as gone and has started a replacement.".into());
+                }
+            }
+            _ if !p.metadata.finalizers.is_empty() => out.push(format!("{name} is being deleted and waits for its finalizers: {}.", p.metadata.finalizers.join(", "))),
+            _ => {
+                let grace = p.metadata.deletion_grace_period_seconds.unwrap_or(30);
+                out.push(format!("{name} is shutting down gracefully: its containers got SIGTERM and have up to {grace}s (terminationGracePeriodSeconds) before SIGKILL."));
+            }
+        }
+        return out;
+    }
+    if p.spec.node_name.is_empty() {
+        let msg = p.status.conditions.iter().find(|x| x.type_ == "PodScheduled" && x.status == "False").map(|x| x.message.clone()).unwrap_or_default();
+        if msg.is_empty() {
+            out.push(format!("{name} has not been looked at by the scheduler yet."));
+        } else {
+            out.push(format!("The scheduler cannot place {name}: {msg}"));
+        }
+        for cl in &claims {
+            match c.api.get_t::<PersistentVolumeClaim>(ns, cl) {
+                None => out.push(format!("It needs claim {cl}, which does not exist.")),
+                Some(pvc) if pvc.status.phase != "Bound" => {
+                    out.push(format!("Its claim {cl} is {}: {}", pvc.status.phase, claim(c, pvc).join(" ")));
+                }
+                _ => {
+                    if let Some(h) = claim_home(c, ns, cl) {
+                        out.push(format!("{}.", capitalize(&h)));
+                    }
+                }
+            }
+        }
+        if msg.contains("untolerated taint") {
+            out.push("Tainted nodes repel pods that do not tolerate the taint (a stopped node gets node.kubernetes.io/unreachable; a cordoned one is unschedulable).".into());
+        }
+        return out;
+    }
+    if let Some(t) = node_trouble(c, &p.spec.node_name) {
+        out.push(format!("{name} runs on {}, and {t}. The control plane cannot see its containers any more; after the node is marked unreachable, pods are evicted once their toleration (300s by default) runs out.", p.spec.node_name));
+    }
+    for cs in &p.status.container_statuses {
+        if let Some(w) = &cs.state.waiting {
+            match w.reason.as_str() {
+                "CrashLoopBackOff" => {
+                    let last = cs.last_state.terminated.as_ref();
+                    let code = last.map(|t| t.exit_code).unwrap_or_default();
+                    out.push(format!(
+                        "Container {} keeps exiting (exit code {code}, {} restarts); the kubelet waits longer before each restart (10s, 20s, 40s ... up to 5m). `kubectl logs {name} -c {} --previous` shows why it stopped.",
+                        cs.name, cs.restart_count, cs.name
+                    ));
+                }
+                "ErrImagePull" | "ImagePullBackOff" => out.push(format!("The image {} cannot be pulled: {}", cs.image, w.message)),
+                "ContainerCreating" | "PodInitializing" => {
+                    if let Some((reason, msg)) = latest_warning(c, Kind::Pod, ns, name) {
+                        if reason == "FailedMount" || reason == "FailedAttachVolume" {
+                            out.push(format!("{name} is on {} but its volumes are not ready ({reason}): {msg}", p.spec.node_name));
+                            if msg.contains("Multi-Attach") {
+                                out.push("A ReadWriteOnce block disk can be attached to one node at a time; it is still attached to the node the old pod ran on. It is detached once that pod is gone (after a node failure, the attach/detach controller force-detaches after 6 minutes).".into());
+                            }
+                        }
+                    }
+                }
+                "CreateContainerConfigError" => out.push(format!("Container {} cannot start: {}", cs.name, w.message)),
+                _ => {}
+            }
+        }
+        if cs.state.running.is_some() && !cs.ready {
+            if let Some((reason, msg)) = latest_warning(c, Kind::Pod, ns, name).filter(|(r, _)| r == "Unhealthy") {
+                out.push(format!("Container {} runs but is not ready ({reason}): {msg}", cs.name));
+            } else {
+                out.push(format!("Container {} runs but is not ready yet (readiness probe pending).", cs.name));
+            }
+        }
+    }
+    if out.is_empty() {
+        let s = crate::kubectl::printers::rows::pod_summary(p);
+        out.push(format!("{name} is {} on {} ({}/{} containers ready).", s.reason, p.spec.node_name, s.ready, s.total));
+        for cl in &claims {
+            if let Some(h) = claim_home(c, ns, cl) {
+                out.push(format!("{}.", capitalize(&h)));
+            }
+        }
+    }
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut ch = s.chars();
+    match ch.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + ch.as_str(),
+        None => String::new(),
+    }
+}
+
+pub fn claim(c: &Cluster, pvc: &PersistentVolumeClaim) -> Vec<String> {
+    let ns = &pvc.metadata.namespace;
+    let name = &pvc.metadata.name;
+    let mut out = vec![];
+    if pvc.metadata.is_deleting() {
+        let users: Vec<String> = c.api.store.pods_using_claim(ns, name).filter(|p| !crate::engine::storage::is_pod_terminated(p)).map(|p| p.metadata.name.clone()).collect();
+        if users.is_empty() {
+            out.push(format!("{name} is being deleted."));
+        } else {
+            out.push(format!("{name} was deleted but is still used by {}: the kubernetes.io/pvc-protection finalizer keeps it until no pod uses it, so data is never pulled from under a running pod.", users.join(", ")));
+        }
+        return out;
+    }
+    match pvc.status.phase.as_str() {
+        "Bound" => {
+            out.push(format!("{name} is bound to volume {}.", pvc.spec.volume_name));
+            if let Some(h) = claim_home(c, ns, name) {
+                out.push(format!("{}.", capitalize(&h)));
+            }
+        }
+        "Lost" => out.push(format!("{name} lost its volume {}: the PersistentVolume is gone; the data cannot be reached through this claim.", pvc.spec.volume_name)),
+        _ => match latest_event(c, Kind::PersistentVolumeClaim, ns, name) {
+            Some((r, m)) if r == "WaitForFirstConsumer" => out.push(format!("{name} waits for a pod that uses it: its class binds volumes only once that pod is scheduled (volumeBindingMode: WaitForFirstConsumer), so the volume is made where the pod can run. ({m})")),
+            Some((r, m)) if r == "WaitForPodScheduled" => out.push(format!("{name} waits until its pod is scheduled: {m}")),
+            Some((r, m)) if r == "ExternalProvisioning" => out.push(format!("{name} waits for a provisioner: {m} If that provisioner is not installed, it waits forever.")),
+            Some((r, m)) if r == "ProvisioningFailed" => out.push(format!("The provisioner could not make a volume for {name}: {m}")),
+            Some((r, m)) if r == "FailedBinding" => out.push(format!("{name} cannot bind: {m}. No PersistentVolume matches its class, size and access modes, and no provisioner makes one.")),
+            Some((r, m)) => out.push(format!("{name} is {}. Latest event: {r}: {m}", pvc.status.phase)),
+            None => out.push(format!("{name} is {}: the volume controller has not found or made a volume yet.", pvc.status.phase)),
+        },
+    }
+    out
+}
+
+pub fn volume(_c: &Cluster, pv: &PersistentVolume) -> Vec<String> {
+    let name = &pv.metadata.name;
+    let mut out = vec![];
+    let claim = pv.spec.claim_ref.as_ref().map(|r| format!("{}/{}", r.namespace, r.name)).unwrap_or_default();
+    match pv.status.phase.as_str() {
+        "Available" => out.push(format!("{name} is free: any claim of class {:?} whose size and access modes it covers can bind it.", pv.spec.storage_class_name)),
+        "Bound" => out.push(format!("{name} is bound to claim {claim}.")),
+        "Released" => out.push(format!(
+            "{name}'s claim {claim} was deleted. Reclaim policy {}: the data is still there, but the volume keeps its claimRef and will not bind again until an administrator removes spec.claimRef (or deletes the volume).",
+            pv.spec.persistent_volume_reclaim_policy
+        )),
+        "Failed" => out.push(format!("{name} failed to be reclaimed: {}", pv.status.message)),
+        p => out.push(format!("{name} is {p}.")),
+    }
+    out
+}
+
+pub fn node(c: &Cluster, n: &Node) -> Vec<String> {
+    let name = &n.metadata.name;
+    let mut out = vec![];
+    if !c.world.is_powered(name) {
+        out.push(format!("{name} is powered off. Its kubelet stopped sending heartbeats; after the grace period (50s) the node controller marks it Ready=Unknown and taints it node.kubernetes.io/unreachable, and pods are evicted after their 300s toleration. Their deletion cannot finish while no kubelet confirms it."));
+    } else if let Some(t) = node_trouble(c, name) {
+        out.push(format!("{t}."));
+    } else {
+        out.push(format!("{name} is Ready."));
+    }
+    if n.spec.unschedulable {
+        out.push(format!("{name} is cordoned: new pods are not scheduled here; running pods stay (drain evicts them)."));
+    }
+    for t in &n.spec.taints {
+        out.push(format!("Taint {}{}:{}: pods without a matching toleration {}.", t.key, if t.value.is_empty() { String::new() } else { format!("={}", t.value) }, t.effect, if t.effect == "NoExecute" { "are evicted" } else { "are not scheduled here" }));
+    }
+    out
+}
+
+/// Explanation for any object the page can select.
+pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
+    match kind {
+        Kind::Pod => c.api.get_t::<Pod>(ns, name).map(|p| pod(c, p)),
+        Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
+        Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
+        Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
+        _ => None,
+    }
+    .unwrap_or_else(|| vec![format!("{name} does not exist (any more).")])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::MINUTE;
+    use crate::kubectl::session::Session;
+
+    fn sts(class: &str) -> String {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n        volumeMounts:\n        - name: www\n          mountPath: /usr/share/nginx/html\n  volumeClaimTemplates:\n  - metadata:\n      name: www\n    spec:\n      accessModes: [ReadWriteOnce]\n      storageClassName: {class}\n      resources:\n        requests:\n          storage: 1Gi\n")
+    }
+
+    #[test]
+    fn a_pod_on_a_dead_node_says_why_it_stays_terminating() {
+        let mut s = Session::new(1);
+        s.run("kubectl apply -f -", &sts("local-path"));
+        s.cluster.settle();
+        let node = s.cluster.get::<Pod>("default", "web-0").unwrap().spec.node_name.clone();
+        s.run(&format!("cluster node stop {node}"), "");
+        s.cluster.advance(7 * MINUTE);
+        let p = s.cluster.get::<Pod>("default", "web-0").unwrap().clone();
+        assert!(p.metadata.is_deleting(), "evicted after 300s");
+        let why = pod(&s.cluster, &p).join(" ");
+        assert!(why.contains("powered off") && why.contains("will not create a new web-0") && why.contains("--force --grace-period=0"), "{why}");
+        let n = s.cluster.get::<Node>("", &node).unwrap().clone();
+        assert!(node_fn(&s.cluster, &n).contains("powered off"));
+    }
+
+    fn node_fn(c: &Cluster, n: &Node) -> String {
+        node(c, n).join(" ")
+    }
+
+    #[test]
+    fn a_claim_of_an_unknown_class_explains_itself() {
+        let mut s = Session::new(1);
+        s.run("kubectl apply -f -", &sts("nope"));
+        s.cluster.advance(30_000);
+        let p = s.cluster.get::<Pod>("default", "web-0").unwrap().clone();
+        let why = pod(&s.cluster, &p).join(" ");
+        assert!(why.starts_with("The scheduler cannot place web-0"), "{why}");
+        let pvc = s.cluster.get::<PersistentVolumeClaim>("default", "www-web-0").unwrap().clone();
+        let w = claim(&s.cluster, &pvc).join(" ");
+        assert!(w.contains("ProvisioningFailed") || w.contains("cannot bind") || w.contains("storageclass"), "{w}");
+    }
+
+    #[test]
+    fn a_bound_local_claim_names_its_node() {
+        let mut s = Session::new(1);
+        s.run("kubectl apply -f -", &sts("local-path"));
+        s.cluster.settle();
+        let node = s.cluster.get::<Pod>("default", "web-0").unwrap().spec.node_name.clone();
+        let w = explain(&s.cluster, Kind::PersistentVolumeClaim, "default", "www-web-0").join(" ");
+        assert!(w.contains(&format!("on node {node}")), "{w}");
+        s.run(&format!("cluster node stop {node}"), "");
+        s.cluster.advance(MINUTE);
+        let w = explain(&s.cluster, Kind::PersistentVolumeClaim, "default", "www-web-0").join(" ");
+        assert!(w.contains("No node can mount claim www-web-0") && w.contains("powered off"), "{w}");
+    }
+}
