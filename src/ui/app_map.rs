@@ -1,74 +1,228 @@
-//! The cluster map: zones containing nodes, and the storage classes.
+//! The cluster map in SVG: zones containing nodes, pods inside their node
+//! (keyed by uid so a recreated pod is a new element that fades in at its
+//! place), disks pinned to the node, zone or shared strip where their bytes
+//! live, lines from pods to the claims they mount and from disks to the
+//! nodes they are attached to, and the waiting area for Pending pods and
+//! unbound claims. Positions are CSS transforms, so moves animate.
 
-use super::{ClassModel, MapModel, NodeModel};
+use crate::engine::api::Kind;
+use crate::ui::model::{DiskModel, Home, Layout, MapModel, NodeModel, NodeState, PodModel, Rect};
+use crate::ui::state::Selection;
+use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties, Clone)]
 pub struct MapProps {
-    pub model: MapModel,
+    pub model: Rc<MapModel>,
+    pub layout: Rc<Layout>,
+    pub selected: Option<Selection>,
+    pub on_select: Callback<Selection>,
 }
 
-const NODE_W: f64 = 250.0;
-const NODE_H: f64 = 150.0;
-const ZONE_PAD: f64 = 16.0;
-const ZONE_HEAD: f64 = 34.0;
+impl PartialEq for MapProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &o.model) && Rc::ptr_eq(&self.layout, &o.layout) && self.selected == o.selected
+    }
+}
+
+fn tr(r: &Rect) -> String {
+    format!("transform: translate({}px, {}px)", r.x, r.y)
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{t}…")
+    }
+}
+
+fn is_sel(sel: &Option<Selection>, kind: Kind, ns: &str, name: &str) -> bool {
+    sel.as_ref().is_some_and(|s| s.kind == kind && s.name == name && (s.namespace == ns || !kind.namespaced()))
+}
+
+/// Keyboard activation (Enter/Space) for SVG elements with role=button.
+fn keyed(cb: Callback<()>) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            cb.emit(());
+        }
+    })
+}
 
 #[function_component(ClusterMap)]
 pub fn cluster_map(props: &MapProps) -> Html {
     let m = &props.model;
-    let mut x = 0.0;
-    let mut zones = vec![];
-    let mut height: f64 = 0.0;
-    for z in &m.zones {
-        let w = ZONE_PAD + z.nodes.len() as f64 * (NODE_W + ZONE_PAD);
-        let h = ZONE_HEAD + NODE_H + ZONE_PAD;
-        height = height.max(h);
-        let nodes: Html = z.nodes.iter().enumerate().map(|(i, n)| node(n, x + ZONE_PAD + i as f64 * (NODE_W + ZONE_PAD), ZONE_HEAD)).collect();
-        zones.push(html! {
-            <g class="zone" data-zone={z.name.clone()}>
-                <rect class="zone-box" x={x.to_string()} y="0" width={w.to_string()} height={h.to_string()} rx="14" />
-                <text class="zone-label" x={(x + ZONE_PAD).to_string()} y="23">{ &z.name }</text>
-                { nodes }
+    let l = &props.layout;
+    let sel = &props.selected;
+    let pick = |kind: Kind, ns: &str, name: &str| {
+        let cb = props.on_select.clone();
+        let s = Selection { kind, namespace: ns.to_string(), name: name.to_string() };
+        Callback::from(move |_: ()| cb.emit(s.clone()))
+    };
+    let zones = m.zones.iter().map(|z| {
+        let r = l.zones.iter().find(|(n, _)| *n == z.name).map(|(_, r)| *r).unwrap_or_default();
+        html! {
+            <g class="zone" key={format!("zone-{}", z.name)} data-zone={z.name.clone()}>
+                <rect class="zone-box" x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="14" />
+                <text class="zone-label" x={(r.x + 12.0).to_string()} y={(r.y + 21.0).to_string()}>{ &z.name }</text>
             </g>
-        });
-        x += w + 20.0;
-    }
-    let width = (x - 20.0).max(1.0);
+        }
+    });
+    let nodes = m.zones.iter().flat_map(|z| &z.nodes).map(|n| {
+        let r = l.nodes.iter().find(|(x, _)| *x == n.name).map(|(_, r)| *r).unwrap_or_default();
+        let on = pick(Kind::Node, "", &n.name);
+        node(n, &r, is_sel(sel, Kind::Node, "", &n.name), on)
+    });
+    let links = l.links.iter().filter_map(|(uid, key)| {
+        let a = l.pod(uid)?;
+        let b = l.disk(key)?;
+        Some(html! { <line key={format!("{uid}>{key}")} class="link" x1={a.cx().to_string()} y1={(a.y + a.h).to_string()} x2={b.cx().to_string()} y2={b.y.to_string()} /> })
+    });
+    let all_disks: Vec<&DiskModel> = m.zones.iter().flat_map(|z| z.nodes.iter().flat_map(|n| &n.disks).chain(&z.disks)).chain(&m.unbound).chain(&m.shared).collect();
+    let attach_links = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| {
+        let nr = l.nodes.iter().find(|(x, _)| *x == n.name).map(|(_, r)| *r).unwrap_or_default();
+        let disks = &all_disks;
+        n.attached.iter().filter_map(move |pv| {
+            let d = disks.iter().find(|d| d.volume.as_deref() == Some(pv.as_str()))?;
+            let dr = l.disk(&d.key)?;
+            Some(html! { <line key={format!("att-{}-{pv}", n.name)} class="attach" x1={dr.cx().to_string()} y1={dr.y.to_string()} x2={nr.cx().to_string()} y2={(nr.y + nr.h).to_string()} ><title>{ format!("{pv} attached to {}", n.name) }</title></line> })
+        })
+    });
+    let pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending).filter_map(|p| {
+        let r = l.pod(&p.uid)?;
+        Some(pod(p, &r, l.compact, is_sel(sel, Kind::Pod, &p.namespace, &p.name), pick(Kind::Pod, &p.namespace, &p.name)))
+    });
+    let disks = all_disks.iter().filter_map(|d| {
+        let r = l.disk(&d.key)?;
+        let (kind, ns, name) = match &d.claim {
+            Some(c) => (Kind::PersistentVolumeClaim, d.namespace.as_str(), c.as_str()),
+            None => (Kind::PersistentVolume, "", d.volume.as_deref().unwrap_or("")),
+        };
+        Some(disk(d, &r, is_sel(sel, kind, ns, name), pick(kind, ns, name)))
+    });
+    let w = l.waiting;
+    let s = l.shared;
     html! {
-        <section class="map" aria-label="Cluster map">
-            <svg class="map-svg" viewBox={format!("-2 -2 {} {}", width + 4.0, height + 4.0)} role="img"
-                 aria-label={format!("{} nodes in {} zones", m.zones.iter().map(|z| z.nodes.len()).sum::<usize>(), m.zones.len())}>
-                { for zones }
-            </svg>
-            <div class="classes" aria-label="Storage classes">
-                <h2>{"Storage classes"}</h2>
-                <ul>{ for m.classes.iter().map(class) }</ul>
-            </div>
-        </section>
+        <svg class="map-svg" viewBox={format!("-4 -4 {} {}", l.width + 8.0, l.height + 8.0)} role="group"
+             aria-label={format!("Cluster map: {} nodes in {} zones, {} pods", m.zones.iter().map(|z| z.nodes.len()).sum::<usize>(), m.zones.len(), m.pod_count())}>
+            { for zones }
+            { for nodes }
+            <g class="area waiting-area">
+                <rect class="area-box" x={w.x.to_string()} y={w.y.to_string()} width={w.w.to_string()} height={w.h.to_string()} rx="12" />
+                <text class="area-label" x={(w.x + 12.0).to_string()} y={(w.y + 21.0).to_string()}>{ "Waiting: Pending pods and unbound claims" }</text>
+            </g>
+            <g class="area shared-area">
+                <rect class="area-box" x={s.x.to_string()} y={s.y.to_string()} width={s.w.to_string()} height={s.h.to_string()} rx="12" />
+                <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ "Storage reachable from every node (NFS, file shares) and volumes without a claim" }</text>
+            </g>
+            { for links }
+            { for attach_links }
+            { for disks }
+            { for pods }
+        </svg>
     }
 }
 
-fn node(n: &NodeModel, x: f64, y: f64) -> Html {
-    let status = if n.ready { "Ready" } else { "NotReady" };
+fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
+    let (state, cls) = if n.stopped {
+        ("powered off", "stopped")
+    } else {
+        match n.state {
+            NodeState::Ready => ("Ready", "ready"),
+            NodeState::NotReady => ("NotReady", "not-ready"),
+            NodeState::Unknown => ("Unknown", "unknown"),
+        }
+    };
+    let status = if n.cordoned { format!("{state},SchedulingDisabled") } else { state.to_string() };
+    let taints = n.taints.iter().map(|t| clip(t.trim_start_matches("node.kubernetes.io/"), 24)).collect::<Vec<_>>().join(" · ");
+    let click = on.clone();
     html! {
-        <g class={classes!("node", if n.ready { "ready" } else { "not-ready" })} data-node={n.name.clone()}
-           transform={format!("translate({x} {y})")}>
-            <title>{ format!("{} ({}): {}", n.name, n.zone, status) }</title>
-            <rect class="node-box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="10" />
-            <text class="node-name" x="14" y="26">{ &n.name }</text>
-            <text class="node-status" x={(NODE_W - 14.0).to_string()} y="26" text-anchor="end">{ status }</text>
-            <text class="node-meta" x="14" y="48">{ format!("topology.kubernetes.io/zone={}", n.zone) }</text>
-            <text class="node-meta" x="14" y="66">{ format!("{} CPU · {} memory", n.cpu, n.memory) }</text>
-            <text class="node-empty" x={(NODE_W / 2.0).to_string()} y="112" text-anchor="middle">{"no pods"}</text>
+        <g key={format!("node-{}", n.name)} class={classes!("node", cls, n.cordoned.then_some("cordoned"), selected.then_some("selected"))} data-node={n.name.clone()}
+           style={tr(r)} tabindex="0" role="button" aria-label={format!("node {} ({}) {}", n.name, n.zone, status)}
+           onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
+            <title>{ format!("{} in {}: {}", n.name, n.zone, status) }</title>
+            <rect class="node-box" width={r.w.to_string()} height={r.h.to_string()} rx="10" />
+            <text class="node-name" x="10" y="22">{ &n.name }</text>
+            <text class="node-status" x={(r.w - 10.0).to_string()} y="22" text-anchor="end" key={status.clone()}>{ status.clone() }</text>
+            <text class="node-meta" x="10" y="40">{ format!("{} · {} CPU · {}", n.zone, n.cpu, n.memory) }</text>
+            if !taints.is_empty() { <text class="node-taints" x="10" y="52">{ taints }</text> }
+            if n.pods.is_empty() { <text class="node-empty" x={(r.w / 2.0).to_string()} y="84" text-anchor="middle">{"no pods"}</text> }
         </g>
     }
 }
 
-fn class(c: &ClassModel) -> Html {
+fn pod_class(p: &PodModel) -> &'static str {
+    if p.terminating {
+        "terminating"
+    } else if p.is_ready && p.status == "Running" {
+        "ready"
+    } else if p.status == "Running" {
+        "running"
+    } else if p.status == "Pending" || p.status == "ContainerCreating" || p.status.starts_with("Init:") || p.status == "PodInitializing" {
+        "pending"
+    } else if p.status == "Completed" || p.status == "Succeeded" {
+        "done"
+    } else {
+        "failing"
+    }
+}
+
+fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) -> Html {
+    let label = format!("pod {} {} ready {} restarts {}", p.name, p.status, p.ready, p.restarts);
+    let click = on.clone();
+    let cls = classes!("pod", pod_class(p), format!("owner-{}", p.color), selected.then_some("selected"));
+    if compact {
+        return html! {
+            <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} style={tr(r)} tabindex="0" role="button" aria-label={label}
+               onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
+                <title>{ format!("{}: {} ({})", p.name, p.status, p.ready) }</title>
+                <rect class="pod-box" width={r.w.to_string()} height={r.h.to_string()} rx="4" />
+            </g>
+        };
+    }
+    let detail = if !p.waiting.is_empty() && p.status == "Pending" { clip(&p.waiting, 22) } else { format!("{} · {}{}", clip(&p.status, 17), p.ready, if p.restarts > 0 { format!(" · ↻{}", p.restarts) } else { String::new() }) };
     html! {
-        <li class="class" data-class={c.name.clone()}>
-            <span class="class-name">{ &c.name }{ if c.default { html!{<span class="badge">{"default"}</span>} } else { html!{} } }</span>
-            <span class="class-meta">{ format!("{} · {} · reclaim {}", c.provisioner, c.binding_mode, c.reclaim) }</span>
-        </li>
+        <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} data-status={p.status.clone()} style={tr(r)} tabindex="0" role="button" aria-label={label}
+           onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
+            <title>{ format!("{} ({}): {} {} restarts {}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts, if p.waiting.is_empty() { String::new() } else { format!("\n{}", p.waiting) }) }</title>
+            <rect class="pod-box" width={r.w.to_string()} height={r.h.to_string()} rx="8" />
+            <rect class="pod-owner" width="5" height={r.h.to_string()} rx="2" />
+            <text class="pod-name" x="11" y="18">{ clip(&p.name, 15) }</text>
+            <text class="pod-detail" x="11" y="35" key={detail.clone()}>{ detail.clone() }</text>
+        </g>
+    }
+}
+
+fn disk(d: &DiskModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
+    let name = d.claim.clone().or_else(|| d.volume.clone()).unwrap_or_default();
+    let phase_cls = match d.phase.as_str() {
+        "Bound" => "bound",
+        "Pending" => "pending",
+        "Available" => "available",
+        "Released" => "released",
+        "Terminating" => "terminating",
+        _ => "failed",
+    };
+    let home = match &d.home {
+        Home::Node(n) => format!("on {n}"),
+        Home::Zone(z) => format!("in {z}"),
+        Home::Everywhere => "shared".into(),
+        Home::Nowhere => "no volume".into(),
+    };
+    let click = on.clone();
+    html! {
+        <g key={d.key.clone()} class={classes!("disk", phase_cls, selected.then_some("selected"))} data-disk={name.clone()} data-data={d.data.clone()} style={tr(r)}
+           tabindex="0" role="button" aria-label={format!("{} {} {} {}", if d.claim.is_some() { "claim" } else { "volume" }, name, d.phase, d.data)}
+           onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
+            <title>{ format!("{}{}\n{} · {} · {} · class {:?} · {}\ndata: {}", if d.claim.is_some() { "PVC " } else { "PV " }, name, d.phase, d.capacity, d.access, d.class, home, d.data) }</title>
+            <rect class="disk-box" width={r.w.to_string()} height={r.h.to_string()} rx="12" />
+            <ellipse class="disk-top" cx={(r.w / 2.0).to_string()} cy="6" rx={(r.w / 2.0 - 2.0).to_string()} ry="5" />
+            <text class="disk-name" x="8" y="23">{ clip(&name, 16) }</text>
+            <text class="disk-detail" x="8" y="35">{ format!("{} · {}", d.phase, d.capacity) }</text>
+            <text class="disk-data" x="8" y="46" key={d.data.clone()}>{ clip(&d.data, 22) }</text>
+        </g>
     }
 }

@@ -447,7 +447,7 @@ const NODE_PAD: f64 = 10.0;
 const NODE_HEAD: f64 = 56.0;
 const ZONE_HEAD: f64 = 30.0;
 const ZONE_PAD: f64 = 12.0;
-const PODS_PER_ROW: usize = 2;
+const PODS_PER_ROW: usize = 1;
 
 fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
     if n == 0 {
@@ -460,8 +460,8 @@ fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
 
 impl Layout {
     pub fn of(m: &MapModel) -> Layout {
-        let mut l = Layout { compact: m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > 24), ..Default::default() };
-        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 16) } else { (POD_W, POD_H, PODS_PER_ROW) };
+        let mut l = Layout { compact: m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > 12), ..Default::default() };
+        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 7) } else { (POD_W, POD_H, PODS_PER_ROW) };
         let node_w = (PODS_PER_ROW as f64) * (POD_W + GAP) - GAP + 2.0 * NODE_PAD;
         // Node heights: the tallest node of the map sets the row height.
         let node_h = |n: &NodeModel| {
@@ -470,7 +470,7 @@ impl Layout {
             NODE_HEAD + pods_h.max(ph) + if n.disks.is_empty() { 0.0 } else { GAP * 2.0 + disks_h } + NODE_PAD
         };
         let tallest = m.zones.iter().flat_map(|z| &z.nodes).map(node_h).fold(NODE_HEAD + POD_H + NODE_PAD, f64::max);
-        let zone_disk_h = m.zones.iter().map(|z| grid(z.disks.len(), 2 * z.nodes.len().max(1), DISK_W, DISK_H).1).fold(0.0, f64::max);
+        let zone_disk_h = m.zones.iter().map(|z| grid(z.disks.len(), z.nodes.len().max(1), DISK_W, DISK_H).1).fold(0.0, f64::max);
         let zone_h = ZONE_HEAD + tallest + if zone_disk_h > 0.0 { GAP * 2.0 + zone_disk_h } else { 0.0 } + ZONE_PAD;
         let mut x = 0.0;
         for z in &m.zones {
@@ -491,7 +491,7 @@ impl Layout {
                     l.disks.push((d.key.clone(), Rect { x: nx + NODE_PAD + col as f64 * (DISK_W + GAP), y: dy + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
                 }
             }
-            let per = 2 * z.nodes.len().max(1);
+            let per = z.nodes.len().max(1);
             for (j, d) in z.disks.iter().enumerate() {
                 let (col, row) = (j % per, j / per);
                 l.disks.push((d.key.clone(), Rect { x: x + ZONE_PAD + NODE_PAD + col as f64 * (DISK_W + GAP), y: ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));

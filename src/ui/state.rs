@@ -329,6 +329,29 @@ impl Default for Page {
     }
 }
 
+/// The commands behind "Write data" and "Read data" on a pod: a psql
+/// insert/count for postgres, a line appended to a file on the pod's first
+/// claim-backed (else first) volume mount for anything else.
+pub fn data_commands(c: &Cluster, ns: &str, pod: &str, stamp: &str) -> Option<(String, String)> {
+    let p = c.api.get_t::<Pod>(ns, pod)?;
+    let ctr = p.spec.containers.first()?;
+    let nsflag = if ns == "default" { String::new() } else { format!(" -n {ns}") };
+    let cflag = if p.spec.containers.len() > 1 { format!(" -c {}", ctr.name) } else { String::new() };
+    if ctr.image.starts_with("postgres") {
+        let user = ctr.env.iter().find(|e| e.name == "POSTGRES_USER").and_then(|e| e.value.clone()).unwrap_or_else(|| "postgres".into());
+        let write = format!(
+            "kubectl exec{nsflag} {pod}{cflag} -- psql -U {user} -c \"CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, note text); INSERT INTO notes (note) VALUES ('written at {stamp}');\""
+        );
+        let read = format!("kubectl exec{nsflag} {pod}{cflag} -- psql -U {user} -c \"SELECT count(*) FROM notes;\"");
+        return Some((write, read));
+    }
+    let claim_vols: Vec<&str> = p.spec.volumes.iter().filter(|v| v.persistent_volume_claim.is_some()).map(|v| v.name.as_str()).collect();
+    let mount = ctr.volume_mounts.iter().find(|m| claim_vols.contains(&m.name.as_str())).or_else(|| ctr.volume_mounts.iter().find(|m| !m.mount_path.starts_with("/var/run/secrets")));
+    let dir = mount.map(|m| m.mount_path.trim_end_matches('/').to_string()).unwrap_or_else(|| "/tmp".into());
+    let file = format!("{dir}/notes.txt");
+    Some((format!("kubectl exec{nsflag} {pod}{cflag} -- sh -c \"echo 'written at {stamp}' >> {file}\""), format!("kubectl exec{nsflag} {pod}{cflag} -- cat {file}")))
+}
+
 const VERBS: &[&str] = &[
     "get", "describe", "apply", "create", "delete", "scale", "rollout", "set", "exec", "logs", "label", "annotate", "patch", "cordon", "uncordon", "drain", "taint", "wait", "explain", "edit",
     "api-resources", "version", "config",
@@ -506,6 +529,24 @@ mod tests {
         assert_eq!(p.complete("cluster node stop node-"), ["node-a", "node-b", "node-c"]);
         assert_eq!(p.complete("kubectl scale deployment/"), ["deployment/web"]);
         assert_eq!(common_prefix(&p.complete("cluster node stop node-")), "node-");
+    }
+
+    #[test]
+    fn write_and_read_data_on_a_postgres_pod_and_an_nginx_pod() {
+        let mut p = Page::new();
+        let pg = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\nspec:\n  containers:\n  - name: pg\n    image: postgres:16\n    env:\n    - name: POSTGRES_PASSWORD\n      value: pw\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: www\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.25\n";
+        p.set_editor(pg.into());
+        p.apply();
+        p.settle();
+        for (pod, expect) in [("db", " count \n-------\n     2\n(1 row)\n\n"), ("www", "written at 1s\nwritten at 1s\n")] {
+            let (w, r) = data_commands(p.cluster(), "default", pod, "1s").unwrap();
+            for _ in 0..2 {
+                let out = p.run(&w, "");
+                assert_eq!(out.exit_code, 0, "{w}: {}", out.output);
+            }
+            let out = p.run(&r, "");
+            assert_eq!(out.output, expect, "{r}");
+        }
     }
 
     #[test]
