@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench sizes clean
+.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench bench-engine bench-page sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -38,8 +38,14 @@ test-e2e:
 	@echo "== end-to-end tests in headless Chromium"
 	@cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
 
-bench:
+bench: bench-engine bench-page
+
+bench-engine:
 	@cargo bench --locked --bench engine
+
+# Transfer size, first frame and frame times of the built page in Chromium.
+bench-page: dist
+	@$(ENV) && cd tests/e2e && node bench-page.mjs
 
 sizes:
 	@scripts/sizes.sh dist

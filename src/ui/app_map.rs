@@ -128,7 +128,7 @@ pub fn cluster_map(props: &MapProps) -> Html {
 
 fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
     let (state, cls) = if n.stopped {
-        ("powered off", "stopped")
+        ("Off", "stopped")
     } else {
         match n.state {
             NodeState::Ready => ("Ready", "ready"),
@@ -137,7 +137,11 @@ fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
         }
     };
     let status = if n.cordoned { format!("{state},SchedulingDisabled") } else { state.to_string() };
-    let taints = n.taints.iter().map(|t| clip(t.trim_start_matches("node.kubernetes.io/"), 24)).collect::<Vec<_>>().join(" · ");
+    let taints = match n.taints.len() {
+        0 => String::new(),
+        1 => clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 22),
+        k => format!("{} +{}", clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 17), k - 1),
+    };
     let click = on.clone();
     html! {
         <g key={format!("node-{}", n.name)} class={classes!("node", cls, n.cordoned.then_some("cordoned"), selected.then_some("selected"))} data-node={n.name.clone()}
@@ -147,7 +151,7 @@ fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
             <rect class="node-box" width={r.w.to_string()} height={r.h.to_string()} rx="10" />
             <text class="node-name" x="10" y="22">{ &n.name }</text>
             <text class="node-status" x={(r.w - 10.0).to_string()} y="22" text-anchor="end" key={status.clone()}>{ status.clone() }</text>
-            <text class="node-meta" x="10" y="40">{ format!("{} · {} CPU · {}", n.zone, n.cpu, n.memory) }</text>
+            <text class="node-meta" x="10" y="40">{ if n.stopped { "powered off".to_string() } else { format!("{} · {} CPU · {}", n.zone, n.cpu, n.memory) } }</text>
             if !taints.is_empty() { <text class="node-taints" x="10" y="52">{ taints }</text> }
             if n.pods.is_empty() { <text class="node-empty" x={(r.w / 2.0).to_string()} y="84" text-anchor="middle">{"no pods"}</text> }
         </g>

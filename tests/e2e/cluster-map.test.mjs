@@ -19,18 +19,24 @@ test('the default cluster is drawn: zones, nodes, storage classes', async () => 
   const zones = await page.$$eval('.zone', (els) => els.map((e) => e.dataset.zone));
   assert.deepEqual(zones, ['zone-a', 'zone-b', 'zone-c']);
 
-  // each node sits in its own zone and shows its zone label
+  // each node is drawn inside its zone's box and shows its zone and status
   for (const [node, zone] of [['node-a', 'zone-a'], ['node-b', 'zone-b'], ['node-c', 'zone-c']]) {
-    const text = await page.textContent(`.zone[data-zone="${zone}"] .node[data-node="${node}"]`);
-    assert.match(text, new RegExp(`topology.kubernetes.io/zone=${zone}`));
+    const text = await page.textContent(`.node[data-node="${node}"]`);
+    assert.match(text, new RegExp(`${zone} · 4 CPU · 16Gi`));
     assert.match(text, /Ready/);
+    const inside = await page.evaluate(([n, z]) => {
+      const a = document.querySelector(`.node[data-node="${n}"]`).getBoundingClientRect();
+      const b = document.querySelector(`.zone[data-zone="${z}"] .zone-box`).getBoundingClientRect();
+      return a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
+    }, [node, zone]);
+    assert.ok(inside, `${node} inside ${zone}`);
   }
 
   const classes = await page.$$eval('.class', (els) => els.map((e) => e.textContent));
   assert.equal(classes.length, 2);
   assert.match(classes[0], /^local-path/);
   assert.match(classes[1], /^standard\s*default/);
-  assert.match(classes[1], /rancher\.io\/local-path · WaitForFirstConsumer · reclaim Delete/);
+  assert.match(classes[1], /rancher\.io\/local-path · WaitForFirstConsumer · Delete/);
 
   await screenshot(page, 'foundation-default-cluster');
   assert.deepEqual(errors, [], 'the browser console has no errors');
