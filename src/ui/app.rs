@@ -20,8 +20,32 @@ use yew::prelude::*;
 const SESSION_KEY: &str = "kubarium.session.v1";
 const TICK_MS: u32 = 100;
 
+/// How the page was opened (from the URL).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Mode {
+    /// `?embed`: minimal chrome for an iframe; nothing is saved.
+    embed: bool,
+    /// `?lesson=<id>`: open that lesson.
+    lesson: Option<String>,
+    /// `#k1.…`: a share link.
+    share: Option<String>,
+}
+
+fn mode() -> Mode {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else { return Mode::default() };
+    let search = loc.search().unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let hash = loc.hash().unwrap_or_default();
+    Mode {
+        embed: params.as_ref().is_some_and(|p| p.has("embed")),
+        lesson: params.as_ref().and_then(|p| p.get("lesson")).filter(|l| !l.is_empty()),
+        share: hash.strip_prefix('#').filter(|h| !h.is_empty()).map(|h| h.to_string()),
+    }
+}
+
 /// The page plus what is derived from it and cached between frames.
 struct Shared {
+    mode: Mode,
     page: Page,
     /// (resourceVersion, now) the map was computed at.
     map_at: (u64, i64),
@@ -49,12 +73,19 @@ impl Shared {
     }
 
     fn save(&mut self) {
-        let _ = LocalStorage::set(SESSION_KEY, self.page.save());
+        // Embedded copies and opened share links never overwrite the
+        // visitor's own saved session.
+        if !self.mode.embed && self.mode.share.is_none() {
+            let _ = LocalStorage::set(SESSION_KEY, self.page.save());
+        }
         self.dirty = false;
     }
 }
 
-fn load() -> (Page, Option<String>) {
+fn load(mode: &Mode) -> (Page, Option<String>) {
+    if mode.embed || mode.lesson.is_some() {
+        return (Page::new(), None);
+    }
     let raw: Option<String> = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(SESSION_KEY).ok().flatten());
     match raw {
         None => (Page::new(), None),
@@ -79,11 +110,12 @@ fn select_value(e: &Event) -> String {
 #[function_component(App)]
 fn app() -> Html {
     let shared: S = use_mut_ref(|| {
-        let (page, notice) = load();
+        let mode = mode();
+        let (page, notice) = load(&mode);
         let map = MapModel::from_cluster(page.cluster());
         let layout = Rc::new(Layout::of(&map));
         let at = (page.cluster().api.store.resource_version(), page.cluster().now().0);
-        Shared { page, map_at: at, map: Rc::new(map), layout, editor: None, notice, ticks: 0, dirty: false }
+        Shared { mode, page, map_at: at, map: Rc::new(map), layout, editor: None, notice, ticks: 0, dirty: false }
     });
     let redraw = use_force_update();
     let editor_ref = use_node_ref();
@@ -508,6 +540,8 @@ fn app() -> Html {
         Callback::from(move |_| act.emit(cmd.clone()))
     };
     let notice = s.notice.clone();
+    let embed = s.mode.embed;
+    let full_url = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
     let dismiss = with(|s| s.notice = None);
     let map = s.map.clone();
     let layout = s.layout.clone();
@@ -515,7 +549,7 @@ fn app() -> Html {
     let cands = (*candidates).clone();
 
     html! {
-        <div class="app">
+        <div class={classes!("app", embed.then_some("embed"))}>
             <header class="topbar">
                 <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium"}</h1>
                 <div class="timebar" role="group" aria-label="Simulated time">
@@ -532,7 +566,11 @@ fn app() -> Html {
                            aria-label="Timeline: drag back to any earlier moment" title="Timeline: go back to any earlier moment, then play or act to branch" />
                     if in_past { <span class="past">{ format!("viewing {} of {} — acting now branches", clock(elapsed), clock(head)) }</span> }
                 </div>
-                <button class="danger" onclick={on_reset}>{"Reset"}</button>
+                if embed {
+                    <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a>
+                } else {
+                    <button class="danger" onclick={on_reset}>{"Reset"}</button>
+                }
             </header>
             if let Some(n) = notice { <div class="notice" role="alert">{ n }<button onclick={dismiss}>{"Dismiss"}</button></div> }
             <main class="workspace">
