@@ -566,6 +566,7 @@ fn app() -> Html {
                            aria-label="Timeline: drag back to any earlier moment" title="Timeline: go back to any earlier moment, then play or act to branch" />
                     if in_past { <span class="past">{ format!("viewing {} of {} — acting now branches", clock(elapsed), clock(head)) }</span> }
                 </div>
+                if !embed { <a class="open-full" href="?compare" title="The same database as a Deployment and as a StatefulSet, side by side">{"Compare Deployment vs StatefulSet"}</a> }
                 if embed {
                     <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a>
                 } else {
@@ -801,5 +802,92 @@ fn inspector(shared: &S, tab: &UseStateHandle<String>, act: &Callback<String>, p
 
 /// Mounts the page on `<body>`.
 pub fn start() {
-    yew::Renderer::<App>::new().render();
+    yew::Renderer::<Root>::new().render();
+}
+
+/// `?compare`: the same PostgreSQL as a Deployment and as a StatefulSet on
+/// two identical clusters, driven by the same buttons.
+#[function_component(CompareView)]
+fn compare_view() -> Html {
+    use crate::ui::compare::{Action, Compare};
+    let cmp = use_mut_ref(Compare::new);
+    let redraw = use_force_update();
+    let playing = use_mut_ref(|| true);
+    {
+        let cmp = cmp.clone();
+        let redraw = redraw.clone();
+        let playing = playing.clone();
+        use_effect_with((), move |_| {
+            let iv = Interval::new(TICK_MS, move || {
+                if *playing.borrow() {
+                    if let Ok(mut c) = cmp.try_borrow_mut() {
+                        c.tick(TICK_MS as f64 * 10.0);
+                    }
+                    redraw.force_update();
+                }
+            });
+            move || drop(iv)
+        });
+    }
+    let actions = [Action::Write, Action::Scale(3), Action::DeletePod, Action::Read, Action::StopNode, Action::StartNodes, Action::Scale(1)];
+    let buttons = actions.iter().map(|a| {
+        let cmp = cmp.clone();
+        let redraw = redraw.clone();
+        let a = *a;
+        html! { <button class="action" onclick={Callback::from(move |_| { cmp.borrow_mut().act(a); redraw.force_update(); })}>{ a.label() }</button> }
+    });
+    let on_play = {
+        let playing = playing.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |_: MouseEvent| {
+            let p = !*playing.borrow();
+            *playing.borrow_mut() = p;
+            redraw.force_update();
+        })
+    };
+    let c = cmp.borrow();
+    let side = |title: &str, page: &Page, yaml: &str| {
+        let m = MapModel::from_cluster(page.cluster());
+        let l = Layout::of(&m);
+        let last: Vec<Html> = page.console.iter().rev().take(4).rev().map(|e| html! {
+            <div class={classes!("entry", (e.exit_code != 0).then_some("failed"))}>
+                <div class="cmdline"><span class="at">{ clock(e.at) }</span>{ " $ " }{ &e.command }</div>
+                if !e.output.is_empty() && e.command != "kubectl apply -f -" { <pre class="out">{ &e.output }</pre> }
+            </div>
+        }).collect();
+        html! {
+            <section class="pane compare-side" aria-label={title.to_string()}>
+                <div class="pane-head"><h2>{ title }</h2></div>
+                <div class="map-scroll"><ClusterMap model={Rc::new(m)} layout={Rc::new(l)} selected={None::<Selection>} on_select={Callback::from(|_| ())} /></div>
+                <details class="compare-yaml"><summary>{"Manifest"}</summary><pre>{ yaml }</pre></details>
+                <div class="console-out compare-log" role="log">{ for last }</div>
+            </section>
+        }
+    };
+    html! {
+        <div class="app compare">
+            <header class="topbar">
+                <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium: Deployment vs StatefulSet"}</h1>
+                <div class="timebar">
+                    <button class="primary" onclick={on_play}>{ if *playing.borrow() { "Pause" } else { "Play" } }</button>
+                    <span class="clock">{ format!("t = {} (10x)", clock(c.statefulset.elapsed())) }</span>
+                    { for buttons }
+                </div>
+            </header>
+            <main class="compare-grid">
+                { side("Deployment: one claim shared by every replica", &c.deployment, crate::ui::compare::DEPLOYMENT) }
+                { side("StatefulSet: one claim per replica (volumeClaimTemplates)", &c.statefulset, crate::ui::compare::STATEFULSET) }
+            </main>
+        </div>
+    }
+}
+
+#[function_component(Root)]
+fn root() -> Html {
+    let compare = web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|s| s.contains("compare"));
+    if compare {
+        html! { <CompareView /> }
+    } else {
+        html! { <App /> }
+    }
 }

@@ -8,6 +8,7 @@
 //! (plain-language explanations), [`diagnose`] (editor markers),
 //! [`examples`] (the seed scenarios). `app` (wasm32 only) is the Yew part.
 
+pub mod compare;
 pub mod diagnose;
 pub mod examples;
 pub mod model;
