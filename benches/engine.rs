@@ -6,8 +6,9 @@
 //!    cluster replace it; the time per resulting store change, at N = 100
 //!    and N = 10,000, and their ratio.
 //!
-//! The same scenarios run in wasm under Node (`make bench-wasm`, see
-//! `src/bench.rs`), so both sets of figures come from one code path.
+//! The scenarios live in `src/bench.rs`. The same engine in wasm is timed
+//! in Chromium by `make bench-page` (settling 1,000-pod workloads from the
+//! page's console).
 
 use kubarium::bench;
 use std::time::Instant;

@@ -310,8 +310,9 @@ impl Controller for Scheduler {
 
 /// What is already on a node: requests of the pods bound (or assumed) there.
 #[derive(Clone, Debug, Default)]
-pub struct NodeUsage {
-    pub pods: Vec<Pod>,
+pub struct NodeUsage<'a> {
+    /// Borrowed from the store: scheduling a pod must not copy every pod.
+    pub pods: Vec<&'a Pod>,
     pub requested: Resources,
     pub non_zero: Resources,
 }
@@ -400,12 +401,12 @@ pub fn pod_requests(p: &Pod, non_zero: bool) -> Resources {
     sum
 }
 
-fn node_usage(api: &Api, node: &str, assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey) -> NodeUsage {
+fn node_usage<'a>(api: &'a Api, node: &str, assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey) -> NodeUsage<'a> {
     let mut u = NodeUsage::default();
-    let mut add = |p: &Pod| {
+    let mut add = |p: &'a Pod| {
         u.requested.add(&pod_requests(p, false));
         u.non_zero.add(&pod_requests(p, true));
-        u.pods.push(p.clone());
+        u.pods.push(p);
     };
     for p in api.store.pods_on_node(node) {
         if occupies(p) && &p.key() != exclude {
@@ -542,7 +543,7 @@ fn default_spread_selector(api: &Api, pod: &Pod) -> Option<LabelSelector> {
 
 /// Runs the filters for one node; `None` when the pod fits.
 #[allow(clippy::too_many_arguments)]
-fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage, all: &[(&Node, NodeUsage)], requests: &Resources) -> Option<NodeStatus> {
+fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[(&Node, NodeUsage<'_>)], requests: &Resources) -> Option<NodeStatus> {
     // NodeUnschedulable
     if node.spec.unschedulable {
         let t = Taint { key: "node.kubernetes.io/unschedulable".into(), effect: "NoSchedule".into(), ..Default::default() };
@@ -565,7 +566,7 @@ fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage, all: &[(&No
     // NodePorts
     let want = host_ports(pod);
     if !want.is_empty() {
-        let used: Vec<_> = usage.pods.iter().flat_map(host_ports).collect();
+        let used: Vec<_> = usage.pods.iter().flat_map(|p| host_ports(p)).collect();
         if ports_conflict(&want, &used) {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't have free ports for the requested pod ports"));
         }
@@ -635,7 +636,7 @@ fn same_domain(a: &Node, b: &Node, key: &str) -> bool {
     }
 }
 
-fn inter_pod_affinity_filter(pod: &Pod, node: &Node, all: &[(&Node, NodeUsage)]) -> Option<NodeStatus> {
+fn inter_pod_affinity_filter(pod: &Pod, node: &Node, all: &[(&Node, NodeUsage<'_>)]) -> Option<NodeStatus> {
     let aff = pod.spec.affinity.as_ref();
     let affinity = parse_terms(aff.and_then(|a| a.pod_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
     let anti = parse_terms(aff.and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
@@ -731,7 +732,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Res
         return Err(format!("0/{total} nodes are available: {msg}. not found"));
     }
     let key = pod.key();
-    let usages: Vec<(&Node, NodeUsage)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key))).collect();
+    let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key))).collect();
     let requests = pod_requests(pod, false);
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
@@ -761,7 +762,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Res
 const MAX_NODE_SCORE: i64 = 100;
 
 /// Weighted sum of the default score plugins for each feasible node.
-fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage)], feasible: &[usize]) -> Vec<i64> {
+fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible: &[usize]) -> Vec<i64> {
     let req = pod_requests(pod, true);
     let mut total = vec![0i64; feasible.len()];
     // NodeResourcesFit (LeastAllocated, cpu and memory weighted 1) and BalancedAllocation.
