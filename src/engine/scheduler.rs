@@ -543,7 +543,7 @@ fn default_spread_selector(api: &Api, pod: &Pod) -> Option<LabelSelector> {
 
 /// Runs the filters for one node; `None` when the pod fits.
 #[allow(clippy::too_many_arguments)]
-fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[(&Node, NodeUsage<'_>)], requests: &Resources) -> Option<NodeStatus> {
+fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[(&Node, NodeUsage<'_>)], existing_anti: &[ExistingAnti<'_>], requests: &Resources) -> Option<NodeStatus> {
     // NodeUnschedulable
     if node.spec.unschedulable {
         let t = Taint { key: "node.kubernetes.io/unschedulable".into(), effect: "NoSchedule".into(), ..Default::default() };
@@ -623,7 +623,7 @@ fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[
         }
     }
     // InterPodAffinity
-    if let Some(st) = inter_pod_affinity_filter(pod, node, all) {
+    if let Some(st) = inter_pod_affinity_filter(pod, node, all, existing_anti) {
         return Some(st);
     }
     None
@@ -636,19 +636,43 @@ fn same_domain(a: &Node, b: &Node, key: &str) -> bool {
     }
 }
 
-fn inter_pod_affinity_filter(pod: &Pod, node: &Node, all: &[(&Node, NodeUsage<'_>)]) -> Option<NodeStatus> {
-    let aff = pod.spec.affinity.as_ref();
-    let affinity = parse_terms(aff.and_then(|a| a.pod_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-    let anti = parse_terms(aff.and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-    // existing pods' anti-affinity against this pod
+/// An existing pod with required anti-affinity terms, and its node (found
+/// once per scheduling attempt, like the scheduler's NodeInfo
+/// PodsWithRequiredAntiAffinity list, not once per node filtered).
+pub struct ExistingAnti<'a> {
+    node: &'a Node,
+    namespace: &'a str,
+    terms: Vec<AffinityTerm>,
+}
+
+fn existing_anti_affinity<'a>(all: &[(&'a Node, NodeUsage<'a>)]) -> Vec<ExistingAnti<'a>> {
+    let mut out = vec![];
     for (n, u) in all {
         for p in &u.pods {
-            let terms = parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-            if terms.iter().any(|t| t.matches_pod(&p.metadata.namespace, pod) && same_domain(n, node, &t.topology_key)) {
-                return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't satisfy existing pods anti-affinity rules"));
+            if p.spec.affinity.as_ref().is_some_and(|a| a.pod_anti_affinity.is_some()) {
+                let terms = parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
+                if !terms.is_empty() {
+                    out.push(ExistingAnti { node: n, namespace: &p.metadata.namespace, terms });
+                }
             }
         }
     }
+    out
+}
+
+fn inter_pod_affinity_filter(pod: &Pod, node: &Node, all: &[(&Node, NodeUsage<'_>)], existing_anti: &[ExistingAnti<'_>]) -> Option<NodeStatus> {
+    let aff = pod.spec.affinity.as_ref();
+    // existing pods' anti-affinity against this pod
+    for e in existing_anti {
+        if e.terms.iter().any(|t| t.matches_pod(e.namespace, pod) && same_domain(e.node, node, &t.topology_key)) {
+            return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't satisfy existing pods anti-affinity rules"));
+        }
+    }
+    if aff.is_none_or(|a| a.pod_affinity.is_none() && a.pod_anti_affinity.is_none()) {
+        return None;
+    }
+    let affinity = parse_terms(aff.and_then(|a| a.pod_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
+    let anti = parse_terms(aff.and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
     for t in &affinity {
         let mut any_match = false;
         let mut here = false;
@@ -734,10 +758,11 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Res
     let key = pod.key();
     let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key))).collect();
     let requests = pod_requests(pod, false);
+    let existing_anti = existing_anti_affinity(&usages);
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
     for (i, (n, u)) in usages.iter().enumerate() {
-        match filter_node(api, pod, n, u, &usages, &requests) {
+        match filter_node(api, pod, n, u, &usages, &existing_anti, &requests) {
             Some(st) => {
                 statuses.insert(n.metadata.name.clone(), st);
             }
@@ -751,6 +776,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Res
     if feasible.len() == 1 {
         return Ok(usages[feasible[0]].0.metadata.name.clone());
     }
+    drop(existing_anti);
     let scores = score_nodes(api, pod, &usages, &feasible);
     let best = scores.iter().copied().max().unwrap_or(0);
     let ties: Vec<String> = feasible.iter().zip(scores.iter()).filter(|(_, s)| **s == best).map(|(i, _)| usages[*i].0.metadata.name.clone()).collect();
