@@ -183,6 +183,25 @@ fn app() -> Html {
         });
     }
 
+    // kubectl explain's schema table, fetched once the page is up.
+    use_effect_with((), |_| {
+        wasm_bindgen_futures::spawn_local(async {
+            let Some(w) = web_sys::window() else { return };
+            let Ok(resp) = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str("explain_data.json")).await else { return };
+            let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return };
+            if !resp.ok() {
+                return;
+            }
+            let Ok(p) = resp.text() else { return };
+            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(p).await {
+                if let Some(t) = text.as_string() {
+                    crate::kubectl::commands::explain::provide(t);
+                }
+            }
+        });
+        || ()
+    });
+
     // The clock.
     {
         let shared = shared.clone();

@@ -11,7 +11,10 @@
 pub mod compare;
 pub mod diagnose;
 pub mod examples;
+pub mod export;
+pub mod lessons;
 pub mod model;
+pub mod share;
 pub mod state;
 pub mod why;
 

@@ -43,6 +43,9 @@ pub struct ConsoleEntry {
     pub exit_code: i32,
     /// Simulated time when it ran (ms since the session's start).
     pub at: Millis,
+    /// What it read on stdin (the manifest of `kubectl apply -f -`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stdin: String,
 }
 
 /// What a click selected.
@@ -147,7 +150,7 @@ impl Page {
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
         }
-        self.console.push(ConsoleEntry { command: line.to_string(), output: out.output.clone(), exit_code: out.exit_code, at: self.elapsed() });
+        self.console.push(ConsoleEntry { command: line.to_string(), output: out.output.clone(), exit_code: out.exit_code, at: self.elapsed(), stdin: stdin.to_string() });
         if self.console.len() > CONSOLE_KEEP {
             let drop = self.console.len() - CONSOLE_KEEP;
             self.console.drain(..drop);

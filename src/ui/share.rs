@@ -1,0 +1,160 @@
+//! Share links: the whole session (seed, input log, editor text, namespace,
+//! time position) in the URL fragment, so no server is needed and opening
+//! the link replays it deterministically. `k1.` + base64url(deflate(JSON)).
+//! Hostile or truncated links give a readable error, never a panic.
+
+use crate::ui::state::{Saved, SAVE_VERSION};
+use serde::{Deserialize, Serialize};
+
+const PREFIX: &str = "k1.";
+/// A decoded session larger than this is refused (a zip bomb, or not ours).
+const MAX_JSON: usize = 8 << 20;
+
+#[derive(Serialize, Deserialize)]
+struct Shared {
+    #[serde(flatten)]
+    saved: Saved,
+    /// Milliseconds since the session's start to show (None: the end).
+    #[serde(default)]
+    at: Option<i64>,
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn b64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk.len();
+        let v = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..=n {
+            out.push(B64[((v >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn b64_decode(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for (i, c) in s.bytes().enumerate() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => break,
+            _ => return Err(format!("character {:?} at position {} is not part of a share link", c as char, i + 1)),
+        };
+        acc = acc << 6 | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The fragment (without `#`) for a session, positioned at `at` ms.
+pub fn encode(saved: &Saved, at: Option<i64>) -> String {
+    let json = serde_json::to_vec(&Shared { saved: saved.clone(), at }).unwrap_or_default();
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("{PREFIX}{}", b64_encode(&packed))
+}
+
+const DAMAGED: &str = "This share link is damaged (it was probably cut off when it was copied)";
+
+/// Reads a fragment (with or without `#`).
+pub fn decode(fragment: &str) -> Result<(Saved, Option<i64>), String> {
+    let f = fragment.trim().trim_start_matches('#');
+    let Some(body) = f.strip_prefix(PREFIX) else {
+        return Err("This link does not contain a Kubarium session (it should start with #k1.).".into());
+    };
+    let packed = b64_decode(body).map_err(|e| format!("{DAMAGED}: {e}."))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => "This share link holds more than 8 MiB of session: it was not made by Kubarium.".to_string(),
+        _ => format!("{DAMAGED}: its data does not decompress."),
+    })?;
+    let shared: Shared = serde_json::from_slice(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
+    if shared.saved.version != SAVE_VERSION {
+        return Err(format!("This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).", shared.saved.version));
+    }
+    Ok((shared.saved, shared.at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::state::Page;
+
+    fn session() -> Page {
+        let mut p = Page::new();
+        let (_, text) = crate::ui::examples::FILES.iter().find(|(id, _)| *id == "statefulset-basics").unwrap();
+        let ex = crate::ui::examples::parse("statefulset-basics", text);
+        p.set_editor(ex.manifests[0].yaml.clone());
+        p.apply();
+        p.advance(60_000);
+        p.run("kubectl scale statefulset web --replicas=3", "");
+        p.advance(30_000);
+        p.run("cluster node stop node-b", "");
+        p.advance(90_000);
+        p
+    }
+
+    #[test]
+    fn a_link_round_trips_exactly_and_is_short() {
+        let p = session();
+        let link = encode(&p.save(), Some(100_000));
+        // A StatefulSet + Service apply, a scale, a node stop and time: about 1.2 KB.
+        assert!(link.len() < 2_500, "{} bytes", link.len());
+        let (saved, at) = decode(&format!("#{link}")).unwrap();
+        assert_eq!(at, Some(100_000));
+        let q = Page::restore(saved).unwrap();
+        assert_eq!(q.cluster().api.store.resource_version(), p.cluster().api.store.resource_version());
+        assert_eq!(q.editor, p.editor);
+        assert_eq!(q.elapsed(), p.elapsed());
+    }
+
+    #[test]
+    fn damaged_links_explain_themselves() {
+        let link = encode(&session().save(), None);
+        assert!(decode("#hello").unwrap_err().contains("does not contain a Kubarium session"));
+        assert!(decode(&link[..link.len() / 2]).unwrap_err().contains("damaged"));
+        assert!(decode("k1.%%%").unwrap_err().contains("is not part of a share link"));
+        assert!(decode(&format!("k1.{}", b64_encode(b"not deflate at all"))).unwrap_err().contains("damaged"));
+        let odd = miniz_oxide::deflate::compress_to_vec(br#"{"version":7,"seed":1,"inputs":[],"editor":"","namespace":"default"}"#, 6);
+        assert!(decode(&format!("k1.{}", b64_encode(&odd))).unwrap_err().contains("another version"));
+        let junk = miniz_oxide::deflate::compress_to_vec(b"[1,2,3]", 6);
+        assert!(decode(&format!("k1.{}", b64_encode(&junk))).unwrap_err().contains("not readable"));
+        let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 9 << 20], 9);
+        assert!(decode(&format!("k1.{}", b64_encode(&bomb))).unwrap_err().contains("more than 8 MiB"));
+    }
+
+    #[test]
+    fn random_and_truncated_input_never_panics() {
+        let link = encode(&session().save(), None);
+        for cut in (0..link.len()).step_by(7) {
+            let _ = decode(&link[..cut]);
+        }
+        let mut x: u64 = 0x2545F4914F6CDD1D;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 200) as usize;
+            let s: String = (0..len).map(|i| B64[((x >> (i % 58)) as usize + i) % 64] as char).collect();
+            let _ = decode(&format!("k1.{s}"));
+        }
+    }
+
+    #[test]
+    fn base64url_round_trips() {
+        for n in 0..40u8 {
+            let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            assert_eq!(b64_decode(&b64_encode(&data)).unwrap(), data);
+        }
+    }
+}
