@@ -193,6 +193,9 @@ impl Cluster {
     // ------------------------------------------------------------ client writes
 
     pub fn create(&mut self, obj: Object) -> Result<Written, ApiError> {
+        // The log carries apiVersion/kind even when the client left them
+        // out (kubectl create <generator> builds typed objects), so replay can decode it.
+        let obj = obj.with_type_meta();
         self.log.push(Input::Create { object: obj.to_value() });
         let r = self.api.create(obj);
         self.run_instant();
@@ -200,6 +203,7 @@ impl Cluster {
     }
 
     pub fn update(&mut self, obj: Object) -> Result<Written, ApiError> {
+        let obj = obj.with_type_meta();
         self.log.push(Input::Update { object: obj.to_value() });
         let r = self.api.update(obj);
         self.run_instant();

@@ -3,6 +3,7 @@
 //! [`Page`]; components call its methods and re-render.
 
 use crate::engine::api::{Deployment, Kind, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicaSet, StatefulSet};
+use crate::ui::app_lessons::{run_step, Lessons, Progress};
 use crate::ui::app_map::ClusterMap;
 use crate::ui::editor::Editor;
 use crate::ui::examples;
@@ -54,6 +55,12 @@ struct Shared {
     editor: Option<Editor>,
     /// A problem restoring the saved session, shown once.
     notice: Option<String>,
+    /// The lesson being played.
+    lesson: Option<Progress>,
+    /// The share link last made (shown with its embed snippet).
+    shared_link: Option<String>,
+    /// The export panel is open.
+    export_open: bool,
     ticks: u64,
     dirty: bool,
 }
@@ -83,6 +90,20 @@ impl Shared {
 }
 
 fn load(mode: &Mode) -> (Page, Option<String>) {
+    if let Some(frag) = &mode.share {
+        return match crate::ui::share::decode(frag).and_then(|(saved, at)| Page::restore(saved).map(|p| (p, at))) {
+            Ok((mut p, at)) => {
+                if let Some(at) = at {
+                    if at < p.elapsed() {
+                        p.scrub(at);
+                    }
+                }
+                p.playing = false;
+                (p, Some("You opened a shared session: it was replayed exactly. Nothing you do here overwrites your own saved session.".into()))
+            }
+            Err(e) => (Page::new(), Some(format!("{e} A fresh cluster was started instead."))),
+        };
+    }
     if mode.embed || mode.lesson.is_some() {
         return (Page::new(), None);
     }
@@ -115,11 +136,12 @@ fn app() -> Html {
         let map = MapModel::from_cluster(page.cluster());
         let layout = Rc::new(Layout::of(&map));
         let at = (page.cluster().api.store.resource_version(), page.cluster().now().0);
-        Shared { mode, page, map_at: at, map: Rc::new(map), layout, editor: None, notice, ticks: 0, dirty: false }
+        let lesson = mode.lesson.clone().map(|l| Progress { lesson: l, ..Default::default() });
+        Shared { mode, page, map_at: at, map: Rc::new(map), layout, editor: None, notice, lesson, shared_link: None, export_open: false, ticks: 0, dirty: false }
     });
     let redraw = use_force_update();
     let editor_ref = use_node_ref();
-    let side_tab = use_state(|| "inspect".to_string());
+    let side_tab = use_state(|| if shared.borrow().lesson.is_some() || shared.borrow().mode.embed { "lessons".to_string() } else { "inspect".to_string() });
     let inspect_tab = use_state(|| "why".to_string());
     let res_kind = use_state(|| "pods".to_string());
     let console_in = use_state(String::new);
@@ -558,6 +580,82 @@ fn app() -> Html {
         let cmd = format!("cluster node add {next_node}");
         Callback::from(move |_| act.emit(cmd.clone()))
     };
+    let lesson_props_progress = s.lesson.clone();
+    let on_lesson_start = {
+        let shared = shared.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |id: String| {
+            let fresh = shared.borrow().page.cluster().log().iter().all(|i| matches!(i, crate::engine::cluster::Input::Advance { .. }));
+            let ok = fresh || shared.borrow().mode.embed || web_sys::window().and_then(|w| w.confirm_with_message("A lesson starts on a fresh cluster. Discard this session's cluster (your editor text stays)?").ok()).unwrap_or(false);
+            if ok {
+                let mut s = shared.borrow_mut();
+                s.page.reset();
+                s.lesson = Some(Progress { lesson: id, ..Default::default() });
+                s.refresh_map();
+                s.save();
+                drop(s);
+                redraw.force_update();
+            }
+        })
+    };
+    let on_lesson_step = {
+        let shared = shared.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |answer: Option<usize>| {
+            {
+                let mut s = shared.borrow_mut();
+                if let Some(p) = s.lesson.take() {
+                    let p = run_step(&mut s.page, p, answer);
+                    s.lesson = Some(p);
+                }
+                s.refresh_map();
+                s.save();
+            }
+            redraw.force_update();
+        })
+    };
+    let on_lesson_leave = {
+        let shared = shared.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |_: ()| {
+            shared.borrow_mut().lesson = None;
+            redraw.force_update();
+        })
+    };
+    let on_share = {
+        let shared = shared.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = shared.borrow_mut();
+            let frag = crate::ui::share::encode(&s.page.save(), Some(s.page.elapsed()));
+            let Some(w) = web_sys::window() else { return };
+            let loc = w.location();
+            let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+            let link = format!("{base}#{frag}");
+            let _ = w.navigator().clipboard().write_text(&link);
+            s.shared_link = Some(link);
+            drop(s);
+            redraw.force_update();
+        })
+    };
+    let on_export = with(|s| s.export_open = !s.export_open);
+    let shared_link = s.shared_link.clone();
+    let close_share = with(|s| s.shared_link = None);
+    let export_panel = if s.export_open {
+        let script = crate::ui::export::shell_script(&s.page.console, s.page.cluster());
+        let kind = crate::ui::export::kind_config(s.page.cluster());
+        let href = |mime: &str, text: &str| format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text));
+        html! {
+            <section class="export" aria-label="Export to a real cluster">
+                <div class="pane-head"><h2>{"Take it to a real cluster"}</h2><button onclick={on_export.clone()}>{"Close"}</button></div>
+                <p>{"The session as kubectl commands with the manifests inline, and a kind cluster shaped like this one (a worker per node, labelled with its zone). Run "}<code>{"CREATE_CLUSTER=1 bash kubarium-session.sh"}</code>{" to create the kind cluster first."}</p>
+                <p><a download="kubarium-session.sh" href={href("text/x-shellscript", &script)}>{"Download kubarium-session.sh"}</a>{" · "}<a download="kind.yaml" href={href("application/yaml", &kind)}>{"Download kind.yaml"}</a></p>
+                <pre class="export-script" tabindex="0">{ script }</pre>
+            </section>
+        }
+    } else {
+        html! {}
+    };
     let notice = s.notice.clone();
     let embed = s.mode.embed;
     let full_url = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
@@ -585,6 +683,8 @@ fn app() -> Html {
                            aria-label="Timeline: drag back to any earlier moment" title="Timeline: go back to any earlier moment, then play or act to branch" />
                     if in_past { <span class="past">{ format!("viewing {} of {} — acting now branches", clock(elapsed), clock(head)) }</span> }
                 </div>
+                if !embed { <button onclick={on_share} title="Copy a link that replays this session exactly">{"Share"}</button> }
+                if !embed { <button onclick={on_export} title="A script and a kind config to repeat this on a real cluster">{"Export"}</button> }
                 if !embed { <a class="open-full" href="?compare" title="The same database as a Deployment and as a StatefulSet, side by side">{"Compare Deployment vs StatefulSet"}</a> }
                 if embed {
                     <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a>
@@ -593,6 +693,17 @@ fn app() -> Html {
                 }
             </header>
             if let Some(n) = notice { <div class="notice" role="alert">{ n }<button onclick={dismiss}>{"Dismiss"}</button></div> }
+            if let Some(link) = shared_link {
+                <div class="notice share" role="status">
+                    <span>{"Link copied. Anyone who opens it sees this session replayed exactly:"}</span>
+                    <input class="share-link" type="text" readonly=true value={link.clone()} aria-label="Share link" />
+                    <span>{"Embed snippet:"}</span>
+                    <input class="embed-snippet" type="text" readonly=true aria-label="Embed snippet"
+                           value={format!("<iframe src=\"{}\" width=\"100%\" height=\"560\" title=\"Kubarium\"></iframe>", link.replacen('#', "?embed#", 1))} />
+                    <button onclick={close_share}>{"Close"}</button>
+                </div>
+            }
+            { export_panel }
             <main class="workspace">
                 <section class="pane editor-pane" aria-label="YAML editor">
                     <div class="pane-head">
@@ -625,11 +736,13 @@ fn app() -> Html {
                 </section>
                 <section class="pane side-pane" aria-label="Details">
                     <div class="tabs" role="tablist">
+                        { tab("lessons", "Lessons") }
                         { tab("inspect", "Inspect") }
                         { tab("resources", "Resources") }
                         { tab("events", "Events") }
                     </div>
                     <div class="side-body">
+                        if *side_tab == "lessons" { <Lessons progress={lesson_props_progress} on_start={on_lesson_start} on_step={on_lesson_step} on_leave={on_lesson_leave} /> }
                         if *side_tab == "inspect" { { inspector } }
                         if *side_tab == "resources" { { resources } }
                         if *side_tab == "events" { { events_html } }

@@ -21,6 +21,8 @@ pub mod why;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod app_lessons;
+#[cfg(target_arch = "wasm32")]
 mod app_map;
 #[cfg(target_arch = "wasm32")]
 mod editor;

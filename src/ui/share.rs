@@ -158,3 +158,21 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod generated_objects {
+    use crate::ui::state::Page;
+
+    /// `kubectl create deployment` builds a typed object without
+    /// apiVersion/kind; the input log must still carry them for replay.
+    #[test]
+    fn objects_made_by_kubectl_create_generators_replay() {
+        let mut p = Page::new();
+        p.tick(100.0);
+        p.run("kubectl create deployment web --image=nginx:1.25 --replicas=2", "");
+        p.settle();
+        let saved = p.save();
+        let q = Page::restore(saved).unwrap();
+        assert_eq!(q.cluster().api.store.resource_version(), p.cluster().api.store.resource_version());
+    }
+}

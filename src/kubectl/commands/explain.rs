@@ -11,7 +11,28 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-const DATA: &str = include_str!("explain_data.json");
+/// The schema table. Natively it is compiled in; in the page it is a
+/// separate file (`explain_data.json` next to index.html) fetched after the
+/// first frame, which keeps ~80 KB (gzip) out of the wasm every visitor
+/// downloads for a command few of them type.
+#[cfg(not(target_arch = "wasm32"))]
+fn data() -> Option<&'static str> {
+    Some(include_str!("explain_data.json"))
+}
+
+#[cfg(target_arch = "wasm32")]
+static LOADED: OnceLock<String> = OnceLock::new();
+
+#[cfg(target_arch = "wasm32")]
+fn data() -> Option<&'static str> {
+    LOADED.get().map(|s| s.as_str())
+}
+
+/// Hands the fetched schema table to `kubectl explain` (the page calls it).
+#[cfg(target_arch = "wasm32")]
+pub fn provide(json: String) {
+    let _ = LOADED.set(json);
+}
 
 #[derive(Deserialize)]
 struct KindEntry {
@@ -35,7 +56,8 @@ struct Schema {
 
 fn schema() -> Option<&'static Schema> {
     static S: OnceLock<Option<Schema>> = OnceLock::new();
-    S.get_or_init(|| serde_json::from_str(DATA).ok()).as_ref()
+    let text = data()?;
+    S.get_or_init(|| serde_json::from_str(text).ok()).as_ref()
 }
 
 pub fn flags() -> Vec<Flag> {
@@ -204,6 +226,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         Some(o) => return Err(CmdError::msg(format!("unrecognized format: {o}"))),
     }
     let Some(s) = schema() else {
+        if data().is_none() {
+            return Err(CmdError::msg("the API schema for kubectl explain is still downloading (explain_data.json); try again in a moment"));
+        }
         return Err(CmdError::msg("the explain schema table could not be read"));
     };
     let mut parts = args[0].split('.');
