@@ -38,6 +38,18 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// A pod name that fits its box: the start and the end, where a
+/// ReplicaSet's random suffix makes each Deployment pod visibly new.
+fn short_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= 16 {
+        return name.to_string();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 11..].iter().collect();
+    format!("{head}…{tail}")
+}
+
 fn is_sel(sel: &Option<Selection>, kind: Kind, ns: &str, name: &str) -> bool {
     sel.as_ref().is_some_and(|s| s.kind == kind && s.name == name && (s.namespace == ns || !kind.namespaced()))
 }
@@ -194,7 +206,7 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
             <title>{ format!("{} ({}): {} {} restarts {}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts, if p.waiting.is_empty() { String::new() } else { format!("\n{}", p.waiting) }) }</title>
             <rect class="pod-box" width={r.w.to_string()} height={r.h.to_string()} rx="8" />
             <rect class="pod-owner" width="5" height={r.h.to_string()} rx="2" />
-            <text class="pod-name" x="11" y="18">{ clip(&p.name, 15) }</text>
+            <text class="pod-name" x="11" y="18">{ short_name(&p.name) }</text>
             <text class="pod-detail" x="11" y="35" key={detail.clone()}>{ detail.clone() }</text>
         </g>
     }
@@ -226,7 +238,7 @@ fn disk(d: &DiskModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
             <ellipse class="disk-top" cx={(r.w / 2.0).to_string()} cy="6" rx={(r.w / 2.0 - 2.0).to_string()} ry="5" />
             <text class="disk-name" x="8" y="23">{ clip(&name, 16) }</text>
             <text class="disk-detail" x="8" y="35">{ format!("{} · {}", d.phase, d.capacity) }</text>
-            <text class="disk-data" x="8" y="46" key={d.data.clone()}>{ clip(&d.data, 22) }</text>
+            <text class="disk-data" x="8" y="46" key={d.data.clone()}>{ clip(&d.data.replace("postgres: ", "pg: "), 22) }</text>
         </g>
     }
 }

@@ -83,7 +83,12 @@ pub fn shell_script(console: &[ConsoleEntry], c: &Cluster) -> String {
         let tolerate = if e.exit_code != 0 { " || true  # failed in Kubarium too" } else { "" };
         let line = match words.as_slice() {
             ["kubectl" | "k", ..] => {
-                let cmd = map_nodes(&e.command, &nodes).replacen("k ", "kubectl ", usize::from(words[0] == "k"));
+                // A lesson's command may carry its own heredoc marker (`<<EOF`); the body follows below.
+                let typed = match e.command.find(" <<") {
+                    Some(i) if !e.stdin.is_empty() => &e.command[..i],
+                    _ => e.command.as_str(),
+                };
+                let cmd = map_nodes(typed, &nodes).replacen("k ", "kubectl ", usize::from(words[0] == "k"));
                 if e.stdin.is_empty() {
                     format!("{cmd}{tolerate}\n")
                 } else {
@@ -118,6 +123,7 @@ mod tests {
         let mut p = Page::new();
         p.set_editor("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tricky\ndata:\n  script: echo $HOME `date` \"$(id)\"\n  eof: KUBARIUM_EOF\n".into());
         p.apply();
+        p.run("kubectl apply -f - <<EOF", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-a-lesson\n");
         p.run("kubectl cordon node-a", "");
         p.run("cluster node stop node-b", "");
         p.run("cluster advance 1m30s", "");
@@ -134,6 +140,7 @@ mod tests {
         let s = shell_script(&p.console, p.cluster());
         assert!(s.starts_with("#!/usr/bin/env bash\n"));
         assert!(s.contains("kubectl cordon \"${NODE_NODE_A}\"\n"), "{s}");
+        assert!(s.contains("kubectl apply -f - <<'KUBARIUM_EOF'\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-a-lesson\nKUBARIUM_EOF\n"), "{s}");
         assert!(s.contains("docker stop \"${NODE_NODE_B}\"\n"));
         assert!(s.contains("sleep 90\n"));
         assert!(s.contains("kubectl get pod nope || true  # failed in Kubarium too\n"));

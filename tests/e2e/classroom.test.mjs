@@ -20,6 +20,7 @@ async function nextUntilQuestion(page) {
 
 test('a lesson plays step by step and asks for a prediction', async () => {
   const { page, errors } = b;
+  errors.length = 0;
   await page.goto(server.url);
   await page.waitForSelector('.node');
   await page.click('.tabs button:has-text("Lessons")');
@@ -89,6 +90,7 @@ test('a share link replays the session in a fresh browser; a damaged one is refu
 
 test('the docs page embeds two lessons that play', async () => {
   const { page, errors } = b;
+  errors.length = 0;
   await page.goto(server.url + 'embed-example.html');
   const frames = await page.$$('iframe');
   assert.equal(frames.length, 2);
@@ -107,6 +109,7 @@ test('the docs page embeds two lessons that play', async () => {
 
 test('compare: the same buttons drive a Deployment and a StatefulSet', async () => {
   const { page, errors } = b;
+  errors.length = 0;
   await page.goto(server.url + '?compare');
   await page.waitForSelector('.compare-side');
   const sides = await page.$$('.compare-side');
@@ -132,7 +135,8 @@ test('export: a bash script and a kind config', async () => {
   const script = await page.textContent('.export-script');
   assert.match(script, /^#!\/usr\/bin\/env bash/);
   assert.match(script, /docker stop "\$\{NODE_NODE_B\}"/);
-  execFileSync('bash', ['-n', '-c', script]);
+  execFileSync('bash', ['-n', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.doesNotMatch(script, /^kubectl[^\n]*<<EOF/m, 'a lesson command keeps one heredoc');
   const kind = decodeURIComponent((await page.getAttribute('a[download="kind.yaml"]', 'href')).split(',').slice(1).join(','));
   assert.match(kind, /kind: Cluster\napiVersion: kind.x-k8s.io\/v1alpha4/);
   assert.equal((kind.match(/- role: worker/g) || []).length, 3);

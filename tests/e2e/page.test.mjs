@@ -157,6 +157,10 @@ test('paste, apply, scale, write data, kill a node, scrub, reload', async () => 
   await page.press('.prompt input', 'ArrowUp');
   assert.equal(await page.inputValue('.prompt input'), 'kubectl get statefulsets');
 
+  // kubectl explain reads its schema table, fetched after the first frame.
+  await consoleRun(page, 'kubectl explain statefulset.spec.replicas');
+  assert.match(await lastOutput(page), /KIND:\s+StatefulSet[\s\S]*FIELD: replicas <integer>/);
+
   // Scrub back to before the node was stopped: it is Ready again; then back to the present.
   await page.click('button:has-text("Pause")');
   await page.$eval('.scrub', (el) => { el.value = '20000'; el.dispatchEvent(new Event('change', { bubbles: true })); });
