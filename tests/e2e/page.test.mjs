@@ -198,3 +198,71 @@ test('narrow screens stack the panes; dark theme and reduced motion apply', asyn
     await nb.close();
   }
 });
+
+test('every action on the map is a kubectl command in the console', async () => {
+  const ab = await browser();
+  const { page, errors } = ab;
+  page.on('dialog', (d) => d.accept());
+  const run = async (cmd) => { await page.fill('.prompt input', cmd); await page.press('.prompt input', 'Enter'); };
+  const last = () => page.$$eval('.console-out .entry', (e) => e[e.length - 1].textContent);
+  try {
+    await page.goto(server.url);
+    await page.waitForSelector('.node');
+    // Examples menu: every seed scenario is there; load one and apply it.
+    const groups = await page.$$eval('.examples optgroup', (g) => g.map((x) => x.label));
+    assert.equal(groups.length, 8);
+    await page.selectOption('.examples', 'statefulset-basics#all');
+    assert.match(await page.textContent('.editor'), /kind: StatefulSet/);
+    await page.click('button.primary:has-text("Apply")');
+    await page.click('button:has-text("Settle")');
+    await page.waitForSelector('.pod[data-pod="web-1"][data-status="Running"]');
+    // Inspect tabs.
+    await page.click('.pod[data-pod="web-1"]');
+    await page.click('.inspector .tab:has-text("Describe")');
+    assert.match(await page.textContent('.inspect-body'), /Controlled By:\s+StatefulSet\/web/);
+    await page.click('.inspector .tab:has-text("YAML")');
+    assert.match(await page.textContent('.inspect-body'), /kind: Pod/);
+    await page.click('.inspector .tab:has-text("Why?")');
+    // Workload actions: set image (a rollout), undo, restart, delete with orphan.
+    await page.click('.inspector button:has-text("Select its statefulset")');
+    await page.fill('.param:has-text("Set image") input', 'nginx:1.26');
+    await page.click('.param:has-text("Set image") button');
+    assert.match(await last(), /kubectl set image statefulset\/web nginx=nginx:1.26\s*statefulset.apps\/web image updated/);
+    await page.click('.inspector button:has-text("Rollout undo")');
+    assert.match(await last(), /statefulset.apps\/web rolled back/);
+    await page.click('.inspector button:has-text("Rollout restart")');
+    assert.match(await last(), /statefulset.apps\/web restarted/);
+    // Pod actions: force delete.
+    await page.click('button:has-text("Settle")');
+    await page.click('.pod[data-pod="web-0"]');
+    await page.click('.inspector button:has-text("Force delete")');
+    assert.match(await last(), /Immediate deletion does not wait for confirmation/);
+    // Claim actions: expand (local-path refuses: the real message), delete.
+    await page.click('button:has-text("Settle")');
+    await page.click('.disk[data-disk="data-web-1"]');
+    await page.fill('.param:has-text("Expand to") input', '2Gi');
+    await page.click('.param:has-text("Expand to") button');
+    assert.match(await last(), /kubectl patch pvc data-web-1/);
+    // Node actions: cordon, drain, uncordon, add a node, uninstall a driver.
+    await page.click('.node[data-node="node-c"] .node-name');
+    await page.click('.inspector button:has-text("Cordon")');
+    await page.waitForSelector('.node.cordoned[data-node="node-c"]');
+    await page.click('.inspector button:has-text("Drain")');
+    assert.match(await last(), /node\/node-c (already cordoned|drained|evicting)/);
+    await page.click('.inspector button:has-text("Uncordon")');
+    await page.click('button:has-text("+ Add node-d")');
+    await page.waitForSelector('.node[data-node="node-d"]');
+    await page.click('.drivers-box summary');
+    await page.click('.chip:has-text("efs.csi.aws.com")');
+    assert.match(await last(), /cluster driver uninstall efs.csi.aws.com/);
+    await page.waitForSelector('.chip.off:has-text("efs.csi.aws.com")');
+    // Delete the StatefulSet, orphaning its pods.
+    await run('kubectl delete statefulset web --cascade=orphan');
+    assert.match(await last(), /statefulset.apps "web" deleted/);
+    assert.ok(await page.$('.pod[data-pod="web-1"]'), 'orphaned pods stay');
+    await screenshot(page, 'page-8-actions');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ab.close();
+  }
+});
