@@ -607,13 +607,37 @@ fn a_volume_of_an_uninstalled_driver_fails_to_mount_until_the_driver_is_back() {
     c.cluster_verb(ClusterVerb::DriverUninstall { driver: "efs.csi.aws.com".into() }).unwrap();
     bound_csi_volume(&mut c, "efs.csi.aws.com", "fs-1234");
     c.create(pod_with_claim("app-0", "node-b")).unwrap();
-    c.advance(10 * SECOND);
+    // Without its CSIDriver object (attachRequired: false) the CSI plugin
+    // must assume an attach step, and no external-attacher is there to do it.
+    c.advance(2 * MINUTE + 5 * SECOND);
+    let vas: Vec<VolumeAttachment> = c.api.store.list_t::<VolumeAttachment>().cloned().collect();
+    assert_eq!(vas.len(), 1);
+    assert_eq!((vas[0].spec.attacher.as_str(), vas[0].status.attached), ("efs.csi.aws.com", false));
     let ev = pod_events(&c, "app-0");
+    assert!(
+        ev.iter().any(|e| e.1 == "FailedMount" && e.2 == "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded"),
+        "{ev:?}"
+    );
+    c.cluster_verb(ClusterVerb::DriverInstall { driver: "efs.csi.aws.com".into() }).unwrap();
+    wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "app-0")));
+}
+
+#[test]
+fn a_running_volume_whose_node_plugin_goes_away_cannot_be_mounted_again() {
+    let mut c = Cluster::new(17);
+    bound_csi_volume(&mut c, "efs.csi.aws.com", "fs-1234");
+    c.create(pod_with_claim("app-0", "node-b")).unwrap();
+    wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "app-0")));
+    c.cluster_verb(ClusterVerb::DriverUninstall { driver: "efs.csi.aws.com".into() }).unwrap();
+    // Recreate the CSIDriver object alone: the node plugin stays unregistered.
+    c.create(obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "efs.csi.aws.com"}, "spec": {"attachRequired": false}}))).unwrap();
+    assert!(ready(&p(&c, "app-0")), "a mounted volume stays mounted");
+    c.create(pod_with_claim("app-1", "node-a")).unwrap();
+    c.advance(10 * SECOND);
+    let ev = pod_events(&c, "app-1");
     let m = "MountVolume.SetUp failed for volume \"pv-fs-1234\" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name efs.csi.aws.com not found in the list of registered CSI drivers";
     let failed = ev.iter().find(|e| e.1 == "FailedMount" && e.2 == m).unwrap_or_else(|| panic!("{ev:?}"));
     assert!(failed.3 >= 4, "retried with a growing back-off: {failed:?}");
-    c.cluster_verb(ClusterVerb::DriverInstall { driver: "efs.csi.aws.com".into() }).unwrap();
-    wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "app-0")));
 }
 
 #[test]

@@ -405,7 +405,9 @@ impl Kubelet {
         let now = cx.api.now;
         let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
         let images = node_images(cx, name);
-        let in_use = self.volumes_in_use(cx.api, name);
+        // GetVolumesInUse: the attachable volumes of every pod the kubelet
+        // should run here, reported before they are mounted.
+        let in_use = crate::engine::storage::volumes_in_use(cx.api, name);
         let names: Vec<String> = images.iter().flat_map(|i| i.names.clone()).collect();
         let changed = self.nodes[name].reported != (names.clone(), in_use.clone());
         if !changed && !heartbeat {
@@ -430,24 +432,6 @@ impl Kubelet {
             }
         }
         let _ = cx.api.update_status(Object::Node(nn));
-    }
-
-    /// Attachable volumes mounted by pods on this node (node.status.volumesInUse).
-    fn volumes_in_use(&self, api: &Api, node: &str) -> Vec<String> {
-        let mut out = BTreeSet::new();
-        for rt in self.pods.values().filter(|rt| rt.node == node && rt.volumes_ready) {
-            let Some(p) = api.get_t::<Pod>(&rt.key.namespace, &rt.key.name) else { continue };
-            for v in &p.spec.volumes {
-                let Some(c) = &v.persistent_volume_claim else { continue };
-                let Some(pv) = api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, &c.claim_name).and_then(|c| api.get_t::<PersistentVolume>("", &c.spec.volume_name)) else { continue };
-                if let Some(csi) = &pv.spec.csi {
-                    if volumes::attach_required(api, &csi.driver) {
-                        out.insert(format!("kubernetes.io/csi/{}^{}", csi.driver, csi.volume_handle));
-                    }
-                }
-            }
-        }
-        out.into_iter().collect()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The kubelet's volume manager, reduced to what decides whether a pod can
-//! start: claims bound to volumes, attachable CSI volumes attached to this
-//! node (a VolumeAttachment with status.attached), node plugins installed;
+//! start: claims bound to volumes, attachable CSI volumes reported in the
+//! node's volumesInUse and attached to it (the storage module's
+//! attachment_ready / can_mount rules), node plugins installed;
 //! and the contents of configMap / secret / projected / downwardAPI volumes,
 //! written as read-only trees.
 
@@ -8,26 +9,9 @@ use super::env::{base64_decode, field_value, Placement};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::fs::Mount;
+use crate::engine::storage;
 use crate::engine::world::{FileTree, VolumeId, World};
 use serde_json::Value;
-
-/// Block-disk drivers that need an attach step when no CSIDriver object says otherwise.
-const ATTACHABLE_DRIVERS: &[&str] = &["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com"];
-
-/// Whether volumes of this CSI driver go through ControllerPublish (a
-/// VolumeAttachment): the CSIDriver object's attachRequired (default true),
-/// else the block-disk drivers of the default cluster.
-pub fn attach_required(api: &Api, driver: &str) -> bool {
-    match api.get_t::<CsiDriver>("", driver) {
-        Some(d) => d.spec.attach_required != Some(false),
-        None => ATTACHABLE_DRIVERS.contains(&driver),
-    }
-}
-
-/// The VolumeAttachment for (pv, node), if attached.
-pub fn attached(api: &Api, pv: &str, node: &str) -> bool {
-    api.store.list_t::<VolumeAttachment>().any(|va| va.spec.node_name == node && va.spec.source.persistent_volume_name.as_deref() == Some(pv) && va.status.attached)
-}
 
 /// Where a pod's volumes stand.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -74,22 +58,20 @@ pub fn check(api: &Api, world: &World, pod: &Pod, node: &str) -> VolCheck {
                 out.process_error.get_or_insert(err);
                 continue;
             };
-            if let Some(csi) = &pv.spec.csi {
-                let attachable = attach_required(api, &csi.driver);
-                if attachable && !attached(api, &pv.metadata.name, node) {
+            if storage::is_attachable(api, pv) {
+                // VerifyControllerAttachedVolume: the volume must be in the
+                // node's status.volumesInUse (reported at the kubelet's next
+                // status sync) and attached by the attach/detach controller.
+                let reported = api.get_t::<Node>("", node).is_some_and(|n| n.status.volumes_in_use.contains(&storage::unique_volume_name(pv)));
+                if !reported || !storage::attachment_ready(api, pv, node) {
                     out.unmounted.push(v.name.clone());
                     out.unattached.push(v.name.clone());
                     continue;
                 }
-                if !world.drivers.contains(&csi.driver) {
-                    let msg = if attachable {
-                        format!("MountVolume.MountDevice failed for volume \"{}\" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name {} not found in the list of registered CSI drivers", pv.metadata.name, csi.driver)
-                    } else {
-                        format!("MountVolume.SetUp failed for volume \"{}\" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name {} not found in the list of registered CSI drivers", pv.metadata.name, csi.driver)
-                    };
-                    out.unmounted.push(v.name.clone());
-                    out.mount_errors.push(msg);
-                }
+            }
+            if let Err(msg) = storage::can_mount(api, world, pv, node) {
+                out.unmounted.push(v.name.clone());
+                out.mount_errors.push(msg);
             }
             continue;
         }
