@@ -49,11 +49,12 @@ pub fn create_claims(api: &mut Api, set: &StatefulSet, pod: &Pod) -> Result<(), 
             None => match api.create(Object::PersistentVolumeClaim(claim)) {
                 Ok(_) => record_claim_event(api, "create", set, pod, &name, None),
                 Err(e) => {
-                    let msg = format!("failed to create PVC {name}: {}", e.message);
+                    // The claim event carries the API error itself; the
+                    // returned error (and so the pod event) wraps it.
                     if e.reason != Reason::AlreadyExists {
-                        record_claim_event(api, "create", set, pod, &name, Some(&msg));
+                        record_claim_event(api, "create", set, pod, &name, Some(&e.message));
                     }
-                    errs.push(msg);
+                    errs.push(format!("failed to create PVC {name}: {}", e.message));
                 }
             },
             Some(existing) => {
