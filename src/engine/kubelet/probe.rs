@@ -1,6 +1,7 @@
 //! Container probes (pkg/kubelet/prober): exec probes run through the
-//! simulated programs; HTTP and TCP probes succeed when the container's
-//! program listens on the port.
+//! simulated programs; HTTP probes are answered by the simulated server
+//! listening in the pod (nginx serves or 404s the path); TCP probes succeed
+//! when the container's program listens on the port.
 
 use crate::engine::api::*;
 use crate::engine::controllers::Cx;
@@ -53,6 +54,13 @@ pub fn listens(image: &str, command: &[String], args: &[String], port: i32) -> b
     }
 }
 
+/// Whether the container runs one of the simulated servers (nginx, httpd,
+/// postgres, mysql, redis), whose own answers decide the probe.
+fn simulated_server(image: &str, command: &[String], args: &[String]) -> bool {
+    let words: Vec<&str> = command.iter().chain(args.iter()).map(|s| s.as_str()).collect();
+    matches!(programs::image_name(image), "nginx" | "httpd" | "postgres" | "mysql" | "redis") && !overrides_main_process(&words)
+}
+
 /// A command that replaces the image's server (`sleep 3600`, `sh -c ...`).
 fn overrides_main_process(words: &[&str]) -> bool {
     matches!(words.first().copied(), Some("sleep") | Some("sh") | Some("/bin/sh") | Some("bash") | Some("/bin/bash") | Some("false") | Some("true") | Some("tail") | Some("cat"))
@@ -84,10 +92,21 @@ pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str)
         let host = if h.host.is_empty() { pod_ip } else { h.host.as_str() };
         let scheme = if h.scheme.eq_ignore_ascii_case("https") { "https" } else { "http" };
         let path = if h.path.is_empty() { "/" } else { h.path.as_str() };
-        if listens(&proc.image, &proc.command, &proc.args, port) {
-            return (true, String::new());
-        }
-        return (false, format!("Get \"{scheme}://{host}:{port}{path}\": dial tcp {host}:{port}: connect: connection refused"));
+        // A simulated server answers the request itself (nginx's 404 for a
+        // missing file); images without one are assumed to serve the port.
+        let pod = cx.api.get_t::<Pod>(&proc.pod.namespace, &proc.pod.name).cloned();
+        let answer = match pod.filter(|p| p.metadata.uid == proc.pod_uid) {
+            Some(pod) if port > 0 && port <= 65535 => programs::probe_http(cx, &pod, port as u16, path),
+            _ => Err(String::new()),
+        };
+        return match answer {
+            // prober/http: 200 <= status < 400 succeeds.
+            Ok(code) if (200..400).contains(&code) => (true, String::new()),
+            Ok(code) => (false, format!("HTTP probe failed with statuscode: {code}")),
+            Err(_) if listens(&proc.image, &proc.command, &proc.args, port) && !simulated_server(&proc.image, &proc.command, &proc.args) => (true, String::new()),
+            Err(e) if e.starts_with("Get ") => (false, e),
+            Err(_) => (false, format!("Get \"{scheme}://{host}:{port}{path}\": dial tcp {host}:{port}: connect: connection refused")),
+        };
     }
     if let Some(t) = &probe.tcp_socket {
         let port = match resolve_port(c, &t.port) {
