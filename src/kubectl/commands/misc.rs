@@ -309,15 +309,34 @@ pub fn run_run(ctx: &mut Ctx) -> Result<(), CmdError> {
         },
         ..Default::default()
     };
+    let pod = match ctx.f.str("overrides").filter(|o| !o.is_empty()) {
+        None => crate::engine::api::Object::Pod(pod),
+        Some(o) => run_overrides(ctx.f.str("override-type").unwrap_or("merge"), crate::engine::api::Object::Pod(pod), o)?,
+    };
     let dry = ctx.f.str("dry-run").is_some_and(|d| d != "none");
     if !dry {
-        let w = ctx.cluster().create(crate::engine::api::Object::Pod(pod)).map_err(CmdError::Api)?;
+        let w = ctx.cluster().create(pod).map_err(CmdError::Api)?;
         for warning in &w.warnings {
             ctx.warning(warning);
         }
     }
     super::apply::print_name(ctx, Kind::Pod, &name, if dry { "created (dry run)" } else { "created" });
     Ok(())
+}
+
+/// `--overrides`: an inline JSON patch of the generated pod, by
+/// `--override-type` (merge by default, json or strategic).
+fn run_overrides(ptype: &str, pod: crate::engine::api::Object, overrides: &str) -> Result<crate::engine::api::Object, CmdError> {
+    use super::merge::{apply_json_patch, apply_merge_patch, apply_strategic};
+    let patch: serde_json::Value = serde_json::from_str(overrides).map_err(|e| CmdError::msg(format!("unable to parse the overrides {overrides:?} as JSON: {e}")))?;
+    let current = pod.with_type_meta().to_value();
+    let patched = match ptype {
+        "merge" => apply_merge_patch(&current, &patch),
+        "strategic" => apply_strategic(Kind::Pod, &current, &patch).map_err(CmdError::msg)?,
+        "json" => apply_json_patch(&current, &patch).map_err(CmdError::msg)?,
+        other => return Err(CmdError::msg(format!("--override-type must be one of [json merge strategic], not {other:?}"))),
+    };
+    crate::engine::api::Object::from_value(Kind::Pod, &patched).map(|(o, _)| o).map_err(|e| CmdError::msg(e.to_string()))
 }
 
 pub fn replace_flags() -> Vec<Flag> {
