@@ -93,6 +93,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let warn_cluster_scope = ctx.ns_explicit && !all_ns;
     let opts = BuildOpts::from_ctx(ctx);
     let sel = select(ctx, &opts)?;
+    for w in super::resources::server_warnings(&sel.kinds) {
+        ctx.warning(w);
+    }
     let mut errors: Vec<CmdError> = sel.errors.into_iter().filter(|e| !(ignore_nf && e.is_not_found())).collect();
     let mut deleted = vec![];
     let mut warned = false;

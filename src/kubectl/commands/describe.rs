@@ -46,6 +46,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut opts = BuildOpts::from_ctx(ctx);
     opts.allow_empty_selector = true;
     let sel = select(ctx, &opts)?;
+    for w in super::resources::server_warnings(&sel.kinds) {
+        ctx.warning(w);
+    }
     let explicit_events = ctx.f.changed("show-events");
     let mut show_events = ctx.f.bool_or("show-events", true);
     if (!sel.errors.is_empty() || sel.items.len() > 1) && !explicit_events {

@@ -107,6 +107,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     opts.all = false;
     opts.allow_empty_selector = true;
     let sel = select(ctx, &opts)?;
+    for w in super::resources::server_warnings(&sel.kinds) {
+        ctx.warning(w);
+    }
     let ignore_nf = ctx.f.bool("ignore-not-found");
     let errors: Vec<CmdError> = sel.errors.into_iter().filter(|e| !(ignore_nf && e.is_not_found())).collect();
     let mut items = sel.items;

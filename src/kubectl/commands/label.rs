@@ -155,6 +155,9 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
     opts.args = resources;
     opts.allow_empty_selector = opts.all;
     let sel = select(ctx, &opts)?;
+    for w in super::resources::server_warnings(&sel.kinds) {
+        ctx.warning(w);
+    }
     if ctx.f.changed("resource-version") && sel.items.len() > 1 {
         return Err(CmdError::msg("--resource-version may only be used with a single resource"));
     }

@@ -75,6 +75,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut opts = BuildOpts::from_ctx(ctx);
     opts.allow_empty_selector = false;
     let sel = select(ctx, &opts)?;
+    for w in super::resources::server_warnings(&sel.kinds) {
+        ctx.warning(w);
+    }
     let mut errs = sel.errors;
     let mut count = 0;
     for it in &sel.items {

@@ -255,6 +255,16 @@ pub const MISSING_RESOURCE: &str = "You must provide one or more resources by ar
 
 /// Selects objects. Errors that stop the whole command are returned as
 /// `Err`; per-object NotFound errors are collected in `Selection::errors`.
+/// The warnings the API server attaches to requests for these kinds
+/// (kubectl prints each once): v1 Endpoints is deprecated since 1.33.
+pub fn server_warnings(kinds: &[Kind]) -> Vec<&'static str> {
+    let mut out = vec![];
+    if kinds.contains(&Kind::Endpoints) {
+        out.push("v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice");
+    }
+    out
+}
+
 pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
     let api = ctx.api();
     let mut sel = Selection::default();
