@@ -283,6 +283,9 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
                 out = args.get(i).cloned();
             }
             "--spider" => spider = true,
+            // Options with a value Kubarium does not act on (timeouts,
+            // user agent, log file, headers, directory, proxy).
+            "-T" | "-U" | "-o" | "--header" | "-P" | "-Y" => i += 1,
             "-qO-" | "-qO" => {
                 quiet = true;
                 out = if a == "-qO-" { Some("-".into()) } else {
