@@ -76,7 +76,13 @@ pub struct Scheduler {
     /// Pods whose volumes are being bound (PreBind said Waiting): they hold
     /// their place on the node.
     assumed: BTreeMap<ObjKey, Assumed>,
+    /// Every bound pod's requests (plain and non-zero), by uid: a pod's
+    /// container resources never change, and every decision sums them for
+    /// all the pods of every node. A cache only: never iterated.
+    requests: RequestCache,
 }
+
+type RequestCache = std::collections::HashMap<String, (Resources, Resources)>;
 
 /// Is this pod the default scheduler's to place?
 pub fn responsible_for(p: &Pod) -> bool {
@@ -177,7 +183,7 @@ impl Scheduler {
     }
 
     fn schedule_one(&mut self, cx: &mut Cx, pod: &Pod) {
-        match find_node(cx, pod, &self.assumed) {
+        match find_node(cx, pod, &self.assumed, &mut self.requests) {
             Ok(node) => {
                 self.assumed.insert(pod.key(), Assumed { uid: pod.metadata.uid.clone(), node: node.clone() });
                 self.pre_bind(cx, pod, &node);
@@ -207,6 +213,9 @@ impl Controller for Scheduler {
         match change.kind {
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
+                if let (Some(o), None) = (old, new) {
+                    self.requests.remove(&o.metadata.uid);
+                }
                 let key = change.key.clone();
                 let r = ObjRef { kind: Kind::Pod, key: key.clone() };
                 match new {
@@ -401,11 +410,12 @@ pub fn pod_requests(p: &Pod, non_zero: bool) -> Resources {
     sum
 }
 
-fn node_usage<'a>(api: &'a Api, node: &str, assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey) -> NodeUsage<'a> {
+fn node_usage<'a>(api: &'a Api, node: &str, assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey, cache: &mut RequestCache) -> NodeUsage<'a> {
     let mut u = NodeUsage::default();
     let mut add = |p: &'a Pod| {
-        u.requested.add(&pod_requests(p, false));
-        u.non_zero.add(&pod_requests(p, true));
+        let (plain, non_zero) = cache.entry(p.metadata.uid.clone()).or_insert_with(|| (pod_requests(p, false), pod_requests(p, true)));
+        u.requested.add(plain);
+        u.non_zero.add(non_zero);
         u.pods.push(p);
     };
     for p in api.store.pods_on_node(node) {
@@ -743,7 +753,7 @@ fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, Node
 }
 
 /// One scheduling attempt: the chosen node, or the FailedScheduling message.
-fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Result<String, String> {
+fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache: &mut RequestCache) -> Result<String, String> {
     let api = &*cx.api;
     let nodes: Vec<&Node> = api.store.list_t::<Node>().collect();
     if nodes.is_empty() {
@@ -756,7 +766,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>) -> Res
         return Err(format!("0/{total} nodes are available: {msg}. not found"));
     }
     let key = pod.key();
-    let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key))).collect();
+    let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key, cache))).collect();
     let requests = pod_requests(pod, false);
     let existing_anti = existing_anti_affinity(&usages);
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();

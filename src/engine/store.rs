@@ -51,7 +51,10 @@ pub struct Store {
     /// owner uid -> objects listing it in ownerReferences
     dependents: BTreeMap<String, BTreeSet<ObjRef>>,
     /// node name -> pods bound to it
-    pods_by_node: BTreeMap<String, BTreeSet<ObjKey>>,
+    /// Pods bound to each node, with the objects themselves so that
+    /// listing a node's pods needs no lookups (the scheduler does it for
+    /// every node at every decision).
+    pods_by_node: BTreeMap<String, BTreeMap<ObjKey, Rc<Object>>>,
     /// (namespace, claim name) -> pods that mount it
     pods_by_claim: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
     /// storage class name -> PersistentVolumes of that class
@@ -130,11 +133,7 @@ impl Store {
     }
 
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
-        self.pods_by_node
-            .get(node)
-            .into_iter()
-            .flatten()
-            .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
+        self.pods_by_node.get(node).into_iter().flat_map(|m| m.values()).filter_map(|o| Pod::from_object(o))
     }
 
     pub fn pods_using_claim<'a>(&'a self, namespace: &str, claim: &str) -> impl Iterator<Item = &'a Pod> + 'a {
@@ -209,7 +208,7 @@ impl Store {
         }
         if let Object::Pod(p) = &**o {
             if !p.spec.node_name.is_empty() {
-                self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(r.key.clone());
+                self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(r.key.clone(), o.clone());
             }
             for v in &p.spec.volumes {
                 if let Some(c) = &v.persistent_volume_claim {
