@@ -704,8 +704,31 @@ fn obj_with_rv(obj: &Object, old: &Object) -> Object {
     o
 }
 
+/// The kinds whose status is swapped in their typed form (the hot paths:
+/// kubelets, controllers and the attacher write these statuses all the
+/// time); other kinds go through JSON.
+macro_rules! typed_status_swap {
+    ($old:expr, $new:expr, $take_new:expr, [$($v:ident),*]) => {
+        match ($old, $new) {
+            $((Object::$v(o), Object::$v(n)) => {
+                return if $take_new {
+                    let mut m = o.clone();
+                    m.status = n.status;
+                    Object::$v(m)
+                } else {
+                    let mut m = n;
+                    m.status = o.status.clone();
+                    Object::$v(m)
+                };
+            })*
+            (_, n) => n,
+        }
+    };
+}
+
 /// Takes everything but the status from the stored object.
 fn status_merge(old: &Object, new: Object) -> Object {
+    let new = typed_status_swap!(old, new, true, [Pod, Node, PersistentVolumeClaim, PersistentVolume, ReplicaSet, StatefulSet, VolumeAttachment]);
     let mut v = old.to_value();
     let nv = new.to_value();
     if let (Some(m), Some(status)) = (v.as_object_mut(), nv.get("status")) {
@@ -729,6 +752,7 @@ fn status_merge(old: &Object, new: Object) -> Object {
 
 /// Keeps the stored status on a main-resource update.
 fn keep_status(old: &Object, new: Object) -> Object {
+    let new = typed_status_swap!(old, new, false, [Pod, Node, PersistentVolumeClaim, PersistentVolume, ReplicaSet, StatefulSet, VolumeAttachment, Deployment]);
     let mut v = new.to_value();
     let ov = old.to_value();
     if let Some(m) = v.as_object_mut() {
