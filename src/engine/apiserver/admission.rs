@@ -97,7 +97,7 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
         Object::Service(s) => allocate_service(api, s)?,
         Object::Secret(s) => {
             for (k, v) in std::mem::take(&mut s.string_data) {
-                s.data.insert(k, base64(v.as_bytes()));
+                s.data.insert(k, crate::engine::base64::encode(v.as_bytes()));
             }
         }
         Object::Namespace(n) => {
@@ -348,34 +348,9 @@ pub fn after_create(api: &mut Api, obj: &mut Object) {
     }
 }
 
-/// Standard base64 (secrets' data).
-pub fn base64(input: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_encodes() {
-        assert_eq!(base64(b"admin123"), "YWRtaW4xMjM=");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b""), "");
-    }
 
     #[test]
     fn qos() {

@@ -7,7 +7,6 @@
 use super::controller_utils::{is_namespace_terminating, Backoff};
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
-use crate::engine::apiserver::admission::base64;
 use crate::engine::apiserver::{Api, Reason};
 use crate::engine::store::{Change, Op};
 
@@ -117,7 +116,7 @@ fn make_root_ca(api: &mut Api) -> String {
         der.extend_from_slice(&api.rng.next_u64().to_be_bytes());
     }
     der.truncate(4 + 0x2e5);
-    let b64 = base64(&der);
+    let b64 = crate::engine::base64::encode(&der);
     let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
     for chunk in b64.as_bytes().chunks(64) {
         pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());

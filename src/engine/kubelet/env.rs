@@ -4,32 +4,8 @@
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+use crate::engine::base64::decode_text as base64_decode;
 use std::collections::BTreeMap;
-
-/// Standard base64 decoding (secret data), lenient about padding.
-pub fn base64_decode(s: &str) -> String {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = vec![];
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => continue,
-        };
-        bits = (bits << 6) | v as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 fn service_env_name(name: &str) -> String {
     name.to_ascii_uppercase().replace('-', "_")
@@ -252,12 +228,6 @@ mod tests {
         assert_eq!(expand("x-$(A)-$(B)-$$(A)", &f), "x-1-$(B)-$(A)");
         assert_eq!(expand("$(A", &f), "$(A");
         assert_eq!(expand("héllo $(A)", &f), "héllo 1");
-    }
-
-    #[test]
-    fn base64_round_trip() {
-        assert_eq!(base64_decode("YWRtaW4xMjM="), "admin123");
-        assert_eq!(base64_decode(&crate::engine::apiserver::admission::base64(b"postgres")), "postgres");
     }
 
     #[test]

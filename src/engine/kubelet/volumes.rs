@@ -5,7 +5,8 @@
 //! and the contents of configMap / secret / projected / downwardAPI volumes,
 //! written as read-only trees.
 
-use super::env::{base64_decode, field_value, Placement};
+use super::env::{field_value, Placement};
+use crate::engine::base64::decode_text as base64_decode;
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::fs::Mount;
@@ -163,7 +164,7 @@ fn downward_items(pod: &Pod, items: &[Value], dir: &str, at: &Placement, tree: &
 
 /// A service account token, as a JWT-shaped string (never validated here).
 fn token(pod: &Pod) -> String {
-    let body = crate::engine::apiserver::admission::base64(
+    let body = crate::engine::base64::encode(
         format!("{{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"iss\":\"https://kubernetes.default.svc.cluster.local\",\"kubernetes.io\":{{\"namespace\":\"{}\",\"pod\":{{\"name\":\"{}\",\"uid\":\"{}\"}},\"serviceaccount\":{{\"name\":\"{}\"}}}},\"sub\":\"system:serviceaccount:{}:{}\"}}", pod.metadata.namespace, pod.metadata.name, pod.metadata.uid, pod.spec.service_account_name, pod.metadata.namespace, pod.spec.service_account_name).as_bytes(),
     );
     format!("eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmFyaXVtIn0.{}.{}", body.trim_end_matches('='), super::images::hex64(&pod.metadata.uid))

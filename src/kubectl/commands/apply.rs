@@ -597,24 +597,9 @@ fn run_create_configmap(ctx: &mut Ctx) -> Result<(), CmdError> {
 
 fn run_create_secret(ctx: &mut Ctx) -> Result<(), CmdError> {
     let name = one_name(ctx)?;
-    let data = literals(ctx)?.into_iter().map(|(k, v)| (k, base64(v.as_bytes()))).collect();
+    let data = literals(ctx)?.into_iter().map(|(k, v)| (k, crate::engine::base64::encode(v.as_bytes()))).collect();
     let s = Secret { metadata: ObjectMeta::named(&ctx.ns, &name), data, type_: ctx.f.str("type").unwrap_or("Opaque").to_string(), ..Default::default() };
     create_generated(ctx, Object::Secret(s), None)
-}
-
-/// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
-    }
-    out
 }
 
 #[cfg(test)]
@@ -696,11 +681,5 @@ mod tests {
             run_in(&mut s, "kubectl apply -n b -f -", cm).0,
             "error: the namespace from the provided object \"a\" does not match the namespace \"b\". You must pass '--namespace=a' to perform this operation.\n"
         );
-    }
-
-    #[test]
-    fn base64_encodes() {
-        assert_eq!(base64(b"admin123"), "YWRtaW4xMjM=");
-        assert_eq!(base64(b"ab"), "YWI=");
     }
 }

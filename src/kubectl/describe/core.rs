@@ -443,29 +443,11 @@ pub(crate) fn describe_secret(w: &mut PrefixWriter, s: &Secret) {
     w.write(LEVEL_0, "\nData\n====\n");
     for (k, v) in &s.data {
         if k == "token" && s.type_ == "kubernetes.io/service-account-token" {
-            w.write(LEVEL_0, &format!("{k}:\t{}\n", base64_decode(v)));
+            w.write(LEVEL_0, &format!("{k}:\t{}\n", crate::engine::base64::decode_text(v)));
         } else {
             w.write(LEVEL_0, &format!("{k}:\t{} bytes\n", base64_len(v)));
         }
     }
-}
-
-fn base64_decode(s: &str) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = vec![];
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let Some(v) = A.iter().position(|&x| x == c) else { continue };
-        buf = (buf << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(crate) fn describe_service_account(w: &mut PrefixWriter, cx: &Cx, s: &ServiceAccount) {
