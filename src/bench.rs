@@ -2,9 +2,9 @@
 //! and the wasm one run under Node, so both measure the same code. Nothing
 //! here reads a clock: callers time these functions themselves.
 
+use crate::engine::Cluster;
 use crate::engine::api::*;
 use crate::engine::cluster::ClusterVerb;
-use crate::engine::Cluster;
 
 pub struct Stats {
     pub pods: usize,
@@ -26,11 +26,9 @@ pub fn cluster_with_nodes(n: usize) -> Cluster {
 
 fn manifest(src: &str) -> Object {
     let doc = crate::engine::yaml::parse_stream(src).expect("yaml").remove(0);
-    let kind = Kind::from_type_meta(
-        doc.node.get("apiVersion").and_then(|n| n.as_str()).unwrap_or(""),
-        doc.node.get("kind").and_then(|n| n.as_str()).unwrap_or(""),
-    )
-    .expect("kind");
+    let kind =
+        Kind::from_type_meta(doc.node.get("apiVersion").and_then(|n| n.as_str()).unwrap_or(""), doc.node.get("kind").and_then(|n| n.as_str()).unwrap_or(""))
+            .expect("kind");
     Object::decode(kind, &doc.node).expect("decode").0
 }
 

@@ -153,7 +153,10 @@ pub fn parse(text: &str, markdown: bool) -> Result<Transcript, ParseError> {
                 s.expected.push(l.to_string());
             }
         } else {
-            return Err(ParseError { line: n, message: format!("output line {l:?} does not follow a command (expected output ends at a blank line or a comment)") });
+            return Err(ParseError {
+                line: n,
+                message: format!("output line {l:?} does not follow a command (expected output ends at a blank line or a comment)"),
+            });
         }
     }
     while matches!(items.last(), Some(Item::Blank)) {
@@ -410,12 +413,18 @@ mod tests {
         let bad = parse("$ kubectl version --client\nClient Version: v1.36.0\nKustomize Version: v9 \n", false).unwrap();
         let r = run_steps(&mut s, &bad, "b.txt");
         let f = r[0].failure.clone().unwrap();
-        assert_eq!(f, "b.txt:1: $ kubectl version --client\n  expected:\n    Client Version: v1.36.0\n  > Kustomize Version: v9·\n  actual (exit code 0):\n    Client Version: v1.36.0\n    Kustomize Version: v5.7.1\n");
+        assert_eq!(
+            f,
+            "b.txt:1: $ kubectl version --client\n  expected:\n    Client Version: v1.36.0\n  > Kustomize Version: v9·\n  actual (exit code 0):\n    Client Version: v1.36.0\n    Kustomize Version: v5.7.1\n"
+        );
         let t2 = parse("$ ! kubectl version --client\n...\n", false).unwrap();
         let r = run_steps(&mut s, &t2, "c.txt");
         assert!(r[0].failure.as_ref().unwrap().contains("expected to fail"));
         let rendered = render_with_outputs(&t, &run_steps(&mut Session::new(1), &t, "t.txt"));
         assert!(rendered.starts_with("# a comment\n$ kubectl apply -f - <<EOF\napiVersion: v1\n"), "{rendered}");
-        assert!(rendered.contains("EOF\nconfigmap/c created\n\n$ ! kubectl get cm nope\nError from server (NotFound): configmaps \"nope\" not found\n"), "{rendered}");
+        assert!(
+            rendered.contains("EOF\nconfigmap/c created\n\n$ ! kubectl get cm nope\nError from server (NotFound): configmaps \"nope\" not found\n"),
+            "{rendered}"
+        );
     }
 }

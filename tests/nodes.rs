@@ -2,12 +2,12 @@
 //! scheduling, kubelet start-up, probes, crash loops, termination, node
 //! failure and recovery, endpoints and DNS, disruption budgets.
 
+use kubarium::engine::Cluster;
 use kubarium::engine::api::*;
 use kubarium::engine::apiserver::{DeleteOptions, Reason};
 use kubarium::engine::cluster::ClusterVerb;
 use kubarium::engine::dns::{self, Resolved};
-use kubarium::engine::time::{Millis, Time, MINUTE, SECOND};
-use kubarium::engine::Cluster;
+use kubarium::engine::time::{MINUTE, Millis, SECOND, Time};
 use serde_json::json;
 
 fn obj(v: serde_json::Value) -> Object {
@@ -153,7 +153,8 @@ fn same_seed_same_placement_and_events() {
             c.create(nginx(&format!("web-{i}"))).unwrap();
         }
         c.advance(30 * SECOND);
-        let placement: Vec<(String, String, String)> = (0..4).map(|i| p(&c, &format!("web-{i}"))).map(|p| (p.metadata.name, p.spec.node_name, p.status.pod_ip)).collect();
+        let placement: Vec<(String, String, String)> =
+            (0..4).map(|i| p(&c, &format!("web-{i}"))).map(|p| (p.metadata.name, p.spec.node_name, p.status.pod_ip)).collect();
         let ev: Vec<_> = (0..4).flat_map(|i| pod_events(&c, &format!("web-{i}"))).collect();
         (placement, ev)
     };
@@ -167,7 +168,8 @@ fn failed_scheduling_reports_every_node_and_retries_when_a_node_changes() {
     let mut a = node(&c, "node-a");
     a.spec.taints.push(Taint { key: "dedicated".into(), value: "db".into(), effect: "NoSchedule".into(), time_added: None });
     c.update(Object::Node(a)).unwrap();
-    c.create(mkpod("db-0", json!({"nodeSelector": {"topology.kubernetes.io/zone": "zone-a"}, "containers": [{"name": "db", "image": "postgres:16"}]}))).unwrap();
+    c.create(mkpod("db-0", json!({"nodeSelector": {"topology.kubernetes.io/zone": "zone-a"}, "containers": [{"name": "db", "image": "postgres:16"}]})))
+        .unwrap();
     c.advance(10 * SECOND);
     let pod = p(&c, "db-0");
     assert_eq!(pod.spec.node_name, "");
@@ -194,9 +196,21 @@ fn failed_scheduling_reports_every_node_and_retries_when_a_node_changes() {
 fn a_pod_too_big_for_any_node_finds_no_preemption_victims() {
     let mut c = Cluster::new(5);
     c.create(mkpod("big-0", json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3", "memory": "1Gi"}}}]}))).unwrap();
-    c.create(mkpod("big-1", json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3"}}}]}))).unwrap();
-    c.create(mkpod("big-2", json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3"}}}]}))).unwrap();
-    c.create(mkpod("big-3", json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "2"}}}]}))).unwrap();
+    c.create(mkpod(
+        "big-1",
+        json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3"}}}]}),
+    ))
+    .unwrap();
+    c.create(mkpod(
+        "big-2",
+        json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3"}}}]}),
+    ))
+    .unwrap();
+    c.create(mkpod(
+        "big-3",
+        json!({"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "2"}}}]}),
+    ))
+    .unwrap();
     c.advance(5 * SECOND);
     let placed: Vec<String> = (0..3).map(|i| p(&c, &format!("big-{i}")).spec.node_name).collect();
     assert!(placed.iter().all(|n| !n.is_empty()));
@@ -220,7 +234,10 @@ fn a_missing_image_tag_fails_to_pull_and_backs_off() {
     let err = "failed to pull and unpack image \"docker.io/library/nginx:does-not-exist\": failed to resolve reference \"docker.io/library/nginx:does-not-exist\": docker.io/library/nginx:does-not-exist: not found";
     assert_eq!(ctr_status(&p(&c, "bad-0"), "nginx").state.waiting.unwrap().message, err);
     wait_until(&mut c, MINUTE, |c| waiting_reason(&p(c, "bad-0"), "nginx").as_deref() == Some("ImagePullBackOff"));
-    assert_eq!(ctr_status(&p(&c, "bad-0"), "nginx").state.waiting.unwrap().message, format!("Back-off pulling image \"nginx:does-not-exist\": ErrImagePull: {err}"));
+    assert_eq!(
+        ctr_status(&p(&c, "bad-0"), "nginx").state.waiting.unwrap().message,
+        format!("Back-off pulling image \"nginx:does-not-exist\": ErrImagePull: {err}")
+    );
     c.advance(2 * MINUTE);
     let ev = pod_events(&c, "bad-0");
     let find = |reason: &str, msg: &str| ev.iter().find(|e| e.1 == reason && e.2 == msg).map(|e| e.3).unwrap_or(0);
@@ -290,7 +307,11 @@ fn probes_gate_readiness_and_restart_unhealthy_containers() {
     // readiness over HTTP on the port nginx serves: ready at the first probe after the delay
     c.create(mkpod("ok-0", json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "readinessProbe": {"httpGet": {"path": "/", "port": 80}, "initialDelaySeconds": 5, "periodSeconds": 5}}]}))).unwrap();
     // readiness running `false`: never ready
-    c.create(mkpod("never-0", json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "readinessProbe": {"exec": {"command": ["false"]}, "periodSeconds": 5}}]}))).unwrap();
+    c.create(mkpod(
+        "never-0",
+        json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "readinessProbe": {"exec": {"command": ["false"]}, "periodSeconds": 5}}]}),
+    ))
+    .unwrap();
     // liveness on a port nothing listens on: restarted
     c.create(mkpod("sick-0", json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "livenessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 5, "failureThreshold": 3}}]}))).unwrap();
     wait_until(&mut c, MINUTE, |c| ctr_status(&p(c, "ok-0"), "nginx").state.running.is_some());
@@ -323,7 +344,11 @@ fn probes_gate_readiness_and_restart_unhealthy_containers() {
 fn a_restarted_container_gets_a_fresh_writable_layer() {
     use kubarium::engine::world::VolumeId;
     let mut c = Cluster::new(9);
-    c.create(mkpod("sick-0", json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "livenessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 5}}]}))).unwrap();
+    c.create(mkpod(
+        "sick-0",
+        json!({"containers": [{"name": "nginx", "image": "nginx:1.25", "livenessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 5}}]}),
+    ))
+    .unwrap();
     wait_until(&mut c, MINUTE, |c| ctr_status(&p(c, "sick-0"), "nginx").state.running.is_some());
     let uid = p(&c, "sick-0").metadata.uid;
     let proc0 = kubarium::engine::kubelet::proc_for(&c.api, &p(&c, "sick-0"), "nginx").unwrap();
@@ -337,7 +362,11 @@ fn a_restarted_container_gets_a_fresh_writable_layer() {
 fn deleting_a_pod_stops_its_containers_gracefully() {
     let mut c = Cluster::new(6);
     c.create(nginx("web-0")).unwrap();
-    c.create(mkpod("sleeper-0", json!({"terminationGracePeriodSeconds": 10, "containers": [{"name": "sleep", "image": "busybox:1.36", "command": ["sleep", "3600"]}]}))).unwrap();
+    c.create(mkpod(
+        "sleeper-0",
+        json!({"terminationGracePeriodSeconds": 10, "containers": [{"name": "sleep", "image": "busybox:1.36", "command": ["sleep", "3600"]}]}),
+    ))
+    .unwrap();
     wait_until(&mut c, MINUTE, |c| ready(&p(c, "web-0")) && ready(&p(c, "sleeper-0")));
     let uid = p(&c, "web-0").metadata.uid;
     c.delete(Kind::Pod, "default", "web-0", &DeleteOptions::default()).unwrap();
@@ -363,7 +392,12 @@ fn exec_errors_are_worded_as_kubectl_prints_them() {
     assert_eq!((r.output.as_str(), r.exit_code), ("Error from server (NotFound): pods \"nope\" not found\n", 1));
     c.create(mkpod("db-0", json!({"containers": [{"name": "db", "image": "postgres:16"}]}))).unwrap();
     let r = c.exec("default", "db-0", "db", &["ls".into()], "");
-    assert!(r.output == "Error from server (BadRequest): pod db-0 does not have a host assigned\n" || r.output == "error: unable to upgrade connection: container not found (\"db\")\n", "{}", r.output);
+    assert!(
+        r.output == "Error from server (BadRequest): pod db-0 does not have a host assigned\n"
+            || r.output == "error: unable to upgrade connection: container not found (\"db\")\n",
+        "{}",
+        r.output
+    );
     c.advance(SECOND);
     let r = c.exec("default", "db-0", "db", &["ls".into()], "");
     assert_eq!(r.output, "error: unable to upgrade connection: container not found (\"db\")\n");
@@ -390,7 +424,12 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     assert!((40 * SECOND..=50 * SECOND).contains(&after), "NotReady {after} ms after the stop");
     let n = node(&c, "node-b");
     for cnd in &n.status.conditions {
-        assert_eq!((cnd.status.as_str(), cnd.reason.as_str(), cnd.message.as_str()), ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."), "{}", cnd.type_);
+        assert_eq!(
+            (cnd.status.as_str(), cnd.reason.as_str(), cnd.message.as_str()),
+            ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."),
+            "{}",
+            cnd.type_
+        );
     }
     let taints: Vec<String> = n.spec.taints.iter().map(|t| t.to_display()).collect();
     assert_eq!(taints, ["node.kubernetes.io/unreachable:NoSchedule", "node.kubernetes.io/unreachable:NoExecute"]);
@@ -403,7 +442,12 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     // the scheduler keeps new pods away
     c.create(mkpod("new-0", json!({"nodeSelector": {"kubernetes.io/hostname": "node-b"}, "containers": [{"name": "nginx", "image": "nginx:1.25"}]}))).unwrap();
     c.advance(SECOND);
-    assert!(cond(&p(&c, "new-0"), "PodScheduled").unwrap().message.starts_with("0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector."));
+    assert!(
+        cond(&p(&c, "new-0"), "PodScheduled")
+            .unwrap()
+            .message
+            .starts_with("0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector.")
+    );
     // five minutes of tolerated unreachability (DefaultTolerationSeconds), then eviction
     wait_until(&mut c, 6 * MINUTE, |c| p(c, "web-0").metadata.deletion_timestamp.is_some());
     assert_eq!(c.now().0 - tainted.0, 300 * SECOND);
@@ -472,7 +516,11 @@ fn endpoints_track_readiness_and_services_resolve() {
     assert_eq!(s.ports, vec![EndpointPort { name: String::new(), port: 80, protocol: "TCP".into(), app_protocol: None }]);
     let svc_ip = c.get::<Service>("default", "www").unwrap().spec.cluster_ip.clone();
     for name in ["www", "www.default", "www.default.svc.cluster.local"] {
-        assert_eq!(dns::resolve(&c.api, "default", name), Resolved::Service { namespace: "default".into(), name: "www".into(), ip: svc_ip.clone(), backends: vec![ObjKey::new("default", "www-0")] }, "{name}");
+        assert_eq!(
+            dns::resolve(&c.api, "default", name),
+            Resolved::Service { namespace: "default".into(), name: "www".into(), ip: svc_ip.clone(), backends: vec![ObjKey::new("default", "www-0")] },
+            "{name}"
+        );
     }
     // a terminating pod leaves the endpoints at once
     c.delete(Kind::Pod, "default", "www-0", &DeleteOptions::default()).unwrap();
@@ -528,14 +576,18 @@ fn out_of_service_taint_lets_pod_gc_force_delete_terminating_pods() {
 #[test]
 fn config_errors_hold_the_container_until_the_configmap_exists() {
     let mut c = Cluster::new(15);
-    c.create(mkpod("app-0", json!({
-        "volumes": [{"name": "conf", "configMap": {"name": "settings", "optional": true}}],
-        "containers": [{"name": "app", "image": "nginx:1.25",
-            "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
-                    {"name": "GREETING", "value": "hello $(MODE)"},
-                    {"name": "MY_NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
-            "volumeMounts": [{"name": "conf", "mountPath": "/etc/app"}]}]
-    }))).unwrap();
+    c.create(mkpod(
+        "app-0",
+        json!({
+            "volumes": [{"name": "conf", "configMap": {"name": "settings", "optional": true}}],
+            "containers": [{"name": "app", "image": "nginx:1.25",
+                "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
+                        {"name": "GREETING", "value": "hello $(MODE)"},
+                        {"name": "MY_NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                "volumeMounts": [{"name": "conf", "mountPath": "/etc/app"}]}]
+        }),
+    ))
+    .unwrap();
     wait_until(&mut c, MINUTE, |c| waiting_reason(&p(c, "app-0"), "app").as_deref() == Some("CreateContainerConfigError"));
     assert_eq!(ctr_status(&p(&c, "app-0"), "app").state.waiting.unwrap().message, "configmap \"settings\" not found");
     assert!(pod_events(&c, "app-0").iter().any(|e| e.0 == "Warning" && e.1 == "Failed" && e.2 == "Error: configmap \"settings\" not found"));
@@ -555,20 +607,24 @@ fn config_errors_hold_the_container_until_the_configmap_exists() {
     let _ = Time(0);
 }
 
-
 /// A PersistentVolume of `driver` bound to claim `data` by hand.
 fn bound_csi_volume(c: &mut Cluster, driver: &str, handle: &str) {
     c.create(obj(json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": format!("pv-{handle}")}, "spec": {
         "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "persistentVolumeReclaimPolicy": "Retain",
         "claimRef": {"namespace": "default", "name": "data"},
-        "csi": {"driver": driver, "volumeHandle": handle}}}))).unwrap();
+        "csi": {"driver": driver, "volumeHandle": handle}}})))
+        .unwrap();
     c.create(obj(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"}, "spec": {
-        "accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": format!("pv-{handle}"), "resources": {"requests": {"storage": "1Gi"}}}}))).unwrap();
+        "accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": format!("pv-{handle}"), "resources": {"requests": {"storage": "1Gi"}}}})))
+        .unwrap();
 }
 
 fn pod_with_claim(name: &str, node: &str) -> Object {
-    mkpod(name, json!({"nodeName": node, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
-        "containers": [{"name": "db", "image": "postgres:16", "env": [{"name": "POSTGRES_PASSWORD", "value": "secret"}], "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}))
+    mkpod(
+        name,
+        json!({"nodeName": node, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+        "containers": [{"name": "db", "image": "postgres:16", "env": [{"name": "POSTGRES_PASSWORD", "value": "secret"}], "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}),
+    )
 }
 
 #[test]
@@ -630,7 +686,8 @@ fn a_running_volume_whose_node_plugin_goes_away_cannot_be_mounted_again() {
     wait_until(&mut c, 3 * MINUTE, |c| ready(&p(c, "app-0")));
     c.cluster_verb(ClusterVerb::DriverUninstall { driver: "efs.csi.aws.com".into() }).unwrap();
     // Recreate the CSIDriver object alone: the node plugin stays unregistered.
-    c.create(obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "efs.csi.aws.com"}, "spec": {"attachRequired": false}}))).unwrap();
+    c.create(obj(json!({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "efs.csi.aws.com"}, "spec": {"attachRequired": false}})))
+        .unwrap();
     assert!(ready(&p(&c, "app-0")), "a mounted volume stays mounted");
     c.create(pod_with_claim("app-1", "node-a")).unwrap();
     c.advance(10 * SECOND);
@@ -643,13 +700,20 @@ fn a_running_volume_whose_node_plugin_goes_away_cannot_be_mounted_again() {
 #[test]
 fn init_containers_run_first_and_hold_the_pod_when_they_fail() {
     let mut c = Cluster::new(18);
-    c.create(mkpod("app-0", json!({"initContainers": [{"name": "wait-db", "image": "busybox:1.36", "command": ["false"]}],
-        "containers": [{"name": "app", "image": "nginx:1.25"}]}))).unwrap();
+    c.create(mkpod(
+        "app-0",
+        json!({"initContainers": [{"name": "wait-db", "image": "busybox:1.36", "command": ["false"]}],
+        "containers": [{"name": "app", "image": "nginx:1.25"}]}),
+    ))
+    .unwrap();
     wait_until(&mut c, MINUTE, |c| p(c, "app-0").status.init_container_statuses.first().is_some_and(|s| s.restart_count >= 2));
     let pod = p(&c, "app-0");
     assert_eq!(pod.status.phase, "Pending");
     let init = cond(&pod, "Initialized").unwrap();
-    assert_eq!((init.status.as_str(), init.reason.as_str(), init.message.as_str()), ("False", "ContainersNotInitialized", "containers with incomplete status: [wait-db]"));
+    assert_eq!(
+        (init.status.as_str(), init.reason.as_str(), init.message.as_str()),
+        ("False", "ContainersNotInitialized", "containers with incomplete status: [wait-db]")
+    );
     assert_eq!(waiting_reason(&pod, "app").as_deref(), Some("PodInitializing"));
     assert_eq!(ctr_status(&pod, "app").restart_count, 0);
     // the events name the init container's field

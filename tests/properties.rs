@@ -17,19 +17,47 @@ use proptest::test_runner::{Config, RngSeed};
 
 #[derive(Clone, Debug)]
 enum Op {
-    ApplySts { idx: u8, replicas: u8, parallel: bool, image: u8 },
+    ApplySts {
+        idx: u8,
+        replicas: u8,
+        parallel: bool,
+        image: u8,
+    },
     /// d0 rolls out, d1 recreates. (Switching strategy mid-rollout while
     /// scaling leaves old and new pods side by side in real Kubernetes too:
     /// isScalingEvent wins and scale() does nothing for Recreate.)
-    ApplyDeploy { idx: u8, replicas: u8, image: u8 },
-    ScaleSts { idx: u8, replicas: u8 },
-    DeletePod { pick: u8, force: bool },
-    DeleteSts { idx: u8, cascade: u8 },
-    DeletePvc { pick: u8 },
-    Write { pick: u8 },
-    NodeStop { node: u8 },
-    NodeStart { node: u8 },
-    Advance { secs: u16 },
+    ApplyDeploy {
+        idx: u8,
+        replicas: u8,
+        image: u8,
+    },
+    ScaleSts {
+        idx: u8,
+        replicas: u8,
+    },
+    DeletePod {
+        pick: u8,
+        force: bool,
+    },
+    DeleteSts {
+        idx: u8,
+        cascade: u8,
+    },
+    DeletePvc {
+        pick: u8,
+    },
+    Write {
+        pick: u8,
+    },
+    NodeStop {
+        node: u8,
+    },
+    NodeStart {
+        node: u8,
+    },
+    Advance {
+        secs: u16,
+    },
     Settle,
 }
 
@@ -127,7 +155,13 @@ fn step(c: &mut Cluster, op: &Op) {
             }
         }
         Op::Write { pick } => {
-            let pods: Vec<String> = c.api.store.list_ns_t::<Pod>("default").filter(|p| p.status.phase == "Running" && p.metadata.name.starts_with('s')).map(|p| p.metadata.name.clone()).collect();
+            let pods: Vec<String> = c
+                .api
+                .store
+                .list_ns_t::<Pod>("default")
+                .filter(|p| p.status.phase == "Running" && p.metadata.name.starts_with('s'))
+                .map(|p| p.metadata.name.clone())
+                .collect();
             if !pods.is_empty() {
                 let name = pods[pick as usize % pods.len()].clone();
                 let argv: Vec<String> = ["sh", "-c", "echo hello >> /usr/share/nginx/html/index.html"].iter().map(|s| s.to_string()).collect();
@@ -191,7 +225,10 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let (a, b) = (fingerprint(&c), fingerprint(&replayed));
     if a != b {
         let (i, (x, y)) = a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y).unwrap_or((0, ("(length)", "(length)")));
-        return Err(TestCaseError::fail(format!("replaying the input log gives another cluster; first difference at line {i}:\n  live:     {x}\n  replayed: {y}\nlog: {:?}", c.log())));
+        return Err(TestCaseError::fail(format!(
+            "replaying the input log gives another cluster; first difference at line {i}:\n  live:     {x}\n  replayed: {y}\nlog: {:?}",
+            c.log()
+        )));
     }
     Ok(())
 }

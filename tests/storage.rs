@@ -5,18 +5,18 @@
 //! the API: it calls the scheduler's volume plugins itself
 //! (`storage::scheduling`) and sets spec.nodeName and the pod's status.
 
+use kubarium::engine::Cluster;
 use kubarium::engine::api::*;
 use kubarium::engine::apiserver::DeleteOptions;
 use kubarium::engine::cluster::ClusterVerb;
+use kubarium::engine::cluster::Config;
+use kubarium::engine::controllers::Ctl;
 use kubarium::engine::controllers::Cx;
 use kubarium::engine::storage::scheduling::{self, PreBind};
 use kubarium::engine::storage::{self, invariants};
 use kubarium::engine::time::{MINUTE, SECOND};
 use kubarium::engine::world::{FileTree, VolumeId};
 use kubarium::engine::yaml;
-use kubarium::engine::cluster::Config;
-use kubarium::engine::controllers::Ctl;
-use kubarium::engine::Cluster;
 
 /// A cluster without scheduler, kubelets and node lifecycle: these tests
 /// play those parts by hand to look at the storage controllers alone (the
@@ -472,11 +472,17 @@ fn default_class_is_assigned_retroactively() {
     let mut std = c.get::<StorageClass>("", "standard").unwrap().clone();
     std.metadata.annotations.remove("storageclass.kubernetes.io/is-default-class");
     c.update(Object::StorageClass(std)).unwrap();
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: early}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: early}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     assert!(pvc(&c, "early").spec.storage_class_name.is_none());
     assert_eq!(reasons(&c, Kind::PersistentVolumeClaim, "default", "early"), ["FailedBinding"]);
     // A claim that asks for no class ("") keeps it.
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: none}\nspec:\n  storageClassName: ''\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: none}\nspec:\n  storageClassName: ''\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     let mut std = c.get::<StorageClass>("", "standard").unwrap().clone();
     std.metadata.annotations.insert("storageclass.kubernetes.io/is-default-class".into(), "true".into());
     c.update(Object::StorageClass(std)).unwrap();
@@ -491,7 +497,10 @@ fn default_class_is_assigned_retroactively() {
 #[test]
 fn local_path_provisions_on_the_selected_node() {
     let mut c = cluster(5);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-web-0\n  labels: {app: web}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-web-0\n  labels: {app: web}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "data-web-0");
     assert_eq!((ev[0].0.as_str(), ev[0].1.as_str()), ("WaitForFirstConsumer", "waiting for first consumer to be created before binding"));
     create(&mut c, &pod_yaml("web-0", "data-web-0"));
@@ -519,7 +528,8 @@ fn local_path_provisions_on_the_selected_node() {
     assert!(storage::check_node_affinity(&v, b) && !storage::check_node_affinity(&v, a));
     assert!(c.world.volumes.contains_key(&VolumeId::HostDir { node: "node-b".into(), path: hp.path.clone() }));
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "data-web-0");
-    let from_provisioner: Vec<&(String, String, String, i32)> = ev.iter().filter(|e| e.2.starts_with("rancher.io/local-path_local-path-provisioner-")).collect();
+    let from_provisioner: Vec<&(String, String, String, i32)> =
+        ev.iter().filter(|e| e.2.starts_with("rancher.io/local-path_local-path-provisioner-")).collect();
     assert_eq!(from_provisioner[0].0, "Provisioning");
     assert_eq!(from_provisioner[0].1, "External provisioner is provisioning volume for claim \"default/data-web-0\"");
     assert_eq!(from_provisioner[1].0, "ProvisioningSucceeded");
@@ -539,7 +549,10 @@ fn local_path_provisions_on_the_selected_node() {
 #[test]
 fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
     let mut c = cluster(6);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: shared}\nspec:\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: shared}\nspec:\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     create(&mut c, &pod_yaml("use-rwx", "shared"));
     // The scheduler hands the claim to the provisioner; it refuses.
     let mut cx_pod = c.get::<Pod>("default", "use-rwx").unwrap().clone();
@@ -553,7 +566,10 @@ fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
     c.advance(10 * SECOND);
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "shared");
     let failed = ev.iter().find(|e| e.0 == "ProvisioningFailed").expect("ProvisioningFailed");
-    assert_eq!(failed.1, "failed to provision volume with StorageClass \"standard\": NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes");
+    assert_eq!(
+        failed.1,
+        "failed to provision volume with StorageClass \"standard\": NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes"
+    );
     assert_eq!(pvc(&c, "shared").status.phase, "Pending");
     // Retries do not keep the cluster busy forever.
     let (_, settled) = c.settle();
@@ -581,7 +597,10 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
     assert_eq!(ebs.topology_keys, ["topology.ebs.csi.aws.com/zone"]);
     assert_eq!(c.get::<Node>("", "node-b").unwrap().metadata.labels["topology.ebs.csi.aws.com/zone"], "zone-b");
     create(&mut c, FAST_SSD);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-postgres-0}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 200Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-postgres-0}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 200Gi}}\n",
+    );
     create(&mut c, &pod_yaml("postgres-0", "data-postgres-0"));
     let start = c.now().0;
     assert_eq!(schedule(&mut c, "postgres-0", Some("node-b")), Ok("node-b".into()));
@@ -612,7 +631,9 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
     let n = c.get::<Node>("", "node-b").unwrap();
     assert_eq!(n.status.volumes_attached[0].name, format!("kubernetes.io/csi/ebs.csi.aws.com^{}", csi.volume_handle));
     let ev = events(&c, Kind::Pod, "default", "postgres-0");
-    assert!(ev.iter().any(|e| e.0 == "SuccessfulAttachVolume" && e.2 == "attachdetach-controller" && e.1.starts_with(&format!("AttachVolume.Attach succeeded for volume \"{}\"", v.metadata.name))));
+    assert!(ev.iter().any(|e| e.0 == "SuccessfulAttachVolume"
+        && e.2 == "attachdetach-controller"
+        && e.1.starts_with(&format!("AttachVolume.Attach succeeded for volume \"{}\"", v.metadata.name))));
     // A recreated pod only fits zone-b.
     delete(&mut c, Kind::Pod, "postgres-0", Some(0));
     create(&mut c, &pod_yaml("postgres-0", "data-postgres-0"));
@@ -706,7 +727,10 @@ fn uninstalled_driver_stops_provisioning_until_it_is_back() {
     assert!(c.get::<CsiDriver>("", "ebs.csi.aws.com").is_none());
     assert!(c.get::<CsiNode>("", "node-a").unwrap().spec.drivers.iter().all(|d| d.name != "ebs.csi.aws.com"));
     create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gp3}\nprovisioner: ebs.csi.aws.com\n");
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\nspec:\n  storageClassName: gp3\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\nspec:\n  storageClassName: gp3\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     c.advance(MINUTE);
     assert_eq!(pvc(&c, "d").status.phase, "Pending");
     assert!(reasons(&c, Kind::PersistentVolumeClaim, "default", "d").iter().all(|r| r == "ExternalProvisioning"));
@@ -732,7 +756,10 @@ fn disk_on_node_a(seed: u64) -> (Cluster, PersistentVolume) {
     assert_eq!(c.get::<Node>("", "node-d").unwrap().metadata.labels["topology.ebs.csi.aws.com/zone"], "zone-a");
     assert!(c.get::<CsiNode>("", "node-d").unwrap().spec.drivers.iter().any(|d| d.name == "ebs.csi.aws.com"));
     create(&mut c, FAST_SSD);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-web-0}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-web-0}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n",
+    );
     create(&mut c, &pod_yaml("web-0", "data-web-0"));
     assert_eq!(schedule(&mut c, "web-0", Some("node-a")), Ok("node-a".into()));
     c.advance(10 * SECOND);
@@ -772,7 +799,10 @@ fn a_dead_nodes_disk_is_force_detached_after_six_minutes() {
     bind_pod(&mut c, "web-0", "node-d");
     let ev = events(&c, Kind::Pod, "default", "web-0");
     let e = ev.iter().find(|e| e.0 == "FailedAttachVolume").expect("FailedAttachVolume");
-    assert_eq!(e.1, format!("Multi-Attach error for volume \"{}\" Volume is already exclusively attached to one node and can't be attached to another", v.metadata.name));
+    assert_eq!(
+        e.1,
+        format!("Multi-Attach error for volume \"{}\" Volume is already exclusively attached to one node and can't be attached to another", v.metadata.name)
+    );
     c.advance(5 * MINUTE + 50 * SECOND);
     assert!(storage::attachment_ready(&c.api, &v, "node-a"), "still attached to the dead node before 6 minutes");
     assert!(!storage::attachment_ready(&c.api, &v, "node-d"));
@@ -824,9 +854,17 @@ fn recycle_scrubs_the_nfs_export_and_makes_the_volume_available() {
 #[test]
 fn retain_keeps_the_data_and_delete_removes_it() {
     let mut c = cluster(14);
-    create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: keep}\nprovisioner: rancher.io/local-path\nreclaimPolicy: Retain\nvolumeBindingMode: WaitForFirstConsumer\n");
+    create(
+        &mut c,
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: keep}\nprovisioner: rancher.io/local-path\nreclaimPolicy: Retain\nvolumeBindingMode: WaitForFirstConsumer\n",
+    );
     for (claim, class) in [("kept", "keep"), ("gone", "standard")] {
-        create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"
+            ),
+        );
         create(&mut c, &pod_yaml(&format!("pod-{claim}"), claim));
         schedule(&mut c, &format!("pod-{claim}"), Some("node-c")).unwrap();
     }
@@ -889,7 +927,11 @@ spec:
     standard.storageclass.storage.k8s.io/requests.storage: 2Gi
 ",
     );
-    let claim = |name: &str, class: &str, size: &str| format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}}}\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: {size}}}}}\n");
+    let claim = |name: &str, class: &str, size: &str| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}}}\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: {size}}}}}\n"
+        )
+    };
     create(&mut c, &claim("one", "standard", "1Gi"));
     create(&mut c, &claim("two", "local-path", "1Gi"));
     let rq = c.get::<ResourceQuota>("default", "storage").unwrap();
@@ -916,18 +958,27 @@ spec:
 fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
     let mut c = cluster(17);
     create(&mut c, FAST_SSD);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: fast-ssd\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n",
+    );
     create(&mut c, &pod_yaml("db", "data"));
     schedule(&mut c, "db", Some("node-a")).unwrap();
     // Shrinking below the current size is refused.
     let mut small = pvc(&c, "data").clone();
     small.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("5Gi").unwrap());
     let err = c.update(Object::PersistentVolumeClaim(small)).unwrap_err();
-    assert_eq!(err.message, "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity");
+    assert_eq!(
+        err.message,
+        "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
+    );
     let mut other = pvc(&c, "data").clone();
     other.spec.access_modes = vec!["ReadWriteMany".into()];
     let err = c.update(Object::PersistentVolumeClaim(other)).unwrap_err();
-    assert_eq!(err.message, "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims");
+    assert_eq!(
+        err.message,
+        "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+    );
     let mut big = pvc(&c, "data").clone();
     big.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("20Gi").unwrap());
     c.update(Object::PersistentVolumeClaim(big)).unwrap();
@@ -940,15 +991,27 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
     assert!(claim.status.allocated_resource_statuses.is_empty());
     assert_eq!(pv(&c, &claim.spec.volume_name).spec.capacity["storage"].to_string(), "20Gi");
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "data");
-    let got: Vec<(&str, &str)> = ev.iter().filter(|e| ["ExternalExpanding", "Resizing", "FileSystemResizeRequired", "FileSystemResizeSuccessful"].contains(&e.0.as_str())).map(|e| (e.0.as_str(), e.2.as_str())).collect();
+    let got: Vec<(&str, &str)> = ev
+        .iter()
+        .filter(|e| ["ExternalExpanding", "Resizing", "FileSystemResizeRequired", "FileSystemResizeSuccessful"].contains(&e.0.as_str()))
+        .map(|e| (e.0.as_str(), e.2.as_str()))
+        .collect();
     assert_eq!(
         got,
-        [("ExternalExpanding", "volume_expand"), ("Resizing", "external-resizer ebs.csi.aws.com"), ("FileSystemResizeRequired", "external-resizer ebs.csi.aws.com"), ("FileSystemResizeSuccessful", "kubelet")]
+        [
+            ("ExternalExpanding", "volume_expand"),
+            ("Resizing", "external-resizer ebs.csi.aws.com"),
+            ("FileSystemResizeRequired", "external-resizer ebs.csi.aws.com"),
+            ("FileSystemResizeSuccessful", "kubelet")
+        ]
     );
     let fs = ev.iter().find(|e| e.0 == "FileSystemResizeSuccessful").unwrap();
     assert_eq!(fs.1, format!("MountVolume.NodeExpandVolume succeeded for volume \"{}\" node-a", claim.spec.volume_name));
     // A class without allowVolumeExpansion refuses.
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: lp}\nspec:\n  storageClassName: standard\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: lp}\nspec:\n  storageClassName: standard\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     let mut lp = pvc(&c, "lp").clone();
     lp.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("2Gi").unwrap());
     let err = c.update(Object::PersistentVolumeClaim(lp)).unwrap_err();
@@ -959,8 +1022,14 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
 fn read_write_once_pod_claims_admit_one_pod() {
     let mut c = cluster(18);
     create(&mut c, NFS_PVS);
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: solo}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOncePod]\n  nfs: {server: nfs.example.com, path: /solo}\n");
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: solo}\nspec:\n  storageClassName: ''\n  accessModes: [ReadWriteOncePod]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: solo}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOncePod]\n  nfs: {server: nfs.example.com, path: /solo}\n",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: solo}\nspec:\n  storageClassName: ''\n  accessModes: [ReadWriteOncePod]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     create(&mut c, &pod_yaml("first", "solo"));
     schedule(&mut c, "first", None).unwrap();
     create(&mut c, &pod_yaml("second", "solo"));
@@ -979,8 +1048,6 @@ fn same_seed_same_storage_story() {
     };
     assert_eq!(run(), run());
 }
-
-
 
 #[test]
 fn wait_for_first_consumer_binds_a_local_pv_on_the_chosen_node() {
@@ -1036,7 +1103,10 @@ spec:
 fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
     let mut c = cluster(21);
     create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gp2}\nprovisioner: kubernetes.io/aws-ebs\n");
-    create(&mut c, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: old}\nspec:\n  storageClassName: gp2\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: old}\nspec:\n  storageClassName: gp2\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
     c.settle();
     let claim = pvc(&c, "old").clone();
     assert_eq!(claim.status.phase, "Bound");
@@ -1052,15 +1122,26 @@ fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
 #[test]
 fn azure_disks_respect_the_per_node_attach_limit() {
     let mut c = cluster(22);
-    create(&mut c, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: managed}\nprovisioner: disk.csi.azure.com\nvolumeBindingMode: WaitForFirstConsumer\n");
+    create(
+        &mut c,
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: managed}\nprovisioner: disk.csi.azure.com\nvolumeBindingMode: WaitForFirstConsumer\n",
+    );
     let mut vols = vec![];
     for i in 0..9 {
         let claim = format!("d{i}");
-        create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: managed\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {claim}}}\nspec:\n  storageClassName: managed\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n"
+            ),
+        );
         vols.push(format!("  - name: v{i}\n    persistentVolumeClaim: {{claimName: {claim}}}\n"));
     }
     let pod = |name: &str, from: usize, to: usize| {
-        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - {{name: main, image: busybox}}\n  volumes:\n{}", vols[from..to].concat())
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - {{name: main, image: busybox}}\n  volumes:\n{}",
+            vols[from..to].concat()
+        )
     };
     create(&mut c, &pod("eight", 0, 8));
     assert_eq!(schedule(&mut c, "eight", Some("node-a")), Ok("node-a".into()));
@@ -1084,8 +1165,18 @@ fn every_default_driver_provisions_for_a_first_consumer() {
         ("nfs.csi.k8s.io", "ReadWriteMany", None, "nfs-server.kube-system.svc.cluster.local#/#pvc-", false),
     ];
     for (i, (driver, mode, topology, handle, attach)) in cases.into_iter().enumerate() {
-        create(&mut c, &format!("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: class-{i}}}\nprovisioner: {driver}\nvolumeBindingMode: WaitForFirstConsumer\n"));
-        create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: claim-{i}}}\nspec:\n  storageClassName: class-{i}\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: 1Gi}}}}\n"));
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: class-{i}}}\nprovisioner: {driver}\nvolumeBindingMode: WaitForFirstConsumer\n"
+            ),
+        );
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: claim-{i}}}\nspec:\n  storageClassName: class-{i}\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: 1Gi}}}}\n"
+            ),
+        );
         create(&mut c, &pod_yaml(&format!("pod-{i}"), &format!("claim-{i}")));
         assert_eq!(schedule(&mut c, &format!("pod-{i}"), Some("node-c")), Ok("node-c".into()), "{driver}");
         let claim = pvc(&c, &format!("claim-{i}")).clone();
@@ -1104,7 +1195,11 @@ fn every_default_driver_provisions_for_a_first_consumer() {
             assert!(csi.volume_handle.starts_with(handle), "{driver}: {}", csi.volume_handle);
         }
         assert_eq!(storage::is_attachable(&c.api, &v), attach, "{driver}");
-        let from: Vec<String> = events(&c, Kind::PersistentVolumeClaim, "default", &format!("claim-{i}")).into_iter().filter(|e| e.0 == "ProvisioningSucceeded").map(|e| e.2).collect();
+        let from: Vec<String> = events(&c, Kind::PersistentVolumeClaim, "default", &format!("claim-{i}"))
+            .into_iter()
+            .filter(|e| e.0 == "ProvisioningSucceeded")
+            .map(|e| e.2)
+            .collect();
         assert!(from[0].starts_with(&format!("{driver}_")), "{driver}: {from:?}");
     }
     check_invariants(&c);
@@ -1130,12 +1225,23 @@ fn random_storage_stories_keep_the_invariants() {
                     let class = classes[rng.below(classes.len() as u64) as usize];
                     let mode = if class == "shared" { "ReadWriteMany" } else { "ReadWriteOnce" };
                     let size = ["1Gi", "2Gi", "4Gi"][rng.below(3) as usize];
-                    create(&mut c, &format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: c{next}}}\nspec:\n  storageClassName: '{class}'\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: {size}}}}}\n"));
+                    create(
+                        &mut c,
+                        &format!(
+                            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: c{next}}}\nspec:\n  storageClassName: '{class}'\n  accessModes: [{mode}]\n  resources: {{requests: {{storage: {size}}}}}\n"
+                        ),
+                    );
                     next += 1;
                 }
                 2 | 3 => {
                     // A pod for a random claim, scheduled if it can be.
-                    let claims: Vec<String> = c.api.store.list_ns_t::<PersistentVolumeClaim>("default").filter(|x| !x.metadata.is_deleting()).map(|x| x.metadata.name.clone()).collect();
+                    let claims: Vec<String> = c
+                        .api
+                        .store
+                        .list_ns_t::<PersistentVolumeClaim>("default")
+                        .filter(|x| !x.metadata.is_deleting())
+                        .map(|x| x.metadata.name.clone())
+                        .collect();
                     if claims.is_empty() {
                         continue;
                     }
@@ -1152,7 +1258,9 @@ fn random_storage_stories_keep_the_invariants() {
                     }
                     // Something lives on the volume now.
                     if let Some(p) = c.get::<Pod>("default", &pod).filter(|p| !p.spec.node_name.is_empty()).cloned() {
-                        if let Some(v) = c.get::<PersistentVolumeClaim>("default", &claim).and_then(|cl| c.get::<PersistentVolume>("", &cl.spec.volume_name)).cloned() {
+                        if let Some(v) =
+                            c.get::<PersistentVolumeClaim>("default", &claim).and_then(|cl| c.get::<PersistentVolume>("", &cl.spec.volume_name)).cloned()
+                        {
                             let id = storage::volume_id_for_pv(&v, &p.spec.node_name);
                             write_file(&mut c, &id, &format!("/{pod}"), "data");
                         }

@@ -4,15 +4,15 @@
 //! scheduler or the kubelets; where a kubelet would confirm a graceful
 //! deletion, the test does (`finish_terminating`).
 
+use kubarium::engine::Cluster;
 use kubarium::engine::api::*;
 use kubarium::engine::apiserver::{DeleteOptions, Propagation};
 use kubarium::engine::cluster::ClusterVerb;
+use kubarium::engine::cluster::Config;
+use kubarium::engine::controllers::Ctl;
 use kubarium::engine::controllers::{deployment, garbagecollector, replicaset, statefulset};
 use kubarium::engine::quantity::Quantity;
 use kubarium::engine::time::{MINUTE, SECOND};
-use kubarium::engine::cluster::Config;
-use kubarium::engine::controllers::Ctl;
-use kubarium::engine::Cluster;
 
 /// The default cluster without scheduler, kubelets and node lifecycle,
 /// whose part these tests play by hand.
@@ -45,7 +45,14 @@ fn statefulset(ns: &str, name: &str, replicas: i32) -> StatefulSet {
     claim.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
     StatefulSet {
         metadata: ObjectMeta::named(ns, name),
-        spec: StatefulSetSpec { replicas: Some(replicas), selector: selector(name), template: t, service_name: name.into(), volume_claim_templates: vec![claim], ..Default::default() },
+        spec: StatefulSetSpec {
+            replicas: Some(replicas),
+            selector: selector(name),
+            template: t,
+            service_name: name.into(),
+            volume_claim_templates: vec![claim],
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -103,7 +110,8 @@ fn finish_terminating(c: &mut Cluster, ns: &str) {
 fn bring_up(c: &mut Cluster, ns: &str) {
     for _ in 0..1000 {
         finish_terminating(c, ns);
-        let todo: Vec<String> = c.api.store.list_ns_t::<Pod>(ns).filter(|p| !p.metadata.is_deleting() && !is_ready(p)).map(|p| p.metadata.name.clone()).collect();
+        let todo: Vec<String> =
+            c.api.store.list_ns_t::<Pod>(ns).filter(|p| !p.metadata.is_deleting() && !is_ready(p)).map(|p| p.metadata.name.clone()).collect();
         if todo.is_empty() {
             return;
         }

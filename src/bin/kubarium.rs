@@ -3,8 +3,8 @@
 //! the default cluster.
 
 use kubarium::kubectl::args::split_words;
-use kubarium::kubectl::session::{Session, DEFAULT_SEED};
-use kubarium::transcript::{self, render_with_outputs, run_steps, Transcript};
+use kubarium::kubectl::session::{DEFAULT_SEED, Session};
+use kubarium::transcript::{self, Transcript, render_with_outputs, run_steps};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

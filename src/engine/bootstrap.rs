@@ -34,7 +34,12 @@ pub fn default_cluster(c: &mut Cluster) {
     }
     // The `kubernetes` service of the API server.
     let svc = Service {
-        metadata: ObjectMeta { name: "kubernetes".into(), namespace: "default".into(), labels: labels(&[("component", "apiserver"), ("provider", "kubernetes")]), ..Default::default() },
+        metadata: ObjectMeta {
+            name: "kubernetes".into(),
+            namespace: "default".into(),
+            labels: labels(&[("component", "apiserver"), ("provider", "kubernetes")]),
+            ..Default::default()
+        },
         spec: ServiceSpec {
             cluster_ip: "10.96.0.1".into(),
             ports: vec![ServicePort { name: "https".into(), port: 443, target_port: Some(IntOrString::Int(6443)), ..Default::default() }],

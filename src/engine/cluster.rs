@@ -10,7 +10,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Propagation, Written};
 use crate::engine::controllers::{self, Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::{Change, Op};
-use crate::engine::time::{Millis, Time, EPOCH, MINUTE};
+use crate::engine::time::{EPOCH, MINUTE, Millis, Time};
 use crate::engine::world::World;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;

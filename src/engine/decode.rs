@@ -360,7 +360,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_with_positions() {
-        let n = first("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replica: 3\n  template:\n    spec:\n      containers:\n      - name: a\n        imagee: x\n");
+        let n = first(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replica: 3\n  template:\n    spec:\n      containers:\n      - name: a\n        imagee: x\n",
+        );
         let (s, unknown): (StatefulSet, _) = decode(&n).unwrap();
         assert_eq!(s.metadata.name, "web");
         assert_eq!(

@@ -17,9 +17,17 @@ pub const CLUSTER_DOMAIN: &str = "cluster.local";
 pub enum Resolved {
     /// A Service: traffic goes to one of its ready endpoints. `ip` is the
     /// cluster IP, or for a headless Service the first ready address.
-    Service { namespace: String, name: String, ip: String, backends: Vec<ObjKey> },
+    Service {
+        namespace: String,
+        name: String,
+        ip: String,
+        backends: Vec<ObjKey>,
+    },
     /// A pod (headless record or pod IP).
-    Pod { key: ObjKey, ip: String },
+    Pod {
+        key: ObjKey,
+        ip: String,
+    },
     NotFound,
 }
 
@@ -126,7 +134,7 @@ pub fn resolve(api: &Api, namespace: &str, host: &str) -> Resolved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::time::{Time, EPOCH};
+    use crate::engine::time::{EPOCH, Time};
 
     fn api() -> Api {
         let mut api = Api::new(1, Time(EPOCH), Default::default());
@@ -142,7 +150,12 @@ mod tests {
             subsets: vec![EndpointSubset {
                 addresses: addrs
                     .iter()
-                    .map(|(pod, ip, host)| EndpointAddress { ip: ip.to_string(), hostname: host.to_string(), node_name: None, target_ref: Some(ObjectReference { kind: "Pod".into(), namespace: ns.into(), name: pod.to_string(), ..Default::default() }) })
+                    .map(|(pod, ip, host)| EndpointAddress {
+                        ip: ip.to_string(),
+                        hostname: host.to_string(),
+                        node_name: None,
+                        target_ref: Some(ObjectReference { kind: "Pod".into(), namespace: ns.into(), name: pod.to_string(), ..Default::default() }),
+                    })
                     .collect(),
                 ..Default::default()
             }],
@@ -180,7 +193,10 @@ mod tests {
         a.create(Object::Service(s)).unwrap();
         a.create(endpoints("default", "web", &[("web-0", "10.244.1.7", "web-0"), ("web-1", "10.244.2.3", "web-1")])).unwrap();
         assert_eq!(resolve(&a, "default", "web-1.web"), Resolved::Pod { key: ObjKey::new("default", "web-1"), ip: "10.244.2.3".into() });
-        assert_eq!(resolve(&a, "other", "web-0.web.default.svc.cluster.local"), Resolved::Pod { key: ObjKey::new("default", "web-0"), ip: "10.244.1.7".into() });
+        assert_eq!(
+            resolve(&a, "other", "web-0.web.default.svc.cluster.local"),
+            Resolved::Pod { key: ObjKey::new("default", "web-0"), ip: "10.244.1.7".into() }
+        );
         assert_eq!(resolve(&a, "default", "web-2.web"), Resolved::NotFound);
         match resolve(&a, "default", "web") {
             Resolved::Service { ip, backends, .. } => {

@@ -68,11 +68,7 @@ pub struct ContainerFs<'w> {
 impl<'w> ContainerFs<'w> {
     /// Which tree holds `path`, and the path inside it.
     fn locate(&self, path: &str) -> (Option<&Mount>, String) {
-        let best = self
-            .mounts
-            .iter()
-            .filter(|m| path == m.path || path.starts_with(&format!("{}/", m.path)) || m.path == "/")
-            .max_by_key(|m| m.path.len());
+        let best = self.mounts.iter().filter(|m| path == m.path || path.starts_with(&format!("{}/", m.path)) || m.path == "/").max_by_key(|m| m.path.len());
         match best {
             Some(m) => {
                 let rest = &path[m.path.len().min(path.len())..];
@@ -161,7 +157,11 @@ impl<'w> ContainerFs<'w> {
         let (m, inner) = self.locate(&path);
         if let Some(t) = self.tree(m) {
             let prefix = format!("{inner}/");
-            if inner == "/" || t.dirs.contains(&inner) || t.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix)) || t.dirs.range(prefix.clone()..).next().is_some_and(|k| k.starts_with(&prefix)) {
+            if inner == "/"
+                || t.dirs.contains(&inner)
+                || t.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+                || t.dirs.range(prefix.clone()..).next().is_some_and(|k| k.starts_with(&prefix))
+            {
                 return true;
             }
         }
@@ -361,7 +361,13 @@ mod tests {
         ContainerFs {
             world,
             layer: VolumeId::Container { pod_uid: "p".into(), container: "c".into(), instance: 0 },
-            mounts: vec![Mount { path: "/data".into(), volume: VolumeId::Disk { handle: "d".into() }, sub_path: String::new(), read_only: false, name: "data".into() }],
+            mounts: vec![Mount {
+                path: "/data".into(),
+                volume: VolumeId::Disk { handle: "d".into() },
+                sub_path: String::new(),
+                read_only: false,
+                name: "data".into(),
+            }],
             image_files: vec![("/usr/share/nginx/html/index.html".into(), "Welcome".into())],
             cwd: "/".into(),
         }
@@ -411,7 +417,13 @@ mod tests {
     fn a_mount_hides_the_image_files_under_it() {
         let mut w = World::default();
         let mut f = fs(&mut w);
-        f.mounts.push(Mount { path: "/usr/share/nginx/html".into(), volume: VolumeId::Disk { handle: "h".into() }, sub_path: String::new(), read_only: true, name: "html".into() });
+        f.mounts.push(Mount {
+            path: "/usr/share/nginx/html".into(),
+            volume: VolumeId::Disk { handle: "h".into() },
+            sub_path: String::new(),
+            read_only: true,
+            name: "html".into(),
+        });
         assert_eq!(f.read("/usr/share/nginx/html/index.html"), Err(FsError::NotFound));
         assert_eq!(f.write("/usr/share/nginx/html/x", "y"), Err(FsError::ReadOnly));
     }

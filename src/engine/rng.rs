@@ -37,9 +37,7 @@ impl Rng {
 
     /// `rand.String(n)` of apimachinery: the generateName suffix.
     pub fn string(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| ALPHANUMS[self.below(ALPHANUMS.len() as u64) as usize] as char)
-            .collect()
+        (0..n).map(|_| ALPHANUMS[self.below(ALPHANUMS.len() as u64) as usize] as char).collect()
     }
 
     /// A version-4 UUID, as the API server assigns to metadata.uid.
@@ -48,14 +46,7 @@ impl Rng {
         let b = self.next_u64();
         let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
         let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xFFFF,
-            a & 0xFFFF,
-            b >> 48,
-            b & 0xFFFF_FFFF_FFFF
-        )
+        format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF, b >> 48, b & 0xFFFF_FFFF_FFFF)
     }
 }
 

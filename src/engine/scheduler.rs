@@ -23,7 +23,7 @@ use crate::engine::apiserver::Api;
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::storage::scheduling::{self as volumes, PreBind};
 use crate::engine::store::{Change, Op};
-use crate::engine::time::{Millis, Time, MINUTE, SECOND};
+use crate::engine::time::{MINUTE, Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const SCHEDULER_NAME: &str = "default-scheduler";
@@ -172,7 +172,13 @@ impl Scheduler {
         match cx.api.bind(&pod.metadata.namespace, &pod.metadata.name, &pod.metadata.uid, node) {
             Ok(bound) => {
                 self.forget(&key);
-                cx.api.event(&bound, "Normal", "Scheduled", &format!("Successfully assigned {}/{} to {node}", pod.metadata.namespace, pod.metadata.name), SCHEDULER_NAME);
+                cx.api.event(
+                    &bound,
+                    "Normal",
+                    "Scheduled",
+                    &format!("Successfully assigned {}/{} to {node}", pod.metadata.namespace, pod.metadata.name),
+                    SCHEDULER_NAME,
+                );
             }
             Err(e) => {
                 self.assumed.remove(&key);
@@ -223,7 +229,12 @@ impl Controller for Scheduler {
                         let relevant = match old {
                             None => true,
                             // status-only updates (our own condition writes) do not requeue (isPodUpdated)
-                            Some(o) => o.spec != p.spec || o.metadata.labels != p.metadata.labels || o.metadata.annotations != p.metadata.annotations || o.metadata.uid != p.metadata.uid,
+                            Some(o) => {
+                                o.spec != p.spec
+                                    || o.metadata.labels != p.metadata.labels
+                                    || o.metadata.annotations != p.metadata.annotations
+                                    || o.metadata.uid != p.metadata.uid
+                            }
                         };
                         if relevant {
                             if let Some(q) = self.queued.get_mut(&key) {
@@ -296,7 +307,8 @@ impl Controller for Scheduler {
             }
             self.assumed.remove(&key.key);
         }
-        let q = self.queued.entry(key.key.clone()).or_insert_with(|| Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None });
+        let q =
+            self.queued.entry(key.key.clone()).or_insert_with(|| Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None });
         if q.uid != pod.metadata.uid {
             *q = Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None };
         }
@@ -465,12 +477,19 @@ fn host_ports(p: &Pod) -> Vec<(String, String, i32)> {
         .chain(p.spec.init_containers.iter())
         .flat_map(|c| c.ports.iter())
         .filter(|port| port.host_port > 0)
-        .map(|port| (if port.host_ip.is_empty() { "0.0.0.0".to_string() } else { port.host_ip.clone() }, if port.protocol.is_empty() { "TCP".to_string() } else { port.protocol.clone() }, port.host_port))
+        .map(|port| {
+            (
+                if port.host_ip.is_empty() { "0.0.0.0".to_string() } else { port.host_ip.clone() },
+                if port.protocol.is_empty() { "TCP".to_string() } else { port.protocol.clone() },
+                port.host_port,
+            )
+        })
         .collect()
 }
 
 fn ports_conflict(want: &[(String, String, i32)], used: &[(String, String, i32)]) -> bool {
-    want.iter().any(|(ip, proto, port)| used.iter().any(|(uip, uproto, uport)| uport == port && uproto == proto && (ip == uip || ip == "0.0.0.0" || uip == "0.0.0.0")))
+    want.iter()
+        .any(|(ip, proto, port)| used.iter().any(|(uip, uproto, uport)| uport == port && uproto == proto && (ip == uip || ip == "0.0.0.0" || uip == "0.0.0.0")))
 }
 
 /// A pod affinity term from the opaque affinity JSON.
@@ -553,7 +572,15 @@ fn default_spread_selector(api: &Api, pod: &Pod) -> Option<LabelSelector> {
 
 /// Runs the filters for one node; `None` when the pod fits.
 #[allow(clippy::too_many_arguments)]
-fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[(&Node, NodeUsage<'_>)], existing_anti: &[ExistingAnti<'_>], requests: &Resources) -> Option<NodeStatus> {
+fn filter_node(
+    api: &Api,
+    pod: &Pod,
+    node: &Node,
+    usage: &NodeUsage<'_>,
+    all: &[(&Node, NodeUsage<'_>)],
+    existing_anti: &[ExistingAnti<'_>],
+    requests: &Resources,
+) -> Option<NodeStatus> {
     // NodeUnschedulable
     if node.spec.unschedulable {
         let t = Taint { key: "node.kubernetes.io/unschedulable".into(), effect: "NoSchedule".into(), ..Default::default() };
@@ -607,7 +634,11 @@ fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[
     }
     // VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone
     if let Err(reason) = volumes::filter(api, pod, node) {
-        let code = if reason.contains("exceed max volume count") || reason.contains("no available disk") || reason.contains("ReadWriteOncePod") { Code::Unschedulable } else { Code::Unresolvable };
+        let code = if reason.contains("exceed max volume count") || reason.contains("no available disk") || reason.contains("ReadWriteOncePod") {
+            Code::Unschedulable
+        } else {
+            Code::Unresolvable
+        };
         return Some(NodeStatus::new(code, reason));
     }
     // PodTopologySpread (hard constraints)
@@ -622,7 +653,11 @@ fn filter_node(api: &Api, pod: &Pod, node: &Node, usage: &NodeUsage<'_>, all: &[
                 continue;
             }
             let Some(v) = n.metadata.labels.get(&c.topology_key) else { continue };
-            let cnt = u.pods.iter().filter(|p| p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels)).count() as i64;
+            let cnt = u
+                .pods
+                .iter()
+                .filter(|p| p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels))
+                .count() as i64;
             *counts.entry(v.as_str()).or_default() += cnt;
         }
         let min = counts.values().copied().min().unwrap_or(0);
@@ -824,14 +859,22 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
     // TaintToleration (weight 3): fewer untolerated PreferNoSchedule taints is better.
     let counts: Vec<i64> = feasible
         .iter()
-        .map(|&i| usages[i].0.spec.taints.iter().filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))).count() as i64)
+        .map(|&i| {
+            usages[i].0.spec.taints.iter().filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))).count() as i64
+        })
         .collect();
     let max = counts.iter().copied().max().unwrap_or(0);
     for (j, c) in counts.iter().enumerate() {
         total[j] += 3 * if max == 0 { MAX_NODE_SCORE } else { MAX_NODE_SCORE - c * MAX_NODE_SCORE / max };
     }
     // NodeAffinity (weight 2): preferred terms.
-    let preferred = pod.spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).map(|na| na.preferred_during_scheduling_ignored_during_execution.clone()).unwrap_or_default();
+    let preferred = pod
+        .spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .map(|na| na.preferred_during_scheduling_ignored_during_execution.clone())
+        .unwrap_or_default();
     if !preferred.is_empty() {
         let raw: Vec<i64> = feasible.iter().map(|&i| preferred.iter().filter(|t| t.preference.matches(usages[i].0)).map(|t| t.weight as i64).sum()).collect();
         let max = raw.iter().copied().max().unwrap_or(0);
@@ -864,7 +907,13 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
                 if !matches_node_selector(pod, n) {
                     continue;
                 }
-                let cnt = u.pods.iter().filter(|p| p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels)).count() as i64;
+                let cnt = u
+                    .pods
+                    .iter()
+                    .filter(|p| {
+                        p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels)
+                    })
+                    .count() as i64;
                 *counts.entry(v.as_str()).or_default() += cnt;
             }
             for (j, &i) in feasible.iter().enumerate() {
@@ -938,9 +987,15 @@ mod tests {
         st.insert("node-a".to_string(), status(Code::Unresolvable, &["node(s) had untolerated taint(s)"]));
         st.insert("node-b".to_string(), status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"]));
         st.insert("node-c".to_string(), status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"]));
-        assert_eq!(fit_error_message(3, &st, None), "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector.");
+        assert_eq!(
+            fit_error_message(3, &st, None),
+            "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector."
+        );
         let pod = Pod::default();
-        assert_eq!(post_filter_message(&pod, 3, &st), "no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+        assert_eq!(
+            post_filter_message(&pod, 3, &st),
+            "no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
     }
 
     #[test]

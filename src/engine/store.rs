@@ -137,11 +137,7 @@ impl Store {
     }
 
     pub fn pods_using_claim<'a>(&'a self, namespace: &str, claim: &str) -> impl Iterator<Item = &'a Pod> + 'a {
-        self.pods_by_claim
-            .get(&ObjKey::new(namespace, claim))
-            .into_iter()
-            .flatten()
-            .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
+        self.pods_by_claim.get(&ObjKey::new(namespace, claim)).into_iter().flatten().filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
     }
 
     /// PersistentVolumes whose spec.storageClassName is `class` ("" for none), by name.
@@ -165,14 +161,7 @@ impl Store {
             self.unindex(o);
         }
         self.index(&new);
-        self.journal.push(Change {
-            op: if old.is_some() { Op::Modified } else { Op::Added },
-            kind,
-            key,
-            rv: self.rv,
-            old,
-            new: Some(new.clone()),
-        });
+        self.journal.push(Change { op: if old.is_some() { Op::Modified } else { Op::Added }, kind, key, rv: self.rv, old, new: Some(new.clone()) });
         new
     }
 

@@ -46,9 +46,7 @@ impl Time {
         let days = secs.div_euclid(86_400);
         // 1970-01-01 was a Thursday.
         let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
-        let mon = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ][(mo - 1) as usize];
+        let mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(mo - 1) as usize];
         format!("{wd}, {d:02} {mon} {y:04} {h:02}:{mi:02}:{s:02} +0000")
     }
     pub fn parse_rfc3339(s: &str) -> Option<Time> {
@@ -104,8 +102,7 @@ impl Serialize for Time {
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Time::parse_rfc3339(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("parsing time {s:?} as RFC3339")))
+        Time::parse_rfc3339(&s).ok_or_else(|| serde::de::Error::custom(format!("parsing time {s:?} as RFC3339")))
     }
 }
 
@@ -181,11 +178,7 @@ pub fn human_duration(d: Millis) -> String {
         return format!("{}d", hours / 24);
     } else if hours < 24 * 365 * 8 {
         let dy = (hours / 24) % 365;
-        return if dy == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{}d", hours / 24 / 365, dy)
-        };
+        return if dy == 0 { format!("{}y", hours / 24 / 365) } else { format!("{}y{}d", hours / 24 / 365, dy) };
     }
     format!("{}y", hours / 24 / 365)
 }

@@ -257,7 +257,13 @@ impl Builder {
                         Val::Bool(b) => b.to_string(),
                         Val::Float(f) => f.to_string(),
                         Val::Null => "null".to_string(),
-                        _ if !scalar => return Err(YamlError { message: "invalid map key: a mapping or sequence cannot be a key".into(), pos: node.pos, doc_line: node.pos.line.saturating_sub(self.doc_first_line) + 1 }),
+                        _ if !scalar => {
+                            return Err(YamlError {
+                                message: "invalid map key: a mapping or sequence cannot be a key".into(),
+                                pos: node.pos,
+                                doc_line: node.pos.line.saturating_sub(self.doc_first_line) + 1,
+                            });
+                        }
                         _ => String::new(),
                     };
                     *pending_key = Some((key, node.pos));
@@ -279,13 +285,17 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<(&str, &str)>) -> Result<
         if handle == "!!" || handle == "tag:yaml.org,2002:" {
             return match suffix {
                 "str" => Ok(Val::Str(text.to_string())),
-                "int" => resolve_plain(text).and_then(|v| matches!(v, Val::Int(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!int")),
+                "int" => {
+                    resolve_plain(text).and_then(|v| matches!(v, Val::Int(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!int"))
+                }
                 "float" => match resolve_plain(text) {
                     Some(Val::Int(i)) => Ok(Val::Float(i as f64)),
                     Some(v @ Val::Float(_)) => Ok(v),
                     _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
                 },
-                "bool" => resolve_plain(text).and_then(|v| matches!(v, Val::Bool(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!bool")),
+                "bool" => {
+                    resolve_plain(text).and_then(|v| matches!(v, Val::Bool(_)).then_some(v)).ok_or_else(|| format!("cannot decode !!str `{text}` as a !!bool"))
+                }
                 "null" => Ok(Val::Null),
                 _ => Ok(Val::Str(text.to_string())),
             };
@@ -504,11 +514,7 @@ fn emit_seq(out: &mut String, a: &[Value], ind: usize) {
 }
 
 fn emit_literal(out: &mut String, s: &str, ind: usize) {
-    let chomp = if s.ends_with('\n') {
-        if s.ends_with("\n\n") { "+" } else { "" }
-    } else {
-        "-"
-    };
+    let chomp = if s.ends_with('\n') { if s.ends_with("\n\n") { "+" } else { "" } } else { "-" };
     let lead = if s.starts_with(' ') { "2" } else { "" };
     out.push('|');
     out.push_str(lead);
@@ -588,7 +594,10 @@ fn resolve_plain_for_emit(s: &str) -> bool {
     }
     // go-yaml v2 also quotes sexagesimal floats (`1:20`).
     let parts: Vec<&str> = s.split(':').collect();
-    parts.len() > 1 && parts[0].chars().all(|c| c.is_ascii_digit()) && !parts[0].is_empty() && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() > 1
+        && parts[0].chars().all(|c| c.is_ascii_digit())
+        && !parts[0].is_empty()
+        && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// libyaml's analysis of whether a scalar may be written plain in block context.

@@ -415,7 +415,11 @@ fn set_value(p: &mut Parsed, f: &Flag, value: String) -> Result<(), String> {
         }
         FlagKind::Int => {
             if value.parse::<i64>().is_err() {
-                let why = if value.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !value.is_empty() { "value out of range" } else { "invalid syntax" };
+                let why = if value.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !value.is_empty() {
+                    "value out of range"
+                } else {
+                    "invalid syntax"
+                };
                 return Err(bad(format!("strconv.ParseInt: parsing {value:?}: {why}")));
             }
         }

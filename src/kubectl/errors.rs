@@ -76,7 +76,8 @@ pub fn render(e: &CmdError) -> (String, i32) {
         CmdError::Exit(code) => return (String::new(), *code),
         CmdError::Raw(s, code) => return (ensure_nl(s.clone()), *code),
         CmdError::Api(a) if a.reason == Reason::Invalid => {
-            let head = if !a.kind.is_empty() || !a.name.is_empty() { format!("The {} {:?} is invalid", a.kind, a.name) } else { "The request is invalid".to_string() };
+            let head =
+                if !a.kind.is_empty() || !a.name.is_empty() { format!("The {} {:?} is invalid", a.kind, a.name) } else { "The request is invalid".to_string() };
             let mut seen = std::collections::BTreeSet::new();
             let causes: Vec<String> = a.causes.iter().map(|c| c.to_string()).filter(|c| seen.insert(c.clone())).collect();
             match causes.len() {
@@ -129,7 +130,10 @@ mod tests {
         assert_eq!(render(&nf), ("Error from server (NotFound): pods \"x\" not found\n".to_string(), 1));
         assert_eq!(render(&CmdError::msg("unknown flag: --foo")).0, "error: unknown flag: --foo\n");
         let inv = ApiError::invalid(Kind::StatefulSet, "web", vec![FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0")]);
-        assert_eq!(render(&CmdError::Api(inv.clone())).0, "The StatefulSet \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n");
+        assert_eq!(
+            render(&CmdError::Api(inv.clone())).0,
+            "The StatefulSet \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n"
+        );
         let two = ApiError::invalid(Kind::StatefulSet, "web", vec![FieldError::required("spec.selector", ""), FieldError::required("spec.template", "")]);
         assert_eq!(render(&CmdError::Api(two)).0, "The StatefulSet \"web\" is invalid: \n* spec.selector: Required value\n* spec.template: Required value\n");
         let src = with_source("creating", "STDIN", CmdError::Api(ApiError::new(Reason::BadRequest, "boom")));

@@ -3,12 +3,12 @@
 //! [`Page`]; components call its methods and re-render.
 
 use crate::engine::api::{Deployment, Kind, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicaSet, StatefulSet};
-use crate::ui::app_lessons::{run_step, Lessons, Progress};
+use crate::ui::app_lessons::{Lessons, Progress, run_step};
 use crate::ui::app_map::ClusterMap;
 use crate::ui::editor::Editor;
 use crate::ui::examples;
 use crate::ui::model::{Layout, MapModel};
-use crate::ui::state::{clock, common_prefix, data_commands, Page, Selection, Speed};
+use crate::ui::state::{Page, Selection, Speed, clock, common_prefix, data_commands};
 use crate::ui::why;
 use gloo::storage::{LocalStorage, Storage};
 use gloo::timers::callback::Interval;
@@ -114,7 +114,12 @@ fn load(mode: &Mode) -> (Page, Option<String>) {
             Ok(p) => (p, None),
             Err(e) => {
                 let _ = LocalStorage::set(format!("{SESSION_KEY}.unreadable"), text);
-                (Page::new(), Some(format!("Your saved session could not be restored ({e}); it was kept under {SESSION_KEY}.unreadable in localStorage and a fresh cluster was started.")))
+                (
+                    Page::new(),
+                    Some(format!(
+                        "Your saved session could not be restored ({e}); it was kept under {SESSION_KEY}.unreadable in localStorage and a fresh cluster was started."
+                    )),
+                )
             }
         },
     }
@@ -137,7 +142,20 @@ fn app() -> Html {
         let layout = Rc::new(Layout::of(&map));
         let at = (page.cluster().api.store.resource_version(), page.cluster().now().0);
         let lesson = mode.lesson.clone().map(|l| Progress { lesson: l, ..Default::default() });
-        Shared { mode, page, map_at: at, map: Rc::new(map), layout, editor: None, notice, lesson, shared_link: None, export_open: false, ticks: 0, dirty: false }
+        Shared {
+            mode,
+            page,
+            map_at: at,
+            map: Rc::new(map),
+            layout,
+            editor: None,
+            notice,
+            lesson,
+            shared_link: None,
+            export_open: false,
+            ticks: 0,
+            dirty: false,
+        }
     });
     let redraw = use_force_update();
     let editor_ref = use_node_ref();
@@ -327,7 +345,11 @@ fn app() -> Html {
         let shared = shared.clone();
         let redraw = redraw.clone();
         Callback::from(move |_: MouseEvent| {
-            let ok = web_sys::window().and_then(|w| w.confirm_with_message("Start again on a fresh cluster? Everything you did in this session is discarded (the editor text stays).").ok()).unwrap_or(false);
+            let ok = web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message("Start again on a fresh cluster? Everything you did in this session is discarded (the editor text stays).").ok()
+                })
+                .unwrap_or(false);
             if ok {
                 let mut s = shared.borrow_mut();
                 s.page.reset();
@@ -586,7 +608,11 @@ fn app() -> Html {
         let redraw = redraw.clone();
         Callback::from(move |id: String| {
             let fresh = shared.borrow().page.cluster().log().iter().all(|i| matches!(i, crate::engine::cluster::Input::Advance { .. }));
-            let ok = fresh || shared.borrow().mode.embed || web_sys::window().and_then(|w| w.confirm_with_message("A lesson starts on a fresh cluster. Discard this session's cluster (your editor text stays)?").ok()).unwrap_or(false);
+            let ok = fresh
+                || shared.borrow().mode.embed
+                || web_sys::window()
+                    .and_then(|w| w.confirm_with_message("A lesson starts on a fresh cluster. Discard this session's cluster (your editor text stays)?").ok())
+                    .unwrap_or(false);
             if ok {
                 let mut s = shared.borrow_mut();
                 s.page.reset();
@@ -658,7 +684,8 @@ fn app() -> Html {
     };
     let notice = s.notice.clone();
     let embed = s.mode.embed;
-    let full_url = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
+    let full_url =
+        web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
     let dismiss = with(|s| s.notice = None);
     let map = s.map.clone();
     let layout = s.layout.clone();
@@ -797,7 +824,11 @@ fn inspector(shared: &S, tab: &UseStateHandle<String>, act: &Callback<String>, p
             actions.push(("Logs".into(), format!("kubectl logs {name}{nsflag}")));
             if let Some(owner) = c.api.get_t::<Pod>(&ns, &name).and_then(|p| p.metadata.controller_ref().cloned()) {
                 let (k, n) = if owner.kind == "ReplicaSet" {
-                    c.api.get_t::<ReplicaSet>(&ns, &owner.name).and_then(|rs| rs.metadata.controller_ref().cloned()).map(|d| ("deployment".to_string(), d.name)).unwrap_or(("replicaset".into(), owner.name.clone()))
+                    c.api
+                        .get_t::<ReplicaSet>(&ns, &owner.name)
+                        .and_then(|rs| rs.metadata.controller_ref().cloned())
+                        .map(|d| ("deployment".to_string(), d.name))
+                        .unwrap_or(("replicaset".into(), owner.name.clone()))
                 } else {
                     (owner.kind.to_ascii_lowercase(), owner.name.clone())
                 };
@@ -806,7 +837,11 @@ fn inspector(shared: &S, tab: &UseStateHandle<String>, act: &Callback<String>, p
         }
         Kind::Node => {
             let powered = c.world.is_powered(&name);
-            actions.push(if powered { ("Stop (power off)".into(), format!("cluster node stop {name}")) } else { ("Start (power on)".into(), format!("cluster node start {name}")) });
+            actions.push(if powered {
+                ("Stop (power off)".into(), format!("cluster node stop {name}"))
+            } else {
+                ("Start (power on)".into(), format!("cluster node start {name}"))
+            });
             let cordoned = c.api.get_t::<Node>("", &name).is_some_and(|n| n.spec.unschedulable);
             actions.push(if cordoned { ("Uncordon".into(), format!("kubectl uncordon {name}")) } else { ("Cordon".into(), format!("kubectl cordon {name}")) });
             actions.push(("Drain".into(), format!("kubectl drain {name} --ignore-daemonsets --delete-emptydir-data")));
@@ -819,7 +854,10 @@ fn inspector(shared: &S, tab: &UseStateHandle<String>, act: &Callback<String>, p
         Kind::PersistentVolume => {
             actions.push(("Delete".into(), format!("kubectl delete pv {name}")));
             if c.api.get_t::<PersistentVolume>("", &name).is_some_and(|p| p.status.phase == "Released") {
-                actions.push(("Make Available (remove claimRef)".into(), format!("kubectl patch pv {name} --type=json -p=[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]")));
+                actions.push((
+                    "Make Available (remove claimRef)".into(),
+                    format!("kubectl patch pv {name} --type=json -p=[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]"),
+                ));
             }
         }
         Kind::Deployment | Kind::StatefulSet => {
@@ -839,11 +877,19 @@ fn inspector(shared: &S, tab: &UseStateHandle<String>, act: &Callback<String>, p
         _ => None,
     };
     let image = match kind {
-        Kind::Deployment => c.api.get_t::<Deployment>(&ns, &name).and_then(|d| d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone()))),
-        Kind::StatefulSet => c.api.get_t::<StatefulSet>(&ns, &name).and_then(|d| d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone()))),
+        Kind::Deployment => {
+            c.api.get_t::<Deployment>(&ns, &name).and_then(|d| d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))
+        }
+        Kind::StatefulSet => {
+            c.api.get_t::<StatefulSet>(&ns, &name).and_then(|d| d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))
+        }
         _ => None,
     };
-    let size = if kind == Kind::PersistentVolumeClaim { c.api.get_t::<PersistentVolumeClaim>(&ns, &name).and_then(|p| p.spec.resources.requests.get("storage").map(|q| q.to_string())) } else { None };
+    let size = if kind == Kind::PersistentVolumeClaim {
+        c.api.get_t::<PersistentVolumeClaim>(&ns, &name).and_then(|p| p.spec.resources.requests.get("storage").map(|q| q.to_string()))
+    } else {
+        None
+    };
     drop(s);
     let tab_btn = |id: &'static str, label: &'static str| {
         let tab = tab.clone();
@@ -981,12 +1027,21 @@ fn compare_view() -> Html {
     let side = |title: &str, page: &Page, yaml: &str| {
         let m = MapModel::from_cluster(page.cluster());
         let l = Layout::of(&m);
-        let last: Vec<Html> = page.console.iter().rev().take(4).rev().map(|e| html! {
-            <div class={classes!("entry", (e.exit_code != 0).then_some("failed"))}>
-                <div class="cmdline"><span class="at">{ clock(e.at) }</span>{ " $ " }{ &e.command }</div>
-                if !e.output.is_empty() && e.command != "kubectl apply -f -" { <pre class="out">{ &e.output }</pre> }
-            </div>
-        }).collect();
+        let last: Vec<Html> = page
+            .console
+            .iter()
+            .rev()
+            .take(4)
+            .rev()
+            .map(|e| {
+                html! {
+                    <div class={classes!("entry", (e.exit_code != 0).then_some("failed"))}>
+                        <div class="cmdline"><span class="at">{ clock(e.at) }</span>{ " $ " }{ &e.command }</div>
+                        if !e.output.is_empty() && e.command != "kubectl apply -f -" { <pre class="out">{ &e.output }</pre> }
+                    </div>
+                }
+            })
+            .collect();
         html! {
             <section class="pane compare-side" aria-label={title.to_string()}>
                 <div class="pane-head"><h2>{ title }</h2></div>

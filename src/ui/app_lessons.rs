@@ -82,7 +82,10 @@ pub fn lessons_panel(props: &LessonProps) -> Html {
         let cb = props.on_leave.clone();
         Callback::from(move |_| cb.emit(()))
     };
-    let verdict = p.verdict.as_ref().map(|(_, right, text)| html! { <div class={classes!("verdict", if *right { "right" } else { "wrong" })} role="status">{ text }</div> });
+    let verdict = p
+        .verdict
+        .as_ref()
+        .map(|(_, right, text)| html! { <div class={classes!("verdict", if *right { "right" } else { "wrong" })} role="status">{ text }</div> });
     let body = match lesson.steps.get(p.step) {
         None => html! { <div class="step done"><p>{"That was the last step. The cluster is yours: keep experimenting, or pick another lesson."}</p></div> },
         Some(step) => {

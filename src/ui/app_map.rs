@@ -93,7 +93,8 @@ pub fn cluster_map(props: &MapProps) -> Html {
         let b = l.disk(key)?;
         Some(html! { <line key={format!("{uid}>{key}")} class="link" x1={a.cx().to_string()} y1={(a.y + a.h).to_string()} x2={b.cx().to_string()} y2={b.y.to_string()} /> })
     });
-    let all_disks: Vec<&DiskModel> = m.zones.iter().flat_map(|z| z.nodes.iter().flat_map(|n| &n.disks).chain(&z.disks)).chain(&m.unbound).chain(&m.shared).collect();
+    let all_disks: Vec<&DiskModel> =
+        m.zones.iter().flat_map(|z| z.nodes.iter().flat_map(|n| &n.disks).chain(&z.disks)).chain(&m.unbound).chain(&m.shared).collect();
     let attach_links = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| {
         let nr = l.nodes.iter().find(|(x, _)| *x == n.name).map(|(_, r)| *r).unwrap_or_default();
         let disks = &all_disks;
@@ -199,7 +200,11 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
             </g>
         };
     }
-    let detail = if !p.waiting.is_empty() && p.status == "Pending" { clip(&p.waiting, 22) } else { format!("{} · {}{}", clip(&p.status, 17), p.ready, if p.restarts > 0 { format!(" · ↻{}", p.restarts) } else { String::new() }) };
+    let detail = if !p.waiting.is_empty() && p.status == "Pending" {
+        clip(&p.waiting, 22)
+    } else {
+        format!("{} · {}{}", clip(&p.status, 17), p.ready, if p.restarts > 0 { format!(" · ↻{}", p.restarts) } else { String::new() })
+    };
     html! {
         <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} data-status={p.status.clone()} style={tr(r)} tabindex="0" role="button" aria-label={label}
            onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>

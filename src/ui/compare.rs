@@ -5,7 +5,7 @@
 //! the Deployment's.
 
 use crate::engine::api::Pod;
-use crate::ui::state::{clock, data_commands, Page};
+use crate::ui::state::{Page, clock, data_commands};
 
 pub const DEPLOYMENT: &str = "apiVersion: v1
 kind: PersistentVolumeClaim
@@ -151,7 +151,9 @@ fn commands(p: &Page, kind: &str, a: Action) -> Vec<String> {
             names.iter().filter_map(|n| data_commands(p.cluster(), "default", n, &stamp).map(|(_, r)| r)).collect()
         }
         Action::DeletePod => first_pod(p).map(|x| vec![format!("kubectl delete pod {} --wait=false", x.metadata.name)]).unwrap_or_default(),
-        Action::StopNode => first_pod(p).filter(|x| !x.spec.node_name.is_empty()).map(|x| vec![format!("cluster node stop {}", x.spec.node_name)]).unwrap_or_default(),
+        Action::StopNode => {
+            first_pod(p).filter(|x| !x.spec.node_name.is_empty()).map(|x| vec![format!("cluster node stop {}", x.spec.node_name)]).unwrap_or_default()
+        }
         Action::StartNodes => {
             let c = p.cluster();
             c.world.machines.iter().filter(|(_, m)| !m.powered).map(|(n, _)| format!("cluster node start {n}")).collect()
@@ -206,7 +208,13 @@ mod tests {
     use crate::engine::time::MINUTE;
 
     fn names(p: &Page) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = p.cluster().api.store.list_ns_t::<Pod>("default").map(|x| (x.metadata.name.clone(), crate::kubectl::printers::rows::pod_summary(x).reason)).collect();
+        let mut v: Vec<(String, String)> = p
+            .cluster()
+            .api
+            .store
+            .list_ns_t::<Pod>("default")
+            .map(|x| (x.metadata.name.clone(), crate::kubectl::printers::rows::pod_summary(x).reason))
+            .collect();
         v.sort();
         v
     }

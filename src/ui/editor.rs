@@ -40,10 +40,8 @@ impl Editor {
     }
 
     pub fn set_diagnostics(&self, diags: &[Diag]) {
-        let list: Vec<serde_json::Value> = diags
-            .iter()
-            .map(|d| serde_json::json!({"line": d.line, "col": d.col, "severity": d.severity.as_str(), "message": d.message}))
-            .collect();
+        let list: Vec<serde_json::Value> =
+            diags.iter().map(|d| serde_json::json!({"line": d.line, "col": d.col, "severity": d.severity.as_str(), "message": d.message})).collect();
         let text = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
         let value = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
         self.handle.set_diagnostics_js(&value);

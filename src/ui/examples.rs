@@ -124,7 +124,8 @@ mod tests {
     fn copies_match_the_shared_transcripts() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/transcripts");
         let Ok(entries) = std::fs::read_dir(&dir) else { return };
-        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
+        let mut names: Vec<String> =
+            entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
         names.sort();
         let ours: Vec<String> = FILES.iter().map(|(id, _)| format!("{id}.txt")).collect();
         assert_eq!(names, ours, "add new transcripts to src/ui/examples and FILES");

@@ -27,7 +27,9 @@ fn var(node: &str) -> String {
 /// A kind config: one control plane, one worker per simulated node, each
 /// labelled with its zone.
 pub fn kind_config(c: &Cluster) -> String {
-    let mut out = format!("# kind create cluster --name {KIND_CLUSTER} --config kind.yaml\n# One worker per Kubarium node, labelled with its zone.\nkind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n");
+    let mut out = format!(
+        "# kind create cluster --name {KIND_CLUSTER} --config kind.yaml\n# One worker per Kubarium node, labelled with its zone.\nkind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n"
+    );
     for (name, zone, kind_name) in kind_workers(c) {
         out.push_str(&format!("- role: worker # Kubarium's {name} (kind calls it {kind_name})\n  labels:\n    topology.kubernetes.io/zone: {zone}\n"));
     }
@@ -70,7 +72,9 @@ fn map_nodes(cmd: &str, nodes: &[(String, String, String)]) -> String {
 /// The session's commands as a runnable bash script.
 pub fn shell_script(console: &[ConsoleEntry], c: &Cluster) -> String {
     let nodes = kind_workers(c);
-    let mut out = String::from("#!/usr/bin/env bash\n# Replays a Kubarium session on a real cluster (kubectl 1.36).\n# CREATE_CLUSTER=1 makes a kind cluster shaped like the simulated one first\n# (needs kind and docker); otherwise the current kubectl context is used.\nset -euo pipefail\n\n");
+    let mut out = String::from(
+        "#!/usr/bin/env bash\n# Replays a Kubarium session on a real cluster (kubectl 1.36).\n# CREATE_CLUSTER=1 makes a kind cluster shaped like the simulated one first\n# (needs kind and docker); otherwise the current kubectl context is used.\nset -euo pipefail\n\n",
+    );
     out.push_str(&format!("if [ \"${{CREATE_CLUSTER:-0}}\" = 1 ]; then\n  cat > kind.yaml <<'KIND_EOF'\n{}KIND_EOF\n  kind create cluster --name {KIND_CLUSTER} --config kind.yaml\n  # Kubarium's local-path class (kind's own `standard` class is the same provisioner).\n  kubectl apply -f - <<'SC_EOF'\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: local-path\nprovisioner: rancher.io/local-path\nvolumeBindingMode: WaitForFirstConsumer\nreclaimPolicy: Delete\nSC_EOF\nfi\n\n", kind_config(c)));
     out.push_str("# Kubarium's node names and kind's node containers.\n");
     for (n, _, k) in &nodes {

@@ -39,114 +39,176 @@ pub struct Lesson {
 
 /// (lesson, step index, prediction): asked before that step runs.
 const PREDICTIONS: &[(&str, usize, Prediction)] = &[
-    ("seed000-deployment-loses-data", 11, Prediction {
-        question: "The rollout restart replaced the pod (no volume). Is the users table still there?",
-        choices: &["Yes, Alice is still there", "No, the table is gone"],
-        correct: 1,
-        evidence: "relation \"users\" does not exist",
-    }),
-    ("seed000-deployment-with-pvc", 16, Prediction {
-        question: "This time PostgreSQL's data directory is on a PersistentVolume. After the restart, is Alice still there?",
-        choices: &["Yes", "No, the new pod starts empty"],
-        correct: 0,
-        evidence: "Alice",
-    }),
-    ("seed000-deployment-with-pvc", 18, Prediction {
-        question: "The Deployment was deleted. What happened to the claim my-pvc?",
-        choices: &["It is still Bound", "It was deleted with the Deployment"],
-        correct: 0,
-        evidence: "Bound",
-    }),
-    ("seed000-statefulset-local-path", 2, Prediction {
-        question: "pg-0 has just been created. Does pg-1 exist yet?",
-        choices: &["Yes, all replicas start together", "No, pg-1 waits until pg-0 is Running and Ready"],
-        correct: 1,
-        evidence: "pods \"pg-1\" not found",
-    }),
-    ("seed000-statefulset-local-path", 11, Prediction {
-        question: "Alice was inserted through pg-0. Can pg-1 see her?",
-        choices: &["Yes, the replicas share one database", "No, each replica has its own volume"],
-        correct: 1,
-        evidence: "relation \"users\" does not exist",
-    }),
-    ("seed000-statefulset-local-path", 13, Prediction {
-        question: "pg-0 was deleted. What will its replacement be called?",
-        choices: &["pg-0", "pg-3", "a random name like pg-7d9f"],
-        correct: 0,
-        evidence: "pod/pg-0 condition met",
-    }),
-    ("seed000-statefulset-local-path", 15, Prediction {
-        question: "The new pg-0 mounts the claim of the old one. Is Alice still there?",
-        choices: &["Yes", "No"],
-        correct: 0,
-        evidence: "Alice",
-    }),
-    ("seed001-orphan-and-cleanup", 6, Prediction {
-        question: "The StatefulSet was deleted with --cascade=orphan. What happened to its pods?",
-        choices: &["They keep running", "They were deleted too"],
-        correct: 0,
-        evidence: "Running",
-    }),
-    ("seed001-orphan-and-cleanup", 8, Prediction {
-        question: "The claims were deleted while the orphaned pods still use them. What do they show?",
-        choices: &["Terminating: kept until no pod uses them", "Nothing: they are gone"],
-        correct: 0,
-        evidence: "Terminating",
-    }),
-    ("seed002-scale-to-zero", 14, Prediction {
-        question: "The StatefulSet was scaled to 0 replicas. What about its claim?",
-        choices: &["Still Bound", "Deleted with the pod"],
-        correct: 0,
-        evidence: "Bound",
-    }),
-    ("seed002-scale-to-zero", 18, Prediction {
-        question: "Scaled back to 1: how many rows does the table have?",
-        choices: &["0", "2"],
-        correct: 1,
-        evidence: "     2",
-    }),
-    ("seed003-nfs-static-pvs", 5, Prediction {
-        question: "The pods were created before any PersistentVolume exists. What state are they in?",
-        choices: &["Pending", "Running"],
-        correct: 0,
-        evidence: "Pending",
-    }),
-    ("seed003-nfs-static-pvs", 21, Prediction {
-        question: "www was deleted; www2 mounts the same NFS claim. What does http://www serve now?",
-        choices: &["Hello NFS World", "nginx's default page", "nothing"],
-        correct: 0,
-        evidence: "Hello NFS World",
-    }),
-    ("seed004-fast-ssd-statefulset", 13, Prediction {
-        question: "The StatefulSet was deleted. What about data-postgres-0?",
-        choices: &["Still Bound", "Deleted with the StatefulSet"],
-        correct: 0,
-        evidence: "Bound",
-    }),
-    ("seed004-fast-ssd-statefulset", 16, Prediction {
-        question: "The same StatefulSet was applied again. Is the order 'disk' still there?",
-        choices: &["Yes", "No"],
-        correct: 0,
-        evidence: "disk",
-    }),
-    ("statefulset-basics", 3, Prediction {
-        question: "web-0 has just been created. Does web-1 exist yet?",
-        choices: &["Yes", "No, it waits for web-0 to be Ready"],
-        correct: 1,
-        evidence: "pods \"web-1\" not found",
-    }),
-    ("statefulset-basics", 15, Prediction {
-        question: "Scaling from 5 to 1: web-4 is gone. Is web-1 still there?",
-        choices: &["Yes: pods go one at a time, highest ordinal first", "No: all extra pods go at once"],
-        correct: 0,
-        evidence: "web-1   1/1     Running",
-    }),
-    ("statefulset-basics", 18, Prediction {
-        question: "After scaling down to 1, how many claims are left?",
-        choices: &["1", "All 5: claims outlive their pods"],
-        correct: 1,
-        evidence: "data-web-4",
-    }),
+    (
+        "seed000-deployment-loses-data",
+        11,
+        Prediction {
+            question: "The rollout restart replaced the pod (no volume). Is the users table still there?",
+            choices: &["Yes, Alice is still there", "No, the table is gone"],
+            correct: 1,
+            evidence: "relation \"users\" does not exist",
+        },
+    ),
+    (
+        "seed000-deployment-with-pvc",
+        16,
+        Prediction {
+            question: "This time PostgreSQL's data directory is on a PersistentVolume. After the restart, is Alice still there?",
+            choices: &["Yes", "No, the new pod starts empty"],
+            correct: 0,
+            evidence: "Alice",
+        },
+    ),
+    (
+        "seed000-deployment-with-pvc",
+        18,
+        Prediction {
+            question: "The Deployment was deleted. What happened to the claim my-pvc?",
+            choices: &["It is still Bound", "It was deleted with the Deployment"],
+            correct: 0,
+            evidence: "Bound",
+        },
+    ),
+    (
+        "seed000-statefulset-local-path",
+        2,
+        Prediction {
+            question: "pg-0 has just been created. Does pg-1 exist yet?",
+            choices: &["Yes, all replicas start together", "No, pg-1 waits until pg-0 is Running and Ready"],
+            correct: 1,
+            evidence: "pods \"pg-1\" not found",
+        },
+    ),
+    (
+        "seed000-statefulset-local-path",
+        11,
+        Prediction {
+            question: "Alice was inserted through pg-0. Can pg-1 see her?",
+            choices: &["Yes, the replicas share one database", "No, each replica has its own volume"],
+            correct: 1,
+            evidence: "relation \"users\" does not exist",
+        },
+    ),
+    (
+        "seed000-statefulset-local-path",
+        13,
+        Prediction {
+            question: "pg-0 was deleted. What will its replacement be called?",
+            choices: &["pg-0", "pg-3", "a random name like pg-7d9f"],
+            correct: 0,
+            evidence: "pod/pg-0 condition met",
+        },
+    ),
+    (
+        "seed000-statefulset-local-path",
+        15,
+        Prediction { question: "The new pg-0 mounts the claim of the old one. Is Alice still there?", choices: &["Yes", "No"], correct: 0, evidence: "Alice" },
+    ),
+    (
+        "seed001-orphan-and-cleanup",
+        6,
+        Prediction {
+            question: "The StatefulSet was deleted with --cascade=orphan. What happened to its pods?",
+            choices: &["They keep running", "They were deleted too"],
+            correct: 0,
+            evidence: "Running",
+        },
+    ),
+    (
+        "seed001-orphan-and-cleanup",
+        8,
+        Prediction {
+            question: "The claims were deleted while the orphaned pods still use them. What do they show?",
+            choices: &["Terminating: kept until no pod uses them", "Nothing: they are gone"],
+            correct: 0,
+            evidence: "Terminating",
+        },
+    ),
+    (
+        "seed002-scale-to-zero",
+        14,
+        Prediction {
+            question: "The StatefulSet was scaled to 0 replicas. What about its claim?",
+            choices: &["Still Bound", "Deleted with the pod"],
+            correct: 0,
+            evidence: "Bound",
+        },
+    ),
+    (
+        "seed002-scale-to-zero",
+        18,
+        Prediction { question: "Scaled back to 1: how many rows does the table have?", choices: &["0", "2"], correct: 1, evidence: "     2" },
+    ),
+    (
+        "seed003-nfs-static-pvs",
+        5,
+        Prediction {
+            question: "The pods were created before any PersistentVolume exists. What state are they in?",
+            choices: &["Pending", "Running"],
+            correct: 0,
+            evidence: "Pending",
+        },
+    ),
+    (
+        "seed003-nfs-static-pvs",
+        21,
+        Prediction {
+            question: "www was deleted; www2 mounts the same NFS claim. What does http://www serve now?",
+            choices: &["Hello NFS World", "nginx's default page", "nothing"],
+            correct: 0,
+            evidence: "Hello NFS World",
+        },
+    ),
+    (
+        "seed004-fast-ssd-statefulset",
+        13,
+        Prediction {
+            question: "The StatefulSet was deleted. What about data-postgres-0?",
+            choices: &["Still Bound", "Deleted with the StatefulSet"],
+            correct: 0,
+            evidence: "Bound",
+        },
+    ),
+    (
+        "seed004-fast-ssd-statefulset",
+        16,
+        Prediction {
+            question: "The same StatefulSet was applied again. Is the order 'disk' still there?",
+            choices: &["Yes", "No"],
+            correct: 0,
+            evidence: "disk",
+        },
+    ),
+    (
+        "statefulset-basics",
+        3,
+        Prediction {
+            question: "web-0 has just been created. Does web-1 exist yet?",
+            choices: &["Yes", "No, it waits for web-0 to be Ready"],
+            correct: 1,
+            evidence: "pods \"web-1\" not found",
+        },
+    ),
+    (
+        "statefulset-basics",
+        15,
+        Prediction {
+            question: "Scaling from 5 to 1: web-4 is gone. Is web-1 still there?",
+            choices: &["Yes: pods go one at a time, highest ordinal first", "No: all extra pods go at once"],
+            correct: 0,
+            evidence: "web-1   1/1     Running",
+        },
+    ),
+    (
+        "statefulset-basics",
+        18,
+        Prediction {
+            question: "After scaling down to 1, how many claims are left?",
+            choices: &["1", "All 5: claims outlive their pods"],
+            correct: 1,
+            evidence: "data-web-4",
+        },
+    ),
 ];
 
 fn strip(c: &str) -> &str {
@@ -199,7 +261,7 @@ pub fn check(l: &Lesson, step: usize, choice: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubectl::session::{Session, DEFAULT_SEED};
+    use crate::kubectl::session::{DEFAULT_SEED, Session};
 
     #[test]
     fn every_lesson_has_narration_and_a_prediction_on_a_step_that_matters() {

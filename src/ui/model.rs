@@ -4,11 +4,11 @@
 //! layer only turns boxes into SVG and animations are CSS transitions on
 //! positions that change.
 
+use crate::engine::Cluster;
 use crate::engine::api::*;
 use crate::engine::programs::postgres::table_from_text;
 use crate::engine::storage;
 use crate::engine::world::{FileTree, VolumeId};
-use crate::engine::Cluster;
 use crate::kubectl::printers::rows::pod_summary;
 use std::collections::BTreeMap;
 
@@ -225,7 +225,12 @@ fn pv_home(c: &Cluster, pv: &PersistentVolume) -> Home {
     let zone_of = |n: &str| c.world.machines.get(n).map(|m| m.zone.clone()).unwrap_or_default();
     let hostname_pinned = terms.iter().flat_map(|t| &t.match_expressions).any(|e| e.key == "kubernetes.io/hostname");
     if hostname_pinned {
-        let name = terms.iter().flat_map(|t| &t.match_expressions).find(|e| e.key == "kubernetes.io/hostname").and_then(|e| e.values.first().cloned()).unwrap_or_default();
+        let name = terms
+            .iter()
+            .flat_map(|t| &t.match_expressions)
+            .find(|e| e.key == "kubernetes.io/hostname")
+            .and_then(|e| e.values.first().cloned())
+            .unwrap_or_default();
         return Home::Node(name);
     }
     let mut zones: Vec<String> = homes.iter().map(|n| zone_of(n)).collect();
@@ -341,7 +346,11 @@ impl MapModel {
         // Disks: every claim (with its volume), then volumes without a claim object.
         let mut disks: Vec<DiskModel> = api.store.list_t::<PersistentVolumeClaim>().map(|p| disk_for_claim(c, p)).collect();
         for pv in api.store.list_t::<PersistentVolume>() {
-            let claimed = pv.spec.claim_ref.as_ref().is_some_and(|r| api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name).is_some_and(|p| p.spec.volume_name == pv.metadata.name));
+            let claimed = pv
+                .spec
+                .claim_ref
+                .as_ref()
+                .is_some_and(|r| api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name).is_some_and(|p| p.spec.volume_name == pv.metadata.name));
             if !claimed {
                 disks.push(disk_for_volume(c, pv));
             }
@@ -482,19 +491,31 @@ impl Layout {
                 l.nodes.push((n.name.clone(), Rect { x: nx, y: ny, w: node_w, h: tallest }));
                 for (j, p) in n.pods.iter().enumerate() {
                     let (col, row) = (j % per_row, j / per_row);
-                    l.pods.push((p.uid.clone(), Rect { x: nx + NODE_PAD + col as f64 * (pw + GAP), y: ny + NODE_HEAD + row as f64 * (ph + GAP), w: pw, h: ph }));
+                    l.pods
+                        .push((p.uid.clone(), Rect { x: nx + NODE_PAD + col as f64 * (pw + GAP), y: ny + NODE_HEAD + row as f64 * (ph + GAP), w: pw, h: ph }));
                 }
                 let (_, pods_h) = grid(n.pods.len(), per_row, pw, ph);
                 let dy = ny + NODE_HEAD + pods_h.max(ph) + GAP * 2.0;
                 for (j, d) in n.disks.iter().enumerate() {
                     let (col, row) = (j % PODS_PER_ROW, j / PODS_PER_ROW);
-                    l.disks.push((d.key.clone(), Rect { x: nx + NODE_PAD + col as f64 * (DISK_W + GAP), y: dy + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
+                    l.disks.push((
+                        d.key.clone(),
+                        Rect { x: nx + NODE_PAD + col as f64 * (DISK_W + GAP), y: dy + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H },
+                    ));
                 }
             }
             let per = z.nodes.len().max(1);
             for (j, d) in z.disks.iter().enumerate() {
                 let (col, row) = (j % per, j / per);
-                l.disks.push((d.key.clone(), Rect { x: x + ZONE_PAD + NODE_PAD + col as f64 * (DISK_W + GAP), y: ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
+                l.disks.push((
+                    d.key.clone(),
+                    Rect {
+                        x: x + ZONE_PAD + NODE_PAD + col as f64 * (DISK_W + GAP),
+                        y: ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP),
+                        w: DISK_W,
+                        h: DISK_H,
+                    },
+                ));
             }
             x += w + 16.0;
         }
@@ -512,14 +533,18 @@ impl Layout {
         for (k, d) in m.unbound.iter().enumerate() {
             let j = k + m.pending.len();
             let (col, row) = (j % per_row, j / per_row);
-            l.disks.push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
+            l.disks
+                .push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
         }
         y += l.waiting.h + 16.0;
         let (_, sh) = grid(m.shared.len(), per_row, DISK_W, DISK_H);
         l.shared = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + sh.max(DISK_H) + ZONE_PAD };
         for (j, d) in m.shared.iter().enumerate() {
             let (col, row) = (j % per_row, j / per_row);
-            l.disks.push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (DISK_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
+            l.disks.push((
+                d.key.clone(),
+                Rect { x: ZONE_PAD + col as f64 * (DISK_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H },
+            ));
         }
         l.width = width;
         l.height = y + l.shared.h;
@@ -594,7 +619,11 @@ mod tests {
         s.cluster.advance(30_000);
         let m = MapModel::from_cluster(&s.cluster);
         assert_eq!(m.pending.len(), 1, "OrderedReady: only web-0");
-        assert!(m.pending[0].waiting.contains("unbound immediate PersistentVolumeClaims") || m.pending[0].waiting.contains("storageclass"), "{}", m.pending[0].waiting);
+        assert!(
+            m.pending[0].waiting.contains("unbound immediate PersistentVolumeClaims") || m.pending[0].waiting.contains("storageclass"),
+            "{}",
+            m.pending[0].waiting
+        );
         assert_eq!(m.unbound.len(), 1);
         assert_eq!(m.unbound[0].phase, "Pending");
         let l = Layout::of(&m);

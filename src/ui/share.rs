@@ -3,7 +3,7 @@
 //! the link replays it deterministically. `k1.` + base64url(deflate(JSON)).
 //! Hostile or truncated links give a readable error, never a panic.
 
-use crate::ui::state::{Saved, SAVE_VERSION};
+use crate::ui::state::{SAVE_VERSION, Saved};
 use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "k1.";
@@ -41,7 +41,10 @@ pub fn decode(fragment: &str) -> Result<(Saved, Option<i64>), String> {
     })?;
     let shared: Shared = serde_json::from_slice(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
     if shared.saved.version != SAVE_VERSION {
-        return Err(format!("This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).", shared.saved.version));
+        return Err(format!(
+            "This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).",
+            shared.saved.version
+        ));
     }
     Ok((shared.saved, shared.at))
 }

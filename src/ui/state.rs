@@ -5,8 +5,8 @@
 
 use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, Input, Playback};
-use crate::engine::time::{Millis, Time, MINUTE};
-use crate::kubectl::session::{CmdOutput, Session, DEFAULT_SEED};
+use crate::engine::time::{MINUTE, Millis, Time};
+use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Session};
 use crate::ui::diagnose::{self, Diag};
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,18 @@ impl Page {
     pub fn new() -> Page {
         let session = Session::new(DEFAULT_SEED);
         let start = session.cluster.now();
-        Page { session, editor: WELCOME.into(), console: vec![], playing: true, speed: Speed::X1, selected: None, start, future: None, diags: vec![], carry: 0.0 }
+        Page {
+            session,
+            editor: WELCOME.into(),
+            console: vec![],
+            playing: true,
+            speed: Speed::X1,
+            selected: None,
+            start,
+            future: None,
+            diags: vec![],
+            carry: 0.0,
+        }
     }
 
     pub fn cluster(&self) -> &Cluster {
@@ -150,7 +161,13 @@ impl Page {
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
         }
-        self.console.push(ConsoleEntry { command: line.to_string(), output: out.output.clone(), exit_code: out.exit_code, at: self.elapsed(), stdin: stdin.to_string() });
+        self.console.push(ConsoleEntry {
+            command: line.to_string(),
+            output: out.output.clone(),
+            exit_code: out.exit_code,
+            at: self.elapsed(),
+            stdin: stdin.to_string(),
+        });
         if self.console.len() > CONSOLE_KEEP {
             let drop = self.console.len() - CONSOLE_KEEP;
             self.console.drain(..drop);
@@ -349,18 +366,66 @@ pub fn data_commands(c: &Cluster, ns: &str, pod: &str, stamp: &str) -> Option<(S
         return Some((write, read));
     }
     let claim_vols: Vec<&str> = p.spec.volumes.iter().filter(|v| v.persistent_volume_claim.is_some()).map(|v| v.name.as_str()).collect();
-    let mount = ctr.volume_mounts.iter().find(|m| claim_vols.contains(&m.name.as_str())).or_else(|| ctr.volume_mounts.iter().find(|m| !m.mount_path.starts_with("/var/run/secrets")));
+    let mount = ctr
+        .volume_mounts
+        .iter()
+        .find(|m| claim_vols.contains(&m.name.as_str()))
+        .or_else(|| ctr.volume_mounts.iter().find(|m| !m.mount_path.starts_with("/var/run/secrets")));
     let dir = mount.map(|m| m.mount_path.trim_end_matches('/').to_string()).unwrap_or_else(|| "/tmp".into());
     let file = format!("{dir}/notes.txt");
-    Some((format!("kubectl exec{nsflag} {pod}{cflag} -- sh -c \"echo 'written at {stamp}' >> {file}\""), format!("kubectl exec{nsflag} {pod}{cflag} -- cat {file}")))
+    Some((
+        format!("kubectl exec{nsflag} {pod}{cflag} -- sh -c \"echo 'written at {stamp}' >> {file}\""),
+        format!("kubectl exec{nsflag} {pod}{cflag} -- cat {file}"),
+    ))
 }
 
 const VERBS: &[&str] = &[
-    "get", "describe", "apply", "create", "delete", "scale", "rollout", "set", "exec", "logs", "label", "annotate", "patch", "cordon", "uncordon", "drain", "taint", "wait", "explain", "edit",
-    "api-resources", "version", "config",
+    "get",
+    "describe",
+    "apply",
+    "create",
+    "delete",
+    "scale",
+    "rollout",
+    "set",
+    "exec",
+    "logs",
+    "label",
+    "annotate",
+    "patch",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "wait",
+    "explain",
+    "edit",
+    "api-resources",
+    "version",
+    "config",
 ];
 const CLUSTER_VERBS: &[&str] = &["node", "driver", "advance", "settle", "reset", "feature-gate", "help"];
-const TYPES: &[&str] = &["pods", "deployments", "statefulsets", "replicasets", "persistentvolumeclaims", "persistentvolumes", "storageclasses", "nodes", "services", "events", "configmaps", "secrets", "namespaces", "volumeattachments", "controllerrevisions", "endpoints", "poddisruptionbudgets", "resourcequotas", "all"];
+const TYPES: &[&str] = &[
+    "pods",
+    "deployments",
+    "statefulsets",
+    "replicasets",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "storageclasses",
+    "nodes",
+    "services",
+    "events",
+    "configmaps",
+    "secrets",
+    "namespaces",
+    "volumeattachments",
+    "controllerrevisions",
+    "endpoints",
+    "poddisruptionbudgets",
+    "resourcequotas",
+    "all",
+];
 
 /// Candidates for the word being typed (the last one), given the words before it.
 pub fn complete(c: &Cluster, ns: &str, line: &str) -> Vec<String> {
@@ -381,14 +446,20 @@ pub fn complete(c: &Cluster, ns: &str, line: &str) -> Vec<String> {
         ["kubectl" | "k", "rollout"] => ["status", "history", "undo", "pause", "resume", "restart"].iter().map(|s| s.to_string()).collect(),
         ["kubectl" | "k", "cordon" | "uncordon" | "drain" | "taint"] => names_of(Kind::Node),
         ["kubectl" | "k", "exec" | "logs"] => names_of(Kind::Pod),
-        ["kubectl" | "k", "scale", ..] | ["kubectl" | "k", "rollout", _, ..] if !current.contains('/') => {
-            ["deployment", "statefulset", "replicaset"].iter().map(|s| s.to_string()).chain(names_typed(c, ns, &[Kind::Deployment, Kind::StatefulSet])).collect()
+        ["kubectl" | "k", "scale", ..] | ["kubectl" | "k", "rollout", _, ..] if !current.contains('/') => ["deployment", "statefulset", "replicaset"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(names_typed(c, ns, &[Kind::Deployment, Kind::StatefulSet]))
+            .collect(),
+        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait" | "explain"] => {
+            TYPES.iter().map(|s| s.to_string()).collect()
         }
-        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait" | "explain"] => TYPES.iter().map(|s| s.to_string()).collect(),
-        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait", ty, ..] if !ty.starts_with('-') => match Kind::lookup(ty) {
-            Some(k) => names_of(k),
-            None => vec![],
-        },
+        ["kubectl" | "k", "get" | "describe" | "delete" | "label" | "annotate" | "patch" | "edit" | "wait", ty, ..] if !ty.starts_with('-') => {
+            match Kind::lookup(ty) {
+                Some(k) => names_of(k),
+                None => vec![],
+            }
+        }
         _ => vec![],
     };
     // `type/name` completion anywhere a resource is expected.

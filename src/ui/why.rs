@@ -4,9 +4,9 @@
 //! conditions, statuses and the latest events, the way an experienced
 //! person reads `kubectl describe`.
 
+use crate::engine::Cluster;
 use crate::engine::api::*;
 use crate::engine::storage;
-use crate::engine::Cluster;
 
 fn latest_warning(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Option<(String, String)> {
     let evs = c.api.events_for(kind, ns, name, "");
@@ -69,10 +69,14 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
                     out.push("Its ReplicaSet does not wait: it already counts the pod as gone and has started a replacement.".into());
                 }
             }
-            _ if !p.metadata.finalizers.is_empty() => out.push(format!("{name} is being deleted and waits for its finalizers: {}.", p.metadata.finalizers.join(", "))),
+            _ if !p.metadata.finalizers.is_empty() => {
+                out.push(format!("{name} is being deleted and waits for its finalizers: {}.", p.metadata.finalizers.join(", ")))
+            }
             _ => {
                 let grace = p.metadata.deletion_grace_period_seconds.unwrap_or(30);
-                out.push(format!("{name} is shutting down gracefully: its containers got SIGTERM and have up to {grace}s (terminationGracePeriodSeconds) before SIGKILL."));
+                out.push(format!(
+                    "{name} is shutting down gracefully: its containers got SIGTERM and have up to {grace}s (terminationGracePeriodSeconds) before SIGKILL."
+                ));
             }
         }
         return out;
@@ -164,7 +168,8 @@ pub fn claim(c: &Cluster, pvc: &PersistentVolumeClaim) -> Vec<String> {
     let name = &pvc.metadata.name;
     let mut out = vec![];
     if pvc.metadata.is_deleting() {
-        let users: Vec<String> = c.api.store.pods_using_claim(ns, name).filter(|p| !crate::engine::storage::is_pod_terminated(p)).map(|p| p.metadata.name.clone()).collect();
+        let users: Vec<String> =
+            c.api.store.pods_using_claim(ns, name).filter(|p| !crate::engine::storage::is_pod_terminated(p)).map(|p| p.metadata.name.clone()).collect();
         if users.is_empty() {
             out.push(format!("{name} is being deleted."));
         } else {
@@ -224,7 +229,13 @@ pub fn node(c: &Cluster, n: &Node) -> Vec<String> {
         out.push(format!("{name} is cordoned: new pods are not scheduled here; running pods stay (drain evicts them)."));
     }
     for t in &n.spec.taints {
-        out.push(format!("Taint {}{}:{}: pods without a matching toleration {}.", t.key, if t.value.is_empty() { String::new() } else { format!("={}", t.value) }, t.effect, if t.effect == "NoExecute" { "are evicted" } else { "are not scheduled here" }));
+        out.push(format!(
+            "Taint {}{}:{}: pods without a matching toleration {}.",
+            t.key,
+            if t.value.is_empty() { String::new() } else { format!("={}", t.value) },
+            t.effect,
+            if t.effect == "NoExecute" { "are evicted" } else { "are not scheduled here" }
+        ));
     }
     out
 }
@@ -248,7 +259,9 @@ mod tests {
     use crate::kubectl::session::Session;
 
     fn sts(class: &str) -> String {
-        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n        volumeMounts:\n        - name: www\n          mountPath: /usr/share/nginx/html\n  volumeClaimTemplates:\n  - metadata:\n      name: www\n    spec:\n      accessModes: [ReadWriteOnce]\n      storageClassName: {class}\n      resources:\n        requests:\n          storage: 1Gi\n")
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n        volumeMounts:\n        - name: www\n          mountPath: /usr/share/nginx/html\n  volumeClaimTemplates:\n  - metadata:\n      name: www\n    spec:\n      accessModes: [ReadWriteOnce]\n      storageClassName: {class}\n      resources:\n        requests:\n          storage: 1Gi\n"
+        )
     }
 
     #[test]

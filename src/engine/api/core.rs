@@ -94,11 +94,7 @@ pub struct Taint {
 impl Taint {
     /// `key=value:effect` / `key:effect`, as kubectl describe prints taints.
     pub fn to_display(&self) -> String {
-        if self.value.is_empty() {
-            format!("{}:{}", self.key, self.effect)
-        } else {
-            format!("{}={}:{}", self.key, self.value, self.effect)
-        }
+        if self.value.is_empty() { format!("{}:{}", self.key, self.effect) } else { format!("{}={}:{}", self.key, self.value, self.effect) }
     }
 }
 

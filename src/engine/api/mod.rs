@@ -198,9 +198,10 @@ impl Kind {
         };
         Kind::ALL.iter().copied().find(|k| {
             let i = k.info();
-            let group_ok = group.as_deref().is_none_or(|g| g == i.group || (g == "v1" && i.group.is_empty()) || g.starts_with(&format!("{}.", i.version)) && g.ends_with(i.group));
-            group_ok
-                && (base == i.plural || base == i.singular || base == i.kind.to_ascii_lowercase() || i.short_names.contains(&base.as_str()))
+            let group_ok = group
+                .as_deref()
+                .is_none_or(|g| g == i.group || (g == "v1" && i.group.is_empty()) || g.starts_with(&format!("{}.", i.version)) && g.ends_with(i.group));
+            group_ok && (base == i.plural || base == i.singular || base == i.kind.to_ascii_lowercase() || i.short_names.contains(&base.as_str()))
         })
     }
     /// Finds a kind from a manifest's apiVersion and kind.

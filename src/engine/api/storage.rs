@@ -58,11 +58,7 @@ impl StorageClass {
 /// A node term built from a topology requirement, for PV node affinity.
 pub fn topology_term(key: &str, value: &str) -> NodeSelectorTerm {
     NodeSelectorTerm {
-        match_expressions: vec![super::core::NodeSelectorRequirement {
-            key: key.into(),
-            operator: "In".into(),
-            values: vec![value.into()],
-        }],
+        match_expressions: vec![super::core::NodeSelectorRequirement { key: key.into(), operator: "In".into(), values: vec![value.into()] }],
         match_fields: vec![],
     }
 }

@@ -72,9 +72,19 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
             }
             // DefaultTolerationSeconds
             for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-                let has = p.spec.tolerations.iter().any(|t| (t.key == key || (t.key.is_empty() && t.operator == "Exists")) && (t.effect.is_empty() || t.effect == "NoExecute"));
+                let has = p
+                    .spec
+                    .tolerations
+                    .iter()
+                    .any(|t| (t.key == key || (t.key.is_empty() && t.operator == "Exists")) && (t.effect.is_empty() || t.effect == "NoExecute"));
                 if !has {
-                    p.spec.tolerations.push(Toleration { key: key.into(), operator: "Exists".into(), effect: "NoExecute".into(), toleration_seconds: Some(300), ..Default::default() });
+                    p.spec.tolerations.push(Toleration {
+                        key: key.into(),
+                        operator: "Exists".into(),
+                        effect: "NoExecute".into(),
+                        toleration_seconds: Some(300),
+                        ..Default::default()
+                    });
                 }
             }
         }
@@ -162,12 +172,18 @@ fn allocate_service(api: &mut Api, s: &mut Service) -> Result<(), ApiError> {
         s.spec.cluster_ip = ip_string(ip);
     } else if s.spec.cluster_ip != "None" {
         let Some(ip) = parse_ip(&s.spec.cluster_ip) else {
-            return Err(ApiError::new(Reason::Invalid, format!("Service \"{}\" is invalid: spec.clusterIPs[0]: Invalid value: \"{}\": must be a valid IP address", s.metadata.name, s.spec.cluster_ip)));
+            return Err(ApiError::new(
+                Reason::Invalid,
+                format!("Service \"{}\" is invalid: spec.clusterIPs[0]: Invalid value: \"{}\": must be a valid IP address", s.metadata.name, s.spec.cluster_ip),
+            ));
         };
         if !api.alloc.cluster_ips.insert(ip) {
             return Err(ApiError::new(
                 Reason::Invalid,
-                format!("Service \"{}\" is invalid: spec.clusterIPs: Invalid value: []string{{\"{}\"}}: failed to allocate IP {}: provided IP is already allocated", s.metadata.name, s.spec.cluster_ip, s.spec.cluster_ip),
+                format!(
+                    "Service \"{}\" is invalid: spec.clusterIPs: Invalid value: []string{{\"{}\"}}: failed to allocate IP {}: provided IP is already allocated",
+                    s.metadata.name, s.spec.cluster_ip, s.spec.cluster_ip
+                ),
             ));
         }
     }
@@ -190,7 +206,10 @@ fn allocate_service(api: &mut Api, s: &mut Service) -> Result<(), ApiError> {
             } else if !api.alloc.node_ports.insert(s.spec.ports[i].node_port) {
                 return Err(ApiError::new(
                     Reason::Invalid,
-                    format!("Service \"{}\" is invalid: spec.ports[{i}].nodePort: Invalid value: {}: provided port is already allocated", s.metadata.name, s.spec.ports[i].node_port),
+                    format!(
+                        "Service \"{}\" is invalid: spec.ports[{i}].nodePort: Invalid value: {}: provided port is already allocated",
+                        s.metadata.name, s.spec.ports[i].node_port
+                    ),
                 ));
             }
         }
@@ -214,7 +233,14 @@ pub fn release(api: &mut Api, obj: &Object) {
 
 pub fn validate_create(api: &Api, obj: &Object) -> Result<(), ApiError> {
     if let Object::PersistentVolumeClaim(c) = obj {
-        check_storage_quota(api, &c.metadata.namespace, &c.metadata.name, c.spec.resources.requests.get("storage"), true, c.spec.storage_class_name.as_deref())?;
+        check_storage_quota(
+            api,
+            &c.metadata.namespace,
+            &c.metadata.name,
+            c.spec.resources.requests.get("storage"),
+            true,
+            c.spec.storage_class_name.as_deref(),
+        )?;
     }
     Ok(())
 }
@@ -260,11 +286,19 @@ pub fn validate_update(api: &Api, old: &Object, obj: &Object) -> Result<(), ApiE
         let new_req = n.spec.resources.requests.get("storage");
         if old_req != new_req && new_req > old_req {
             // PersistentVolumeClaimResize admission
-            let allowed = o.spec.storage_class_name.as_deref().and_then(|sc| api.store.get_t::<StorageClass>("", sc)).is_some_and(|sc| sc.allow_volume_expansion == Some(true));
+            let allowed = o
+                .spec
+                .storage_class_name
+                .as_deref()
+                .and_then(|sc| api.store.get_t::<StorageClass>("", sc))
+                .is_some_and(|sc| sc.allow_volume_expansion == Some(true));
             if !allowed {
                 return Err(ApiError::new(
                     Reason::Forbidden,
-                    format!("persistentvolumeclaims \"{}\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize", n.metadata.name),
+                    format!(
+                        "persistentvolumeclaims \"{}\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+                        n.metadata.name
+                    ),
                 ));
             }
             let delta = new_req.zip(old_req).map(|(a, b)| a.sub(b));

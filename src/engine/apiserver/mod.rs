@@ -286,8 +286,13 @@ impl Api {
                 Some(n) if n.metadata.is_deleting() && kind != Kind::Event => {
                     return Err(ApiError::new(
                         Reason::Forbidden,
-                        format!("{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated", kind.info().qualified_plural(), name, ns),
-                    ))
+                        format!(
+                            "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
+                            kind.info().qualified_plural(),
+                            name,
+                            ns
+                        ),
+                    ));
                 }
                 _ => {}
             }
@@ -418,7 +423,13 @@ impl Api {
             if &old.meta().uid != uid {
                 return Err(ApiError::new(
                     Reason::Conflict,
-                    format!("Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}", kind.info().qualified_plural(), name, uid, old.meta().uid),
+                    format!(
+                        "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                        kind.info().qualified_plural(),
+                        name,
+                        uid,
+                        old.meta().uid
+                    ),
                 ));
             }
         }
@@ -497,7 +508,10 @@ impl Api {
         if !uid.is_empty() && p.metadata.uid != uid {
             return Err(ApiError::new(
                 Reason::Conflict,
-                format!("Operation cannot be fulfilled on pods \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {}", p.metadata.uid),
+                format!(
+                    "Operation cannot be fulfilled on pods \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    p.metadata.uid
+                ),
             ));
         }
         if p.metadata.deletion_timestamp.is_some() {
@@ -598,13 +612,7 @@ impl Api {
         let e = Event {
             api_version: "v1".into(),
             kind: "Event".into(),
-            metadata: ObjectMeta {
-                name: name.clone(),
-                namespace: ns.clone(),
-                uid: self.rng.uuid(),
-                creation_timestamp: Some(now),
-                ..Default::default()
-            },
+            metadata: ObjectMeta { name: name.clone(), namespace: ns.clone(), uid: self.rng.uuid(), creation_timestamp: Some(now), ..Default::default() },
             involved_object: involved,
             reason: reason.into(),
             message: message.into(),
@@ -638,12 +646,7 @@ impl Api {
     /// Forgets events older than the API server's event TTL (one hour).
     pub fn expire_events(&mut self, ttl: Millis) {
         let cutoff = self.now.0 - ttl;
-        let old: Vec<ObjKey> = self
-            .store
-            .list_t::<Event>()
-            .filter(|e| e.last_timestamp.map(|t| t.0).unwrap_or(0) < cutoff)
-            .map(|e| e.key())
-            .collect();
+        let old: Vec<ObjKey> = self.store.list_t::<Event>().filter(|e| e.last_timestamp.map(|t| t.0).unwrap_or(0) < cutoff).map(|e| e.key()).collect();
         for k in old {
             self.store.remove(Kind::Event, &k);
         }
@@ -676,7 +679,18 @@ pub fn has_generation(kind: Kind) -> bool {
 pub fn has_status_subresource(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::Pod | Kind::Node | Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PersistentVolume | Kind::PersistentVolumeClaim | Kind::Service | Kind::Namespace | Kind::ResourceQuota | Kind::PodDisruptionBudget | Kind::VolumeAttachment
+        Kind::Pod
+            | Kind::Node
+            | Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::StatefulSet
+            | Kind::PersistentVolume
+            | Kind::PersistentVolumeClaim
+            | Kind::Service
+            | Kind::Namespace
+            | Kind::ResourceQuota
+            | Kind::PodDisruptionBudget
+            | Kind::VolumeAttachment
     )
 }
 

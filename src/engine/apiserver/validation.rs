@@ -60,11 +60,7 @@ impl fmt::Display for FieldError {
             ErrorType::Duplicate => format!("Duplicate value: {}", self.value),
             ErrorType::NotFound => format!("Not found: {}", self.value),
         };
-        if self.detail.is_empty() {
-            write!(f, "{}: {}", self.field, body)
-        } else {
-            write!(f, "{}: {}: {}", self.field, body, self.detail)
-        }
+        if self.detail.is_empty() { write!(f, "{}: {}", self.field, body) } else { write!(f, "{}: {}: {}", self.field, body, self.detail) }
     }
 }
 
@@ -79,11 +75,7 @@ const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alp
 
 pub fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+    !b.is_empty() && b.len() <= 63 && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
 }
 
 /// IsDNS1123Subdomain: the regex applies to the whole name (at most 253
@@ -305,7 +297,10 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
                 }
             }
             if a != b {
-                errs.push(FieldError::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+                errs.push(FieldError::forbidden(
+                    "spec",
+                    "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+                ));
             } else if let (true, Some(req), Some(cap)) = (bound, n.spec.resources.requests.get("storage"), o.status.capacity.get("storage")) {
                 if n.spec.resources.requests.get("storage") != o.spec.resources.requests.get("storage") && req < cap {
                     errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
@@ -340,10 +335,18 @@ fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
 fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     match selector {
         None => errs.push(FieldError::required("spec.selector", "")),
-        Some(s) if s.is_empty() => errs.push(FieldError::invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}", "empty selector is invalid for deployment")),
+        Some(s) if s.is_empty() => errs.push(FieldError::invalid(
+            "spec.selector",
+            "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
+            "empty selector is invalid for deployment",
+        )),
         Some(s) => {
             if !s.matches(&template.metadata.labels) {
-                errs.push(FieldError::invalid("spec.template.metadata.labels", go_map(&template.metadata.labels), "`selector` does not match template `labels`"));
+                errs.push(FieldError::invalid(
+                    "spec.template.metadata.labels",
+                    go_map(&template.metadata.labels),
+                    "`selector` does not match template `labels`",
+                ));
             }
         }
     }
@@ -437,7 +440,11 @@ fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], er
             }
             for (j, p) in c.ports.iter().enumerate() {
                 if !(1..=65535).contains(&p.container_port) {
-                    errs.push(FieldError::invalid(&format!("{cp}.ports[{j}].containerPort"), p.container_port.to_string(), "must be between 1 and 65535, inclusive"));
+                    errs.push(FieldError::invalid(
+                        &format!("{cp}.ports[{j}].containerPort"),
+                        p.container_port.to_string(),
+                        "must be between 1 and 65535, inclusive",
+                    ));
                 }
             }
         }
@@ -536,7 +543,11 @@ fn validate_service(s: &Service, errs: &mut Vec<FieldError>) {
             errs.push(FieldError::invalid(&format!("spec.ports[{i}].port"), p.port.to_string(), "must be between 1 and 65535, inclusive"));
         }
         if p.node_port != 0 && !(30000..=32767).contains(&p.node_port) {
-            errs.push(FieldError::invalid(&format!("spec.ports[{i}].nodePort"), p.node_port.to_string(), "provided port is not in the valid range. The range of valid ports is 30000-32767"));
+            errs.push(FieldError::invalid(
+                &format!("spec.ports[{i}].nodePort"),
+                p.node_port.to_string(),
+                "provided port is not in the valid range. The range of valid ports is 30000-32767",
+            ));
         }
     }
 }
@@ -552,7 +563,10 @@ mod tests {
             FieldError::not_supported("spec.template.spec.restartPolicy", "Never", &["Always"]).to_string(),
             "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""
         );
-        assert_eq!(FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0").to_string(), "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+        assert_eq!(
+            FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0").to_string(),
+            "spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::storage::*;
 use crate::engine::store::{Change, Op};
-use crate::engine::time::{Millis, Time, MINUTE};
+use crate::engine::time::{MINUTE, Millis, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
 const COMPONENT: &str = "attachdetach-controller";
@@ -199,11 +199,17 @@ impl AttachDetach {
                     continue;
                 }
             }
-            self.actual.insert(key, Attached { pv: pv.metadata.name.clone(), va: name, confirmed: false, mounted: true, detach_requested: None, detaching: false });
+            self.actual
+                .insert(key, Attached { pv: pv.metadata.name.clone(), va: name, confirmed: false, mounted: true, detach_requested: None, detaching: false });
         }
 
         // Attachments the external-attacher has completed.
-        let entries: Vec<(String, String, String)> = self.actual.iter().filter(|((_, n), a)| n == node && !a.confirmed && !a.detaching).map(|((v, _), a)| (v.clone(), a.va.clone(), a.pv.clone())).collect();
+        let entries: Vec<(String, String, String)> = self
+            .actual
+            .iter()
+            .filter(|((_, n), a)| n == node && !a.confirmed && !a.detaching)
+            .map(|((v, _), a)| (v.clone(), a.va.clone(), a.pv.clone()))
+            .collect();
         for (vol, va, pv) in entries {
             let ok = cx.api.get_t::<VolumeAttachment>("", &va).is_some_and(|x| x.status.attached);
             if !ok {
@@ -300,7 +306,11 @@ impl AttachDetach {
                     let _ = cx.api.remove_finalizer(Kind::VolumeAttachment, &ObjKey::cluster(name), &fin);
                     // The PV keeps the attacher's finalizer while any node has it attached.
                     if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
-                        let others = cx.api.store.list_t::<VolumeAttachment>().any(|o| o.metadata.name != name && o.spec.source.persistent_volume_name.as_deref() == Some(pv));
+                        let others = cx
+                            .api
+                            .store
+                            .list_t::<VolumeAttachment>()
+                            .any(|o| o.metadata.name != name && o.spec.source.persistent_volume_name.as_deref() == Some(pv));
                         if !others {
                             let _ = cx.api.remove_finalizer(Kind::PersistentVolume, &ObjKey::cluster(pv), &fin);
                         }

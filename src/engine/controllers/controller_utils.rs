@@ -9,7 +9,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, Reason};
 use crate::engine::controllers::Ctl;
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, SECOND};
+use crate::engine::time::{Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -256,13 +256,20 @@ pub fn can_adopt(api: &Api, kind: Kind, controller: &ObjectMeta) -> Result<(), S
 pub fn adopt(api: &mut Api, kind: Kind, namespace: &str, name: &str, uid: &str, controller_ref: OwnerReference) -> Result<Rc<Object>, ApiError> {
     let cur = api.get(kind, namespace, name)?;
     if cur.meta().uid != uid {
-        return Err(ApiError::new(Reason::Invalid, format!("{} \"{}\" is invalid: metadata.uid: Invalid value: \"{}\": field is immutable", kind.info().kind, name, uid)));
+        return Err(ApiError::new(
+            Reason::Invalid,
+            format!("{} \"{}\" is invalid: metadata.uid: Invalid value: \"{}\": field is immutable", kind.info().kind, name, uid),
+        ));
     }
     if let Some(other) = cur.meta().controller_ref() {
         if other.uid != controller_ref.uid {
             return Err(ApiError::new(
                 Reason::Invalid,
-                format!("{} \"{}\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference: Only one reference can have Controller set to true", kind.info().kind, name),
+                format!(
+                    "{} \"{}\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference: Only one reference can have Controller set to true",
+                    kind.info().kind,
+                    name
+                ),
             ));
         }
     }
@@ -299,7 +306,13 @@ pub fn release(api: &mut Api, kind: Kind, namespace: &str, name: &str, uid: &str
 /// `ClaimPods`-style reconciliation of a candidate list: adopts matching
 /// orphans, releases owned objects that stopped matching, and returns the
 /// objects now owned (adopted ones in their updated form).
-pub fn claim_objects<T: Resource>(api: &mut Api, controller: &ObjectMeta, controller_kind: Kind, candidates: Vec<T>, matches: impl Fn(&T) -> bool) -> Result<Vec<T>, String> {
+pub fn claim_objects<T: Resource>(
+    api: &mut Api,
+    controller: &ObjectMeta,
+    controller_kind: Kind,
+    candidates: Vec<T>,
+    matches: impl Fn(&T) -> bool,
+) -> Result<Vec<T>, String> {
     let mut claimed = vec![];
     let mut errs = vec![];
     let mut adopt_ok: Option<Result<(), String>> = None;

@@ -7,12 +7,12 @@
 //! progressDeadlineSeconds; revisionHistoryLimit clean-up.
 
 use super::controller_utils::*;
-use super::history::{compute_hash, equal_ignore_hash, POD_TEMPLATE_HASH_LABEL};
+use super::history::{POD_TEMPLATE_HASH_LABEL, compute_hash, equal_ignore_hash};
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions, Reason};
 use crate::engine::store::{Change, Op};
-use crate::engine::time::{Time, SECOND};
+use crate::engine::time::{SECOND, Time};
 use std::collections::BTreeMap;
 
 const COMPONENT: &str = "deployment-controller";
@@ -251,7 +251,14 @@ fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> std::cmp::Ordering {
 }
 
 pub fn new_condition(type_: &str, status: &str, reason: &str, message: &str, now: Time) -> DeploymentCondition {
-    DeploymentCondition { type_: type_.into(), status: status.into(), last_update_time: Some(now), last_transition_time: Some(now), reason: reason.into(), message: message.into() }
+    DeploymentCondition {
+        type_: type_.into(),
+        status: status.into(),
+        last_update_time: Some(now),
+        last_transition_time: Some(now),
+        reason: reason.into(),
+        message: message.into(),
+    }
 }
 
 /// `SetDeploymentCondition`: same status and reason is no change; same
@@ -286,7 +293,10 @@ fn set_deployment_revision(d: &mut Deployment, rev: &str) -> bool {
 }
 
 fn skip_copy_annotation(k: &str) -> bool {
-    matches!(k, LAST_APPLIED | REVISION_ANNOTATION | REVISION_HISTORY_ANNOTATION | DESIRED_REPLICAS_ANNOTATION | MAX_REPLICAS_ANNOTATION | DEPRECATED_ROLLBACK_TO)
+    matches!(
+        k,
+        LAST_APPLIED | REVISION_ANNOTATION | REVISION_HISTORY_ANNOTATION | DESIRED_REPLICAS_ANNOTATION | MAX_REPLICAS_ANNOTATION | DEPRECATED_ROLLBACK_TO
+    )
 }
 
 fn copy_deployment_annotations(d: &Deployment, rs: &mut ReplicaSet) -> bool {
@@ -314,7 +324,8 @@ fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool
 }
 
 fn replicas_annotations_need_update(rs: &ReplicaSet, desired: i32, max: i32) -> bool {
-    rs.metadata.annotations.get(DESIRED_REPLICAS_ANNOTATION) != Some(&desired.to_string()) || rs.metadata.annotations.get(MAX_REPLICAS_ANNOTATION) != Some(&max.to_string())
+    rs.metadata.annotations.get(DESIRED_REPLICAS_ANNOTATION) != Some(&desired.to_string())
+        || rs.metadata.annotations.get(MAX_REPLICAS_ANNOTATION) != Some(&max.to_string())
 }
 
 fn annotation_i32(rs: &ReplicaSet, key: &str) -> Option<i32> {
@@ -380,7 +391,10 @@ fn deployment_complete(d: &Deployment, st: &DeploymentStatus) -> bool {
 /// `DeploymentProgressing`.
 fn deployment_progressing(d: &Deployment, st: &DeploymentStatus) -> bool {
     let old = &d.status;
-    st.updated_replicas > old.updated_replicas || (st.replicas - st.updated_replicas) < (old.replicas - old.updated_replicas) || st.ready_replicas > old.ready_replicas || st.available_replicas > old.available_replicas
+    st.updated_replicas > old.updated_replicas
+        || (st.replicas - st.updated_replicas) < (old.replicas - old.updated_replicas)
+        || st.ready_replicas > old.ready_replicas
+        || st.available_replicas > old.available_replicas
 }
 
 /// `DeploymentTimedOut`.
@@ -653,11 +667,7 @@ fn new_replica_set(cx: &mut Ctx, existing: Option<ReplicaSet>, old: &[ReplicaSet
 /// `generateReplicaSetName`.
 fn replica_set_name(deployment: &str, hash: &str) -> String {
     let max = 253 - 1 - hash.len();
-    if deployment.len() > max {
-        format!("{}-{hash}", &deployment[..max])
-    } else {
-        format!("{deployment}-{hash}")
-    }
+    if deployment.len() > max { format!("{}-{hash}", &deployment[..max]) } else { format!("{deployment}-{hash}") }
 }
 
 /// `scaleReplicaSet`: returns whether the size changed, and the RS as written.
@@ -859,7 +869,9 @@ fn sync(cx: &mut Ctx, rs_list: Vec<ReplicaSet>) -> Result<(), String> {
 
 /// The ReplicaSets as they are in the store now (after scaling them).
 fn refresh(api: &Api, old: &[ReplicaSet], new_rs: Option<&ReplicaSet>) -> (Option<ReplicaSet>, Vec<ReplicaSet>) {
-    let get = |r: &ReplicaSet| api.get_t::<ReplicaSet>(&r.metadata.namespace, &r.metadata.name).filter(|x| x.metadata.uid == r.metadata.uid).cloned().unwrap_or_else(|| r.clone());
+    let get = |r: &ReplicaSet| {
+        api.get_t::<ReplicaSet>(&r.metadata.namespace, &r.metadata.name).filter(|x| x.metadata.uid == r.metadata.uid).cloned().unwrap_or_else(|| r.clone())
+    };
     (new_rs.map(get), old.iter().map(get).collect())
 }
 
@@ -1025,7 +1037,13 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
         let n = (max_cleanup - total).min(rs_replicas(&rs) - rs.status.available_replicas);
         let new_count = rs_replicas(&rs) - n;
         if new_count > rs_replicas(&rs) {
-            return Err(format!("when cleaning up unhealthy replicas, got invalid request to scale down {}/{} {} -> {}", rs.metadata.namespace, rs.metadata.name, rs_replicas(&rs), new_count));
+            return Err(format!(
+                "when cleaning up unhealthy replicas, got invalid request to scale down {}/{} {} -> {}",
+                rs.metadata.namespace,
+                rs.metadata.name,
+                rs_replicas(&rs),
+                new_count
+            ));
         }
         let (_, updated) = scale_replica_set(cx, &rs, new_count, false)?;
         total += n;
@@ -1138,14 +1156,21 @@ fn sync_rollout_status(cx: &mut Ctx, old: &[ReplicaSet], new_rs: Option<&Replica
     }
     // getReplicaFailures: the new ReplicaSet's first, else any
     let failures: Vec<DeploymentCondition> = {
-        let from = |rs: &ReplicaSet| rs.status.conditions.iter().filter(|c| c.type_ == "ReplicaFailure").map(|c| DeploymentCondition {
-            type_: c.type_.clone(),
-            status: c.status.clone(),
-            last_update_time: c.last_transition_time,
-            last_transition_time: c.last_transition_time,
-            reason: c.reason.clone(),
-            message: c.message.clone(),
-        }).collect::<Vec<_>>();
+        let from = |rs: &ReplicaSet| {
+            rs.status
+                .conditions
+                .iter()
+                .filter(|c| c.type_ == "ReplicaFailure")
+                .map(|c| DeploymentCondition {
+                    type_: c.type_.clone(),
+                    status: c.status.clone(),
+                    last_update_time: c.last_transition_time,
+                    last_transition_time: c.last_transition_time,
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
         let mut f = new_rs.map(from).unwrap_or_default();
         if f.is_empty() {
             f = all.iter().flat_map(|r| from(r)).collect();
@@ -1238,7 +1263,12 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
                 for n in &new_pods {
                     let created = n.metadata.creation_timestamp.map(|t| t.0).unwrap_or(0);
                     if began.is_none_or(|b| created >= b) {
-                        return Err(format!("Recreate Deployment {} runs new pod {} while old pod {} is still there", d.key(), n.metadata.name, o.metadata.name));
+                        return Err(format!(
+                            "Recreate Deployment {} runs new pod {} while old pod {} is still there",
+                            d.key(),
+                            n.metadata.name,
+                            o.metadata.name
+                        ));
                     }
                 }
             }
@@ -1327,7 +1357,10 @@ mod tests {
         assert_eq!((a.status.as_str(), a.reason.as_str(), a.message.as_str()), ("False", MIN_UNAVAILABLE, "Deployment does not have minimum availability."));
         all_ready(&mut h);
         let d = get(&h, "web");
-        assert_eq!((d.status.replicas, d.status.updated_replicas, d.status.ready_replicas, d.status.available_replicas, d.status.unavailable_replicas), (3, 3, 3, 3, 0));
+        assert_eq!(
+            (d.status.replicas, d.status.updated_replicas, d.status.ready_replicas, d.status.available_replicas, d.status.unavailable_replicas),
+            (3, 3, 3, 3, 0)
+        );
         assert_eq!(d.status.terminating_replicas, Some(0));
         let p = get_condition(&d.status, "Progressing").unwrap();
         assert_eq!((p.reason.as_str(), p.message.clone()), (NEW_RS_AVAILABLE, format!("ReplicaSet \"web-{hash}\" has successfully progressed.")));
@@ -1521,7 +1554,13 @@ mod tests {
         sel.match_labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
         let d_meta = get(&h, "db").metadata;
         let rs = ReplicaSet {
-            metadata: ObjectMeta { name: "db-abc".into(), namespace: "default".into(), labels: t.metadata.labels.clone(), owner_references: vec![new_controller_ref(&d_meta, Kind::Deployment)], ..Default::default() },
+            metadata: ObjectMeta {
+                name: "db-abc".into(),
+                namespace: "default".into(),
+                labels: t.metadata.labels.clone(),
+                owner_references: vec![new_controller_ref(&d_meta, Kind::Deployment)],
+                ..Default::default()
+            },
             spec: ReplicaSetSpec { replicas: Some(1), selector: Some(sel), template: t.clone(), ..Default::default() },
             ..Default::default()
         };

@@ -8,7 +8,7 @@ use crate::engine::controllers::tainteviction::add_condition;
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::kubelet::pod_is_ready;
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, MINUTE};
+use crate::engine::time::{MINUTE, Millis, Time};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -45,7 +45,10 @@ pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, A
     if !ignore {
         let pdbs: Vec<PodDisruptionBudget> = budgets_for(api, &pod).into_iter().cloned().collect();
         if pdbs.len() > 1 {
-            return Err(ApiError::new(Reason::InternalError, "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."));
+            return Err(ApiError::new(
+                Reason::InternalError,
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+            ));
         }
         if let Some(pdb) = pdbs.into_iter().next() {
             let mut decrement = true;
@@ -74,10 +77,19 @@ fn check_and_decrement(api: &mut Api, pod: &Pod, mut pdb: PodDisruptionBudget, n
         return Err(ApiError::new(Reason::TooManyRequests, TOO_MANY));
     }
     if pdb.status.disruptions_allowed < 0 {
-        return Err(ApiError::new(Reason::Forbidden, format!("poddisruptionbudgets.policy \"{}\" is forbidden: pdb disruptions allowed is negative", pdb.metadata.name)));
+        return Err(ApiError::new(
+            Reason::Forbidden,
+            format!("poddisruptionbudgets.policy \"{}\" is forbidden: pdb disruptions allowed is negative", pdb.metadata.name),
+        ));
     }
     if pdb.status.disrupted_pods.len() > MAX_DISRUPTED_PODS {
-        return Err(ApiError::new(Reason::Forbidden, format!("poddisruptionbudgets.policy \"{}\" is forbidden: DisruptedPods map too big - too many evictions not confirmed by PDB controller", pdb.metadata.name)));
+        return Err(ApiError::new(
+            Reason::Forbidden,
+            format!(
+                "poddisruptionbudgets.policy \"{}\" is forbidden: DisruptedPods map too big - too many evictions not confirmed by PDB controller",
+                pdb.metadata.name
+            ),
+        ));
     }
     if pdb.status.disruptions_allowed == 0 {
         return Err(ApiError::new(Reason::TooManyRequests, TOO_MANY));
@@ -104,7 +116,14 @@ fn update_allowed_condition(pdb: &mut PodDisruptionBudget, now: Time) {
             c.message = String::new();
             c.observed_generation = generation;
         }
-        None => pdb.status.conditions.push(Condition { type_: "DisruptionAllowed".into(), status: status.into(), observed_generation: generation, last_transition_time: Some(now), reason: reason.into(), message: String::new() }),
+        None => pdb.status.conditions.push(Condition {
+            type_: "DisruptionAllowed".into(),
+            status: status.into(),
+            observed_generation: generation,
+            last_transition_time: Some(now),
+            reason: reason.into(),
+            message: String::new(),
+        }),
     }
 }
 
@@ -215,7 +234,9 @@ impl Controller for Disruption {
         } else if let Some(ma) = &pdb.spec.min_available {
             match ma {
                 IntOrString::Int(n) => Ok((pods.len() as i32, *n, vec![])),
-                IntOrString::Str(_) => expected_scale(cx.api, &pods).and_then(|(expected, unmanaged)| Ok((expected, ma.scaled_value(expected, true)?, unmanaged))),
+                IntOrString::Str(_) => {
+                    expected_scale(cx.api, &pods).and_then(|(expected, unmanaged)| Ok((expected, ma.scaled_value(expected, true)?, unmanaged)))
+                }
             }
         } else {
             Ok((0, 0, vec![]))
@@ -237,7 +258,14 @@ impl Controller for Disruption {
                         c.reason = "SyncFailed".into();
                         c.message = e.clone();
                     }
-                    None => np.status.conditions.push(Condition { type_: "DisruptionAllowed".into(), status: "False".into(), observed_generation: generation, last_transition_time: Some(now), reason: "SyncFailed".into(), message: e }),
+                    None => np.status.conditions.push(Condition {
+                        type_: "DisruptionAllowed".into(),
+                        status: "False".into(),
+                        observed_generation: generation,
+                        last_transition_time: Some(now),
+                        reason: "SyncFailed".into(),
+                        message: e,
+                    }),
                 }
                 if np != pdb {
                     let _ = cx.api.update_status(Object::PodDisruptionBudget(np));
@@ -246,7 +274,17 @@ impl Controller for Disruption {
             }
         };
         if !unmanaged.is_empty() {
-            let sel = pdb.spec.selector.as_ref().map(|s| format!("&LabelSelector{{MatchLabels:map[string]string{{{}}},MatchExpressions:[]LabelSelectorRequirement{{}},}}", s.match_labels.iter().map(|(k, v)| format!("{k}: {v},")).collect::<Vec<_>>().join(""))).unwrap_or_else(|| "nil".into());
+            let sel = pdb
+                .spec
+                .selector
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        "&LabelSelector{{MatchLabels:map[string]string{{{}}},MatchExpressions:[]LabelSelectorRequirement{{}},}}",
+                        s.match_labels.iter().map(|(k, v)| format!("{k}: {v},")).collect::<Vec<_>>().join("")
+                    )
+                })
+                .unwrap_or_else(|| "nil".into());
             cx.api.event(&obj, "Warning", "UnmanagedPods", &format!("Pods selected by this PodDisruptionBudget (selector: {sel}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value."), COMPONENT);
         }
         // buildDisruptedPodMap
@@ -259,7 +297,13 @@ impl Controller for Disruption {
             let Some(t) = pdb.status.disrupted_pods.get(&p.metadata.name) else { continue };
             let expires = t.plus(DELETION_TIMEOUT);
             if expires < now {
-                cx.api.event(&Object::Pod(p.clone()), "Warning", "NotDeleted", &format!("Pod was expected by PDB {}/{} to be deleted but it wasn't", pdb.metadata.namespace, pdb.metadata.namespace), COMPONENT);
+                cx.api.event(
+                    &Object::Pod(p.clone()),
+                    "Warning",
+                    "NotDeleted",
+                    &format!("Pod was expected by PDB {}/{} to be deleted but it wasn't", pdb.metadata.namespace, pdb.metadata.namespace),
+                    COMPONENT,
+                );
             } else {
                 recheck = Some(recheck.map_or(expires, |r| r.min(expires)));
                 disrupted.insert(p.metadata.name.clone(), *t);

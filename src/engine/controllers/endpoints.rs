@@ -86,7 +86,13 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
             ip: ip.clone(),
             hostname: String::new(),
             node_name: Some(p.spec.node_name.clone()),
-            target_ref: Some(ObjectReference { kind: "Pod".into(), namespace: p.metadata.namespace.clone(), name: p.metadata.name.clone(), uid: p.metadata.uid.clone(), ..Default::default() }),
+            target_ref: Some(ObjectReference {
+                kind: "Pod".into(),
+                namespace: p.metadata.namespace.clone(),
+                name: p.metadata.name.clone(),
+                uid: p.metadata.uid.clone(),
+                ..Default::default()
+            }),
         };
         if !p.spec.hostname.is_empty() && p.spec.subdomain == svc.metadata.name && p.metadata.namespace == svc.metadata.namespace {
             a.hostname = p.spec.hostname.clone();
@@ -130,7 +136,11 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
     let mut subsets: Vec<EndpointSubset> = groups
         .into_iter()
         .map(|(ports, (mut ready, mut not_ready))| {
-            let sort = |v: &mut Vec<EndpointAddress>| v.sort_by(|a, b| a.ip.as_bytes().cmp(b.ip.as_bytes()).then_with(|| a.target_ref.as_ref().map(|t| &t.uid).cmp(&b.target_ref.as_ref().map(|t| &t.uid))));
+            let sort = |v: &mut Vec<EndpointAddress>| {
+                v.sort_by(|a, b| {
+                    a.ip.as_bytes().cmp(b.ip.as_bytes()).then_with(|| a.target_ref.as_ref().map(|t| &t.uid).cmp(&b.target_ref.as_ref().map(|t| &t.uid)))
+                })
+            };
             sort(&mut ready);
             sort(&mut not_ready);
             let ports = ports
@@ -167,7 +177,18 @@ impl Controller for EndpointsController {
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
                 // only changes that can move an address matter
-                let fingerprint = |p: &Pod| (p.metadata.labels.clone(), p.status.pod_ip.clone(), crate::engine::kubelet::pod_is_ready(p), p.status.phase.clone(), p.metadata.deletion_timestamp.is_some(), p.spec.node_name.clone(), p.spec.hostname.clone(), p.spec.subdomain.clone());
+                let fingerprint = |p: &Pod| {
+                    (
+                        p.metadata.labels.clone(),
+                        p.status.pod_ip.clone(),
+                        crate::engine::kubelet::pod_is_ready(p),
+                        p.status.phase.clone(),
+                        p.metadata.deletion_timestamp.is_some(),
+                        p.spec.node_name.clone(),
+                        p.spec.hostname.clone(),
+                        p.spec.subdomain.clone(),
+                    )
+                };
                 if let (Some(o), Some(n)) = (old, new) {
                     if fingerprint(o) == fingerprint(n) {
                         return;
@@ -194,7 +215,8 @@ impl Controller for EndpointsController {
         }
         let (ns, name) = (&key.key.namespace, &key.key.name);
         let Some(svc) = cx.api.get_t::<Service>(ns, name).cloned() else {
-            let managed = cx.api.get_t::<Endpoints>(ns, name).is_some_and(|e| e.metadata.labels.get(LABEL_MANAGED_BY).map(|s| s.as_str()) == Some(CONTROLLER_NAME));
+            let managed =
+                cx.api.get_t::<Endpoints>(ns, name).is_some_and(|e| e.metadata.labels.get(LABEL_MANAGED_BY).map(|s| s.as_str()) == Some(CONTROLLER_NAME));
             if managed {
                 let _ = cx.api.delete(Kind::Endpoints, ns, name, &DeleteOptions::default());
             }
@@ -237,7 +259,13 @@ impl Controller for EndpointsController {
                 meta.annotations.insert(ANNOTATION_TRIGGER_TIME.into(), rfc3339_nano(trigger));
                 let e = Endpoints { metadata: meta, subsets, ..Default::default() };
                 if let Err(err) = cx.api.create(Object::Endpoints(e.clone())) {
-                    cx.api.event(&Object::Endpoints(e), "Warning", "FailedToCreateEndpoint", &format!("Failed to create endpoint for service {ns}/{name}: {}", err.message), CONTROLLER_NAME);
+                    cx.api.event(
+                        &Object::Endpoints(e),
+                        "Warning",
+                        "FailedToCreateEndpoint",
+                        &format!("Failed to create endpoint for service {ns}/{name}: {}", err.message),
+                        CONTROLLER_NAME,
+                    );
                 }
             }
         }
@@ -254,7 +282,11 @@ mod tests {
         p.metadata.uid = format!("uid-{name}");
         p.metadata.labels.insert("app".into(), "web".into());
         p.spec.node_name = "node-a".into();
-        p.spec.containers.push(Container { name: "c".into(), ports: vec![ContainerPort { name: port_name.into(), container_port: 8080, protocol: "TCP".into(), ..Default::default() }], ..Default::default() });
+        p.spec.containers.push(Container {
+            name: "c".into(),
+            ports: vec![ContainerPort { name: port_name.into(), container_port: 8080, protocol: "TCP".into(), ..Default::default() }],
+            ..Default::default()
+        });
         p.status.phase = "Running".into();
         p.status.pod_ip = ip.into();
         p.status.pod_ips = vec![IpEntry { ip: ip.into() }];
@@ -267,7 +299,13 @@ mod tests {
         s.metadata = ObjectMeta::named("default", "web");
         s.spec.selector.insert("app".into(), "web".into());
         s.spec.cluster_ip = "10.96.0.10".into();
-        s.spec.ports.push(ServicePort { name: "http".into(), port: 80, protocol: "TCP".into(), target_port: Some(IntOrString::Str("http".into())), ..Default::default() });
+        s.spec.ports.push(ServicePort {
+            name: "http".into(),
+            port: 80,
+            protocol: "TCP".into(),
+            target_port: Some(IntOrString::Str("http".into())),
+            ..Default::default()
+        });
         s
     }
 

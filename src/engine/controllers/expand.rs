@@ -45,7 +45,14 @@ fn resizer_component(driver: &str) -> String {
 }
 
 fn condition(type_: &str, now: crate::engine::time::Time, message: &str) -> PvcCondition {
-    PvcCondition { type_: type_.into(), status: "True".into(), last_probe_time: None, last_transition_time: Some(now), reason: String::new(), message: message.into() }
+    PvcCondition {
+        type_: type_.into(),
+        status: "True".into(),
+        last_probe_time: None,
+        last_transition_time: Some(now),
+        reason: String::new(),
+        message: message.into(),
+    }
 }
 
 /// Whether the claim has a resize to do or finish.
@@ -76,7 +83,13 @@ impl Expander {
         // The in-tree controller hands CSI (and every other) volume to an external resizer.
         if status.is_empty() && self.announced.get(&uid) != Some(&req) {
             self.announced.insert(uid.clone(), req.clone());
-            cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Normal", "ExternalExpanding", "waiting for an external controller to expand this PVC", EXPAND_COMPONENT);
+            cx.api.event(
+                &Object::PersistentVolumeClaim(c.clone()),
+                "Normal",
+                "ExternalExpanding",
+                "waiting for an external controller to expand this PVC",
+                EXPAND_COMPONENT,
+            );
         }
         let Some(csi) = pv.spec.csi.clone() else { return };
         let info = driver_info(&csi.driver);
@@ -87,7 +100,13 @@ impl Expander {
         match status.as_str() {
             "" | "ControllerResizeInProgress" => match self.resizing.get(&uid).copied() {
                 None => {
-                    cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Normal", "Resizing", &format!("External resizer is resizing volume {}", pv.metadata.name), &component);
+                    cx.api.event(
+                        &Object::PersistentVolumeClaim(c.clone()),
+                        "Normal",
+                        "Resizing",
+                        &format!("External resizer is resizing volume {}", pv.metadata.name),
+                        &component,
+                    );
                     let mut n = c.clone();
                     n.status.conditions.retain(|x| x.type_ != "Resizing" && x.type_ != "FileSystemResizePending");
                     n.status.conditions.push(condition("Resizing", cx.api.now, ""));
@@ -111,7 +130,13 @@ impl Expander {
                         n.status.conditions.push(condition("FileSystemResizePending", cx.api.now, FS_RESIZE_PENDING_MESSAGE));
                         n.status.allocated_resource_statuses.insert("storage".into(), "NodeResizePending".into());
                         update_status_t(cx.api, n);
-                        cx.api.event(&Object::PersistentVolumeClaim(c), "Normal", "FileSystemResizeRequired", "Require file system resize of volume on node", &component);
+                        cx.api.event(
+                            &Object::PersistentVolumeClaim(c),
+                            "Normal",
+                            "FileSystemResizeRequired",
+                            "Require file system resize of volume on node",
+                            &component,
+                        );
                         // The kubelet may be able to finish at once.
                         self.try_node_expand(cx, key);
                     } else {

@@ -319,11 +319,21 @@ mod tests {
     }
 
     fn cm(name: &str, owners: Vec<OwnerReference>) -> Object {
-        Object::ConfigMap(ConfigMap { metadata: ObjectMeta { name: name.into(), namespace: "default".into(), owner_references: owners, ..Default::default() }, ..Default::default() })
+        Object::ConfigMap(ConfigMap {
+            metadata: ObjectMeta { name: name.into(), namespace: "default".into(), owner_references: owners, ..Default::default() },
+            ..Default::default()
+        })
     }
 
     fn owner_ref(o: &Object, block: bool) -> OwnerReference {
-        OwnerReference { api_version: o.kind().info().api_version(), kind: o.kind().info().kind.into(), name: o.meta().name.clone(), uid: o.meta().uid.clone(), controller: None, block_owner_deletion: Some(block) }
+        OwnerReference {
+            api_version: o.kind().info().api_version(),
+            kind: o.kind().info().kind.into(),
+            name: o.meta().name.clone(),
+            uid: o.meta().uid.clone(),
+            controller: None,
+            block_owner_deletion: Some(block),
+        }
     }
 
     #[test]
@@ -381,7 +391,8 @@ mod tests {
     #[test]
     fn an_owner_that_never_existed_gets_its_dependent_collected() {
         let mut h = harness();
-        let ghost = OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "ghost".into(), uid: "no-such-uid".into(), ..Default::default() };
+        let ghost =
+            OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "ghost".into(), uid: "no-such-uid".into(), ..Default::default() };
         h.create(cm("child", vec![ghost]));
         assert!(h.api.get_t::<ConfigMap>("default", "child").is_none());
     }
@@ -403,7 +414,8 @@ mod tests {
     #[test]
     fn unknown_owner_kinds_are_left_alone() {
         let mut h = harness();
-        let foreign = OwnerReference { api_version: "example.com/v1".into(), kind: "Widget".into(), name: "w".into(), uid: "w-uid".into(), ..Default::default() };
+        let foreign =
+            OwnerReference { api_version: "example.com/v1".into(), kind: "Widget".into(), name: "w".into(), uid: "w-uid".into(), ..Default::default() };
         h.create(cm("child", vec![foreign]));
         assert!(h.api.get_t::<ConfigMap>("default", "child").is_some());
     }
@@ -430,8 +442,12 @@ mod invariant_tests {
     fn invariants_catch_an_orphan_left_behind() {
         let mut h = Harness::new(vec![Box::new(GarbageCollector::default())]);
         let owner = h.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta::named("default", "owner"), ..Default::default() }));
-        let r = OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "owner".into(), uid: owner.meta().uid.clone(), ..Default::default() };
-        h.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta { name: "child".into(), namespace: "default".into(), owner_references: vec![r], ..Default::default() }, ..Default::default() }));
+        let r =
+            OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "owner".into(), uid: owner.meta().uid.clone(), ..Default::default() };
+        h.create(Object::ConfigMap(ConfigMap {
+            metadata: ObjectMeta { name: "child".into(), namespace: "default".into(), owner_references: vec![r], ..Default::default() },
+            ..Default::default()
+        }));
         check_invariants(&h.api).unwrap();
         h.api.delete(Kind::ConfigMap, "default", "owner", &DeleteOptions::default()).unwrap();
         assert!(check_invariants(&h.api).is_err(), "before the collector ran");

@@ -15,7 +15,7 @@
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::rng::{fnv32a, safe_encode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The label a ControllerRevision carries its hash in.
 pub const CONTROLLER_REVISION_HASH_LABEL: &str = "controller.kubernetes.io/hash";
@@ -67,7 +67,14 @@ pub fn revision_name(prefix: &str, hash: &str) -> String {
 
 /// `NewControllerRevision`: owned by `parent`, labelled with the template's
 /// labels and the hash, named after the parent and the hash.
-pub fn new_controller_revision(parent: &ObjectMeta, parent_kind: Kind, template_labels: &Labels, data: Value, revision: i64, collision_count: Option<i32>) -> ControllerRevision {
+pub fn new_controller_revision(
+    parent: &ObjectMeta,
+    parent_kind: Kind,
+    template_labels: &Labels,
+    data: Value,
+    revision: i64,
+    collision_count: Option<i32>,
+) -> ControllerRevision {
     let hash = hash_revision(&data, collision_count);
     let mut labels = template_labels.clone();
     labels.insert(CONTROLLER_REVISION_HASH_LABEL.into(), hash.clone());

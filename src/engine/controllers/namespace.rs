@@ -9,7 +9,7 @@ use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions, Propagation};
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, SECOND};
+use crate::engine::time::{Millis, SECOND, Time};
 use std::collections::BTreeMap;
 
 /// `namespaceDeletionGracePeriod`: how long after an update the namespace is looked at.
@@ -213,11 +213,7 @@ fn estimate_pods(api: &Api, ns: &str, deleted_at: Time) -> i64 {
             est = est.max(g);
         }
     }
-    if api.now.0 - deleted_at.0 >= est * SECOND {
-        0
-    } else {
-        est
-    }
+    if api.now.0 - deleted_at.0 >= est * SECOND { 0 } else { est }
 }
 
 const CONDITION_TYPES: [(&str, &str, &str); 5] = [
@@ -241,12 +237,18 @@ fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals:
     if content_totals && !totals.finalizers.is_empty() {
         let mut parts: Vec<String> = totals.finalizers.iter().map(|(f, n)| format!("{f} in {n} resource instances")).collect();
         parts.sort();
-        fresh.insert("NamespaceFinalizersRemaining", ("True".into(), "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))));
+        fresh.insert(
+            "NamespaceFinalizersRemaining",
+            ("True".into(), "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))),
+        );
     }
     if !totals.errors.is_empty() {
         let mut msgs = totals.errors.clone();
         msgs.sort();
-        fresh.insert("NamespaceDeletionContentFailure", ("True".into(), "ContentDeletionFailed".into(), format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", "))));
+        fresh.insert(
+            "NamespaceDeletionContentFailure",
+            ("True".into(), "ContentDeletionFailed".into(), format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", "))),
+        );
     }
     let mut changed = false;
     for (t, ok_reason, ok_msg) in CONDITION_TYPES {

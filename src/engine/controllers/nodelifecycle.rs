@@ -11,7 +11,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, SECOND};
+use crate::engine::time::{Millis, SECOND, Time};
 use std::collections::BTreeMap;
 
 pub const COMPONENT: &str = "node-controller";
@@ -191,7 +191,12 @@ impl NodeLifecycle {
             "Unknown" => want_noschedule.push(TAINT_UNREACHABLE),
             _ => {}
         }
-        for (cond, key) in [("MemoryPressure", "node.kubernetes.io/memory-pressure"), ("DiskPressure", "node.kubernetes.io/disk-pressure"), ("PIDPressure", "node.kubernetes.io/pid-pressure"), ("NetworkUnavailable", "node.kubernetes.io/network-unavailable")] {
+        for (cond, key) in [
+            ("MemoryPressure", "node.kubernetes.io/memory-pressure"),
+            ("DiskPressure", "node.kubernetes.io/disk-pressure"),
+            ("PIDPressure", "node.kubernetes.io/pid-pressure"),
+            ("NetworkUnavailable", "node.kubernetes.io/network-unavailable"),
+        ] {
             if node.status.conditions.iter().any(|c| c.type_ == cond && c.status == "True") {
                 want_noschedule.push(key);
             }
@@ -200,9 +205,24 @@ impl NodeLifecycle {
             want_noschedule.push(TAINT_UNSCHEDULABLE);
         }
         let managed_noschedule = |k: &str| {
-            matches!(k, TAINT_NOT_READY | TAINT_UNREACHABLE | TAINT_UNSCHEDULABLE | "node.kubernetes.io/memory-pressure" | "node.kubernetes.io/disk-pressure" | "node.kubernetes.io/pid-pressure" | "node.kubernetes.io/network-unavailable")
+            matches!(
+                k,
+                TAINT_NOT_READY
+                    | TAINT_UNREACHABLE
+                    | TAINT_UNSCHEDULABLE
+                    | "node.kubernetes.io/memory-pressure"
+                    | "node.kubernetes.io/disk-pressure"
+                    | "node.kubernetes.io/pid-pressure"
+                    | "node.kubernetes.io/network-unavailable"
+            )
         };
-        let mut taints: Vec<Taint> = node.spec.taints.iter().filter(|t| !(t.effect == "NoSchedule" && managed_noschedule(&t.key) && !want_noschedule.contains(&t.key.as_str()))).cloned().collect();
+        let mut taints: Vec<Taint> = node
+            .spec
+            .taints
+            .iter()
+            .filter(|t| !(t.effect == "NoSchedule" && managed_noschedule(&t.key) && !want_noschedule.contains(&t.key.as_str())))
+            .cloned()
+            .collect();
         for k in &want_noschedule {
             if !taints.iter().any(|t| same_taint(t, k, "NoSchedule")) {
                 taints.push(Taint { key: k.to_string(), value: String::new(), effect: "NoSchedule".into(), time_added: Some(now) });

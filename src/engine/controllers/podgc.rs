@@ -11,7 +11,7 @@ use crate::engine::apiserver::{Api, DeleteOptions};
 use crate::engine::controllers::tainteviction::add_condition;
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, SECOND};
+use crate::engine::time::{Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const COMPONENT: &str = "pod-garbage-collector";

@@ -205,7 +205,14 @@ impl Provisioner {
     }
 
     /// rancher.io/local-path: a directory on the selected node.
-    fn local_path(&mut self, _cx: &mut Cx, c: &PersistentVolumeClaim, _sc: &StorageClass, node: Option<&Node>, pv_name: &str) -> Result<(PersistentVolume, VolumeId), String> {
+    fn local_path(
+        &mut self,
+        _cx: &mut Cx,
+        c: &PersistentVolumeClaim,
+        _sc: &StorageClass,
+        node: Option<&Node>,
+        pv_name: &str,
+    ) -> Result<(PersistentVolume, VolumeId), String> {
         if c.spec.selector.is_some() {
             return Err("claim.Spec.Selector is not supported".into());
         }
@@ -219,13 +226,22 @@ impl Provisioner {
         pv.metadata.annotations.insert("local.path.provisioner/selected-node".into(), node.metadata.name.clone());
         pv.spec.capacity.insert("storage".into(), requested_storage(c));
         pv.spec.host_path = Some(HostPathVolumeSource { path: path.clone(), type_: Some("DirectoryOrCreate".into()) });
-        pv.spec.node_affinity = Some(VolumeNodeAffinity { required: Some(NodeSelector { node_selector_terms: vec![topology_term("kubernetes.io/hostname", &host)] }) });
+        pv.spec.node_affinity =
+            Some(VolumeNodeAffinity { required: Some(NodeSelector { node_selector_terms: vec![topology_term("kubernetes.io/hostname", &host)] }) });
         Ok((pv, VolumeId::HostDir { node: node.metadata.name.clone(), path }))
     }
 
     /// A zonal CSI block disk, created in the selected node's zone (or, for
     /// Immediate binding, in a zone the class allows).
-    fn zonal_disk(&mut self, cx: &mut Cx, c: &PersistentVolumeClaim, sc: &StorageClass, node: Option<&Node>, pv_name: &str, info: &DriverInfo) -> Result<(PersistentVolume, VolumeId), String> {
+    fn zonal_disk(
+        &mut self,
+        cx: &mut Cx,
+        c: &PersistentVolumeClaim,
+        sc: &StorageClass,
+        node: Option<&Node>,
+        pv_name: &str,
+        info: &DriverInfo,
+    ) -> Result<(PersistentVolume, VolumeId), String> {
         if c.spec.access_modes.iter().any(|m| !info.supports_access_mode(m)) {
             return Err("rpc error: code = InvalidArgument desc = Volume capabilities not supported".into());
         }
@@ -233,7 +249,13 @@ impl Provisioner {
         let zone = match node {
             Some(n) => n.metadata.labels.get(key).or_else(|| n.metadata.labels.get("topology.kubernetes.io/zone")).cloned().unwrap_or_default(),
             None => {
-                let allowed: Vec<String> = sc.allowed_topologies.iter().flat_map(|t| t.match_label_expressions.iter()).filter(|e| e.key == key || e.key == "topology.kubernetes.io/zone").flat_map(|e| e.values.clone()).collect();
+                let allowed: Vec<String> = sc
+                    .allowed_topologies
+                    .iter()
+                    .flat_map(|t| t.match_label_expressions.iter())
+                    .filter(|e| e.key == key || e.key == "topology.kubernetes.io/zone")
+                    .flat_map(|e| e.values.clone())
+                    .collect();
                 let mut zones: Vec<String> = cx
                     .api
                     .store
@@ -282,7 +304,9 @@ impl Provisioner {
             self.deleting.remove(name);
             return;
         };
-        let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).cloned().or_else(|| v.spec.csi.as_ref().map(|c| c.driver.clone())) else { return };
+        let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).cloned().or_else(|| v.spec.csi.as_ref().map(|c| c.driver.clone())) else {
+            return;
+        };
         let p = migrated_csi_name(&p).map(|s| s.to_string()).unwrap_or(p);
         if !serves(cx.world, &p) {
             self.deleting.remove(name);
@@ -291,12 +315,10 @@ impl Provisioner {
         let info = driver_info(&p);
         let v = if info.csi { Self::protection_finalizer(cx, v) } else { v };
         // shouldDelete
-        let should = if info.csi {
-            !(v.metadata.is_deleting() && !v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER))
-        } else {
-            !v.metadata.is_deleting()
-        } && v.status.phase == "Released"
-            && v.spec.persistent_volume_reclaim_policy == "Delete";
+        let should =
+            if info.csi { !(v.metadata.is_deleting() && !v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER)) } else { !v.metadata.is_deleting() }
+                && v.status.phase == "Released"
+                && v.spec.persistent_volume_reclaim_policy == "Delete";
         if !should {
             self.deleting.remove(name);
             return;
@@ -351,7 +373,13 @@ fn csi_pv(cx: &mut Cx, driver: &str, handle: &str, fs_type: Option<&str>) -> Per
     let stamp = cx.world.storage.stamps.get(driver).cloned().unwrap_or_default();
     let mut attrs = std::collections::BTreeMap::new();
     attrs.insert("storage.kubernetes.io/csiProvisionerIdentity".to_string(), stamp);
-    pv.spec.csi = Some(CsiPersistentVolumeSource { driver: driver.into(), volume_handle: handle.into(), read_only: false, fs_type: fs_type.unwrap_or_default().into(), volume_attributes: attrs });
+    pv.spec.csi = Some(CsiPersistentVolumeSource {
+        driver: driver.into(),
+        volume_handle: handle.into(),
+        read_only: false,
+        fs_type: fs_type.unwrap_or_default().into(),
+        volume_attributes: attrs,
+    });
     pv
 }
 
@@ -474,7 +502,10 @@ mod tests {
         c.advance(10_000);
         let ev = c.api.events_for(Kind::PersistentVolumeClaim, "default", "rwx", "");
         let failed = ev.iter().find(|e| e.reason == "ProvisioningFailed").unwrap();
-        assert_eq!(failed.message, "failed to provision volume with StorageClass \"pd\": rpc error: code = InvalidArgument desc = Volume capabilities not supported");
+        assert_eq!(
+            failed.message,
+            "failed to provision volume with StorageClass \"pd\": rpc error: code = InvalidArgument desc = Volume capabilities not supported"
+        );
         assert!(failed.source.component.starts_with("pd.csi.storage.gke.io_csi-gce-pd-controller-"));
     }
 

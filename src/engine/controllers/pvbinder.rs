@@ -271,7 +271,13 @@ impl PvBinder {
                         self.provision_claim(cx, &c);
                         return;
                     } else {
-                        cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Normal", "FailedBinding", "no persistent volumes available for this claim and no storage class is set", COMPONENT);
+                        cx.api.event(
+                            &Object::PersistentVolumeClaim(c.clone()),
+                            "Normal",
+                            "FailedBinding",
+                            "no persistent volumes available for this claim and no storage class is set",
+                            COMPONENT,
+                        );
                     }
                     set_claim_status(cx.api, &c, "Pending", None);
                 }
@@ -305,7 +311,14 @@ impl PvBinder {
 
     fn sync_bound_claim(&mut self, cx: &mut Cx, c: PersistentVolumeClaim) {
         if c.spec.volume_name.is_empty() {
-            set_claim_status_with_event(cx.api, &c, "Lost", "Warning", "ClaimLost", "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!");
+            set_claim_status_with_event(
+                cx.api,
+                &c,
+                "Lost",
+                "Warning",
+                "ClaimLost",
+                "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!",
+            );
             return;
         }
         let Some(v) = cx.api.get_t::<PersistentVolume>("", &c.spec.volume_name).cloned() else {
@@ -315,7 +328,14 @@ impl PvBinder {
         match &v.spec.claim_ref {
             None => self.bind(cx, v, c),
             Some(r) if r.uid == c.metadata.uid => self.bind(cx, v, c),
-            Some(_) => set_claim_status_with_event(cx.api, &c, "Lost", "Warning", "ClaimMisbound", "Two claims are bound to the same volume, this one is bound incorrectly"),
+            Some(_) => set_claim_status_with_event(
+                cx.api,
+                &c,
+                "Lost",
+                "Warning",
+                "ClaimMisbound",
+                "Two claims are bound to the same volume, this one is bound incorrectly",
+            ),
         }
     }
 
@@ -392,7 +412,8 @@ impl PvBinder {
         let should_set_bbc = !is_volume_bound_to_claim(&v, &claim);
         let mut n = v.clone();
         let mut dirty = false;
-        let same_ref = n.spec.claim_ref.as_ref().is_some_and(|r| r.name == claim.metadata.name && r.namespace == claim.metadata.namespace && r.uid == claim.metadata.uid);
+        let same_ref =
+            n.spec.claim_ref.as_ref().is_some_and(|r| r.name == claim.metadata.name && r.namespace == claim.metadata.namespace && r.uid == claim.metadata.uid);
         if !same_ref {
             n.spec.claim_ref = Some(claim_reference(&claim));
             dirty = true;
@@ -515,7 +536,14 @@ impl PvBinder {
             }
             "Delete" => self.delete_volume(cx, v),
             _ => {
-                set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeUnknownReclaimPolicy", "Volume has unrecognized PersistentVolumeReclaimPolicy");
+                set_volume_phase_with_event(
+                    cx.api,
+                    &v,
+                    "Failed",
+                    "Warning",
+                    "VolumeUnknownReclaimPolicy",
+                    "Volume has unrecognized PersistentVolumeReclaimPolicy",
+                );
             }
         }
     }
@@ -725,8 +753,8 @@ fn resync_key_schedule() -> ObjRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::quantity::Quantity;
     use crate::engine::Cluster;
+    use crate::engine::quantity::Quantity;
 
     fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
         let mut c = PersistentVolumeClaim::default();
@@ -765,7 +793,10 @@ mod tests {
         c.metadata.uid = "u1".into();
         c.metadata.resource_version = "42".into();
         let r = claim_reference(&c);
-        assert_eq!((r.kind.as_str(), r.api_version.as_str(), r.namespace.as_str(), r.name.as_str(), r.uid.as_str(), r.resource_version.as_str()), ("PersistentVolumeClaim", "v1", "default", "data", "u1", "42"));
+        assert_eq!(
+            (r.kind.as_str(), r.api_version.as_str(), r.namespace.as_str(), r.name.as_str(), r.uid.as_str(), r.resource_version.as_str()),
+            ("PersistentVolumeClaim", "v1", "default", "data", "u1", "42")
+        );
     }
 
     #[test]

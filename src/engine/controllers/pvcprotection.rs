@@ -6,7 +6,7 @@
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-use crate::engine::storage::{pod_claims, FINALIZER_PVC_PROTECTION};
+use crate::engine::storage::{FINALIZER_PVC_PROTECTION, pod_claims};
 use crate::engine::store::Change;
 
 #[derive(Default)]
@@ -70,8 +70,8 @@ impl Controller for PvcProtection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::quantity::Quantity;
     use crate::engine::Cluster;
+    use crate::engine::quantity::Quantity;
 
     #[test]
     fn only_scheduled_pods_hold_a_claim() {
@@ -84,7 +84,11 @@ mod tests {
         let mut p = Pod::default();
         p.metadata = ObjectMeta::named("default", "p");
         p.spec.containers.push(Container { name: "c".into(), image: "busybox".into(), ..Default::default() });
-        p.spec.volumes.push(Volume { name: "v".into(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: "c".into(), read_only: false }), ..Default::default() });
+        p.spec.volumes.push(Volume {
+            name: "v".into(),
+            persistent_volume_claim: Some(PvcVolumeSource { claim_name: "c".into(), read_only: false }),
+            ..Default::default()
+        });
         c.create(Object::Pod(p)).unwrap();
         assert!(!claim_in_use(&c.api, "default", "c"));
         let mut p = c.get::<Pod>("default", "p").unwrap().clone();

@@ -39,9 +39,9 @@ impl Controller for PvProtection {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::Cluster;
     use crate::engine::api::*;
     use crate::engine::quantity::Quantity;
-    use crate::engine::Cluster;
 
     #[test]
     fn a_bound_volume_waits_for_its_claim_to_go() {

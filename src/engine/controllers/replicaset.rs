@@ -370,7 +370,8 @@ fn manage_replicas(api: &mut Api, rs: &ReplicaSet, pods: &RsPods, adopted: &[Pod
     if diff > 0 {
         let n = (diff as usize).min(BURST_REPLICAS);
         let ns = &rs.metadata.namespace;
-        let mut active_pods: Vec<Pod> = pods.pods.iter().filter(|(_, f)| f.active && f.selected).filter_map(|(name, _)| api.get_t::<Pod>(ns, name).cloned()).collect();
+        let mut active_pods: Vec<Pod> =
+            pods.pods.iter().filter(|(_, f)| f.active && f.selected).filter_map(|(name, _)| api.get_t::<Pod>(ns, name).cloned()).collect();
         active_pods.extend(adopted.iter().cloned());
         let related = related_pods(api, rs);
         let victims = pods_to_delete(&active_pods, &related, n, api.now);
@@ -446,10 +447,13 @@ pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -
                 *on_node.entry(p.spec.node_name.as_str()).or_default() += 1;
             }
         }
-        let mut ranked: Vec<(Pod, i32)> = pods.into_iter().map(|p| {
-            let r = on_node.get(p.spec.node_name.as_str()).copied().unwrap_or(0);
-            (p, r)
-        }).collect();
+        let mut ranked: Vec<(Pod, i32)> = pods
+            .into_iter()
+            .map(|p| {
+                let r = on_node.get(p.spec.node_name.as_str()).copied().unwrap_or(0);
+                (p, r)
+            })
+            .collect();
         ranked.sort_by(|a, b| compare_for_deletion(&a.0, a.1, &b.0, b.1, now));
         pods = ranked.into_iter().map(|(p, _)| p).collect();
     }
@@ -761,12 +765,7 @@ mod tests {
             p
         };
         let now = Time(10_000 * 1000);
-        let pods = vec![
-            mk("a", "n1", true, None, 100),
-            mk("b", "", false, None, 100),
-            mk("c", "n1", true, Some("-5"), 100),
-            mk("d", "n1", false, None, 100),
-        ];
+        let pods = vec![mk("a", "n1", true, None, 100), mk("b", "", false, None, 100), mk("c", "n1", true, Some("-5"), 100), mk("d", "n1", false, None, 100)];
         let order: Vec<_> = pods_to_delete(&pods, &[], 3, now).into_iter().map(|p| p.metadata.name).collect();
         assert_eq!(order, ["b", "d", "c"]);
     }
@@ -811,7 +810,10 @@ mod tests {
         let st = calculate_status(&r, Counts::default(), Some("pods \"x\" is forbidden"), Time(5_000));
         assert_eq!(st.conditions.len(), 1);
         let c = &st.conditions[0];
-        assert_eq!((c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden"));
+        assert_eq!(
+            (c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()),
+            ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden")
+        );
         let mut r2 = r.clone();
         r2.status = st;
         assert!(calculate_status(&r2, Counts::default(), None, Time(6_000)).conditions.is_empty());

@@ -67,7 +67,9 @@ pub fn usage(api: &Api, ns: &str, resource: &str) -> Option<Quantity> {
         "persistentvolumeclaims" | "count/persistentvolumeclaims" => count(claims().count()),
         "requests.storage" => sum(&mut claims().map(claim_storage)),
         "services" | "count/services" => count(api.store.list_ns(Kind::Service, ns).count()),
-        "services.nodeports" => count(api.store.list_ns_t::<Service>(ns).filter(|s| s.spec.type_ == "NodePort" || s.spec.type_ == "LoadBalancer").map(|s| s.spec.ports.len()).sum()),
+        "services.nodeports" => {
+            count(api.store.list_ns_t::<Service>(ns).filter(|s| s.spec.type_ == "NodePort" || s.spec.type_ == "LoadBalancer").map(|s| s.spec.ports.len()).sum())
+        }
         "services.loadbalancers" => count(api.store.list_ns_t::<Service>(ns).filter(|s| s.spec.type_ == "LoadBalancer").count()),
         "configmaps" | "count/configmaps" => count(api.store.list_ns(Kind::ConfigMap, ns).count()),
         "secrets" | "count/secrets" => count(api.store.list_ns(Kind::Secret, ns).count()),

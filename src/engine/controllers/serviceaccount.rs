@@ -4,7 +4,7 @@
 //! certificate publisher (the `kube-root-ca.crt` ConfigMap every pod's
 //! projected service-account volume reads `ca.crt` from).
 
-use super::controller_utils::{is_namespace_terminating, Backoff};
+use super::controller_utils::{Backoff, is_namespace_terminating};
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, Reason};

@@ -162,7 +162,13 @@ impl Controller for TaintEviction {
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
                 let node = new.map(|p| p.spec.node_name.as_str()).or(old.map(|p| p.spec.node_name.as_str())).unwrap_or("");
-                let relevant = self.scheduled.contains_key(&change.key) || (!node.is_empty() && self.tainted.contains_key(node) && (old.is_none() || new.is_none() || old.map(|p| &p.spec.tolerations) != new.map(|p| &p.spec.tolerations) || old.map(|p| &p.spec.node_name) != new.map(|p| &p.spec.node_name)));
+                let relevant = self.scheduled.contains_key(&change.key)
+                    || (!node.is_empty()
+                        && self.tainted.contains_key(node)
+                        && (old.is_none()
+                            || new.is_none()
+                            || old.map(|p| &p.spec.tolerations) != new.map(|p| &p.spec.tolerations)
+                            || old.map(|p| &p.spec.node_name) != new.map(|p| &p.spec.node_name)));
                 if relevant {
                     queue.add(change.obj_ref());
                 }

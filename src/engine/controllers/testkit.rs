@@ -7,7 +7,7 @@
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions};
 use crate::engine::controllers::{Controller, Cx, WorkQueue};
-use crate::engine::time::{Millis, Time, EPOCH};
+use crate::engine::time::{EPOCH, Millis, Time};
 use crate::engine::world::World;
 use std::rc::Rc;
 
@@ -24,7 +24,14 @@ pub struct Harness {
 impl Harness {
     pub fn new(mut ctls: Vec<Box<dyn Controller>>) -> Harness {
         ctls.sort_by_key(|c| c.id());
-        let mut h = Harness { api: Api::new(7, Time(EPOCH), Default::default()), world: World::default(), queues: vec![WorkQueue::default(); ctls.len()], ctls, syncs: 0, busy: Default::default() };
+        let mut h = Harness {
+            api: Api::new(7, Time(EPOCH), Default::default()),
+            world: World::default(),
+            queues: vec![WorkQueue::default(); ctls.len()],
+            ctls,
+            syncs: 0,
+            busy: Default::default(),
+        };
         for ns in ["default", "kube-system"] {
             let n = Namespace { metadata: ObjectMeta::named("", ns), ..Default::default() };
             h.api.create(Object::Namespace(n)).unwrap();
@@ -204,7 +211,11 @@ mod perf {
     #[test]
     #[ignore]
     fn perf_statefulset_and_deployment_1000() {
-        let mut h = Harness::new(vec![Box::new(StatefulSetController::default()), Box::new(DeploymentController::default()), Box::new(ReplicaSetController::default())]);
+        let mut h = Harness::new(vec![
+            Box::new(StatefulSetController::default()),
+            Box::new(DeploymentController::default()),
+            Box::new(ReplicaSetController::default()),
+        ]);
         let mut s = StatefulSet::default();
         s.metadata = ObjectMeta::named("default", "web");
         s.spec.replicas = Some(PERF_N);

@@ -93,7 +93,8 @@ pub struct Placement<'a> {
 
 /// downward API field values (podFieldSelectorRuntimeValue).
 pub fn field_value(pod: &Pod, path: &str, at: &Placement) -> Result<String, String> {
-    let sub = |prefix: &str| path.strip_prefix(prefix).and_then(|r| r.strip_suffix("']")).or_else(|| path.strip_prefix(prefix).and_then(|r| r.strip_suffix("\"]")));
+    let sub =
+        |prefix: &str| path.strip_prefix(prefix).and_then(|r| r.strip_suffix("']")).or_else(|| path.strip_prefix(prefix).and_then(|r| r.strip_suffix("\"]")));
     if let Some(k) = sub("metadata.labels['").or_else(|| sub("metadata.labels[\"")) {
         return Ok(pod.metadata.labels.get(k).cloned().unwrap_or_default());
     }
@@ -234,7 +235,11 @@ mod tests {
     fn service_variables() {
         let s = Service {
             metadata: ObjectMeta::named("default", "my-db"),
-            spec: ServiceSpec { cluster_ip: "10.96.3.4".into(), ports: vec![ServicePort { name: "pg".into(), port: 5432, protocol: "TCP".into(), ..Default::default() }], ..Default::default() },
+            spec: ServiceSpec {
+                cluster_ip: "10.96.3.4".into(),
+                ports: vec![ServicePort { name: "pg".into(), port: 5432, protocol: "TCP".into(), ..Default::default() }],
+                ..Default::default()
+            },
             ..Default::default()
         };
         let mut m = BTreeMap::new();

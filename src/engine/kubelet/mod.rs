@@ -17,14 +17,14 @@ pub mod volumes;
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-use crate::engine::bootstrap::{node_capacity, KUBELET_VERSION};
+use crate::engine::bootstrap::{KUBELET_VERSION, node_capacity};
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
-use crate::engine::time::{Millis, Time, MicroTime, MINUTE, SECOND};
+use crate::engine::time::{MINUTE, MicroTime, Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::engine::programs::ExecResult;
-pub use pod::{pod_is_ready, PodRt};
+pub use pod::{PodRt, pod_is_ready};
 
 /// The component name kubelet events carry.
 pub const COMPONENT: &str = "kubelet";
@@ -200,7 +200,14 @@ pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[St
 /// environment, writable layer (the instance is the restart count) and
 /// mounts resolved to volumes. `None` if the container does not exist.
 pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::programs::Proc> {
-    let restarts = pod.status.container_statuses.iter().chain(pod.status.init_container_statuses.iter()).find(|s| s.name == container).map(|s| s.restart_count).unwrap_or(0);
+    let restarts = pod
+        .status
+        .container_statuses
+        .iter()
+        .chain(pod.status.init_container_statuses.iter())
+        .find(|s| s.name == container)
+        .map(|s| s.restart_count)
+        .unwrap_or(0);
     let host_ip = pod.status.host_ip.clone();
     build_proc(api, pod, container, restarts.max(0) as u32, &pod.status.pod_ip, &host_ip).ok()
 }
@@ -209,7 +216,13 @@ pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::
 /// CreateContainerConfigError message (a missing ConfigMap or Secret).
 pub fn build_proc(api: &Api, pod: &Pod, container: &str, instance: u32, pod_ip: &str, host_ip: &str) -> Result<crate::engine::programs::Proc, String> {
     use crate::engine::world::VolumeId;
-    let c = pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).find(|c| c.name == container).ok_or_else(|| format!("container {container} not found"))?;
+    let c = pod
+        .spec
+        .containers
+        .iter()
+        .chain(pod.spec.init_containers.iter())
+        .find(|c| c.name == container)
+        .ok_or_else(|| format!("container {container} not found"))?;
     let uid = pod.metadata.uid.clone();
     let at = env::Placement { pod_ip, host_ip };
     let mut environment = env::container_env(api, pod, c, &at)?;
@@ -254,7 +267,18 @@ pub(crate) struct NodeRt {
 
 impl NodeRt {
     fn new(boot: &str, up_at: Time) -> NodeRt {
-        NodeRt { boot: boot.into(), up_at, started: false, rebooted: false, next_lease: up_at, next_status: up_at, pull_free_at: up_at, pending_idle: None, pending_sig: None, reported: Default::default() }
+        NodeRt {
+            boot: boot.into(),
+            up_at,
+            started: false,
+            rebooted: false,
+            next_lease: up_at,
+            next_status: up_at,
+            pull_free_at: up_at,
+            pending_idle: None,
+            pending_sig: None,
+            reported: Default::default(),
+        }
     }
 }
 
@@ -320,7 +344,12 @@ impl Kubelet {
                 n.rebooted = true;
                 self.nodes.insert(name.into(), n);
                 for rt in self.pods.values_mut().filter(|rt| rt.node == name) {
-                    let policy = cx.api.get_t::<Pod>(&rt.key.namespace, &rt.key.name).filter(|p| p.metadata.uid == rt.uid).map(|p| p.spec.restart_policy.clone()).unwrap_or_default();
+                    let policy = cx
+                        .api
+                        .get_t::<Pod>(&rt.key.namespace, &rt.key.name)
+                        .filter(|p| p.metadata.uid == rt.uid)
+                        .map(|p| p.spec.restart_policy.clone())
+                        .unwrap_or_default();
                     rt.machine_restarted(&policy);
                 }
             }
@@ -465,10 +494,22 @@ fn renew_lease(cx: &mut Cx, node: &str) {
         None => {
             let Some(n) = cx.api.get_t::<Node>("", node) else { return };
             let mut meta = ObjectMeta::named("kube-node-lease", node);
-            meta.owner_references.push(OwnerReference { api_version: "v1".into(), kind: "Node".into(), name: node.into(), uid: n.metadata.uid.clone(), controller: None, block_owner_deletion: None });
+            meta.owner_references.push(OwnerReference {
+                api_version: "v1".into(),
+                kind: "Node".into(),
+                name: node.into(),
+                uid: n.metadata.uid.clone(),
+                controller: None,
+                block_owner_deletion: None,
+            });
             let l = Lease {
                 metadata: meta,
-                spec: LeaseSpec { holder_identity: Some(node.into()), lease_duration_seconds: Some(LEASE_DURATION_SECONDS), renew_time: Some(MicroTime(now)), ..Default::default() },
+                spec: LeaseSpec {
+                    holder_identity: Some(node.into()),
+                    lease_duration_seconds: Some(LEASE_DURATION_SECONDS),
+                    renew_time: Some(MicroTime(now)),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             let _ = cx.api.create(Object::Lease(l));

@@ -6,11 +6,11 @@
 use super::images;
 use super::probe::{self, ProbeKind};
 use super::volumes;
-use super::{Kubelet, NodeRt, COMPONENT};
+use super::{COMPONENT, Kubelet, NodeRt};
 use crate::engine::api::*;
 use crate::engine::controllers::{Ctl, Cx};
 use crate::engine::programs::{self, Proc, StartOutcome};
-use crate::engine::time::{go_duration, Millis, Time};
+use crate::engine::time::{Millis, Time, go_duration};
 
 /// Sandbox creation and network setup after the volumes are in place.
 const SANDBOX_DELAY: Millis = 800;
@@ -202,7 +202,8 @@ impl PodRt {
                 CState::Terminated(t) => t.exit_code,
                 _ => 0,
             };
-            let again = if c.init && !c.sidecar { policy != "Never" } else { c.sidecar || should_restart(policy, c, code) || (code == 255 && policy != "Never") };
+            let again =
+                if c.init && !c.sidecar { policy != "Never" } else { c.sidecar || should_restart(policy, c, code) || (code == 255 && policy != "Never") };
             if c.runs > 0 && again {
                 c.restart_at = Some(Time(0));
             }
@@ -570,9 +571,19 @@ impl Kubelet {
                         }
                         let b = c.crash_backoff.expect("back-off");
                         c.last_term = Some(t);
-                        c.state = CState::Waiting { reason: "CrashLoopBackOff".into(), message: format!("back-off {} restarting failed container={} pod={}", go_duration(b.dur), c.name, format_pod(pod)) };
+                        c.state = CState::Waiting {
+                            reason: "CrashLoopBackOff".into(),
+                            message: format!("back-off {} restarting failed container={} pod={}", go_duration(b.dur), c.name, format_pod(pod)),
+                        };
                         let c = c.clone();
-                        container_event(cx, pod, &c, "Warning", "BackOff", &format!("Back-off restarting failed container {} in pod {}", c.name, format_pod(pod)));
+                        container_event(
+                            cx,
+                            pod,
+                            &c,
+                            "Warning",
+                            "BackOff",
+                            &format!("Back-off restarting failed container {} in pod {}", c.name, format_pod(pod)),
+                        );
                     }
                     let dur = rt.ctrs[i].crash_backoff.map(|b| b.dur).unwrap_or(0);
                     wake.at(at, dur < CRASH_MAX);
@@ -643,13 +654,22 @@ impl Kubelet {
                         &c,
                         "Normal",
                         "Pulled",
-                        &format!("Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {} bytes.", go_duration(done.0 - started.0), go_duration(done.0 - requested.0), images::size_bytes(&image)),
+                        &format!(
+                            "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {} bytes.",
+                            go_duration(done.0 - started.0),
+                            go_duration(done.0 - requested.0),
+                            images::size_bytes(&image)
+                        ),
                     );
                     break;
                 }
                 Img::Unknown | Img::Failed { .. } => {
                     let present = cx.world.machines.get(&node).is_some_and(|m| m.images.contains(&image));
-                    let policy = if spec.image_pull_policy.is_empty() { if images::tag(&image) == "latest" { "Always" } else { "IfNotPresent" } } else { spec.image_pull_policy.as_str() };
+                    let policy = if spec.image_pull_policy.is_empty() {
+                        if images::tag(&image) == "latest" { "Always" } else { "IfNotPresent" }
+                    } else {
+                        spec.image_pull_policy.as_str()
+                    };
                     if policy == "Never" && !present {
                         let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
                         let fresh = !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ErrImageNeverPull");
@@ -664,7 +684,14 @@ impl Kubelet {
                     if present && policy != "Always" {
                         c.img = Img::Ready;
                         let c = c.clone();
-                        container_event(cx, pod, &c, "Normal", "Pulled", &format!("Container image \"{image}\" already present on machine and can be accessed by the pod"));
+                        container_event(
+                            cx,
+                            pod,
+                            &c,
+                            "Normal",
+                            "Pulled",
+                            &format!("Container image \"{image}\" already present on machine and can be accessed by the pod"),
+                        );
                         break;
                     }
                     if let Some(b) = c.pull_backoff {
@@ -681,7 +708,10 @@ impl Kubelet {
                                     Img::Failed { err, .. } => err.clone(),
                                     _ => String::new(),
                                 };
-                                c.state = CState::Waiting { reason: "ImagePullBackOff".into(), message: format!("Back-off pulling image \"{image}\": ErrImagePull: {err}") };
+                                c.state = CState::Waiting {
+                                    reason: "ImagePullBackOff".into(),
+                                    message: format!("Back-off pulling image \"{image}\": ErrImagePull: {err}"),
+                                };
                                 let c = c.clone();
                                 container_event(cx, pod, &c, "Normal", "BackOff", &format!("Back-off pulling image \"{image}\""));
                                 container_event(cx, pod, &c, "Warning", "Failed", "Error: ImagePullBackOff");
@@ -960,7 +990,9 @@ fn plan_restart(c: &mut CtrRt, policy: &str, code: i32, forced: bool, now: Time)
 
 fn to_state(s: &CState) -> ContainerState {
     match s {
-        CState::Waiting { reason, message } => ContainerState { waiting: Some(ContainerStateWaiting { reason: reason.clone(), message: message.clone() }), ..Default::default() },
+        CState::Waiting { reason, message } => {
+            ContainerState { waiting: Some(ContainerStateWaiting { reason: reason.clone(), message: message.clone() }), ..Default::default() }
+        }
         CState::Running { since } => ContainerState { running: Some(ContainerStateRunning { started_at: Some(*since) }), ..Default::default() },
         CState::Terminated(t) => ContainerState { terminated: Some(t.clone()), ..Default::default() },
     }
@@ -981,7 +1013,12 @@ fn container_status(c: &CtrRt, spec: &Container) -> ContainerStatus {
         volume_mounts: if created {
             spec.volume_mounts
                 .iter()
-                .map(|m| VolumeMountStatus { name: m.name.clone(), mount_path: m.mount_path.clone(), read_only: m.read_only, recursive_read_only: m.read_only.then(|| "Disabled".to_string()) })
+                .map(|m| VolumeMountStatus {
+                    name: m.name.clone(),
+                    mount_path: m.mount_path.clone(),
+                    read_only: m.read_only,
+                    recursive_read_only: m.read_only.then(|| "Disabled".to_string()),
+                })
                 .collect()
         } else {
             vec![]
@@ -1065,7 +1102,15 @@ fn set_condition(out: &mut Vec<PodCondition>, old: &[PodCondition], type_: &str,
         Some(p) if p.status == status => p.last_transition_time,
         _ => Some(now),
     };
-    out.push(PodCondition { type_: type_.into(), status: status.into(), observed_generation: generation, last_probe_time: None, last_transition_time, reason: reason.into(), message: message.into() });
+    out.push(PodCondition {
+        type_: type_.into(),
+        status: status.into(),
+        observed_generation: generation,
+        last_probe_time: None,
+        last_transition_time,
+        reason: reason.into(),
+        message: message.into(),
+    });
 }
 
 /// The pod status the kubelet reports: its own conditions first
@@ -1105,12 +1150,22 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
     let mut conds = vec![];
     let sandbox = !rt.ip.is_empty() && !terminal;
     set_condition(&mut conds, &old.conditions, "PodReadyToStartContainers", if sandbox { "True" } else { "False" }, "", "", generation, now);
-    let incomplete: Vec<String> = rt.ctrs.iter().filter(|c| c.init && !(if c.sidecar { c.running() && c.started } else { c.succeeded() })).map(|c| c.name.clone()).collect();
+    let incomplete: Vec<String> =
+        rt.ctrs.iter().filter(|c| c.init && !(if c.sidecar { c.running() && c.started } else { c.succeeded() })).map(|c| c.name.clone()).collect();
     let any_main_started = rt.ctrs.iter().any(|c| !c.init && c.runs > 0);
     if incomplete.is_empty() || any_main_started {
         set_condition(&mut conds, &old.conditions, "Initialized", "True", "", "", generation, now);
     } else {
-        set_condition(&mut conds, &old.conditions, "Initialized", "False", "ContainersNotInitialized", &format!("containers with incomplete status: [{}]", incomplete.join(" ")), generation, now);
+        set_condition(
+            &mut conds,
+            &old.conditions,
+            "Initialized",
+            "False",
+            "ContainersNotInitialized",
+            &format!("containers with incomplete status: [{}]", incomplete.join(" ")),
+            generation,
+            now,
+        );
     }
     let unready: Vec<String> = rt.ctrs.iter().filter(|c| (!c.init || c.sidecar) && !(c.ready && c.running())).map(|c| c.name.clone()).collect();
     let (status, reason, message) = if ph == "Succeeded" || ph == "Failed" {

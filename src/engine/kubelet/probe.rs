@@ -47,7 +47,8 @@ pub fn listens(image: &str, command: &[String], args: &[String], port: i32) -> b
         "redis" => port == 6379 && !overrides_main_process(&words),
         "busybox" | "alpine" | "ubuntu" | "debian" => {
             // `httpd -p 8080`, `nc -l -p 8080`: a shell server on the named port
-            (joined.contains("httpd") || joined.contains("nc ")) && (joined.contains(&format!(" {port}")) || joined.contains(&format!(":{port}")) || (port == 80 && joined.contains("httpd")))
+            (joined.contains("httpd") || joined.contains("nc "))
+                && (joined.contains(&format!(" {port}")) || joined.contains(&format!(":{port}")) || (port == 80 && joined.contains("httpd")))
         }
         // an image Kubarium does not know: assume its program serves what it is probed on
         _ => true,
@@ -63,7 +64,10 @@ fn simulated_server(image: &str, command: &[String], args: &[String]) -> bool {
 
 /// A command that replaces the image's server (`sleep 3600`, `sh -c ...`).
 fn overrides_main_process(words: &[&str]) -> bool {
-    matches!(words.first().copied(), Some("sleep") | Some("sh") | Some("/bin/sh") | Some("bash") | Some("/bin/bash") | Some("false") | Some("true") | Some("tail") | Some("cat"))
+    matches!(
+        words.first().copied(),
+        Some("sleep") | Some("sh") | Some("/bin/sh") | Some("bash") | Some("/bin/bash") | Some("false") | Some("true") | Some("tail") | Some("cat")
+    )
 }
 
 /// The port a probe names (a number or a container port's name).
@@ -103,7 +107,9 @@ pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str)
             // prober/http: 200 <= status < 400 succeeds.
             Ok(code) if (200..400).contains(&code) => (true, String::new()),
             Ok(code) => (false, format!("HTTP probe failed with statuscode: {code}")),
-            Err(_) if listens(&proc.image, &proc.command, &proc.args, port) && !simulated_server(&proc.image, &proc.command, &proc.args) => (true, String::new()),
+            Err(_) if listens(&proc.image, &proc.command, &proc.args, port) && !simulated_server(&proc.image, &proc.command, &proc.args) => {
+                (true, String::new())
+            }
             Err(e) if e.starts_with("Get ") => (false, e),
             Err(_) => (false, format!("Get \"{scheme}://{host}:{port}{path}\": dial tcp {host}:{port}: connect: connection refused")),
         };

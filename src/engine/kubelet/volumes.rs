@@ -5,10 +5,10 @@
 //! and the contents of configMap / secret / projected / downwardAPI volumes,
 //! written as read-only trees.
 
-use super::env::{field_value, Placement};
-use crate::engine::base64::decode_text as base64_decode;
+use super::env::{Placement, field_value};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+use crate::engine::base64::decode_text as base64_decode;
 use crate::engine::fs::Mount;
 use crate::engine::storage;
 use crate::engine::world::{FileTree, VolumeId, World};
@@ -50,9 +50,14 @@ pub fn check(api: &Api, world: &World, pod: &Pod, node: &str) -> VolCheck {
             let pv = claim.filter(|c| !c.spec.volume_name.is_empty()).and_then(|c| api.get_t::<PersistentVolume>("", &c.spec.volume_name));
             let Some(pv) = pv else {
                 let err = match claim {
-                    None => format!("error processing PVC {ns}/{claim_name}: failed to fetch PVC from API server: persistentvolumeclaims \"{claim_name}\" not found"),
+                    None => format!(
+                        "error processing PVC {ns}/{claim_name}: failed to fetch PVC from API server: persistentvolumeclaims \"{claim_name}\" not found"
+                    ),
                     Some(c) if c.spec.volume_name.is_empty() => format!("error processing PVC {ns}/{claim_name}: PVC is not bound"),
-                    Some(c) => format!("error processing PVC {ns}/{claim_name}: failed to fetch PV {} from API server: persistentvolumes \"{}\" not found", c.spec.volume_name, c.spec.volume_name),
+                    Some(c) => format!(
+                        "error processing PVC {ns}/{claim_name}: failed to fetch PV {} from API server: persistentvolumes \"{}\" not found",
+                        c.spec.volume_name, c.spec.volume_name
+                    ),
                 };
                 out.unmounted.push(v.name.clone());
                 out.unprocessed.push(v.name.clone());
@@ -143,7 +148,8 @@ fn project_keys(data: &[(String, String)], items: &[Value], dir: &str, tree: &mu
 }
 
 fn configmap_data(api: &Api, ns: &str, name: &str) -> Option<Vec<(String, String)>> {
-    api.get_t::<ConfigMap>(ns, name).map(|cm| cm.data.iter().map(|(k, v)| (k.clone(), v.clone())).chain(cm.binary_data.iter().map(|(k, v)| (k.clone(), base64_decode(v)))).collect())
+    api.get_t::<ConfigMap>(ns, name)
+        .map(|cm| cm.data.iter().map(|(k, v)| (k.clone(), v.clone())).chain(cm.binary_data.iter().map(|(k, v)| (k.clone(), base64_decode(v)))).collect())
 }
 
 fn secret_data(api: &Api, ns: &str, name: &str) -> Option<Vec<(String, String)>> {
@@ -237,7 +243,11 @@ pub fn mounts(api: &Api, pod: &Pod, c: &Container) -> Vec<Mount> {
     for vm in &c.volume_mounts {
         let Some(v) = pod.spec.volumes.iter().find(|v| v.name == vm.name) else { continue };
         let mut read_only = vm.read_only;
-        let claim = v.persistent_volume_claim.as_ref().map(|c| (c.claim_name.clone(), c.read_only)).or_else(|| v.ephemeral.as_ref().map(|_| (format!("{}-{}", pod.metadata.name, v.name), false)));
+        let claim = v
+            .persistent_volume_claim
+            .as_ref()
+            .map(|c| (c.claim_name.clone(), c.read_only))
+            .or_else(|| v.ephemeral.as_ref().map(|_| (format!("{}-{}", pod.metadata.name, v.name), false)));
         let id = if let Some((claim_name, ro)) = claim {
             read_only |= ro;
             let claim = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, &claim_name);
@@ -279,7 +289,10 @@ mod tests {
     #[test]
     fn timeout_message_uses_go_list_formatting() {
         let c = VolCheck { unmounted: vec!["data".into()], unattached: vec!["data".into()], ..Default::default() };
-        assert_eq!(timeout_message(&c), "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded");
+        assert_eq!(
+            timeout_message(&c),
+            "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded"
+        );
     }
 
     #[test]

@@ -66,8 +66,21 @@ fn max5(n: u64) -> String {
 fn meter(size: u64) -> String {
     let speed = size * 1000;
     let zero = format!("\r{:>3} {}  {:>3} {}  {:>3} {}  {}  {} --:--:-- --:--:-- --:--:-- {}", 0, max5(0), 0, max5(0), 0, max5(0), max5(0), max5(0), max5(0));
-    let last = format!("\r{:>3} {}  {:>3} {}  {:>3} {}  {}  {} --:--:-- --:--:-- --:--:-- {}", 100, max5(size), 100, max5(size), 0, max5(0), max5(speed), max5(0), max5(speed));
-    format!("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n{zero}{last}\n")
+    let last = format!(
+        "\r{:>3} {}  {:>3} {}  {:>3} {}  {}  {} --:--:-- --:--:-- --:--:-- {}",
+        100,
+        max5(size),
+        100,
+        max5(size),
+        0,
+        max5(0),
+        max5(speed),
+        max5(0),
+        max5(speed)
+    );
+    format!(
+        "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n{zero}{last}\n"
+    )
 }
 
 /// One HTTP exchange from this container. Err: (curl exit code, message).
@@ -167,10 +180,16 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let url = match parse_url(&u) {
         Ok(url) => url,
         Err(scheme) if !scheme.is_empty() => {
-            let msg = format!("curl: (1) Protocol \"{scheme}\" not supported{}\n", if curl_version(ctx).starts_with('7') { " or disabled in libcurl" } else { "" });
+            let msg =
+                format!("curl: (1) Protocol \"{scheme}\" not supported{}\n", if curl_version(ctx).starts_with('7') { " or disabled in libcurl" } else { "" });
             return Output::err(if silent && !show_error { String::new() } else { msg }, 1);
         }
-        Err(_) => return Output::err(if silent && !show_error { String::new() } else { "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n".into() }, 3),
+        Err(_) => {
+            return Output::err(
+                if silent && !show_error { String::new() } else { "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n".into() },
+                3,
+            );
+        }
     };
     let method = method.unwrap_or_else(|| if head { "HEAD".into() } else { "GET".into() });
     let mut url = url;
@@ -192,7 +211,10 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
             Err((code, msg)) => {
                 let mut o = Output::default();
                 if !silent {
-                    o.eprint(meter(0).replace(&format!("\r{:>3} {}  {:>3} {}", 100, max5(0), 100, max5(0)), &format!("\r{:>3} {}  {:>3} {}", 0, max5(0), 0, max5(0))));
+                    o.eprint(
+                        meter(0)
+                            .replace(&format!("\r{:>3} {}  {:>3} {}", 100, max5(0), 100, max5(0)), &format!("\r{:>3} {}  {:>3} {}", 0, max5(0), 0, max5(0))),
+                    );
                 }
                 if !silent || show_error {
                     o.eprint(format!("curl: ({code}) {msg}\n"));
@@ -288,7 +310,9 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
             "-T" | "-U" | "-o" | "--header" | "-P" | "-Y" => i += 1,
             "-qO-" | "-qO" => {
                 quiet = true;
-                out = if a == "-qO-" { Some("-".into()) } else {
+                out = if a == "-qO-" {
+                    Some("-".into())
+                } else {
                     i += 1;
                     args.get(i).cloned()
                 };
@@ -312,7 +336,12 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
         }
         i += 1;
     }
-    let Some(u) = urls.first() else { return Output::err("BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n", 1) };
+    let Some(u) = urls.first() else {
+        return Output::err(
+            "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n",
+            1,
+        );
+    };
     let url = match parse_url(u) {
         Ok(u) => u,
         Err(_) => return Output::err(format!("wget: not an http or ftp url: {u}\n"), 1),

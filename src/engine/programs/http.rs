@@ -3,8 +3,8 @@
 //! or whatever volume is mounted over the directory), with their error
 //! pages, response headers, access and error log lines.
 
-use super::image::{gcc, Server};
-use super::{append_log, Ctx, Main, Output, Proc, ServerState};
+use super::image::{Server, gcc};
+use super::{Ctx, Main, Output, Proc, ServerState, append_log};
 use crate::engine::fs::clean;
 use crate::engine::time::Time;
 use crate::engine::world::World;
@@ -48,7 +48,9 @@ pub fn nginx_entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
     let minor: u32 = ctx.img.version.split('.').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let me = "/docker-entrypoint.sh";
     let mut log = String::new();
-    log.push_str(&format!("{me}: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n{me}: Looking for shell scripts in /docker-entrypoint.d/\n"));
+    log.push_str(&format!(
+        "{me}: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n{me}: Looking for shell scripts in /docker-entrypoint.d/\n"
+    ));
     log.push_str(&format!("{me}: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh\n"));
     let ipv6 = "10-listen-on-ipv6-by-default.sh";
     let conf = "/etc/nginx/conf.d/default.conf";
@@ -66,9 +68,17 @@ pub fn nginx_entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
                 } else if c.contains("listen  [::]:80;") && c != packaged {
                     log.push_str(&format!("{ipv6}: info: IPv6 listen already enabled\n"));
                 } else if !c.contains("listen       80;") {
-                    log.push_str(&format!("{ipv6}: info: Getting the checksum of /{}\n{ipv6}: info: /{} differs from the packaged version\n", conf.trim_start_matches('/'), conf.trim_start_matches('/')));
+                    log.push_str(&format!(
+                        "{ipv6}: info: Getting the checksum of /{}\n{ipv6}: info: /{} differs from the packaged version\n",
+                        conf.trim_start_matches('/'),
+                        conf.trim_start_matches('/')
+                    ));
                 } else {
-                    log.push_str(&format!("{ipv6}: info: Getting the checksum of /{}\n{ipv6}: info: Enabled listen on IPv6 in /{}\n", conf.trim_start_matches('/'), conf.trim_start_matches('/')));
+                    log.push_str(&format!(
+                        "{ipv6}: info: Getting the checksum of /{}\n{ipv6}: info: Enabled listen on IPv6 in /{}\n",
+                        conf.trim_start_matches('/'),
+                        conf.trim_start_matches('/')
+                    ));
                 }
             }
         }
@@ -119,9 +129,14 @@ pub fn nginx_stop_log(ctx: &Ctx) -> String {
 pub fn httpd_main(ctx: &mut Ctx) -> Main {
     let ip = ctx.pod_ip();
     let t = httpd_time(ctx.now());
-    let warn = format!("AH00558: httpd: Could not reliably determine the server's fully qualified domain name, using {ip}. Set the 'ServerName' directive globally to suppress this message\n");
+    let warn = format!(
+        "AH00558: httpd: Could not reliably determine the server's fully qualified domain name, using {ip}. Set the 'ServerName' directive globally to suppress this message\n"
+    );
     let mut log = format!("{warn}{warn}");
-    log.push_str(&format!("[{t}] [mpm_event:notice] [pid 1:tid {HTTPD_TID}] AH00489: Apache/{} (Unix) configured -- resuming normal operations\n", ctx.img.version));
+    log.push_str(&format!(
+        "[{t}] [mpm_event:notice] [pid 1:tid {HTTPD_TID}] AH00489: Apache/{} (Unix) configured -- resuming normal operations\n",
+        ctx.img.version
+    ));
     log.push_str(&format!("[{t}] [core:notice] [pid 1:tid {HTTPD_TID}] AH00094: Command line: 'httpd -D FOREGROUND'\n"));
     Main::Running { log, server: ServerState::Httpd }
 }
@@ -137,7 +152,10 @@ pub fn nginx_tool(ctx: &mut Ctx, args: &[String]) -> Output {
     match args.first().map(|s| s.as_str()) {
         Some("-v") => Output::err(format!("nginx version: nginx/{v}\n"), 0),
         Some("-V") => Output::err(format!("nginx version: nginx/{v}\nbuilt by {}\n", gcc(&ctx.img.distro)), 0),
-        Some("-t") | Some("-T") => Output::err("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n", 0),
+        Some("-t") | Some("-T") => Output::err(
+            "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n",
+            0,
+        ),
         Some("-s") => {
             let t = nginx_time(ctx.now());
             if let Some(sig) = args.get(1) {
@@ -151,7 +169,13 @@ pub fn nginx_tool(ctx: &mut Ctx, args: &[String]) -> Output {
             }
             Output::err(format!("{t} [notice] 64#64: signal process started\n"), 0)
         }
-        _ => Output::err(format!("{} [emerg] 64#64: bind() to 0.0.0.0:80 failed (98: Address already in use)\nnginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\n", nginx_time(ctx.now())), 1),
+        _ => Output::err(
+            format!(
+                "{} [emerg] 64#64: bind() to 0.0.0.0:80 failed (98: Address already in use)\nnginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\n",
+                nginx_time(ctx.now())
+            ),
+            1,
+        ),
     }
 }
 
@@ -159,7 +183,10 @@ pub fn httpd_tool(ctx: &mut Ctx, args: &[String]) -> Output {
     match args.first().map(|s| s.as_str()) {
         Some("-v") => Output::out(format!("Server version: Apache/{} (Unix)\nServer built:   Dec  4 2025 00:00:00\n", ctx.img.version)),
         Some("-t") => Output::err("Syntax OK\n", 0),
-        _ => Output::err("(98)Address already in use: AH00072: make_sock: could not bind to address 0.0.0.0:80\nno listening sockets available, shutting down\nAH00015: Unable to open logs\n", 1),
+        _ => Output::err(
+            "(98)Address already in use: AH00072: make_sock: could not bind to address 0.0.0.0:80\nno listening sockets available, shutting down\nAH00015: Unable to open logs\n",
+            1,
+        ),
     }
 }
 
@@ -201,7 +228,9 @@ fn content_type(path: &str) -> &'static str {
 
 fn nginx_error_page(status: u16, version: &str) -> String {
     let title = format!("{status} {}", if status == 405 { "Not Allowed" } else { reason(status) });
-    format!("<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/{version}</center>\r\n</body>\r\n</html>\r\n")
+    format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/{version}</center>\r\n</body>\r\n</html>\r\n"
+    )
 }
 
 fn httpd_error_page(status: u16, path: &str) -> String {
@@ -232,7 +261,17 @@ fn url_decode(s: &str) -> String {
 
 /// The server in `proc` answers a request. Logs the access (and errors)
 /// to the server container's log.
-pub fn serve(world: &mut World, now: Time, server: &Proc, kind: &ServerState, method: &str, target: &str, host_header: &str, client_ip: &str, user_agent: &str) -> Response {
+pub fn serve(
+    world: &mut World,
+    now: Time,
+    server: &Proc,
+    kind: &ServerState,
+    method: &str,
+    target: &str,
+    host_header: &str,
+    client_ip: &str,
+    user_agent: &str,
+) -> Response {
     let img = super::image::lookup(&server.image);
     let nginx = *kind == ServerState::Nginx;
     let root = if nginx { "/usr/share/nginx/html" } else { "/usr/local/apache2/htdocs" };
@@ -260,10 +299,15 @@ pub fn serve(world: &mut World, now: Time, server: &Proc, kind: &ServerState, me
                 Err(_) => {
                     // httpd: `Options Indexes` in the image's httpd.conf.
                     let names = fs.list(&full).unwrap_or_default();
-                    let mut b = format!("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {path}</title>\n </head>\n <body>\n<h1>Index of {path}</h1>\n<ul>");
+                    let mut b = format!(
+                        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {path}</title>\n </head>\n <body>\n<h1>Index of {path}</h1>\n<ul>"
+                    );
                     if path != "/" {
                         let parent = clean(&format!("{path}/.."), "/");
-                        b.push_str(&format!("<li><a href=\"{}\"> Parent Directory</a></li>\n", if parent == "/" { "/".to_string() } else { format!("{parent}/") }));
+                        b.push_str(&format!(
+                            "<li><a href=\"{}\"> Parent Directory</a></li>\n",
+                            if parent == "/" { "/".to_string() } else { format!("{parent}/") }
+                        ));
                     }
                     for n in names.iter().filter(|n| !n.starts_with('.')) {
                         let d = fs.is_dir(&format!("{full}/{n}"));
@@ -325,7 +369,10 @@ pub fn serve(world: &mut World, now: Time, server: &Proc, kind: &ServerState, me
     let mut l = String::new();
     if nginx {
         if let Some(e) = err_log {
-            l.push_str(&format!("{} [error] 29#29: *{conn} {e}, client: {client_ip}, server: localhost, request: \"{method} {target} HTTP/1.1\", host: \"{host_header}\"\n", nginx_time(now)));
+            l.push_str(&format!(
+                "{} [error] 29#29: *{conn} {e}, client: {client_ip}, server: localhost, request: \"{method} {target} HTTP/1.1\", host: \"{host_header}\"\n",
+                nginx_time(now)
+            ));
         }
         l.push_str(&format!("{client_ip} - - [{}] \"{method} {target} HTTP/1.1\" {status} {sent} \"-\" \"{user_agent}\" \"-\"\n", clf_time(now)));
     } else {

@@ -135,14 +135,7 @@ const REDIS_VERSIONS: &[(&str, &str)] = &[
     ("6.2", "6.2.21"),
 ];
 
-const MYSQL_VERSIONS: &[(&str, &str)] = &[
-    ("9", "9.5.0"),
-    ("9.5", "9.5.0"),
-    ("8.4", "8.4.7"),
-    ("8", "8.4.7"),
-    ("8.0", "8.0.44"),
-    ("5.7", "5.7.44"),
-];
+const MYSQL_VERSIONS: &[(&str, &str)] = &[("9", "9.5.0"), ("9.5", "9.5.0"), ("8.4", "8.4.7"), ("8", "8.4.7"), ("8.0", "8.0.44"), ("5.7", "5.7.44")];
 
 const HTTPD_VERSIONS: &[(&str, &str)] = &[("2.4", "2.4.66"), ("2", "2.4.66")];
 
@@ -184,7 +177,11 @@ pub fn lookup(image: &str) -> Image {
             img.entrypoint = s(&["docker-entrypoint.sh"]);
             img.cmd = s(&["postgres"]);
             let pgdata = if major >= 18 { format!("/var/lib/postgresql/{major}/docker") } else { "/var/lib/postgresql/data".into() };
-            let pg_path = if alpine { "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string() } else { format!("{debian_path}:/usr/lib/postgresql/{major_s}/bin") };
+            let pg_path = if alpine {
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()
+            } else {
+                format!("{debian_path}:/usr/lib/postgresql/{major_s}/bin")
+            };
             img.env = vec![
                 ("PATH".into(), pg_path),
                 ("GOSU_VERSION".into(), "1.19".into()),
@@ -223,24 +220,25 @@ pub fn lookup(image: &str) -> Image {
         }
         "httpd" => {
             let version = resolve_version(&tag, HTTPD_VERSIONS);
-            let mut img = base(Server::Httpd, version.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "trixie" });
+            let mut img =
+                base(Server::Httpd, version.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "trixie" });
             img.cmd = s(&["httpd-foreground"]);
             img.workdir = "/usr/local/apache2".into();
-            img.env = env(&[
-                ("PATH", "/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-                ("HTTPD_PREFIX", "/usr/local/apache2"),
-            ]);
+            img.env =
+                env(&[("PATH", "/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("HTTPD_PREFIX", "/usr/local/apache2")]);
             img.env.push(("HTTPD_VERSION".into(), version));
             img
         }
         "redis" | "valkey" => {
             let version = resolve_version(&tag, REDIS_VERSIONS);
-            let mut img = base(Server::Redis, version.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "trixie" });
+            let mut img =
+                base(Server::Redis, version.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "trixie" });
             img.has_bash = !alpine;
             img.entrypoint = s(&["docker-entrypoint.sh"]);
             img.cmd = s(&["redis-server"]);
             img.workdir = "/data".into();
-            img.env = vec![("PATH".into(), debian_path.into()), ("REDIS_DOWNLOAD_URL".into(), format!("http://download.redis.io/releases/redis-{version}.tar.gz"))];
+            img.env =
+                vec![("PATH".into(), debian_path.into()), ("REDIS_DOWNLOAD_URL".into(), format!("http://download.redis.io/releases/redis-{version}.tar.gz"))];
             img
         }
         "mysql" | "mariadb" => {
@@ -278,7 +276,8 @@ pub fn lookup(image: &str) -> Image {
         _ => {
             // An image the simulator does not know: a Debian-based image
             // whose default command just runs.
-            let mut img = base(Server::None, tag.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "bookworm" });
+            let mut img =
+                base(Server::None, tag.clone(), if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "bookworm" });
             img.env = env(&[("PATH", debian_path)]);
             img
         }
@@ -313,9 +312,9 @@ pub fn gcc(distro: &str) -> &'static str {
 pub fn has_program(img: &Image, prog: &str) -> bool {
     let prog = prog.rsplit('/').next().unwrap_or(prog);
     let common = [
-        "sh", "cat", "ls", "echo", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "pwd", "hostname", "env", "printenv", "sleep", "true",
-        "false", "wc", "grep", "head", "tail", "date", "whoami", "id", "uname", "seq", "tee", "sort", "uniq", "basename", "dirname",
-        "printf", "test", "[", "df", "ln", "chmod", "chown", "stat", "find", "tr", "cut", "xargs", "kill", "ps", "which", "yes", "sed", "awk",
+        "sh", "cat", "ls", "echo", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "pwd", "hostname", "env", "printenv", "sleep", "true", "false", "wc", "grep",
+        "head", "tail", "date", "whoami", "id", "uname", "seq", "tee", "sort", "uniq", "basename", "dirname", "printf", "test", "[", "df", "ln", "chmod",
+        "chown", "stat", "find", "tr", "cut", "xargs", "kill", "ps", "which", "yes", "sed", "awk",
         // The simulator gives every image curl so that learners can test
         // connectivity from any pod (a real image may lack it).
         "curl",
@@ -444,7 +443,30 @@ pub fn files(img: &Image) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![];
     let dir = |out: &mut Vec<(String, String)>, p: &str| out.push((format!("{p}/"), String::new()));
     let file = |out: &mut Vec<(String, String)>, p: &str, c: &str| out.push((p.to_string(), c.to_string()));
-    for d in ["/bin", "/dev", "/etc", "/home", "/lib", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr/bin", "/usr/lib", "/usr/local/bin", "/usr/sbin", "/usr/share", "/var/lib", "/var/log", "/var/tmp", "/mnt", "/opt"] {
+    for d in [
+        "/bin",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/usr/share",
+        "/var/lib",
+        "/var/log",
+        "/var/tmp",
+        "/mnt",
+        "/opt",
+    ] {
         dir(&mut out, d);
     }
     let os_release = match img.distro.as_str() {

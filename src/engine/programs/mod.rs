@@ -277,11 +277,7 @@ impl Output {
     }
     pub fn append(&mut self, other: Output) {
         for (e, s) in other.chunks {
-            if e {
-                self.eprint(s)
-            } else {
-                self.print(s)
-            }
+            if e { self.eprint(s) } else { self.print(s) }
         }
         self.code = other.code;
     }
@@ -446,10 +442,7 @@ pub fn start(cx: &mut Cx, p: &Proc) -> StartOutcome {
             (log, ServerState::None)
         }
     };
-    cx.world.programs.running.insert(
-        p.key(),
-        Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 },
-    );
+    cx.world.programs.running.insert(p.key(), Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 });
     StartOutcome::Running { log }
 }
 
@@ -557,10 +550,21 @@ fn main_program(img: &Image, argv: &[String]) -> String {
 
 /// How a main process fares.
 pub enum Main {
-    Running { log: String, server: ServerState },
-    Exited { code: i32, log: String },
+    Running {
+        log: String,
+        server: ServerState,
+    },
+    Exited {
+        code: i32,
+        log: String,
+    },
     /// Runs, then exits by itself `after` ms from now.
-    ExitsLater { log: String, after: Millis, code: i32, exit_log: String },
+    ExitsLater {
+        log: String,
+        after: Millis,
+        code: i32,
+        exit_log: String,
+    },
 }
 
 fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
@@ -649,7 +653,9 @@ pub fn probe_tcp(cx: &mut Cx, pod: &Pod, port: u16) -> Result<(), String> {
 fn path_exists(cx: &mut Cx, p: &Proc, path: &str) -> bool {
     let img = image::lookup(&p.image);
     let base = path.rsplit('/').next().unwrap_or(path);
-    if ["/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/lib/postgresql/"].iter().any(|d| path.starts_with(d)) && image::has_program(&img, base) {
+    if ["/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/lib/postgresql/"].iter().any(|d| path.starts_with(d))
+        && image::has_program(&img, base)
+    {
         return true;
     }
     if path == "/docker-entrypoint.sh" && img.server == Server::Nginx {

@@ -7,7 +7,7 @@
 //! table format.
 
 use super::sql::{Catalog, Database, Env, Event, Session, SqlError};
-use super::{append_log, net, Ctx, Main, Output, ServerState};
+use super::{Ctx, Main, Output, ServerState, append_log, net};
 use crate::engine::time::Time;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -80,10 +80,24 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
         if newer {
             log.push_str(&sys(t, 0, "System", "MY-015017", "Server", "MySQL Server Initialization - start."));
         }
-        log.push_str(&sys(t, 0, "System", "MY-013169", "Server", &format!("/usr/sbin/mysqld (mysqld {version}) initializing of server in progress as process 80")));
+        log.push_str(&sys(
+            t,
+            0,
+            "System",
+            "MY-013169",
+            "Server",
+            &format!("/usr/sbin/mysqld (mysqld {version}) initializing of server in progress as process 80"),
+        ));
         if !visible.is_empty() {
             log.push_str(&sys(t, 0, "ERROR", "MY-010457", "Server", "--initialize specified but the data directory has files in it. Aborting."));
-            log.push_str(&sys(t, 0, "ERROR", "MY-013236", "Server", &format!("The designated data directory {DATADIR}/ is unusable. You can remove all files that the server added to it.")));
+            log.push_str(&sys(
+                t,
+                0,
+                "ERROR",
+                "MY-013236",
+                "Server",
+                &format!("The designated data directory {DATADIR}/ is unusable. You can remove all files that the server added to it."),
+            ));
             log.push_str(&sys(t, 0, "ERROR", "MY-010119", "Server", "Aborting"));
             if newer {
                 log.push_str(&sys(t, 0, "System", "MY-015018", "Server", "MySQL Server Initialization - end."));
@@ -94,7 +108,14 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
         }
         log.push_str(&sys(t, 1, "System", "MY-013576", "InnoDB", "InnoDB initialization has started."));
         log.push_str(&sys(t.plus(900), 1, "System", "MY-013577", "InnoDB", "InnoDB initialization has ended."));
-        log.push_str(&sys(t.plus(2500), 6, "Warning", "MY-010453", "Server", "root@localhost is created with an empty password ! Please consider switching off the --initialize-insecure option."));
+        log.push_str(&sys(
+            t.plus(2500),
+            6,
+            "Warning",
+            "MY-010453",
+            "Server",
+            "root@localhost is created with an empty password ! Please consider switching off the --initialize-insecure option.",
+        ));
         if newer {
             log.push_str(&sys(t.plus(4000), 0, "System", "MY-015018", "Server", "MySQL Server Initialization - end."));
         }
@@ -112,7 +133,14 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
         log.push_str(&note(t, "Database files initialized"));
         log.push_str(&note(t, "Starting temporary server"));
         log.push_str(&sys(t.plus(100), 0, "System", "MY-010116", "Server", &format!("/usr/sbin/mysqld (mysqld {version}) starting as process 125")));
-        log.push_str(&sys(t.plus(900), 0, "System", "MY-010931", "Server", &format!("/usr/sbin/mysqld: ready for connections. Version: '{version}'  socket: '{SOCK}'  port: 0  MySQL Community Server - GPL.")));
+        log.push_str(&sys(
+            t.plus(900),
+            0,
+            "System",
+            "MY-010931",
+            "Server",
+            &format!("/usr/sbin/mysqld: ready for connections. Version: '{version}'  socket: '{SOCK}'  port: 0  MySQL Community Server - GPL."),
+        ));
         log.push_str(&note(t.plus(1000), "Temporary server started."));
         log.push_str("'/var/lib/mysql/mysql.sock' -> '/var/run/mysqld/mysqld.sock'\n");
         for tz in ["iso3166.tab", "leap-seconds.list", "leapseconds", "tzdata.zi", "zone.tab", "zone1970.tab"] {
@@ -124,8 +152,22 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
         }
         log.push_str("\n");
         log.push_str(&note(t.plus(1600), "Stopping temporary server"));
-        log.push_str(&sys(t.plus(1700), 10, "System", "MY-013172", "Server", &format!("Received SHUTDOWN from user root. Shutting down mysqld (Version: {version}).")));
-        log.push_str(&sys(t.plus(2900), 0, "System", "MY-010910", "Server", &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {version})  MySQL Community Server - GPL.")));
+        log.push_str(&sys(
+            t.plus(1700),
+            10,
+            "System",
+            "MY-013172",
+            "Server",
+            &format!("Received SHUTDOWN from user root. Shutting down mysqld (Version: {version})."),
+        ));
+        log.push_str(&sys(
+            t.plus(2900),
+            0,
+            "System",
+            "MY-010910",
+            "Server",
+            &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {version})  MySQL Community Server - GPL."),
+        ));
         log.push_str(&note(t.plus(3000), "Temporary server stopped"));
         log.push_str("\n");
         log.push_str(&note(t.plus(3000), "MySQL init process done. Ready for start up."));
@@ -140,11 +182,44 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
     log.push_str(&sys(t.plus(10), 1, "System", "MY-013576", "InnoDB", "InnoDB initialization has started."));
     log.push_str(&sys(t.plus(500), 1, "System", "MY-013577", "InnoDB", "InnoDB initialization has ended."));
     log.push_str(&sys(t.plus(700), 0, "Warning", "MY-010068", "Server", "CA certificate ca.pem is self signed."));
-    log.push_str(&sys(t.plus(700), 0, "System", "MY-013602", "Server", "Channel mysql_main configured to support TLS. Encrypted connections are now supported for this channel."));
-    log.push_str(&sys(t.plus(710), 0, "Warning", "MY-011810", "Server", "Insecure configuration for --pid-file: Location '/var/run/mysqld' in the path is accessible to all OS users. Consider choosing a different directory."));
-    log.push_str(&sys(t.plus(720), 0, "System", "MY-011323", "Server", "X Plugin ready for connections. Bind-address: '::' port: 33060, socket: /var/run/mysqld/mysqlx.sock"));
-    log.push_str(&sys(t.plus(730), 0, "System", "MY-010931", "Server", &format!("/usr/sbin/mysqld: ready for connections. Version: '{version}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL.")));
-    let root_password = ctx.fs().read(&format!("{DATADIR}/mysql/kubarium.users")).ok().and_then(|u| u.lines().next().map(|l| l.split('\t').nth(1).unwrap_or("").to_string())).unwrap_or_default();
+    log.push_str(&sys(
+        t.plus(700),
+        0,
+        "System",
+        "MY-013602",
+        "Server",
+        "Channel mysql_main configured to support TLS. Encrypted connections are now supported for this channel.",
+    ));
+    log.push_str(&sys(
+        t.plus(710),
+        0,
+        "Warning",
+        "MY-011810",
+        "Server",
+        "Insecure configuration for --pid-file: Location '/var/run/mysqld' in the path is accessible to all OS users. Consider choosing a different directory.",
+    ));
+    log.push_str(&sys(
+        t.plus(720),
+        0,
+        "System",
+        "MY-011323",
+        "Server",
+        "X Plugin ready for connections. Bind-address: '::' port: 33060, socket: /var/run/mysqld/mysqlx.sock",
+    ));
+    log.push_str(&sys(
+        t.plus(730),
+        0,
+        "System",
+        "MY-010931",
+        "Server",
+        &format!("/usr/sbin/mysqld: ready for connections. Version: '{version}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL."),
+    ));
+    let root_password = ctx
+        .fs()
+        .read(&format!("{DATADIR}/mysql/kubarium.users"))
+        .ok()
+        .and_then(|u| u.lines().next().map(|l| l.split('\t').nth(1).unwrap_or("").to_string()))
+        .unwrap_or_default();
     Main::Running { log, server: ServerState::Mysql(MysqlServer { datadir: DATADIR.into(), version, started: t, root_password }) }
 }
 
@@ -153,8 +228,16 @@ pub fn stop(ctx: &mut Ctx, m: MysqlServer, clean: bool) -> String {
         return String::new();
     }
     let t = ctx.now();
-    let mut log = sys(t, 0, "System", "MY-013172", "Server", &format!("Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: {}).", m.version));
-    log.push_str(&sys(t.plus(1400), 0, "System", "MY-010910", "Server", &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {})  MySQL Community Server - GPL.", m.version)));
+    let mut log =
+        sys(t, 0, "System", "MY-013172", "Server", &format!("Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: {}).", m.version));
+    log.push_str(&sys(
+        t.plus(1400),
+        0,
+        "System",
+        "MY-010910",
+        "Server",
+        &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {})  MySQL Community Server - GPL.", m.version),
+    ));
     log
 }
 
@@ -253,7 +336,20 @@ fn boxed(headers: &[String], rows: &[Vec<Option<String>>], right: &[bool]) -> St
 /// Translates MySQL spellings the shared engine does not know.
 fn to_engine_sql(q: &str) -> String {
     let mut s = q.replace('`', "\"");
-    for (from, to) in [(" AUTO_INCREMENT", " SERIAL_MARK"), (" auto_increment", " SERIAL_MARK"), ("DATETIME", "TIMESTAMP"), ("datetime", "timestamp"), ("TINYINT(1)", "BOOLEAN"), ("tinyint(1)", "boolean"), ("DOUBLE", "DOUBLE PRECISION"), ("double", "double precision"), ("LONGTEXT", "TEXT"), ("longtext", "text"), ("MEDIUMTEXT", "TEXT"), ("mediumtext", "text")] {
+    for (from, to) in [
+        (" AUTO_INCREMENT", " SERIAL_MARK"),
+        (" auto_increment", " SERIAL_MARK"),
+        ("DATETIME", "TIMESTAMP"),
+        ("datetime", "timestamp"),
+        ("TINYINT(1)", "BOOLEAN"),
+        ("tinyint(1)", "boolean"),
+        ("DOUBLE", "DOUBLE PRECISION"),
+        ("double", "double precision"),
+        ("LONGTEXT", "TEXT"),
+        ("longtext", "text"),
+        ("MEDIUMTEXT", "TEXT"),
+        ("mediumtext", "text"),
+    ] {
         s = s.replace(from, to);
     }
     // `INT ... SERIAL_MARK` -> `SERIAL`
@@ -289,7 +385,13 @@ fn mysql_error(e: &SqlError, db: &str, line: usize) -> String {
         (1146, "42S02", format!("Table '{db}.{t}' doesn't exist"))
     } else if m.starts_with("syntax error") {
         let near = m.split("at or near \"").nth(1).map(|s| s.trim_end_matches('"').to_string()).unwrap_or_default();
-        (1064, "42000", format!("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{near}' at line {line}"))
+        (
+            1064,
+            "42000",
+            format!(
+                "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{near}' at line {line}"
+            ),
+        )
     } else if m.starts_with("duplicate key") {
         let d = e.detail.clone().unwrap_or_default();
         let v = d.split("=(").nth(1).and_then(|s| s.split(')').next()).unwrap_or("");
@@ -352,7 +454,10 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
                 o.eprint(format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)\n"));
                 return o.with_code(1);
             }
-            Ok(addrs) => addrs.iter().find_map(|ad| net::route(ctx, ad, a.port).and_then(|(u, p)| net::listener(ctx, &u, p))).filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),
+            Ok(addrs) => addrs
+                .iter()
+                .find_map(|ad| net::route(ctx, ad, a.port).and_then(|(u, p)| net::listener(ctx, &u, p)))
+                .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),
         },
     };
     let Some(key) = key else {
@@ -380,7 +485,8 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         }
     }
     let script = if a.execute.is_empty() { stdin.to_string() } else { a.execute.join(";") };
-    let env = Env { user: "root".into(), version_string: server.version.clone(), server_version: server.version.clone(), now_us: ctx.now().0 * 1000, major: 14 };
+    let env =
+        Env { user: "root".into(), version_string: server.version.clone(), server_version: server.version.clone(), now_us: ctx.now().0 * 1000, major: 14 };
     for (line_no, (stmt, _)) in super::sql::split_statements(&script).into_iter().enumerate() {
         let line = line_no + 1;
         let trimmed = stmt.trim().trim_end_matches(';').trim().to_string();
@@ -499,10 +605,17 @@ pub fn admin(ctx: &mut Ctx, args: &[String]) -> Output {
         if up {
             return Output::out("mysqld is alive\n");
         }
-        return Output::err(format!("mysqladmin: connect to server at 'localhost' failed\nerror: 'Can't connect to local MySQL server through socket '{SOCK}' (2)'\nCheck that mysqld is running and that the socket: '{SOCK}' exists!\n"), 1);
+        return Output::err(
+            format!(
+                "mysqladmin: connect to server at 'localhost' failed\nerror: 'Can't connect to local MySQL server through socket '{SOCK}' (2)'\nCheck that mysqld is running and that the socket: '{SOCK}' exists!\n"
+            ),
+            1,
+        );
     }
     if args.iter().any(|a| a == "status") && up {
-        return Output::out("Uptime: 60  Threads: 2  Questions: 3  Slow queries: 0  Opens: 119  Flush tables: 3  Open tables: 38  Queries per second avg: 0.050\n");
+        return Output::out(
+            "Uptime: 60  Threads: 2  Questions: 3  Slow queries: 0  Opens: 119  Flush tables: 3  Open tables: 38  Queries per second avg: 0.050\n",
+        );
     }
     Output::err("mysqladmin: connect to server at 'localhost' failed\nerror: 'Access denied for user 'root'@'localhost' (using password: NO)'\n", 1)
 }
@@ -513,7 +626,10 @@ mod tests {
 
     #[test]
     fn mysql_ddl_translation_and_table_output() {
-        assert_eq!(to_engine_sql("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB"), "CREATE TABLE t (id SERIAL PRIMARY KEY, name VARCHAR(20))");
+        assert_eq!(
+            to_engine_sql("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB"),
+            "CREATE TABLE t (id SERIAL PRIMARY KEY, name VARCHAR(20))"
+        );
         let s = boxed(&["id".into(), "name".into()], &[vec![Some("1".into()), None]], &[true, false]);
         assert_eq!(s, "+----+------+\n| id | name |\n+----+------+\n|  1 | NULL |\n+----+------+\n");
     }

@@ -34,11 +34,7 @@ pub enum AddrKind {
 
 /// getaddrinfo's message for an unknown name in this image's libc.
 pub fn dns_error(ctx: &Ctx) -> &'static str {
-    if ctx.img.alpine() || ctx.img.userland == super::image::Userland::Busybox {
-        "Name does not resolve"
-    } else {
-        "Name or service not known"
-    }
+    if ctx.img.alpine() || ctx.img.userland == super::image::Userland::Busybox { "Name does not resolve" } else { "Name or service not known" }
 }
 
 fn is_ipv4(s: &str) -> bool {
@@ -118,7 +114,11 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
             }
             let svc = ctx.cx.api.store.list_t::<Service>().find(|s| s.spec.ports.iter().any(|p| p.node_port as u16 == port && p.node_port != 0))?.clone();
             let sp = svc.spec.ports.iter().find(|p| p.node_port as u16 == port)?.clone();
-            let svc_addr = Addr { host: addr.host.clone(), ip: svc.spec.cluster_ip.clone(), kind: AddrKind::Service { namespace: svc.metadata.namespace.clone(), name: svc.metadata.name.clone() } };
+            let svc_addr = Addr {
+                host: addr.host.clone(),
+                ip: svc.spec.cluster_ip.clone(),
+                kind: AddrKind::Service { namespace: svc.metadata.namespace.clone(), name: svc.metadata.name.clone() },
+            };
             route(ctx, &svc_addr, sp.port as u16)
         }
         AddrKind::Service { namespace, name } => {

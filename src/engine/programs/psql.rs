@@ -4,11 +4,11 @@
 //! and errors exactly as psql of the image's major version does. Also
 //! `pg_isready`.
 
+use super::net;
 use super::postgres::{self, Handle, SOCKET};
 use super::sql::{Catalog, Database, Env, Event, Session, SqlError};
 use super::text::{PrintOpts, Table};
 use super::{Ctx, Output, ProcKey, ServerState};
-use super::net;
 
 #[derive(Clone, Debug, Default)]
 struct Args {
@@ -36,7 +36,9 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             return Ok(arg[flag.len()..].to_string());
         }
         *i += 1;
-        args.get(*i).cloned().ok_or_else(|| format!("psql: option requires an argument -- '{}'\npsql: hint: Try \"psql --help\" for more information.\n", flag.trim_start_matches('-')))
+        args.get(*i).cloned().ok_or_else(|| {
+            format!("psql: option requires an argument -- '{}'\npsql: hint: Try \"psql --help\" for more information.\n", flag.trim_start_matches('-'))
+        })
     };
     while i < args.len() {
         let arg = args[i].clone();
@@ -82,7 +84,14 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             a.opts.field_sep = if arg.starts_with("-F") { take(&mut i, "-F")? } else { take(&mut i, "--field-separator")? };
         } else if arg == "--list" {
             a.commands.push("\\l".into());
-        } else if arg == "--tuples-only" || arg == "--no-align" || arg == "--quiet" || arg == "--no-psqlrc" || arg == "--no-password" || arg == "--password" || arg == "--echo-all" {
+        } else if arg == "--tuples-only"
+            || arg == "--no-align"
+            || arg == "--quiet"
+            || arg == "--no-psqlrc"
+            || arg == "--no-password"
+            || arg == "--password"
+            || arg == "--echo-all"
+        {
             match arg.as_str() {
                 "--tuples-only" => a.opts.tuples_only = true,
                 "--no-align" => a.opts.unaligned = true,
@@ -151,11 +160,7 @@ enum Target {
 }
 
 fn client_major(ctx: &Ctx) -> u32 {
-    if ctx.img.server == super::image::Server::Postgres {
-        ctx.img.major()
-    } else {
-        17
-    }
+    if ctx.img.server == super::image::Server::Postgres { ctx.img.major() } else { 17 }
 }
 
 /// How libpq words a connection failure (by client version).
@@ -175,40 +180,41 @@ fn refused(major: u32, target: &Target, port: u16) -> String {
     match target {
         Target::Socket => {
             if major >= 14 {
-                format!("{}\n\tIs the server running locally and accepting connections on that socket?\n", conn_error(major, target, port, "No such file or directory"))
+                format!(
+                    "{}\n\tIs the server running locally and accepting connections on that socket?\n",
+                    conn_error(major, target, port, "No such file or directory")
+                )
             } else {
-                format!("could not connect to server: No such file or directory\n\tIs the server running locally and accepting\n\tconnections on Unix domain socket \"{SOCKET}\"?\n")
+                format!(
+                    "could not connect to server: No such file or directory\n\tIs the server running locally and accepting\n\tconnections on Unix domain socket \"{SOCKET}\"?\n"
+                )
             }
         }
         Target::Tcp(h, ip, _) => {
             if major >= 14 {
                 format!("{}\n\tIs the server running on that host and accepting TCP/IP connections?\n", conn_error(major, target, port, "Connection refused"))
             } else if h == ip {
-                format!("could not connect to server: Connection refused\n\tIs the server running on host \"{h}\" and accepting\n\tTCP/IP connections on port {port}?\n")
+                format!(
+                    "could not connect to server: Connection refused\n\tIs the server running on host \"{h}\" and accepting\n\tTCP/IP connections on port {port}?\n"
+                )
             } else {
-                format!("could not connect to server: Connection refused\n\tIs the server running on host \"{h}\" ({ip}) and accepting\n\tTCP/IP connections on port {port}?\n")
+                format!(
+                    "could not connect to server: Connection refused\n\tIs the server running on host \"{h}\" ({ip}) and accepting\n\tTCP/IP connections on port {port}?\n"
+                )
             }
         }
     }
 }
 
 fn prefix(major: u32) -> &'static str {
-    if major >= 13 {
-        "psql: error: "
-    } else {
-        "psql: "
-    }
+    if major >= 13 { "psql: error: " } else { "psql: " }
 }
 
 /// The postgres server in this container (its Unix socket).
 fn local_server(ctx: &Ctx) -> Option<ProcKey> {
     let key = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
     let r = ctx.cx.world.programs.running.get(&key)?;
-    if matches!(r.server, ServerState::Postgres(_)) && super::is_alive(ctx.cx.api, ctx.cx.world, &key) {
-        Some(key)
-    } else {
-        None
-    }
+    if matches!(r.server, ServerState::Postgres(_)) && super::is_alive(ctx.cx.api, ctx.cx.world, &key) { Some(key) } else { None }
 }
 
 /// Resolves the host and finds the server each address reaches.
@@ -221,7 +227,10 @@ fn targets(ctx: &mut Ctx, host: Option<&str>, port: u16) -> Result<Vec<(Target, 
             let mut v = vec![];
             for a in addrs {
                 let dest = net::route(ctx, &a, port);
-                let key = dest.clone().and_then(|(uid, p)| net::listener(ctx, &uid, p)).filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Postgres(_))));
+                let key = dest
+                    .clone()
+                    .and_then(|(uid, p)| net::listener(ctx, &uid, p))
+                    .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Postgres(_))));
                 let loopback = a.kind == net::AddrKind::Loopback || dest.as_ref().is_some_and(|(uid, _)| *uid == ctx.p.pod_uid);
                 v.push((Target::Tcp(h.to_string(), a.ip.clone(), loopback), key));
             }
@@ -294,7 +303,11 @@ fn connect(ctx: &mut Ctx, a: &Args, major: u32) -> Result<Conn, (String, i32)> {
                     Some(pw) => {
                         let ok = stored.as_ref().is_some_and(|s| !s.is_empty() && *s == super::sql::hash_password(pw));
                         if !ok {
-                            let line = format!("Connection matched {}pg_hba.conf line {}: \"host all all all {method}\"", if server.pg.major >= 16 { format!("file \"{}/", server.pg.datadir) } else { String::new() }, 100);
+                            let line = format!(
+                                "Connection matched {}pg_hba.conf line {}: \"host all all all {method}\"",
+                                if server.pg.major >= 16 { format!("file \"{}/", server.pg.datadir) } else { String::new() },
+                                100
+                            );
                             let line = if server.pg.major >= 16 { line.replacen("pg_hba.conf line", "pg_hba.conf\" line", 1) } else { line };
                             let detail = if stored.is_none() { format!("Role \"{user}\" does not exist.\n\t{line}") } else { line };
                             return Err(fail(ctx, &format!("password authentication failed for user \"{user}\""), Some(detail)));
@@ -417,7 +430,11 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     let major = client_major(ctx);
     if args.iter().any(|a| a == "--version" || a == "-V") {
         let pkg = ctx.img.env.iter().find(|(k, _)| k == "PG_VERSION").map(|(_, v)| v.clone()).unwrap_or_default();
-        return Output::out(if ctx.img.alpine() { format!("psql (PostgreSQL) {}\n", ctx.img.version) } else { format!("psql (PostgreSQL) {} (Debian {pkg})\n", ctx.img.version) });
+        return Output::out(if ctx.img.alpine() {
+            format!("psql (PostgreSQL) {}\n", ctx.img.version)
+        } else {
+            format!("psql (PostgreSQL) {} (Debian {pkg})\n", ctx.img.version)
+        });
     }
     let a = match parse_args(args) {
         Ok(a) => a,
@@ -443,7 +460,11 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     let env = Env {
         user: conn.user.clone(),
         version_string: conn.server.pg.version_string.clone(),
-        server_version: format!("{} ({})", conn.server.pg.version, conn.server.pg.version_string.split('(').nth(1).and_then(|s| s.split(')').next()).unwrap_or("")),
+        server_version: format!(
+            "{} ({})",
+            conn.server.pg.version,
+            conn.server.pg.version_string.split('(').nth(1).and_then(|s| s.split(')').next()).unwrap_or("")
+        ),
         now_us: now.0 * 1000,
         major: conn.server.pg.major,
     };
@@ -506,7 +527,18 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
 
 /// Runs one query string; returns (output, failed, connection lost).
 #[allow(clippy::too_many_arguments)]
-fn run_one(ctx: &mut Ctx, conn: &Conn, cat: &mut Catalog, db: &mut Database, env: &Env, query: &str, tx: &mut (bool, bool), a: &Args, show_all: bool, err_prefix: &str) -> (Output, bool, bool) {
+fn run_one(
+    ctx: &mut Ctx,
+    conn: &Conn,
+    cat: &mut Catalog,
+    db: &mut Database,
+    env: &Env,
+    query: &str,
+    tx: &mut (bool, bool),
+    a: &Args,
+    show_all: bool,
+    err_prefix: &str,
+) -> (Output, bool, bool) {
     let mut out = Output::default();
     // The server may have died since the connection was made.
     if !super::is_alive(ctx.cx.api, ctx.cx.world, &conn.server.key) || ctx.cx.world.programs.exits.get(&conn.server.key).is_some_and(|e| e.at <= ctx.now()) {
@@ -550,10 +582,15 @@ fn run_one(ctx: &mut Ctx, conn: &Conn, cat: &mut Catalog, db: &mut Database, env
     }
     if let Some(e) = &err {
         out.eprint(format_error(e, query, err_prefix));
-        let mut l = postgres_line(ctx.now(), conn.pid, "ERROR", &match e.position {
-            Some(p) => format!("{} at character {p}", e.message),
-            None => e.message.clone(),
-        });
+        let mut l = postgres_line(
+            ctx.now(),
+            conn.pid,
+            "ERROR",
+            &match e.position {
+                Some(p) => format!("{} at character {p}", e.message),
+                None => e.message.clone(),
+            },
+        );
         if let Some(d) = &e.detail {
             l.push_str(&postgres_line(ctx.now(), conn.pid, "DETAIL", d));
         }
@@ -640,7 +677,13 @@ fn meta_command(ctx: &mut Ctx, conn: &mut Conn, cat: &mut Catalog, db: &mut Data
             for (n, k, o) in all {
                 rows.push(vec![Some("public".into()), Some(n), Some(k.into()), Some(o)]);
             }
-            let t = Table { title: Some("List of relations".into()), headers: vec!["Schema".into(), "Name".into(), "Type".into(), "Owner".into()], aligns: vec!['l'; 4], rows, footers: None };
+            let t = Table {
+                title: Some("List of relations".into()),
+                headers: vec!["Schema".into(), "Name".into(), "Type".into(), "Owner".into()],
+                aligns: vec!['l'; 4],
+                rows,
+                footers: None,
+            };
             (Output::out(t.print(opts)), false)
         }
         "d" | "d+" => {
@@ -651,7 +694,15 @@ fn meta_command(ctx: &mut Ctx, conn: &mut Conn, cat: &mut Catalog, db: &mut Data
             let rows = t
                 .columns
                 .iter()
-                .map(|c| vec![Some(c.name.clone()), Some(c.ty.name()), Some(String::new()), Some(if c.not_null { "not null".into() } else { String::new() }), Some(c.default.clone().unwrap_or_default())])
+                .map(|c| {
+                    vec![
+                        Some(c.name.clone()),
+                        Some(c.ty.name()),
+                        Some(String::new()),
+                        Some(if c.not_null { "not null".into() } else { String::new() }),
+                        Some(c.default.clone().unwrap_or_default()),
+                    ]
+                })
                 .collect();
             let mut footers = vec![];
             let mut idx = vec![];
@@ -686,15 +737,27 @@ fn meta_command(ctx: &mut Ctx, conn: &mut Conn, cat: &mut Catalog, db: &mut Data
                     if major >= 16 { vec![Some(r.clone()), Some(attrs.into())] } else { vec![Some(r.clone()), Some(attrs.into()), Some("{}".into())] }
                 })
                 .collect();
-            let (headers, aligns) = if major >= 16 { (vec!["Role name".into(), "Attributes".into()], vec!['l'; 2]) } else { (vec!["Role name".into(), "Attributes".into(), "Member of".into()], vec!['l'; 3]) };
+            let (headers, aligns) = if major >= 16 {
+                (vec!["Role name".into(), "Attributes".into()], vec!['l'; 2])
+            } else {
+                (vec!["Role name".into(), "Attributes".into(), "Member of".into()], vec!['l'; 3])
+            };
             let t = Table { title: Some("List of roles".into()), headers, aligns, rows, footers: Some(vec![]) };
             (Output::out(t.print(opts)), false)
         }
         "conninfo" => {
             let s = match &conn.target {
-                Target::Socket => format!("You are connected to database \"{}\" as user \"{}\" via socket in \"/var/run/postgresql\" at port \"{}\".\n", conn.db_name, conn.user, conn.port),
-                Target::Tcp(h, ip, _) if h == ip => format!("You are connected to database \"{}\" as user \"{}\" on host \"{h}\" at port \"{}\".\n", conn.db_name, conn.user, conn.port),
-                Target::Tcp(h, ip, _) => format!("You are connected to database \"{}\" as user \"{}\" on host \"{h}\" (address \"{ip}\") at port \"{}\".\n", conn.db_name, conn.user, conn.port),
+                Target::Socket => format!(
+                    "You are connected to database \"{}\" as user \"{}\" via socket in \"/var/run/postgresql\" at port \"{}\".\n",
+                    conn.db_name, conn.user, conn.port
+                ),
+                Target::Tcp(h, ip, _) if h == ip => {
+                    format!("You are connected to database \"{}\" as user \"{}\" on host \"{h}\" at port \"{}\".\n", conn.db_name, conn.user, conn.port)
+                }
+                Target::Tcp(h, ip, _) => format!(
+                    "You are connected to database \"{}\" as user \"{}\" on host \"{h}\" (address \"{ip}\") at port \"{}\".\n",
+                    conn.db_name, conn.user, conn.port
+                ),
             };
             (Output::out(s), false)
         }
@@ -708,7 +771,8 @@ fn meta_command(ctx: &mut Ctx, conn: &mut Conn, cat: &mut Catalog, db: &mut Data
                     (Output::out(format!("You are now connected to database \"{name}\" as user \"{}\".\n", conn.user)), false)
                 }
                 None => {
-                    let msg = format!("connection to server on socket \"{SOCKET}\" failed: FATAL:  database \"{name}\" does not exist\nPrevious connection kept\n");
+                    let msg =
+                        format!("connection to server on socket \"{SOCKET}\" failed: FATAL:  database \"{name}\" does not exist\nPrevious connection kept\n");
                     (Output::err(msg, 1), false)
                 }
             }
@@ -726,8 +790,12 @@ fn list_databases(cat: &Catalog, major: u32) -> Table {
     for n in cat.databases.keys() {
         let base = vec![Some(n.clone()), Some(owner.clone()), Some("UTF8".to_string())];
         let row: Vec<Option<String>> = match major {
-            m if m >= 17 => [base, vec![Some("libc".into()), Some("en_US.utf8".into()), Some("en_US.utf8".into()), Some(String::new()), Some(String::new()), acl(n)]].concat(),
-            16 => [base, vec![Some("libc".into()), Some("en_US.utf8".into()), Some("en_US.utf8".into()), Some(String::new()), Some(String::new()), acl(n)]].concat(),
+            m if m >= 17 => {
+                [base, vec![Some("libc".into()), Some("en_US.utf8".into()), Some("en_US.utf8".into()), Some(String::new()), Some(String::new()), acl(n)]]
+                    .concat()
+            }
+            16 => [base, vec![Some("libc".into()), Some("en_US.utf8".into()), Some("en_US.utf8".into()), Some(String::new()), Some(String::new()), acl(n)]]
+                .concat(),
             15 => [base, vec![Some("en_US.utf8".into()), Some("en_US.utf8".into()), Some(String::new()), Some("libc".into()), acl(n)]].concat(),
             _ => [base, vec![Some("en_US.utf8".into()), Some("en_US.utf8".into()), acl(n)]].concat(),
         };
@@ -739,7 +807,13 @@ fn list_databases(cat: &Catalog, major: u32) -> Table {
         15 => vec!["Name", "Owner", "Encoding", "Collate", "Ctype", "ICU Locale", "Locale Provider", "Access privileges"],
         _ => vec!["Name", "Owner", "Encoding", "Collate", "Ctype", "Access privileges"],
     };
-    Table { title: Some("List of databases".into()), headers: headers.iter().map(|s| s.to_string()).collect(), aligns: vec!['l'; headers.len()], rows, footers: None }
+    Table {
+        title: Some("List of databases".into()),
+        headers: headers.iter().map(|s| s.to_string()).collect(),
+        aligns: vec!['l'; headers.len()],
+        rows,
+        footers: None,
+    }
 }
 
 /// `pg_isready`

@@ -3,7 +3,7 @@
 //! file with `--appendonly yes`, loading either at start) and `redis-cli`
 //! (non-tty raw output, errors, `-h`/`-p`/`-a`, commands from stdin).
 
-use super::{append_log, net, Ctx, Main, Output, ProcKey, ServerState};
+use super::{Ctx, Main, Output, ProcKey, ServerState, append_log, net};
 use crate::engine::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,7 +68,13 @@ fn unescape(s: &str) -> String {
 
 /// Our RDB file: redis' magic and version, then one line per key.
 fn dump(keys: &BTreeMap<String, Val>, version: &str) -> String {
-    let rdbver = if version.starts_with('8') || version.starts_with("7.4") { "0012" } else if version.starts_with('7') { "0011" } else { "0009" };
+    let rdbver = if version.starts_with('8') || version.starts_with("7.4") {
+        "0012"
+    } else if version.starts_with('7') {
+        "0011"
+    } else {
+        "0009"
+    };
     let mut s = format!("REDIS{rdbver}\nredis-ver\t{version}\n");
     for (k, v) in keys {
         let (t, body) = match v {
@@ -162,7 +168,12 @@ pub fn server(ctx: &mut Ctx, args: &[String], mut log: String) -> Main {
     log.push_str(&l(now, 'C', '*', "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"));
     log.push_str(&l(now, 'C', '*', &format!("Redis version={version}, bits=64, commit=00000000, modified=0, pid=1, just started")));
     if args.is_empty() {
-        log.push_str(&l(now, 'C', '#', "Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"));
+        log.push_str(&l(
+            now,
+            'C',
+            '#',
+            "Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf",
+        ));
     } else {
         log.push_str(&l(now, 'C', '*', "Configuration loaded"));
     }
@@ -208,7 +219,10 @@ pub fn server(ctx: &mut Ctx, args: &[String], mut log: String) -> Main {
         let _ = fs.mkdir_all(&format!("{dir}/appendonlydir"));
         let _ = fs.write(&format!("{dir}/appendonlydir/appendonly.aof.1.base.rdb"), &dump(&BTreeMap::new(), &version));
         let _ = fs.write(&format!("{dir}/appendonlydir/appendonly.aof.1.incr.aof"), &dump(&keys, &version));
-        let _ = fs.write(&format!("{dir}/appendonlydir/appendonly.aof.manifest"), "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        let _ = fs.write(
+            &format!("{dir}/appendonlydir/appendonly.aof.manifest"),
+            "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+        );
     }
     log.push_str(&l(now, 'M', '*', "Ready to accept connections tcp"));
     let st = RedisServer { dir, version, keys, dirty: 0, last_save: now, last_write: now, appendonly, save_rules, password, bgsave_pid: 20 };
@@ -220,7 +234,14 @@ pub fn server_tool(ctx: &mut Ctx, args: &[String]) -> Output {
     if args.iter().any(|a| a == "--version" || a == "-v") {
         return Output::out(format!("Redis server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=1f0c3a8b8b3e1c39\n", ctx.img.version));
     }
-    Output::err(format!("1:M {} # Warning: Could not create server TCP listening socket *:6379: bind: Address already in use\n1:M {} # Failed listening on port 6379 (tcp), aborting.\n", ts(ctx.now()), ts(ctx.now())), 1)
+    Output::err(
+        format!(
+            "1:M {} # Warning: Could not create server TCP listening socket *:6379: bind: Address already in use\n1:M {} # Failed listening on port 6379 (tcp), aborting.\n",
+            ts(ctx.now()),
+            ts(ctx.now())
+        ),
+        1,
+    )
 }
 
 /// Writes an RDB snapshot (background save) and logs it.
@@ -371,7 +392,9 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
         "AUTH" => {
             let pw = a.last().cloned().unwrap_or_default();
             match &st.password {
-                None => Reply::Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into()),
+                None => Reply::Err(
+                    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into(),
+                ),
                 Some(p) if *p == pw => {
                     *authed = true;
                     Reply::Status("OK".into())
@@ -402,10 +425,14 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Nil,
         },
-        "MGET" if !a.is_empty() => Reply::Array(a.iter().map(|k| match st.keys.get(k) {
-            Some(Val::Str(v)) => Reply::Str(v.clone()),
-            _ => Reply::Nil,
-        }).collect()),
+        "MGET" if !a.is_empty() => Reply::Array(
+            a.iter()
+                .map(|k| match st.keys.get(k) {
+                    Some(Val::Str(v)) => Reply::Str(v.clone()),
+                    _ => Reply::Nil,
+                })
+                .collect(),
+        ),
         "APPEND" if need(2) => {
             let e = st.keys.entry(a[0].clone()).or_insert(Val::Str(String::new()));
             match e {
@@ -451,14 +478,16 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
         "EXISTS" if !a.is_empty() => Reply::Int(a.iter().filter(|k| st.keys.contains_key(*k)).count() as i64),
         "KEYS" if need(1) => Reply::Array(st.keys.keys().filter(|k| glob(&a[0], k)).map(|k| Reply::Str(k.clone())).collect()),
         "DBSIZE" => Reply::Int(st.keys.len() as i64),
-        "TYPE" if need(1) => Reply::Status(match st.keys.get(&a[0]) {
-            Some(Val::Str(_)) => "string",
-            Some(Val::List(_)) => "list",
-            Some(Val::Hash(_)) => "hash",
-            Some(Val::Set(_)) => "set",
-            None => "none",
-        }
-        .into()),
+        "TYPE" if need(1) => Reply::Status(
+            match st.keys.get(&a[0]) {
+                Some(Val::Str(_)) => "string",
+                Some(Val::List(_)) => "list",
+                Some(Val::Hash(_)) => "hash",
+                Some(Val::Set(_)) => "set",
+                None => "none",
+            }
+            .into(),
+        ),
         "FLUSHALL" | "FLUSHDB" => {
             st.keys.clear();
             return (Reply::Status("OK".into()), true);
@@ -552,7 +581,14 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
         "SAVE" => Reply::Status("OK".into()),
         "BGSAVE" => Reply::Status("Background saving started".into()),
         "LASTSAVE" => Reply::Int(st.last_save.0 / 1000),
-        "INFO" => Reply::Str(format!("# Server\r\nredis_version:{}\r\nredis_mode:standalone\r\nos:Linux 6.8.0-kubarium x86_64\r\nprocess_id:1\r\ntcp_port:6379\r\n\r\n# Persistence\r\nrdb_changes_since_last_save:{}\r\nrdb_last_save_time:{}\r\naof_enabled:{}\r\n\r\n# Keyspace\r\n{}", st.version, st.dirty, st.last_save.0 / 1000, st.appendonly as u8, if st.keys.is_empty() { String::new() } else { format!("db0:keys={},expires=0,avg_ttl=0,subexpiry=0\r\n", st.keys.len()) })),
+        "INFO" => Reply::Str(format!(
+            "# Server\r\nredis_version:{}\r\nredis_mode:standalone\r\nos:Linux 6.8.0-kubarium x86_64\r\nprocess_id:1\r\ntcp_port:6379\r\n\r\n# Persistence\r\nrdb_changes_since_last_save:{}\r\nrdb_last_save_time:{}\r\naof_enabled:{}\r\n\r\n# Keyspace\r\n{}",
+            st.version,
+            st.dirty,
+            st.last_save.0 / 1000,
+            st.appendonly as u8,
+            if st.keys.is_empty() { String::new() } else { format!("db0:keys={},expires=0,avg_ttl=0,subexpiry=0\r\n", st.keys.len()) }
+        )),
         "CONFIG" if a.len() >= 2 && a[0].eq_ignore_ascii_case("get") => {
             let v = match a[1].as_str() {
                 "dir" => Some(st.dir.clone()),
@@ -572,7 +608,9 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 Reply::Err("ERR DB index is out of range".into())
             }
         }
-        "SET" | "GET" | "DEL" | "INCR" | "DECR" | "INCRBY" | "DECRBY" | "KEYS" | "EXISTS" | "LPUSH" | "RPUSH" | "LPOP" | "RPOP" | "LLEN" | "LRANGE" | "HSET" | "HMSET" | "HGET" | "HGETALL" | "SADD" | "SMEMBERS" | "TYPE" | "ECHO" | "MSET" | "MGET" | "APPEND" | "STRLEN" | "SETNX" | "UNLINK" | "SELECT" => wrong_args(&cmd),
+        "SET" | "GET" | "DEL" | "INCR" | "DECR" | "INCRBY" | "DECRBY" | "KEYS" | "EXISTS" | "LPUSH" | "RPUSH" | "LPOP" | "RPOP" | "LLEN" | "LRANGE"
+        | "HSET" | "HMSET" | "HGET" | "HGETALL" | "SADD" | "SMEMBERS" | "TYPE" | "ECHO" | "MSET" | "MGET" | "APPEND" | "STRLEN" | "SETNX" | "UNLINK"
+        | "SELECT" => wrong_args(&cmd),
         _ => {
             let args: String = a.iter().take(3).map(|x| format!("'{x}' ")).collect();
             Reply::Err(format!("ERR unknown command '{}', with args beginning with: {args}", argv[0]))
@@ -620,11 +658,8 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     if password.is_some() && !args.iter().any(|a| a == "--no-auth-warning") {
         o.eprint("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
     }
-    let commands: Vec<Vec<String>> = if i < args.len() {
-        vec![args[i..].to_vec()]
-    } else {
-        stdin.lines().filter(|l| !l.trim().is_empty()).map(split_args).collect()
-    };
+    let commands: Vec<Vec<String>> =
+        if i < args.len() { vec![args[i..].to_vec()] } else { stdin.lines().filter(|l| !l.trim().is_empty()).map(split_args).collect() };
     // Connect.
     let refused = |o: &mut Output, why: &str| {
         o.eprint(format!("Could not connect to Redis at {host}:{port}: {why}\n"));

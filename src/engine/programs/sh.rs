@@ -13,7 +13,7 @@
 use super::image::Userland;
 use super::utils;
 use super::{Ctx, Main, Output, ServerState};
-use crate::engine::fs::{clean, FsError};
+use crate::engine::fs::{FsError, clean};
 use crate::engine::time::Millis;
 use std::collections::BTreeMap;
 
@@ -52,7 +52,15 @@ pub struct SyntaxError {
 }
 
 fn lex(src: &str) -> Result<(Vec<Lexed>, BTreeMap<usize, String>), SyntaxError> {
-    let mut lx = Lexer { src: src.chars().collect(), pos: 0, line: 1, pending_heredocs: vec![], out: vec![], heredoc_bodies: BTreeMap::new(), _s: std::marker::PhantomData };
+    let mut lx = Lexer {
+        src: src.chars().collect(),
+        pos: 0,
+        line: 1,
+        pending_heredocs: vec![],
+        out: vec![],
+        heredoc_bodies: BTreeMap::new(),
+        _s: std::marker::PhantomData,
+    };
     lx.run()?;
     Ok((lx.out, lx.heredoc_bodies))
 }
@@ -443,7 +451,13 @@ impl Parser {
             }
             self.linebreak();
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else if items.is_empty() { Node::Empty } else { Node::Seq(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap()
+        } else if items.is_empty() {
+            Node::Empty
+        } else {
+            Node::Seq(items)
+        })
     }
 
     fn and_or(&mut self) -> Result<Node, SyntaxError> {
@@ -635,11 +649,7 @@ impl Parser {
         };
         let mut redirs = vec![];
         self.redirs(&mut redirs)?;
-        if redirs.is_empty() {
-            Ok(node)
-        } else {
-            Ok(Node::Group { body: Box::new(node), redirs, subshell: false })
-        }
+        if redirs.is_empty() { Ok(node) } else { Ok(Node::Group { body: Box::new(node), redirs, subshell: false }) }
     }
 
     fn simple(&mut self) -> Result<Node, SyntaxError> {
@@ -792,7 +802,11 @@ impl Shell {
                     }
                 } else if self.userland == Userland::Busybox {
                     if e.near == "end of file" || e.near == "unterminated quoted string" {
-                        format!("{}: syntax error: {}\n", self.prog, if e.near == "end of file" { "unexpected end of file".to_string() } else { e.near.clone() })
+                        format!(
+                            "{}: syntax error: {}\n",
+                            self.prog,
+                            if e.near == "end of file" { "unexpected end of file".to_string() } else { e.near.clone() }
+                        )
                     } else {
                         format!("{}: syntax error: unexpected \"{}\"\n", self.prog, e.near)
                     }
@@ -1304,7 +1318,11 @@ impl Shell {
                         let names: Vec<&String> = argv[1..].iter().filter(|a| !a.starts_with('-')).collect();
                         let fields: Vec<&str> = l.split_whitespace().collect();
                         for (i, n) in names.iter().enumerate() {
-                            let v = if i + 1 == names.len() { fields.get(i..).map(|f| f.join(" ")).unwrap_or_default() } else { fields.get(i).unwrap_or(&"").to_string() };
+                            let v = if i + 1 == names.len() {
+                                fields.get(i..).map(|f| f.join(" ")).unwrap_or_default()
+                            } else {
+                                fields.get(i).unwrap_or(&"").to_string()
+                            };
                             self.vars.insert(n.to_string(), v);
                         }
                         Output::ok()
@@ -1429,7 +1447,16 @@ fn is_server(ctx: &Ctx, base: &str) -> bool {
     use super::image::Server;
     matches!(
         (ctx.img.server, base),
-        (Server::Postgres, "postgres") | (Server::Postgres, "docker-entrypoint.sh") | (Server::Nginx, "nginx") | (Server::Nginx, "docker-entrypoint.sh") | (Server::Httpd, "httpd-foreground") | (Server::Httpd, "httpd") | (Server::Redis, "redis-server") | (Server::Redis, "docker-entrypoint.sh") | (Server::Mysql, "mysqld") | (Server::Mysql, "docker-entrypoint.sh")
+        (Server::Postgres, "postgres")
+            | (Server::Postgres, "docker-entrypoint.sh")
+            | (Server::Nginx, "nginx")
+            | (Server::Nginx, "docker-entrypoint.sh")
+            | (Server::Httpd, "httpd-foreground")
+            | (Server::Httpd, "httpd")
+            | (Server::Redis, "redis-server")
+            | (Server::Redis, "docker-entrypoint.sh")
+            | (Server::Mysql, "mysqld")
+            | (Server::Mysql, "docker-entrypoint.sh")
     )
 }
 
@@ -1746,8 +1773,17 @@ impl Shell {
                 match op {
                     "%" => (0..=n).rev().map(|i| chars[..i].iter().collect::<String>()).find(|pre| glob_match(&pat, &v[pre.len()..])).unwrap_or(v.clone()),
                     "%%" => (0..=n).map(|i| chars[..i].iter().collect::<String>()).find(|pre| glob_match(&pat, &v[pre.len()..])).unwrap_or(v.clone()),
-                    "#" => (0..=n).map(|i| chars[..i].iter().collect::<String>()).find(|pre| glob_match(&pat, pre)).map(|pre| v[pre.len()..].to_string()).unwrap_or(v.clone()),
-                    _ => (0..=n).rev().map(|i| chars[..i].iter().collect::<String>()).find(|pre| glob_match(&pat, pre)).map(|pre| v[pre.len()..].to_string()).unwrap_or(v.clone()),
+                    "#" => (0..=n)
+                        .map(|i| chars[..i].iter().collect::<String>())
+                        .find(|pre| glob_match(&pat, pre))
+                        .map(|pre| v[pre.len()..].to_string())
+                        .unwrap_or(v.clone()),
+                    _ => (0..=n)
+                        .rev()
+                        .map(|i| chars[..i].iter().collect::<String>())
+                        .find(|pre| glob_match(&pat, pre))
+                        .map(|pre| v[pre.len()..].to_string())
+                        .unwrap_or(v.clone()),
                 }
             }
             _ => val.unwrap_or_default(),

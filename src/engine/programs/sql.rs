@@ -278,7 +278,9 @@ fn tokenize(src: &str) -> R<Vec<Tok>> {
             // E'...' strings
             if (ch == 'E' || ch == 'e') && c.get(i + 1) == Some(&'\'') {
                 i += 1;
-                let (s, j) = read_string(&c, i, true).ok_or_else(|| SqlError::at("unterminated quoted string at or near \"".to_string() + &c[start..].iter().collect::<String>() + "\"", start))?;
+                let (s, j) = read_string(&c, i, true).ok_or_else(|| {
+                    SqlError::at("unterminated quoted string at or near \"".to_string() + &c[start..].iter().collect::<String>() + "\"", start)
+                })?;
                 i = j;
                 out.push(Tok { t: T::Str(s), pos: start, raw: c[start..i].iter().collect() });
                 continue;
@@ -486,19 +488,67 @@ pub struct SelItem {
 
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    CreateTable { name: String, pos: usize, if_not_exists: bool, cols: Vec<ColDef>, pk: Option<Vec<String>> },
-    DropTable { names: Vec<(String, usize)>, if_exists: bool },
-    Truncate { names: Vec<(String, usize)> },
-    Insert { table: String, tpos: usize, cols: Option<Vec<(String, usize)>>, rows: Vec<Vec<Expr>>, returning: Option<Vec<SelItem>> },
+    CreateTable {
+        name: String,
+        pos: usize,
+        if_not_exists: bool,
+        cols: Vec<ColDef>,
+        pk: Option<Vec<String>>,
+    },
+    DropTable {
+        names: Vec<(String, usize)>,
+        if_exists: bool,
+    },
+    Truncate {
+        names: Vec<(String, usize)>,
+    },
+    Insert {
+        table: String,
+        tpos: usize,
+        cols: Option<Vec<(String, usize)>>,
+        rows: Vec<Vec<Expr>>,
+        returning: Option<Vec<SelItem>>,
+    },
     Select(Box<Select>),
-    Update { table: String, tpos: usize, sets: Vec<(String, usize, Expr)>, where_: Option<Expr>, returning: Option<Vec<SelItem>> },
-    Delete { table: String, tpos: usize, where_: Option<Expr>, returning: Option<Vec<SelItem>> },
-    CreateDatabase { name: String },
-    DropDatabase { name: String, if_exists: bool },
-    CreateRole { name: String, password: Option<String>, tag: &'static str },
-    AlterRole { name: String, password: Option<String> },
-    AlterTable { table: String, tpos: usize, if_exists: bool, action: AlterAction },
-    DropRole { name: String, if_exists: bool },
+    Update {
+        table: String,
+        tpos: usize,
+        sets: Vec<(String, usize, Expr)>,
+        where_: Option<Expr>,
+        returning: Option<Vec<SelItem>>,
+    },
+    Delete {
+        table: String,
+        tpos: usize,
+        where_: Option<Expr>,
+        returning: Option<Vec<SelItem>>,
+    },
+    CreateDatabase {
+        name: String,
+    },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+    },
+    CreateRole {
+        name: String,
+        password: Option<String>,
+        tag: &'static str,
+    },
+    AlterRole {
+        name: String,
+        password: Option<String>,
+    },
+    AlterTable {
+        table: String,
+        tpos: usize,
+        if_exists: bool,
+        action: AlterAction,
+    },
+    DropRole {
+        name: String,
+        if_exists: bool,
+    },
     Begin,
     Commit,
     Rollback,
@@ -533,7 +583,83 @@ pub struct Select {
 // ----------------------------------------------------------------- parser
 
 const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not", "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select", "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where", "window", "with",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "lateral",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
 ];
 
 struct P {
@@ -579,25 +705,13 @@ impl P {
     }
     fn err(&self) -> SqlError {
         let t = self.peek();
-        if t.t == T::Eof {
-            SqlError::at("syntax error at end of input", t.pos)
-        } else {
-            SqlError::at(format!("syntax error at or near \"{}\"", t.raw), t.pos)
-        }
+        if t.t == T::Eof { SqlError::at("syntax error at end of input", t.pos) } else { SqlError::at(format!("syntax error at or near \"{}\"", t.raw), t.pos) }
     }
     fn expect_kw(&mut self, k: &str) -> R<()> {
-        if self.eat_kw(k) {
-            Ok(())
-        } else {
-            Err(self.err())
-        }
+        if self.eat_kw(k) { Ok(()) } else { Err(self.err()) }
     }
     fn expect_op(&mut self, o: &str) -> R<()> {
-        if self.eat_op(o) {
-            Ok(())
-        } else {
-            Err(self.err())
-        }
+        if self.eat_op(o) { Ok(()) } else { Err(self.err()) }
     }
     /// An identifier (a non-reserved keyword or a quoted name).
     fn ident(&mut self) -> R<(String, usize)> {
@@ -1363,7 +1477,9 @@ impl P {
                 self.bump();
                 Ok(Expr::Lit(Value::Bool(k == "true"), Ty::Bool, t.pos))
             }
-            T::Ident(k) if k == "current_timestamp" || k == "current_date" || k == "current_user" || k == "user" || k == "session_user" || k == "localtimestamp" => {
+            T::Ident(k)
+                if k == "current_timestamp" || k == "current_date" || k == "current_user" || k == "user" || k == "session_user" || k == "localtimestamp" =>
+            {
                 self.bump();
                 Ok(Expr::Func { name: k.clone(), args: vec![], star: false, distinct: false, pos: t.pos })
             }
@@ -1658,7 +1774,9 @@ impl<'a> Session<'a> {
                     "timezone" => "Etc/UTC".into(),
                     "max_connections" => "100".into(),
                     "shared_buffers" => "128MB".into(),
-                    "data_directory" => return Err(SqlError::new("must be superuser or have privileges of pg_read_all_settings to examine \"data_directory\"")),
+                    "data_directory" => {
+                        return Err(SqlError::new("must be superuser or have privileges of pg_read_all_settings to examine \"data_directory\""));
+                    }
                     "listen_addresses" => "*".into(),
                     "port" => "5432".into(),
                     "server_encoding" | "client_encoding" => "UTF8".into(),
@@ -1845,7 +1963,8 @@ impl<'a> Session<'a> {
                 coerce_assign(v, &columns[i].ty, &columns[i].name, d.pos())?;
             }
         }
-        let t = TableData { name: name.clone(), oid, relfilenode: oid, columns, rows: vec![], pkey, uniques, sequences, torn: false, owner: self.env.user.clone() };
+        let t =
+            TableData { name: name.clone(), oid, relfilenode: oid, columns, rows: vec![], pkey, uniques, sequences, torn: false, owner: self.env.user.clone() };
         let _ = cols;
         self.db.tables.insert(name.clone(), t);
         self.db.dirty.insert(name);
@@ -2008,14 +2127,26 @@ impl<'a> Session<'a> {
                 if idx.iter().all(|i| values_equal(&other[*i], &row[*i])) {
                     let names: Vec<&str> = idx.iter().map(|i| t.columns[*i].name.as_str()).collect();
                     let vals: Vec<String> = idx.iter().map(|i| format_value(&row[*i], &t.columns[*i].ty).unwrap_or_default()).collect();
-                    return Err(SqlError::new(format!("duplicate key value violates unique constraint \"{cname}\"")).detail(format!("Key ({})=({}) already exists.", names.join(", "), vals.join(", "))));
+                    return Err(SqlError::new(format!("duplicate key value violates unique constraint \"{cname}\"")).detail(format!(
+                        "Key ({})=({}) already exists.",
+                        names.join(", "),
+                        vals.join(", ")
+                    )));
                 }
             }
         }
         Ok(())
     }
 
-    fn insert(&mut self, table: String, tpos: usize, cols: Option<Vec<(String, usize)>>, rows: Vec<Vec<Expr>>, returning: Option<Vec<SelItem>>, ev: &mut Vec<Event>) -> R<()> {
+    fn insert(
+        &mut self,
+        table: String,
+        tpos: usize,
+        cols: Option<Vec<(String, usize)>>,
+        rows: Vec<Vec<Expr>>,
+        returning: Option<Vec<SelItem>>,
+        ev: &mut Vec<Event>,
+    ) -> R<()> {
         let t = self.table(&table, tpos)?.clone();
         let targets: Vec<(usize, usize)> = match &cols {
             Some(cs) => {
@@ -2074,7 +2205,15 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn update(&mut self, table: String, tpos: usize, sets: Vec<(String, usize, Expr)>, where_: Option<Expr>, returning: Option<Vec<SelItem>>, ev: &mut Vec<Event>) -> R<()> {
+    fn update(
+        &mut self,
+        table: String,
+        tpos: usize,
+        sets: Vec<(String, usize, Expr)>,
+        where_: Option<Expr>,
+        returning: Option<Vec<SelItem>>,
+        ev: &mut Vec<Event>,
+    ) -> R<()> {
         let t = self.table(&table, tpos)?.clone();
         let mut targets = vec![];
         for (c, p, e) in &sets {
@@ -2152,7 +2291,8 @@ impl<'a> Session<'a> {
     }
 
     fn project_rows(&mut self, t: &TableData, rows: &[Vec<Value>], items: &[SelItem]) -> R<OutTable> {
-        let sel = Select { distinct: false, items: items.to_vec(), from: None, where_: None, group: vec![], having: None, order: vec![], limit: None, offset: None };
+        let sel =
+            Select { distinct: false, items: items.to_vec(), from: None, where_: None, group: vec![], having: None, order: vec![], limit: None, offset: None };
         let (headers, types) = self.output_columns(&sel, Some(t))?;
         let mut out = vec![];
         for r in rows {
@@ -2383,11 +2523,7 @@ impl<'a> Session<'a> {
                         }
                         _ => {
                             let o = compare_values(x, y);
-                            if *desc {
-                                o.reverse()
-                            } else {
-                                o
-                            }
+                            if *desc { o.reverse() } else { o }
                         }
                     };
                     if ord != std::cmp::Ordering::Equal {
@@ -2444,7 +2580,8 @@ impl<'a> Session<'a> {
                     }
                 }
                 if args.is_empty() && !star {
-                    return Err(SqlError::at(format!("function {name}() does not exist"), *pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+                    return Err(SqlError::at(format!("function {name}() does not exist"), *pos)
+                        .hint("No function matches the given name and argument types. You might need to add explicit type casts."));
                 }
                 if let (Some(a), None) = (args.first(), g.rows.first()) {
                     ty = self.type_of(a, g.table)?;
@@ -2466,7 +2603,8 @@ impl<'a> Session<'a> {
                         } else if ty.integer() {
                             Typed { v: Value::Int(vals.iter().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).sum()), t: Ty::Int8 }
                         } else if !ty.numeric() {
-                            return Err(SqlError::at(format!("function sum({}) does not exist", ty.name()), *pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+                            return Err(SqlError::at(format!("function sum({}) does not exist", ty.name()), *pos)
+                                .hint("No function matches the given name and argument types. You might need to add explicit type casts."));
                         } else {
                             if matches!(ty, Ty::Float4 | Ty::Float8) {
                                 Typed { v: Value::Float(vals.iter().filter_map(|v| v.as_f64()).sum()), t: Ty::Float8 }
@@ -2485,7 +2623,8 @@ impl<'a> Session<'a> {
                         if vals.is_empty() {
                             Typed { v: Value::Null, t: Ty::Numeric }
                         } else if !ty.numeric() {
-                            return Err(SqlError::at(format!("function avg({}) does not exist", ty.name()), *pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+                            return Err(SqlError::at(format!("function avg({}) does not exist", ty.name()), *pos)
+                                .hint("No function matches the given name and argument types. You might need to add explicit type casts."));
                         } else {
                             let total: f64 = vals.iter().filter_map(|v| v.as_f64()).sum::<f64>();
                             if matches!(ty, Ty::Float4 | Ty::Float8) {
@@ -2526,10 +2665,13 @@ impl<'a> Session<'a> {
             }
             Expr::Not(x) if has_aggregate(x) => {
                 let v = self.eval_group(x, g)?;
-                Ok(Typed { v: match v.v {
-                    Value::Bool(b) => Value::Bool(!b),
-                    o => o,
-                }, t: Ty::Bool })
+                Ok(Typed {
+                    v: match v.v {
+                        Value::Bool(b) => Value::Bool(!b),
+                        o => o,
+                    },
+                    t: Ty::Bool,
+                })
             }
             _ => {
                 let row = g.rows.first();
@@ -2612,7 +2754,10 @@ impl<'a> Session<'a> {
                         Value::Float(f) => Value::Float(-f),
                         Value::Num(s) => Value::Num(if let Some(r) = s.strip_prefix('-') { r.to_string() } else { format!("-{s}") }),
                         Value::Null => Value::Null,
-                        _ => return Err(SqlError::at(format!("operator does not exist: - {}", v.t.name()), *p).hint("No operator matches the given name and argument type. You might need to add an explicit type cast.")),
+                        _ => {
+                            return Err(SqlError::at(format!("operator does not exist: - {}", v.t.name()), *p)
+                                .hint("No operator matches the given name and argument type. You might need to add an explicit type cast."));
+                        }
                     },
                     t: v.t,
                 })
@@ -2669,7 +2814,9 @@ impl<'a> Session<'a> {
     fn call(&mut self, name: &str, args: Vec<Typed>, pos: usize) -> R<Typed> {
         let text = |s: String| Ok(Typed { v: Value::Text(s), t: Ty::Text });
         match (name, args.len()) {
-            ("now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp", 0) => Ok(Typed { v: Value::Text(format_ts(self.env.now_us, true)), t: Ty::Timestamptz }),
+            ("now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp", 0) => {
+                Ok(Typed { v: Value::Text(format_ts(self.env.now_us, true)), t: Ty::Timestamptz })
+            }
             ("localtimestamp", 0) => Ok(Typed { v: Value::Text(format_ts(self.env.now_us, false)), t: Ty::Timestamp }),
             ("current_date", 0) => Ok(Typed { v: Value::Text(format_ts(self.env.now_us, false)[..10].to_string()), t: Ty::Date }),
             ("version", 0) => text(self.env.version_string.clone()),
@@ -2717,7 +2864,8 @@ impl<'a> Session<'a> {
             ("gen_random_uuid", 0) => Ok(Typed { v: Value::Text("6a2f41a3-c54c-fce8-32d2-0324e1c32e22".into()), t: Ty::Uuid }),
             _ => {
                 let types: Vec<String> = args.iter().map(|a| a.t.name()).collect();
-                Err(SqlError::at(format!("function {name}({}) does not exist", types.join(", ")), pos).hint("No function matches the given name and argument types. You might need to add explicit type casts."))
+                Err(SqlError::at(format!("function {name}({}) does not exist", types.join(", ")), pos)
+                    .hint("No function matches the given name and argument types. You might need to add explicit type casts."))
             }
         }
     }
@@ -2851,7 +2999,9 @@ fn to_bool(t: Typed, pos: usize) -> R<Option<bool>> {
     match t.v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(b)),
-        Value::Text(ref s) if t.t == Ty::Unknown => parse_bool(s).map(Some).ok_or_else(|| SqlError::at(format!("invalid input syntax for type boolean: \"{s}\""), pos)),
+        Value::Text(ref s) if t.t == Ty::Unknown => {
+            parse_bool(s).map(Some).ok_or_else(|| SqlError::at(format!("invalid input syntax for type boolean: \"{s}\""), pos))
+        }
         _ => Err(SqlError::at(format!("argument of AND must be type boolean, not type {}", t.t.name()), pos)),
     }
 }
@@ -2887,10 +3037,13 @@ fn values_equal(a: &Value, b: &Value) -> bool {
 /// letters and digits first, case-insensitively, then lower before upper.
 pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect() };
-    key(a).cmp(&key(b)).then_with(|| {
-        let tert = |s: &str| -> Vec<u8> { s.chars().filter(|c| c.is_alphanumeric()).map(|c| if c.is_uppercase() { 1 } else { 0 }).collect() };
-        tert(a).cmp(&tert(b))
-    }).then_with(|| a.cmp(b))
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| {
+            let tert = |s: &str| -> Vec<u8> { s.chars().filter(|c| c.is_alphanumeric()).map(|c| if c.is_uppercase() { 1 } else { 0 }).collect() };
+            tert(a).cmp(&tert(b))
+        })
+        .then_with(|| a.cmp(b))
 }
 
 fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
@@ -3116,11 +3269,7 @@ fn check_range(v: i64, ty: &Ty) -> R<()> {
         Ty::Int4 => (i32::MIN as i64..=i32::MAX as i64).contains(&v),
         _ => true,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(SqlError::new(format!("{} out of range", ty.name())))
-    }
+    if ok { Ok(()) } else { Err(SqlError::new(format!("{} out of range", ty.name()))) }
 }
 
 /// Assignment to a column: the conversions INSERT/UPDATE allow.
@@ -3128,7 +3277,10 @@ fn coerce_assign(v: Typed, ty: &Ty, col: &str, pos: usize) -> R<Value> {
     if v.v.is_null() {
         return Ok(Value::Null);
     }
-    let mismatch = || SqlError::at(format!("column \"{col}\" is of type {} but expression is of type {}", ty.name(), v.t.name()), pos).hint("You will need to rewrite or cast the expression.");
+    let mismatch = || {
+        SqlError::at(format!("column \"{col}\" is of type {} but expression is of type {}", ty.name(), v.t.name()), pos)
+            .hint("You will need to rewrite or cast the expression.")
+    };
     let value = match (&v.t, ty) {
         (Ty::Unknown, _) => input(&text_of(&v.v), ty, pos)?,
         (a, b) if a.numeric() && b.numeric() => match b {
@@ -3224,7 +3376,8 @@ fn binop(op: &str, a: Typed, b: Typed, pos: usize, env: &Env) -> R<Typed> {
         _ => (a, b),
     };
     let no_op = || {
-        SqlError::at(format!("operator does not exist: {} {op} {}", a.t.base_name(), b.t.base_name()), pos).hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+        SqlError::at(format!("operator does not exist: {} {op} {}", a.t.base_name(), b.t.base_name()), pos)
+            .hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
     };
     match op {
         "=" | "<>" | "<" | ">" | "<=" | ">=" => {
@@ -3492,7 +3645,8 @@ mod tests {
     fn if_not_exists_notices_and_count() {
         let mut db = Database { name: "codewizard".into(), oid: 16384, ..Default::default() };
         let mut cat = Catalog { next_oid: 16385, ..Default::default() };
-        let (ev, _) = run(&mut db, &mut cat, "CREATE TABLE IF NOT EXISTS stateful (str VARCHAR); INSERT INTO stateful values (1); SELECT count(*) FROM stateful");
+        let (ev, _) =
+            run(&mut db, &mut cat, "CREATE TABLE IF NOT EXISTS stateful (str VARCHAR); INSERT INTO stateful values (1); SELECT count(*) FROM stateful");
         assert_eq!(rows(&ev), "CREATE TABLE\nINSERT 0 1\n count \n-------\n     1\n(1 row)\n\n");
         let (ev, _) = run(&mut db, &mut cat, "CREATE TABLE IF NOT EXISTS stateful (str VARCHAR)");
         assert_eq!(rows(&ev), "NOTICE:  relation \"stateful\" already exists, skipping\nCREATE TABLE\n");
@@ -3525,10 +3679,16 @@ mod tests {
         // select_div_scale: equal leading digits (1.50 / 1) give 20 digits.
         assert_eq!(rows(&ev), " ?column? |          avg           \n----------+------------------------\n     3.00 | 1.50000000000000000000\n(1 row)\n\n");
         let (ev, _) = run(&mut db, &mut cat, "SELECT 1/3::numeric AS third, 10.0/4 AS q");
-        assert_eq!(rows(&ev), "         third          |         q          \n------------------------+--------------------\n 0.33333333333333333333 | 2.5000000000000000\n(1 row)\n\n");
+        assert_eq!(
+            rows(&ev),
+            "         third          |         q          \n------------------------+--------------------\n 0.33333333333333333333 | 2.5000000000000000\n(1 row)\n\n"
+        );
         let (_, err) = run(&mut db, &mut cat, "INSERT INTO p (price) VALUES (123456789)");
         let err = err.unwrap();
-        assert_eq!((err.message.as_str(), err.detail.as_deref()), ("numeric field overflow", Some("A field with precision 10, scale 2 must round to an absolute value less than 10^8.")));
+        assert_eq!(
+            (err.message.as_str(), err.detail.as_deref()),
+            ("numeric field overflow", Some("A field with precision 10, scale 2 must round to an absolute value less than 10^8."))
+        );
     }
 
     #[test]

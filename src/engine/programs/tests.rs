@@ -1,7 +1,7 @@
 //! Programs end to end: a pod's Proc starts, exec runs in it, data lands on
 //! the volumes its mounts name.
 
-use super::testutil::{out, T};
+use super::testutil::{T, out};
 use super::*;
 use crate::engine::world::VolumeId;
 
@@ -20,7 +20,11 @@ fn postgres_first_start_initializes_and_logs_like_the_image() {
     assert!(log.contains("fixing permissions on existing directory /var/lib/postgresql/data ... ok\n"));
     assert!(log.contains("initdb: warning: enabling \"trust\" authentication for local connections\nYou can change this by editing pg_hba.conf"));
     assert!(log.contains("PostgreSQL init process complete; ready for start up.\n"));
-    assert!(log.contains("[1] LOG:  starting PostgreSQL 14.22 (Debian 14.22-1.pgdg13+1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 14.2.0-19) 14.2.0, 64-bit\n"));
+    assert!(
+        log.contains(
+            "[1] LOG:  starting PostgreSQL 14.22 (Debian 14.22-1.pgdg13+1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 14.2.0-19) 14.2.0, 64-bit\n"
+        )
+    );
     assert!(log.ends_with("[1] LOG:  database system is ready to accept connections\n"), "{log}");
     let r = t.exec(&p, &["ls", "/var/lib/postgresql/data"]);
     assert_eq!(r.exit_code, 0);
@@ -37,12 +41,15 @@ fn psql_matches_the_transcripts_byte_for_byte() {
     assert_eq!(out(&t.psql(&p, "CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50))")), ("CREATE TABLE\n", 0));
     assert_eq!(out(&t.psql(&p, "INSERT INTO users (name) VALUES ('Alice')")), ("INSERT 0 1\n", 0));
     assert_eq!(out(&t.psql(&p, "SELECT * FROM users")), (" id | name  \n----+-------\n  1 | Alice\n(1 row)\n\n", 0));
-    assert_eq!(
-        out(&t.psql(&p, "SELECT * FROM nope")),
-        ("ERROR:  relation \"nope\" does not exist\nLINE 1: SELECT * FROM nope\n                      ^\n", 1)
-    );
+    assert_eq!(out(&t.psql(&p, "SELECT * FROM nope")), ("ERROR:  relation \"nope\" does not exist\nLINE 1: SELECT * FROM nope\n                      ^\n", 1));
     assert_eq!(out(&t.psql(&p, "SELEC 1")), ("ERROR:  syntax error at or near \"SELEC\"\nLINE 1: SELEC 1\n        ^\n", 1));
-    assert_eq!(out(&t.psql(&p, "\\dt")), ("         List of relations\n Schema | Name  | Type  |  Owner   \n--------+-------+-------+----------\n public | users | table | postgres\n(1 row)\n\n", 0));
+    assert_eq!(
+        out(&t.psql(&p, "\\dt")),
+        (
+            "         List of relations\n Schema | Name  | Type  |  Owner   \n--------+-------+-------+----------\n public | users | table | postgres\n(1 row)\n\n",
+            0
+        )
+    );
     assert_eq!(out(&t.exec(&p, &["psql", "-U", "postgres", "-tAc", "SELECT name FROM users"])), ("Alice\n", 0));
     // The server logs the failed statement.
     assert!(t.log(&p).contains("ERROR:  relation \"nope\" does not exist at character 15\n"));
@@ -67,15 +74,24 @@ fn psql_connection_errors() {
     assert_eq!(t.start(&q), StartOutcome::Running { log: String::new() });
     assert_eq!(
         out(&t.psql(&q, "SELECT 1")),
-        ("psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: No such file or directory\n\tIs the server running locally and accepting connections on that socket?\n", 2)
+        (
+            "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: No such file or directory\n\tIs the server running locally and accepting connections on that socket?\n",
+            2
+        )
     );
-    assert_eq!(out(&t.exec(&q, &["psql", "-h", "nowhere", "-U", "postgres", "-c", "SELECT 1"])), ("psql: error: could not translate host name \"nowhere\" to address: Name or service not known\n", 2));
+    assert_eq!(
+        out(&t.exec(&q, &["psql", "-h", "nowhere", "-U", "postgres", "-c", "SELECT 1"])),
+        ("psql: error: could not translate host name \"nowhere\" to address: Name or service not known\n", 2)
+    );
     // Over TCP to the pod's IP: a password is required.
     let ip = t.c.api.get_t::<crate::engine::api::Pod>("default", "pg-0").unwrap().status.pod_ip.clone();
     let r = t.exec(&q, &["psql", "-h", &ip, "-U", "postgres", "-c", "SELECT 1"]);
     assert_eq!(out(&r), (format!("psql: error: connection to server at \"{ip}\", port 5432 failed: fe_sendauth: no password supplied\n").as_str(), 2));
     let r = t.exec(&q, &["env", "PGPASSWORD=wrong", "psql", "-h", &ip, "-U", "postgres", "-c", "SELECT 1"]);
-    assert_eq!(r.output, format!("psql: error: connection to server at \"{ip}\", port 5432 failed: FATAL:  password authentication failed for user \"postgres\"\n"));
+    assert_eq!(
+        r.output,
+        format!("psql: error: connection to server at \"{ip}\", port 5432 failed: FATAL:  password authentication failed for user \"postgres\"\n")
+    );
     let r = t.exec(&q, &["env", "PGPASSWORD=postgres", "psql", "-h", &ip, "-U", "postgres", "-c", "SELECT 1 AS one"]);
     assert_eq!(out(&r), (" one \n-----\n   1\n(1 row)\n\n", 0));
 }
@@ -221,12 +237,17 @@ fn postgres_entrypoint_refusals() {
     let mut t = T::new();
     let p = t.pod("nopw", "node-a", "postgres:16", &[], &[]);
     match t.start(&p) {
-        StartOutcome::Exited { code: 1, log } => assert!(log.starts_with("Error: Database is uninitialized and superuser password is not specified.\n"), "{log}"),
+        StartOutcome::Exited { code: 1, log } => {
+            assert!(log.starts_with("Error: Database is uninitialized and superuser password is not specified.\n"), "{log}")
+        }
         o => panic!("{o:?}"),
     }
     let q = t.pod("pg18", "node-a", "postgres:18", PG_ENV, &[("/var/lib/postgresql/data", host("node-a", "/x"))]);
     match t.start(&q) {
-        StartOutcome::Exited { code: 1, log } => assert!(log.contains("Counter to that, there appears to be PostgreSQL data in:\n         /var/lib/postgresql/data (unused mount/volume)\n"), "{log}"),
+        StartOutcome::Exited { code: 1, log } => assert!(
+            log.contains("Counter to that, there appears to be PostgreSQL data in:\n         /var/lib/postgresql/data (unused mount/volume)\n"),
+            "{log}"
+        ),
         o => panic!("{o:?}"),
     }
     // A mount point with something in it: initdb refuses.
@@ -299,7 +320,10 @@ fn nginx_serves_its_document_root_and_curl_fetches_it() {
     t.start_ok(&v);
     assert_eq!(
         out(&t.exec(&v, &["curl", "-s", "http://localhost/"])),
-        ("<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.5</center>\r\n</body>\r\n</html>\r\n", 0)
+        (
+            "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.5</center>\r\n</body>\r\n</html>\r\n",
+            0
+        )
     );
     assert_eq!(out(&t.sh(&v, "echo 'Hello World' > /usr/share/nginx/html/index.html")), ("", 0));
     assert_eq!(out(&t.exec(&v, &["curl", "-s", "http://localhost"])), ("Hello World\n", 0));
@@ -319,7 +343,10 @@ fn curl_failures() {
     assert_eq!(out(&t.exec(&b, &["curl", "-s", "http://nothing-here"])), ("", 6));
     assert_eq!(out(&t.exec(&b, &["curl", "-sS", "http://nothing-here"])), ("curl: (6) Could not resolve host: nothing-here\n", 6));
     t.start(&b);
-    assert_eq!(out(&t.exec(&b, &["curl", "-sS", "http://localhost:80/"])), ("curl: (7) Failed to connect to localhost port 80 after 0 ms: Couldn't connect to server\n", 7));
+    assert_eq!(
+        out(&t.exec(&b, &["curl", "-sS", "http://localhost:80/"])),
+        ("curl: (7) Failed to connect to localhost port 80 after 0 ms: Couldn't connect to server\n", 7)
+    );
     assert_eq!(out(&t.exec(&b, &["wget", "-qO-", "http://localhost"])), ("wget: can't connect to remote host (127.0.0.1): Connection refused\n", 1));
 }
 
@@ -415,11 +442,22 @@ fn mysql_init_refuses_a_mount_inside_its_data_directory() {
     assert!(t.log(&bad).contains("[ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.\n"), "{}", t.log(&bad));
     let ok = t.pod("mysql2", "node-a", "mysql:8.0", env, &[("/var/lib/mysql", host("node-a", "/m2"))]);
     let log = t.start_ok(&ok);
-    assert!(log.ends_with("/usr/sbin/mysqld: ready for connections. Version: '8.0.44'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.\n"), "{log}");
+    assert!(
+        log.ends_with(
+            "/usr/sbin/mysqld: ready for connections. Version: '8.0.44'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.\n"
+        ),
+        "{log}"
+    );
     let r = t.exec(&ok, &["mysql", "-uroot", "-ppassword", "-e", "CREATE DATABASE shop; USE shop; CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20)); INSERT INTO t (name) VALUES ('a'); SELECT * FROM t"]);
     assert_eq!(out(&r), ("mysql: [Warning] Using a password on the command line interface can be insecure.\nid\tname\n1\ta\n", 0));
     let r = t.exec(&ok, &["mysql", "-uroot", "-pwrong", "-e", "SELECT 1"]);
-    assert_eq!(out(&r), ("mysql: [Warning] Using a password on the command line interface can be insecure.\nERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n", 1));
+    assert_eq!(
+        out(&r),
+        (
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\nERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n",
+            1
+        )
+    );
 }
 
 #[test]
@@ -445,7 +483,10 @@ fn psql_scripts_from_stdin_and_newer_psql_shows_every_result() {
     let r = t.psql(&p, "\\d t");
     assert_eq!(
         out(&r),
-        ("                 Table \"public.t\"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           | not null | \n note   | text    |           |          | \nIndexes:\n    \"t_pkey\" PRIMARY KEY, btree (id)\n\n", 0)
+        (
+            "                 Table \"public.t\"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           | not null | \n note   | text    |           |          | \nIndexes:\n    \"t_pkey\" PRIMARY KEY, btree (id)\n\n",
+            0
+        )
     );
     assert_eq!(out(&t.exec(&p, &["pg_isready"])), ("/var/run/postgresql:5432 - accepting connections\n", 0));
     let r = t.exec(&p, &["psql", "-U", "postgres", "-l"]);
@@ -480,7 +521,13 @@ fn ls_long_and_curl_head() {
     let r = t.exec(&w, &["ls", "-l", "/usr/share/nginx/html"]);
     assert_eq!(out(&r), ("total 8\n-rw-r--r-- 1 root root 497 Jan  5 09:02 50x.html\n-rw-r--r-- 1 root root 615 Jan  5 09:02 index.html\n", 0));
     let r = t.exec(&w, &["curl", "-sI", "http://localhost/"]);
-    assert!(r.output.starts_with("HTTP/1.1 200 OK\r\nServer: nginx/1.27.5\r\nDate: Mon, 05 Jan 2026 09:02:00 GMT\r\nContent-Type: text/html\r\nContent-Length: 615\r\n"), "{:?}", r.output);
+    assert!(
+        r.output.starts_with(
+            "HTTP/1.1 200 OK\r\nServer: nginx/1.27.5\r\nDate: Mon, 05 Jan 2026 09:02:00 GMT\r\nContent-Type: text/html\r\nContent-Length: 615\r\n"
+        ),
+        "{:?}",
+        r.output
+    );
     assert!(r.output.ends_with("Accept-Ranges: bytes\r\n\r\n"));
     let b = t.pod("bb", "node-a", "busybox", &[], &[]);
     let ip = t.c.api.get_t::<crate::engine::api::Pod>("default", "web").unwrap().status.pod_ip.clone();

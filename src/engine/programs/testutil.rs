@@ -2,7 +2,7 @@
 //! pods with IPs, Procs built the way the kubelet builds them, and
 //! start/stop/exec around them.
 
-use super::{exec, start, stop, ExecResult, Proc, StartOutcome};
+use super::{ExecResult, Proc, StartOutcome, exec, start, stop};
 use crate::engine::api::*;
 use crate::engine::cluster::Cluster;
 use crate::engine::controllers::Cx;
@@ -30,8 +30,27 @@ impl T {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn pod_with(&mut self, name: &str, node: &str, image: &str, env: &[(&str, &str)], mounts: &[(&str, VolumeId)], command: Vec<String>, args: Vec<String>) -> Proc {
-        let ip = format!("10.244.{}.{}", if node == "node-a" { 1 } else if node == "node-b" { 2 } else { 3 }, self.next_ip);
+    pub fn pod_with(
+        &mut self,
+        name: &str,
+        node: &str,
+        image: &str,
+        env: &[(&str, &str)],
+        mounts: &[(&str, VolumeId)],
+        command: Vec<String>,
+        args: Vec<String>,
+    ) -> Proc {
+        let ip = format!(
+            "10.244.{}.{}",
+            if node == "node-a" {
+                1
+            } else if node == "node-b" {
+                2
+            } else {
+                3
+            },
+            self.next_ip
+        );
         self.next_ip += 1;
         let mut pod = Pod::default();
         pod.metadata = ObjectMeta::named("default", name);
@@ -59,7 +78,10 @@ impl T {
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             working_dir: String::new(),
             layer: VolumeId::Container { pod_uid: p.metadata.uid.clone(), container: "main".into(), instance: 0 },
-            mounts: mounts.iter().map(|(path, v)| Mount { path: path.to_string(), volume: v.clone(), sub_path: String::new(), read_only: false, name: "vol".into() }).collect(),
+            mounts: mounts
+                .iter()
+                .map(|(path, v)| Mount { path: path.to_string(), volume: v.clone(), sub_path: String::new(), read_only: false, name: "vol".into() })
+                .collect(),
         }
     }
 

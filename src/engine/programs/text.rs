@@ -13,7 +13,16 @@ pub fn char_width(c: char) -> usize {
         return 1;
     }
     // Combining marks.
-    if (0x0300..=0x036f).contains(&u) || (0x0483..=0x0489).contains(&u) || (0x0591..=0x05bd).contains(&u) || (0x0610..=0x061a).contains(&u) || (0x064b..=0x065f).contains(&u) || (0x200b..=0x200f).contains(&u) || (0x20d0..=0x20ff).contains(&u) || (0xfe00..=0xfe0f).contains(&u) || (0xfe20..=0xfe2f).contains(&u) {
+    if (0x0300..=0x036f).contains(&u)
+        || (0x0483..=0x0489).contains(&u)
+        || (0x0591..=0x05bd).contains(&u)
+        || (0x0610..=0x061a).contains(&u)
+        || (0x064b..=0x065f).contains(&u)
+        || (0x200b..=0x200f).contains(&u)
+        || (0x20d0..=0x20ff).contains(&u)
+        || (0xfe00..=0xfe0f).contains(&u)
+        || (0xfe20..=0xfe2f).contains(&u)
+    {
         return 0;
     }
     let wide = (0x1100..=0x115f).contains(&u)
@@ -27,11 +36,7 @@ pub fn char_width(c: char) -> usize {
         || (0x1f900..=0x1f9ff).contains(&u)
         || (0x20000..=0x2fffd).contains(&u)
         || (0x30000..=0x3fffd).contains(&u);
-    if wide {
-        2
-    } else {
-        1
-    }
+    if wide { 2 } else { 1 }
 }
 
 pub fn width(s: &str) -> usize {
@@ -113,7 +118,8 @@ impl Table {
         let cell = |c: &Option<String>| c.clone().unwrap_or_else(|| o.null.clone());
         // Each cell split into its lines.
         let hdr_lines: Vec<Vec<String>> = self.headers.iter().map(|h| h.split('\n').map(|s| s.to_string()).collect()).collect();
-        let row_lines: Vec<Vec<Vec<String>>> = self.rows.iter().map(|r| r.iter().map(|c| cell(c).split('\n').map(|s| s.to_string()).collect()).collect()).collect();
+        let row_lines: Vec<Vec<Vec<String>>> =
+            self.rows.iter().map(|r| r.iter().map(|c| cell(c).split('\n').map(|s| s.to_string()).collect()).collect()).collect();
         let mut widths = vec![0usize; n];
         for (i, h) in hdr_lines.iter().enumerate() {
             for l in h {

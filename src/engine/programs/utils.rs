@@ -5,7 +5,7 @@
 
 use super::image::{Server, Userland};
 use super::{Ctx, Output};
-use crate::engine::fs::{clean, FsError};
+use crate::engine::fs::{FsError, clean};
 use crate::engine::time::Millis;
 
 /// Runs one program (not a shell builtin) with its arguments.
@@ -41,7 +41,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
         "tee" => tee(ctx, args, stdin),
         "sort" => sort(args, stdin),
         "uniq" => uniq(stdin),
-        "basename" => Output::out(format!("{}\n", args.first().map(|a| a.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()).unwrap_or_default())),
+        "basename" => {
+            Output::out(format!("{}\n", args.first().map(|a| a.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()).unwrap_or_default()))
+        }
         "dirname" => Output::out(format!(
             "{}\n",
             args.first()
@@ -112,7 +114,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
 
 fn program_path(ctx: &Ctx, name: &str) -> String {
     match (ctx.img.server, name) {
-        (Server::Postgres, "psql" | "pg_isready" | "postgres" | "initdb" | "pg_ctl" | "createdb") => format!("/usr/lib/postgresql/{}/bin/{name}", ctx.img.major()),
+        (Server::Postgres, "psql" | "pg_isready" | "postgres" | "initdb" | "pg_ctl" | "createdb") => {
+            format!("/usr/lib/postgresql/{}/bin/{name}", ctx.img.major())
+        }
         (_, "docker-entrypoint.sh" | "redis-server" | "redis-cli") => format!("/usr/local/bin/{name}"),
         (Server::Nginx, "nginx") => "/usr/sbin/nginx".into(),
         (Server::Httpd, _) => format!("/usr/local/apache2/bin/{name}"),
@@ -450,11 +454,7 @@ fn human_size(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if v < 10.0 {
-        format!("{:.1}{}", (v * 10.0).ceil() / 10.0, units[u])
-    } else {
-        format!("{}{}", v.ceil() as u64, units[u])
-    }
+    if v < 10.0 { format!("{:.1}{}", (v * 10.0).ceil() / 10.0, units[u]) } else { format!("{}{}", v.ceil() as u64, units[u]) }
 }
 
 fn ls_time(t: crate::engine::time::Time) -> String {
@@ -474,7 +474,8 @@ fn mkdir(ctx: &mut Ctx, args: &[String]) -> Output {
     for d in args.iter().filter(|a| !a.starts_with('-')) {
         let mut fs = ctx.fs();
         let path = clean(d, &fs.cwd);
-        let fail = |why: &str| if g { format!("mkdir: cannot create directory '{d}': {why}\n") } else { format!("mkdir: can't create directory '{d}': {why}\n") };
+        let fail =
+            |why: &str| if g { format!("mkdir: cannot create directory '{d}': {why}\n") } else { format!("mkdir: can't create directory '{d}': {why}\n") };
         if fs.exists(&path) {
             if parents && fs.is_dir(&path) {
                 continue;
@@ -527,7 +528,14 @@ fn rm(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut o = Output::default();
     let targets: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if targets.is_empty() && !force {
-        return Output::err(if g { "rm: missing operand\nTry 'rm --help' for more information.\n" } else { "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: rm [-irf] FILE...\n" }, 1);
+        return Output::err(
+            if g {
+                "rm: missing operand\nTry 'rm --help' for more information.\n"
+            } else {
+                "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: rm [-irf] FILE...\n"
+            },
+            1,
+        );
     }
     for t in targets {
         let mut fs = ctx.fs();
@@ -581,7 +589,14 @@ fn cp(ctx: &mut Ctx, args: &[String], mv: bool) -> Output {
     let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let g = gnu(ctx);
     if ops.len() < 2 {
-        return Output::err(if g { format!("{name}: missing file operand\nTry '{name} --help' for more information.\n") } else { format!("{name}: need at least two arguments\n") }, 1);
+        return Output::err(
+            if g {
+                format!("{name}: missing file operand\nTry '{name} --help' for more information.\n")
+            } else {
+                format!("{name}: need at least two arguments\n")
+            },
+            1,
+        );
     }
     let (srcs, dst) = ops.split_at(ops.len() - 1);
     let dst = dst[0].clone();
@@ -614,7 +629,11 @@ fn cp(ctx: &mut Ctx, args: &[String], mv: bool) -> Output {
         match fs.read(&src) {
             Ok(c) => {
                 if let Err(e) = fs.write(&target, &c) {
-                    o.eprint(if g { format!("{name}: cannot create regular file '{dst}': {}\n", e.text()) } else { format!("{name}: can't create '{dst}': {}\n", e.text()) });
+                    o.eprint(if g {
+                        format!("{name}: cannot create regular file '{dst}': {}\n", e.text())
+                    } else {
+                        format!("{name}: can't create '{dst}': {}\n", e.text())
+                    });
                     o.code = 1;
                     continue;
                 }
@@ -659,7 +678,11 @@ fn env(ctx: &mut Ctx, name: &str, args: &[String], stdin: &str) -> Output {
         let prog = &args[i];
         if !super::image::has_program(&ctx.img, prog) && !matches!(prog.as_str(), "echo" | "printf" | "true" | "false") {
             return Output::err(
-                if gnu(ctx) { format!("env: '{prog}': No such file or directory\n") } else { format!("env: can't execute '{prog}': No such file or directory\n") },
+                if gnu(ctx) {
+                    format!("env: '{prog}': No such file or directory\n")
+                } else {
+                    format!("env: can't execute '{prog}': No such file or directory\n")
+                },
                 127,
             );
         }
@@ -727,10 +750,24 @@ pub fn parse_sleep(s: &str) -> Option<Option<Millis>> {
 fn sleep(ctx: &Ctx, args: &[String]) -> Output {
     // Inside `kubectl exec` no simulated time passes.
     let Some(a) = args.first() else {
-        return Output::err(if gnu(ctx) { "sleep: missing operand\nTry 'sleep --help' for more information.\n" } else { "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: sleep [N]...\n" }, 1);
+        return Output::err(
+            if gnu(ctx) {
+                "sleep: missing operand\nTry 'sleep --help' for more information.\n"
+            } else {
+                "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: sleep [N]...\n"
+            },
+            1,
+        );
     };
     if parse_sleep(a).is_none() {
-        return Output::err(if gnu(ctx) { format!("sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n") } else { format!("sleep: invalid number '{a}'\n") }, 1);
+        return Output::err(
+            if gnu(ctx) {
+                format!("sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n")
+            } else {
+                format!("sleep: invalid number '{a}'\n")
+            },
+            1,
+        );
     }
     Output::ok()
 }
@@ -858,7 +895,14 @@ fn grep(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         i += 1;
     }
     let Some(pat) = pattern else {
-        return Output::err(if gnu(ctx) { "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n" } else { "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n" }, 2);
+        return Output::err(
+            if gnu(ctx) {
+                "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
+            } else {
+                "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n"
+            },
+            2,
+        );
     };
     let (inputs, mut o) = read_inputs(ctx, "grep", &files, stdin);
     let re = Regex::new(&pat, icase);
@@ -1077,7 +1121,8 @@ fn head_tail(ctx: &mut Ctx, name: &str, args: &[String], stdin: &str) -> Output 
             o.print(format!("{}==> {fname} <==\n", if k > 0 { "\n" } else { "" }));
         }
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let sel: Vec<&str> = if name == "head" { lines.iter().take(n).copied().collect() } else { lines.iter().skip(lines.len().saturating_sub(n)).copied().collect() };
+        let sel: Vec<&str> =
+            if name == "head" { lines.iter().take(n).copied().collect() } else { lines.iter().skip(lines.len().saturating_sub(n)).copied().collect() };
         o.print(sel.concat());
     }
     o
@@ -1373,7 +1418,12 @@ fn awk(args: &[String], stdin: &str) -> Output {
     let mut i = 0;
     while i < args.len() {
         if let Some(f) = args[i].strip_prefix("-F") {
-            sep = Some(if f.is_empty() { i += 1; args.get(i).cloned().unwrap_or_default() } else { f.to_string() });
+            sep = Some(if f.is_empty() {
+                i += 1;
+                args.get(i).cloned().unwrap_or_default()
+            } else {
+                f.to_string()
+            });
         } else if prog.is_empty() {
             prog = args[i].clone();
         }
@@ -1458,7 +1508,13 @@ fn find(ctx: &mut Ctx, args: &[String]) -> Output {
         let mut all = vec![base.clone()];
         all.extend(fs.walk_all(&base));
         for p in all {
-            let shown = if r.starts_with('/') { p.clone() } else if p == base { r.clone() } else { format!("{}{}", r.trim_end_matches('/'), &p[base.len()..]) };
+            let shown = if r.starts_with('/') {
+                p.clone()
+            } else if p == base {
+                r.clone()
+            } else {
+                format!("{}{}", r.trim_end_matches('/'), &p[base.len()..])
+            };
             let name = p.rsplit('/').next().unwrap_or("");
             if let Some(pat) = &name_pat {
                 if !super::sh::glob_match(pat, name) {
@@ -1488,7 +1544,11 @@ fn stat(ctx: &mut Ctx, args: &[String]) -> Output {
         }
         let dir = fs.is_dir(f);
         let size = if dir { 4096 } else { fs.read(f).map(|c| c.len()).unwrap_or(0) };
-        o.print(format!("  File: {f}\n  Size: {size:<15} Blocks: {:<10} IO Block: 4096   {}\n", size.div_ceil(512), if dir { "directory" } else { "regular file" }));
+        o.print(format!(
+            "  File: {f}\n  Size: {size:<15} Blocks: {:<10} IO Block: 4096   {}\n",
+            size.div_ceil(512),
+            if dir { "directory" } else { "regular file" }
+        ));
     }
     o
 }

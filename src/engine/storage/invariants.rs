@@ -28,7 +28,8 @@ pub fn check_binding(api: &Api) -> Result<(), String> {
             match api.get_t::<PersistentVolume>("", &c.spec.volume_name) {
                 None => return Err(format!("claim {} is Bound to missing PV {}", c.key(), c.spec.volume_name)),
                 Some(v) => {
-                    let ok = v.spec.claim_ref.as_ref().is_some_and(|r| r.uid == c.metadata.uid && r.name == c.metadata.name && r.namespace == c.metadata.namespace);
+                    let ok =
+                        v.spec.claim_ref.as_ref().is_some_and(|r| r.uid == c.metadata.uid && r.name == c.metadata.name && r.namespace == c.metadata.namespace);
                     if !ok {
                         return Err(format!("claim {} is Bound to PV {} whose claimRef points elsewhere", c.key(), v.metadata.name));
                     }
@@ -146,7 +147,11 @@ mod tests {
         for node in ["node-a", "node-b"] {
             let va = VolumeAttachment {
                 metadata: ObjectMeta::named("", &format!("va-{node}")),
-                spec: VolumeAttachmentSpec { attacher: "x.csi".into(), node_name: node.into(), source: VolumeAttachmentSource { persistent_volume_name: Some("disk".into()), inline_volume_spec: None } },
+                spec: VolumeAttachmentSpec {
+                    attacher: "x.csi".into(),
+                    node_name: node.into(),
+                    source: VolumeAttachmentSource { persistent_volume_name: Some("disk".into()), inline_volume_spec: None },
+                },
                 ..Default::default()
             };
             c.api.create(Object::VolumeAttachment(va)).unwrap();

@@ -108,7 +108,10 @@ fn volume_restrictions(api: &Api, pod: &Pod) -> Result<(), String> {
         if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
             continue;
         }
-        let used = api.store.pods_using_claim(&pod.metadata.namespace, name).any(|p| p.metadata.uid != pod.metadata.uid && !p.spec.node_name.is_empty() && !is_pod_terminated(p));
+        let used = api
+            .store
+            .pods_using_claim(&pod.metadata.namespace, name)
+            .any(|p| p.metadata.uid != pod.metadata.uid && !p.spec.node_name.is_empty() && !is_pod_terminated(p));
         if used {
             return Err(ERR_REASON_RWOP_CONFLICT.into());
         }
@@ -132,7 +135,8 @@ fn csi_volume_of(api: &Api, ns: &str, claim: &str) -> Option<(String, String)> {
 /// NodeVolumeLimits (CSI): the node's CSINode allocatable count per driver.
 fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     let Some(csinode) = api.get_t::<CsiNode>("", &node.metadata.name) else { return Ok(()) };
-    let limits: BTreeMap<&str, i32> = csinode.spec.drivers.iter().filter_map(|d| d.allocatable.as_ref().and_then(|a| a.count).map(|c| (d.name.as_str(), c))).collect();
+    let limits: BTreeMap<&str, i32> =
+        csinode.spec.drivers.iter().filter_map(|d| d.allocatable.as_ref().and_then(|a| a.count).map(|c| (d.name.as_str(), c))).collect();
     if limits.is_empty() {
         return Ok(());
     }
@@ -171,7 +175,8 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
 
 /// VolumeZone: bound PVs labelled with a zone only fit nodes of that zone.
 fn volume_zone(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
-    const KEYS: [&str; 4] = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
+    const KEYS: [&str; 4] =
+        ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
     for claim in pod_claims(pod) {
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, claim) else { continue };
         let Some(v) = claim_volume(api, c) else { continue };
@@ -267,7 +272,12 @@ fn find_pod_volumes(api: &Api, pod: &Pod, node: &Node) -> Result<PodVolumes, Vec
                         unbound_ok = false;
                         break;
                     }
-                    if !sc.allowed_topologies.is_empty() && !sc.allowed_topologies.iter().any(|t| t.match_label_expressions.iter().all(|e| node.metadata.labels.get(&e.key).is_some_and(|v| e.values.contains(v)))) {
+                    if !sc.allowed_topologies.is_empty()
+                        && !sc
+                            .allowed_topologies
+                            .iter()
+                            .any(|t| t.match_label_expressions.iter().all(|e| node.metadata.labels.get(&e.key).is_some_and(|v| e.values.contains(v))))
+                    {
                         unbound_ok = false;
                         break;
                     }
@@ -404,13 +414,17 @@ fn check_bindings(api: &Api, s: &PreBindState) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::quantity::Quantity;
     use crate::engine::Cluster;
+    use crate::engine::quantity::Quantity;
 
     fn pod_with(claim: &str) -> Pod {
         let mut p = Pod::default();
         p.metadata = ObjectMeta::named("default", "p");
-        p.spec.volumes.push(Volume { name: "v".into(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: claim.into(), read_only: false }), ..Default::default() });
+        p.spec.volumes.push(Volume {
+            name: "v".into(),
+            persistent_volume_claim: Some(PvcVolumeSource { claim_name: claim.into(), read_only: false }),
+            ..Default::default()
+        });
         p
     }
 

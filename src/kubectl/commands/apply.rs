@@ -4,12 +4,12 @@
 //! generators). See pkg/cmd/apply/apply.go and pkg/cmd/create.
 
 use super::merge::{apply_strategic, go_json, go_sprint, three_way_patch};
-use super::resources::{gvr_string, read_manifests, Manifest};
+use super::resources::{Manifest, gvr_string, read_manifests};
 use super::{Command, Ctx};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, FieldError, Reason, Written};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
-use crate::kubectl::errors::{with_source, CmdError};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
+use crate::kubectl::errors::{CmdError, with_source};
 use serde_json::{Map, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -31,7 +31,18 @@ fn common_write_flags() -> Vec<Flag> {
 
 pub fn apply_flags() -> Vec<Flag> {
     let mut v = common_write_flags();
-    v.extend([boolf("server-side"), boolf("force-conflicts"), boolf("force"), boolf("prune"), boolf("overwrite"), boolf("all"), boolf("wait"), flag("timeout", None, FlagKind::Duration), strf("cascade").with_no_opt("background"), flag("grace-period", None, FlagKind::Int)]);
+    v.extend([
+        boolf("server-side"),
+        boolf("force-conflicts"),
+        boolf("force"),
+        boolf("prune"),
+        boolf("overwrite"),
+        boolf("all"),
+        boolf("wait"),
+        flag("timeout", None, FlagKind::Duration),
+        strf("cascade").with_no_opt("background"),
+        flag("grace-period", None, FlagKind::Int),
+    ]);
     v
 }
 
@@ -119,7 +130,10 @@ pub fn decode_strict(kind: Kind, v: &Value) -> Result<Object, ApiError> {
         Err(e) => Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {}", i.kind, i.version, i.kind, e.message))),
         Ok((_, unknown)) if !unknown.is_empty() => {
             let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
-            Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: strict decoding error: {list}", i.kind, i.version, i.kind)))
+            Err(ApiError::new(
+                Reason::BadRequest,
+                format!("{} in version {:?} cannot be handled as a {}: strict decoding error: {list}", i.kind, i.version, i.kind),
+            ))
         }
         Ok((o, _)) => Ok(o),
     }
@@ -252,7 +266,14 @@ fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
 /// `error when applying patch: ... for: "STDIN": error when patching "STDIN": ...`
 fn patch_error(m: &Manifest, patch: &Value, e: ApiError) -> CmdError {
     let i = m.kind.info();
-    let info = format!("Resource: {:?}, GroupVersionKind: \"{}, Kind={}\"\nName: {:?}, Namespace: {:?}", gvr_string(m.kind), i.api_version(), i.kind, m.name, m.namespace);
+    let info = format!(
+        "Resource: {:?}, GroupVersionKind: \"{}, Kind={}\"\nName: {:?}, Namespace: {:?}",
+        gvr_string(m.kind),
+        i.api_version(),
+        i.kind,
+        m.name,
+        m.namespace
+    );
     let inner = with_source("patching", &m.source, CmdError::Api(e));
     with_source(&format!("applying patch:\n{}\nto:\n{info}\nfor:", go_json(patch)), &m.source, inner)
 }
@@ -440,15 +461,42 @@ pub fn run_create(ctx: &mut Ctx) -> Result<(), CmdError> {
 
 pub fn create_subcommands() -> Vec<Command> {
     vec![
-        Command::new("namespace", "Create a namespace with the specified name", "create namespace NAME [--dry-run=server|client|none]", generator_flags, run_create_namespace).with_aliases(&["ns"]),
-        Command::new("deployment", "Create a deployment with the specified name", "create deployment NAME --image=image -- [COMMAND] [args...]", deployment_flags, run_create_deployment).with_aliases(&["deploy"]),
-        Command::new("configmap", "Create a config map from a local file, directory or literal value", "create configmap NAME [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none]", configmap_flags, run_create_configmap).with_aliases(&["cm"]),
+        Command::new(
+            "namespace",
+            "Create a namespace with the specified name",
+            "create namespace NAME [--dry-run=server|client|none]",
+            generator_flags,
+            run_create_namespace,
+        )
+        .with_aliases(&["ns"]),
+        Command::new(
+            "deployment",
+            "Create a deployment with the specified name",
+            "create deployment NAME --image=image -- [COMMAND] [args...]",
+            deployment_flags,
+            run_create_deployment,
+        )
+        .with_aliases(&["deploy"]),
+        Command::new(
+            "configmap",
+            "Create a config map from a local file, directory or literal value",
+            "create configmap NAME [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none]",
+            configmap_flags,
+            run_create_configmap,
+        )
+        .with_aliases(&["cm"]),
         Command::group("secret", "Create a secret using a specified subcommand", "create secret (docker-registry | generic | tls)", secret_subcommands),
     ]
 }
 
 fn generator_flags() -> Vec<Flag> {
-    vec![flag("output", Some('o'), FlagKind::Str), strf("dry-run").with_no_opt("unchanged"), boolf("save-config"), strf("validate").with_no_opt("strict"), strf("field-manager")]
+    vec![
+        flag("output", Some('o'), FlagKind::Str),
+        strf("dry-run").with_no_opt("unchanged"),
+        boolf("save-config"),
+        strf("validate").with_no_opt("strict"),
+        strf("field-manager"),
+    ]
 }
 
 fn deployment_flags() -> Vec<Flag> {
@@ -464,7 +512,13 @@ fn configmap_flags() -> Vec<Flag> {
 }
 
 fn secret_subcommands() -> Vec<Command> {
-    vec![Command::new("generic", "Create a secret from a local file, directory, or literal value", "create secret generic NAME [--type=string] [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none]", secret_flags, run_create_secret)]
+    vec![Command::new(
+        "generic",
+        "Create a secret from a local file, directory, or literal value",
+        "create secret generic NAME [--type=string] [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none]",
+        secret_flags,
+        run_create_secret,
+    )]
 }
 
 fn secret_flags() -> Vec<Flag> {
@@ -629,7 +683,10 @@ mod tests {
         let mut s = Session::new(1);
         let bad = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n{}", STS.replace("replicas: 1", "replica: 1"));
         let (out, code) = run_in(&mut s, "kubectl apply -f -", &bad);
-        assert_eq!(out, "Error from server (BadRequest): error when creating \"STDIN\": StatefulSet in version \"v1\" cannot be handled as a StatefulSet: strict decoding error: unknown field \"spec.replica\"\n");
+        assert_eq!(
+            out,
+            "Error from server (BadRequest): error when creating \"STDIN\": StatefulSet in version \"v1\" cannot be handled as a StatefulSet: strict decoding error: unknown field \"spec.replica\"\n"
+        );
         assert_eq!(code, 1);
         assert!(s.cluster.get::<ConfigMap>("default", "ok").is_none(), "all or nothing");
     }
@@ -640,9 +697,15 @@ mod tests {
         let (out, _) = run_in(&mut s, "kubectl apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: 1\n");
         assert!(out.starts_with("error: error parsing STDIN: error converting YAML to JSON: yaml: line "), "{out}");
         let (out, _) = run_in(&mut s, "kubectl apply -f -", "metadata:\n  name: x\n");
-        assert_eq!(out, "error: error validating \"STDIN\": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false\n");
+        assert_eq!(
+            out,
+            "error: error validating \"STDIN\": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false\n"
+        );
         let (out, _) = run_in(&mut s, "kubectl apply -f -", "apiVersion: v1\nkind: Widget\nmetadata:\n  name: x\n");
-        assert_eq!(out, "error: resource mapping not found for name: \"x\" namespace: \"\" from \"STDIN\": no matches for kind \"Widget\" in version \"v1\"\nensure CRDs are installed first\n");
+        assert_eq!(
+            out,
+            "error: resource mapping not found for name: \"x\" namespace: \"\" from \"STDIN\": no matches for kind \"Widget\" in version \"v1\"\nensure CRDs are installed first\n"
+        );
         assert_eq!(run(&mut s, "kubectl apply"), ("error: must specify one of -f and -k\n".into(), 1));
     }
 
@@ -652,7 +715,12 @@ mod tests {
         run_in(&mut s, "kubectl apply -f -", STS);
         let (out, code) = run_in(&mut s, "kubectl apply -f -", &STS.replace("replicas: 1", "replica: 1"));
         assert_eq!(code, 1);
-        assert!(out.starts_with("The request is invalid: patch: Invalid value: \"map[metadata:map[annotations:map[kubectl.kubernetes.io/last-applied-configuration:{"), "{out}");
+        assert!(
+            out.starts_with(
+                "The request is invalid: patch: Invalid value: \"map[metadata:map[annotations:map[kubectl.kubernetes.io/last-applied-configuration:{"
+            ),
+            "{out}"
+        );
         assert!(out.ends_with("spec:map[replica:1 replicas:<nil>]]\": strict decoding error: unknown field \"spec.replica\"\n"), "{out}");
     }
 
@@ -662,7 +730,10 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl create namespace codewizard"), ("namespace/codewizard created\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl create ns codewizard"), ("Error from server (AlreadyExists): namespaces \"codewizard\" already exists\n".into(), 1));
         assert_eq!(run_in(&mut s, "kubectl create -f -", STS), ("statefulset.apps/web created\n".into(), 0));
-        assert_eq!(run_in(&mut s, "kubectl create -f -", STS), ("Error from server (AlreadyExists): error when creating \"STDIN\": statefulsets.apps \"web\" already exists\n".into(), 1));
+        assert_eq!(
+            run_in(&mut s, "kubectl create -f -", STS),
+            ("Error from server (AlreadyExists): error when creating \"STDIN\": statefulsets.apps \"web\" already exists\n".into(), 1)
+        );
         // applying over an object made by create warns about the annotation
         let (out, _) = run_in(&mut s, "kubectl apply -f -", STS);
         assert!(out.starts_with("Warning: resource statefulsets/web is missing the kubectl.kubernetes.io/last-applied-configuration annotation"), "{out}");

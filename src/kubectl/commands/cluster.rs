@@ -4,7 +4,7 @@
 
 use crate::engine::cluster::ClusterVerb;
 use crate::engine::time::{go_duration, parse_duration};
-use crate::kubectl::args::{parse_flags, strf, Flag};
+use crate::kubectl::args::{Flag, parse_flags, strf};
 use crate::kubectl::errors::CmdError;
 use crate::kubectl::session::Session;
 
@@ -77,7 +77,8 @@ pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(
             let Some((gate, val)) = spec.split_once('=') else {
                 return Err(err(format!("feature gates are set as NAME=true|false, got {spec:?}")));
             };
-            let enabled = crate::kubectl::args::parse_bool(val).ok_or_else(|| err(format!("invalid value {val:?} for feature gate {gate}: want true or false")))?;
+            let enabled =
+                crate::kubectl::args::parse_bool(val).ok_or_else(|| err(format!("invalid value {val:?} for feature gate {gate}: want true or false")))?;
             verb(ClusterVerb::FeatureGate { gate: gate.to_string(), enabled }, session)
         }
         ["reset"] => {

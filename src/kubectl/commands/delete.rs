@@ -1,12 +1,12 @@
 //! `kubectl delete` (pkg/cmd/delete): cascading strategies, grace periods
 //! and --force, and waiting (by default) until the objects are gone.
 
-use super::resources::{select, BuildOpts};
-use super::wait::{idle_error, wait_until, Waited, FOREVER};
 use super::Ctx;
+use super::resources::{BuildOpts, select};
+use super::wait::{FOREVER, Waited, idle_error, wait_until};
 use crate::engine::apiserver::{DeleteOptions, Propagation};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
-use crate::kubectl::errors::{with_source, CmdError};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
+use crate::kubectl::errors::{CmdError, with_source};
 
 pub fn flags() -> Vec<Flag> {
     vec![
@@ -88,7 +88,8 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         Some("server") => "server",
         Some(o) => return Err(CmdError::msg(format!("Invalid dry-run value ({o}). Must be \"none\", \"server\", or \"client\"."))),
     };
-    let ignore_nf = if ctx.f.changed("ignore-not-found") { ctx.f.bool("ignore-not-found") } else { all || ctx.f.changed("selector") || ctx.f.changed("field-selector") };
+    let ignore_nf =
+        if ctx.f.changed("ignore-not-found") { ctx.f.bool("ignore-not-found") } else { all || ctx.f.changed("selector") || ctx.f.changed("field-selector") };
     let all_ns = ctx.f.bool("all-namespaces");
     let warn_cluster_scope = ctx.ns_explicit && !all_ns;
     let opts = BuildOpts::from_ctx(ctx);
@@ -177,8 +178,14 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl delete configmap a --ignore-not-found"), ("No resources found\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl delete configmap -l app=x"), ("No resources found\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl delete configmaps"), ("error: resource(s) were provided, but no name was specified\n".into(), 1));
-        assert_eq!(run(&mut s, "kubectl delete configmap a --cascade=sideways").0, "error: invalid cascade value (sideways). Must be \"background\", \"foreground\", or \"orphan\".\n");
-        assert_eq!(run(&mut s, "kubectl delete configmap a --force --grace-period=5").0, "error: --force and --grace-period greater than 0 cannot be specified together\n");
+        assert_eq!(
+            run(&mut s, "kubectl delete configmap a --cascade=sideways").0,
+            "error: invalid cascade value (sideways). Must be \"background\", \"foreground\", or \"orphan\".\n"
+        );
+        assert_eq!(
+            run(&mut s, "kubectl delete configmap a --force --grace-period=5").0,
+            "error: --force and --grace-period greater than 0 cannot be specified together\n"
+        );
         run_in(&mut s, "kubectl apply -f -", "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: x\nprovisioner: example.com/x\n");
         assert_eq!(run(&mut s, "kubectl delete sc x"), ("storageclass.storage.k8s.io \"x\" deleted\n".into(), 0));
         run_in(&mut s, "kubectl apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");

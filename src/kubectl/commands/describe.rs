@@ -1,11 +1,11 @@
 //! `kubectl describe` (pkg/cmd/describe): by name, by name prefix, by
 //! selector; events only when a single object is described.
 
-use super::out;
-use super::resources::{resolve_types, select, BuildOpts};
 use super::Ctx;
+use super::out;
+use super::resources::{BuildOpts, resolve_types, select};
 use crate::engine::api::Object;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 
 pub fn flags() -> Vec<Flag> {

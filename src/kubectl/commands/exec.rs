@@ -2,13 +2,13 @@
 //! `deploy/x` or `sts/x` target (polymorphichelpers.AttachablePodForObject,
 //! LogsForObject with podutils' orderings).
 
+use super::Ctx;
 use super::resources::resolve_type;
 use super::selector::LabelSel;
-use super::wait::{wait_until, Waited};
-use super::Ctx;
+use super::wait::{Waited, wait_until};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use std::cmp::Ordering;
 
@@ -171,7 +171,8 @@ fn pod_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> 
         return Ok((p.clone(), 1));
     }
     let sel = selector_of(&obj)?;
-    let list = |c: &crate::engine::cluster::Cluster| -> Vec<Pod> { c.api.store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect() };
+    let list =
+        |c: &crate::engine::cluster::Cluster| -> Vec<Pod> { c.api.store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect() };
     let mut pods = list(ctx.cluster());
     if pods.is_empty() {
         let deadline = ctx.cluster().now().0 + timeout;
@@ -368,7 +369,12 @@ mod tests {
         p.spec.node_name = node.into();
         p.status.phase = phase.into();
         if ready {
-            p.status.conditions.push(PodCondition { type_: "Ready".into(), status: "True".into(), last_transition_time: Some(Time(created + 5)), ..Default::default() });
+            p.status.conditions.push(PodCondition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                last_transition_time: Some(Time(created + 5)),
+                ..Default::default()
+            });
         }
         p
     }

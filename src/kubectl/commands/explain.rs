@@ -5,7 +5,7 @@
 //! scripts/gen_explain.py.
 
 use super::Ctx;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -215,14 +215,18 @@ impl Explainer<'_> {
 pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let args = ctx.f.args.clone();
     if args.is_empty() {
-        return Err(CmdError::msg("You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.\n"));
+        return Err(CmdError::msg(
+            "You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.\n",
+        ));
     }
     if args.len() > 1 {
         return Err(CmdError::msg("We accept only this format: explain RESOURCE\n"));
     }
     match ctx.f.str("output") {
         None | Some("plaintext") => {}
-        Some("plaintext-openapiv2") => return Err(CmdError::msg("the plaintext-openapiv2 output of kubectl explain is not simulated by Kubarium; use the default plaintext output")),
+        Some("plaintext-openapiv2") => {
+            return Err(CmdError::msg("the plaintext-openapiv2 output of kubectl explain is not simulated by Kubarium; use the default plaintext output"));
+        }
         Some(o) => return Err(CmdError::msg(format!("unrecognized format: {o}"))),
     }
     let Some(s) = schema() else {
@@ -238,7 +242,11 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let info = kind.info();
     if let Some(v) = ctx.f.str("api-version") {
         if v != info.api_version() {
-            return Err(CmdError::msg(format!("couldn't find resource for \"{}, Kind={}\"", if info.group.is_empty() { format!("/{v}") } else { v.to_string() }, info.kind)));
+            return Err(CmdError::msg(format!(
+                "couldn't find resource for \"{}, Kind={}\"",
+                if info.group.is_empty() { format!("/{v}") } else { v.to_string() },
+                info.kind
+            )));
         }
     }
     let Some(ke) = s.kinds.get(info.kind) else {

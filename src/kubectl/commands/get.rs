@@ -1,11 +1,11 @@
 //! `kubectl get` (pkg/cmd/get/get.go): selection, --sort-by, one table per
 //! kind, "No resources found", errors after the output.
 
-use super::out;
-use super::resources::{select, BuildOpts, Item};
 use super::Ctx;
+use super::out;
+use super::resources::{BuildOpts, Item, select};
 use crate::engine::api::Object;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use crate::kubectl::{OutputFormat, PrintOptions};
 use std::rc::Rc;
@@ -38,7 +38,8 @@ pub fn flags() -> Vec<Flag> {
     ]
 }
 
-const ALLOWED_FORMATS: &str = "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml";
+const ALLOWED_FORMATS: &str =
+    "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml";
 
 /// `-o ...` as an output format.
 pub fn output_format(o: Option<&str>) -> Result<OutputFormat, CmdError> {
@@ -101,7 +102,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let format = output_format(ctx.f.str("output"))?;
     if ctx.f.args.is_empty() && ctx.f.all("filename").is_empty() {
         ctx.print("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\n");
-        return Err(ctx.usage_error("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods)."));
+        return Err(ctx.usage_error(
+            "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).",
+        ));
     }
     let mut opts = BuildOpts::from_ctx(ctx);
     opts.all = false;

@@ -1,8 +1,8 @@
 //! `kubectl label` and `kubectl annotate` (pkg/cmd/label, pkg/cmd/annotate).
 
-use super::resources::{select, BuildOpts};
 use super::Ctx;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use super::resources::{BuildOpts, select};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use std::collections::BTreeMap;
 
@@ -59,7 +59,9 @@ pub fn label_value_errors(v: &str) -> Vec<String> {
         errs.push("must be no more than 63 characters".to_string());
     }
     let ok = v.is_empty()
-        || (v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()));
+        || (v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()));
     if !ok {
         errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".to_string());
     }
@@ -144,7 +146,10 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
             let (n, r) = parse_pairs(&pairs, "annotation")?;
             let both: Vec<&String> = r.iter().filter(|k| n.contains_key(*k)).collect();
             if !both.is_empty() {
-                return Err(CmdError::msg(format!("can not both modify and remove the following annotation(s) in the same command: {}", both.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+                return Err(CmdError::msg(format!(
+                    "can not both modify and remove the following annotation(s) in the same command: {}",
+                    both.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                )));
             }
             (n, r)
         }
@@ -201,7 +206,9 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
                 .collect();
             if !conflicts.is_empty() {
                 let e = match which {
-                    Which::Labels => CmdError::Many(conflicts.iter().map(|(k, c)| CmdError::msg(format!("'{k}' already has a value ({c}), and --overwrite is false"))).collect()),
+                    Which::Labels => CmdError::Many(
+                        conflicts.iter().map(|(k, c)| CmdError::msg(format!("'{k}' already has a value ({c}), and --overwrite is false"))).collect(),
+                    ),
                     Which::Annotations => CmdError::msg(format!(
                         "--overwrite is false but found the following declared annotation(s): {}",
                         conflicts.iter().map(|(k, c)| format!("'{k}' already has a value ({c})")).collect::<Vec<_>>().join("; ")
@@ -228,7 +235,11 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
             if rv != live.meta().resource_version {
                 return Err(CmdError::Api(crate::engine::apiserver::ApiError::new(
                     crate::engine::apiserver::Reason::Conflict,
-                    format!("Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again", it.kind.info().qualified_plural(), it.name),
+                    format!(
+                        "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
+                        it.kind.info().qualified_plural(),
+                        it.name
+                    ),
                 )));
             }
         }
@@ -283,9 +294,15 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl label cm c app=web"), ("configmap/c not labeled\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl label cm c a=b c").0, "error: all resources must be specified before label changes: c\n");
         assert_eq!(run(&mut s, "kubectl label cm c").0, "error: at least one label update is required\n");
-        assert_eq!(run(&mut s, "kubectl label cm c 'x=a b'").0, "error: invalid label value: \"x=a b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')\n");
+        assert_eq!(
+            run(&mut s, "kubectl label cm c 'x=a b'").0,
+            "error: invalid label value: \"x=a b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')\n"
+        );
         assert_eq!(run(&mut s, "kubectl annotate cm c note='hello world'"), ("configmap/c annotated\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl annotate cm c note=bye").0, "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value (hello world)\n");
+        assert_eq!(
+            run(&mut s, "kubectl annotate cm c note=bye").0,
+            "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value (hello world)\n"
+        );
         assert_eq!(run(&mut s, "kubectl annotate cm c note-"), ("configmap/c annotated\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl label cm c --list"), ("app=web\n".into(), 0));
         let cm = s.cluster.get::<ConfigMap>("default", "c").unwrap();

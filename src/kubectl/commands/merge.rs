@@ -85,7 +85,12 @@ pub fn deep_eq(a: &Value, b: &Value) -> bool {
 fn same_type(a: &Value, b: &Value) -> bool {
     matches!(
         (a, b),
-        (Value::Null, Value::Null) | (Value::Bool(_), Value::Bool(_)) | (Value::Number(_), Value::Number(_)) | (Value::String(_), Value::String(_)) | (Value::Array(_), Value::Array(_)) | (Value::Object(_), Value::Object(_))
+        (Value::Null, Value::Null)
+            | (Value::Bool(_), Value::Bool(_))
+            | (Value::Number(_), Value::Number(_))
+            | (Value::String(_), Value::String(_))
+            | (Value::Array(_), Value::Array(_))
+            | (Value::Object(_), Value::Object(_))
     )
 }
 
@@ -111,11 +116,7 @@ fn go_float(f: f64) -> String {
     let s = format!("{f:e}");
     let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = e.parse().unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        format!("{f}")
-    } else {
-        format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-    }
+    if (-4..6).contains(&exp) { format!("{f}") } else { format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()) }
 }
 
 fn key_string(item: &Value, key: &str) -> Option<String> {
@@ -243,7 +244,10 @@ fn diff_lists(kind: Kind, path: &[String], original: &[Value], modified: &[Value
             let (add, del) = diff_lists_of_scalars(original, modified, o);
             let add = normalize_order(add, modified, None);
             let mut set_order = vec![];
-            if o.set_element_order && ((!o.ignore_deletions && !del.is_empty()) || (!o.ignore_changes_and_additions && !deep_eq(&Value::Array(original.to_vec()), &Value::Array(modified.to_vec())))) {
+            if o.set_element_order
+                && ((!o.ignore_deletions && !del.is_empty())
+                    || (!o.ignore_changes_and_additions && !deep_eq(&Value::Array(original.to_vec()), &Value::Array(modified.to_vec()))))
+            {
                 set_order = modified.to_vec();
             }
             (add, del, set_order)
@@ -744,7 +748,9 @@ pub fn apply_json_patch(original: &Value, ops: &Value) -> Result<Value, String> 
                 let v = if kind == "move" {
                     remove_at(&mut doc, from)?
                 } else {
-                    get_ptr(&doc, &pointer_tokens(from)?).cloned().ok_or_else(|| format!("copy operation does not apply: doc is missing from path: {from:?}: missing value"))?
+                    get_ptr(&doc, &pointer_tokens(from)?)
+                        .cloned()
+                        .ok_or_else(|| format!("copy operation does not apply: doc is missing from path: {from:?}: missing value"))?
                 };
                 add_at(&mut doc, path, v, false)?;
             }
@@ -787,7 +793,9 @@ fn write_go_json(v: &Value, out: &mut String) {
         }
         Value::String(s) => {
             let j = serde_json::to_string(s).unwrap_or_default();
-            out.push_str(&j.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"));
+            out.push_str(
+                &j.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"),
+            );
         }
         Value::Array(a) => {
             out.push('[');
@@ -843,7 +851,10 @@ mod tests {
             })
         );
         let applied = apply_strategic(Kind::Deployment, &current, &p).unwrap();
-        assert_eq!(applied, json!({"metadata":{"labels":{"a":"1"}},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"z","imagePullPolicy":"Always"}]}}}}));
+        assert_eq!(
+            applied,
+            json!({"metadata":{"labels":{"a":"1"}},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"z","imagePullPolicy":"Always"}]}}}})
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! `kubectl version`, `kubectl config ...` (the one simulated context) and
 //! `kubectl api-resources`.
 
+use super::out;
 use super::{Command, Ctx};
 use crate::engine::api::Kind;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
-use super::out;
 
 /// The kubeconfig context (and cluster and user) of the simulated cluster.
 pub const CONTEXT: &str = "kubarium";
@@ -63,7 +63,13 @@ pub fn config_subcommands() -> Vec<Command> {
         Command::new("current-context", "Display the current-context", "config current-context", no_flags, run_current_context),
         Command::new("get-contexts", "Describe one or many contexts", "config get-contexts [(-o|--output=)name)]", get_contexts_flags, run_get_contexts),
         Command::new("use-context", "Set the current-context in a kubeconfig file", "config use-context CONTEXT_NAME", no_flags, run_use_context),
-        Command::new("set-context", "Set a context entry in kubeconfig", "config set-context [NAME | --current] [--cluster=cluster_nickname] [--user=user_nickname] [--namespace=namespace]", set_context_flags, run_set_context),
+        Command::new(
+            "set-context",
+            "Set a context entry in kubeconfig",
+            "config set-context [NAME | --current] [--cluster=cluster_nickname] [--user=user_nickname] [--namespace=namespace]",
+            set_context_flags,
+            run_set_context,
+        ),
     ]
 }
 
@@ -135,7 +141,15 @@ fn run_set_context(ctx: &mut Ctx) -> Result<(), CmdError> {
 }
 
 pub fn api_resources_flags() -> Vec<Flag> {
-    vec![flag("output", Some('o'), FlagKind::Str), boolf("namespaced").with_no_opt("true"), boolf("no-headers"), strf("api-group"), strf("sort-by"), flag("verbs", None, FlagKind::StrSlice), boolf("cached")]
+    vec![
+        flag("output", Some('o'), FlagKind::Str),
+        boolf("namespaced").with_no_opt("true"),
+        boolf("no-headers"),
+        strf("api-group"),
+        strf("sort-by"),
+        flag("verbs", None, FlagKind::StrSlice),
+        boolf("cached"),
+    ]
 }
 
 pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
@@ -194,11 +208,17 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl run x").0, "error: --image is required\n");
         assert_eq!(run(&mut s, "kubectl run").0, "error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n");
         let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n";
-        assert_eq!(run_in(&mut s, "kubectl replace -f -", cm), ("Error from server (NotFound): error when replacing \"STDIN\": configmaps \"c\" not found\n".into(), 1));
+        assert_eq!(
+            run_in(&mut s, "kubectl replace -f -", cm),
+            ("Error from server (NotFound): error when replacing \"STDIN\": configmaps \"c\" not found\n".into(), 1)
+        );
         run_in(&mut s, "kubectl create -f -", cm);
         assert_eq!(run_in(&mut s, "kubectl replace -f -", &cm.replace("\"1\"", "\"2\"")), ("configmap/c replaced\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl top pods"), ("error: Metrics API not available\n".into(), 1));
-        assert_eq!(run(&mut s, "kubectl edit pod nginx -o yaml").0, "error: `kubectl edit` is not simulated by Kubarium (interactive and host-side commands are not available)\n");
+        assert_eq!(
+            run(&mut s, "kubectl edit pod nginx -o yaml").0,
+            "error: `kubectl edit` is not simulated by Kubarium (interactive and host-side commands are not available)\n"
+        );
         assert!(run(&mut s, "kubectl cluster-info").0.starts_with("Kubernetes control plane is running at https://127.0.0.1:6443\n"));
     }
 }
@@ -244,7 +264,9 @@ pub fn run_run(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Err(ctx.usage_error("-i/--stdin is required for containers with -t/--tty=true"));
     }
     if ctx.f.bool("stdin") || ctx.f.bool("tty") || ctx.f.bool("attach") || ctx.f.bool("rm") {
-        return Err(CmdError::msg("attaching to a container (-i, -t, --attach, --rm) is not simulated by Kubarium: run the pod, then use `kubectl logs` or `kubectl exec`"));
+        return Err(CmdError::msg(
+            "attaching to a container (-i, -t, --attach, --rm) is not simulated by Kubarium: run the pod, then use `kubectl logs` or `kubectl exec`",
+        ));
     }
     if ctx.f.bool("expose") {
         return Err(CmdError::msg("--expose is not simulated by Kubarium: create the Service with a manifest"));
@@ -328,7 +350,8 @@ pub fn run_run(ctx: &mut Ctx) -> Result<(), CmdError> {
 /// `--override-type` (merge by default, json or strategic).
 fn run_overrides(ptype: &str, pod: crate::engine::api::Object, overrides: &str) -> Result<crate::engine::api::Object, CmdError> {
     use super::merge::{apply_json_patch, apply_merge_patch, apply_strategic};
-    let patch: serde_json::Value = serde_json::from_str(overrides).map_err(|e| CmdError::msg(format!("unable to parse the overrides {overrides:?} as JSON: {e}")))?;
+    let patch: serde_json::Value =
+        serde_json::from_str(overrides).map_err(|e| CmdError::msg(format!("unable to parse the overrides {overrides:?} as JSON: {e}")))?;
     let current = pod.with_type_meta().to_value();
     let patched = match ptype {
         "merge" => apply_merge_patch(&current, &patch),
@@ -340,7 +363,15 @@ fn run_overrides(ptype: &str, pod: crate::engine::api::Object, overrides: &str) 
 }
 
 pub fn replace_flags() -> Vec<Flag> {
-    vec![flag("filename", Some('f'), FlagKind::StrSlice), boolf("recursive").with_short('R'), boolf("force"), flag("output", Some('o'), FlagKind::Str), strf("validate").with_no_opt("strict"), boolf("save-config"), strf("dry-run").with_no_opt("unchanged")]
+    vec![
+        flag("filename", Some('f'), FlagKind::StrSlice),
+        boolf("recursive").with_short('R'),
+        boolf("force"),
+        flag("output", Some('o'), FlagKind::Str),
+        strf("validate").with_no_opt("strict"),
+        boolf("save-config"),
+        strf("dry-run").with_no_opt("unchanged"),
+    ]
 }
 
 /// `kubectl replace -f`: a full update of each object in the manifests.

@@ -13,8 +13,8 @@ pub mod get;
 pub mod label;
 pub mod merge;
 pub mod misc;
-pub mod out;
 pub mod node;
+pub mod out;
 pub mod patch;
 pub mod resources;
 pub mod rollout;
@@ -24,7 +24,7 @@ pub mod wait;
 
 use crate::engine::apiserver::Api;
 use crate::engine::cluster::Cluster;
-use crate::kubectl::args::{global_flags, parse_flags, Flag, Parsed};
+use crate::kubectl::args::{Flag, Parsed, global_flags, parse_flags};
 use crate::kubectl::errors::CmdError;
 use crate::kubectl::session::Session;
 
@@ -116,26 +116,99 @@ impl Command {
 /// The top-level commands, in the order `kubectl` lists them.
 pub fn commands() -> Vec<Command> {
     vec![
-        Command::new("create", "Create a resource from a file or from stdin", "create -f FILENAME", apply::create_flags, apply::run_create).with_subcommands(apply::create_subcommands),
-        Command::new("explain", "Get documentation for a resource", "explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2]", explain::flags, explain::run),
-        Command::new("get", "Display one or many resources", "get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags]", get::flags, get::run),
-        Command::new("delete", "Delete resources by file names, stdin, resources and names, or by resources and label selector", "delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)])", delete::flags, delete::run),
-        Command::new("apply", "Apply a configuration to a resource by file name or stdin", "apply (-f FILENAME | -k DIRECTORY)", apply::apply_flags, apply::run_apply),
-        Command::new("describe", "Show details of a specific resource or group of resources", "describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME)", describe::flags, describe::run),
+        Command::new("create", "Create a resource from a file or from stdin", "create -f FILENAME", apply::create_flags, apply::run_create)
+            .with_subcommands(apply::create_subcommands),
+        Command::new(
+            "explain",
+            "Get documentation for a resource",
+            "explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2]",
+            explain::flags,
+            explain::run,
+        ),
+        Command::new(
+            "get",
+            "Display one or many resources",
+            "get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags]",
+            get::flags,
+            get::run,
+        ),
+        Command::new(
+            "delete",
+            "Delete resources by file names, stdin, resources and names, or by resources and label selector",
+            "delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)])",
+            delete::flags,
+            delete::run,
+        ),
+        Command::new(
+            "apply",
+            "Apply a configuration to a resource by file name or stdin",
+            "apply (-f FILENAME | -k DIRECTORY)",
+            apply::apply_flags,
+            apply::run_apply,
+        ),
+        Command::new(
+            "describe",
+            "Show details of a specific resource or group of resources",
+            "describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME)",
+            describe::flags,
+            describe::run,
+        ),
         Command::group("rollout", "Manage the rollout of a resource", "rollout SUBCOMMAND", rollout::subcommands),
-        Command::new("scale", "Set a new size for a deployment, replica set, or replication controller", "scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME)", scale::flags, scale::run),
+        Command::new(
+            "scale",
+            "Set a new size for a deployment, replica set, or replication controller",
+            "scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME)",
+            scale::flags,
+            scale::run,
+        ),
         Command::group("set", "Set specific features on objects", "set SUBCOMMAND", patch::set_subcommands),
         Command::new("patch", "Update fields of a resource", "patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE]", patch::flags, patch::run),
-        Command::new("label", "Update the labels on a resource", "label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version]", label::label_flags, label::run_label),
-        Command::new("annotate", "Update the annotations on a resource", "annotate [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version]", label::annotate_flags, label::run_annotate),
+        Command::new(
+            "label",
+            "Update the labels on a resource",
+            "label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version]",
+            label::label_flags,
+            label::run_label,
+        ),
+        Command::new(
+            "annotate",
+            "Update the annotations on a resource",
+            "annotate [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version]",
+            label::annotate_flags,
+            label::run_annotate,
+        ),
         Command::new("cordon", "Mark node as unschedulable", "cordon NODE", node::cordon_flags, node::run_cordon),
         Command::new("uncordon", "Mark node as schedulable", "uncordon NODE", node::cordon_flags, node::run_uncordon),
         Command::new("drain", "Drain node in preparation for maintenance", "drain NODE", node::drain_flags, node::run_drain),
-        Command::new("taint", "Update the taints on one or more nodes", "taint NODE NAME KEY_1=VAL_1:TAINT_EFFECT_1 ... KEY_N=VAL_N:TAINT_EFFECT_N", node::taint_flags, node::run_taint),
+        Command::new(
+            "taint",
+            "Update the taints on one or more nodes",
+            "taint NODE NAME KEY_1=VAL_1:TAINT_EFFECT_1 ... KEY_N=VAL_N:TAINT_EFFECT_N",
+            node::taint_flags,
+            node::run_taint,
+        ),
         Command::new("logs", "Print the logs for a container in a pod", "logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]", exec::logs_flags, exec::run_logs),
-        Command::new("exec", "Execute a command in a container", "exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]", exec::exec_flags, exec::run_exec),
-        Command::new("wait", "Wait for a specific condition on one or many resources", "wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]]", wait::flags, wait::run),
-        Command::new("run", "Run a particular image on the cluster", "run NAME --image=image [--env=\"key=value\"] [--port=port] [--dry-run=server|client] [--overrides=inline-json] [--command] -- [COMMAND] [args...]", misc::run_flags, misc::run_run),
+        Command::new(
+            "exec",
+            "Execute a command in a container",
+            "exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]",
+            exec::exec_flags,
+            exec::run_exec,
+        ),
+        Command::new(
+            "wait",
+            "Wait for a specific condition on one or many resources",
+            "wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]]",
+            wait::flags,
+            wait::run,
+        ),
+        Command::new(
+            "run",
+            "Run a particular image on the cluster",
+            "run NAME --image=image [--env=\"key=value\"] [--port=port] [--dry-run=server|client] [--overrides=inline-json] [--command] -- [COMMAND] [args...]",
+            misc::run_flags,
+            misc::run_run,
+        ),
         Command::new("replace", "Replace a resource by file name or stdin", "replace -f FILENAME", misc::replace_flags, misc::run_replace),
         Command::new("cluster-info", "Display cluster information", "cluster-info", misc::any_flags, misc::run_cluster_info),
         Command::new("top", "Display resource (CPU/memory) usage", "top", misc::top_flags, misc::run_top),
@@ -163,7 +236,16 @@ pub fn commands() -> Vec<Command> {
 
 /// A kubectl command Kubarium does not simulate (any flags accepted).
 fn unsupported(name: &'static str) -> Command {
-    Command { name, aliases: &[], short: "(not simulated by Kubarium)", usage: "", flags: no_flags, run: Some(misc::run_unsupported), subcommands: no_subcommands, unsupported: true }
+    Command {
+        name,
+        aliases: &[],
+        short: "(not simulated by Kubarium)",
+        usage: "",
+        flags: no_flags,
+        run: Some(misc::run_unsupported),
+        subcommands: no_subcommands,
+        unsupported: true,
+    }
 }
 
 /// The help text `kubectl` (or `-h`) prints: the commands Kubarium simulates.

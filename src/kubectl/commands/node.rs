@@ -1,21 +1,29 @@
 //! Node maintenance: `kubectl taint`, `cordon`, `uncordon` and `drain`
 //! (pkg/cmd/taint, pkg/cmd/drain and the drain helper in pkg/drain).
 
-use super::resources::{select, BuildOpts};
-use super::wait::FOREVER;
 use super::Ctx;
+use super::resources::{BuildOpts, select};
+use super::wait::FOREVER;
 use crate::engine::api::*;
 use crate::engine::apiserver::{DeleteOptions, Reason};
 use crate::engine::cluster::SETTLE_LIMIT;
-use crate::engine::time::{go_duration, Millis};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::engine::time::{Millis, go_duration};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------- taint
 
 pub fn taint_flags() -> Vec<Flag> {
-    vec![boolf("overwrite"), boolf("all"), flag("selector", Some('l'), FlagKind::Str), flag("output", Some('o'), FlagKind::Str), strf("dry-run").with_no_opt("unchanged"), boolf("validate"), strf("field-manager")]
+    vec![
+        boolf("overwrite"),
+        boolf("all"),
+        flag("selector", Some('l'), FlagKind::Str),
+        flag("output", Some('o'), FlagKind::Str),
+        strf("dry-run").with_no_opt("unchanged"),
+        boolf("validate"),
+        strf("field-manager"),
+    ]
 }
 
 fn is_qualified_name(k: &str) -> bool {
@@ -136,16 +144,25 @@ pub fn run_taint(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let overwrite = ctx.f.bool("overwrite");
     let mut opts = BuildOpts { selector, all, allow_empty_selector: all, ..Default::default() };
-    opts.args = if all || opts.selector.is_some() { vec!["nodes".into()] } else { std::iter::once("nodes".to_string()).chain(resources[1..].iter().cloned()).collect() };
+    opts.args = if all || opts.selector.is_some() {
+        vec!["nodes".into()]
+    } else {
+        std::iter::once("nodes".to_string()).chain(resources[1..].iter().cloned()).collect()
+    };
     let sel = select(ctx, &opts)?;
     let mut errs = sel.errors;
     for it in &sel.items {
         let Object::Node(node) = &*it.obj else { continue };
         let mut node = node.clone();
         if !overwrite {
-            let exists: Vec<&str> = add.iter().filter(|t| node.spec.taints.iter().any(|o| o.key == t.key && o.effect == t.effect)).map(|t| t.key.as_str()).collect();
+            let exists: Vec<&str> =
+                add.iter().filter(|t| node.spec.taints.iter().any(|o| o.key == t.key && o.effect == t.effect)).map(|t| t.key.as_str()).collect();
             if !exists.is_empty() {
-                errs.push(CmdError::msg(format!("node {} already has {} taint(s) with same effect(s) and --overwrite is false", node.metadata.name, exists.join(","))));
+                errs.push(CmdError::msg(format!(
+                    "node {} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    node.metadata.name,
+                    exists.join(",")
+                )));
                 continue;
             }
         }
@@ -519,12 +536,18 @@ mod tests {
     fn taints() {
         let mut s = Session::new(1);
         assert_eq!(run(&mut s, "kubectl taint nodes node-b dedicated=db:NoSchedule"), ("node/node-b tainted\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl taint nodes node-b dedicated=web:NoSchedule").0, "error: node node-b already has dedicated taint(s) with same effect(s) and --overwrite is false\n");
+        assert_eq!(
+            run(&mut s, "kubectl taint nodes node-b dedicated=web:NoSchedule").0,
+            "error: node node-b already has dedicated taint(s) with same effect(s) and --overwrite is false\n"
+        );
         assert_eq!(run(&mut s, "kubectl taint nodes node-b dedicated=web:NoSchedule --overwrite"), ("node/node-b modified\n".into(), 0));
         assert_eq!(s.cluster.get::<Node>("", "node-b").unwrap().spec.taints[0].value, "web");
         assert_eq!(run(&mut s, "kubectl taint nodes node-b dedicated:NoSchedule-"), ("node/node-b untainted\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl taint nodes node-b dedicated-").0, "error: taint \"dedicated\" not found\n");
-        assert_eq!(run(&mut s, "kubectl taint nodes node-b x=y:Sometimes").0, "error: invalid taint effect: Sometimes, unsupported taint effect\nSee 'kubectl taint -h' for help and examples\n");
+        assert_eq!(
+            run(&mut s, "kubectl taint nodes node-b x=y:Sometimes").0,
+            "error: invalid taint effect: Sometimes, unsupported taint effect\nSee 'kubectl taint -h' for help and examples\n"
+        );
         assert_eq!(run(&mut s, "kubectl taint pods x a=b:NoSchedule").0, "error: invalid resource type pods, only node types are supported\n");
         assert!(s.cluster.get::<Node>("", "node-b").unwrap().spec.taints.is_empty());
     }

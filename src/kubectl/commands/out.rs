@@ -37,7 +37,11 @@ mod tests {
 
     #[test]
     fn table_pads_like_tabwriter() {
-        let rows = vec![vec!["NAME".to_string(), "READY".into(), "AGE".into()], vec!["web-0".into(), "1/1".into(), "5m".into()], vec!["x".into(), "".into(), "".into()]];
+        let rows = vec![
+            vec!["NAME".to_string(), "READY".into(), "AGE".into()],
+            vec!["web-0".into(), "1/1".into(), "5m".into()],
+            vec!["x".into(), "".into(), "".into()],
+        ];
         assert_eq!(table(&rows), "NAME    READY   AGE\nweb-0   1/1     5m\nx               \n");
     }
 }

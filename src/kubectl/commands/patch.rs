@@ -3,11 +3,11 @@
 
 use super::apply::decode_strict;
 use super::merge::{apply_json_patch, apply_merge_patch, apply_strategic, deep_eq, go_sprint};
-use super::resources::{select, BuildOpts};
+use super::resources::{BuildOpts, select};
 use super::{Command, Ctx};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, FieldError, Reason};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde_json::Value;
 
@@ -44,11 +44,23 @@ fn decode_patched(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, 
         Ok((_, unknown)) => {
             let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
             let cause = FieldError::invalid("patch", format!("{:?}", go_sprint(patch)), &format!("strict decoding error: {list}"));
-            Err(ApiError { reason: Reason::Invalid, message: format!(" \"\" is invalid: {cause}"), kind: String::new(), name: String::new(), causes: vec![cause] })
+            Err(ApiError {
+                reason: Reason::Invalid,
+                message: format!(" \"\" is invalid: {cause}"),
+                kind: String::new(),
+                name: String::new(),
+                causes: vec![cause],
+            })
         }
         Err(e) => {
             let cause = FieldError::invalid("patch", format!("{:?}", go_sprint(patch)), &e.message);
-            Err(ApiError { reason: Reason::Invalid, message: format!(" \"\" is invalid: {cause}"), kind: String::new(), name: String::new(), causes: vec![cause] })
+            Err(ApiError {
+                reason: Reason::Invalid,
+                message: format!(" \"\" is invalid: {cause}"),
+                kind: String::new(),
+                name: String::new(),
+                causes: vec![cause],
+            })
         }
     }
 }
@@ -87,7 +99,10 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         let patched = match ptype.as_str() {
             "strategic" => {
                 if !patch.is_object() {
-                    return Err(CmdError::Api(ApiError::new(Reason::BadRequest, "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}")));
+                    return Err(CmdError::Api(ApiError::new(
+                        Reason::BadRequest,
+                        "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}",
+                    )));
                 }
                 apply_strategic(it.kind, &current, &patch).map_err(|e| CmdError::Api(ApiError::new(Reason::BadRequest, e)))?
             }
@@ -124,7 +139,13 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
 // ---------------------------------------------------------------- set
 
 pub fn set_subcommands() -> Vec<Command> {
-    vec![Command::new("image", "Update the image of a pod template", "set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N", set_image_flags, run_set_image)]
+    vec![Command::new(
+        "image",
+        "Update the image of a pod template",
+        "set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N",
+        set_image_flags,
+        run_set_image,
+    )]
 }
 
 fn set_image_flags() -> Vec<Flag> {
@@ -187,7 +208,12 @@ fn run_set_image(ctx: &mut Ctx) -> Result<(), CmdError> {
         let live = ctx.api().get(it.kind, &it.namespace, &it.name).map_err(CmdError::Api)?;
         let mut obj = (*live).clone();
         let Some(spec) = pod_spec_mut(&mut obj) else {
-            errs.push(CmdError::msg(format!("error: {}/{} the object is not a pod or does not have a pod template: *v1.{}", it.kind.info().plural, it.name, it.kind.info().kind)));
+            errs.push(CmdError::msg(format!(
+                "error: {}/{} the object is not a pod or does not have a pod template: *v1.{}",
+                it.kind.info().plural,
+                it.name,
+                it.kind.info().kind
+            )));
             continue;
         };
         for (name, image) in &images {
@@ -212,7 +238,10 @@ fn run_set_image(ctx: &mut Ctx) -> Result<(), CmdError> {
                 continue;
             }
             if let Err(e) = ctx.cluster().update(obj) {
-                errs.push(CmdError::msg(format!("failed to patch image update to pod template: {}", crate::kubectl::errors::render(&CmdError::Api(e)).0.trim_end())));
+                errs.push(CmdError::msg(format!(
+                    "failed to patch image update to pod template: {}",
+                    crate::kubectl::errors::render(&CmdError::Api(e)).0.trim_end()
+                )));
                 continue;
             }
         }
@@ -237,14 +266,23 @@ mod tests {
         assert_eq!(s.cluster.get::<StatefulSet>("default", "web").unwrap().spec.replicas, Some(3));
         assert_eq!(run(&mut s, r#"kubectl patch sts web -p '{"spec":{"replicas":3}}'"#), ("statefulset.apps/web patched (no change)\n".into(), 0));
         assert_eq!(run(&mut s, r#"kubectl patch sts web --type merge -p '{"metadata":{"labels":{"a":"b"}}}'"#), ("statefulset.apps/web patched\n".into(), 0));
-        assert_eq!(run(&mut s, r#"kubectl patch sts web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'"#), ("statefulset.apps/web patched\n".into(), 0));
+        assert_eq!(
+            run(&mut s, r#"kubectl patch sts web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'"#),
+            ("statefulset.apps/web patched\n".into(), 0)
+        );
         assert_eq!(s.cluster.get::<StatefulSet>("default", "web").unwrap().spec.replicas, Some(2));
         let (out, code) = run(&mut s, r#"kubectl patch sts web -p '{"spec":{"replica":3}}'"#);
-        assert_eq!((out.as_str(), code), ("The request is invalid: patch: Invalid value: \"map[spec:map[replica:3]]\": strict decoding error: unknown field \"spec.replica\"\n", 1));
+        assert_eq!(
+            (out.as_str(), code),
+            ("The request is invalid: patch: Invalid value: \"map[spec:map[replica:3]]\": strict decoding error: unknown field \"spec.replica\"\n", 1)
+        );
         assert_eq!(run(&mut s, "kubectl patch sts web").0, "error: must specify --patch or --patch-file containing the contents of the patch\n");
         assert_eq!(run(&mut s, "kubectl patch sts web -p '{}' --type=xml").0, "error: --type must be one of [json merge strategic], not \"xml\"\n");
         // strategic: containers merge by name
-        assert_eq!(run(&mut s, r#"kubectl patch sts web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'"#), ("statefulset.apps/web patched\n".into(), 0));
+        assert_eq!(
+            run(&mut s, r#"kubectl patch sts web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'"#),
+            ("statefulset.apps/web patched\n".into(), 0)
+        );
         let sts = s.cluster.get::<StatefulSet>("default", "web").unwrap();
         assert_eq!(sts.spec.template.spec.containers.len(), 1);
         assert_eq!(sts.spec.template.spec.containers[0].image, "nginx:1.26");

@@ -2,8 +2,8 @@
 //! Builder does: `TYPE`, `TYPE NAME...`, `TYPE/NAME...`, `TYPE1,TYPE2`,
 //! `-l`, `--field-selector`, `--all`, `-A`, and `-f FILE` manifests.
 
-use super::selector::{parse_field_selector, parse_label_selector};
 use super::Ctx;
+use super::selector::{parse_field_selector, parse_label_selector};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
 use crate::engine::yaml;
@@ -64,11 +64,7 @@ pub fn read_manifests(ctx: &Ctx, filenames: &[String]) -> Result<Vec<Manifest>, 
     let mut out = vec![];
     let mut errs = vec![];
     for f in filenames {
-        let (text, source) = if f == "-" {
-            (ctx.stdin.to_string(), "STDIN".to_string())
-        } else {
-            (ctx.read_file(f).map_err(CmdError::Msg)?, f.clone())
-        };
+        let (text, source) = if f == "-" { (ctx.stdin.to_string(), "STDIN".to_string()) } else { (ctx.read_file(f).map_err(CmdError::Msg)?, f.clone()) };
         let docs = yaml::parse_stream(&text).map_err(|e| CmdError::msg(format!("error parsing {source}: error converting YAML to JSON: {}", e.go_text())))?;
         let mut values = vec![];
         for d in docs {
@@ -100,7 +96,9 @@ fn is_validation_error(e: &CmdError) -> bool {
 
 fn manifest_from_value(ctx: &Ctx, v: Value, source: &str) -> Result<Manifest, CmdError> {
     let Value::Object(m) = &v else {
-        return Err(CmdError::msg(format!("error validating {source:?}: error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false")));
+        return Err(CmdError::msg(format!(
+            "error validating {source:?}: error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false"
+        )));
     };
     let mut problems = vec![];
     match m.get("apiVersion") {
@@ -115,7 +113,9 @@ fn manifest_from_value(ctx: &Ctx, v: Value, source: &str) -> Result<Manifest, Cm
     }
     if !problems.is_empty() {
         let list = if problems.len() == 1 { problems[0].clone() } else { format!("[{}]", problems.join(", ")) };
-        return Err(CmdError::msg(format!("error validating {source:?}: error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false")));
+        return Err(CmdError::msg(format!(
+            "error validating {source:?}: error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false"
+        )));
     }
     let api_version = m["apiVersion"].as_str().unwrap_or_default();
     let kind_name = m["kind"].as_str().unwrap_or_default();
@@ -228,7 +228,9 @@ fn plan(args: &[String]) -> Result<Plan, CmdError> {
     let slashes = args.iter().filter(|a| a.contains('/')).count();
     if slashes > 0 {
         if slashes != args.len() {
-            return Err(CmdError::msg("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'"));
+            return Err(CmdError::msg(
+                "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+            ));
         }
         let mut tuples = vec![];
         for a in &args {
@@ -344,13 +346,27 @@ pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
             sel.kinds = kinds.clone();
             let label = match &o.selector {
                 Some(s) => parse_label_selector(s).map_err(|e| {
-                    CmdError::Api(ApiError::new(Reason::BadRequest, format!("Unable to find {:?} that match label selector {s:?}, field selector {:?}: {e}", gvr_string(kinds[0]), o.field_selector.clone().unwrap_or_default())))
+                    CmdError::Api(ApiError::new(
+                        Reason::BadRequest,
+                        format!(
+                            "Unable to find {:?} that match label selector {s:?}, field selector {:?}: {e}",
+                            gvr_string(kinds[0]),
+                            o.field_selector.clone().unwrap_or_default()
+                        ),
+                    ))
                 })?,
                 None => Default::default(),
             };
             let fields = match &o.field_selector {
                 Some(s) => parse_field_selector(s).map_err(|e| {
-                    CmdError::Api(ApiError::new(Reason::BadRequest, format!("Unable to find {:?} that match label selector {:?}, field selector {s:?}: {e}", gvr_string(kinds[0]), o.selector.clone().unwrap_or_default())))
+                    CmdError::Api(ApiError::new(
+                        Reason::BadRequest,
+                        format!(
+                            "Unable to find {:?} that match label selector {:?}, field selector {s:?}: {e}",
+                            gvr_string(kinds[0]),
+                            o.selector.clone().unwrap_or_default()
+                        ),
+                    ))
                 })?,
                 None => Default::default(),
             };
@@ -359,7 +375,12 @@ pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
                     if let Err(e) = fields.check(&sample) {
                         return Err(CmdError::Api(ApiError::new(
                             Reason::BadRequest,
-                            format!("Unable to find {:?} that match label selector {:?}, field selector {:?}: {e}", gvr_string(kind), o.selector.clone().unwrap_or_default(), o.field_selector.clone().unwrap_or_default()),
+                            format!(
+                                "Unable to find {:?} that match label selector {:?}, field selector {:?}: {e}",
+                                gvr_string(kind),
+                                o.selector.clone().unwrap_or_default(),
+                                o.field_selector.clone().unwrap_or_default()
+                            ),
                         )));
                     }
                 }

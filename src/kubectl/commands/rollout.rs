@@ -3,13 +3,13 @@
 //! viewers, rollbackers, pausers, resumers and restarters).
 
 use super::merge::{apply_json_patch, apply_strategic, deep_eq};
-use super::resources::{select, BuildOpts, Item};
+use super::resources::{BuildOpts, Item, select};
 use super::wait::{FOREVER, Waited};
 use super::{Command, Ctx};
 use crate::engine::api::*;
 use crate::engine::cluster::SETTLE_LIMIT;
 use crate::engine::time::Millis;
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde_json::Value;
 
@@ -29,7 +29,13 @@ pub fn subcommands() -> Vec<Command> {
 }
 
 fn base_flags() -> Vec<Flag> {
-    vec![flag("filename", Some('f'), FlagKind::StrSlice), boolf("recursive").with_short('R'), flag("selector", Some('l'), FlagKind::Str), flag("kustomize", Some('k'), FlagKind::Str), flag("output", Some('o'), FlagKind::Str)]
+    vec![
+        flag("filename", Some('f'), FlagKind::StrSlice),
+        boolf("recursive").with_short('R'),
+        flag("selector", Some('l'), FlagKind::Str),
+        flag("kustomize", Some('k'), FlagKind::Str),
+        flag("output", Some('o'), FlagKind::Str),
+    ]
 }
 
 fn simple_flags() -> Vec<Flag> {
@@ -96,14 +102,29 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
                 let s = &d.status;
                 if let Some(r) = d.spec.replicas {
                     if s.updated_replicas < r {
-                        return Ok((format!("Waiting for deployment {name:?} rollout to finish: {} out of {r} new replicas have been updated...\n", s.updated_replicas), false));
+                        return Ok((
+                            format!("Waiting for deployment {name:?} rollout to finish: {} out of {r} new replicas have been updated...\n", s.updated_replicas),
+                            false,
+                        ));
                     }
                 }
                 if s.replicas > s.updated_replicas {
-                    return Ok((format!("Waiting for deployment {name:?} rollout to finish: {} old replicas are pending termination...\n", s.replicas - s.updated_replicas), false));
+                    return Ok((
+                        format!(
+                            "Waiting for deployment {name:?} rollout to finish: {} old replicas are pending termination...\n",
+                            s.replicas - s.updated_replicas
+                        ),
+                        false,
+                    ));
                 }
                 if s.available_replicas < s.updated_replicas {
-                    return Ok((format!("Waiting for deployment {name:?} rollout to finish: {} of {} updated replicas are available...\n", s.available_replicas, s.updated_replicas), false));
+                    return Ok((
+                        format!(
+                            "Waiting for deployment {name:?} rollout to finish: {} of {} updated replicas are available...\n",
+                            s.available_replicas, s.updated_replicas
+                        ),
+                        false,
+                    ));
                 }
                 return Ok((format!("deployment {name:?} successfully rolled out\n"), true));
             }
@@ -125,13 +146,26 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
             if let Some(ru) = &strategy.rolling_update {
                 if let (Some(r), Some(p)) = (s.spec.replicas, ru.partition) {
                     if s.status.updated_replicas < r - p {
-                        return Ok((format!("Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n", s.status.updated_replicas, r - p), false));
+                        return Ok((
+                            format!(
+                                "Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n",
+                                s.status.updated_replicas,
+                                r - p
+                            ),
+                            false,
+                        ));
                     }
                 }
                 return Ok((format!("partitioned roll out complete: {} new pods have been updated...\n", s.status.updated_replicas), true));
             }
             if s.status.update_revision != s.status.current_revision {
-                return Ok((format!("waiting for statefulset rolling update to complete {} pods at revision {}...\n", s.status.updated_replicas, s.status.update_revision), false));
+                return Ok((
+                    format!(
+                        "waiting for statefulset rolling update to complete {} pods at revision {}...\n",
+                        s.status.updated_replicas, s.status.update_revision
+                    ),
+                    false,
+                ));
             }
             Ok((format!("statefulset rolling update complete {} pods at revision {}...\n", s.status.current_replicas, s.status.current_revision), true))
         }
@@ -229,8 +263,13 @@ fn rs_revision(rs: &ReplicaSet) -> Option<i64> {
 fn history(ctx: &Ctx, o: &Object) -> Result<Vec<(i64, String)>, CmdError> {
     let api = ctx.api();
     let mut h: Vec<(i64, String)> = match o {
-        Object::Deployment(_) => owned_by::<ReplicaSet>(api, o).into_iter().filter_map(|rs| rs_revision(rs).map(|r| (r, rs.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string()))).collect(),
-        Object::StatefulSet(_) => owned_by::<ControllerRevision>(api, o).into_iter().map(|cr| (cr.revision, cr.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string())).collect(),
+        Object::Deployment(_) => owned_by::<ReplicaSet>(api, o)
+            .into_iter()
+            .filter_map(|rs| rs_revision(rs).map(|r| (r, rs.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string())))
+            .collect(),
+        Object::StatefulSet(_) => {
+            owned_by::<ControllerRevision>(api, o).into_iter().map(|cr| (cr.revision, cr.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string())).collect()
+        }
         other => return Err(CmdError::msg(format!("no history viewer has been implemented for {:?}", group_kind(other.kind())))),
     };
     h.sort_by_key(|(r, _)| *r);
@@ -255,7 +294,9 @@ fn run_history(ctx: &mut Ctx) -> Result<(), CmdError> {
             if !h.iter().any(|(r, _)| *r == revision) {
                 return Err(CmdError::msg("unable to find the specified revision"));
             }
-            return Err(CmdError::msg("showing the pod template of one revision (--revision) is not simulated by Kubarium yet; `kubectl rollout history` without --revision lists the revisions"));
+            return Err(CmdError::msg(
+                "showing the pod template of one revision (--revision) is not simulated by Kubarium yet; `kubectl rollout history` without --revision lists the revisions",
+            ));
         } else {
             let mut rows = vec![("REVISION".to_string(), "CHANGE-CAUSE".to_string())];
             rows.extend(h.into_iter().map(|(r, c)| (r.to_string(), if c.is_empty() { "<none>".into() } else { c })));
@@ -326,7 +367,14 @@ fn undo_deployment(ctx: &mut Ctx, d: &Deployment, live: &Object, to: i64, dry: b
     if template_without_hash(&target.spec.template) == template_without_hash(&d.spec.template) {
         return Ok(format!("skipped rollback (current template already matches revision {target_rev})"));
     }
-    let skip = [super::apply::LAST_APPLIED, REVISION, "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas", "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"];
+    let skip = [
+        super::apply::LAST_APPLIED,
+        REVISION,
+        "deployment.kubernetes.io/revision-history",
+        "deployment.kubernetes.io/desired-replicas",
+        "deployment.kubernetes.io/max-replicas",
+        "deprecated.deployment.rollback.to",
+    ];
     let mut annotations = serde_json::Map::new();
     for k in skip {
         if let Some(v) = d.metadata.annotation(k) {
@@ -355,7 +403,11 @@ fn undo_statefulset(ctx: &mut Ctx, live: &Object, to: i64, dry: bool) -> Result<
     if to == 0 && hist.len() <= 1 {
         return Err(CmdError::msg("no last revision to roll back to"));
     }
-    let target = if to == 0 { hist[hist.len() - 2].clone() } else { hist.iter().find(|h| h.revision == to).cloned().ok_or_else(|| CmdError::msg(format!("unable to find specified revision {to} in history")))? };
+    let target = if to == 0 {
+        hist[hist.len() - 2].clone()
+    } else {
+        hist.iter().find(|h| h.revision == to).cloned().ok_or_else(|| CmdError::msg(format!("unable to find specified revision {to} in history")))?
+    };
     if dry {
         return Err(CmdError::msg("--dry-run=client for rollout undo prints the pod template, which Kubarium does not simulate yet"));
     }
@@ -386,7 +438,12 @@ fn without_nulls(v: &Value) -> Value {
 // ---------------------------------------------------------------- pause, resume, restart
 
 /// Runs a change on each target as the `set.CalculatePatches` commands do.
-fn each(ctx: &mut Ctx, change: fn(&mut Object, now: crate::engine::time::Time) -> Result<bool, String>, done: &str, unchanged: Option<&str>) -> Result<(), CmdError> {
+fn each(
+    ctx: &mut Ctx,
+    change: fn(&mut Object, now: crate::engine::time::Time) -> Result<bool, String>,
+    done: &str,
+    unchanged: Option<&str>,
+) -> Result<(), CmdError> {
     let (items, mut errs) = targets(ctx)?;
     if items.is_empty() && errs.is_empty() {
         let msg = format!("No resources found in {} namespace.\n", ctx.ns);
@@ -484,14 +541,20 @@ mod tests {
         s.metadata.name = "web".into();
         s.metadata.generation = 1;
         s.spec.replicas = Some(3);
-        s.spec.update_strategy = StatefulSetUpdateStrategy { type_: "RollingUpdate".into(), rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(0), max_unavailable: None }) };
+        s.spec.update_strategy = StatefulSetUpdateStrategy {
+            type_: "RollingUpdate".into(),
+            rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(0), max_unavailable: None }),
+        };
         assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("Waiting for statefulset spec update to be observed...\n".into(), false));
         s.status.observed_generation = 1;
         s.status.ready_replicas = 1;
         assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("Waiting for 2 pods to be ready...\n".into(), false));
         s.status.ready_replicas = 3;
         s.status.updated_replicas = 2;
-        assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("Waiting for partitioned roll out to finish: 2 out of 3 new pods have been updated...\n".into(), false));
+        assert_eq!(
+            status_of(&Object::StatefulSet(s.clone()), 0).unwrap(),
+            ("Waiting for partitioned roll out to finish: 2 out of 3 new pods have been updated...\n".into(), false)
+        );
         s.status.updated_replicas = 3;
         assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("partitioned roll out complete: 3 new pods have been updated...\n".into(), true));
         s.spec.update_strategy.type_ = "OnDelete".into();
@@ -507,12 +570,21 @@ mod tests {
         d.status.observed_generation = 1;
         assert_eq!(status_of(&Object::Deployment(d.clone()), 0).unwrap().0, "Waiting for deployment spec update to be observed...\n");
         d.status.observed_generation = 2;
-        assert_eq!(status_of(&Object::Deployment(d.clone()), 0).unwrap().0, "Waiting for deployment \"pg\" rollout to finish: 0 out of 1 new replicas have been updated...\n");
+        assert_eq!(
+            status_of(&Object::Deployment(d.clone()), 0).unwrap().0,
+            "Waiting for deployment \"pg\" rollout to finish: 0 out of 1 new replicas have been updated...\n"
+        );
         d.status.updated_replicas = 1;
         d.status.replicas = 2;
-        assert_eq!(status_of(&Object::Deployment(d.clone()), 0).unwrap().0, "Waiting for deployment \"pg\" rollout to finish: 1 old replicas are pending termination...\n");
+        assert_eq!(
+            status_of(&Object::Deployment(d.clone()), 0).unwrap().0,
+            "Waiting for deployment \"pg\" rollout to finish: 1 old replicas are pending termination...\n"
+        );
         d.status.replicas = 1;
-        assert_eq!(status_of(&Object::Deployment(d.clone()), 0).unwrap().0, "Waiting for deployment \"pg\" rollout to finish: 0 of 1 updated replicas are available...\n");
+        assert_eq!(
+            status_of(&Object::Deployment(d.clone()), 0).unwrap().0,
+            "Waiting for deployment \"pg\" rollout to finish: 0 of 1 updated replicas are available...\n"
+        );
         d.status.available_replicas = 1;
         assert_eq!(status_of(&Object::Deployment(d.clone()), 0).unwrap(), ("deployment \"pg\" successfully rolled out\n".into(), true));
     }
@@ -525,13 +597,23 @@ mod tests {
     #[test]
     fn pause_resume_restart() {
         let mut s = Session::new(1);
-        run_in(&mut s, "kubectl apply -f -", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels:\n      app: pg\n  template:\n    metadata:\n      labels:\n        app: pg\n    spec:\n      containers:\n      - name: c\n        image: postgres:14\n");
+        run_in(
+            &mut s,
+            "kubectl apply -f -",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels:\n      app: pg\n  template:\n    metadata:\n      labels:\n        app: pg\n    spec:\n      containers:\n      - name: c\n        image: postgres:14\n",
+        );
         assert_eq!(run(&mut s, "kubectl rollout pause deployment/pg"), ("deployment.apps/pg paused\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl rollout pause deployment/pg").0, "error: deployments.apps \"pg\" is already paused\n");
-        assert_eq!(run(&mut s, "kubectl rollout restart deployment/pg").0, "error: deployments.apps \"pg\" can't restart paused deployment (run rollout resume first)\n");
+        assert_eq!(
+            run(&mut s, "kubectl rollout restart deployment/pg").0,
+            "error: deployments.apps \"pg\" can't restart paused deployment (run rollout resume first)\n"
+        );
         assert_eq!(run(&mut s, "kubectl rollout resume deployment/pg"), ("deployment.apps/pg resumed\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl rollout restart deployment/pg"), ("deployment.apps/pg restarted\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl rollout restart deployment/pg").0, "error: failed to create patch for pg: if restart has already been triggered within the past second, please wait before attempting to trigger another\n");
+        assert_eq!(
+            run(&mut s, "kubectl rollout restart deployment/pg").0,
+            "error: failed to create patch for pg: if restart has already been triggered within the past second, please wait before attempting to trigger another\n"
+        );
         let d = s.cluster.get::<Deployment>("default", "pg").unwrap();
         assert_eq!(d.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"], s.cluster.now().rfc3339());
         assert_eq!(run(&mut s, "kubectl rollout status").0, "error: required resource not specified\n");

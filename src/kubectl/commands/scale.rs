@@ -1,12 +1,12 @@
 //! `kubectl scale` (pkg/cmd/scale): writes spec.replicas through the scale
 //! subresource of Deployments, ReplicaSets and StatefulSets.
 
-use super::resources::{select, BuildOpts};
-use super::wait::{wait_until, Waited};
 use super::Ctx;
+use super::resources::{BuildOpts, select};
+use super::wait::{Waited, wait_until};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 
 pub fn flags() -> Vec<Flag> {
@@ -115,7 +115,11 @@ mod tests {
     #[test]
     fn scales() {
         let mut s = Session::new(1);
-        run_in(&mut s, "kubectl apply -f -", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx\n");
+        run_in(
+            &mut s,
+            "kubectl apply -f -",
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
+        );
         assert_eq!(run(&mut s, "kubectl scale statefulset web --replicas=5"), ("statefulset.apps/web scaled\n".into(), 0));
         assert_eq!(s.cluster.get::<StatefulSet>("default", "web").unwrap().spec.replicas, Some(5));
         assert_eq!(run(&mut s, "kubectl scale sts/web --replicas=2 --current-replicas=3").0, "error: Expected replicas to be 3, was 5\n");

@@ -38,7 +38,9 @@ impl LabelSel {
                 Op::Exists => v.is_some(),
                 Op::DoesNotExist => v.is_none(),
                 Op::Gt | Op::Lt => {
-                    let (Some(v), Some(want)) = (v.and_then(|v| v.parse::<i64>().ok()), r.values.first().and_then(|w| w.parse::<i64>().ok())) else { return false };
+                    let (Some(v), Some(want)) = (v.and_then(|v| v.parse::<i64>().ok()), r.values.first().and_then(|w| w.parse::<i64>().ok())) else {
+                        return false;
+                    };
                     if r.op == Op::Gt { v > want } else { v < want }
                 }
             }
@@ -268,7 +270,9 @@ fn validate_key(k: &str) -> Result<(), String> {
     if name_ok && prefix_ok {
         Ok(())
     } else {
-        Err(format!("unable to parse requirement: <nil>: Invalid value: {k:?}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"))
+        Err(format!(
+            "unable to parse requirement: <nil>: Invalid value: {k:?}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+        ))
     }
 }
 
@@ -281,7 +285,9 @@ fn validate_value(v: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("unable to parse requirement: <nil>: Invalid value: {v:?}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"))
+        Err(format!(
+            "unable to parse requirement: <nil>: Invalid value: {v:?}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        ))
     }
 }
 

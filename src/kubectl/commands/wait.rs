@@ -3,15 +3,15 @@
 //! cluster run, timer by timer, until a condition holds or the deadline
 //! passes.
 
+use super::Ctx;
 use super::get::relaxed_jsonpath;
 use super::merge::go_sprint;
 use super::out;
-use super::resources::{select, BuildOpts};
-use super::Ctx;
+use super::resources::{BuildOpts, select};
 use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, SETTLE_LIMIT};
-use crate::engine::time::{Millis, HOUR};
-use crate::kubectl::args::{boolf, flag, strf, Flag, FlagKind};
+use crate::engine::time::{HOUR, Millis};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde_json::Value;
 
@@ -58,7 +58,10 @@ pub fn wait_until(cluster: &mut Cluster, deadline: Millis, mut cond: impl FnMut(
 
 /// The text for a wait kubectl would never finish.
 pub fn idle_error(what: &str) -> CmdError {
-    CmdError::msg(format!("the cluster has been idle for {} and {what} still does not hold; kubectl would wait indefinitely here (pass --timeout to bound the wait)", crate::engine::time::go_duration(SETTLE_LIMIT)))
+    CmdError::msg(format!(
+        "the cluster has been idle for {} and {what} still does not hold; kubectl would wait indefinitely here (pass --timeout to bound the wait)",
+        crate::engine::time::go_duration(SETTLE_LIMIT)
+    ))
 }
 
 pub fn flags() -> Vec<Flag> {
@@ -125,7 +128,9 @@ fn parse_conditions(fors: &[String]) -> Result<Vec<Cond>, CmdError> {
         } else if let Some(rest) = c.strip_prefix("jsonpath=") {
             let parts = split_jsonpath_input(rest);
             if parts.is_empty() || parts.len() > 2 {
-                return Err(CmdError::msg("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'"));
+                return Err(CmdError::msg(
+                    "jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'",
+                ));
             }
             let expr = relaxed_jsonpath(&parts[0])?;
             if expr.is_empty() {
@@ -162,7 +167,10 @@ pub fn condition_holds(obj: &Value, name: &str, status: &str) -> bool {
         }
         let Some(s) = c.get("status").and_then(|s| s.as_str()) else { continue };
         if let Some(generation) = obj.get("metadata").and_then(|m| m.get("generation")).and_then(|g| g.as_i64()) {
-            let observed = c.get("observedGeneration").and_then(|g| g.as_i64()).or_else(|| obj.get("status").and_then(|s| s.get("observedGeneration")).and_then(|g| g.as_i64()));
+            let observed = c
+                .get("observedGeneration")
+                .and_then(|g| g.as_i64())
+                .or_else(|| obj.get("status").and_then(|s| s.get("observedGeneration")).and_then(|g| g.as_i64()));
             if observed.is_some_and(|o| o < generation) {
                 return false;
             }
@@ -304,7 +312,9 @@ mod tests {
     #[test]
     fn parses_conditions() {
         assert!(matches!(&parse_conditions(&["condition=Ready".into()]).unwrap()[0], Cond::Condition { name, status } if name == "Ready" && status == "true"));
-        assert!(matches!(&parse_conditions(&["jsonpath={.status.phase}=Bound".into()]).unwrap()[0], Cond::JsonPath { expr, value: Some(v) } if expr == "{.status.phase}" && v == "Bound"));
+        assert!(
+            matches!(&parse_conditions(&["jsonpath={.status.phase}=Bound".into()]).unwrap()[0], Cond::JsonPath { expr, value: Some(v) } if expr == "{.status.phase}" && v == "Bound")
+        );
         assert!(matches!(&parse_conditions(&["jsonpath=.status.phase".into()]).unwrap()[0], Cond::JsonPath { value: None, .. }));
         assert_eq!(split_jsonpath_input("a==b=c"), ["a==b", "c"]);
         assert!(parse_conditions(&["ready".into()]).is_err());

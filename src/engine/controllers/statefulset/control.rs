@@ -26,7 +26,13 @@ pub fn pod(o: &Rc<Object>) -> &Pod {
 const MAX_BATCH_SIZE: usize = 500;
 
 /// `UpdateStatefulSet`: returns the status it computed.
-pub fn update_stateful_set(api: &mut Api, set: &StatefulSet, pods: &[Rc<Object>], mut revisions: Vec<ControllerRevision>, now: Time) -> Result<StatefulSetStatus, String> {
+pub fn update_stateful_set(
+    api: &mut Api,
+    set: &StatefulSet,
+    pods: &[Rc<Object>],
+    mut revisions: Vec<ControllerRevision>,
+    now: Time,
+) -> Result<StatefulSetStatus, String> {
     sort_revisions(&mut revisions);
     let r = perform_update(api, set, pods, &revisions, now);
     let (current, update) = match &r {
@@ -45,7 +51,13 @@ pub fn update_stateful_set(api: &mut Api, set: &StatefulSet, pods: &[Rc<Object>]
 
 type Revs = (Option<ControllerRevision>, Option<ControllerRevision>, String);
 
-fn perform_update(api: &mut Api, set: &StatefulSet, pods: &[Rc<Object>], revisions: &[ControllerRevision], now: Time) -> Result<(ControllerRevision, ControllerRevision, StatefulSetStatus), Revs> {
+fn perform_update(
+    api: &mut Api,
+    set: &StatefulSet,
+    pods: &[Rc<Object>],
+    revisions: &[ControllerRevision],
+    now: Time,
+) -> Result<(ControllerRevision, ControllerRevision, StatefulSetStatus), Revs> {
     let (current, update, collision) = stateful_set_revisions(api, set, revisions).map_err(|e| (None, None, e))?;
     let (status, err) = update_pods(api, set, &current, &update, collision, pods, now);
     let status_err = status.as_ref().map(|st| update_status(api, set, st.clone())).transpose().err();
@@ -72,7 +84,11 @@ pub(super) fn update_status(api: &mut Api, set: &StatefulSet, mut st: StatefulSe
 
 /// `getStatefulSetRevisions`: the current and update revisions, creating
 /// the update revision (or renumbering an equal older one: a rollback).
-pub(super) fn stateful_set_revisions(api: &mut Api, set: &StatefulSet, revisions: &[ControllerRevision]) -> Result<(ControllerRevision, ControllerRevision, i32), String> {
+pub(super) fn stateful_set_revisions(
+    api: &mut Api,
+    set: &StatefulSet,
+    revisions: &[ControllerRevision],
+) -> Result<(ControllerRevision, ControllerRevision, i32), String> {
     let mut collision = set.status.collision_count.unwrap_or(0);
     let proposed = new_revision(set, next_revision(revisions), Some(collision));
     let equal: Vec<&ControllerRevision> = revisions.iter().filter(|r| equal_revision(r, &proposed)).collect();
@@ -152,7 +168,15 @@ fn compute_status(st: &mut StatefulSetStatus, min_ready: i32, current: &str, upd
 }
 
 /// `processReplica`: returns whether to stop (OrderedReady waits).
-fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, monotonic: bool, replicas: &[Rc<Object>], i: usize, now: Time) -> Result<bool, String> {
+fn process_replica(
+    api: &mut Api,
+    set: &StatefulSet,
+    update_set: &StatefulSet,
+    monotonic: bool,
+    replicas: &[Rc<Object>],
+    i: usize,
+    now: Time,
+) -> Result<bool, String> {
     let pod = pod(&replicas[i]);
     if is_failed(pod) || is_succeeded(pod) {
         // a pod that stopped for good is deleted; it is recreated on a later pass
@@ -189,7 +213,15 @@ fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, m
 }
 
 /// `processCondemned`.
-fn process_condemned(api: &mut Api, set: &StatefulSet, first_unhealthy: Option<&str>, monotonic: bool, condemned: &[Rc<Object>], i: usize, now: Time) -> Result<bool, String> {
+fn process_condemned(
+    api: &mut Api,
+    set: &StatefulSet,
+    first_unhealthy: Option<&str>,
+    monotonic: bool,
+    condemned: &[Rc<Object>],
+    i: usize,
+    now: Time,
+) -> Result<bool, String> {
     let pod = pod(&condemned[i]);
     if is_terminating(pod) {
         return Ok(monotonic);
@@ -222,7 +254,15 @@ fn run_for_all(n: usize, monotonic: bool, mut f: impl FnMut(usize) -> Result<boo
 }
 
 /// `updateStatefulSet`: returns the status and the first error.
-fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, update: &ControllerRevision, collision: i32, pods: &[Rc<Object>], now: Time) -> (Option<StatefulSetStatus>, Option<String>) {
+fn update_pods(
+    api: &mut Api,
+    set: &StatefulSet,
+    current: &ControllerRevision,
+    update: &ControllerRevision,
+    collision: i32,
+    pods: &[Rc<Object>],
+    now: Time,
+) -> (Option<StatefulSetStatus>, Option<String>) {
     let current_set = match crate::engine::controllers::history::apply_revision(set, current) {
         Ok(s) => s,
         Err(e) => return (None, Some(e)),
@@ -366,7 +406,14 @@ fn update_pods(api: &mut Api, set: &StatefulSet, current: &ControllerRevision, u
 
 /// `truncateHistory`: old revisions no pod, current or update revision uses,
 /// beyond revisionHistoryLimit, oldest first.
-pub(super) fn truncate_history<'a>(api: &mut Api, set: &StatefulSet, pod_revisions: impl Iterator<Item = &'a str>, revisions: &[ControllerRevision], current: Option<&ControllerRevision>, update: Option<&ControllerRevision>) -> Result<(), String> {
+pub(super) fn truncate_history<'a>(
+    api: &mut Api,
+    set: &StatefulSet,
+    pod_revisions: impl Iterator<Item = &'a str>,
+    revisions: &[ControllerRevision],
+    current: Option<&ControllerRevision>,
+    update: Option<&ControllerRevision>,
+) -> Result<(), String> {
     let mut live: BTreeSet<&str> = BTreeSet::new();
     if let Some(c) = current {
         live.insert(&c.metadata.name);

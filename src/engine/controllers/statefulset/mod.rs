@@ -40,7 +40,14 @@ pub struct StatefulSetController {
 
 impl Default for StatefulSetController {
     fn default() -> Self {
-        StatefulSetController { orphan_pods: OrphanIndex::default(), orphan_revisions: OrphanIndex::default(), track: BTreeMap::new(), patches: BTreeMap::new(), wakeups: Wakeups::default(), backoff: Backoff::controller() }
+        StatefulSetController {
+            orphan_pods: OrphanIndex::default(),
+            orphan_revisions: OrphanIndex::default(),
+            track: BTreeMap::new(),
+            patches: BTreeMap::new(),
+            wakeups: Wakeups::default(),
+            backoff: Backoff::controller(),
+        }
     }
 }
 
@@ -243,10 +250,8 @@ impl StatefulSetController {
             can_adopt(api, Kind::StatefulSet, &set.metadata).map_err(|e| format!("can't adopt ControllerRevisions: {e}"))?;
             control::adopt_orphan_revisions(api, &set, &orphans)?;
         }
-        let revisions: Vec<ControllerRevision> = revisions
-            .into_iter()
-            .map(|r| api.get_t::<ControllerRevision>(&r.metadata.namespace, &r.metadata.name).cloned().unwrap_or(r))
-            .collect();
+        let revisions: Vec<ControllerRevision> =
+            revisions.into_iter().map(|r| api.get_t::<ControllerRevision>(&r.metadata.namespace, &r.metadata.name).cloned().unwrap_or(r)).collect();
         let now = api.now;
         let uid = set.metadata.uid.clone();
         let generation = set.metadata.generation;
@@ -327,7 +332,13 @@ impl StatefulSetController {
     /// its owners fixed. Then the full algorithm would change nothing but
     /// the status, which the totals give. Returns None when the set is not
     /// at rest.
-    fn steady_sync(&self, api: &mut Api, set: &StatefulSet, revisions: &[ControllerRevision], patch: &serde_json::Value) -> Result<Option<StatefulSetStatus>, String> {
+    fn steady_sync(
+        &self,
+        api: &mut Api,
+        set: &StatefulSet,
+        revisions: &[ControllerRevision],
+        patch: &serde_json::Value,
+    ) -> Result<Option<StatefulSetStatus>, String> {
         let empty = SetPods::default();
         let t = self.track.get(&set.metadata.uid).unwrap_or(&empty);
         if set.metadata.is_deleting() || t.dirty || t.not_ok > 0 || t.terminal > 0 || t.terminating > 0 {
@@ -344,9 +355,11 @@ impl StatefulSetController {
             return Ok(None);
         }
         let ns = &set.metadata.namespace;
-        let adoptable = self.orphan_pods.names(ns).filter_map(|name| api.get_t::<Pod>(ns, name)).any(|p| {
-            !p.metadata.is_deleting() && selector_matches(set.spec.selector.as_ref(), &p.metadata.labels) && is_member_of(set, p)
-        });
+        let adoptable = self
+            .orphan_pods
+            .names(ns)
+            .filter_map(|name| api.get_t::<Pod>(ns, name))
+            .any(|p| !p.metadata.is_deleting() && selector_matches(set.spec.selector.as_ref(), &p.metadata.labels) && is_member_of(set, p));
         if adoptable {
             return Ok(None);
         }
@@ -449,7 +462,8 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             }
             for t in &set.spec.volume_claim_templates {
                 let want = claim_name(set, t, ord);
-                let got = p.spec.volumes.iter().find(|v| v.name == t.metadata.name).and_then(|v| v.persistent_volume_claim.as_ref()).map(|c| c.claim_name.as_str());
+                let got =
+                    p.spec.volumes.iter().find(|v| v.name == t.metadata.name).and_then(|v| v.persistent_volume_claim.as_ref()).map(|c| c.claim_name.as_str());
                 if got != Some(want.as_str()) {
                     return Err(format!("pod {} mounts {:?} as {}, not claim {want}", p.key(), got, t.metadata.name));
                 }

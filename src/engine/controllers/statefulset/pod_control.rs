@@ -25,8 +25,20 @@ fn set_obj(set: &StatefulSet) -> Object {
 pub fn record_pod_event(api: &mut Api, verb: &str, set: &StatefulSet, pod: &Pod, err: Option<&str>) {
     let v = title(verb);
     match err {
-        None => api.event(&set_obj(set), "Normal", &format!("Successful{v}"), &format!("{v} Pod {} in StatefulSet {} successful", pod.metadata.name, set.metadata.name), COMPONENT),
-        Some(e) => api.event(&set_obj(set), "Warning", &format!("Failed{v}"), &format!("{v} Pod {} in StatefulSet {} failed error: {e}", pod.metadata.name, set.metadata.name), COMPONENT),
+        None => api.event(
+            &set_obj(set),
+            "Normal",
+            &format!("Successful{v}"),
+            &format!("{v} Pod {} in StatefulSet {} successful", pod.metadata.name, set.metadata.name),
+            COMPONENT,
+        ),
+        Some(e) => api.event(
+            &set_obj(set),
+            "Warning",
+            &format!("Failed{v}"),
+            &format!("{v} Pod {} in StatefulSet {} failed error: {e}", pod.metadata.name, set.metadata.name),
+            COMPONENT,
+        ),
     }
 }
 
@@ -34,8 +46,20 @@ pub fn record_pod_event(api: &mut Api, verb: &str, set: &StatefulSet, pod: &Pod,
 fn record_claim_event(api: &mut Api, verb: &str, set: &StatefulSet, pod: &Pod, claim: &str, err: Option<&str>) {
     let v = title(verb);
     match err {
-        None => api.event(&set_obj(set), "Normal", &format!("Successful{v}"), &format!("{v} Claim {claim} Pod {} in StatefulSet {} success", pod.metadata.name, set.metadata.name), COMPONENT),
-        Some(e) => api.event(&set_obj(set), "Warning", &format!("Failed{v}"), &format!("{v} Claim {claim} for Pod {} in StatefulSet {} failed error: {e}", pod.metadata.name, set.metadata.name), COMPONENT),
+        None => api.event(
+            &set_obj(set),
+            "Normal",
+            &format!("Successful{v}"),
+            &format!("{v} Claim {claim} Pod {} in StatefulSet {} success", pod.metadata.name, set.metadata.name),
+            COMPONENT,
+        ),
+        Some(e) => api.event(
+            &set_obj(set),
+            "Warning",
+            &format!("Failed{v}"),
+            &format!("{v} Claim {claim} for Pod {} in StatefulSet {} failed error: {e}", pod.metadata.name, set.metadata.name),
+            COMPONENT,
+        ),
     }
 }
 
@@ -153,7 +177,9 @@ pub fn update_claims_for_retention(api: &mut Api, set: &StatefulSet, pod: &Pod) 
         let name = claim_name(set, t, ord);
         let Some(claim) = api.get_t::<PersistentVolumeClaim>(&set.metadata.namespace, &name).cloned() else { continue };
         if has_unexpected_controller(&claim, set, pod) {
-            let msg = format!("PersistentVolumeClaim {name} has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim");
+            let msg = format!(
+                "PersistentVolumeClaim {name} has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim"
+            );
             api.event(&set_obj(set), "Warning", "ConflictingController", &msg, COMPONENT);
         }
         if !is_claim_owner_up_to_date(&claim, set, pod) {
@@ -172,5 +198,7 @@ pub fn pod_claim_is_stale(api: &Api, set: &StatefulSet, pod: &Pod) -> bool {
     if !when_scaled {
         return false;
     }
-    claims_for(set, pod).iter().any(|(_, c)| api.get_t::<PersistentVolumeClaim>(&c.metadata.namespace, &c.metadata.name).is_some_and(|pvc| has_stale_pod_ref(pvc, pod)))
+    claims_for(set, pod)
+        .iter()
+        .any(|(_, c)| api.get_t::<PersistentVolumeClaim>(&c.metadata.namespace, &c.metadata.name).is_some_and(|pvc| has_stale_pod_ref(pvc, pod)))
 }

@@ -89,7 +89,10 @@ fn ordered_creation_with_identity_and_claims() {
     assert!(claim.metadata.owner_references.is_empty(), "Retain: claims have no owners");
     assert_eq!(
         events(&h, "web"),
-        [("SuccessfulCreate".to_string(), "Create Claim data-web-0 Pod web-0 in StatefulSet web success".to_string()), ("SuccessfulCreate".into(), "Create Pod web-0 in StatefulSet web successful".into())]
+        [
+            ("SuccessfulCreate".to_string(), "Create Claim data-web-0 Pod web-0 in StatefulSet web success".to_string()),
+            ("SuccessfulCreate".into(), "Create Pod web-0 in StatefulSet web successful".into())
+        ]
     );
     // web-1 waits for web-0 to be Running and Ready
     h.set_phase("default", "web-0", "Running");
@@ -183,7 +186,8 @@ fn failed_pods_are_deleted_and_recreated() {
     let ev = events(&h, "web");
     assert!(ev.contains(&("SuccessfulDelete".into(), "Delete Pod web-0 in StatefulSet web successful".into())));
     assert_eq!(ev.iter().filter(|(_, m)| m == "Create Pod web-0 in StatefulSet web successful").count(), 1, "repeated events are counted, not duplicated");
-    let e = h.api.events_for(Kind::StatefulSet, "default", "web", "").into_iter().find(|e| e.message == "Create Pod web-0 in StatefulSet web successful").unwrap();
+    let e =
+        h.api.events_for(Kind::StatefulSet, "default", "web", "").into_iter().find(|e| e.message == "Create Pod web-0 in StatefulSet web successful").unwrap();
     assert_eq!(e.count, 2);
 }
 

@@ -138,7 +138,11 @@ pub fn update_storage(set: &StatefulSet, pod: &mut Pod) {
     let claims = claims_for(set, pod);
     let mut volumes: Vec<Volume> = claims
         .iter()
-        .map(|(name, c)| Volume { name: name.clone(), persistent_volume_claim: Some(PvcVolumeSource { claim_name: c.metadata.name.clone(), read_only: false }), ..Default::default() })
+        .map(|(name, c)| Volume {
+            name: name.clone(),
+            persistent_volume_claim: Some(PvcVolumeSource { claim_name: c.metadata.name.clone(), read_only: false }),
+            ..Default::default()
+        })
         .collect();
     for v in &pod.spec.volumes {
         if !claims.iter().any(|(n, _)| n == &v.name) {
@@ -230,7 +234,14 @@ pub fn new_versioned_pod(current_set: &StatefulSet, update_set: &StatefulSet, cu
 /// `newRevision`: the set's template as a ControllerRevision, carrying the
 /// set's annotations.
 pub fn new_revision(set: &StatefulSet, revision: i64, collision_count: Option<i32>) -> ControllerRevision {
-    let mut cr = history::new_controller_revision(&set.metadata, Kind::StatefulSet, &set.spec.template.metadata.labels, history::statefulset_patch(set), revision, collision_count);
+    let mut cr = history::new_controller_revision(
+        &set.metadata,
+        Kind::StatefulSet,
+        &set.spec.template.metadata.labels,
+        history::statefulset_patch(set),
+        revision,
+        collision_count,
+    );
     for (k, v) in &set.metadata.annotations {
         cr.metadata.annotations.insert(k.clone(), v.clone());
     }
