@@ -26,6 +26,9 @@ use crate::engine::store::{Change, Op};
 use crate::engine::time::{MINUTE, Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod cache;
+use cache::{Cache, Matcher, NodeInfo};
+
 pub const SCHEDULER_NAME: &str = "default-scheduler";
 
 const INITIAL_BACKOFF: Millis = SECOND;
@@ -70,19 +73,15 @@ struct Assumed {
     node: String,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Scheduler {
     queued: BTreeMap<ObjKey, Queued>,
     /// Pods whose volumes are being bound (PreBind said Waiting): they hold
     /// their place on the node.
     assumed: BTreeMap<ObjKey, Assumed>,
-    /// Every bound pod's requests (plain and non-zero), by uid: a pod's
-    /// container resources never change, and every decision sums them for
-    /// all the pods of every node. A cache only: never iterated.
-    requests: RequestCache,
+    /// What every node holds, from the watch.
+    cache: Cache,
 }
-
-type RequestCache = std::collections::HashMap<String, (Resources, Resources)>;
 
 /// Is this pod the default scheduler's to place?
 pub fn responsible_for(p: &Pod) -> bool {
@@ -189,7 +188,7 @@ impl Scheduler {
     }
 
     fn schedule_one(&mut self, cx: &mut Cx, pod: &Pod) {
-        match find_node(cx, pod, &self.assumed, &mut self.requests) {
+        match find_node(cx, pod, &self.assumed, &mut self.cache) {
             Ok(node) => {
                 self.assumed.insert(pod.key(), Assumed { uid: pod.metadata.uid.clone(), node: node.clone() });
                 self.pre_bind(cx, pod, &node);
@@ -219,9 +218,7 @@ impl Controller for Scheduler {
         match change.kind {
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
-                if let (Some(o), None) = (old, new) {
-                    self.requests.remove(&o.metadata.uid);
-                }
+                self.cache.pod_changed(&change.key, change.new.as_ref());
                 let key = change.key.clone();
                 let r = ObjRef { kind: Kind::Pod, key: key.clone() };
                 match new {
@@ -329,15 +326,6 @@ impl Controller for Scheduler {
 
 // ---------------------------------------------------------------- the algorithm
 
-/// What is already on a node: requests of the pods bound (or assumed) there.
-#[derive(Clone, Debug, Default)]
-pub struct NodeUsage<'a> {
-    /// Borrowed from the store: scheduling a pod must not copy every pod.
-    pub pods: Vec<&'a Pod>,
-    pub requested: Resources,
-    pub non_zero: Resources,
-}
-
 /// Requests in integer units: cpu in millicores, the rest in base units.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resources {
@@ -348,12 +336,27 @@ pub struct Resources {
 }
 
 impl Resources {
+    const ZERO: Resources = Resources { milli_cpu: 0, memory: 0, ephemeral_storage: 0, scalar: BTreeMap::new() };
+
     fn add(&mut self, o: &Resources) {
         self.milli_cpu += o.milli_cpu;
         self.memory += o.memory;
         self.ephemeral_storage += o.ephemeral_storage;
         for (k, v) in &o.scalar {
             *self.scalar.entry(k.clone()).or_default() += v;
+        }
+    }
+    /// Takes away what `add` added (a pod leaving its node).
+    fn sub(&mut self, o: &Resources) {
+        self.milli_cpu -= o.milli_cpu;
+        self.memory -= o.memory;
+        self.ephemeral_storage -= o.ephemeral_storage;
+        for (k, v) in &o.scalar {
+            let e = self.scalar.entry(k.clone()).or_default();
+            *e -= v;
+            if *e == 0 {
+                self.scalar.remove(k);
+            }
         }
     }
     fn max(&mut self, o: &Resources) {
@@ -422,31 +425,6 @@ pub fn pod_requests(p: &Pod, non_zero: bool) -> Resources {
     sum
 }
 
-fn node_usage<'a>(api: &'a Api, node: &str, assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey, cache: &mut RequestCache) -> NodeUsage<'a> {
-    let mut u = NodeUsage::default();
-    let mut add = |p: &'a Pod| {
-        let (plain, non_zero) = cache.entry(p.metadata.uid.clone()).or_insert_with(|| (pod_requests(p, false), pod_requests(p, true)));
-        u.requested.add(plain);
-        u.non_zero.add(non_zero);
-        u.pods.push(p);
-    };
-    for p in api.store.pods_on_node(node) {
-        if occupies(p) && &p.key() != exclude {
-            add(p);
-        }
-    }
-    for (k, a) in assumed {
-        if a.node == node && k != exclude {
-            if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name) {
-                if p.spec.node_name.is_empty() {
-                    add(p);
-                }
-            }
-        }
-    }
-    u
-}
-
 fn allocatable(n: &Node) -> (Resources, i64) {
     let r = Resources::from_list(&n.status.allocatable);
     let pods = n.status.allocatable.get("pods").map(|q| q.value()).unwrap_or(0);
@@ -470,7 +448,7 @@ pub fn matches_node_selector(pod: &Pod, node: &Node) -> bool {
     }
 }
 
-fn host_ports(p: &Pod) -> Vec<(String, String, i32)> {
+fn host_ports(p: &Pod) -> Vec<HostPort> {
     p.spec
         .containers
         .iter()
@@ -487,7 +465,7 @@ fn host_ports(p: &Pod) -> Vec<(String, String, i32)> {
         .collect()
 }
 
-fn ports_conflict(want: &[(String, String, i32)], used: &[(String, String, i32)]) -> bool {
+fn ports_conflict(want: &[HostPort], used: &[HostPort]) -> bool {
     want.iter()
         .any(|(ip, proto, port)| used.iter().any(|(uip, uproto, uport)| uport == port && uproto == proto && (ip == uip || ip == "0.0.0.0" || uip == "0.0.0.0")))
 }
@@ -570,17 +548,232 @@ fn default_spread_selector(api: &Api, pod: &Pod) -> Option<LabelSelector> {
     (!sel.is_empty()).then_some(sel)
 }
 
+/// A host port in use or wanted: (IP, protocol, port).
+type HostPort = (String, String, i32);
+
+/// Which pods a selector counts: the spreading's (the pod's namespace, pods
+/// being deleted left out) or an affinity term's.
+fn spread_matcher(pod: &Pod, selector: &LabelSelector) -> Matcher {
+    Matcher { namespaces: vec![pod.metadata.namespace.clone()], selector: selector.clone(), live_only: true }
+}
+
+fn term_matcher(pod: &Pod, t: &AffinityTerm) -> Matcher {
+    let namespaces = if t.namespaces.is_empty() { vec![pod.metadata.namespace.clone()] } else { t.namespaces.clone() };
+    Matcher { namespaces, selector: t.selector.clone(), live_only: false }
+}
+
+/// One node in a scheduling cycle's snapshot: the node, what the cache
+/// holds for it, and the pods assumed onto it (not yet bound) on top.
+struct NodeView<'a> {
+    node: &'a Node,
+    info: &'a NodeInfo,
+    assumed: Vec<&'a Pod>,
+    requested: Resources,
+    non_zero: Resources,
+    pods: i64,
+}
+
+impl NodeView<'_> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.node.metadata.labels.get(key).map(|s| s.as_str())
+    }
+}
+
+/// The snapshot for one cycle (the framework's Snapshot of NodeInfos):
+/// every node, in name order, with the cache's aggregates plus the pods
+/// assumed there.
+fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey, cache: &'a Cache) -> Vec<NodeView<'a>> {
+    let mut views: Vec<NodeView<'a>> = nodes
+        .iter()
+        .map(|n| {
+            let info = cache.node(&n.metadata.name);
+            NodeView { node: n, info, assumed: vec![], requested: info.requested.clone(), non_zero: info.non_zero.clone(), pods: info.pods }
+        })
+        .collect();
+    for (k, a) in assumed {
+        if k == exclude {
+            continue;
+        }
+        let Ok(i) = views.binary_search_by(|v| v.node.metadata.name.as_str().cmp(a.node.as_str())) else { continue };
+        if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name) {
+            if p.spec.node_name.is_empty() {
+                let v = &mut views[i];
+                v.requested.add(&pod_requests(p, false));
+                v.non_zero.add(&pod_requests(p, true));
+                v.pods += 1;
+                v.assumed.push(p);
+            }
+        }
+    }
+    views
+}
+
+/// Pods on a node matching a registered selector: the cache's count plus
+/// the assumed pods that match.
+fn count_on(cache: &Cache, key: &str, m: &Matcher, v: &NodeView<'_>) -> i64 {
+    cache.counts_of(key).get(&v.node.metadata.name).copied().unwrap_or(0) + v.assumed.iter().filter(|p| m.matches(p)).count() as i64
+}
+
+/// A selector's matching pods per topology domain: over the nodes that
+/// carry `key` and, when `node_affinity` is given, that the pod's node
+/// affinity admits. Domains without matching pods are listed with 0.
+fn domain_counts<'a>(cache: &Cache, mkey: &str, m: &Matcher, views: &'a [NodeView<'a>], key: &str, node_affinity: Option<&Pod>) -> BTreeMap<&'a str, i64> {
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for v in views {
+        if node_affinity.is_some_and(|pod| !matches_node_selector(pod, v.node)) {
+            continue;
+        }
+        let Some(value) = v.label(key) else { continue };
+        *counts.entry(value).or_default() += count_on(cache, mkey, m, v);
+    }
+    counts
+}
+
+/// A constraint or term with its selector registered in the cache.
+struct Counted<T> {
+    what: T,
+    matcher: Matcher,
+    key: String,
+}
+
+fn counted<T>(cache: &mut Cache, what: T, matcher: Matcher) -> Counted<T> {
+    let key = cache.register(&matcher);
+    Counted { what, matcher, key }
+}
+
+/// What the PreFilter and PreScore plugins compute once per pod: its
+/// requests and ports, its spreading constraints and affinity terms with
+/// their selectors registered in the cache.
+struct PodState {
+    requests: Resources,
+    ports: Vec<HostPort>,
+    /// PodTopologySpread's DoNotSchedule constraints.
+    hard: Vec<Counted<SpreadConstraint>>,
+    /// Whether the pod has pod affinity or anti-affinity at all.
+    has_affinity: bool,
+    affinity: Vec<Counted<AffinityTerm>>,
+    anti: Vec<Counted<AffinityTerm>>,
+    /// The scoring constraints: explicit ScheduleAnyway ones or the system defaults.
+    soft: Vec<Counted<SpreadConstraint>>,
+    preferred: Vec<Counted<(i64, AffinityTerm)>>,
+    preferred_anti: Vec<Counted<(i64, AffinityTerm)>>,
+}
+
+impl PodState {
+    fn new(api: &Api, pod: &Pod, cache: &mut Cache) -> PodState {
+        let all = spread_constraints(pod);
+        let hard = all.iter().filter(|c| c.hard).map(|c| counted(cache, c.clone(), spread_matcher(pod, &c.selector))).collect();
+        let soft: Vec<SpreadConstraint> = if !pod.spec.topology_spread_constraints.is_empty() {
+            all.into_iter().filter(|c| !c.hard).collect()
+        } else if let Some(sel) = default_spread_selector(api, pod) {
+            vec![
+                SpreadConstraint { max_skew: 3, topology_key: "kubernetes.io/hostname".into(), hard: false, selector: sel.clone() },
+                SpreadConstraint { max_skew: 5, topology_key: "topology.kubernetes.io/zone".into(), hard: false, selector: sel },
+            ]
+        } else {
+            vec![]
+        };
+        let soft = soft.into_iter().map(|c| counted(cache, c.clone(), spread_matcher(pod, &c.selector))).collect();
+        let aff = pod.spec.affinity.as_ref();
+        let has_affinity = aff.is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some());
+        let required = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<AffinityTerm>> {
+            parse_terms(v, "requiredDuringSchedulingIgnoredDuringExecution").into_iter().map(|t| counted(cache, t.clone(), term_matcher(pod, &t))).collect()
+        };
+        let preferred = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<(i64, AffinityTerm)>> {
+            parse_weighted(v).into_iter().map(|(w, t)| counted(cache, (w, t.clone()), term_matcher(pod, &t))).collect()
+        };
+        let (affinity, anti) = if has_affinity {
+            (required(aff.and_then(|a| a.pod_affinity.as_ref()), cache), required(aff.and_then(|a| a.pod_anti_affinity.as_ref()), cache))
+        } else {
+            (vec![], vec![])
+        };
+        PodState {
+            requests: pod_requests(pod, false),
+            ports: host_ports(pod),
+            hard,
+            has_affinity,
+            affinity,
+            anti,
+            soft,
+            preferred: preferred(aff.and_then(|a| a.pod_affinity.as_ref()), cache),
+            preferred_anti: preferred(aff.and_then(|a| a.pod_anti_affinity.as_ref()), cache),
+        }
+    }
+}
+
+/// The filters' per-cycle state, computed from the snapshot once.
+struct FilterState<'a> {
+    /// PodTopologySpread: matching pods per domain, and the smallest count,
+    /// for each hard constraint.
+    spread: Vec<(BTreeMap<&'a str, i64>, i64)>,
+    /// InterPodAffinity: (topology key, value) pairs where an existing pod's
+    /// required anti-affinity term matches the incoming pod.
+    existing_anti: BTreeSet<(&'a str, &'a str)>,
+    /// For each required affinity term: whether any pod matches, and the
+    /// domains holding one.
+    affinity: Vec<(bool, BTreeSet<&'a str>)>,
+    /// For each required anti-affinity term: the domains holding a match.
+    anti: Vec<BTreeSet<&'a str>>,
+}
+
+impl<'a> FilterState<'a> {
+    fn new(pod: &Pod, st: &'a PodState, views: &'a [NodeView<'a>], cache: &'a Cache) -> FilterState<'a> {
+        let spread = st
+            .hard
+            .iter()
+            .map(|c| {
+                let counts = domain_counts(cache, &c.key, &c.matcher, views, &c.what.topology_key, Some(pod));
+                let min = counts.values().copied().min().unwrap_or(0);
+                (counts, min)
+            })
+            .collect();
+        let mut existing_anti = BTreeSet::new();
+        for v in views {
+            let mut note = |owner: &Pod, terms: &[AffinityTerm]| {
+                for t in terms {
+                    if t.matches_pod(&owner.metadata.namespace, pod) {
+                        if let Some((k, value)) = v.node.metadata.labels.get_key_value(&t.topology_key) {
+                            existing_anti.insert((k.as_str(), value.as_str()));
+                        }
+                    }
+                }
+            };
+            for k in &v.info.anti {
+                if let Some((_, p, terms)) = cache.pod(k) {
+                    note(p, terms);
+                }
+            }
+            for p in &v.assumed {
+                if p.spec.affinity.as_ref().is_some_and(|a| a.pod_anti_affinity.is_some()) {
+                    note(
+                        p,
+                        &parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution"),
+                    );
+                }
+            }
+        }
+        let domains = |c: &Counted<AffinityTerm>| -> (bool, BTreeSet<&'a str>) {
+            let mut any = false;
+            let mut set = BTreeSet::new();
+            for v in views {
+                if count_on(cache, &c.key, &c.matcher, v) > 0 {
+                    any = true;
+                    if let Some(value) = v.label(&c.what.topology_key) {
+                        set.insert(value);
+                    }
+                }
+            }
+            (any, set)
+        };
+        let affinity = st.affinity.iter().map(domains).collect();
+        let anti = st.anti.iter().map(|c| domains(c).1).collect();
+        FilterState { spread, existing_anti, affinity, anti }
+    }
+}
+
 /// Runs the filters for one node; `None` when the pod fits.
-#[allow(clippy::too_many_arguments)]
-fn filter_node(
-    api: &Api,
-    pod: &Pod,
-    node: &Node,
-    usage: &NodeUsage<'_>,
-    all: &[(&Node, NodeUsage<'_>)],
-    existing_anti: &[ExistingAnti<'_>],
-    requests: &Resources,
-) -> Option<NodeStatus> {
+fn filter_node(api: &Api, pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
+    let node = v.node;
     // NodeUnschedulable
     if node.spec.unschedulable {
         let t = Taint { key: "node.kubernetes.io/unschedulable".into(), effect: "NoSchedule".into(), ..Default::default() };
@@ -601,18 +794,21 @@ fn filter_node(
         return Some(NodeStatus::new(Code::Unresolvable, "node(s) didn't match Pod's node affinity/selector"));
     }
     // NodePorts
-    let want = host_ports(pod);
-    if !want.is_empty() {
-        let used: Vec<_> = usage.pods.iter().flat_map(|p| host_ports(p)).collect();
-        if ports_conflict(&want, &used) {
+    if !st.ports.is_empty() {
+        let mut used = v.info.ports.clone();
+        for p in &v.assumed {
+            used.extend(host_ports(p));
+        }
+        if ports_conflict(&st.ports, &used) {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't have free ports for the requested pod ports"));
         }
     }
     // NodeResourcesFit
+    let requests = &st.requests;
     let (alloc, max_pods) = allocatable(node);
     let mut reasons = vec![];
     let mut code = Code::Unschedulable;
-    if usage.pods.len() as i64 + 1 > max_pods {
+    if v.pods + 1 > max_pods {
         reasons.push("Too many pods".to_string());
     }
     let mut check = |name: &str, want: i64, have: i64, used: i64| {
@@ -623,11 +819,11 @@ fn filter_node(
             }
         }
     };
-    check("cpu", requests.milli_cpu, alloc.milli_cpu, usage.requested.milli_cpu);
-    check("memory", requests.memory, alloc.memory, usage.requested.memory);
-    check("ephemeral-storage", requests.ephemeral_storage, alloc.ephemeral_storage, usage.requested.ephemeral_storage);
-    for (k, v) in &requests.scalar {
-        check(k, *v, alloc.scalar.get(k).copied().unwrap_or(0), usage.requested.scalar.get(k).copied().unwrap_or(0));
+    check("cpu", requests.milli_cpu, alloc.milli_cpu, v.requested.milli_cpu);
+    check("memory", requests.memory, alloc.memory, v.requested.memory);
+    check("ephemeral-storage", requests.ephemeral_storage, alloc.ephemeral_storage, v.requested.ephemeral_storage);
+    for (k, want) in &requests.scalar {
+        check(k, *want, alloc.scalar.get(k).copied().unwrap_or(0), v.requested.scalar.get(k).copied().unwrap_or(0));
     }
     if !reasons.is_empty() {
         return Some(NodeStatus { code, reasons });
@@ -642,106 +838,42 @@ fn filter_node(
         return Some(NodeStatus::new(code, reason));
     }
     // PodTopologySpread (hard constraints)
-    for c in spread_constraints(pod).iter().filter(|c| c.hard) {
-        let Some(value) = node.metadata.labels.get(&c.topology_key) else {
+    for (c, (counts, min)) in st.hard.iter().zip(&fs.spread) {
+        let Some(value) = v.label(&c.what.topology_key) else {
             return Some(NodeStatus::new(Code::Unresolvable, "node(s) didn't match pod topology spread constraints (missing required label)"));
         };
-        // counts per domain over nodes that pass the pod's node affinity and have the key
-        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-        for (n, u) in all {
-            if !matches_node_selector(pod, n) {
-                continue;
-            }
-            let Some(v) = n.metadata.labels.get(&c.topology_key) else { continue };
-            let cnt = u
-                .pods
-                .iter()
-                .filter(|p| p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels))
-                .count() as i64;
-            *counts.entry(v.as_str()).or_default() += cnt;
-        }
-        let min = counts.values().copied().min().unwrap_or(0);
-        let self_match = i64::from(c.selector.matches(&pod.metadata.labels));
-        let here = counts.get(value.as_str()).copied().unwrap_or(0);
-        if here + self_match - min > c.max_skew {
+        let self_match = i64::from(c.what.selector.matches(&pod.metadata.labels));
+        let here = counts.get(value).copied().unwrap_or(0);
+        if here + self_match - min > c.what.max_skew {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't match pod topology spread constraints"));
         }
     }
     // InterPodAffinity
-    if let Some(st) = inter_pod_affinity_filter(pod, node, all, existing_anti) {
+    if let Some(st) = inter_pod_affinity_filter(pod, v, st, fs) {
         return Some(st);
     }
     None
 }
 
-fn same_domain(a: &Node, b: &Node, key: &str) -> bool {
-    match (a.metadata.labels.get(key), b.metadata.labels.get(key)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// An existing pod with required anti-affinity terms, and its node (found
-/// once per scheduling attempt, like the scheduler's NodeInfo
-/// PodsWithRequiredAntiAffinity list, not once per node filtered).
-pub struct ExistingAnti<'a> {
-    node: &'a Node,
-    namespace: &'a str,
-    terms: Vec<AffinityTerm>,
-}
-
-fn existing_anti_affinity<'a>(all: &[(&'a Node, NodeUsage<'a>)]) -> Vec<ExistingAnti<'a>> {
-    let mut out = vec![];
-    for (n, u) in all {
-        for p in &u.pods {
-            if p.spec.affinity.as_ref().is_some_and(|a| a.pod_anti_affinity.is_some()) {
-                let terms = parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-                if !terms.is_empty() {
-                    out.push(ExistingAnti { node: n, namespace: &p.metadata.namespace, terms });
-                }
-            }
-        }
-    }
-    out
-}
-
-fn inter_pod_affinity_filter(pod: &Pod, node: &Node, all: &[(&Node, NodeUsage<'_>)], existing_anti: &[ExistingAnti<'_>]) -> Option<NodeStatus> {
-    let aff = pod.spec.affinity.as_ref();
+fn inter_pod_affinity_filter(pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
     // existing pods' anti-affinity against this pod
-    for e in existing_anti {
-        if e.terms.iter().any(|t| t.matches_pod(e.namespace, pod) && same_domain(e.node, node, &t.topology_key)) {
-            return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't satisfy existing pods anti-affinity rules"));
-        }
+    if fs.existing_anti.iter().any(|(k, value)| v.label(k) == Some(*value)) {
+        return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't satisfy existing pods anti-affinity rules"));
     }
-    if aff.is_none_or(|a| a.pod_affinity.is_none() && a.pod_anti_affinity.is_none()) {
+    if !st.has_affinity {
         return None;
     }
-    let affinity = parse_terms(aff.and_then(|a| a.pod_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-    let anti = parse_terms(aff.and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
-    for t in &affinity {
-        let mut any_match = false;
-        let mut here = false;
-        for (n, u) in all {
-            for p in &u.pods {
-                if t.matches_pod(&pod.metadata.namespace, p) {
-                    any_match = true;
-                    if same_domain(n, node, &t.topology_key) {
-                        here = true;
-                    }
-                }
-            }
-        }
+    for (t, (any_match, domains)) in st.affinity.iter().zip(&fs.affinity) {
+        let here = v.label(&t.what.topology_key).is_some_and(|value| domains.contains(value));
         // a pod may satisfy its own affinity when nothing matches yet (the first replica)
-        let self_ok = !any_match && t.matches_pod(&pod.metadata.namespace, pod) && node.metadata.labels.contains_key(&t.topology_key);
+        let self_ok = !any_match && t.what.matches_pod(&pod.metadata.namespace, pod) && v.label(&t.what.topology_key).is_some();
         if !here && !self_ok {
             return Some(NodeStatus::new(Code::Unresolvable, "node(s) didn't match pod affinity rules"));
         }
     }
-    for t in &anti {
-        for (n, u) in all {
-            if u.pods.iter().any(|p| t.matches_pod(&pod.metadata.namespace, p)) && same_domain(n, node, &t.topology_key) {
-                return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't match pod anti-affinity rules"));
-            }
+    for (t, domains) in st.anti.iter().zip(&fs.anti) {
+        if v.label(&t.what.topology_key).is_some_and(|value| domains.contains(value)) {
+            return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't match pod anti-affinity rules"));
         }
     }
     None
@@ -788,7 +920,7 @@ fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, Node
 }
 
 /// One scheduling attempt: the chosen node, or the FailedScheduling message.
-fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache: &mut RequestCache) -> Result<String, String> {
+fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache: &mut Cache) -> Result<String, String> {
     let api = &*cx.api;
     let nodes: Vec<&Node> = api.store.list_t::<Node>().collect();
     if nodes.is_empty() {
@@ -800,16 +932,19 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
         // own (its PreFilter never ran) and reports the cycle state's "not found".
         return Err(format!("0/{total} nodes are available: {msg}. not found"));
     }
-    let key = pod.key();
-    let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key, cache))).collect();
-    let requests = pod_requests(pod, false);
-    let existing_anti = existing_anti_affinity(&usages);
+    #[cfg(debug_assertions)]
+    cache.verify(&api.store);
+    cache.next_cycle();
+    let st = PodState::new(api, pod, cache);
+    let cache = &*cache;
+    let views = snapshot(api, &nodes, assumed, &pod.key(), cache);
+    let fs = FilterState::new(pod, &st, &views, cache);
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
-    for (i, (n, u)) in usages.iter().enumerate() {
-        match filter_node(api, pod, n, u, &usages, &existing_anti, &requests) {
-            Some(st) => {
-                statuses.insert(n.metadata.name.clone(), st);
+    for (i, v) in views.iter().enumerate() {
+        match filter_node(api, pod, v, &st, &fs) {
+            Some(s) => {
+                statuses.insert(v.node.metadata.name.clone(), s);
             }
             None => feasible.push(i),
         }
@@ -819,13 +954,13 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
         return Err(format!("{msg} {}", post_filter_message(pod, total, &statuses)));
     }
     if feasible.len() == 1 {
-        return Ok(usages[feasible[0]].0.metadata.name.clone());
+        return Ok(views[feasible[0]].node.metadata.name.clone());
     }
-    drop(existing_anti);
-    let scores = score_nodes(api, pod, &usages, &feasible);
+    let scores = score_nodes(pod, &views, &feasible, &st, cache);
     let best = scores.iter().copied().max().unwrap_or(0);
-    let ties: Vec<String> = feasible.iter().zip(scores.iter()).filter(|(_, s)| **s == best).map(|(i, _)| usages[*i].0.metadata.name.clone()).collect();
-    drop(usages);
+    let ties: Vec<String> = feasible.iter().zip(scores.iter()).filter(|(_, s)| **s == best).map(|(i, _)| views[*i].node.metadata.name.clone()).collect();
+    drop(fs);
+    drop(views);
     let pick = if ties.len() == 1 { 0 } else { cx.api.rng.below(ties.len() as u64) as usize };
     Ok(ties[pick].clone())
 }
@@ -833,13 +968,13 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
 const MAX_NODE_SCORE: i64 = 100;
 
 /// Weighted sum of the default score plugins for each feasible node.
-fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible: &[usize]) -> Vec<i64> {
+fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodState, cache: &Cache) -> Vec<i64> {
     let req = pod_requests(pod, true);
     let mut total = vec![0i64; feasible.len()];
     // NodeResourcesFit (LeastAllocated, cpu and memory weighted 1) and BalancedAllocation.
     for (j, &i) in feasible.iter().enumerate() {
-        let (n, u) = &usages[i];
-        let (alloc, _) = allocatable(n);
+        let v = &views[i];
+        let (alloc, _) = allocatable(v.node);
         let frac = |used: i64, want: i64, cap: i64| -> (i64, f64) {
             if cap <= 0 {
                 return (0, 1.0);
@@ -848,8 +983,8 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
             let least = if r > cap { 0 } else { (cap - r) * MAX_NODE_SCORE / cap };
             (least, (r as f64 / cap as f64).min(1.0))
         };
-        let (lc, fc) = frac(u.non_zero.milli_cpu, req.milli_cpu, alloc.milli_cpu);
-        let (lm, fm) = frac(u.non_zero.memory, req.memory, alloc.memory);
+        let (lc, fc) = frac(v.non_zero.milli_cpu, req.milli_cpu, alloc.milli_cpu);
+        let (lm, fm) = frac(v.non_zero.memory, req.memory, alloc.memory);
         let least = (lc + lm) / 2;
         let mean = (fc + fm) / 2.0;
         let std = (((fc - mean).powi(2) + (fm - mean).powi(2)) / 2.0).sqrt();
@@ -860,7 +995,8 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
     let counts: Vec<i64> = feasible
         .iter()
         .map(|&i| {
-            usages[i].0.spec.taints.iter().filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))).count() as i64
+            views[i].node.spec.taints.iter().filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))).count()
+                as i64
         })
         .collect();
     let max = counts.iter().copied().max().unwrap_or(0);
@@ -876,49 +1012,24 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
         .map(|na| na.preferred_during_scheduling_ignored_during_execution.clone())
         .unwrap_or_default();
     if !preferred.is_empty() {
-        let raw: Vec<i64> = feasible.iter().map(|&i| preferred.iter().filter(|t| t.preference.matches(usages[i].0)).map(|t| t.weight as i64).sum()).collect();
+        let raw: Vec<i64> = feasible.iter().map(|&i| preferred.iter().filter(|t| t.preference.matches(views[i].node)).map(|t| t.weight as i64).sum()).collect();
         let max = raw.iter().copied().max().unwrap_or(0);
         for (j, r) in raw.iter().enumerate() {
             total[j] += 2 * if max == 0 { 0 } else { r * MAX_NODE_SCORE / max };
         }
     }
     // PodTopologySpread (weight 2): explicit soft constraints, or the system defaults.
-    let explicit: Vec<SpreadConstraint> = spread_constraints(pod).into_iter().filter(|c| !c.hard).collect();
-    let constraints = if !pod.spec.topology_spread_constraints.is_empty() {
-        explicit
-    } else if let Some(sel) = default_spread_selector(api, pod) {
-        vec![
-            SpreadConstraint { max_skew: 3, topology_key: "kubernetes.io/hostname".into(), hard: false, selector: sel.clone() },
-            SpreadConstraint { max_skew: 5, topology_key: "topology.kubernetes.io/zone".into(), hard: false, selector: sel },
-        ]
-    } else {
-        vec![]
-    };
-    if !constraints.is_empty() {
+    if !st.soft.is_empty() {
         let mut raw = vec![0f64; feasible.len()];
         let mut applicable = vec![true; feasible.len()];
-        for c in &constraints {
+        for c in &st.soft {
             // domains among the feasible nodes that carry the key
-            let domains: BTreeSet<&str> = feasible.iter().filter_map(|&i| usages[i].0.metadata.labels.get(&c.topology_key).map(|s| s.as_str())).collect();
+            let domains: BTreeSet<&str> = feasible.iter().filter_map(|&i| views[i].label(&c.what.topology_key)).collect();
             let weight = ((domains.len() + 2) as f64).ln();
-            let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-            for (n, u) in usages {
-                let Some(v) = n.metadata.labels.get(&c.topology_key) else { continue };
-                if !matches_node_selector(pod, n) {
-                    continue;
-                }
-                let cnt = u
-                    .pods
-                    .iter()
-                    .filter(|p| {
-                        p.metadata.namespace == pod.metadata.namespace && p.metadata.deletion_timestamp.is_none() && c.selector.matches(&p.metadata.labels)
-                    })
-                    .count() as i64;
-                *counts.entry(v.as_str()).or_default() += cnt;
-            }
+            let counts = domain_counts(cache, &c.key, &c.matcher, views, &c.what.topology_key, Some(pod));
             for (j, &i) in feasible.iter().enumerate() {
-                match usages[i].0.metadata.labels.get(&c.topology_key) {
-                    Some(v) => raw[j] += (counts.get(v.as_str()).copied().unwrap_or(0) as f64) * weight + (c.max_skew - 1) as f64 * weight,
+                match views[i].label(&c.what.topology_key) {
+                    Some(v) => raw[j] += (counts.get(v).copied().unwrap_or(0) as f64) * weight + (c.what.max_skew - 1) as f64 * weight,
                     None => applicable[j] = false,
                 }
             }
@@ -937,28 +1048,25 @@ fn score_nodes(api: &Api, pod: &Pod, usages: &[(&Node, NodeUsage<'_>)], feasible
             total[j] += 2 * s;
         }
     }
-    // InterPodAffinity (weight 2): preferred terms of the pod.
-    let aff = pod.spec.affinity.as_ref();
-    let pref_aff = parse_weighted(aff.and_then(|a| a.pod_affinity.as_ref()));
-    let pref_anti = parse_weighted(aff.and_then(|a| a.pod_anti_affinity.as_ref()));
-    if !pref_aff.is_empty() || !pref_anti.is_empty() {
+    // InterPodAffinity (weight 2): preferred terms of the pod, weighed by
+    // the matching pods in each node's domain.
+    if !st.preferred.is_empty() || !st.preferred_anti.is_empty() {
+        let per_domain = |c: &Counted<(i64, AffinityTerm)>| domain_counts(cache, &c.key, &c.matcher, views, &c.what.1.topology_key, None);
+        let aff: Vec<_> = st.preferred.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
+        let anti: Vec<_> = st.preferred_anti.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
         let raw: Vec<i64> = feasible
             .iter()
             .map(|&i| {
-                let node = usages[i].0;
+                let v = &views[i];
                 let mut s = 0;
-                for (n, u) in usages {
-                    for p in &u.pods {
-                        for (w, t) in &pref_aff {
-                            if t.matches_pod(&pod.metadata.namespace, p) && same_domain(n, node, &t.topology_key) {
-                                s += w;
-                            }
-                        }
-                        for (w, t) in &pref_anti {
-                            if t.matches_pod(&pod.metadata.namespace, p) && same_domain(n, node, &t.topology_key) {
-                                s -= w;
-                            }
-                        }
+                for (w, key, counts) in &aff {
+                    if let Some(value) = v.label(key) {
+                        s += w * counts.get(value).copied().unwrap_or(0);
+                    }
+                }
+                for (w, key, counts) in &anti {
+                    if let Some(value) = v.label(key) {
+                        s -= w * counts.get(value).copied().unwrap_or(0);
                     }
                 }
                 s
