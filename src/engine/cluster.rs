@@ -65,16 +65,6 @@ const MAX_SYNCS_PER_INSTANT: usize = 2_000_000;
 /// How long `settle` may run before giving up.
 pub const SETTLE_LIMIT: Millis = 15 * MINUTE;
 
-/// A lightweight record of one store change, for the UI's animation feed.
-#[derive(Clone, Debug)]
-pub struct FeedItem {
-    pub at: Time,
-    pub op: Op,
-    pub kind: Kind,
-    pub key: ObjKey,
-    pub rv: u64,
-}
-
 pub struct Cluster {
     pub api: Api,
     pub world: World,
@@ -82,8 +72,6 @@ pub struct Cluster {
     ctls: Vec<Box<dyn Controller>>,
     queues: Vec<WorkQueue>,
     log: Vec<Input>,
-    feed: Vec<FeedItem>,
-    feed_base: usize,
     /// Set when an instant hit the work bound (reported, never silent).
     pub livelock: Option<String>,
     /// Index of `Ctl` -> slot in `ctls`.
@@ -110,8 +98,6 @@ impl Cluster {
             queues: vec![WorkQueue::default(); ctls.len()],
             ctls,
             log: vec![],
-            feed: vec![],
-            feed_base: 0,
             livelock: None,
             slots,
         };
@@ -119,8 +105,6 @@ impl Cluster {
         c.run_instant();
         // The cluster has been up for a little while when the session starts.
         c.advance_quiet(2 * MINUTE);
-        c.feed.clear();
-        c.feed_base = 0;
         c
     }
 
@@ -359,7 +343,6 @@ impl Cluster {
             for (i, c) in self.ctls.iter_mut().enumerate() {
                 c.watch(ch, &self.api, &mut self.queues[i]);
             }
-            self.feed.push(FeedItem { at: self.api.now, op: ch.op, kind: ch.kind, key: ch.key.clone(), rv: ch.rv });
         }
     }
 
@@ -368,23 +351,6 @@ impl Cluster {
         if let Some(i) = self.slots[ctl as usize] {
             self.queues[i].add(key);
         }
-    }
-
-    // ------------------------------------------------------------ feed
-
-    /// Changes since `cursor` (a value returned earlier), and the new cursor.
-    /// Old items are dropped once read; a cursor older than what is kept
-    /// gets everything kept.
-    pub fn feed_since(&self, cursor: usize) -> (&[FeedItem], usize) {
-        let start = cursor.saturating_sub(self.feed_base).min(self.feed.len());
-        (&self.feed[start..], self.feed_base + self.feed.len())
-    }
-
-    /// Forgets feed items before `cursor`.
-    pub fn trim_feed(&mut self, cursor: usize) {
-        let n = cursor.saturating_sub(self.feed_base).min(self.feed.len());
-        self.feed.drain(..n);
-        self.feed_base += n;
     }
 
     // ------------------------------------------------------------ reads

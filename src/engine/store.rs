@@ -1,6 +1,6 @@
 //! The object store (etcd, in effect): ordered tables per kind, a global
 //! resourceVersion, secondary indexes the controllers need to stay
-//! incremental, and the change journal that feeds controllers and the UI.
+//! incremental, and the change journal that feeds the controllers.
 //!
 //! The store does no validation: the API server (`apiserver`) decides what is
 //! written. Objects are shared `Rc`s, so a change record holds the old and
