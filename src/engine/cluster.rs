@@ -253,11 +253,12 @@ impl Cluster {
 
     fn advance_quiet(&mut self, ms: Millis) {
         let target = self.api.now.0 + ms;
-        while let Some(at) = self.api.timers.next_at() {
+        while let Some(at) = self.next_deadline() {
             if at > target {
                 break;
             }
             self.api.now = Time(at.max(self.api.now.0));
+            self.api.expire_events();
             self.fire_due();
             self.run_instant();
         }
@@ -268,16 +269,26 @@ impl Cluster {
     /// how far time moved. Used by waits that check a condition as time passes.
     pub fn step(&mut self, max: Millis) -> Millis {
         let now = self.api.now.0;
-        let next = self.api.timers.next_at().unwrap_or(now + max).min(now + max).max(now);
+        let next = self.next_deadline().unwrap_or(now + max).min(now + max).max(now);
         let d = next - now;
         if d > 0 {
             self.advance(d);
         } else {
             // timers due now: fire them without moving the clock
+            self.api.expire_events();
             self.fire_due();
             self.run_instant();
         }
         d
+    }
+
+    /// The next instant something is due: a controller's timer, or the end
+    /// of an event's time to live.
+    fn next_deadline(&self) -> Option<Millis> {
+        match (self.api.timers.next_at(), self.api.next_event_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether something will still happen without new input.
@@ -337,6 +348,7 @@ impl Cluster {
     fn dispatch(&mut self) {
         let changes: Vec<Change> = self.api.store.drain_changes();
         for ch in &changes {
+            self.api.note_change(ch);
             if let Some(removed) = ch.old.as_deref().filter(|_| ch.op == Op::Deleted) {
                 crate::engine::apiserver::admission::release(&mut self.api, removed);
             }
@@ -435,6 +447,7 @@ fn decode_value(v: &serde_json::Value) -> Result<Object, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::time::HOUR;
 
     #[test]
     fn default_cluster_has_nodes_classes_and_namespaces() {
@@ -514,6 +527,43 @@ mod tests {
         assert_eq!(again.now(), c.now());
         assert!(!again.world.is_powered("node-c"));
         assert!(again.world.is_powered("node-b"));
+    }
+
+    #[test]
+    fn events_expire_an_hour_after_their_last_write() {
+        let mut c = Cluster::new(3);
+        let ns = Object::Namespace(c.api.get_t::<Namespace>("", "default").unwrap().clone());
+        let tests = |c: &Cluster| c.api.store.list_t::<Event>().filter(|e| e.reason == "Test").map(|e| e.count).collect::<Vec<_>>();
+        assert!(c.api.store.count(Kind::Event) > 0, "the nodes registered");
+        c.api.event(&ns, "Normal", "Test", "once more", "test");
+        c.run_instant();
+        c.advance(40 * MINUTE);
+        // a repeat updates the event's count: a new write, a new lease
+        c.api.event(&ns, "Normal", "Test", "once more", "test");
+        c.run_instant();
+        c.advance(30 * MINUTE);
+        assert_eq!(tests(&c), [2], "70 minutes after the first write, 30 after the last");
+        assert_eq!(c.api.store.count(Kind::Event), 1, "the nodes' registration events are gone");
+        c.advance(30 * MINUTE);
+        assert_eq!(tests(&c), Vec::<i32>::new());
+        // forgotten by the correlator too: the next one starts a new event
+        c.api.event(&ns, "Normal", "Test", "once more", "test");
+        c.run_instant();
+        assert_eq!(tests(&c), [1]);
+    }
+
+    #[test]
+    fn events_expire_at_their_instant_however_time_is_advanced() {
+        let mut a = Cluster::new(4);
+        let mut b = Cluster::new(4);
+        a.advance(2 * HOUR);
+        for _ in 0..120 {
+            b.advance(MINUTE - 7);
+            b.advance(7);
+        }
+        assert_eq!(a.api.store.resource_version(), b.api.store.resource_version());
+        assert_eq!(a.api.store.count(Kind::Event), 0);
+        assert_eq!(Cluster::replay(4, b.log()).api.store.resource_version(), b.api.store.resource_version());
     }
 
     #[test]

@@ -11,10 +11,10 @@ pub mod validation;
 use crate::engine::api::*;
 use crate::engine::controllers::Ctl;
 use crate::engine::rng::Rng;
-use crate::engine::store::Store;
-use crate::engine::time::{Millis, Time};
+use crate::engine::store::{Change, Store};
+use crate::engine::time::{HOUR, Millis, Time};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 
 pub use validation::FieldError;
@@ -177,6 +177,33 @@ struct EventKey {
     message: String,
 }
 
+impl EventKey {
+    /// The key an event recorded by [`Api::event_ref`] was correlated under.
+    fn of(e: &Event) -> EventKey {
+        let i = &e.involved_object;
+        EventKey {
+            component: e.source.component.clone(),
+            host: e.source.host.clone(),
+            involved: (i.kind.clone(), i.namespace.clone(), i.name.clone(), i.uid.clone()),
+            type_: e.type_.clone(),
+            reason: e.reason.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// kube-apiserver's --event-ttl (default one hour): every write of an
+/// event stores it with an etcd lease that long; when the lease ends the
+/// event is gone (`kubectl get events` an hour later no longer lists it).
+pub const EVENT_TTL: Millis = HOUR;
+
+/// The leases of the stored events: when each ends, in order.
+#[derive(Clone, Default)]
+struct EventLeases {
+    written: BTreeMap<ObjKey, Millis>,
+    due: BTreeSet<(Millis, ObjKey)>,
+}
+
 /// The API server and everything controllers share: store, clock, random
 /// generator, timers, allocators.
 #[derive(Clone)]
@@ -186,6 +213,7 @@ pub struct Api {
     pub rng: Rng,
     pub timers: Timers,
     events: BTreeMap<EventKey, ObjKey>,
+    event_leases: EventLeases,
     event_seq: u64,
     pub(crate) alloc: admission::Allocators,
     /// Flags and feature gates of the simulated control plane.
@@ -200,6 +228,7 @@ impl Api {
             rng: Rng::new(seed),
             timers: Timers::default(),
             events: BTreeMap::new(),
+            event_leases: EventLeases::default(),
             event_seq: 0,
             alloc: admission::Allocators::default(),
             config,
@@ -643,15 +672,48 @@ impl Api {
         v
     }
 
-    /// Forgets events older than the API server's event TTL (one hour).
-    pub fn expire_events(&mut self, ttl: Millis) {
-        let cutoff = self.now.0 - ttl;
-        let old: Vec<ObjKey> = self.store.list_t::<Event>().filter(|e| e.last_timestamp.map(|t| t.0).unwrap_or(0) < cutoff).map(|e| e.key()).collect();
-        for k in old {
-            self.store.remove(Kind::Event, &k);
+    /// Follows a store change (the cluster calls this for every change, in
+    /// order): an event written gets a new lease of [`EVENT_TTL`]; an event
+    /// deleted takes its lease and its correlation entry along.
+    pub fn note_change(&mut self, ch: &Change) {
+        if ch.kind != Kind::Event {
+            return;
         }
-        let store = &self.store;
-        self.events.retain(|_, k| store.contains(Kind::Event, k));
+        if let Some(at) = self.event_leases.written.remove(&ch.key) {
+            self.event_leases.due.remove(&(at, ch.key.clone()));
+        }
+        match (&ch.new, ch.old.as_deref()) {
+            (Some(_), _) => {
+                let at = self.now.0 + EVENT_TTL;
+                self.event_leases.written.insert(ch.key.clone(), at);
+                self.event_leases.due.insert((at, ch.key.clone()));
+            }
+            (None, Some(Object::Event(e))) => {
+                let key = EventKey::of(e);
+                if self.events.get(&key) == Some(&ch.key) {
+                    self.events.remove(&key);
+                }
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// When the next event's time to live ends.
+    pub fn next_event_expiry(&self) -> Option<Millis> {
+        self.event_leases.due.first().map(|(at, _)| *at)
+    }
+
+    /// Removes the events whose lease has ended (etcd expiring the lease the
+    /// API server attached when it last wrote them).
+    pub fn expire_events(&mut self) {
+        while let Some((at, key)) = self.event_leases.due.first().cloned() {
+            if at > self.now.0 {
+                break;
+            }
+            self.event_leases.due.pop_first();
+            self.event_leases.written.remove(&key);
+            self.store.remove(Kind::Event, &key);
+        }
     }
 }
 
