@@ -24,6 +24,7 @@ use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::storage::scheduling::{self as volumes, PreBind};
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{MINUTE, Millis, SECOND, Time};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cache;
@@ -258,6 +259,7 @@ impl Controller for Scheduler {
             }
             Kind::Node => {
                 let (old, new) = change.typed::<Node>();
+                self.cache.node_changed(&change.key.name, old, new);
                 let relevant = match (old, new) {
                     (None, Some(_)) => true,
                     (Some(o), Some(n)) => {
@@ -567,15 +569,25 @@ fn term_matcher(pod: &Pod, t: &AffinityTerm) -> Matcher {
 struct NodeView<'a> {
     node: &'a Node,
     info: &'a NodeInfo,
+    /// Allocatable resources and pods (parsed when the node changed).
+    alloc: Cow<'a, (Resources, i64)>,
     assumed: Vec<&'a Pod>,
-    requested: Resources,
-    non_zero: Resources,
-    pods: i64,
+    /// Requests with the assumed pods' added (when there are any).
+    with_assumed: Option<(Resources, Resources)>,
 }
 
 impl NodeView<'_> {
     fn label(&self, key: &str) -> Option<&str> {
         self.node.metadata.labels.get(key).map(|s| s.as_str())
+    }
+    fn requested(&self) -> &Resources {
+        self.with_assumed.as_ref().map_or(&self.info.requested, |(r, _)| r)
+    }
+    fn non_zero(&self) -> &Resources {
+        self.with_assumed.as_ref().map_or(&self.info.non_zero, |(_, r)| r)
+    }
+    fn pods(&self) -> i64 {
+        self.info.pods + self.assumed.len() as i64
     }
 }
 
@@ -586,8 +598,8 @@ fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Ass
     let mut views: Vec<NodeView<'a>> = nodes
         .iter()
         .map(|n| {
-            let info = cache.node(&n.metadata.name);
-            NodeView { node: n, info, assumed: vec![], requested: info.requested.clone(), non_zero: info.non_zero.clone(), pods: info.pods }
+            let alloc = cache.allocatable(&n.metadata.name).map_or_else(|| Cow::Owned(allocatable(n)), Cow::Borrowed);
+            NodeView { node: n, info: cache.node(&n.metadata.name), alloc, assumed: vec![], with_assumed: None }
         })
         .collect();
     for (k, a) in assumed {
@@ -598,9 +610,9 @@ fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Ass
         if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name) {
             if p.spec.node_name.is_empty() {
                 let v = &mut views[i];
-                v.requested.add(&pod_requests(p, false));
-                v.non_zero.add(&pod_requests(p, true));
-                v.pods += 1;
+                let (r, nz) = v.with_assumed.get_or_insert_with(|| (v.info.requested.clone(), v.info.non_zero.clone()));
+                r.add(&pod_requests(p, false));
+                nz.add(&pod_requests(p, true));
                 v.assumed.push(p);
             }
         }
@@ -608,23 +620,33 @@ fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Ass
     views
 }
 
-/// Pods on a node matching a registered selector: the cache's count plus
-/// the assumed pods that match.
-fn count_on(cache: &Cache, key: &str, m: &Matcher, v: &NodeView<'_>) -> i64 {
-    cache.counts_of(key).get(&v.node.metadata.name).copied().unwrap_or(0) + v.assumed.iter().filter(|p| m.matches(p)).count() as i64
+/// A registered selector's matching pods on each node of the snapshot (in
+/// the snapshot's order): the cache's counts, walked alongside the nodes
+/// (both are in name order), plus the assumed pods that match.
+fn counts_per_node(cache: &Cache, key: &str, m: &Matcher, views: &[NodeView<'_>]) -> Vec<i64> {
+    let mut counts = cache.counts_of(key).iter().peekable();
+    views
+        .iter()
+        .map(|v| {
+            let name = v.node.metadata.name.as_str();
+            while counts.next_if(|(n, _)| n.as_str() < name).is_some() {}
+            let bound = counts.next_if(|(n, _)| n.as_str() == name).map_or(0, |(_, c)| *c);
+            bound + v.assumed.iter().filter(|p| m.matches(p)).count() as i64
+        })
+        .collect()
 }
 
 /// A selector's matching pods per topology domain: over the nodes that
 /// carry `key` and, when `node_affinity` is given, that the pod's node
 /// affinity admits. Domains without matching pods are listed with 0.
-fn domain_counts<'a>(cache: &Cache, mkey: &str, m: &Matcher, views: &'a [NodeView<'a>], key: &str, node_affinity: Option<&Pod>) -> BTreeMap<&'a str, i64> {
+fn domain_counts<'a>(per_node: &[i64], views: &'a [NodeView<'a>], key: &str, node_affinity: Option<&Pod>) -> BTreeMap<&'a str, i64> {
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-    for v in views {
+    for (v, n) in views.iter().zip(per_node) {
         if node_affinity.is_some_and(|pod| !matches_node_selector(pod, v.node)) {
             continue;
         }
         let Some(value) = v.label(key) else { continue };
-        *counts.entry(value).or_default() += count_on(cache, mkey, m, v);
+        *counts.entry(value).or_default() += n;
     }
     counts
 }
@@ -646,6 +668,8 @@ fn counted<T>(cache: &mut Cache, what: T, matcher: Matcher) -> Counted<T> {
 /// their selectors registered in the cache.
 struct PodState {
     requests: Resources,
+    /// Whether it mounts PersistentVolumeClaims (the volume plugins skip it otherwise).
+    claims: bool,
     ports: Vec<HostPort>,
     /// PodTopologySpread's DoNotSchedule constraints.
     hard: Vec<Counted<SpreadConstraint>>,
@@ -689,6 +713,7 @@ impl PodState {
         };
         PodState {
             requests: pod_requests(pod, false),
+            claims: crate::engine::storage::pod_claims(pod).next().is_some(),
             ports: host_ports(pod),
             hard,
             has_affinity,
@@ -722,7 +747,8 @@ impl<'a> FilterState<'a> {
             .hard
             .iter()
             .map(|c| {
-                let counts = domain_counts(cache, &c.key, &c.matcher, views, &c.what.topology_key, Some(pod));
+                let per_node = counts_per_node(cache, &c.key, &c.matcher, views);
+                let counts = domain_counts(&per_node, views, &c.what.topology_key, Some(pod));
                 let min = counts.values().copied().min().unwrap_or(0);
                 (counts, min)
             })
@@ -755,8 +781,8 @@ impl<'a> FilterState<'a> {
         let domains = |c: &Counted<AffinityTerm>| -> (bool, BTreeSet<&'a str>) {
             let mut any = false;
             let mut set = BTreeSet::new();
-            for v in views {
-                if count_on(cache, &c.key, &c.matcher, v) > 0 {
+            for (v, n) in views.iter().zip(counts_per_node(cache, &c.key, &c.matcher, views)) {
+                if n > 0 {
                     any = true;
                     if let Some(value) = v.label(&c.what.topology_key) {
                         set.insert(value);
@@ -805,10 +831,10 @@ fn filter_node(api: &Api, pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &Filte
     }
     // NodeResourcesFit
     let requests = &st.requests;
-    let (alloc, max_pods) = allocatable(node);
+    let (alloc, max_pods) = &*v.alloc;
     let mut reasons = vec![];
     let mut code = Code::Unschedulable;
-    if v.pods + 1 > max_pods {
+    if v.pods() + 1 > *max_pods {
         reasons.push("Too many pods".to_string());
     }
     let mut check = |name: &str, want: i64, have: i64, used: i64| {
@@ -819,17 +845,19 @@ fn filter_node(api: &Api, pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &Filte
             }
         }
     };
-    check("cpu", requests.milli_cpu, alloc.milli_cpu, v.requested.milli_cpu);
-    check("memory", requests.memory, alloc.memory, v.requested.memory);
-    check("ephemeral-storage", requests.ephemeral_storage, alloc.ephemeral_storage, v.requested.ephemeral_storage);
+    let used = v.requested();
+    check("cpu", requests.milli_cpu, alloc.milli_cpu, used.milli_cpu);
+    check("memory", requests.memory, alloc.memory, used.memory);
+    check("ephemeral-storage", requests.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage);
     for (k, want) in &requests.scalar {
-        check(k, *want, alloc.scalar.get(k).copied().unwrap_or(0), v.requested.scalar.get(k).copied().unwrap_or(0));
+        check(k, *want, alloc.scalar.get(k).copied().unwrap_or(0), used.scalar.get(k).copied().unwrap_or(0));
     }
     if !reasons.is_empty() {
         return Some(NodeStatus { code, reasons });
     }
-    // VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone
-    if let Err(reason) = volumes::filter(api, pod, node) {
+    // VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone (their
+    // PreFilters skip pods without claims)
+    if let Some(Err(reason)) = st.claims.then(|| volumes::filter(api, pod, node)) {
         let code = if reason.contains("exceed max volume count") || reason.contains("no available disk") || reason.contains("ReadWriteOncePod") {
             Code::Unschedulable
         } else {
@@ -974,7 +1002,7 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
     // NodeResourcesFit (LeastAllocated, cpu and memory weighted 1) and BalancedAllocation.
     for (j, &i) in feasible.iter().enumerate() {
         let v = &views[i];
-        let (alloc, _) = allocatable(v.node);
+        let (alloc, _) = &*v.alloc;
         let frac = |used: i64, want: i64, cap: i64| -> (i64, f64) {
             if cap <= 0 {
                 return (0, 1.0);
@@ -983,8 +1011,8 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
             let least = if r > cap { 0 } else { (cap - r) * MAX_NODE_SCORE / cap };
             (least, (r as f64 / cap as f64).min(1.0))
         };
-        let (lc, fc) = frac(v.non_zero.milli_cpu, req.milli_cpu, alloc.milli_cpu);
-        let (lm, fm) = frac(v.non_zero.memory, req.memory, alloc.memory);
+        let (lc, fc) = frac(v.non_zero().milli_cpu, req.milli_cpu, alloc.milli_cpu);
+        let (lm, fm) = frac(v.non_zero().memory, req.memory, alloc.memory);
         let least = (lc + lm) / 2;
         let mean = (fc + fm) / 2.0;
         let std = (((fc - mean).powi(2) + (fm - mean).powi(2)) / 2.0).sqrt();
@@ -1026,7 +1054,8 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
             // domains among the feasible nodes that carry the key
             let domains: BTreeSet<&str> = feasible.iter().filter_map(|&i| views[i].label(&c.what.topology_key)).collect();
             let weight = ((domains.len() + 2) as f64).ln();
-            let counts = domain_counts(cache, &c.key, &c.matcher, views, &c.what.topology_key, Some(pod));
+            let per_node = counts_per_node(cache, &c.key, &c.matcher, views);
+            let counts = domain_counts(&per_node, views, &c.what.topology_key, Some(pod));
             for (j, &i) in feasible.iter().enumerate() {
                 match views[i].label(&c.what.topology_key) {
                     Some(v) => raw[j] += (counts.get(v).copied().unwrap_or(0) as f64) * weight + (c.what.max_skew - 1) as f64 * weight,
@@ -1051,7 +1080,8 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
     // InterPodAffinity (weight 2): preferred terms of the pod, weighed by
     // the matching pods in each node's domain.
     if !st.preferred.is_empty() || !st.preferred_anti.is_empty() {
-        let per_domain = |c: &Counted<(i64, AffinityTerm)>| domain_counts(cache, &c.key, &c.matcher, views, &c.what.1.topology_key, None);
+        let per_domain =
+            |c: &Counted<(i64, AffinityTerm)>| domain_counts(&counts_per_node(cache, &c.key, &c.matcher, views), views, &c.what.1.topology_key, None);
         let aff: Vec<_> = st.preferred.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
         let anti: Vec<_> = st.preferred_anti.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
         let raw: Vec<i64> = feasible

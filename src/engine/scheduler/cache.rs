@@ -20,7 +20,7 @@
 //! A cache only: it never changes a decision. Debug builds check it against
 //! a recomputation from the store at every decision.
 
-use super::{AffinityTerm, HostPort, Resources, host_ports, occupies, parse_terms, pod_requests};
+use super::{AffinityTerm, HostPort, Resources, allocatable, host_ports, occupies, parse_terms, pod_requests};
 use crate::engine::api::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -93,6 +93,8 @@ pub struct Cache {
     pods: BTreeMap<ObjKey, CachedPod>,
     nodes: BTreeMap<String, NodeInfo>,
     counts: BTreeMap<String, Counts>,
+    /// Each node's allocatable resources and pod capacity, parsed.
+    allocatable: BTreeMap<String, (Resources, i64)>,
     /// Scheduling cycles so far (for the selectors' recency).
     cycle: u64,
 }
@@ -188,6 +190,23 @@ impl Cache {
         }
     }
 
+    /// Follows one node change (NodeInfo.SetNode): its allocatable, parsed once.
+    pub fn node_changed(&mut self, name: &str, old: Option<&Node>, new: Option<&Node>) {
+        match new {
+            Some(n) if old.is_none_or(|o| o.status.allocatable != n.status.allocatable) => {
+                self.allocatable.insert(name.to_string(), allocatable(n));
+            }
+            Some(_) => {}
+            None => {
+                self.allocatable.remove(name);
+            }
+        }
+    }
+
+    pub fn allocatable(&self, name: &str) -> Option<&(Resources, i64)> {
+        self.allocatable.get(name)
+    }
+
     /// A new scheduling cycle starts (selectors used in it count as recent).
     pub fn next_cycle(&mut self) {
         self.cycle += 1;
@@ -264,6 +283,11 @@ impl Cache {
             );
         }
         assert_eq!(self.nodes.len(), want.nodes.len(), "scheduler cache: nodes");
+        let nodes: Vec<&Node> = store.list_t::<Node>().collect();
+        assert_eq!(self.allocatable.len(), nodes.len(), "scheduler cache: allocatable");
+        for n in nodes {
+            assert_eq!(self.allocatable.get(&n.metadata.name), Some(&allocatable(n)), "scheduler cache: allocatable of {}", n.metadata.name);
+        }
         for c in self.counts.values() {
             let mut per_node: BTreeMap<String, i64> = BTreeMap::new();
             for cp in want.pods.values() {
