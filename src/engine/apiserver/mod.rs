@@ -423,7 +423,7 @@ impl Api {
         if dry_run {
             return Ok(Written { object: Rc::new(obj), warnings });
         }
-        if *old == obj_with_rv(&obj, &old) {
+        if same_but_rv(&old, &mut obj) {
             // a no-op write does not bump the resourceVersion
             return Ok(Written { object: old, warnings });
         }
@@ -503,7 +503,7 @@ impl Api {
                 _ => at,
             });
             m.deletion_grace_period_seconds = Some(grace);
-            if *old == obj_with_rv(&obj, &old) {
+            if same_but_rv(&old, &mut obj) {
                 return Ok(old);
             }
             let o = self.store.put(obj);
@@ -769,28 +769,48 @@ fn value_without(obj: &Object, drop: &[&str]) -> serde_json::Value {
     v
 }
 
-/// Did anything but metadata and status change?
+/// Did anything but metadata and status change? Compared as the JSON the
+/// objects serialize to; typed specs that are equal serialize the same, so
+/// the kinds with a generation are compared typed first and go through
+/// JSON only when their specs differ (a difference may still vanish in
+/// JSON, such as `1000m` and `1` for a quantity).
 fn spec_changed(old: &Object, new: &Object) -> bool {
-    value_without(old, &["metadata", "status"]) != value_without(new, &["metadata", "status"])
+    let same_typed = match (old, new) {
+        (Object::Pod(o), Object::Pod(n)) => o.spec == n.spec,
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => o.spec == n.spec,
+        (Object::Deployment(o), Object::Deployment(n)) => o.spec == n.spec,
+        (Object::StatefulSet(o), Object::StatefulSet(n)) => o.spec == n.spec,
+        (Object::PodDisruptionBudget(o), Object::PodDisruptionBudget(n)) => o.spec == n.spec,
+        _ => false,
+    };
+    let changed = !same_typed && value_without(old, &["metadata", "status"]) != value_without(new, &["metadata", "status"]);
+    debug_assert_eq!(changed, value_without(old, &["metadata", "status"]) != value_without(new, &["metadata", "status"]));
+    changed
 }
 
-fn obj_with_rv(obj: &Object, old: &Object) -> Object {
-    let mut o = obj.clone();
-    o.meta_mut().resource_version = old.meta().resource_version.clone();
-    o
+/// Is `obj` the stored object, resourceVersion aside? (Compared in place:
+/// the resourceVersion is swapped in for the comparison and back.)
+fn same_but_rv(old: &Object, obj: &mut Object) -> bool {
+    if old.kind() != obj.kind() {
+        return false;
+    }
+    let rv = std::mem::replace(&mut obj.meta_mut().resource_version, old.meta().resource_version.clone());
+    let same = *old == *obj;
+    obj.meta_mut().resource_version = rv;
+    same
 }
 
 /// The kinds whose status is swapped in their typed form (the hot paths:
 /// kubelets, controllers and the attacher write these statuses all the
-/// time); other kinds go through JSON.
+/// time); other kinds go through JSON. Each of these kinds is exactly
+/// apiVersion, kind, metadata, spec and status.
 macro_rules! typed_status_swap {
     ($old:expr, $new:expr, $take_new:expr, [$($v:ident),*]) => {
         match ($old, $new) {
             $((Object::$v(o), Object::$v(n)) => {
                 return if $take_new {
-                    let mut m = o.clone();
-                    m.status = n.status;
-                    Object::$v(m)
+                    // the stored object with the new status (the old status is not copied)
+                    Object::$v($v { api_version: o.api_version.clone(), kind: o.kind.clone(), metadata: o.metadata.clone(), spec: o.spec.clone(), status: n.status })
                 } else {
                     let mut m = n;
                     m.status = o.status.clone();
@@ -805,6 +825,39 @@ macro_rules! typed_status_swap {
 /// Takes everything but the status from the stored object.
 fn status_merge(old: &Object, new: Object) -> Object {
     let new = typed_status_swap!(old, new, true, [Pod, Node, PersistentVolumeClaim, PersistentVolume, ReplicaSet, StatefulSet, VolumeAttachment]);
+    // deploymentStatusStrategy resets only spec and labels: the annotations
+    // are the writer's (the deployment controller records the revision there)
+    match (old, new) {
+        (Object::Deployment(o), Object::Deployment(n)) => {
+            #[cfg(debug_assertions)]
+            let json = status_merge_json(old, Object::Deployment(n.clone()));
+            let mut metadata = o.metadata.clone();
+            metadata.annotations = n.metadata.annotations;
+            let mut d = Deployment { api_version: o.api_version.clone(), kind: o.kind.clone(), metadata, spec: o.spec.clone(), status: n.status };
+            // metav1.Time is stored in whole seconds (what this write did
+            // when it went through JSON)
+            whole_seconds(&mut d.metadata.creation_timestamp);
+            whole_seconds(&mut d.metadata.deletion_timestamp);
+            for c in &mut d.status.conditions {
+                whole_seconds(&mut c.last_update_time);
+                whole_seconds(&mut c.last_transition_time);
+            }
+            let merged = Object::Deployment(d);
+            #[cfg(debug_assertions)]
+            assert!(merged == json, "typed status merge differs from the JSON one: {merged:?}\n{json:?}");
+            merged
+        }
+        (_, n) => status_merge_json(old, n),
+    }
+}
+
+fn whole_seconds(t: &mut Option<Time>) {
+    if let Some(t) = t {
+        t.0 -= t.0.rem_euclid(1000);
+    }
+}
+
+fn status_merge_json(old: &Object, new: Object) -> Object {
     let mut v = old.to_value();
     let nv = new.to_value();
     if let (Some(m), Some(status)) = (v.as_object_mut(), nv.get("status")) {
