@@ -65,6 +65,9 @@ const MAX_SYNCS_PER_INSTANT: usize = 2_000_000;
 /// How long `settle` may run before giving up.
 pub const SETTLE_LIMIT: Millis = 15 * MINUTE;
 
+/// Cloning a cluster copies its whole state (objects are shared `Rc`s):
+/// the clone continues exactly as the original would.
+#[derive(Clone)]
 pub struct Cluster {
     pub api: Api,
     pub world: World,

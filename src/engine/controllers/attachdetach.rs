@@ -46,7 +46,7 @@ struct Desired {
     pods: BTreeSet<ObjKey>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct AttachDetach {
     /// (unique volume name, node) -> what is attached.
     actual: BTreeMap<(String, String), Attached>,

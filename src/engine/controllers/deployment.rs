@@ -40,6 +40,7 @@ pub const MIN_UNAVAILABLE: &str = "MinimumReplicasUnavailable";
 /// `maxRevHistoryLengthInChars`.
 const MAX_REV_HISTORY_CHARS: usize = 2000;
 
+#[derive(Clone)]
 pub struct DeploymentController {
     orphans: OrphanIndex,
     wakeups: Wakeups,

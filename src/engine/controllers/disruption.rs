@@ -127,7 +127,7 @@ fn update_allowed_condition(pdb: &mut PodDisruptionBudget, now: Time) {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Disruption {}
 
 impl Disruption {

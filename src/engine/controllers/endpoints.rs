@@ -17,7 +17,7 @@ pub const LABEL_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
 pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
 pub const ANNOTATION_TRIGGER_TIME: &str = "endpoints.kubernetes.io/last-change-trigger-time";
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct EndpointsController {}
 
 impl EndpointsController {

@@ -30,7 +30,7 @@ const EXPAND_COMPONENT: &str = "volume_expand";
 const NODE_EXPAND_MS: Millis = 1_500;
 const FS_RESIZE_PENDING_MESSAGE: &str = "Waiting for user to (re-)start a pod to finish file system resize of volume on node.";
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Expander {
     /// claim uid -> when the controller-side resize completes.
     resizing: BTreeMap<String, Millis>,

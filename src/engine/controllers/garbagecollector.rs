@@ -22,6 +22,7 @@ use std::rc::Rc;
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
 
+#[derive(Clone)]
 pub struct GarbageCollector {
     backoff: Backoff,
 }

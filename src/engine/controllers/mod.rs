@@ -96,12 +96,30 @@ pub struct Cx<'a> {
     pub world: &'a mut World,
 }
 
-pub trait Controller {
+pub trait Controller: ControllerClone {
     fn id(&self) -> Ctl;
     /// Maps one change to queue keys. Must do work proportional to the change.
     fn watch(&mut self, change: &Change, api: &Api, queue: &mut WorkQueue);
     /// Reconciles one key.
     fn sync(&mut self, key: &ObjRef, cx: &mut Cx);
+}
+
+/// Controllers are cloned with the cluster (the page's checkpoints of a
+/// session): any `Clone` controller is.
+pub trait ControllerClone {
+    fn clone_box(&self) -> Box<dyn Controller>;
+}
+
+impl<T: Controller + Clone + 'static> ControllerClone for T {
+    fn clone_box(&self) -> Box<dyn Controller> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Controller> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// A deduplicating FIFO of keys, like client-go's workqueue.

@@ -19,6 +19,7 @@ const FINALIZER_ESTIMATE_SECONDS: i64 = 15;
 /// The finalizer token of kube-controller-manager's namespace controller.
 pub const FINALIZER: &str = "kubernetes";
 
+#[derive(Clone)]
 pub struct NamespaceController {
     /// When each terminating namespace is next due (the queue's AddAfter).
     due: BTreeMap<String, Time>,

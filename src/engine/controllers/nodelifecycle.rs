@@ -35,7 +35,7 @@ struct Health {
     registered: bool,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct NodeLifecycle {
     health: BTreeMap<String, Health>,
     /// Per zone: when the next NoExecute taint may be added.

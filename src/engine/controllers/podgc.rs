@@ -21,7 +21,7 @@ const QUARANTINE: Millis = 40 * SECOND;
 pub const TERMINATED_THRESHOLD: usize = 12_500;
 pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PodGc {
     /// Terminated pods, oldest first (creation time, key).
     terminated: BTreeSet<(Time, ObjKey)>,

@@ -29,7 +29,7 @@ struct Backoff {
     next_at: Millis,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Provisioner {
     /// claim uid -> when its volume is ready.
     provisioning: BTreeMap<String, Millis>,

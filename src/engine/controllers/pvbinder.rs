@@ -24,7 +24,7 @@ pub const RESYNC_PERIOD: Millis = 15_000;
 const RECYCLE_MS: Millis = 5_000;
 const RECYCLER_IMAGE: &str = "registry.k8s.io/build-image/debian-base:bookworm-v1.0.6";
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PvBinder {
     /// Claims that have not completed binding (retried at every resync).
     pending: BTreeSet<ObjKey>,

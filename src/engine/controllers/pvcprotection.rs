@@ -9,7 +9,7 @@ use crate::engine::apiserver::Api;
 use crate::engine::storage::{FINALIZER_PVC_PROTECTION, pod_claims};
 use crate::engine::store::Change;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PvcProtection;
 
 /// `podUsesPVCForDeletion`: only scheduled pods hold a claim (the kubelet

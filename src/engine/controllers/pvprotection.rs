@@ -8,7 +8,7 @@ use crate::engine::apiserver::Api;
 use crate::engine::storage::FINALIZER_PV_PROTECTION;
 use crate::engine::store::Change;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PvProtection;
 
 impl Controller for PvProtection {

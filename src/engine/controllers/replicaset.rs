@@ -19,6 +19,7 @@ const COMPONENT: &str = "replicaset-controller";
 /// The annotation that lowers a pod's deletion cost (PodDeletionCost).
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
+#[derive(Clone)]
 pub struct ReplicaSetController {
     orphans: OrphanIndex,
     /// What each ReplicaSet's pods look like, kept from the watch so a sync

@@ -11,7 +11,7 @@ use crate::engine::storage::claim_class;
 use crate::engine::store::Change;
 use std::collections::BTreeMap;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct ResourceQuotaController;
 
 fn count(n: usize) -> Quantity {

@@ -14,6 +14,7 @@ pub const ROOT_CA_CONFIGMAP: &str = "kube-root-ca.crt";
 pub const DESCRIPTION_ANNOTATION: &str = "kubernetes.io/description";
 pub const DESCRIPTION: &str = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
 
+#[derive(Clone)]
 pub struct ServiceAccountController {
     /// The cluster CA bundle (PEM), made once per cluster.
     root_ca: Option<String>,

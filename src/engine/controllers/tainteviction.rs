@@ -18,7 +18,7 @@ struct Scheduled {
     fire_at: Time,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TaintEviction {
     /// NoExecute taints per node.
     tainted: BTreeMap<String, Vec<Taint>>,

@@ -283,7 +283,7 @@ impl NodeRt {
 }
 
 /// All kubelets.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Kubelet {
     pub(crate) pods: BTreeMap<String, PodRt>,
     pub(crate) by_key: BTreeMap<ObjKey, BTreeSet<String>>,

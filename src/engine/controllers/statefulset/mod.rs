@@ -24,6 +24,7 @@ use utils::*;
 
 pub use utils::{POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL};
 
+#[derive(Clone)]
 pub struct StatefulSetController {
     orphan_pods: OrphanIndex,
     orphan_revisions: OrphanIndex,
