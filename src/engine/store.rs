@@ -157,10 +157,21 @@ impl Store {
         let key = obj.key();
         let new = Rc::new(obj);
         let old = self.tables[kind as usize].insert(key.clone(), new.clone());
-        if let Some(o) = &old {
-            self.unindex(o);
+        match &old {
+            // most writes are status updates: nothing the indexes key on moved
+            Some(o) if same_index_keys(o, &new) => {
+                if let Object::Pod(p) = &*new {
+                    if let Some(slot) = self.pods_by_node.get_mut(&p.spec.node_name).and_then(|m| m.get_mut(&key)) {
+                        *slot = new.clone();
+                    }
+                }
+            }
+            Some(o) => {
+                self.unindex(o);
+                self.index(&new);
+            }
+            None => self.index(&new),
         }
-        self.index(&new);
         self.journal.push(Change { op: if old.is_some() { Op::Modified } else { Op::Added }, kind, key, rv: self.rv, old, new: Some(new.clone()) });
         new
     }
@@ -251,6 +262,28 @@ impl Store {
     }
 }
 
+/// Whether two versions of an object have the same entries in every index
+/// (then a write only refreshes the pod held by the node index).
+fn same_index_keys(a: &Object, b: &Object) -> bool {
+    let (ma, mb) = (a.meta(), b.meta());
+    if ma.uid != mb.uid
+        || ma.owner_references.len() != mb.owner_references.len()
+        || ma.owner_references.iter().zip(&mb.owner_references).any(|(x, y)| x.uid != y.uid)
+    {
+        return false;
+    }
+    match (a, b) {
+        (Object::PersistentVolume(x), Object::PersistentVolume(y)) => x.spec.storage_class_name == y.spec.storage_class_name,
+        (Object::Pod(x), Object::Pod(y)) => {
+            fn claims(p: &Pod) -> impl Iterator<Item = &str> {
+                p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.as_str()))
+            }
+            x.spec.node_name == y.spec.node_name && x.metadata.namespace == y.metadata.namespace && claims(x).eq(claims(y))
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,12 +314,19 @@ mod tests {
         s.put(pod("default", "b", "node-c", ""));
         assert_eq!(s.pods_on_node("node-a").count(), 1);
         assert_eq!(s.dependents("rs1").count(), 1);
+        // a status write on the same node: the node index holds the new version
+        let mut b = pod("default", "b", "node-c", "");
+        if let Object::Pod(p) = &mut b {
+            p.status.phase = "Running".into();
+        }
+        s.put(b);
+        assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.as_str()).collect::<Vec<_>>(), ["Running"]);
         s.remove(Kind::Pod, &ObjKey::new("default", "a"));
         assert_eq!(s.dependents("rs1").count(), 0);
         let ch = s.drain_changes();
-        assert_eq!(ch.len(), 5);
-        assert_eq!(ch[3].op, Op::Modified);
-        assert_eq!(ch[4].op, Op::Deleted);
-        assert_eq!(s.resource_version(), 5);
+        assert_eq!(ch.len(), 6);
+        assert_eq!(ch[4].op, Op::Modified);
+        assert_eq!(ch[5].op, Op::Deleted);
+        assert_eq!(s.resource_version(), 6);
     }
 }
