@@ -11,6 +11,8 @@ use kubarium::engine::apiserver::{DeleteOptions, Propagation};
 use kubarium::engine::cluster::ClusterVerb;
 use kubarium::engine::controllers::{deployment, garbagecollector, replicaset, statefulset};
 use kubarium::engine::storage::invariants;
+use kubarium::engine::time::Time;
+use kubarium::engine::timeline::Timeline;
 use kubarium::engine::{Cluster, Input};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -233,6 +235,57 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn same(what: &str, a: &Cluster, b: &Cluster) -> Result<(), TestCaseError> {
+    let (x, y) = (fingerprint(a), fingerprint(b));
+    if x != y {
+        let (i, (l, r)) = x.lines().zip(y.lines()).enumerate().find(|(_, (l, r))| l != r).unwrap_or((0, ("(length)", "(length)")));
+        return Err(TestCaseError::fail(format!("{what}: first difference at line {i}:\n  checkpoint: {l}\n  seed:       {r}\nlog: {:?}", b.log())));
+    }
+    if a.log() != b.log() {
+        return Err(TestCaseError::fail(format!("{what}: the logs differ:\n  {:?}\n  {:?}", a.log(), b.log())));
+    }
+    Ok(())
+}
+
+/// Checkpoints taken while the session runs (and filled in while
+/// replaying) give, at any instant, the cluster a replay from the seed
+/// gives; and after a branch in the past, the same holds for the branch.
+fn run_with_timeline(ops: &[Op], probes: &[u16], branch: &[Op]) -> Result<(), TestCaseError> {
+    let mut c = Cluster::new(11);
+    let mut t = Timeline::with_spacing(&c, 20_000);
+    let start = c.now();
+    for op in ops {
+        step(&mut c, op);
+        t.record(&c);
+    }
+    let (head, _) = t.replay_until(c.log(), c.now());
+    same("the head from its checkpoint", &head, &c)?;
+    let instant = |p: u16, end: Time| Time(start.0 + (end.0 - start.0) * p as i64 / u16::MAX as i64);
+    for &p in probes {
+        let at = instant(p, c.now());
+        let (a, _) = t.replay_until(c.log(), at);
+        let (b, _) = Cluster::replay_until(11, c.log(), at);
+        same(&format!("at {at}"), &a, &b)?;
+    }
+    // back to the first probe, then acting there: a branch
+    let at = instant(probes.first().copied().unwrap_or(0), c.now());
+    let (mut a, _) = t.replay_until(c.log(), at);
+    t.truncate(a.now());
+    for op in branch {
+        step(&mut a, op);
+        t.record(&a);
+    }
+    for &p in probes {
+        let at = instant(p, a.now());
+        let (x, _) = t.replay_until(a.log(), at);
+        let (y, _) = Cluster::replay_until(11, a.log(), at);
+        same(&format!("branch at {at}"), &x, &y)?;
+    }
+    let (x, _) = t.replay_until(a.log(), a.now());
+    same("the branch's head", &x, &a)?;
+    Ok(())
+}
+
 fn config() -> Config {
     let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261122);
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
@@ -245,6 +298,15 @@ proptest! {
     #[test]
     fn invariants_hold_and_replay_reproduces(ops in proptest::collection::vec(op(), 1..40)) {
         run(&ops)?;
+    }
+
+    #[test]
+    fn checkpoints_replay_exactly(
+        ops in proptest::collection::vec(op(), 1..30),
+        probes in proptest::collection::vec(any::<u16>(), 1..5),
+        branch in proptest::collection::vec(op(), 0..6),
+    ) {
+        run_with_timeline(&ops, &probes, &branch)?;
     }
 }
 

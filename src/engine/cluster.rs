@@ -124,6 +124,27 @@ impl Cluster {
         &self.log
     }
 
+    /// A copy of the cluster without its input log (a checkpoint's; the
+    /// log is the recording's, kept once).
+    pub fn without_log(&self) -> Cluster {
+        Cluster {
+            api: self.api.clone(),
+            world: self.world.clone(),
+            seed: self.seed,
+            ctls: self.ctls.clone(),
+            queues: self.queues.clone(),
+            log: vec![],
+            livelock: self.livelock.clone(),
+            slots: self.slots.clone(),
+        }
+    }
+
+    /// Puts back the input log of a cluster restored from a checkpoint: the
+    /// recording's inputs up to the checkpoint.
+    pub fn set_log(&mut self, log: Vec<Input>) {
+        self.log = log;
+    }
+
     /// A fresh cluster with the same seed, fed the same inputs.
     pub fn replay(seed: u64, inputs: &[Input]) -> Cluster {
         let mut c = Cluster::new(seed);
@@ -388,6 +409,19 @@ pub struct Playback {
 impl Playback {
     pub fn new(inputs: Vec<Input>) -> Playback {
         Playback { inputs, next: 0, partial: 0 }
+    }
+
+    /// A recording played up to a position: `next` inputs fully, and
+    /// `partial` ms of the following `Advance`.
+    pub fn resume(inputs: Vec<Input>, next: usize, partial: Millis) -> Playback {
+        let next = next.min(inputs.len());
+        let partial = if matches!(inputs.get(next), Some(Input::Advance { .. })) { partial } else { 0 };
+        Playback { inputs, next, partial }
+    }
+
+    /// Where the playback stands: inputs fully played, and how much of the next.
+    pub fn position(&self) -> (usize, Millis) {
+        (self.next, self.partial)
     }
 
     /// Plays recorded inputs into `c` until its clock reaches `until`

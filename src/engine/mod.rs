@@ -17,6 +17,7 @@ pub mod scheduler;
 pub mod storage;
 pub mod store;
 pub mod time;
+pub mod timeline;
 pub mod world;
 pub mod yaml;
 

@@ -6,6 +6,7 @@
 use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, Input, Playback};
 use crate::engine::time::{MINUTE, Millis, Time};
+use crate::engine::timeline::Timeline;
 use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Session};
 use crate::ui::diagnose::{self, Diag};
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ pub struct Page {
     pub diags: Vec<Diag>,
     /// Simulated milliseconds owed to the clock (fractions of a frame).
     carry: f64,
+    /// Checkpoints of the session: scrubbing replays from the nearest.
+    timeline: Timeline,
 }
 
 pub const WELCOME: &str = "# Paste Kubernetes YAML here (several documents with ---), then Apply\n# (Ctrl/Cmd+Enter). Examples: the menu above.\n";
@@ -106,6 +109,7 @@ impl Page {
     pub fn new() -> Page {
         let session = Session::new(DEFAULT_SEED);
         let start = session.cluster.now();
+        let timeline = Timeline::new(&session.cluster);
         Page {
             session,
             editor: WELCOME.into(),
@@ -117,6 +121,7 @@ impl Page {
             future: None,
             diags: vec![],
             carry: 0.0,
+            timeline,
         }
     }
 
@@ -154,12 +159,20 @@ impl Page {
             return CmdOutput::default();
         }
         let log_before = self.session.cluster.log().len();
+        let before = self.session.cluster.now();
         let out = self.session.run(line, stdin);
         if self.session.cluster.log().len() != log_before || line.starts_with("cluster reset") {
+            if self.future.is_some() {
+                self.timeline.truncate(before);
+            }
             self.branch();
         }
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
+            self.timeline = Timeline::new(&self.session.cluster);
+        }
+        if self.future.is_none() {
+            self.timeline.record(&self.session.cluster);
         }
         self.console.push(ConsoleEntry {
             command: line.to_string(),
@@ -208,16 +221,17 @@ impl Page {
         let target = Time(self.session.cluster.now().0 + ms);
         if let Some((_, pb)) = &mut self.future {
             let done = pb.play_until(&mut self.session.cluster, target);
-            if done {
-                self.future = None;
-                let left = target.0 - self.session.cluster.now().0;
-                if left > 0 {
-                    self.session.cluster.advance(left);
-                }
+            if !done {
+                return;
             }
-            return;
+            self.future = None;
         }
-        self.session.cluster.advance(ms);
+        // at the head: time passes in steps that end where checkpoints are due
+        while self.session.cluster.now() < target {
+            let stop = self.timeline.next_due().min(target);
+            self.session.cluster.advance(stop.0 - self.session.cluster.now().0);
+            self.timeline.record(&self.session.cluster);
+        }
     }
 
     /// Jumps to the next moment something happens (at most a minute ahead).
@@ -227,7 +241,9 @@ impl Page {
             self.advance(1_000);
             return self.session.cluster.now().0 - before.0;
         }
-        self.session.cluster.step(MINUTE)
+        let d = self.session.cluster.step(MINUTE);
+        self.timeline.record(&self.session.cluster);
+        d
     }
 
     /// Runs until nothing is pending (instant settle).
@@ -235,10 +251,12 @@ impl Page {
         if let Some((inputs, _)) = self.future.take() {
             // Finish the recording first.
             let end = Playback::end_time(&inputs, self.start);
-            let (c, _) = Cluster::replay_until(self.session.cluster.seed(), &inputs, end);
+            let (c, _) = self.timeline.replay_until(&inputs, end);
             self.session.cluster = c;
         }
-        self.session.cluster.settle().0
+        let d = self.session.cluster.settle().0;
+        self.timeline.record(&self.session.cluster);
+        d
     }
 
     /// Goes back (or forward within the recording) to `at` ms after the start.
@@ -249,7 +267,7 @@ impl Page {
         };
         let head = Playback::end_time(&inputs, self.start).0 - self.start.0;
         let at = at.clamp(0, head);
-        let (c, pb) = Cluster::replay_until(self.session.cluster.seed(), &inputs, Time(self.start.0 + at));
+        let (c, pb) = self.timeline.replay_until(&inputs, Time(self.start.0 + at));
         self.session.cluster = c;
         self.future = if pb.done() { None } else { Some((inputs, pb)) };
         self.playing = false;
@@ -259,6 +277,7 @@ impl Page {
     pub fn reset(&mut self) {
         self.session.reset();
         self.start = self.session.cluster.now();
+        self.timeline = Timeline::new(&self.session.cluster);
         self.future = None;
         self.console.clear();
         self.selected = None;
@@ -293,7 +312,10 @@ impl Page {
         let mut p = Page::new();
         p.session = Session::new(s.seed);
         p.start = p.session.cluster.now();
-        p.session.cluster = Cluster::replay(s.seed, &s.inputs);
+        // replayed through the timeline, which keeps checkpoints on the way
+        p.timeline = Timeline::new(&p.session.cluster);
+        let (c, _) = p.timeline.replay_until(&s.inputs, Playback::end_time(&s.inputs, p.start));
+        p.session.cluster = c;
         p.session.namespace = s.namespace;
         p.set_editor(s.editor);
         p.console = s.console;

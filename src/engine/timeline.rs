@@ -1,0 +1,199 @@
+//! Checkpoints of a recorded session, for time travel: going back to any
+//! instant restores the latest checkpoint at or before it and replays the
+//! recording from there, instead of replaying the whole input log from the
+//! seed. The cost of a scrub is then one interval of the session, however
+//! long the session is.
+//!
+//! A checkpoint is a clone of the cluster (its objects are shared `Rc`s, so
+//! it costs the tables and indexes, not the objects) and its position in
+//! the recording: the inputs fully played, and how much of the next one (an
+//! `Advance`) was. The cluster is stored without its input log, which is
+//! rebuilt from the recording when the checkpoint is restored.
+//!
+//! Memory is bounded: checkpoints are taken one `spacing` of simulated time
+//! apart; when there are more than [`MAX_CHECKPOINTS`], the spacing doubles
+//! and every other one goes (thinning), so a long session keeps as many
+//! checkpoints as a short one, further apart. Replaying through a stretch
+//! with no checkpoint (a long `sleep` at the head, a restored session) fills
+//! it in on the way.
+//!
+//! Exactness: a checkpoint continues exactly as the session did (the
+//! cluster is deterministic and its clone complete), so a restored and
+//! replayed cluster is the same, byte for byte, as one replayed from the
+//! seed; the property tests check it.
+
+use crate::engine::cluster::{Cluster, Input, Playback};
+use crate::engine::time::{Millis, SECOND, Time};
+
+/// At most this many checkpoints are kept.
+pub const MAX_CHECKPOINTS: usize = 32;
+/// The spacing a session starts with (simulated time between checkpoints).
+pub const FIRST_SPACING: Millis = 15 * SECOND;
+
+#[derive(Clone)]
+struct Checkpoint {
+    at: Time,
+    /// Inputs of the recording fully played.
+    next: usize,
+    /// How much of `inputs[next]` (an `Advance`) was played.
+    partial: Millis,
+    /// The cluster then, its input log left out.
+    cluster: Cluster,
+}
+
+/// The checkpoints of one recorded session.
+#[derive(Clone)]
+pub struct Timeline {
+    checkpoints: Vec<Checkpoint>,
+    spacing: Millis,
+}
+
+impl Timeline {
+    /// The timeline of a session that starts with `start` (a cluster whose
+    /// log is empty: the recording begins here).
+    pub fn new(start: &Cluster) -> Timeline {
+        Timeline::with_spacing(start, FIRST_SPACING)
+    }
+
+    pub fn with_spacing(start: &Cluster, spacing: Millis) -> Timeline {
+        let mut t = Timeline { checkpoints: vec![], spacing: spacing.max(1) };
+        t.insert(start, position(start.log()));
+        t
+    }
+
+    /// How many checkpoints are kept, and how far apart.
+    pub fn stats(&self) -> (usize, Millis) {
+        (self.checkpoints.len(), self.spacing)
+    }
+
+    /// The live cluster at the head of its recording (its own log) moved:
+    /// takes a checkpoint when one is due.
+    pub fn record(&mut self, c: &Cluster) {
+        if self.due(c.now()) {
+            self.insert(c, position(c.log()));
+        }
+    }
+
+    /// When the next checkpoint is due: the page splits the time it plays at
+    /// these instants so checkpoints fall where they should.
+    pub fn next_due(&self) -> Time {
+        let last = self.checkpoints.last().map_or(Time(0), |c| c.at);
+        Time(last.0 + self.spacing)
+    }
+
+    fn due(&self, now: Time) -> bool {
+        self.checkpoints.last().is_none_or(|c| now >= Time(c.at.0 + self.spacing))
+    }
+
+    /// The session branched at `at` (someone acted on the cluster replayed
+    /// there): checkpoints after it belong to the future that was dropped.
+    pub fn truncate(&mut self, at: Time) {
+        self.checkpoints.retain(|c| c.at <= at);
+    }
+
+    /// The cluster at `until` in `inputs` (the recording this timeline was
+    /// taken from, or one that branched from it before its last checkpoint),
+    /// and the playback that continues the recording from there. Stretches
+    /// longer than the spacing without a checkpoint get one on the way.
+    pub fn replay_until(&mut self, inputs: &[Input], until: Time) -> (Cluster, Playback) {
+        let i = self.checkpoints.partition_point(|c| c.at <= until).saturating_sub(1);
+        let cp = &self.checkpoints[i];
+        let mut c = cp.cluster.clone();
+        let mut log = inputs[..cp.next.min(inputs.len())].to_vec();
+        if cp.partial > 0 {
+            log.push(Input::Advance { ms: cp.partial });
+        }
+        c.set_log(log);
+        let mut pb = Playback::resume(inputs.to_vec(), cp.next, cp.partial);
+        let mut last = cp.at;
+        loop {
+            let stop = Time((last.0 + self.spacing).min(until.0));
+            let done = pb.play_until(&mut c, stop);
+            if done || c.now() >= until {
+                break;
+            }
+            // a stretch of the recording without a checkpoint: note one
+            let known = self.checkpoints.iter().any(|k| k.at > last && k.at <= c.now());
+            if !known {
+                self.insert(&c, pb.position());
+            }
+            last = c.now();
+        }
+        (c, pb)
+    }
+
+    fn insert(&mut self, c: &Cluster, (next, partial): (usize, Millis)) {
+        let cp = Checkpoint { at: c.now(), next, partial, cluster: c.without_log() };
+        let i = self.checkpoints.partition_point(|k| (k.at, k.next, k.partial) <= (cp.at, next, partial));
+        self.checkpoints.insert(i, cp);
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            self.thin();
+        }
+    }
+
+    /// Doubles the spacing and keeps the first checkpoint and each one at
+    /// least the new spacing after the last kept.
+    fn thin(&mut self) {
+        while self.checkpoints.len() > MAX_CHECKPOINTS {
+            self.spacing *= 2;
+            let spacing = self.spacing;
+            let mut last: Option<Time> = None;
+            self.checkpoints.retain(|c| {
+                let keep = last.is_none_or(|l| c.at.0 >= l.0 + spacing);
+                if keep {
+                    last = Some(c.at);
+                }
+                keep
+            });
+        }
+    }
+}
+
+/// Where a cluster whose log is `log` stands in that recording.
+fn position(log: &[Input]) -> (usize, Millis) {
+    match log.last() {
+        Some(Input::Advance { ms }) => (log.len() - 1, *ms),
+        _ => (log.len(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_count_bounded_and_the_gaps_within_the_spacing() {
+        let mut c = Cluster::new(1);
+        let start = c.now();
+        let mut t = Timeline::with_spacing(&c, 1_000);
+        for _ in 0..500 {
+            c.advance(1_000);
+            t.record(&c);
+        }
+        let (n, spacing) = t.stats();
+        assert!(n <= MAX_CHECKPOINTS, "{n} checkpoints");
+        assert!(n > MAX_CHECKPOINTS / 2, "{n} checkpoints");
+        assert_eq!(spacing, 16_000);
+        assert_eq!(t.checkpoints[0].at, start);
+        for w in t.checkpoints.windows(2) {
+            assert!(w[1].at.0 - w[0].at.0 <= spacing, "a gap of {}", w[1].at.0 - w[0].at.0);
+        }
+    }
+
+    #[test]
+    fn a_stretch_without_checkpoints_is_filled_in_when_replayed() {
+        let mut c = Cluster::new(1);
+        let mut t = Timeline::with_spacing(&c, 10_000);
+        c.advance(100_000);
+        t.record(&c);
+        assert_eq!(t.stats().0, 2);
+        let (r, pb) = t.replay_until(c.log(), Time(c.now().0 - 5_000));
+        assert_eq!(r.now().0, c.now().0 - 5_000);
+        assert_eq!(pb.position(), (0, 95_000));
+        assert_eq!(t.stats().0, 11, "one every 10 s on the way");
+        // restored from the filled-in checkpoint, the same cluster
+        let (again, _) = t.replay_until(c.log(), Time(c.now().0 - 5_000));
+        assert_eq!(again.api.store.resource_version(), r.api.store.resource_version());
+        assert_eq!(again.log(), r.log());
+    }
+}
