@@ -7,12 +7,58 @@
 //!   it; the time per resulting store change, at N = 100 and N = 10,000, and
 //!   their ratio.
 //!
+//! - heap: the live heap after 1, 10 and 60 simulated minutes of a busy
+//!   session (`bench::busy_commands`: a StatefulSet and a Deployment scaled
+//!   and rolled out, data written, pods deleted, a node stopped and started),
+//!   on the page (with its checkpoints) and on the engine alone. A counting
+//!   global allocator measures it.
+//! - scrub: the page's scrubbing to instants of that 60-minute session,
+//!   from its checkpoints, and (before them) replaying from the seed.
+//!
 //! The scenarios live in `src/bench.rs`. The same engine in wasm is timed
 //! in Chromium by `make bench-page` (settling 1,000-pod workloads from the
 //! page's console).
 
 use kubarium::bench;
+use kubarium::engine::Cluster;
+use kubarium::engine::time::{Millis, Time};
+use kubarium::kubectl::session::{DEFAULT_SEED, Session};
+use kubarium::ui::state::Page;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+/// The system allocator, counting the bytes allocated and not yet freed.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, l) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, l: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, l, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live_mib() -> f64 {
+    LIVE.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -53,6 +99,104 @@ fn churn(quick: bool) {
     println!("ratio (largest / smallest): {:.2}x", per_event[per_event.len() - 1] / per_event[0]);
 }
 
+/// Plays `minutes` of the busy session on the page, one second at a time
+/// (the page at 100x moves the clock about that much per frame); `each`
+/// sees the page after every minute.
+fn busy_page(minutes: u32, mut each: impl FnMut(u32, &Page)) -> Page {
+    let mut p = Page::new();
+    p.playing = false;
+    for m in 0..minutes {
+        for (k, cmd) in bench::busy_commands(m).iter().enumerate() {
+            p.run(cmd, if m == 0 && k == 0 { bench::BUSY_MANIFESTS } else { "" });
+            for _ in 0..15 {
+                p.advance(1_000);
+            }
+        }
+        each(m + 1, &p);
+    }
+    p
+}
+
+/// The same session on the engine alone (a kubectl session, no page).
+fn busy_engine(minutes: u32, mut each: impl FnMut(u32, &Session)) {
+    let mut s = Session::new(DEFAULT_SEED);
+    for m in 0..minutes {
+        for (k, cmd) in bench::busy_commands(m).iter().enumerate() {
+            s.run(cmd, if m == 0 && k == 0 { bench::BUSY_MANIFESTS } else { "" });
+            s.cluster.advance(15_000);
+        }
+        each(m + 1, &s);
+    }
+}
+
+fn heap() {
+    let marks = [1, 10, 60];
+    println!("live heap during a busy session (MiB at 1, 10 and 60 simulated minutes):");
+    let base = live_mib();
+    let mut engine = vec![];
+    busy_engine(60, |m, s| {
+        if marks.contains(&m) {
+            engine.push((m, live_mib() - base, s.cluster.api.store.count(kubarium::engine::api::Kind::Event), s.cluster.log().len()));
+        }
+    });
+    for (m, mib, events, inputs) in &engine {
+        println!("  engine alone, {m:>2} min: {mib:.2} MiB ({events} events stored, {inputs} inputs logged)");
+    }
+    let base = live_mib();
+    let mut page = vec![];
+    let p = busy_page(60, |m, p| {
+        if marks.contains(&m) {
+            page.push((m, live_mib() - base, p.timeline_stats()));
+        }
+    });
+    for (m, mib, (n, spacing)) in &page {
+        println!("  page,         {m:>2} min: {mib:.2} MiB ({n} checkpoints {}s apart)", spacing / 1000);
+    }
+    drop(p);
+    println!("  ratio 60 min / 10 min: engine {:.2}x, page {:.2}x", engine[2].1 / engine[1].1, page[2].1 / page[1].1);
+}
+
+fn scrub(quick: bool) {
+    let minutes = if quick { 5 } else { 60 };
+    let mut p = busy_page(minutes, |_, _| {});
+    let inputs = p.cluster().log().to_vec();
+    let head = p.head();
+    let seed = p.cluster().seed();
+    let (n, spacing) = p.timeline_stats();
+    println!("scrubbing a {minutes}-minute busy session ({} inputs, {n} checkpoints {}s apart):", inputs.len(), spacing / 1000);
+    // the instants: a fixed pseudo-random sequence over the session
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % (head as u64 + 1)) as Millis
+    };
+    let samples = if quick { 5 } else { 60 };
+    let mut times = vec![];
+    for _ in 0..samples {
+        let at = next();
+        let t = Instant::now();
+        p.scrub(at);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut sorted = times.clone();
+    let m = median(&mut sorted);
+    println!(
+        "  from checkpoints: median {m:.1} ms, p95 {:.1} ms, max {:.1} ms over {samples} instants (first {:.1} ms)",
+        sorted[samples * 95 / 100],
+        sorted[samples - 1],
+        times[0]
+    );
+    let start = Page::new().cluster().now();
+    for frac in [2, 1] {
+        let at = Time(start.0 + head / frac);
+        let t = Instant::now();
+        let (c, _) = Cluster::replay_until(seed, &inputs, at);
+        println!("  from the seed (before checkpoints), to {} min: {:.1} ms", (c.now().0 - start.0) / 60_000, t.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
 fn main() {
     // A quick, reduced run when cargo test --benches invokes us.
     let quick = std::env::args().any(|a| a == "--quick" || a == "--test");
@@ -63,5 +207,11 @@ fn main() {
     }
     if want("churn") {
         churn(quick);
+    }
+    if want("heap") {
+        heap();
+    }
+    if want("scrub") {
+        scrub(quick);
     }
 }

@@ -78,3 +78,38 @@ pub fn churn(c: &mut Cluster, samples: usize) -> u64 {
     }
     c.api.store.resource_version() - rv
 }
+
+// ------------------------------------------------------------ a busy session
+
+/// The workloads of the busy session: a 3-replica StatefulSet with a volume
+/// per pod and a 4-replica Deployment.
+pub const BUSY_MANIFESTS: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  serviceName: web\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: web\n        image: nginx:1.25\n        volumeMounts:\n        - name: data\n          mountPath: /usr/share/nginx/html\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 1Gi\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 4\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: api\n        image: nginx:1.25\n";
+
+/// What a class does to the cluster in minute `m` of the busy session: four
+/// command lines, run 15 s apart (the first minute starts by applying
+/// [`BUSY_MANIFESTS`] with `kubectl apply -f -`). The StatefulSet and the
+/// Deployment are scaled and rolled out in turn, data is written to a
+/// volume, pods are deleted, and node-c is stopped and started every six
+/// minutes.
+pub fn busy_commands(m: u32) -> [String; 4] {
+    let first = if m == 0 {
+        "kubectl apply -f -".to_string()
+    } else if m % 2 == 0 {
+        format!("kubectl scale statefulset web --replicas={}", 2 + (m / 2) % 4)
+    } else {
+        format!("kubectl scale deployment api --replicas={}", 3 + (m / 2) % 5)
+    };
+    let second = match m % 3 {
+        0 => format!("kubectl set image deployment/api api=nginx:1.{}", 25 + (m / 3) % 2),
+        1 => format!("kubectl set image statefulset/web web=nginx:1.{}", 25 + (m / 3) % 2),
+        _ => "kubectl rollout restart deployment api".to_string(),
+    };
+    let third = format!("kubectl exec web-0 -- sh -c 'echo minute {m} >> /usr/share/nginx/html/index.html'");
+    let fourth = match m % 6 {
+        2 => "cluster node stop node-c".to_string(),
+        5 => "cluster node start node-c".to_string(),
+        0 | 3 => "kubectl delete pod web-1 --wait=false".to_string(),
+        _ => format!("kubectl annotate deployment api minute={m} --overwrite"),
+    };
+    [first, second, third, fourth]
+}

@@ -129,6 +129,11 @@ impl Page {
         &self.session.cluster
     }
 
+    /// How many checkpoints the timeline keeps, and how far apart (ms).
+    pub fn timeline_stats(&self) -> (usize, Millis) {
+        self.timeline.stats()
+    }
+
     /// Simulated time since the session started.
     pub fn elapsed(&self) -> Millis {
         self.session.cluster.now().0 - self.start.0
