@@ -28,7 +28,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cache;
-use cache::{Cache, Matcher, NodeInfo};
+use cache::{Cache, Matcher, NodeInfo, Topology};
+use std::rc::Rc;
 
 pub const SCHEDULER_NAME: &str = "default-scheduler";
 
@@ -636,31 +637,36 @@ fn counts_per_node(cache: &Cache, key: &str, m: &Matcher, views: &[NodeView<'_>]
         .collect()
 }
 
-/// A selector's matching pods per topology domain: over the nodes that
-/// carry `key` and, when `node_affinity` is given, that the pod's node
-/// affinity admits. Domains without matching pods are listed with 0.
-fn domain_counts<'a>(per_node: &[i64], views: &'a [NodeView<'a>], key: &str, node_affinity: Option<&Pod>) -> BTreeMap<&'a str, i64> {
-    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-    for (v, n) in views.iter().zip(per_node) {
-        if node_affinity.is_some_and(|pod| !matches_node_selector(pod, v.node)) {
+/// A selector's matching pods per domain of a topology (by domain number),
+/// over the nodes that carry the key and, with `admits`, that the pod's node
+/// affinity admits; and which domains those nodes make up.
+fn domain_counts(per_node: &[i64], topo: &Topology, admits: Option<&[bool]>) -> (Vec<i64>, Vec<bool>) {
+    let mut counts = vec![0; topo.domains];
+    let mut present = vec![false; topo.domains];
+    for (i, n) in per_node.iter().enumerate() {
+        if admits.is_some_and(|a| !a[i]) {
             continue;
         }
-        let Some(value) = v.label(key) else { continue };
-        *counts.entry(value).or_default() += n;
+        let Some(d) = topo.domain_of[i] else { continue };
+        counts[d] += n;
+        present[d] = true;
     }
-    counts
+    (counts, present)
 }
 
-/// A constraint or term with its selector registered in the cache.
+/// A constraint or term with its selector registered in the cache and its
+/// topology key's domains.
 struct Counted<T> {
     what: T,
     matcher: Matcher,
     key: String,
+    topology: Rc<Topology>,
 }
 
-fn counted<T>(cache: &mut Cache, what: T, matcher: Matcher) -> Counted<T> {
+fn counted<T>(cache: &mut Cache, nodes: &[&Node], what: T, matcher: Matcher, topology_key: &str) -> Counted<T> {
     let key = cache.register(&matcher);
-    Counted { what, matcher, key }
+    let topology = cache.topology(topology_key, nodes);
+    Counted { what, matcher, key, topology }
 }
 
 /// What the PreFilter and PreScore plugins compute once per pod: its
@@ -684,9 +690,9 @@ struct PodState {
 }
 
 impl PodState {
-    fn new(api: &Api, pod: &Pod, cache: &mut Cache) -> PodState {
+    fn new(api: &Api, pod: &Pod, nodes: &[&Node], cache: &mut Cache) -> PodState {
         let all = spread_constraints(pod);
-        let hard = all.iter().filter(|c| c.hard).map(|c| counted(cache, c.clone(), spread_matcher(pod, &c.selector))).collect();
+        let hard = all.iter().filter(|c| c.hard).map(|c| counted(cache, nodes, c.clone(), spread_matcher(pod, &c.selector), &c.topology_key)).collect();
         let soft: Vec<SpreadConstraint> = if !pod.spec.topology_spread_constraints.is_empty() {
             all.into_iter().filter(|c| !c.hard).collect()
         } else if let Some(sel) = default_spread_selector(api, pod) {
@@ -697,14 +703,17 @@ impl PodState {
         } else {
             vec![]
         };
-        let soft = soft.into_iter().map(|c| counted(cache, c.clone(), spread_matcher(pod, &c.selector))).collect();
+        let soft = soft.into_iter().map(|c| counted(cache, nodes, c.clone(), spread_matcher(pod, &c.selector), &c.topology_key)).collect();
         let aff = pod.spec.affinity.as_ref();
         let has_affinity = aff.is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some());
         let required = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<AffinityTerm>> {
-            parse_terms(v, "requiredDuringSchedulingIgnoredDuringExecution").into_iter().map(|t| counted(cache, t.clone(), term_matcher(pod, &t))).collect()
+            parse_terms(v, "requiredDuringSchedulingIgnoredDuringExecution")
+                .into_iter()
+                .map(|t| counted(cache, nodes, t.clone(), term_matcher(pod, &t), &t.topology_key))
+                .collect()
         };
         let preferred = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<(i64, AffinityTerm)>> {
-            parse_weighted(v).into_iter().map(|(w, t)| counted(cache, (w, t.clone()), term_matcher(pod, &t))).collect()
+            parse_weighted(v).into_iter().map(|(w, t)| counted(cache, nodes, (w, t.clone()), term_matcher(pod, &t), &t.topology_key)).collect()
         };
         let (affinity, anti) = if has_affinity {
             (required(aff.and_then(|a| a.pod_affinity.as_ref()), cache), required(aff.and_then(|a| a.pod_anti_affinity.as_ref()), cache))
@@ -730,26 +739,26 @@ impl PodState {
 struct FilterState<'a> {
     /// PodTopologySpread: matching pods per domain, and the smallest count,
     /// for each hard constraint.
-    spread: Vec<(BTreeMap<&'a str, i64>, i64)>,
+    spread: Vec<(Vec<i64>, i64)>,
     /// InterPodAffinity: (topology key, value) pairs where an existing pod's
     /// required anti-affinity term matches the incoming pod.
     existing_anti: BTreeSet<(&'a str, &'a str)>,
     /// For each required affinity term: whether any pod matches, and the
     /// domains holding one.
-    affinity: Vec<(bool, BTreeSet<&'a str>)>,
+    affinity: Vec<(bool, Vec<bool>)>,
     /// For each required anti-affinity term: the domains holding a match.
-    anti: Vec<BTreeSet<&'a str>>,
+    anti: Vec<Vec<bool>>,
 }
 
 impl<'a> FilterState<'a> {
-    fn new(pod: &Pod, st: &'a PodState, views: &'a [NodeView<'a>], cache: &'a Cache) -> FilterState<'a> {
+    fn new(pod: &Pod, st: &'a PodState, views: &'a [NodeView<'a>], admits: &[bool], cache: &'a Cache) -> FilterState<'a> {
         let spread = st
             .hard
             .iter()
             .map(|c| {
                 let per_node = counts_per_node(cache, &c.key, &c.matcher, views);
-                let counts = domain_counts(&per_node, views, &c.what.topology_key, Some(pod));
-                let min = counts.values().copied().min().unwrap_or(0);
+                let (counts, present) = domain_counts(&per_node, &c.topology, Some(admits));
+                let min = counts.iter().zip(&present).filter(|(_, p)| **p).map(|(n, _)| *n).min().unwrap_or(0);
                 (counts, min)
             })
             .collect();
@@ -778,14 +787,14 @@ impl<'a> FilterState<'a> {
                 }
             }
         }
-        let domains = |c: &Counted<AffinityTerm>| -> (bool, BTreeSet<&'a str>) {
+        let domains = |c: &Counted<AffinityTerm>| -> (bool, Vec<bool>) {
             let mut any = false;
-            let mut set = BTreeSet::new();
-            for (v, n) in views.iter().zip(counts_per_node(cache, &c.key, &c.matcher, views)) {
+            let mut set = vec![false; c.topology.domains];
+            for (i, n) in counts_per_node(cache, &c.key, &c.matcher, views).into_iter().enumerate() {
                 if n > 0 {
                     any = true;
-                    if let Some(value) = v.label(&c.what.topology_key) {
-                        set.insert(value);
+                    if let Some(d) = c.topology.domain_of[i] {
+                        set[d] = true;
                     }
                 }
             }
@@ -798,7 +807,7 @@ impl<'a> FilterState<'a> {
 }
 
 /// Runs the filters for one node; `None` when the pod fits.
-fn filter_node(api: &Api, pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
+fn filter_node(api: &Api, pod: &Pod, i: usize, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
     let node = v.node;
     // NodeUnschedulable
     if node.spec.unschedulable {
@@ -867,23 +876,23 @@ fn filter_node(api: &Api, pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &Filte
     }
     // PodTopologySpread (hard constraints)
     for (c, (counts, min)) in st.hard.iter().zip(&fs.spread) {
-        let Some(value) = v.label(&c.what.topology_key) else {
+        let Some(d) = c.topology.domain_of[i] else {
             return Some(NodeStatus::new(Code::Unresolvable, "node(s) didn't match pod topology spread constraints (missing required label)"));
         };
         let self_match = i64::from(c.what.selector.matches(&pod.metadata.labels));
-        let here = counts.get(value).copied().unwrap_or(0);
+        let here = counts[d];
         if here + self_match - min > c.what.max_skew {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't match pod topology spread constraints"));
         }
     }
     // InterPodAffinity
-    if let Some(st) = inter_pod_affinity_filter(pod, v, st, fs) {
+    if let Some(st) = inter_pod_affinity_filter(pod, i, v, st, fs) {
         return Some(st);
     }
     None
 }
 
-fn inter_pod_affinity_filter(pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
+fn inter_pod_affinity_filter(pod: &Pod, i: usize, v: &NodeView<'_>, st: &PodState, fs: &FilterState<'_>) -> Option<NodeStatus> {
     // existing pods' anti-affinity against this pod
     if fs.existing_anti.iter().any(|(k, value)| v.label(k) == Some(*value)) {
         return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't satisfy existing pods anti-affinity rules"));
@@ -892,15 +901,16 @@ fn inter_pod_affinity_filter(pod: &Pod, v: &NodeView<'_>, st: &PodState, fs: &Fi
         return None;
     }
     for (t, (any_match, domains)) in st.affinity.iter().zip(&fs.affinity) {
-        let here = v.label(&t.what.topology_key).is_some_and(|value| domains.contains(value));
+        let d = t.topology.domain_of[i];
+        let here = d.is_some_and(|d| domains[d]);
         // a pod may satisfy its own affinity when nothing matches yet (the first replica)
-        let self_ok = !any_match && t.what.matches_pod(&pod.metadata.namespace, pod) && v.label(&t.what.topology_key).is_some();
+        let self_ok = !any_match && t.what.matches_pod(&pod.metadata.namespace, pod) && d.is_some();
         if !here && !self_ok {
             return Some(NodeStatus::new(Code::Unresolvable, "node(s) didn't match pod affinity rules"));
         }
     }
     for (t, domains) in st.anti.iter().zip(&fs.anti) {
-        if v.label(&t.what.topology_key).is_some_and(|value| domains.contains(value)) {
+        if t.topology.domain_of[i].is_some_and(|d| domains[d]) {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't match pod anti-affinity rules"));
         }
     }
@@ -963,14 +973,16 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
     #[cfg(debug_assertions)]
     cache.verify(&api.store);
     cache.next_cycle();
-    let st = PodState::new(api, pod, cache);
+    let st = PodState::new(api, pod, &nodes, cache);
     let cache = &*cache;
     let views = snapshot(api, &nodes, assumed, &pod.key(), cache);
-    let fs = FilterState::new(pod, &st, &views, cache);
+    // NodeAffinity, for the spreading's domains
+    let admits: Vec<bool> = if st.hard.is_empty() && st.soft.is_empty() { vec![] } else { nodes.iter().map(|n| matches_node_selector(pod, n)).collect() };
+    let fs = FilterState::new(pod, &st, &views, &admits, cache);
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
     for (i, v) in views.iter().enumerate() {
-        match filter_node(api, pod, v, &st, &fs) {
+        match filter_node(api, pod, i, v, &st, &fs) {
             Some(s) => {
                 statuses.insert(v.node.metadata.name.clone(), s);
             }
@@ -984,7 +996,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
     if feasible.len() == 1 {
         return Ok(views[feasible[0]].node.metadata.name.clone());
     }
-    let scores = score_nodes(pod, &views, &feasible, &st, cache);
+    let scores = score_nodes(pod, &views, &feasible, &st, &admits, cache);
     let best = scores.iter().copied().max().unwrap_or(0);
     let ties: Vec<String> = feasible.iter().zip(scores.iter()).filter(|(_, s)| **s == best).map(|(i, _)| views[*i].node.metadata.name.clone()).collect();
     drop(fs);
@@ -996,7 +1008,7 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
 const MAX_NODE_SCORE: i64 = 100;
 
 /// Weighted sum of the default score plugins for each feasible node.
-fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodState, cache: &Cache) -> Vec<i64> {
+fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodState, admits: &[bool], cache: &Cache) -> Vec<i64> {
     let req = pod_requests(pod, true);
     let mut total = vec![0i64; feasible.len()];
     // NodeResourcesFit (LeastAllocated, cpu and memory weighted 1) and BalancedAllocation.
@@ -1051,14 +1063,21 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
         let mut raw = vec![0f64; feasible.len()];
         let mut applicable = vec![true; feasible.len()];
         for c in &st.soft {
+            let topo = &c.topology;
             // domains among the feasible nodes that carry the key
-            let domains: BTreeSet<&str> = feasible.iter().filter_map(|&i| views[i].label(&c.what.topology_key)).collect();
-            let weight = ((domains.len() + 2) as f64).ln();
+            let mut seen = vec![false; topo.domains];
+            for &i in feasible {
+                if let Some(d) = topo.domain_of[i] {
+                    seen[d] = true;
+                }
+            }
+            let domains = seen.iter().filter(|s| **s).count();
+            let weight = ((domains + 2) as f64).ln();
             let per_node = counts_per_node(cache, &c.key, &c.matcher, views);
-            let counts = domain_counts(&per_node, views, &c.what.topology_key, Some(pod));
+            let (counts, _) = domain_counts(&per_node, topo, Some(admits));
             for (j, &i) in feasible.iter().enumerate() {
-                match views[i].label(&c.what.topology_key) {
-                    Some(v) => raw[j] += (counts.get(v).copied().unwrap_or(0) as f64) * weight + (c.what.max_skew - 1) as f64 * weight,
+                match topo.domain_of[i] {
+                    Some(d) => raw[j] += (counts[d] as f64) * weight + (c.what.max_skew - 1) as f64 * weight,
                     None => applicable[j] = false,
                 }
             }
@@ -1080,23 +1099,21 @@ fn score_nodes(pod: &Pod, views: &[NodeView<'_>], feasible: &[usize], st: &PodSt
     // InterPodAffinity (weight 2): preferred terms of the pod, weighed by
     // the matching pods in each node's domain.
     if !st.preferred.is_empty() || !st.preferred_anti.is_empty() {
-        let per_domain =
-            |c: &Counted<(i64, AffinityTerm)>| domain_counts(&counts_per_node(cache, &c.key, &c.matcher, views), views, &c.what.1.topology_key, None);
-        let aff: Vec<_> = st.preferred.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
-        let anti: Vec<_> = st.preferred_anti.iter().map(|c| (c.what.0, &c.what.1.topology_key, per_domain(c))).collect();
+        let per_domain = |c: &Counted<(i64, AffinityTerm)>| domain_counts(&counts_per_node(cache, &c.key, &c.matcher, views), &c.topology, None).0;
+        let aff: Vec<_> = st.preferred.iter().map(|c| (c.what.0, &c.topology, per_domain(c))).collect();
+        let anti: Vec<_> = st.preferred_anti.iter().map(|c| (c.what.0, &c.topology, per_domain(c))).collect();
         let raw: Vec<i64> = feasible
             .iter()
             .map(|&i| {
-                let v = &views[i];
                 let mut s = 0;
-                for (w, key, counts) in &aff {
-                    if let Some(value) = v.label(key) {
-                        s += w * counts.get(value).copied().unwrap_or(0);
+                for (w, topo, counts) in &aff {
+                    if let Some(d) = topo.domain_of[i] {
+                        s += w * counts[d];
                     }
                 }
-                for (w, key, counts) in &anti {
-                    if let Some(value) = v.label(key) {
-                        s -= w * counts.get(value).copied().unwrap_or(0);
+                for (w, topo, counts) in &anti {
+                    if let Some(d) = topo.domain_of[i] {
+                        s -= w * counts[d];
                     }
                 }
                 s

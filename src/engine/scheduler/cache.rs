@@ -60,6 +60,30 @@ pub struct NodeInfo {
     pub anti: Vec<ObjKey>,
 }
 
+/// A topology key's domains over the nodes: each node's domain (by
+/// number, in the order values are first met), or none without the key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Topology {
+    pub domain_of: Vec<Option<usize>>,
+    pub domains: usize,
+}
+
+impl Topology {
+    fn of(key: &str, nodes: &[&Node]) -> Topology {
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let domain_of = nodes
+            .iter()
+            .map(|n| {
+                n.metadata.labels.get(key).map(|v| {
+                    let next = ids.len();
+                    *ids.entry(v.as_str()).or_insert(next)
+                })
+            })
+            .collect();
+        Topology { domain_of, domains: ids.len() }
+    }
+}
+
 /// Which pods a topology spread constraint or an affinity term counts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matcher {
@@ -95,6 +119,10 @@ pub struct Cache {
     counts: BTreeMap<String, Counts>,
     /// Each node's allocatable resources and pod capacity, parsed.
     allocatable: BTreeMap<String, (Resources, i64)>,
+    /// Bumped when a node is added or removed or its labels change.
+    node_generation: u64,
+    /// The domains of each topology key asked about, for a node generation.
+    topologies: BTreeMap<String, (u64, Rc<Topology>)>,
     /// Scheduling cycles so far (for the selectors' recency).
     cycle: u64,
 }
@@ -192,6 +220,9 @@ impl Cache {
 
     /// Follows one node change (NodeInfo.SetNode): its allocatable, parsed once.
     pub fn node_changed(&mut self, name: &str, old: Option<&Node>, new: Option<&Node>) {
+        if old.map(|o| &o.metadata.labels) != new.map(|n| &n.metadata.labels) {
+            self.node_generation += 1;
+        }
         match new {
             Some(n) if old.is_none_or(|o| o.status.allocatable != n.status.allocatable) => {
                 self.allocatable.insert(name.to_string(), allocatable(n));
@@ -205,6 +236,22 @@ impl Cache {
 
     pub fn allocatable(&self, name: &str) -> Option<&(Resources, i64)> {
         self.allocatable.get(name)
+    }
+
+    /// The domains of a topology key over `nodes` (all the nodes, in name
+    /// order): computed again only when nodes or their labels changed.
+    pub fn topology(&mut self, key: &str, nodes: &[&Node]) -> Rc<Topology> {
+        if let Some((generation, t)) = self.topologies.get(key) {
+            if *generation == self.node_generation && t.domain_of.len() == nodes.len() {
+                return t.clone();
+            }
+        }
+        if self.topologies.len() >= MAX_MATCHERS {
+            self.topologies.clear();
+        }
+        let t = Rc::new(Topology::of(key, nodes));
+        self.topologies.insert(key.to_string(), (self.node_generation, t.clone()));
+        t
     }
 
     /// A new scheduling cycle starts (selectors used in it count as recent).
@@ -284,6 +331,11 @@ impl Cache {
         }
         assert_eq!(self.nodes.len(), want.nodes.len(), "scheduler cache: nodes");
         let nodes: Vec<&Node> = store.list_t::<Node>().collect();
+        for (key, (generation, t)) in &self.topologies {
+            if *generation == self.node_generation && t.domain_of.len() == nodes.len() {
+                assert_eq!(**t, Topology::of(key, &nodes), "scheduler cache: topology {key}");
+            }
+        }
         assert_eq!(self.allocatable.len(), nodes.len(), "scheduler cache: allocatable");
         for n in nodes {
             assert_eq!(self.allocatable.get(&n.metadata.name), Some(&allocatable(n)), "scheduler cache: allocatable of {}", n.metadata.name);
