@@ -292,7 +292,9 @@ impl Controller for Scheduler {
             return;
         }
         let now = cx.api.now;
-        let Some(pod) = cx.api.get_t::<Pod>(&key.key.namespace, &key.key.name).cloned() else {
+        // the stored object, shared (not copied) for this attempt
+        let stored = cx.api.store.get(Kind::Pod, &key.key).cloned();
+        let Some(pod) = stored.as_deref().and_then(Pod::from_object) else {
             self.forget(&key.key);
             return;
         };
@@ -302,7 +304,7 @@ impl Controller for Scheduler {
         }
         if let Some(a) = self.assumed.get(&key.key).cloned() {
             if a.uid == pod.metadata.uid {
-                self.pre_bind(cx, &pod, &a.node);
+                self.pre_bind(cx, pod, &a.node);
                 return;
             }
             self.assumed.remove(&key.key);
@@ -323,7 +325,7 @@ impl Controller for Scheduler {
             cx.api.wake_at(at, Ctl::Scheduler, key.clone());
             return;
         }
-        self.schedule_one(cx, &pod);
+        self.schedule_one(cx, pod);
     }
 }
 

@@ -321,7 +321,8 @@ impl Kubelet {
     /// Syncs one pod key: drives its containers one step as far as the
     /// current instant allows and writes its status.
     pub(crate) fn sync_pod(&mut self, key: &ObjKey, cx: &mut Cx) {
-        let pod = cx.api.get_t::<Pod>(&key.namespace, &key.name).cloned();
+        let stored = cx.api.store.get(Kind::Pod, key).cloned();
+        let pod = stored.as_deref().and_then(Pod::from_object);
         // runtime pods of this name that are gone or were replaced (force deletion)
         for uid in self.by_key.get(key).cloned().unwrap_or_default() {
             let keep = pod.as_ref().is_some_and(|p| p.metadata.uid == uid && !p.spec.node_name.is_empty());
