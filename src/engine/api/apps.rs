@@ -4,7 +4,6 @@ use super::core::{PersistentVolumeClaim, PodTemplateSpec};
 use super::meta::*;
 use crate::engine::time::Time;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -226,6 +225,6 @@ pub struct ControllerRevision {
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
-    pub data: Value,
+    pub data: Shared,
     pub revision: i64,
 }

@@ -475,7 +475,7 @@ pub struct Volume {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretVolumeSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub projected: Option<Value>,
+    pub projected: Option<Shared>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub downward_api: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]

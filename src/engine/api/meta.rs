@@ -259,3 +259,58 @@ pub struct ObjectReference {
 
 /// Re-exported so API modules can name it next to Time.
 pub type Micro = MicroTime;
+
+/// Opaque JSON shared between the copies of an object. Objects are copied
+/// far more often than these parts of them change (a pod's projected
+/// service account volume, a revision's data), so a copy shares them and a
+/// change copies them first ([`Shared::make_mut`]). Serializes, compares
+/// and prints as the JSON it holds.
+#[derive(Clone, Default, PartialEq)]
+pub struct Shared(std::rc::Rc<serde_json::Value>);
+
+impl Shared {
+    pub fn new(v: serde_json::Value) -> Shared {
+        Shared(std::rc::Rc::new(v))
+    }
+    /// The value to change (copied first when another object shares it).
+    pub fn make_mut(&mut self) -> &mut serde_json::Value {
+        std::rc::Rc::make_mut(&mut self.0)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = serde_json::Value;
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl From<serde_json::Value> for Shared {
+    fn from(v: serde_json::Value) -> Shared {
+        Shared::new(v)
+    }
+}
+
+impl PartialEq<serde_json::Value> for Shared {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(Shared::new)
+    }
+}

@@ -185,7 +185,7 @@ fn default_volume(v: &mut Volume) {
     if let Some(s) = &mut v.secret {
         s.default_mode.get_or_insert(420);
     }
-    if let Some(serde_json::Value::Object(p)) = &mut v.projected {
+    if let Some(serde_json::Value::Object(p)) = v.projected.as_mut().map(|p| p.make_mut()) {
         p.entry("defaultMode").or_insert(json!(420));
     }
     if let Some(serde_json::Value::Object(p)) = &mut v.downward_api {

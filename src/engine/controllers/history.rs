@@ -86,7 +86,7 @@ pub fn new_controller_revision(
             owner_references: vec![super::controller_utils::new_controller_ref(parent, parent_kind)],
             ..Default::default()
         },
-        data,
+        data: data.into(),
         revision,
         ..Default::default()
     }
