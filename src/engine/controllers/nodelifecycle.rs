@@ -87,7 +87,9 @@ impl Controller for NodeLifecycle {
         }
         let name = key.key.name.clone();
         let now = cx.api.now;
-        let Some(node) = cx.api.get_t::<Node>("", &name).cloned() else {
+        // the stored node, shared: copied only when its conditions change
+        let stored = cx.api.store.get(Kind::Node, &key.key).cloned();
+        let Some(node) = stored.as_deref().and_then(Node::from_object) else {
             self.health.remove(&name);
             return;
         };
@@ -113,9 +115,11 @@ impl Controller for NodeLifecycle {
         }
         let grace = if h.lease_renew.is_none() && h.heartbeat.is_none() { STARTUP_GRACE } else { cx.api.config.node_monitor_grace_period };
         let expiry = h.probe.plus(grace);
-        let mut node = node;
+        let mut unknown = None;
         if now >= expiry {
-            self.mark_unknown(cx, &mut node);
+            let mut n = node.clone();
+            self.mark_unknown(cx, &mut n);
+            unknown = Some(n);
         } else {
             // A silent kubelet on a machine that is off is a deadline worth
             // settling for; a healthy one only needs a housekeeping check.
@@ -130,7 +134,7 @@ impl Controller for NodeLifecycle {
                 }
             }
         }
-        self.sync_taints(cx, &node);
+        self.sync_taints(cx, unknown.as_ref().unwrap_or(node));
     }
 }
 

@@ -432,7 +432,8 @@ impl Kubelet {
     /// report is due (heartbeat).
     fn report_status(&mut self, cx: &mut Cx, name: &str, heartbeat: bool) {
         let now = cx.api.now;
-        let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
+        let stored = cx.api.store.get(Kind::Node, &ObjKey::cluster(name)).cloned();
+        let Some(node) = stored.as_deref().and_then(Node::from_object) else { return };
         let images = node_images(cx, name);
         // GetVolumesInUse: the attachable volumes of every pod the kubelet
         // should run here, reported before they are mounted.
