@@ -165,30 +165,48 @@ impl Timers {
     }
 }
 
-/// Correlates repeated events into one object with a count, as client-go's
-/// EventCorrelator does.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct EventKey {
-    component: String,
-    host: String,
-    involved: (String, String, String, String),
-    type_: String,
-    reason: String,
-    message: String,
+/// What client-go's EventCorrelator correlates repeated events by: the
+/// source (component, host), the involved object (kind, namespace, name,
+/// uid), type, reason and message.
+struct EventKey<'a> {
+    component: &'a str,
+    host: &'a str,
+    involved: [&'a str; 4],
+    type_: &'a str,
+    reason: &'a str,
+    message: &'a str,
 }
 
-impl EventKey {
+impl<'a> EventKey<'a> {
     /// The key an event recorded by [`Api::event_ref`] was correlated under.
-    fn of(e: &Event) -> EventKey {
+    fn of(e: &'a Event) -> EventKey<'a> {
         let i = &e.involved_object;
         EventKey {
-            component: e.source.component.clone(),
-            host: e.source.host.clone(),
-            involved: (i.kind.clone(), i.namespace.clone(), i.name.clone(), i.uid.clone()),
-            type_: e.type_.clone(),
-            reason: e.reason.clone(),
-            message: e.message.clone(),
+            component: &e.source.component,
+            host: &e.source.host,
+            involved: [&i.kind, &i.namespace, &i.name, &i.uid],
+            type_: &e.type_,
+            reason: &e.reason,
+            message: &e.message,
         }
+    }
+
+    fn fields(&self) -> [&'a str; 9] {
+        let [k, ns, n, uid] = self.involved;
+        [self.component, self.host, k, ns, n, uid, self.type_, self.reason, self.message]
+    }
+
+    /// FNV-1a over the fields: the correlator keeps one word per event and
+    /// compares the event itself on a match.
+    fn hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for f in self.fields() {
+            for b in f.bytes().chain([0xff]) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
     }
 }
 
@@ -212,7 +230,8 @@ pub struct Api {
     pub now: Time,
     pub rng: Rng,
     pub timers: Timers,
-    events: BTreeMap<EventKey, ObjKey>,
+    /// The event correlator: events by the hash of their [`EventKey`].
+    events: BTreeMap<u64, Vec<ObjKey>>,
     event_leases: EventLeases,
     event_seq: u64,
     pub(crate) alloc: admission::Allocators,
@@ -372,6 +391,15 @@ impl Api {
     /// Writes the status (and only the status) of an object.
     pub fn update_status(&mut self, obj: Object) -> Result<Written, ApiError> {
         self.update_inner(obj, true, false)
+    }
+
+    /// Writes a pod's status, as the kubelet's status manager does: the
+    /// request names the pod and carries the status (the status
+    /// subresource takes nothing else from it), so the kubelet need not
+    /// copy the whole pod to send it.
+    pub fn update_pod_status(&mut self, key: &ObjKey, status: PodStatus) -> Result<Written, ApiError> {
+        let metadata = ObjectMeta { name: key.name.clone(), namespace: key.namespace.clone(), ..Default::default() };
+        self.update_status(Object::Pod(Pod { metadata, status, ..Default::default() }))
     }
 
     fn update_inner(&mut self, obj: Object, status_only: bool, dry_run: bool) -> Result<Written, ApiError> {
@@ -616,23 +644,19 @@ impl Api {
     }
 
     pub fn event_ref(&mut self, involved: ObjectReference, type_: &str, reason: &str, message: &str, component: &str, host: &str) {
-        let key = EventKey {
-            component: component.into(),
-            host: host.into(),
-            involved: (involved.kind.clone(), involved.namespace.clone(), involved.name.clone(), involved.uid.clone()),
-            type_: type_.into(),
-            reason: reason.into(),
-            message: message.into(),
-        };
+        let key = EventKey { component, host, involved: [&involved.kind, &involved.namespace, &involved.name, &involved.uid], type_, reason, message };
+        let hash = key.hash();
         let now = self.now;
-        if let Some(ek) = self.events.get(&key) {
-            if let Some(Object::Event(e)) = self.store.get(Kind::Event, ek).map(|o| (**o).clone()) {
-                let mut e = e;
-                e.count += 1;
-                e.last_timestamp = Some(now);
-                self.store.put(Object::Event(e));
-                return;
-            }
+        let existing = self.events.get(&hash).into_iter().flatten().find_map(|ek| match self.store.get(Kind::Event, ek).map(|o| &**o) {
+            Some(Object::Event(e)) if EventKey::of(e).fields() == key.fields() => Some(e),
+            _ => None,
+        });
+        if let Some(e) = existing {
+            let mut e = e.clone();
+            e.count += 1;
+            e.last_timestamp = Some(now);
+            self.store.put(Object::Event(e));
+            return;
         }
         let ns = if involved.namespace.is_empty() { "default".to_string() } else { involved.namespace.clone() };
         self.event_seq += 1;
@@ -655,8 +679,7 @@ impl Api {
             reporting_instance: host.into(),
             action: String::new(),
         };
-        let ek = ObjKey::new(&ns, &name);
-        self.events.insert(key, ek);
+        self.events.entry(hash).or_default().push(ObjKey::new(&ns, &name));
         self.store.put(Object::Event(e));
     }
 
@@ -689,9 +712,12 @@ impl Api {
                 self.event_leases.due.insert((at, ch.key.clone()));
             }
             (None, Some(Object::Event(e))) => {
-                let key = EventKey::of(e);
-                if self.events.get(&key) == Some(&ch.key) {
-                    self.events.remove(&key);
+                let hash = EventKey::of(e).hash();
+                if let Some(keys) = self.events.get_mut(&hash) {
+                    keys.retain(|k| *k != ch.key);
+                    if keys.is_empty() {
+                        self.events.remove(&hash);
+                    }
                 }
             }
             (None, _) => {}
