@@ -903,18 +903,14 @@ impl Kubelet {
     fn write_status_terminal(&mut self, rt: &mut PodRt, pod: &Pod, cx: &mut Cx) {
         let status = build_status(rt, pod, cx, true);
         if status != pod.status {
-            let mut np = pod.clone();
-            np.status = status;
-            let _ = cx.api.update_status(Object::Pod(np));
+            let _ = cx.api.update_pod_status(&pod.key(), status);
         }
     }
 
     fn write_status(&mut self, rt: &mut PodRt, pod: &Pod, cx: &mut Cx) {
         let status = build_status(rt, pod, cx, false);
         if status != pod.status {
-            let mut np = pod.clone();
-            np.status = status;
-            let _ = cx.api.update_status(Object::Pod(np));
+            let _ = cx.api.update_pod_status(&pod.key(), status);
         }
     }
 }
