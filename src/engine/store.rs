@@ -41,20 +41,23 @@ impl Change {
     }
 }
 
-type Table = BTreeMap<ObjKey, Rc<Object>>;
+/// Keys are shared (`Rc`) between a table and the indexes that name the
+/// same object, so a copy of the store (a checkpoint) copies pointers, not
+/// strings.
+type Table = BTreeMap<Rc<ObjKey>, Rc<Object>>;
 
 #[derive(Clone, Default)]
 pub struct Store {
     tables: Vec<Table>,
     rv: u64,
-    by_uid: BTreeMap<String, ObjRef>,
+    by_uid: BTreeMap<Rc<str>, (Kind, Rc<ObjKey>)>,
     /// owner uid -> objects listing it in ownerReferences
     dependents: BTreeMap<String, BTreeSet<ObjRef>>,
     /// node name -> pods bound to it
     /// Pods bound to each node, with the objects themselves so that
     /// listing a node's pods needs no lookups (the scheduler does it for
     /// every node at every decision).
-    pods_by_node: BTreeMap<String, BTreeMap<ObjKey, Rc<Object>>>,
+    pods_by_node: BTreeMap<String, BTreeMap<Rc<ObjKey>, Rc<Object>>>,
     /// (namespace, claim name) -> pods that mount it
     pods_by_claim: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
     /// storage class name -> PersistentVolumes of that class
@@ -116,7 +119,7 @@ impl Store {
     }
 
     pub fn by_uid(&self, uid: &str) -> Option<&Rc<Object>> {
-        self.by_uid.get(uid).and_then(|r| self.get_ref(r))
+        self.by_uid.get(uid).and_then(|(kind, key)| self.get(*kind, key))
     }
 
     /// Objects whose ownerReferences name this uid.
@@ -130,6 +133,12 @@ impl Store {
     pub fn dependents_of_kind<'a>(&'a self, owner_uid: &str, kind: Kind) -> impl Iterator<Item = &'a ObjRef> + 'a {
         let lo = ObjRef { kind, key: ObjKey::default() };
         self.dependents.get(owner_uid).into_iter().flat_map(move |s| s.range(lo.clone()..).take_while(move |r| r.kind == kind))
+    }
+
+    /// The key of a stored object as the store shares it (for indexes kept
+    /// outside the store, such as the event correlator's).
+    pub fn shared_key(&self, kind: Kind, key: &ObjKey) -> Option<Rc<ObjKey>> {
+        self.table(kind).get_key_value(key).map(|(k, _)| k.clone())
     }
 
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
@@ -156,7 +165,14 @@ impl Store {
         let kind = obj.kind();
         let key = obj.key();
         let new = Rc::new(obj);
-        let old = self.tables[kind as usize].insert(key.clone(), new.clone());
+        let table = &mut self.tables[kind as usize];
+        let old = match table.get_mut(&key) {
+            Some(slot) => Some(std::mem::replace(slot, new.clone())),
+            None => {
+                table.insert(Rc::new(key.clone()), new.clone());
+                None
+            }
+        };
         match &old {
             // most writes are status updates: nothing the indexes key on moved
             Some(o) if same_index_keys(o, &new) => {
@@ -197,8 +213,9 @@ impl Store {
     fn index(&mut self, o: &Rc<Object>) {
         let r = o.obj_ref();
         let m = o.meta();
+        let shared = self.shared_key(r.kind, &r.key).expect("indexed after it is stored");
         if !m.uid.is_empty() {
-            self.by_uid.insert(m.uid.clone(), r.clone());
+            self.by_uid.insert(Rc::from(m.uid.as_str()), (r.kind, shared.clone()));
         }
         for own in &m.owner_references {
             self.dependents.entry(own.uid.clone()).or_default().insert(r.clone());
@@ -208,7 +225,7 @@ impl Store {
         }
         if let Object::Pod(p) = &**o {
             if !p.spec.node_name.is_empty() {
-                self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(r.key.clone(), o.clone());
+                self.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(shared, o.clone());
             }
             for v in &p.spec.volumes {
                 if let Some(c) = &v.persistent_volume_claim {
@@ -221,8 +238,8 @@ impl Store {
     fn unindex(&mut self, o: &Rc<Object>) {
         let r = o.obj_ref();
         let m = o.meta();
-        if self.by_uid.get(&m.uid) == Some(&r) {
-            self.by_uid.remove(&m.uid);
+        if self.by_uid.get(m.uid.as_str()).is_some_and(|(kind, key)| *kind == r.kind && **key == r.key) {
+            self.by_uid.remove(m.uid.as_str());
         }
         for own in &m.owner_references {
             if let Some(set) = self.dependents.get_mut(&own.uid) {

@@ -218,8 +218,9 @@ pub const EVENT_TTL: Millis = HOUR;
 /// The leases of the stored events: when each ends, in order.
 #[derive(Clone, Default)]
 struct EventLeases {
-    written: BTreeMap<ObjKey, Millis>,
-    due: BTreeSet<(Millis, ObjKey)>,
+    /// When each event's lease ends (keys shared with the store).
+    written: BTreeMap<Rc<ObjKey>, Millis>,
+    due: BTreeSet<(Millis, Rc<ObjKey>)>,
 }
 
 /// The API server and everything controllers share: store, clock, random
@@ -230,8 +231,9 @@ pub struct Api {
     pub now: Time,
     pub rng: Rng,
     pub timers: Timers,
-    /// The event correlator: events by the hash of their [`EventKey`].
-    events: BTreeMap<u64, Vec<ObjKey>>,
+    /// The event correlator: events by the hash of their [`EventKey`]
+    /// (keys shared with the store).
+    events: BTreeSet<(u64, Rc<ObjKey>)>,
     event_leases: EventLeases,
     event_seq: u64,
     pub(crate) alloc: admission::Allocators,
@@ -246,7 +248,7 @@ impl Api {
             now,
             rng: Rng::new(seed),
             timers: Timers::default(),
-            events: BTreeMap::new(),
+            events: BTreeSet::new(),
             event_leases: EventLeases::default(),
             event_seq: 0,
             alloc: admission::Allocators::default(),
@@ -647,7 +649,8 @@ impl Api {
         let key = EventKey { component, host, involved: [&involved.kind, &involved.namespace, &involved.name, &involved.uid], type_, reason, message };
         let hash = key.hash();
         let now = self.now;
-        let existing = self.events.get(&hash).into_iter().flatten().find_map(|ek| match self.store.get(Kind::Event, ek).map(|o| &**o) {
+        let from = (hash, Rc::new(ObjKey::default()));
+        let existing = self.events.range(from..).take_while(|(h, _)| *h == hash).find_map(|(_, ek)| match self.store.get(Kind::Event, ek).map(|o| &**o) {
             Some(Object::Event(e)) if EventKey::of(e).fields() == key.fields() => Some(e),
             _ => None,
         });
@@ -679,8 +682,10 @@ impl Api {
             reporting_instance: host.into(),
             action: String::new(),
         };
-        self.events.entry(hash).or_default().push(ObjKey::new(&ns, &name));
+        let ek = ObjKey::new(&ns, &name);
         self.store.put(Object::Event(e));
+        let shared = self.store.shared_key(Kind::Event, &ek).expect("just stored");
+        self.events.insert((hash, shared));
     }
 
     /// Events about one object, oldest first (describe's Events section).
@@ -702,22 +707,22 @@ impl Api {
         if ch.kind != Kind::Event {
             return;
         }
-        if let Some(at) = self.event_leases.written.remove(&ch.key) {
-            self.event_leases.due.remove(&(at, ch.key.clone()));
+        if let Some((key, at)) = self.event_leases.written.remove_entry(&ch.key) {
+            self.event_leases.due.remove(&(at, key));
         }
         match (&ch.new, ch.old.as_deref()) {
             (Some(_), _) => {
                 let at = self.now.0 + EVENT_TTL;
-                self.event_leases.written.insert(ch.key.clone(), at);
-                self.event_leases.due.insert((at, ch.key.clone()));
+                let Some(key) = self.store.shared_key(Kind::Event, &ch.key) else { return };
+                self.event_leases.written.insert(key.clone(), at);
+                self.event_leases.due.insert((at, key));
             }
             (None, Some(Object::Event(e))) => {
                 let hash = EventKey::of(e).hash();
-                if let Some(keys) = self.events.get_mut(&hash) {
-                    keys.retain(|k| *k != ch.key);
-                    if keys.is_empty() {
-                        self.events.remove(&hash);
-                    }
+                let stale: Vec<_> =
+                    self.events.range((hash, Rc::new(ObjKey::default()))..).take_while(|(h, _)| *h == hash).filter(|(_, k)| **k == ch.key).cloned().collect();
+                for s in stale {
+                    self.events.remove(&s);
                 }
             }
             (None, _) => {}
@@ -737,7 +742,7 @@ impl Api {
                 break;
             }
             self.event_leases.due.pop_first();
-            self.event_leases.written.remove(&key);
+            self.event_leases.written.remove(&*key);
             self.store.remove(Kind::Event, &key);
         }
     }
