@@ -135,6 +135,23 @@ impl Store {
         self.dependents.get(owner_uid).into_iter().flat_map(move |s| s.range(lo.clone()..).take_while(move |r| r.kind == kind))
     }
 
+    /// How many of this store's objects `other` does not hold (the same
+    /// version, shared): what a copy of this store keeps alive by itself.
+    pub fn unshared_with(&self, other: &Store) -> usize {
+        let mut n = 0;
+        for (mine, theirs) in self.tables.iter().zip(&other.tables) {
+            let mut it = theirs.iter().peekable();
+            for (k, o) in mine {
+                while it.next_if(|(tk, _)| tk < &k).is_some() {}
+                let shared = it.peek().is_some_and(|(tk, to)| *tk == k && Rc::ptr_eq(to, o));
+                if !shared {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
     /// The key of a stored object as the store shares it (for indexes kept
     /// outside the store, such as the event correlator's).
     pub fn shared_key(&self, kind: Kind, key: &ObjKey) -> Option<Rc<ObjKey>> {
@@ -338,8 +355,12 @@ mod tests {
         }
         s.put(b);
         assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.as_str()).collect::<Vec<_>>(), ["Running"]);
+        let copy = s.clone();
+        assert_eq!(copy.unshared_with(&s), 0);
         s.remove(Kind::Pod, &ObjKey::new("default", "a"));
         assert_eq!(s.dependents("rs1").count(), 0);
+        assert_eq!(copy.unshared_with(&s), 1, "the copy alone keeps pod a");
+        assert_eq!(s.unshared_with(&copy), 0);
         let ch = s.drain_changes();
         assert_eq!(ch.len(), 6);
         assert_eq!(ch[4].op, Op::Modified);

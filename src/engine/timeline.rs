@@ -11,11 +11,12 @@
 //! rebuilt from the recording when the checkpoint is restored.
 //!
 //! Memory is bounded: checkpoints are taken one `spacing` of simulated time
-//! apart; when there are more than [`MAX_CHECKPOINTS`], the spacing doubles
-//! and every other one goes (thinning), so a long session keeps as many
-//! checkpoints as a short one, further apart. Replaying through a stretch
-//! with no checkpoint (a long `sleep` at the head, a restored session) fills
-//! it in on the way.
+//! apart; when there are more than [`MAX_CHECKPOINTS`], or their estimated
+//! size passes [`BUDGET`], the spacing doubles and every other one goes
+//! (thinning), so a long session keeps as many checkpoints as a short one,
+//! further apart, and a big cluster fewer. Replaying through a stretch with
+//! no checkpoint (a long `sleep` at the head, a restored session) fills it
+//! in on the way.
 //!
 //! Exactness: a checkpoint continues exactly as the session did (the
 //! cluster is deterministic and its clone complete), so a restored and
@@ -29,6 +30,12 @@ use crate::engine::time::{Millis, SECOND, Time};
 pub const MAX_CHECKPOINTS: usize = 32;
 /// The spacing a session starts with (simulated time between checkpoints).
 pub const FIRST_SPACING: Millis = 15 * SECOND;
+/// What the checkpoints may hold together, estimated by [`estimate`] and
+/// [`OBJECT_BYTES`] for each object version only a checkpoint keeps.
+pub const BUDGET: usize = 16 << 20;
+/// About what an object in the store takes (an event, a pod), for the
+/// versions of objects a checkpoint alone keeps alive.
+pub const OBJECT_BYTES: usize = 2560;
 
 #[derive(Clone)]
 struct Checkpoint {
@@ -39,6 +46,8 @@ struct Checkpoint {
     partial: Millis,
     /// The cluster then, its input log left out.
     cluster: Cluster,
+    /// Its estimated size in bytes.
+    size: usize,
 }
 
 /// The checkpoints of one recorded session.
@@ -46,6 +55,8 @@ struct Checkpoint {
 pub struct Timeline {
     checkpoints: Vec<Checkpoint>,
     spacing: Millis,
+    /// [`BUDGET`], but for tests.
+    budget: usize,
 }
 
 impl Timeline {
@@ -56,7 +67,7 @@ impl Timeline {
     }
 
     pub fn with_spacing(start: &Cluster, spacing: Millis) -> Timeline {
-        let mut t = Timeline { checkpoints: vec![], spacing: spacing.max(1) };
+        let mut t = Timeline { checkpoints: vec![], spacing: spacing.max(1), budget: BUDGET };
         t.insert(start, position(start.log()));
         t
     }
@@ -124,18 +135,30 @@ impl Timeline {
     }
 
     fn insert(&mut self, c: &Cluster, (next, partial): (usize, Millis)) {
-        let cp = Checkpoint { at: c.now(), next, partial, cluster: c.without_log() };
+        let cp = Checkpoint { at: c.now(), next, partial, cluster: c.without_log(), size: estimate(c) };
         let i = self.checkpoints.partition_point(|k| (k.at, k.next, k.partial) <= (cp.at, next, partial));
         self.checkpoints.insert(i, cp);
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
-            self.thin();
-        }
+        self.thin();
     }
 
-    /// Doubles the spacing and keeps the first checkpoint and each one at
-    /// least the new spacing after the last kept.
+    fn over(&self) -> bool {
+        self.checkpoints.len() > MAX_CHECKPOINTS || (self.checkpoints.len() > 2 && self.bytes() > self.budget)
+    }
+
+    /// The checkpoints' estimated memory: each one's own tables, indexes
+    /// and world, and the object versions it keeps that the next one does
+    /// not (events since expired, pods since replaced); the last one's
+    /// objects are the live cluster's, mostly.
+    pub fn bytes(&self) -> usize {
+        let own: usize = self.checkpoints.iter().map(|c| c.size).sum();
+        let kept: usize = self.checkpoints.windows(2).map(|w| w[0].cluster.api.store.unshared_with(&w[1].cluster.api.store)).sum();
+        own + kept * OBJECT_BYTES
+    }
+
+    /// While over the bounds: doubles the spacing and keeps the first
+    /// checkpoint and each one at least the new spacing after the last kept.
     fn thin(&mut self) {
-        while self.checkpoints.len() > MAX_CHECKPOINTS {
+        while self.over() {
             self.spacing *= 2;
             let spacing = self.spacing;
             let mut last: Option<Time> = None;
@@ -148,6 +171,18 @@ impl Timeline {
             });
         }
     }
+}
+
+/// About how many bytes a checkpoint of `c` holds beyond what it shares
+/// with the live cluster: the tables and indexes (a few shared pointers per
+/// object), the controllers' and kubelets' state, and the world, whose
+/// files are copied (measured with a counting allocator by the engine
+/// benchmark: 0.13 MiB for the default cluster, 200 bytes more per object).
+pub fn estimate(c: &Cluster) -> usize {
+    let objects: usize = crate::engine::api::Kind::ALL.iter().map(|k| c.api.store.count(*k)).sum();
+    let files: usize = c.world.volumes.values().flat_map(|t| t.files.iter()).map(|(p, f)| 64 + p.len() + f.len()).sum();
+    let logs: usize = c.world.logs.values().map(|l| 64 + l.len()).sum();
+    100 * 1024 + 200 * objects + files + logs
 }
 
 /// Where a cluster whose log is `log` stands in that recording.
@@ -179,6 +214,20 @@ mod tests {
         for w in t.checkpoints.windows(2) {
             assert!(w[1].at.0 - w[0].at.0 <= spacing, "a gap of {}", w[1].at.0 - w[0].at.0);
         }
+    }
+
+    #[test]
+    fn the_size_budget_thins_too() {
+        let mut c = Cluster::new(1);
+        let mut t = Timeline::with_spacing(&c, 1_000);
+        t.budget = 10 * estimate(&c);
+        for _ in 0..100 {
+            c.advance(1_000);
+            t.record(&c);
+        }
+        let (n, spacing) = t.stats();
+        assert!(n <= 10, "{n} checkpoints");
+        assert!(spacing >= 16_000, "{spacing}");
     }
 
     #[test]

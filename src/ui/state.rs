@@ -129,9 +129,11 @@ impl Page {
         &self.session.cluster
     }
 
-    /// How many checkpoints the timeline keeps, and how far apart (ms).
-    pub fn timeline_stats(&self) -> (usize, Millis) {
-        self.timeline.stats()
+    /// How many checkpoints the timeline keeps, how far apart (ms), and
+    /// their estimated bytes.
+    pub fn timeline_stats(&self) -> (usize, Millis, usize) {
+        let (n, spacing) = self.timeline.stats();
+        (n, spacing, self.timeline.bytes())
     }
 
     /// Simulated time since the session started.
