@@ -7,7 +7,7 @@
 //!   it; the time per resulting store change, at N = 100 and N = 10,000, and
 //!   their ratio.
 //!
-//! - heap: the live heap after 1, 10 and 60 simulated minutes of a busy
+//! - heap: the live heap after 1, 10, 60 and 120 simulated minutes of a busy
 //!   session (`bench::busy_commands`: a StatefulSet and a Deployment scaled
 //!   and rolled out, data written, pods deleted, a node stopped and started),
 //!   on the page (with its checkpoints) and on the engine alone. A counting
@@ -130,30 +130,36 @@ fn busy_engine(minutes: u32, mut each: impl FnMut(u32, &Session)) {
 }
 
 fn heap() {
-    let marks = [1, 10, 60];
-    println!("live heap during a busy session (MiB at 1, 10 and 60 simulated minutes):");
+    let marks = [1, 10, 60, 120];
+    println!("live heap during a busy session (MiB at 1, 10, 60 and 120 simulated minutes):");
     let base = live_mib();
     let mut engine = vec![];
-    busy_engine(60, |m, s| {
+    busy_engine(120, |m, s| {
         if marks.contains(&m) {
-            engine.push((m, live_mib() - base, s.cluster.api.store.count(kubarium::engine::api::Kind::Event), s.cluster.log().len()));
+            // what one checkpoint of it costs: a copy without the log
+            let before = live_mib();
+            let copy = s.cluster.without_log();
+            let checkpoint = live_mib() - before;
+            drop(copy);
+            engine.push((m, before - base, s.cluster.api.store.count(kubarium::engine::api::Kind::Event), s.cluster.log().len(), checkpoint));
         }
     });
-    for (m, mib, events, inputs) in &engine {
-        println!("  engine alone, {m:>2} min: {mib:.2} MiB ({events} events stored, {inputs} inputs logged)");
+    for (m, mib, events, inputs, checkpoint) in &engine {
+        println!("  engine alone, {m:>2} min: {mib:.2} MiB ({events} events stored, {inputs} inputs logged; a checkpoint of it {checkpoint:.2} MiB)");
     }
     let base = live_mib();
     let mut page = vec![];
-    let p = busy_page(60, |m, p| {
+    let p = busy_page(120, |m, p| {
         if marks.contains(&m) {
             page.push((m, live_mib() - base, p.timeline_stats()));
         }
     });
-    for (m, mib, (n, spacing)) in &page {
-        println!("  page,         {m:>2} min: {mib:.2} MiB ({n} checkpoints {}s apart)", spacing / 1000);
+    for (m, mib, (n, spacing, est)) in &page {
+        println!("  page,         {m:>2} min: {mib:.2} MiB ({n} checkpoints {}s apart, estimated {:.1} MiB)", spacing / 1000, *est as f64 / (1024.0 * 1024.0));
     }
     drop(p);
     println!("  ratio 60 min / 10 min: engine {:.2}x, page {:.2}x", engine[2].1 / engine[1].1, page[2].1 / page[1].1);
+    println!("  ratio 120 min / 60 min: engine {:.2}x, page {:.2}x", engine[3].1 / engine[2].1, page[3].1 / page[2].1);
 }
 
 fn scrub(quick: bool) {
@@ -162,7 +168,7 @@ fn scrub(quick: bool) {
     let inputs = p.cluster().log().to_vec();
     let head = p.head();
     let seed = p.cluster().seed();
-    let (n, spacing) = p.timeline_stats();
+    let (n, spacing, _) = p.timeline_stats();
     println!("scrubbing a {minutes}-minute busy session ({} inputs, {n} checkpoints {}s apart):", inputs.len(), spacing / 1000);
     // the instants: a fixed pseudo-random sequence over the session
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -204,6 +210,14 @@ fn main() {
     let want = |n: &str| names.is_empty() || names.iter().any(|x| x == n);
     if want("settle") {
         settle(quick);
+    }
+    if names.iter().any(|x| x == "settle1") {
+        // one run, one line, for benches/wasm/run.mjs
+        let mut c = bench::cluster_with_nodes(100);
+        let t = Instant::now();
+        let s = bench::apply_and_settle(&mut c, 1000, 1000);
+        println!("settle1 ms={:.1} pods={}", t.elapsed().as_secs_f64() * 1e3, s.pods);
+        return;
     }
     if want("churn") {
         churn(quick);
