@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench bench-engine bench-page sizes clean
+.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench bench-engine bench-wasm bench-page sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -38,10 +38,16 @@ test-e2e:
 	@echo "== end-to-end tests in headless Chromium"
 	@cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
 
-bench: bench-engine bench-page
+bench: bench-engine bench-wasm bench-page
 
 bench-engine:
 	@cargo bench --locked --bench engine
+
+# The settle scenario natively and in wasm (Node), alternated; prints the ratio.
+bench-wasm: setup-build
+	@cargo bench --locked --bench engine --no-run
+	@cd benches/wasm && cargo build --locked --quiet --release --target wasm32-unknown-unknown && cargo build --locked --quiet --profile page --target wasm32-unknown-unknown
+	@node benches/wasm/run.mjs
 
 # Transfer size, first frame and frame times of the built page in Chromium.
 bench-page: dist
