@@ -38,7 +38,7 @@ pub fn kind_config(c: &Cluster) -> String {
 
 /// Seconds for `sleep` from a Go-style duration (`90s`, `2m`, `1m30s`).
 fn seconds(d: &str) -> Option<i64> {
-    crate::engine::time::parse_duration(d).map(|ms| (ms + 999) / 1000)
+    crate::engine::time::parse_duration(d).ok().map(|ms| (ms + 999) / 1000)
 }
 
 fn heredoc_delimiter(body: &str) -> String {
