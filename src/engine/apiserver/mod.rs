@@ -30,6 +30,7 @@ pub enum Reason {
     BadRequest,
     TooManyRequests,
     InternalError,
+    RequestEntityTooLarge,
 }
 
 impl Reason {
@@ -43,6 +44,7 @@ impl Reason {
             Reason::BadRequest => "BadRequest",
             Reason::TooManyRequests => "TooManyRequests",
             Reason::InternalError => "InternalError",
+            Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
         }
     }
 }

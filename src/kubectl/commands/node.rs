@@ -26,21 +26,6 @@ pub fn taint_flags() -> Vec<Flag> {
     ]
 }
 
-fn is_qualified_name(k: &str) -> bool {
-    let (prefix, name) = match k.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, k),
-    };
-    prefix.is_none_or(crate::engine::apiserver::validation::is_dns1123_subdomain)
-        && !name.is_empty()
-        && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-
 /// parseTaint: `key=value:Effect`, `key:Effect` or `key`.
 fn parse_taint(st: &str) -> Result<Taint, String> {
     let parts: Vec<&str> = st.split(':').collect();
@@ -64,8 +49,8 @@ fn parse_taint(st: &str) -> Result<Taint, String> {
         }
         _ => return Err(format!("invalid taint spec: {st}")),
     };
-    if !is_qualified_name(&key) {
-        return Err(format!("invalid taint spec: {st}, {QUALIFIED_NAME_MSG}"));
+    if let Some(m) = crate::engine::apiserver::validation::qualified_name_errors(&key).first() {
+        return Err(format!("invalid taint spec: {st}, {m}"));
     }
     Ok(Taint { key, value, effect, time_added: None })
 }
