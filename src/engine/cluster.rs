@@ -744,7 +744,7 @@ impl Playback {
 /// The API server reads at most [`MAX_REQUEST_BODY`] bytes of a request: a
 /// bigger object is refused before it is decoded (and so is not an input:
 /// nothing happened).
-fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
+pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {

@@ -114,6 +114,39 @@ mod tests {
         assert_eq!(r, CmdOutput { output: "bash: nope: command not found\n".into(), exit_code: 127 });
     }
 
+    /// The deepest manifest the parser accepts goes through apply, every
+    /// printer and delete within a browser tab's stack (1 MiB on wasm32;
+    /// debug frames are bigger than the page's release ones).
+    #[test]
+    fn the_deepest_manifest_fits_a_tabs_stack() {
+        let depth = crate::engine::yaml::MAX_DEPTH - 8;
+        let mut nested = String::from("1");
+        for _ in 0..depth {
+            nested = format!("{{a: {nested}}}");
+        }
+        let pod =
+            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: deep\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {nested}\n");
+        let t = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let mut s = Session::new(1);
+                let r = s.run("kubectl apply -f -", &pod);
+                assert_eq!(r.output, "pod/deep created\n");
+                for line in
+                    ["kubectl get pod deep -o yaml", "kubectl get pod deep -o json", "kubectl describe pod deep", "kubectl apply -f - --dry-run=client -o yaml"]
+                {
+                    let r = s.run(line, &pod);
+                    assert!(r.exit_code == 0 || line.contains("dry-run"), "{line}: {}", r.output);
+                }
+                assert_eq!(s.run("kubectl delete pod deep --wait=false", "").exit_code, 0);
+                let too_deep = format!("x: {}1{}\n", "[".repeat(crate::engine::yaml::MAX_DEPTH + 1), "]".repeat(crate::engine::yaml::MAX_DEPTH + 1));
+                let r = s.run("kubectl apply -f -", &too_deep);
+                assert!(r.output.contains("exceeded max depth of 100"), "{}", r.output);
+            })
+            .unwrap();
+        t.join().expect("fits in 1 MiB of stack");
+    }
+
     /// Random command lines built from kubectl's vocabulary never panic.
     #[test]
     fn random_lines_do_not_panic() {
