@@ -100,11 +100,19 @@ pub struct Config {
     /// `--controllers=-name`. Scenario tests of one controller use it to play
     /// the others' part by hand; the page and the CLI run everything.
     pub disabled: Vec<Ctl>,
+    /// The most Pod objects the cluster holds (see
+    /// [`crate::engine::apiserver::admission::MAX_PODS`]); tests lower it.
+    pub max_pods: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { node_monitor_grace_period: 50_000, max_unavailable_statefulset: false, disabled: vec![] }
+        Config {
+            node_monitor_grace_period: 50_000,
+            max_unavailable_statefulset: false,
+            disabled: vec![],
+            max_pods: crate::engine::apiserver::admission::MAX_PODS,
+        }
     }
 }
 

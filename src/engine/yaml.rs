@@ -84,6 +84,24 @@ impl Node {
         }
     }
 
+    /// What JSON cannot hold: go-yaml reads `.inf`, `-.inf` and `.nan` as
+    /// floats, and sigs.k8s.io/yaml's conversion to JSON then fails with
+    /// encoding/json's `json: unsupported value: +Inf` (kubectl's error for
+    /// `replicas: .inf`). The first such value, as Go prints it.
+    pub fn unsupported_value(&self) -> Option<&'static str> {
+        let mut todo = vec![self];
+        while let Some(n) = todo.pop() {
+            match &n.v {
+                Val::Float(f) if f.is_nan() => return Some("NaN"),
+                Val::Float(f) if f.is_infinite() => return Some(if *f > 0.0 { "+Inf" } else { "-Inf" }),
+                Val::Seq(items) => todo.extend(items.iter().rev()),
+                Val::Map(entries) => todo.extend(entries.iter().rev().map(|(_, _, v)| v)),
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// A tree without positions, from JSON (patches, objects built in code).
     pub fn from_json(v: &Value) -> Node {
         let p = Pos::default();
@@ -465,7 +483,9 @@ fn resolve_plain(s: &str) -> Option<Val> {
     if i != bytes.len() {
         return None;
     }
-    plain.parse::<f64>().ok().map(Val::Float)
+    // go-yaml keeps a float that overflows (`1e400`: ParseFloat's range
+    // error) as a string; only `.inf` spells an infinity.
+    plain.parse::<f64>().ok().filter(|f| f.is_finite()).map(Val::Float)
 }
 
 // ------------------------------------------------------------------ output

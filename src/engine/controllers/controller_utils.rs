@@ -355,6 +355,49 @@ pub fn aggregate(errs: Vec<String>) -> String {
 /// `slowStartBatch`: calls `f` `count` times in batches of 1, 2, 4, ...
 /// (capped at `max_batch`); within a batch every call is made, and a batch
 /// with a failure ends the run. Returns the successes and the first error.
+/// Sorts by a "less" function that, like several of upstream's (pods
+/// ranked for deletion: logarithmic age buckets, then uid), is not a strict
+/// weak order. Go's sort.Sort takes such a function in its stride; Rust's
+/// sorts may panic on it ("does not correctly implement a total order"). A
+/// merge sort only ever asks `less(b, a)` of two neighbours, so it finishes
+/// whatever the function answers, stably and deterministically.
+pub fn sort_by_less<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut src: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
+    let n = src.len();
+    let mut width = 1;
+    while width < n {
+        let mut dst: Vec<Option<T>> = Vec::with_capacity(n);
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j) = (lo, mid);
+            while i < mid && j < hi {
+                let take_right = match (&src[j], &src[i]) {
+                    (Some(b), Some(a)) => less(b, a),
+                    _ => false,
+                };
+                if take_right {
+                    dst.push(src[j].take());
+                    j += 1;
+                } else {
+                    dst.push(src[i].take());
+                    i += 1;
+                }
+            }
+            dst.extend(src[i..mid].iter_mut().map(Option::take));
+            dst.extend(src[j..hi].iter_mut().map(Option::take));
+            lo = hi;
+        }
+        src = dst;
+        width *= 2;
+    }
+    *v = src.into_iter().flatten().collect();
+}
+
 pub fn slow_start_batch(count: usize, initial: usize, max_batch: usize, mut f: impl FnMut(usize) -> Result<(), String>) -> (usize, Option<String>) {
     let mut remaining = count;
     let mut successes = 0;
@@ -512,5 +555,16 @@ mod tests {
         assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k.clone()), 20);
         b.forget(&k);
         assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k), 5);
+    }
+
+    #[test]
+    fn sort_by_less_survives_an_inconsistent_order() {
+        let mut v: Vec<u32> = (0..200).rev().collect();
+        sort_by_less(&mut v, |a, b| a < b);
+        assert_eq!(v, (0..200).collect::<Vec<_>>());
+        // Not transitive: every comparison is a coin toss. It still ends.
+        let mut w: Vec<u32> = (0..500).collect();
+        sort_by_less(&mut w, |a, b| (a * 31 + b * 17) % 7 < 3);
+        assert_eq!(w.len(), 500);
     }
 }
