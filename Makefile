@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e bench bench-engine bench-page sizes clean
+.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e test-soak soak bench bench-engine bench-page sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -24,11 +24,22 @@ dist: setup-build
 	@scripts/sizes.sh dist
 
 test: setup
-	@$(MAKE) --no-print-directory test-native test-transcripts dist test-e2e
+	@$(MAKE) --no-print-directory test-native test-transcripts test-soak dist test-e2e
 
 test-native:
 	@echo "== native unit, integration and property tests"
 	@cargo test --locked --quiet
+
+# Random sessions with the invariants checked after every step (tests/properties.rs).
+#   make soak SOAK_SESSIONS=1000 [SOAK_STEPS=100] [SOAK_SEED=1]
+SOAK_SESSIONS ?= 20
+soak:
+	@echo "== soak: $(SOAK_SESSIONS) random sessions"
+	@SOAK_SESSIONS=$(SOAK_SESSIONS) cargo test --locked --quiet --profile soak --test properties soak -- --ignored --nocapture
+
+# The short soak of `make test`.
+test-soak:
+	@$(MAKE) --no-print-directory soak SOAK_SESSIONS=$(SOAK_SESSIONS)
 
 test-transcripts:
 	@echo "== transcripts"

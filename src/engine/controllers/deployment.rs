@@ -1241,7 +1241,7 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             continue;
         }
         if is_rolling(d) {
-            let total: i32 = rss.iter().map(|r| rs_replicas(r)).sum();
+            let total: i32 = rss.iter().fold(0i32, |a, r| a.wrapping_add(rs_replicas(r)));
             let max = d_replicas(d).wrapping_add(max_surge(d));
             // a scale-down mid-rollout is proportional: allow the pre-scale maximum too
             let pre = rss.iter().filter_map(|r| annotation_i32(r, MAX_REPLICAS_ANNOTATION)).max().unwrap_or(max);
