@@ -445,10 +445,28 @@ impl Cluster {
         self.deferred = deferred;
     }
 
+    /// Whether writes leave their work pending ([`Cluster::set_deferred`]).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
     /// Whether controller work of the current instant is still to be done
     /// (a write while deferred, or an [`Cluster::advance_for`] cut short).
     pub fn has_pending_work(&self) -> bool {
         self.instant.is_some() || self.queues.iter().any(|q| !q.is_empty())
+    }
+
+    /// Runs work of the current instant that is pending (no timers, no time
+    /// passing), at most about `budget` units; whether it is all done, and
+    /// the work spent.
+    pub fn finish_pending_for(&mut self, budget: u64) -> (bool, u64) {
+        if !self.has_pending_work() {
+            return (true, 0);
+        }
+        let w0 = self.work;
+        let mut left = budget;
+        let done = self.run_instant_for(&mut left);
+        (done, self.work - w0)
     }
 
     /// Runs whatever work of the current instant is pending, unbounded.

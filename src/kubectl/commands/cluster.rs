@@ -3,10 +3,11 @@
 //! remove storage drivers, reset, flip feature gates.
 
 use crate::engine::cluster::ClusterVerb;
+use crate::engine::cluster::SETTLE_LIMIT;
 use crate::engine::time::{DurationError, MAX_ADVANCE, Millis, go_duration, parse_duration};
 use crate::kubectl::args::{Flag, parse_flags, strf};
 use crate::kubectl::errors::CmdError;
-use crate::kubectl::session::Session;
+use crate::kubectl::session::{Check, Session, Waiter};
 
 pub const HELP: &str = "\
 Simulator controls (on a real cluster these map to node and driver tooling):
@@ -59,18 +60,13 @@ pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(
         }
         ["advance", d] => {
             let ms = duration(d)?;
-            session.cluster.advance(ms);
-            livelock(session, out);
+            let until = session.cluster.now().0 + ms;
+            session.wait_with(Box::new(TimePasses { until }));
             Ok(())
         }
         ["settle"] => {
-            let (ms, settled) = session.cluster.settle();
-            if settled {
-                out.push_str(&format!("settled after {}\n", go_duration(ms)));
-            } else {
-                out.push_str(&format!("not settled after {}: the cluster is still busy (the bound of `cluster settle` was reached)\n", go_duration(ms)));
-            }
-            livelock(session, out);
+            let start = session.cluster.now().0;
+            session.wait_with(Box::new(Settle { start }));
             Ok(())
         }
         ["node", "stop", n] => verb(ClusterVerb::NodeStop { node: n.to_string() }, session),
@@ -118,11 +114,48 @@ fn livelock(session: &mut Session, out: &mut String) {
 
 /// `sleep N`: the shell's sleep lets simulated time pass (GNU sleep: the
 /// arguments add up; `s`, `m`, `h`, `d` suffixes).
-pub fn sleep(session: &mut Session, argv: &[String], out: &mut String) -> Result<(), CmdError> {
+pub fn sleep(session: &mut Session, argv: &[String], _out: &mut String) -> Result<(), CmdError> {
     let total = sleep_duration(argv)?;
-    session.cluster.advance(total);
-    livelock(session, out);
+    let until = session.cluster.now().0 + total;
+    session.wait_with(Box::new(TimePasses { until }));
     Ok(())
+}
+
+/// `sleep` and `cluster advance`: time passes, timer by timer, to `until`.
+struct TimePasses {
+    until: Millis,
+}
+
+impl Waiter for TimePasses {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        let now = s.cluster.now().0;
+        if now >= self.until {
+            livelock(s, out);
+            return Check::Done(Ok(()));
+        }
+        Check::Wait(self.until - now)
+    }
+}
+
+/// `cluster settle`: time passes until nothing more will happen without new
+/// input, or [`SETTLE_LIMIT`] passed.
+struct Settle {
+    start: Millis,
+}
+
+impl Waiter for Settle {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        let elapsed = s.cluster.now().0 - self.start;
+        if !s.cluster.busy() {
+            out.push_str(&format!("settled after {}\n", go_duration(elapsed)));
+        } else if elapsed >= SETTLE_LIMIT {
+            out.push_str(&format!("not settled after {}: the cluster is still busy (the bound of `cluster settle` was reached)\n", go_duration(elapsed)));
+        } else {
+            return Check::Wait(SETTLE_LIMIT - elapsed);
+        }
+        livelock(s, out);
+        Check::Done(Ok(()))
+    }
 }
 
 /// The time `sleep ARGS` lets pass, or its error.
