@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e test-soak soak bench bench-engine bench-page sizes clean
+.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-page sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -24,7 +24,7 @@ dist: setup-build
 	@scripts/sizes.sh dist
 
 test: setup
-	@$(MAKE) --no-print-directory test-native test-transcripts test-soak dist test-e2e
+	@$(MAKE) --no-print-directory test-native test-transcripts test-soak test-fuzz dist test-e2e
 
 test-native:
 	@echo "== native unit, integration and property tests"
@@ -42,6 +42,33 @@ soak:
 test-soak:
 	@echo "== soak: 10 random sessions (make soak runs more)"
 	@SOAK_SESSIONS=10 cargo test --locked --quiet --test properties soak -- --ignored --nocapture
+
+# Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of the YAML parser, kubectl,
+# share links and transcripts: each target FUZZ_SECONDS long, on its corpus.
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="yaml kubectl"]
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= yaml kubectl share_link transcript
+FUZZ_ENV := export PATH="$$(ls -d $(CACHE)/tools/cargo-fuzz-*/bin 2>/dev/null | tail -1):$$PATH" RUSTC_BOOTSTRAP=1
+setup-fuzz:
+	@scripts/setup.sh --fuzz
+
+fuzz: setup-fuzz
+	@$(FUZZ_ENV) && cd fuzz && for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		cargo fuzz run -s none -O $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=4096 -max_len=65536 2>&1 | grep -E "^#[0-9]+ +DONE|^INFO: Loaded|SUMMARY|panicked|crash-" ; \
+		test $${PIPESTATUS[0]} = 0 || exit 1; \
+	done
+
+# make test's fuzz part: every committed corpus input already runs through
+# the targets in cargo test (tests/fuzz_corpus.rs). A short libFuzzer run is
+# added where cargo-fuzz is already installed (installing it and building the
+# targets takes some 12 minutes on a fresh machine: CI does not).
+test-fuzz:
+	@if ls -d $(CACHE)/tools/cargo-fuzz-*/bin >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 ; \
+	else \
+		echo "== fuzz: cargo-fuzz is not installed here (make setup-fuzz); the corpus ran in test-native"; \
+	fi
 
 test-transcripts:
 	@echo "== transcripts"

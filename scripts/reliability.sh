@@ -27,6 +27,7 @@ case_input() { # name -> the shell session on stdout
     node-zone-invalid) echo "cluster node add node-d --zone 'not a zone!'" ;;
     advance-2p53ms) echo "cluster advance 9007199254740992ms" ;;
     advance-1000h) echo "cluster advance 1000h" ;;
+    advance-168h) echo "cluster advance 168h"; echo "kubectl get nodes" ;;
     advance-100000h) echo "cluster advance 100000h" ;;
     advance-1e300) echo "cluster advance 1e300" ;;
     advance-9999999999999h) echo "cluster advance 9999999999999h" ;;
@@ -103,7 +104,7 @@ EOF
     esac
 }
 
-CASES=(node-name-64 node-zone-invalid advance-2p53ms advance-1000h advance-100000h advance-1e300 advance-9999999999999h
+CASES=(node-name-64 node-zone-invalid advance-2p53ms advance-168h advance-1000h advance-100000h advance-1e300 advance-9999999999999h
     sleep-infinity exec-doubling replicas-1e6 replicas-1e9 sts-100000-advance-10m replicas-inf replicas-nan replicas-1e400
     replicas-2000000000 delete-pod-dead-node shell-bad-line shell-heredoc-utf8
     alias-100k-x2000 alias-1m-x1000 keys-1k keys-4k keys-16k keys-64k configmap-16000-keys configmap-100000-keys configmap-100000-keys-apply
