@@ -16,6 +16,7 @@ pub mod lessons;
 pub mod model;
 pub mod share;
 pub mod state;
+pub mod update;
 pub mod why;
 
 #[cfg(target_arch = "wasm32")]
