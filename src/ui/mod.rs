@@ -22,9 +22,15 @@ pub mod why;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod app_compare;
+#[cfg(target_arch = "wasm32")]
+mod app_inspector;
+#[cfg(target_arch = "wasm32")]
 mod app_lessons;
 #[cfg(target_arch = "wasm32")]
 mod app_map;
+#[cfg(target_arch = "wasm32")]
+mod app_view;
 #[cfg(target_arch = "wasm32")]
 mod editor;
 

@@ -583,11 +583,18 @@ fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
 }
 
 impl Layout {
+    /// Zones side by side.
     pub fn of(m: &MapModel) -> Layout {
+        Layout::of_columns(m, usize::MAX)
+    }
+
+    /// At most `columns` zones per row (1 on a phone: the map is a column).
+    pub fn of_columns(m: &MapModel, columns: usize) -> Layout {
+        let columns = columns.max(1);
         let mut l = Layout { compact: m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > 12), ..Default::default() };
         let pod_h = if m.all_pods().any(|p| p.own_data().is_some()) { POD_H_DATA } else { POD_H };
         l.pod_h = pod_h;
-        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 9) } else { (POD_W, pod_h, PODS_PER_ROW) };
+        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 7) } else { (POD_W, pod_h, PODS_PER_ROW) };
         let node_w = (PODS_PER_ROW as f64) * (POD_W + GAP) - GAP + 2.0 * NODE_PAD;
         // Node heights: the tallest node of the map sets the row height.
         let node_h = |n: &NodeModel| {
@@ -599,12 +606,18 @@ impl Layout {
         let zone_disk_h = m.zones.iter().map(|z| grid(z.disks.len(), z.nodes.len().max(1), DISK_W, DISK_H).1).fold(0.0, f64::max);
         let zone_h = ZONE_HEAD + tallest + if zone_disk_h > 0.0 { GAP * 2.0 + zone_disk_h } else { 0.0 } + ZONE_PAD;
         let mut x = 0.0;
-        for z in &m.zones {
+        let mut max_x: f64 = 0.0;
+        let mut y0 = 0.0;
+        for (k, z) in m.zones.iter().enumerate() {
+            if k > 0 && k % columns == 0 {
+                x = 0.0;
+                y0 += zone_h + 16.0;
+            }
             let w = ZONE_PAD * 2.0 + (z.nodes.len().max(1) as f64) * (node_w + ZONE_PAD) - ZONE_PAD;
-            l.zones.push((z.name.clone(), Rect { x, y: 0.0, w, h: zone_h }));
+            l.zones.push((z.name.clone(), Rect { x, y: y0, w, h: zone_h }));
             for (i, n) in z.nodes.iter().enumerate() {
                 let nx = x + ZONE_PAD + i as f64 * (node_w + ZONE_PAD);
-                let ny = ZONE_HEAD;
+                let ny = y0 + ZONE_HEAD;
                 l.nodes.push((n.name.clone(), Rect { x: nx, y: ny, w: node_w, h: tallest }));
                 for (j, p) in n.pods.iter().enumerate() {
                     let (col, row) = (j % per_row, j / per_row);
@@ -628,18 +641,19 @@ impl Layout {
                     d.key.clone(),
                     Rect {
                         x: x + ZONE_PAD + NODE_PAD + col as f64 * (DISK_W + GAP),
-                        y: ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP),
+                        y: y0 + ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP),
                         w: DISK_W,
                         h: DISK_H,
                     },
                 ));
             }
             x += w + 16.0;
+            max_x = max_x.max(x);
         }
-        let width = (x - 16.0).max(POD_W * 4.0);
+        let width = (max_x - 16.0).max(if columns == 1 { POD_W * 2.0 } else { POD_W * 4.0 });
         // Below the zones: the waiting area, then storage reachable from everywhere.
         let per_row = ((width - 2.0 * ZONE_PAD) / (POD_W + GAP)).floor().max(1.0) as usize;
-        let mut y = zone_h + 16.0;
+        let mut y = y0 + zone_h + 16.0;
         let waiting_items = m.pending.len() + m.unbound.len();
         let row_h = pod_h.max(DISK_H);
         let (_, wh) = grid(waiting_items, per_row, POD_W, row_h);

@@ -229,6 +229,8 @@ pub enum NoticeAction {
     DownloadSession,
     /// Become the tab that saves.
     TakeOver,
+    /// Download the saved session that could not be restored.
+    DownloadDamaged,
 }
 
 /// Every user action, and the clock.
@@ -272,6 +274,8 @@ pub enum Msg {
     Start,
     /// The page became the tab that saves, or another tab took over.
     SavingTab(bool),
+    /// The window's width (px): a phone gets the map as one column of zones.
+    Viewport(f64),
 }
 
 /// What the browser has to do after an update (after the DOM is updated).
@@ -297,6 +301,8 @@ pub enum Effect {
     MakeShareLink,
     /// Offer the session as a file.
     DownloadSession,
+    /// Offer the damaged save (kept aside) as a file.
+    DownloadDamaged,
 }
 
 /// Element ids the effects name.
@@ -337,6 +343,19 @@ pub struct Ui {
     pub dirty: bool,
     /// For screen readers: what just happened.
     pub announce: String,
+    /// The side panel's text (kubectl output), refreshed by `update`.
+    pub views: Views,
+    /// Zones per row on the map (1 on narrow screens).
+    pub columns: usize,
+}
+
+/// kubectl output the side panel shows, computed in `update` (it needs the
+/// session mutably) only for the tab on screen, and only when it may differ.
+#[derive(Clone, Debug, Default)]
+pub struct Views {
+    pub inspect: String,
+    pub resources: String,
+    key: Option<(u64, i64, Option<Selection>, InspectTab, String, SideTab)>,
 }
 
 impl Ui {
@@ -357,6 +376,8 @@ impl Ui {
             saving: !mode.embed && mode.share.is_none(),
             dirty: false,
             announce: String::new(),
+            views: Views::default(),
+            columns: usize::MAX,
             map: Rc::new(MapModel::from_cluster(page.cluster())),
             layout: Rc::new(Layout::default()),
             map_sig: (0, 0, 0, 0),
@@ -380,7 +401,27 @@ impl Ui {
             }
         }
         ui.rebuild_markers();
+        ui.refresh_views();
         ui
+    }
+
+    /// Recomputes the side panel's kubectl output when what it shows may
+    /// have changed (the store, the second on the clock, the selection).
+    pub fn refresh_views(&mut self) {
+        let c = self.page.cluster();
+        let key = (c.api.store.resource_version(), c.now().0 / 1000, self.page.selected.clone(), self.inspect, self.resource.clone(), self.side);
+        if self.views.key.as_ref() == Some(&key) {
+            return;
+        }
+        match self.side {
+            SideTab::Inspect => self.views.inspect = self.inspect_body(),
+            SideTab::Resources => {
+                let cmd = self.resources_command();
+                self.views.resources = self.page.peek(&cmd);
+            }
+            _ => {}
+        }
+        self.views.key = Some(key);
     }
 
     /// What the map depends on besides the clock: the store's
@@ -400,7 +441,7 @@ impl Ui {
         if force || changed {
             let m = MapModel::from_cluster(self.page.cluster());
             if force || *self.map != m {
-                self.layout = Rc::new(Layout::of(&m));
+                self.layout = Rc::new(Layout::of_columns(&m, self.columns));
                 self.map = Rc::new(m);
             }
         }
@@ -527,6 +568,24 @@ impl Ui {
         self.announce = format!("{} exited {exit_code}", line.trim());
     }
 
+    /// The browser saved the session.
+    pub fn saved(&mut self) {
+        self.dirty = false;
+        self.notices.retain(|n| !(n.action == Some(NoticeAction::DownloadSession) && n.text.starts_with("Saving failed")));
+    }
+
+    /// The browser could not save (storage full, private mode): say so
+    /// once, keep the work in memory, offer it as a file.
+    pub fn save_failed(&mut self, why: &str) {
+        if self.notices.iter().any(|n| n.action == Some(NoticeAction::DownloadSession)) {
+            return;
+        }
+        self.notices.push(Notice {
+            text: format!("Saving failed ({why}: the browser's storage for this page is full or switched off). Your session is still here, but it will not come back after a reload: download it to keep it."),
+            action: Some(NoticeAction::DownloadSession),
+        });
+    }
+
     /// The clock may run: no lesson question is waiting for an answer.
     pub fn clock_free(&self) -> bool {
         !self.question_open() && !self.waiting_to_start
@@ -589,6 +648,12 @@ impl Ui {
 
     /// The one place the page's state changes.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let fx = self.apply(msg);
+        self.refresh_views();
+        fx
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         let mut fx = vec![];
         match msg {
             Msg::Frame(wall_ms) => {
@@ -749,7 +814,8 @@ impl Ui {
                 }
             }
             Msg::Notice(a) => match a {
-                NoticeAction::UndoBranch => return self.update(Msg::UndoBranch),
+                NoticeAction::UndoBranch => return self.apply(Msg::UndoBranch),
+                NoticeAction::DownloadDamaged => fx.push(Effect::DownloadDamaged),
                 NoticeAction::DownloadSession => fx.push(Effect::DownloadSession),
                 NoticeAction::TakeOver => {
                     self.saving = true;
@@ -796,6 +862,13 @@ impl Ui {
                 self.waiting_to_start = false;
                 if self.lesson.is_none() {
                     self.page.playing = true;
+                }
+            }
+            Msg::Viewport(w) => {
+                let columns = if w < 700.0 { 1 } else { usize::MAX };
+                if columns != self.columns {
+                    self.columns = columns;
+                    self.layout = Rc::new(Layout::of_columns(&self.map, columns));
                 }
             }
             Msg::SavingTab(mine) => {

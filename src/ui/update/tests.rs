@@ -367,3 +367,21 @@ fn examples_fill_the_editor() {
     assert!(matches!(&fx[0], Effect::SetEditor(t) if t == &u.page.editor));
     assert!(u.update(Msg::Example("nope#all".into())).is_empty());
 }
+
+#[test]
+fn a_phone_gets_the_zones_in_one_column() {
+    let mut u = applied(WEB_STS);
+    let wide = u.layout.clone();
+    assert!(wide.zones.iter().all(|(_, r)| r.y == 0.0), "side by side");
+    u.update(Msg::Viewport(390.0));
+    let ys: Vec<f64> = u.layout.zones.iter().map(|(_, r)| r.y).collect();
+    assert!(ys.windows(2).all(|w| w[1] > w[0]), "stacked: {ys:?}");
+    assert!(u.layout.width < wide.width / 2.0);
+    for (uid, r) in &u.layout.pods {
+        let node = u.map.zones.iter().flat_map(|z| &z.nodes).find(|n| n.pods.iter().any(|p| &p.uid == uid)).unwrap();
+        let nr = u.layout.nodes.iter().find(|(n, _)| *n == node.name).unwrap().1;
+        assert!(r.y >= nr.y && r.y + r.h <= nr.y + nr.h, "pods stay inside their node");
+    }
+    u.update(Msg::Run("kubectl scale statefulset web --replicas=3".into()));
+    assert!(u.layout.zones.windows(2).all(|w| w[1].1.y > w[0].1.y), "and stay stacked after a change");
+}
