@@ -62,7 +62,11 @@ fn load(mode: &Mode) -> (Page, Option<String>, bool, bool) {
             Err(e) => {
                 let kept = storage().is_some_and(|s| s.set_item(&format!("{SESSION_KEY}.unreadable"), &text).is_ok());
                 let _ = storage().map(|s| s.remove_item(SESSION_KEY));
-                let where_ = if kept { format!("it was kept aside (localStorage {SESSION_KEY}.unreadable) and you can download it") } else { "it could not even be kept aside (storage is full), download it now".into() };
+                let where_ = if kept {
+                    format!("it was kept aside (localStorage {SESSION_KEY}.unreadable) and you can download it")
+                } else {
+                    "it could not even be kept aside (storage is full), download it now".into()
+                };
                 (Page::new(), Some(format!("Your saved session could not be restored ({e}); {where_}. A fresh cluster was started.")), false, true)
             }
         },
@@ -162,7 +166,19 @@ impl Component for App {
                 }
             }
         });
-        App { ui, editor: None, editor_ref: NodeRef::default(), pending: vec![], _clock: clock, _storage: Some(storage_listener), _resize: resize, tab_id, focus_before: None, frames: 0, damaged }
+        App {
+            ui,
+            editor: None,
+            editor_ref: NodeRef::default(),
+            pending: vec![],
+            _clock: clock,
+            _storage: Some(storage_listener),
+            _resize: resize,
+            tab_id,
+            focus_before: None,
+            frames: 0,
+            damaged,
+        }
     }
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {

@@ -83,7 +83,7 @@ pub fn compare_view() -> Html {
         <div class="app compare">
             <header class="topbar">
                 <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium: Deployment vs StatefulSet"}</h1>
-                <div class="timebar">
+                <div class="controls">
                     <button class="primary" onclick={on_play}>{ if *playing.borrow() { "Pause" } else { "Play" } }</button>
                     <span class="clock">{ format!("t = {} (10x)", clock(c.statefulset.elapsed())) }</span>
                     { for buttons }
@@ -96,4 +96,3 @@ pub fn compare_view() -> Html {
         </div>
     }
 }
-

@@ -78,7 +78,11 @@ pub fn lessons_panel(ui: &Ui, link: &Scope<App>) -> Html {
         },
         Some(step) => {
             let question = step.prediction.as_ref().map(|q| {
-                let choices = q.choices.iter().enumerate().map(|(i, c)| html! { <button class="choice" onclick={link.callback(move |_| Msg::LessonAnswer(i))}>{ *c }</button> });
+                let choices = q
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| html! { <button class="choice" onclick={link.callback(move |_| Msg::LessonAnswer(i))}>{ *c }</button> });
                 html! {
                     <div class="predict">
                         <p class="question">{ "Predict: " }{ q.question }</p>

@@ -6,7 +6,7 @@
 //! unbound claims. Positions are CSS transforms, so moves animate.
 
 use crate::engine::api::Kind;
-use crate::ui::model::{DiskModel, Home, LayerKind, Layout, MapModel, NodeModel, NodeState, PodModel, Rect};
+use crate::ui::model::{DiskModel, Home, LayerKind, Layout, MapModel, NODE_HEAD, NodeModel, NodeState, PodLook, PodModel, Rect, count_looks};
 use crate::ui::state::Selection;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -42,10 +42,10 @@ fn clip(s: &str, n: usize) -> String {
 /// ReplicaSet's random suffix makes each Deployment pod visibly new.
 fn short_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
-    if chars.len() <= 18 {
+    if chars.len() <= 17 {
         return name.to_string();
     }
-    let head: String = chars[..5].iter().collect();
+    let head: String = chars[..4].iter().collect();
     let tail: String = chars[chars.len() - 12..].iter().collect();
     format!("{head}…{tail}")
 }
@@ -86,7 +86,7 @@ pub fn cluster_map(props: &MapProps) -> Html {
     let nodes = m.zones.iter().flat_map(|z| &z.nodes).map(|n| {
         let r = l.nodes.iter().find(|(x, _)| *x == n.name).map(|(_, r)| *r).unwrap_or_default();
         let on = pick(Kind::Node, "", &n.name);
-        node(n, &r, is_sel(sel, Kind::Node, "", &n.name), on)
+        node(n, &r, is_sel(sel, Kind::Node, "", &n.name), l.aggregate, on)
     });
     let links = l.links.iter().filter_map(|(uid, key)| {
         let a = l.pod(uid)?;
@@ -121,15 +121,22 @@ pub fn cluster_map(props: &MapProps) -> Html {
     html! {
         <svg class="map-svg" viewBox={format!("-4 -4 {} {}", l.width + 8.0, l.height + 8.0)} role="group"
              aria-label={format!("Cluster map: {} nodes in {} zones, {} pods", m.zones.iter().map(|z| z.nodes.len()).sum::<usize>(), m.zones.len(), m.pod_count())}>
+            <defs>
+                <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect class="hatch-bg" width="8" height="8" />
+                    <line class="hatch-line" x1="0" y1="0" x2="0" y2="8" />
+                </pattern>
+            </defs>
             { for zones }
             { for nodes }
             <g class="area waiting-area">
                 <rect class="area-box" x={w.x.to_string()} y={w.y.to_string()} width={w.w.to_string()} height={w.h.to_string()} rx="12" />
-                <text class="area-label" x={(w.x + 12.0).to_string()} y={(w.y + 21.0).to_string()}>{ "Waiting: Pending pods and unbound claims" }</text>
+                <text class="area-label" x={(w.x + 12.0).to_string()} y={(w.y + 21.0).to_string()}>{ l.waiting_label }</text>
+                if l.aggregate && !m.pending.is_empty() { { counts(&m.pending, w.x + 12.0, w.y + 30.0, (w.w - 24.0).min(300.0)) } }
             </g>
             <g class="area shared-area">
                 <rect class="area-box" x={s.x.to_string()} y={s.y.to_string()} width={s.w.to_string()} height={s.h.to_string()} rx="12" />
-                <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ "Shared storage (NFS, file shares) and volumes without a claim" }</text>
+                <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ l.shared_label }</text>
             </g>
             { for links }
             { for attach_links }
@@ -139,7 +146,7 @@ pub fn cluster_map(props: &MapProps) -> Html {
     }
 }
 
-fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
+fn node(n: &NodeModel, r: &Rect, selected: bool, aggregate: bool, on: Callback<()>) -> Html {
     // kubectl's word for the state (Ready / NotReady, SchedulingDisabled);
     // powered off is the reason, not another state.
     let cls = if n.stopped {
@@ -170,23 +177,39 @@ fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
             <text class={classes!("node-meta", (!n.reason.is_empty()).then_some("node-reason"))} x="10" y="53">{ line3 }</text>
             if !taints.is_empty() { <text class="node-taints" x="10" y="65">{ taints }</text> }
             if n.pods.is_empty() { <text class="node-empty" x={(r.w / 2.0).to_string()} y="96" text-anchor="middle">{"no pods"}</text> }
+            else if aggregate { { counts(&n.pods, 10.0, NODE_HEAD, r.w - 20.0) } }
         </g>
     }
 }
 
 fn pod_class(p: &PodModel) -> &'static str {
-    if p.terminating {
-        "terminating"
-    } else if p.is_ready && p.status == "Running" {
-        "ready"
-    } else if p.status == "Running" {
-        "running"
-    } else if p.status == "Pending" || p.status == "ContainerCreating" || p.status.starts_with("Init:") || p.status == "PodInitializing" {
-        "pending"
-    } else if p.status == "Completed" || p.status == "Succeeded" {
-        "done"
-    } else {
-        "failing"
+    p.look().class()
+}
+
+/// A node's (or the waiting area's) pods as counts: a bar split by state
+/// and the numbers, when there are too many pods to draw one by one.
+fn counts(pods: &[PodModel], x: f64, y: f64, w: f64) -> Html {
+    let n = count_looks(pods.iter());
+    let total: usize = n.iter().sum();
+    let mut at = 0.0;
+    let bars = PodLook::ALL.iter().zip(n).filter(|(_, k)| *k > 0).map(|(look, k)| {
+        let width = w * k as f64 / total.max(1) as f64;
+        let r = html! { <rect class={classes!("count-bar", look.class())} x={(x + at).to_string()} y={y.to_string()} width={width.to_string()} height="12" /> };
+        at += width;
+        r
+    });
+    let text: Vec<String> = PodLook::ALL.iter().zip(n).filter(|(_, k)| *k > 0).map(|(look, k)| format!("{k} {}", look.label())).collect();
+    let (line1, line2) = match text.len() {
+        0..=2 => (text.join(" · "), String::new()),
+        _ => (text[..2].join(" · "), text[2..].join(" · ")),
+    };
+    html! {
+        <g class="pod-counts" data-pods={total.to_string()}>
+            <rect class="count-rail" x={x.to_string()} y={y.to_string()} width={w.to_string()} height="12" rx="3" />
+            { for bars }
+            <text class="count-text" x={x.to_string()} y={(y + 27.0).to_string()}>{ format!("{total} pods: {line1}") }</text>
+            if !line2.is_empty() { <text class="count-text" x={x.to_string()} y={(y + 40.0).to_string()}>{ line2 }</text> }
+        </g>
     }
 }
 

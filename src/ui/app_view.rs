@@ -46,12 +46,8 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
     let embed = ui.mode.embed;
     let frozen = ui.question_open();
     let play_title = if frozen { "Time is stopped until you answer the lesson's question" } else { "Play or pause simulated time" };
-    let full_url = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
-        .replace("?embed&", "?")
-        .replace("?embed", "")
-        .replace("&embed", "");
+    let full_url =
+        web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
     html! {
         <header class="topbar">
             <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium"}</h1>
@@ -94,11 +90,11 @@ fn timeline(ui: &Ui, link: &Scope<App>) -> Html {
     let marks = ui.markers.iter().map(|m| {
         let at = m.at;
         let cls = match m.kind {
-            MarkerKind::Change => "change",
-            MarkerKind::Delete => "delete",
-            MarkerKind::Node => "node",
-            MarkerKind::Warning => "warning",
-            MarkerKind::Death => "death",
+            MarkerKind::Change => "m-change",
+            MarkerKind::Delete => "m-delete",
+            MarkerKind::Node => "m-node",
+            MarkerKind::Warning => "m-warning",
+            MarkerKind::Death => "m-death",
         };
         let label = format!("{}: {}", clock(at), m.label);
         html! {
@@ -124,7 +120,7 @@ fn timeline(ui: &Ui, link: &Scope<App>) -> Html {
                     <span class="past-note">{ format!("Looking back at {} of {}: Play replays the recording; acting now starts a new branch from here.", clock(now), clock(head)) }</span>
                 } else {
                     <span class="legend">
-                        <i class="mark change"></i>{"changes "}<i class="mark node"></i>{"nodes "}<i class="mark delete"></i>{"deletions "}<i class="mark death"></i>{"pods and nodes lost "}<i class="mark warning"></i>{"warnings"}
+                        <i class="mark m-change"></i>{"changes "}<i class="mark m-node"></i>{"nodes "}<i class="mark m-delete"></i>{"deletions "}<i class="mark m-death"></i>{"pods and nodes lost "}<i class="mark m-warning"></i>{"warnings"}
                     </span>
                 }
                 <span>{ clock(page.head()) }</span>

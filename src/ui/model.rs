@@ -91,7 +91,68 @@ pub enum LayerKind {
     EmptyDir,
 }
 
+/// How a pod is drawn: its look on the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodLook {
+    Ready,
+    Running,
+    Pending,
+    Failing,
+    Terminating,
+    Done,
+}
+
+impl PodLook {
+    pub const ALL: [PodLook; 6] = [PodLook::Ready, PodLook::Running, PodLook::Pending, PodLook::Failing, PodLook::Terminating, PodLook::Done];
+    pub fn class(self) -> &'static str {
+        match self {
+            PodLook::Ready => "ready",
+            PodLook::Running => "running",
+            PodLook::Pending => "pending",
+            PodLook::Failing => "failing",
+            PodLook::Terminating => "terminating",
+            PodLook::Done => "done",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            PodLook::Ready => "ready",
+            PodLook::Running => "not ready",
+            PodLook::Pending => "starting",
+            PodLook::Failing => "failing",
+            PodLook::Terminating => "terminating",
+            PodLook::Done => "completed",
+        }
+    }
+}
+
+/// How many pods of each look, in [`PodLook::ALL`] order.
+pub fn count_looks<'a>(pods: impl Iterator<Item = &'a PodModel>) -> [usize; 6] {
+    let mut n = [0; 6];
+    for p in pods {
+        n[p.look() as usize] += 1;
+    }
+    n
+}
+
 impl PodModel {
+    pub fn look(&self) -> PodLook {
+        let s = self.status.as_str();
+        if self.terminating {
+            PodLook::Terminating
+        } else if self.is_ready && s == "Running" {
+            PodLook::Ready
+        } else if s == "Running" {
+            PodLook::Running
+        } else if s == "Pending" || s == "ContainerCreating" || s.starts_with("Init:") || s == "PodInitializing" {
+            PodLook::Pending
+        } else if s == "Completed" || s == "Succeeded" {
+            PodLook::Done
+        } else {
+            PodLook::Failing
+        }
+    }
+
     /// What the pod itself holds (its layers and emptyDirs) that is not
     /// empty, in one line: "container pg: postgres: 1 table, 1 row".
     pub fn own_data(&self) -> Option<String> {
@@ -220,7 +281,18 @@ impl<'a> PodStorage<'a> {
             // The running instance's layer: the one with the highest restart count.
             let newest = layers.into_iter().flatten().filter(|(n, _, _)| *n == c.name).max_by_key(|(_, i, _)| *i);
             if let Some((_, _, tree)) = newest {
-                out.push(LayerModel { kind: LayerKind::Container, name: c.name.clone(), data: data_summary(&[tree]) });
+                // Sockets and pid files under /run are how a program runs, not data it keeps.
+                let runtime = |p: &str| p.starts_with("/run/") || p.starts_with("/var/run/");
+                let data = if tree.files.keys().any(|p| runtime(p)) {
+                    let kept = FileTree {
+                        files: tree.files.iter().filter(|(p, _)| !runtime(p)).map(|(p, t)| (p.clone(), t.clone())).collect(),
+                        dirs: Default::default(),
+                    };
+                    data_summary(&[&kept])
+                } else {
+                    data_summary(&[tree])
+                };
+                out.push(LayerModel { kind: LayerKind::Container, name: c.name.clone(), data });
             }
         }
         let dirs = self.empty_dirs.get(uid);
@@ -554,8 +626,15 @@ pub struct Layout {
     pub links: Vec<(String, String)>,
     /// Compact pods (dots) when nodes are crowded.
     pub compact: bool,
+    /// Too many pods to draw one by one: each node (and the waiting area)
+    /// shows how many pods it has in each state instead.
+    pub aggregate: bool,
     /// The height of a (non-compact) pod box.
     pub pod_h: f64,
+    /// The waiting area's and the shared strip's headings (short ones
+    /// when the map is one column wide).
+    pub waiting_label: &'static str,
+    pub shared_label: &'static str,
 }
 
 pub const POD_W: f64 = 150.0;
@@ -572,6 +651,10 @@ pub const NODE_HEAD: f64 = 70.0;
 const ZONE_HEAD: f64 = 30.0;
 const ZONE_PAD: f64 = 12.0;
 const PODS_PER_ROW: usize = 1;
+/// Above this many pods on one node (or waiting), pods are counted, not drawn.
+pub const AGGREGATE_ABOVE: usize = 84;
+/// The height of a node's (or the waiting area's) pod counts.
+pub const AGGREGATE_H: f64 = 58.0;
 
 fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
     if n == 0 {
@@ -592,13 +675,15 @@ impl Layout {
     pub fn of_columns(m: &MapModel, columns: usize) -> Layout {
         let columns = columns.max(1);
         let mut l = Layout { compact: m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > 12), ..Default::default() };
+        l.aggregate = m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > AGGREGATE_ABOVE) || m.pending.len() > AGGREGATE_ABOVE;
         let pod_h = if m.all_pods().any(|p| p.own_data().is_some()) { POD_H_DATA } else { POD_H };
         l.pod_h = pod_h;
         let (pw, ph, per_row) = if l.compact { (DOT, DOT, 7) } else { (POD_W, pod_h, PODS_PER_ROW) };
         let node_w = (PODS_PER_ROW as f64) * (POD_W + GAP) - GAP + 2.0 * NODE_PAD;
+        let agg = l.aggregate;
         // Node heights: the tallest node of the map sets the row height.
         let node_h = |n: &NodeModel| {
-            let (_, pods_h) = grid(n.pods.len(), per_row, pw, ph);
+            let (_, pods_h) = if agg { (0.0, AGGREGATE_H) } else { grid(n.pods.len(), per_row, pw, ph) };
             let (_, disks_h) = grid(n.disks.len(), PODS_PER_ROW, DISK_W, DISK_H);
             NODE_HEAD + pods_h.max(ph) + if n.disks.is_empty() { 0.0 } else { GAP * 2.0 + disks_h } + NODE_PAD
         };
@@ -619,12 +704,12 @@ impl Layout {
                 let nx = x + ZONE_PAD + i as f64 * (node_w + ZONE_PAD);
                 let ny = y0 + ZONE_HEAD;
                 l.nodes.push((n.name.clone(), Rect { x: nx, y: ny, w: node_w, h: tallest }));
-                for (j, p) in n.pods.iter().enumerate() {
+                for (j, p) in n.pods.iter().enumerate().filter(|_| !agg) {
                     let (col, row) = (j % per_row, j / per_row);
                     l.pods
                         .push((p.uid.clone(), Rect { x: nx + NODE_PAD + col as f64 * (pw + GAP), y: ny + NODE_HEAD + row as f64 * (ph + GAP), w: pw, h: ph }));
                 }
-                let (_, pods_h) = grid(n.pods.len(), per_row, pw, ph);
+                let (_, pods_h) = if agg { (0.0, AGGREGATE_H) } else { grid(n.pods.len(), per_row, pw, ph) };
                 let dy = ny + NODE_HEAD + pods_h.max(ph) + GAP * 2.0;
                 for (j, d) in n.disks.iter().enumerate() {
                     let (col, row) = (j % PODS_PER_ROW, j / PODS_PER_ROW);
@@ -654,16 +739,16 @@ impl Layout {
         // Below the zones: the waiting area, then storage reachable from everywhere.
         let per_row = ((width - 2.0 * ZONE_PAD) / (POD_W + GAP)).floor().max(1.0) as usize;
         let mut y = y0 + zone_h + 16.0;
-        let waiting_items = m.pending.len() + m.unbound.len();
+        let waiting_items = if agg { 1 + m.unbound.len() } else { m.pending.len() + m.unbound.len() };
         let row_h = pod_h.max(DISK_H);
         let (_, wh) = grid(waiting_items, per_row, POD_W, row_h);
         l.waiting = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + wh.max(pod_h) + ZONE_PAD };
-        for (j, p) in m.pending.iter().enumerate() {
+        for (j, p) in m.pending.iter().enumerate().filter(|_| !agg) {
             let (col, row) = (j % per_row, j / per_row);
             l.pods.push((p.uid.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: POD_W, h: pod_h }));
         }
         for (k, d) in m.unbound.iter().enumerate() {
-            let j = k + m.pending.len();
+            let j = k + if agg { 1 } else { m.pending.len() };
             let (col, row) = (j % per_row, j / per_row);
             l.disks
                 .push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: DISK_W, h: DISK_H }));
@@ -680,6 +765,9 @@ impl Layout {
         }
         l.width = width;
         l.height = y + l.shared.h;
+        let narrow = width < 520.0;
+        l.waiting_label = if narrow { "Waiting: Pending pods, claims" } else { "Waiting: Pending pods and unbound claims" };
+        l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
         // Links: pod -> the disk of each claim it mounts.
         let disk_keys: std::collections::BTreeSet<&str> = l.disks.iter().map(|(k, _)| k.as_str()).collect();
         let all_pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending);

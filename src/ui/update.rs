@@ -19,7 +19,7 @@ use crate::engine::cluster::Input;
 use crate::engine::time::Millis;
 use crate::ui::lessons::{self, Lesson};
 use crate::ui::model::{Layout, MapModel};
-use crate::ui::state::{clock, common_prefix, data_commands, ConsoleEntry, Page, Saved, Selection, Speed};
+use crate::ui::state::{ConsoleEntry, Page, Saved, Selection, Speed, clock, common_prefix, data_commands};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -424,13 +424,14 @@ impl Ui {
         self.views.key = Some(key);
     }
 
-    /// What the map depends on besides the clock: the store's
-    /// resourceVersion and the world (powered machines, bytes on volumes).
+    /// What the map depends on between commands: the store's
+    /// resourceVersion and which machines are powered. (Bytes written to
+    /// volumes come from commands, after which the map is always rebuilt;
+    /// a program writing on its own also changes its pod's status.)
     fn signature(&self) -> (u64, i64, usize, usize) {
         let c = self.page.cluster();
         let powered = c.world.machines.values().filter(|m| m.powered).count();
-        let bytes: usize = c.world.volumes.values().map(|t| t.files.len() + t.files.values().map(|f| f.len()).sum::<usize>() + t.dirs.len()).sum();
-        (c.api.store.resource_version(), c.now().0, powered, bytes)
+        (c.api.store.resource_version(), c.now().0, powered, c.world.volumes.len())
     }
 
     /// Rebuilds the map when anything it draws may have changed (`force`:
@@ -551,7 +552,12 @@ impl Ui {
                 let text = if n == 0 {
                     format!("You acted at {}: the recording after that moment was discarded.", clock(at))
                 } else {
-                    format!("You acted at {}: the {n} later command{} of the recording {} discarded.", clock(at), if n == 1 { "" } else { "s" }, if n == 1 { "was" } else { "were" })
+                    format!(
+                        "You acted at {}: the {n} later command{} of the recording {} discarded.",
+                        clock(at),
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "was" } else { "were" }
+                    )
                 };
                 self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
                 self.notices.push(Notice { text, action: Some(NoticeAction::UndoBranch) });
@@ -796,7 +802,9 @@ impl Ui {
                                 fx.push(Effect::Diagnostics);
                                 self.announce = "Back to your own session.".into();
                             }
-                            Err(e) => self.notices.push(Notice { text: format!("Your session from before the lesson could not be restored: {e}"), action: None }),
+                            Err(e) => {
+                                self.notices.push(Notice { text: format!("Your session from before the lesson could not be restored: {e}"), action: None })
+                            }
                         }
                         self.rebuild_markers();
                     }
@@ -901,7 +909,14 @@ impl Ui {
                 // As in a terminal: the line is abandoned.
                 let line = std::mem::take(&mut self.prompt.line);
                 self.prompt = Prompt::default();
-                self.page.console.push(ConsoleEntry { command: format!("{line}^C"), output: String::new(), exit_code: 130, at: self.page.elapsed(), stdin: String::new(), changed: false });
+                self.page.console.push(ConsoleEntry {
+                    command: format!("{line}^C"),
+                    output: String::new(),
+                    exit_code: 130,
+                    at: self.page.elapsed(),
+                    stdin: String::new(),
+                    changed: false,
+                });
                 fx.push(Effect::ConsoleToEnd);
             }
             "Tab" if console_keeps(&self.prompt, &k) => {
@@ -964,15 +979,25 @@ impl Ui {
         let nsflag = nsflag(sel.kind, &ns);
         let w = sel.kind.info().singular;
         let template = |kind: Kind| match kind {
-            Kind::Deployment => c.api.get_t::<Deployment>(&ns, &name).map(|d| (d.spec.replicas.unwrap_or(1), d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))),
-            Kind::StatefulSet => c.api.get_t::<StatefulSet>(&ns, &name).map(|d| (d.spec.replicas.unwrap_or(1), d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))),
+            Kind::Deployment => c
+                .api
+                .get_t::<Deployment>(&ns, &name)
+                .map(|d| (d.spec.replicas.unwrap_or(1), d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))),
+            Kind::StatefulSet => c
+                .api
+                .get_t::<StatefulSet>(&ns, &name)
+                .map(|d| (d.spec.replicas.unwrap_or(1), d.spec.template.spec.containers.first().map(|x| (x.name.clone(), x.image.clone())))),
             Kind::ReplicaSet => c.api.get_t::<ReplicaSet>(&ns, &name).map(|d| (d.spec.replicas.unwrap_or(1), None)),
             _ => None,
         };
         match f {
             Form::Scale => {
                 let (r, _) = template(sel.kind)?;
-                Some(FormSpec { label: "Scale to", placeholder: (r + 1).to_string(), make: Rc::new(move |v| format!("kubectl scale {w} {name}{nsflag} --replicas={v}")) })
+                Some(FormSpec {
+                    label: "Scale to",
+                    placeholder: (r + 1).to_string(),
+                    make: Rc::new(move |v| format!("kubectl scale {w} {name}{nsflag} --replicas={v}")),
+                })
             }
             Form::SetImage => {
                 let (_, ctr) = template(sel.kind)?;
@@ -987,7 +1012,9 @@ impl Ui {
                 Some(FormSpec {
                     label: "Expand to",
                     placeholder: sz,
-                    make: Rc::new(move |v| format!("kubectl patch pvc {name}{nsflag} -p {{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"{v}\"}}}}}}}}")),
+                    make: Rc::new(move |v| {
+                        format!("kubectl patch pvc {name}{nsflag} -p {{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"{v}\"}}}}}}}}")
+                    }),
                 })
             }
         }
@@ -1048,7 +1075,10 @@ impl Ui {
             }
             Kind::PersistentVolume => {
                 if c.api.get_t::<PersistentVolume>("", &name).is_some_and(|p| p.status.phase == "Released") {
-                    safe.push(run("Make Available (remove claimRef)", format!("kubectl patch pv {name} --type=json -p=[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]")));
+                    safe.push(run(
+                        "Make Available (remove claimRef)",
+                        format!("kubectl patch pv {name} --type=json -p=[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]"),
+                    ));
                 }
                 danger.push(run("Delete", format!("kubectl delete pv {name} --wait=false")));
             }
@@ -1065,13 +1095,14 @@ impl Ui {
             }
             _ => {}
         }
-        safe.into_iter().chain(danger.into_iter().map(|mut a| {
-            if let ActionWhat::Run(c) = a.what {
-                a.what = ActionWhat::Danger(c);
-            }
-            a
-        }))
-        .collect()
+        safe.into_iter()
+            .chain(danger.into_iter().map(|mut a| {
+                if let ActionWhat::Run(c) = a.what {
+                    a.what = ActionWhat::Danger(c);
+                }
+                a
+            }))
+            .collect()
     }
 
     /// The text of the inspector's current tab.

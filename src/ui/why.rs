@@ -267,7 +267,13 @@ pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
         out.push(format!("StatefulSet {name} is being deleted; its pods go with it (the claims stay unless the retention policy says Delete)."));
         return out;
     }
-    out.push(format!("{name} wants {want} replica{}; {} exist, {} ready, {} up to date.", if want == 1 { "" } else { "s" }, st.replicas, st.ready_replicas, st.updated_replicas));
+    out.push(format!(
+        "{name} wants {want} replica{}; {} exist, {} ready, {} up to date.",
+        if want == 1 { "" } else { "s" },
+        st.replicas,
+        st.ready_replicas,
+        st.updated_replicas
+    ));
     let pods = owned_pods(c, &s.metadata.uid);
     let start = s.spec.ordinals.as_ref().map(|o| o.start).unwrap_or(0);
     let names: Vec<String> = (0..want.max(0)).map(|i| format!("{name}-{}", start + i)).collect();
@@ -282,7 +288,10 @@ pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
                 None => out.push(format!("Pods are made one at a time, in order (OrderedReady): {first_missing} is next.")),
             }
         } else {
-            out.push(format!("Pods are made all at once (podManagementPolicy: Parallel); {} not created yet.", missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")));
+            out.push(format!(
+                "Pods are made all at once (podManagementPolicy: Parallel); {} not created yet.",
+                missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+            ));
         }
     } else if let Some(stuck) = first_stuck_pod(c, &pods) {
         out.push(format!("Not every pod is ready. {stuck}"));
@@ -321,7 +330,13 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
         out.push(format!("Deployment {name} is being deleted; its ReplicaSets and pods go with it."));
         return out;
     }
-    out.push(format!("{name} wants {want} replica{}; {} ready, {} up to date, {} available.", if want == 1 { "" } else { "s" }, st.ready_replicas, st.updated_replicas, st.available_replicas));
+    out.push(format!(
+        "{name} wants {want} replica{}; {} ready, {} up to date, {} available.",
+        if want == 1 { "" } else { "s" },
+        st.ready_replicas,
+        st.updated_replicas,
+        st.available_replicas
+    ));
     if d.spec.paused {
         out.push("The rollout is paused (kubectl rollout resume continues it).".into());
     }
@@ -333,9 +348,13 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
             _ => {}
         }
     }
-    let rss: Vec<&ReplicaSet> = c.api.store.dependents_of_kind(&d.metadata.uid, Kind::ReplicaSet).filter_map(|r| c.api.get_t::<ReplicaSet>(ns, &r.key.name)).collect();
-    let live: Vec<String> =
-        rss.iter().filter(|r| r.spec.replicas.unwrap_or(0) > 0 || r.status.replicas > 0).map(|r| format!("{} ({} pods)", r.metadata.name, r.status.replicas)).collect();
+    let rss: Vec<&ReplicaSet> =
+        c.api.store.dependents_of_kind(&d.metadata.uid, Kind::ReplicaSet).filter_map(|r| c.api.get_t::<ReplicaSet>(ns, &r.key.name)).collect();
+    let live: Vec<String> = rss
+        .iter()
+        .filter(|r| r.spec.replicas.unwrap_or(0) > 0 || r.status.replicas > 0)
+        .map(|r| format!("{} ({} pods)", r.metadata.name, r.status.replicas))
+        .collect();
     if live.len() > 1 {
         out.push(format!("Two generations of pods run side by side during the rollout: {}.", live.join(", ")));
     }
@@ -343,7 +362,9 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
     if let Some(stuck) = first_stuck_pod(c, &pods) {
         out.push(format!("Not every pod is ready. {stuck}"));
     }
-    if let Some((reason, msg)) = latest_warning(c, Kind::Deployment, ns, name).or_else(|| rss.iter().find_map(|r| latest_warning(c, Kind::ReplicaSet, ns, &r.metadata.name))) {
+    if let Some((reason, msg)) =
+        latest_warning(c, Kind::Deployment, ns, name).or_else(|| rss.iter().find_map(|r| latest_warning(c, Kind::ReplicaSet, ns, &r.metadata.name)))
+    {
         out.push(format!("Latest warning ({reason}): {msg}"));
     }
     let claims: Vec<&str> = d.spec.template.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.as_str())).collect();
@@ -386,7 +407,12 @@ pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
         Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
         Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
         Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
-        _ => c.api.store.list(kind).find(|o| o.meta().name == name && (!kind.namespaced() || o.meta().namespace == ns)).map(|_| vec![format!("{} {name} exists; Describe and YAML show it in full.", kind.info().kind)]),
+        _ => c
+            .api
+            .store
+            .list(kind)
+            .find(|o| o.meta().name == name && (!kind.namespaced() || o.meta().namespace == ns))
+            .map(|_| vec![format!("{} {name} exists; Describe and YAML show it in full.", kind.info().kind)]),
     }
     .unwrap_or_else(|| vec![format!("{name} does not exist (any more).")])
 }
