@@ -33,7 +33,7 @@ fn gallery(link: &Scope<App>, compact: bool) -> Html {
 pub fn start_panel(_ui: &Ui, link: &Scope<App>) -> Html {
     let examples = examples::all().into_iter().map(|ex| {
         let v = format!("{}#all", ex.id);
-        html! { <li><button class="link" onclick={link.callback(move |_| Msg::Example(v.clone()))}>{ &ex.title }</button></li> }
+        html! { <li><button class="text-link" onclick={link.callback(move |_| Msg::Example(v.clone()))}>{ &ex.title }</button></li> }
     });
     html! {
         <div class="start">

@@ -247,7 +247,7 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
             if let Some(own) = own {
                 <g class="pod-own" key={own.clone()}>
                     <rect class="own-box" x="8" y="41" width={(r.w - 14.0).to_string()} height="13" rx="3" />
-                    <text class="own-data" x="12" y="51">{ clip(&own.replace("postgres: ", "pg: "), 26) }</text>
+                    <text class="own-data" x="12" y="51">{ clip(&own.replace("postgres: ", "pg: "), 27) }</text>
                 </g>
             }
         </g>

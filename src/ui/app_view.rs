@@ -25,7 +25,7 @@ pub fn select_value(e: &Event) -> String {
 pub fn view(ui: &Ui, link: &Scope<App>, editor_ref: &NodeRef) -> Html {
     let embed = ui.mode.embed;
     html! {
-        <div class={classes!("app", embed.then_some("embed"))}>
+        <div class={classes!("app", embed.then_some("embed"), ui.lesson.is_some().then_some("in-lesson"))}>
             { topbar(ui, link) }
             { timeline(ui, link) }
             { notices(ui, link) }

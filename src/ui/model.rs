@@ -637,12 +637,12 @@ pub struct Layout {
     pub shared_label: &'static str,
 }
 
-pub const POD_W: f64 = 150.0;
+pub const POD_W: f64 = 160.0;
 pub const POD_H: f64 = 44.0;
 /// Pods are this tall when any pod on the map holds data of its own (a
 /// third line says what is in its layer or emptyDir).
 pub const POD_H_DATA: f64 = 58.0;
-pub const DISK_W: f64 = 150.0;
+pub const DISK_W: f64 = 160.0;
 pub const DISK_H: f64 = 50.0;
 const DOT: f64 = 14.0;
 const GAP: f64 = 8.0;
@@ -652,7 +652,7 @@ const ZONE_HEAD: f64 = 30.0;
 const ZONE_PAD: f64 = 12.0;
 const PODS_PER_ROW: usize = 1;
 /// Above this many pods on one node (or waiting), pods are counted, not drawn.
-pub const AGGREGATE_ABOVE: usize = 84;
+pub const AGGREGATE_ABOVE: usize = 150;
 /// The height of a node's (or the waiting area's) pod counts.
 pub const AGGREGATE_H: f64 = 58.0;
 

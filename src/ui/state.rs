@@ -360,15 +360,8 @@ impl Page {
             inputs,
             editor: self.editor.clone(),
             namespace: self.session.namespace.clone(),
-            // The manifests are in the inputs already; keep outputs short.
-            console: self
-                .console
-                .iter()
-                .rev()
-                .take(50)
-                .rev()
-                .map(|e| ConsoleEntry { stdin: String::new(), output: clip_output(&e.output), ..e.clone() })
-                .collect(),
+            // Outputs are kept short (stdin stays: Export writes the manifests from it).
+            console: self.console.iter().rev().take(50).rev().map(|e| ConsoleEntry { output: clip_output(&e.output), ..e.clone() }).collect(),
         }
     }
 

@@ -3,7 +3,7 @@
 // with the mouse and the keyboard only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, browser, screenshot } from './harness.mjs';
+import { serve, browser, screenshot, overflowing } from './harness.mjs';
 
 let server;
 before(async () => { server = await serve(); });
@@ -396,22 +396,7 @@ test('nothing is cut or overflows its box', async () => {
       await run(page, 'kubectl create deployment frontend-application --image=nginx:1.25 --replicas=2');
       await page.click('button:has-text("Settle")');
       await page.click('.tab:has-text("Events")');
-      const overflow = await page.evaluate(() => {
-        const bad = [];
-        // SVG texts stay inside their pod, disk, node or area box.
-        for (const t of document.querySelectorAll('.map-svg text')) {
-          const box = t.closest('.pod, .disk, .node, .area, .zone')?.querySelector('.pod-box, .disk-box, .node-box, .area-box, .zone-box');
-          if (!box) continue;
-          const a = t.getBoundingClientRect(), b = box.getBoundingClientRect();
-          if (a.right > b.right + 1 || a.left < b.left - 1) bad.push(`${t.textContent} (${Math.round(a.right - b.right)}px)`);
-        }
-        // Panel heads, the editor hint and the events table fit their panels.
-        for (const el of document.querySelectorAll('.pane-head, .hint, .events, .examples-label')) {
-          const pane = el.closest('.pane') || el.parentElement;
-          if (el.getBoundingClientRect().right > pane.getBoundingClientRect().right + 1) bad.push(el.className);
-        }
-        return bad;
-      });
+      const overflow = await overflowing(page);
       assert.deepEqual(overflow, [], `${viewport.width}x${viewport.height}`);
       assert.deepEqual(errors, []);
     } finally {

@@ -389,12 +389,12 @@ fn a_phone_gets_the_zones_in_one_column() {
 #[test]
 fn thousands_of_pods_are_counted_per_node_instead_of_drawn() {
     let mut u = ui();
-    u.update(Msg::Run("kubectl create deployment big --image=nginx:1.25 --replicas=400".into()));
+    u.update(Msg::Run("kubectl create deployment big --image=nginx:1.25 --replicas=600".into()));
     u.update(Msg::Settle);
     assert!(u.layout.aggregate);
     assert!(u.layout.pods.is_empty(), "no per-pod boxes");
     let n = crate::ui::model::count_looks(u.map.all_pods());
-    assert_eq!(n.iter().sum::<usize>(), 400);
+    assert_eq!(n.iter().sum::<usize>(), 600);
     u.update(Msg::Run("kubectl scale deployment big --replicas=3".into()));
     u.update(Msg::Settle);
     assert!(!u.layout.aggregate && u.layout.pods.len() == 3, "back to drawing pods");
