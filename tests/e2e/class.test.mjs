@@ -88,20 +88,20 @@ test('a lesson stops the clock while a question is open, and verdicts belong to 
     await page.click('.lessons button.next');
     await page.waitForSelector('.predict');
     assert.match(await page.textContent('.predict'), /Does pg-1 exist yet\?/);
-    assert.match(await page.textContent('.step-count'), /step 3 of/);
     const t = await clockText(page);
     await page.waitForTimeout(3000);
     assert.equal(await clockText(page), t, 'time stands still while the class thinks');
     assert.equal(await page.$('.pod[data-pod="pg-1"]'), null, 'pg-1 did not appear behind the question');
+    assert.match(await page.textContent('.lesson-head'), /step 3 of/);
     assert.ok(await page.$eval('button.play', (b) => b.disabled), 'Play waits for the answer');
     await screenshot(page, 'class-1-question-open');
     // A wrong answer: the verdict says so, next to this step's output.
     await page.click('.choice:has-text("Yes, all replicas start together")');
     assert.match(await page.textContent('.verdict.wrong'), /Not quite: it is No, pg-1 waits/);
     assert.match(await lastOutput(page), /pods "pg-1" not found/);
-    assert.match(await page.textContent('.step-count'), /step 4 of/, 'one step at a time');
+    assert.match(await page.textContent('.lesson-head'), /step 4 of/, 'one step at a time');
     await page.click('.lessons button.next');
-    assert.match(await page.textContent('.step-count'), /step 5 of/);
+    assert.match(await page.textContent('.lesson-head'), /step 5 of/);
     assert.equal(await page.$('.verdict'), null, 'the verdict went with its step');
     assert.deepEqual(errors, []);
   } finally {
@@ -224,18 +224,19 @@ test('branching on the timeline drops the discarded future from the console and 
     await run(page, 'cluster node stop node-a');
     await run(page, 'cluster advance 2m');
     await pause(page);
-    // Click the first mark (the apply): the cluster goes back there.
-    const marks = await page.$$('.mark.m-change');
-    assert.ok(marks.length >= 2, 'the apply and the scale are marked');
-    await marks[0].click();
-    await page.waitForSelector('.timeline.past');
-    assert.match(await page.textContent('.past-note'), /acting now starts a new branch/);
+    // Back to 5 s with the timeline's handle: the cluster goes back there.
+    await page.focus('.scrub');
+    await page.$eval('.scrub', (el) => { el.value = '5000'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+    await page.waitForSelector('.node.ready[data-node="node-a"]');
     assert.equal(await page.$('.node.stopped'), null, 'node-a is up again at that moment');
     // Act: the later commands go.
     await run(page, 'kubectl scale statefulset web --replicas=1');
     const cmds = await commands(page);
     assert.ok(!cmds.includes('cluster node stop node-a') && !cmds.includes('kubectl scale statefulset web --replicas=3'), cmds.join('\n'));
     assert.match(await page.textContent('.notice'), /later commands of the recording were discarded/);
+    // The apply and the surviving scale are marked on the timeline; the discarded ones are not.
+    assert.equal((await page.$$('.marks .mark.m-change')).length, 2, (await page.$$eval('.marks .mark', (m) => m.map((x) => x.title))).join(' / '));
+    assert.equal((await page.$$('.marks .mark.m-node')).length, 0);
     // The share link replays only what is left.
     await page.click('button:has-text("Share")');
     const link = await page.inputValue('.share-link');
@@ -283,7 +284,7 @@ test('the timeline previews while dragging, its marks jump, and Step goes to the
       assert.ok(steps < 10, 'the 5-minute wait takes a handful of steps');
     }
     assert.match(await clockText(page), /t = [5-9]m/);
-    const deaths = await page.$$('.mark.m-death');
+    const deaths = await page.$$('.marks .mark.m-death');
     assert.ok(deaths.length > 0, 'pods and nodes lost are marked');
     // Drag back: the map follows before the handle is released.
     await page.$eval('.scrub', (el) => { el.value = '5000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
