@@ -357,6 +357,7 @@ impl Kubelet {
             }
             self.pods.insert(uid.clone(), PodRt::new(&pod, now));
             self.by_key.entry(key.clone()).or_default().insert(uid.clone());
+            self.note_volumes_in_use(cx, &pod, &node);
         }
         let mut rt = self.pods.remove(&uid).expect("runtime pod");
         if rt.pending_sig.is_some_and(|t| t <= now) {
@@ -372,7 +373,14 @@ impl Kubelet {
         if done {
             self.forget(&uid, key);
             volumes::cleanup(cx.world, &uid);
+            self.note_volumes_in_use(cx, &pod, &node);
             return;
+        }
+        if pod.status.phase != "Succeeded"
+            && pod.status.phase != "Failed"
+            && cx.api.get_t::<Pod>(&key.namespace, &key.name).is_some_and(crate::engine::storage::is_pod_terminated)
+        {
+            self.note_volumes_in_use(cx, &pod, &node);
         }
         let r = ObjRef { kind: Kind::Pod, key: key.clone() };
         if let Some(t) = wake.sig {
@@ -401,11 +409,32 @@ impl Kubelet {
         }
     }
 
+    /// A pod with claims arrived on `node` or left it: the kubelet's
+    /// volumesInUse changes, and the node status update that reports it
+    /// (the next nodeStatusUpdateFrequency tick, syncNodeStatus) is what the
+    /// attach/detach controller waits for before it detaches a volume, so
+    /// that tick is significant: `settle` waits for it.
+    pub(crate) fn note_volumes_in_use(&mut self, cx: &mut Cx, pod: &Pod, node: &str) {
+        if crate::engine::storage::pod_claims(pod).next().is_none() || !self.kubelet_up(cx.world, node) {
+            return;
+        }
+        self.volumes_report_due(cx, node);
+    }
+
+    fn volumes_report_due(&mut self, cx: &mut Cx, node: &str) {
+        let Some(n) = self.nodes.get(node) else { return };
+        let at = n.next_lease;
+        if crate::engine::storage::volumes_in_use(cx.api, node) != n.reported.1 {
+            self.wake_node(cx, node, at, true);
+        }
+    }
+
     /// A pod the kubelet runs is gone from the API (force deletion) or was
     /// replaced by a new one with the same name: kill what runs and clean up.
     fn discard(&mut self, uid: &str, cx: &mut Cx) {
         let Some(rt) = self.pods.get(uid).cloned() else { return };
         if self.kubelet_up(cx.world, &rt.node) {
+            self.volumes_report_due(cx, &rt.node);
             for c in &rt.ctrs {
                 if let Some(p) = &c.proc {
                     if c.running() {
