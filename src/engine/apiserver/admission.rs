@@ -1,8 +1,8 @@
 //! Admission plugins the default kube-apiserver runs, and the allocators of
 //! the service registry: ServiceAccount (token volume), DefaultTolerationSeconds,
 //! Priority, DefaultStorageClass, StorageObjectInUseProtection,
-//! PersistentVolumeClaimResize, ResourceQuota (storage), ClusterIP and
-//! NodePort allocation, and API warnings (deprecated Recycle).
+//! PersistentVolumeClaimResize, ResourceQuota (storage), PodTopologyLabels,
+//! ClusterIP and NodePort allocation, and API warnings (deprecated Recycle).
 
 use super::{Api, ApiError, Reason};
 use crate::engine::api::*;
@@ -70,6 +70,13 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
             if p.spec.automount_service_account_token != Some(false) {
                 mount_service_account_token(api, p);
             }
+            // PodTopologyLabels: a pod created already bound gets its node's
+            // topology labels, without overwriting its own (admitPod).
+            if !p.spec.node_name.is_empty() {
+                for (k, v) in topology_labels(api, &p.spec.node_name) {
+                    p.metadata.labels.entry(k).or_insert(v);
+                }
+            }
             // DefaultTolerationSeconds
             for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
                 let has = p
@@ -116,6 +123,16 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
         _ => {}
     }
     Ok(())
+}
+
+/// PodTopologyLabels (plugin/pkg/admission/podtopologylabels, on by default
+/// since 1.35 with the PodTopologyLabelsAdmission gate): the labels of `node`
+/// that a pod bound to it receives, `topology.kubernetes.io/zone` and
+/// `topology.kubernetes.io/region`. A node that does not exist gives none.
+pub fn topology_labels(api: &Api, node: &str) -> Vec<(String, String)> {
+    const LABELS: [&str; 2] = ["topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+    let Some(n) = api.store.get_t::<Node>("", node) else { return vec![] };
+    LABELS.iter().filter_map(|k| n.metadata.labels.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
 }
 
 /// The newest default StorageClass (by creation time, then name), as 1.36's

@@ -499,7 +499,10 @@ impl Api {
     /// The pods/binding subresource (what the scheduler posts): assigns an
     /// unbound pod to a node and marks it PodScheduled, in one write
     /// (BindingREST.setPodNodeAndMetadata). Spec validation and generation
-    /// bookkeeping do not apply to this subresource.
+    /// bookkeeping do not apply to this subresource. The PodTopologyLabels
+    /// admission puts the node's topology labels on the Binding, and the
+    /// binding registry copies the Binding's labels onto the pod,
+    /// overwriting the pod's own (copyLabelsWithOverwriting).
     pub fn bind(&mut self, namespace: &str, name: &str, uid: &str, node: &str) -> Result<Rc<Object>, ApiError> {
         let key = ObjKey::new(namespace, name);
         let Some(Object::Pod(p)) = self.store.get(Kind::Pod, &key).map(|o| (**o).clone()) else {
@@ -523,6 +526,9 @@ impl Api {
         let mut p = p;
         p.spec.node_name = node.into();
         p.status.nominated_node_name.clear();
+        for (k, v) in admission::topology_labels(self, node) {
+            p.metadata.labels.insert(k, v);
+        }
         let generation = p.metadata.generation;
         let now = self.now;
         match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
