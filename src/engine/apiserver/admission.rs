@@ -3,6 +3,8 @@
 //! Priority, DefaultStorageClass, StorageObjectInUseProtection,
 //! PersistentVolumeClaimResize, ResourceQuota (storage), PodTopologyLabels,
 //! ClusterIP and NodePort allocation, and API warnings (deprecated Recycle).
+//! ARCHITECTURE.md lists every plugin 1.36 runs by default and which of
+//! them the engine applies.
 
 use super::{Api, ApiError, Reason};
 use crate::engine::api::*;
@@ -56,18 +58,47 @@ pub fn qos_class(spec: &PodSpec) -> String {
     }
 }
 
-pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>) -> Result<(), ApiError> {
+/// `admission.NewForbidden`'s name for an object being created: mutating
+/// admission runs before the name is generated, so a `generateName` object
+/// is named by its prefix.
+fn admission_name(m: &ObjectMeta, generated: bool) -> &str {
+    if generated { &m.generate_name } else { &m.name }
+}
+
+/// `generated`: the object's name came from its generateName.
+pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings: &mut Vec<String>) -> Result<(), ApiError> {
     match obj {
         Object::Pod(p) => {
             // Priority
             p.spec.priority.get_or_insert(0);
             p.spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
-            // ServiceAccount
+            // ServiceAccount (plugin/pkg/admission/serviceaccount, Admit): the
+            // account must exist. `default` is made by the serviceaccount
+            // controller as soon as the namespace exists and the plugin
+            // retries the lookup of that one, so it always counts as there.
             if p.spec.service_account_name.is_empty() {
                 p.spec.service_account_name = "default".into();
             }
             p.spec.service_account = p.spec.service_account_name.clone();
-            if p.spec.automount_service_account_token != Some(false) {
+            let ns = &p.metadata.namespace;
+            let sa = api.store.get_t::<ServiceAccount>(ns, &p.spec.service_account_name);
+            if sa.is_none() && p.spec.service_account_name != "default" {
+                return Err(ApiError::new(
+                    Reason::Forbidden,
+                    format!(
+                        "pods \"{}\" is forbidden: error looking up service account {ns}/{}: serviceaccount \"{}\" not found",
+                        admission_name(&p.metadata, generated),
+                        p.spec.service_account_name,
+                        p.spec.service_account_name
+                    ),
+                ));
+            }
+            // shouldAutomount: the pod's field, else the account's, else true.
+            let automount = p.spec.automount_service_account_token.or(sa.and_then(|s| s.automount_service_account_token)).unwrap_or(true);
+            if p.spec.image_pull_secrets.is_empty() {
+                p.spec.image_pull_secrets = sa.map(|s| s.image_pull_secrets.clone()).unwrap_or_default();
+            }
+            if automount {
                 mount_service_account_token(api, p);
             }
             // PodTopologyLabels: a pod created already bound gets its node's
@@ -121,6 +152,15 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
             n.spec.finalizers = vec!["kubernetes".into()];
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// NamespaceLifecycle's immortal namespaces (Register in
+/// staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle).
+pub fn validate_delete(kind: Kind, name: &str) -> Result<(), ApiError> {
+    if kind == Kind::Namespace && matches!(name, "default" | "kube-system" | "kube-public") {
+        return Err(ApiError::new(Reason::Forbidden, format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted")));
     }
     Ok(())
 }

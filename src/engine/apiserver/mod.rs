@@ -267,7 +267,8 @@ impl Api {
                 m.namespace = "default".into();
             }
         }
-        if obj.meta().name.is_empty() {
+        let generated = obj.meta().name.is_empty();
+        if generated {
             let prefix = obj.meta().generate_name.clone();
             if prefix.is_empty() {
                 let causes = vec![FieldError::required("metadata.name", "name or generateName is required")];
@@ -284,12 +285,14 @@ impl Api {
             match self.store.get_t::<Namespace>("", &ns) {
                 None => return Err(ApiError::new(Reason::NotFound, format!("namespaces \"{ns}\" not found"))),
                 Some(n) if n.metadata.is_deleting() && kind != Kind::Event => {
+                    // NamespaceLifecycle runs before the name is generated.
+                    let shown = if generated { obj.meta().generate_name.clone() } else { name.clone() };
                     return Err(ApiError::new(
                         Reason::Forbidden,
                         format!(
                             "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
                             kind.info().qualified_plural(),
-                            name,
+                            shown,
                             ns
                         ),
                     ));
@@ -302,7 +305,7 @@ impl Api {
         }
         defaults::apply(&mut obj);
         let mut warnings = vec![];
-        admission::mutate_create(self, &mut obj, &mut warnings)?;
+        admission::mutate_create(self, &mut obj, generated, &mut warnings)?;
         let errs = validation::validate_create(&obj, &self.store);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &name, errs));
@@ -419,6 +422,7 @@ impl Api {
         let Some(old) = self.store.get(kind, &key).cloned() else {
             return Err(ApiError::not_found(kind, name));
         };
+        admission::validate_delete(kind, name)?;
         if let Some(uid) = &opts.uid {
             if &old.meta().uid != uid {
                 return Err(ApiError::new(
