@@ -127,12 +127,17 @@ impl AttachDetach {
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
         }
-        // What the node reports mounted.
+        // What the node reports mounted. A deleted node's last report stands
+        // (nodeDelete: processVolumesInUse with the deleted object's
+        // volumesInUse): its volumes are force-detached after
+        // maxWaitForUnmountDuration, as for any node that is not Ready.
         if self.in_use_dirty.remove(node) {
-            let in_use: BTreeSet<String> = node_obj.as_ref().map(|n| n.status.volumes_in_use.iter().cloned().collect()).unwrap_or_default();
-            for ((vol, n), a) in self.actual.iter_mut() {
-                if n == node {
-                    a.mounted = in_use.contains(vol);
+            if let Some(n) = &node_obj {
+                let in_use: BTreeSet<&String> = n.status.volumes_in_use.iter().collect();
+                for ((vol, nn), a) in self.actual.iter_mut() {
+                    if nn == node {
+                        a.mounted = in_use.contains(vol);
+                    }
                 }
             }
         }
