@@ -961,3 +961,17 @@ fn a_pod_whose_claim_is_missing_fails_its_sync_at_once_and_retries_after_the_pod
     let pulled = c.api.events_for(Kind::Pod, "default", "db-0", "").into_iter().find(|e| e.reason == "Pulling").unwrap().first_timestamp.unwrap();
     assert_eq!(pulled.0 - t0, 10_000 + 800);
 }
+
+#[test]
+fn a_pod_whose_missing_claim_appears_bound_to_a_disk_settles_running() {
+    let mut c = Cluster::new(52);
+    c.create(pod_with_claim("db-0", "node-a")).unwrap();
+    c.advance(SECOND);
+    // Past every deadline the pod's failed sync left behind.
+    c.advance(3 * MINUTE);
+    bound_csi_volume(&mut c, "ebs.csi.aws.com", "vol-0a77");
+    // The disk must be reported in use, attached, then mounted: `settle`
+    // sees it through.
+    assert!(c.settle().1);
+    assert!(ready(&p(&c, "db-0")), "{:?}", pod_events(&c, "db-0"));
+}

@@ -231,7 +231,13 @@ impl AttachDetach {
                     attach_failures: 0,
                 },
             );
-            cx.api.wake_at(Time(now + CSI_ATTACH_TIMEOUT), Ctl::AttachDetach, node_key(node));
+            // Only an attach that will time out (no external-attacher runs
+            // for the driver) keeps `settle` busy until then.
+            if driver_installed(cx.world, &csi.driver) {
+                cx.api.wake_idle_at(Time(now + CSI_ATTACH_TIMEOUT), Ctl::AttachDetach, node_key(node));
+            } else {
+                cx.api.wake_at(Time(now + CSI_ATTACH_TIMEOUT), Ctl::AttachDetach, node_key(node));
+            }
         }
 
         // Attachments the external-attacher has completed.

@@ -366,7 +366,6 @@ impl Kubelet {
             }
             self.pods.insert(uid.clone(), PodRt::new(&pod, now));
             self.by_key.entry(key.clone()).or_default().insert(uid.clone());
-            self.note_volumes_in_use(cx, &pod, &node);
         }
         let mut rt = self.pods.remove(&uid).expect("runtime pod");
         if rt.pending_sig.is_some_and(|t| t <= now) {
@@ -379,17 +378,18 @@ impl Kubelet {
         let mut nrt = self.nodes.remove(&node).expect("node runtime");
         let done = self.drive(&mut rt, &pod, &mut nrt, cx, &mut wake);
         self.nodes.insert(node.clone(), nrt);
+        // The pod's claims may have changed what the node should report in
+        // volumesInUse: it arrived, waits for an attach, finished or is gone.
+        if crate::engine::storage::pod_claims(&pod).next().is_some() {
+            let finished = done || cx.api.get_t::<Pod>(&key.namespace, &key.name).is_some_and(crate::engine::storage::is_pod_terminated);
+            if finished || !rt.volumes_ready {
+                self.volumes_report_due(cx, &node);
+            }
+        }
         if done {
             self.forget(&uid, key);
             volumes::cleanup(cx.world, &uid);
-            self.note_volumes_in_use(cx, &pod, &node);
             return;
-        }
-        if pod.status.phase != "Succeeded"
-            && pod.status.phase != "Failed"
-            && cx.api.get_t::<Pod>(&key.namespace, &key.name).is_some_and(crate::engine::storage::is_pod_terminated)
-        {
-            self.note_volumes_in_use(cx, &pod, &node);
         }
         let r = ObjRef { kind: Kind::Pod, key: key.clone() };
         if let Some(t) = wake.sig {
@@ -418,19 +418,16 @@ impl Kubelet {
         }
     }
 
-    /// A pod with claims arrived on `node` or left it: the kubelet's
-    /// volumesInUse changes, and the node status update that reports it
-    /// (the next nodeStatusUpdateFrequency tick, syncNodeStatus) is what the
-    /// attach/detach controller waits for before it detaches a volume, so
-    /// that tick is significant: `settle` waits for it.
-    pub(crate) fn note_volumes_in_use(&mut self, cx: &mut Cx, pod: &Pod, node: &str) {
-        if crate::engine::storage::pod_claims(pod).next().is_none() || !self.kubelet_up(cx.world, node) {
+    /// When what the kubelet should report in the node's volumesInUse
+    /// differs from its last report, the node status update that reports it
+    /// (the next nodeStatusUpdateFrequency tick, syncNodeStatus) is
+    /// significant: the kubelet waits for it before it mounts an attachable
+    /// volume, the attach/detach controller before it detaches one, and
+    /// `settle` must not stop before.
+    fn volumes_report_due(&mut self, cx: &mut Cx, node: &str) {
+        if !self.kubelet_up(cx.world, node) {
             return;
         }
-        self.volumes_report_due(cx, node);
-    }
-
-    fn volumes_report_due(&mut self, cx: &mut Cx, node: &str) {
         let Some(n) = self.nodes.get(node) else { return };
         let at = n.next_lease;
         if crate::engine::storage::volumes_in_use(cx.api, node) != n.reported.1 {
