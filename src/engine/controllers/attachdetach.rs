@@ -280,9 +280,7 @@ impl AttachDetach {
                 }
                 continue;
             }
-            if let Some(a) = self.actual.get_mut(&(vol.clone(), node.to_string())) {
-                a.confirmed = true;
-            }
+            a.confirmed = true;
             attached_changed = true;
             let msg = format!("AttachVolume.Attach succeeded for volume {pv:?} ");
             if let Some(d) = desired.get(&vol) {

@@ -220,9 +220,7 @@ impl PodRt {
         self.pending_sig = None;
         self.pending_idle = None;
     }
-}
 
-impl PodRt {
     /// The pod's sync failed waiting for its volumes: the pod worker tries
     /// again after its back-off (workerBackOffPeriod).
     fn fail_volume_wait(&mut self, now: Time) {
