@@ -588,6 +588,12 @@ impl Cluster {
         d
     }
 
+    /// When the next timer fires (a controller's deadline, a kubelet's
+    /// heartbeat), if any.
+    pub fn next_timer(&self) -> Option<Time> {
+        self.api.timers.next_at().map(Time)
+    }
+
     /// Whether something will still happen without new input.
     pub fn busy(&self) -> bool {
         self.api.timers.has_significant() || self.queues.iter().any(|q| !q.is_empty())
@@ -753,6 +759,24 @@ impl Playback {
             }
         }
         true
+    }
+
+    /// When the next recorded input other than the passing of time will be
+    /// applied, for a cluster whose clock reads `now` (the end of the
+    /// recording when none is left).
+    pub fn next_input_at(&self, now: Time) -> Time {
+        let mut t = now.0;
+        let mut partial = self.partial;
+        for input in &self.inputs[self.next.min(self.inputs.len())..] {
+            match input {
+                Input::Advance { ms } => {
+                    t += ms - partial;
+                    partial = 0;
+                }
+                _ => return Time(t),
+            }
+        }
+        Time(t)
     }
 
     /// Whether every recorded input has been played.

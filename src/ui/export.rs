@@ -218,6 +218,7 @@ mod tests {
             exit_code,
             at: 1500,
             stdin: stdin.into(),
+            changed: false,
         };
         let mut saved = Page::new().save();
         saved.console = vec![

@@ -46,6 +46,23 @@ pub struct ConsoleEntry {
     /// What it read on stdin (the manifest of `kubectl apply -f -`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stdin: String,
+    /// It changed the cluster (recorded inputs): a mark on the timeline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changed: bool,
+}
+
+/// What acting in the past threw away: the recording as it was, so the
+/// branch can be undone.
+#[derive(Clone, Debug)]
+pub struct Discarded {
+    /// The whole recording before the branch.
+    pub inputs: Vec<Input>,
+    /// The console before the branch.
+    pub console: Vec<ConsoleEntry>,
+    /// Where the branch was made (ms since the start).
+    pub at: Millis,
+    /// The commands that were later than `at`.
+    pub commands: Vec<String>,
 }
 
 /// What a click selected.
@@ -90,6 +107,20 @@ pub const MAX_SAVED_INPUTS: usize = 20_000;
 /// busy lesson many times over, in about two seconds natively; anything
 /// bigger is refused with a notice rather than freezing the tab.
 pub const REPLAY_BUDGET: u64 = 1_000_000;
+/// How far Step may jump when nothing happens.
+pub const STEP_LIMIT: Millis = 30 * MINUTE;
+const STEP_ITERATIONS: usize = 20_000;
+
+/// Changes when an event is recorded or repeated (its count goes up).
+fn event_mark(c: &Cluster) -> (usize, i64) {
+    let mut n = 0;
+    let mut total = 0i64;
+    for e in c.api.store.list_t::<Event>() {
+        n += 1;
+        total += e.count as i64;
+    }
+    (n, total)
+}
 /// Console entries kept (older ones scroll away).
 const CONSOLE_KEEP: usize = 200;
 
@@ -106,6 +137,8 @@ pub struct Page {
     pub future: Option<(Vec<Input>, Playback)>,
     /// Diagnostics for the editor (lint while typing, or a failed apply).
     pub diags: Vec<Diag>,
+    /// The recording the last branch discarded (for undo).
+    pub discarded: Option<Discarded>,
     /// Simulated milliseconds owed to the clock (fractions of a frame).
     carry: f64,
 }
@@ -126,6 +159,7 @@ impl Page {
             start,
             future: None,
             diags: vec![],
+            discarded: None,
             carry: 0.0,
         }
     }
@@ -148,9 +182,26 @@ impl Page {
         }
     }
 
-    /// Acting in the past branches: the recorded future is dropped.
-    fn branch(&mut self) {
-        self.future = None;
+    /// Acting in the past branches: the recorded future is dropped, with
+    /// the console entries that belonged to it; what was dropped is kept
+    /// in `discarded` so the branch can be undone.
+    fn branch(&mut self, at: Millis) {
+        let Some((inputs, _)) = self.future.take() else { return };
+        let later: Vec<String> = self.console.iter().filter(|e| e.at > at).map(|e| e.command.clone()).collect();
+        self.discarded = Some(Discarded { inputs, console: self.console.clone(), at, commands: later });
+        self.console.retain(|e| e.at <= at);
+    }
+
+    /// Puts back the recording the last branch discarded, positioned where
+    /// the branch was made (the branch's own commands are dropped).
+    pub fn undo_branch(&mut self) -> bool {
+        let Some(d) = self.discarded.take() else { return false };
+        let (c, pb) = Cluster::replay_until(self.session.cluster.seed(), &d.inputs, Time(self.start.0 + d.at));
+        self.session.cluster = c;
+        self.future = if pb.done() { None } else { Some((d.inputs, pb)) };
+        self.console = d.console;
+        self.playing = false;
+        true
     }
 
     /// Runs a console line (kubectl, cluster, sleep) and records it.
@@ -164,12 +215,15 @@ impl Page {
             return CmdOutput::default();
         }
         let log_before = self.session.cluster.log().len();
+        let at_before = self.elapsed();
         let out = self.session.run(line, stdin);
-        if self.session.cluster.log().len() != log_before || line.starts_with("cluster reset") {
-            self.branch();
+        let changed = self.session.cluster.log().len() != log_before;
+        if changed || line.starts_with("cluster reset") {
+            self.branch(at_before);
         }
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
+            self.discarded = None;
         }
         self.console.push(ConsoleEntry {
             command: line.to_string(),
@@ -177,6 +231,7 @@ impl Page {
             exit_code: out.exit_code,
             at: self.elapsed(),
             stdin: stdin.to_string(),
+            changed,
         });
         if self.console.len() > CONSOLE_KEEP {
             let drop = self.console.len() - CONSOLE_KEEP;
@@ -230,14 +285,42 @@ impl Page {
         self.session.cluster.advance(ms);
     }
 
-    /// Jumps to the next moment something happens (at most a minute ahead).
-    pub fn step(&mut self) -> Millis {
-        if self.future.is_some() {
-            let before = self.session.cluster.now();
-            self.advance(1_000);
-            return self.session.cluster.now().0 - before.0;
+    /// Jumps to the next moment something visible happens: the map
+    /// changes (a pod, node, claim or volume changes state, data appears)
+    /// or an event is recorded. Heartbeats and leases are not "something":
+    /// a five-minute eviction wait is one step. Bounded by [`STEP_LIMIT`];
+    /// returns how far the clock moved and whether anything happened.
+    pub fn step(&mut self) -> (Millis, bool) {
+        let start = self.session.cluster.now();
+        let look = |c: &Cluster| (crate::ui::model::MapModel::from_cluster(c), event_mark(c));
+        let before = look(&self.session.cluster);
+        for _ in 0..STEP_ITERATIONS {
+            let c = &self.session.cluster;
+            let now = c.now().0;
+            if now - start.0 >= STEP_LIMIT {
+                break;
+            }
+            let next_input = self.future.as_ref().map(|(_, pb)| pb.next_input_at(c.now()));
+            if self.future.is_none() && !c.busy() {
+                break;
+            }
+            let next_timer = c.next_timer().map(|t| t.0);
+            let target = [next_timer, next_input.map(|t| t.0)].into_iter().flatten().min().unwrap_or(now + STEP_LIMIT).clamp(now, start.0 + STEP_LIMIT);
+            if target == now {
+                self.session.cluster.step(0);
+                if let Some((_, pb)) = &mut self.future {
+                    if pb.play_until(&mut self.session.cluster, Time(now)) {
+                        self.future = None;
+                    }
+                }
+            } else {
+                self.advance(target - now);
+            }
+            if look(&self.session.cluster) != before {
+                return (self.session.cluster.now().0 - start.0, true);
+            }
         }
-        self.session.cluster.step(MINUTE)
+        (self.session.cluster.now().0 - start.0, false)
     }
 
     /// Runs until nothing is pending (instant settle).
@@ -287,7 +370,8 @@ impl Page {
             inputs,
             editor: self.editor.clone(),
             namespace: self.session.namespace.clone(),
-            console: self.console.iter().rev().take(50).rev().cloned().collect(),
+            // Outputs are kept short (stdin stays: Export writes the manifests from it).
+            console: self.console.iter().rev().take(50).rev().map(|e| ConsoleEntry { output: clip_output(&e.output), ..e.clone() }).collect(),
         }
     }
 
@@ -363,6 +447,19 @@ impl Page {
     pub fn complete(&self, line: &str) -> Vec<String> {
         complete(&self.session.cluster, &self.session.namespace, line)
     }
+}
+
+/// A saved console output: at most 4 KiB (the head, then a note).
+fn clip_output(s: &str) -> String {
+    const MAX: usize = 4096;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[… {} more bytes not saved]\n", &s[..end], s.len() - end)
 }
 
 impl Default for Page {

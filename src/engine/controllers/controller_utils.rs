@@ -355,49 +355,6 @@ pub fn aggregate(errs: Vec<String>) -> String {
 /// `slowStartBatch`: calls `f` `count` times in batches of 1, 2, 4, ...
 /// (capped at `max_batch`); within a batch every call is made, and a batch
 /// with a failure ends the run. Returns the successes and the first error.
-/// Sorts by a "less" function that, like several of upstream's (pods
-/// ranked for deletion: logarithmic age buckets, then uid), is not a strict
-/// weak order. Go's sort.Sort takes such a function in its stride; Rust's
-/// sorts may panic on it ("does not correctly implement a total order"). A
-/// merge sort only ever asks `less(b, a)` of two neighbours, so it finishes
-/// whatever the function answers, stably and deterministically.
-pub fn sort_by_less<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
-    if v.len() < 2 {
-        return;
-    }
-    let mut src: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
-    let n = src.len();
-    let mut width = 1;
-    while width < n {
-        let mut dst: Vec<Option<T>> = Vec::with_capacity(n);
-        let mut lo = 0;
-        while lo < n {
-            let mid = (lo + width).min(n);
-            let hi = (lo + 2 * width).min(n);
-            let (mut i, mut j) = (lo, mid);
-            while i < mid && j < hi {
-                let take_right = match (&src[j], &src[i]) {
-                    (Some(b), Some(a)) => less(b, a),
-                    _ => false,
-                };
-                if take_right {
-                    dst.push(src[j].take());
-                    j += 1;
-                } else {
-                    dst.push(src[i].take());
-                    i += 1;
-                }
-            }
-            dst.extend(src[i..mid].iter_mut().map(Option::take));
-            dst.extend(src[j..hi].iter_mut().map(Option::take));
-            lo = hi;
-        }
-        src = dst;
-        width *= 2;
-    }
-    *v = src.into_iter().flatten().collect();
-}
-
 pub fn slow_start_batch(count: usize, initial: usize, max_batch: usize, mut f: impl FnMut(usize) -> Result<(), String>) -> (usize, Option<String>) {
     let mut remaining = count;
     let mut successes = 0;
@@ -556,15 +513,73 @@ mod tests {
         b.forget(&k);
         assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k), 5);
     }
+}
+
+/// Sorts as Go's `sort.Sort` does with a `Less` that may not be a strict
+/// weak order (upstream's `ActivePodsWithRanks.Less` is not transitive:
+/// its logarithmic age buckets fall back to uids only within a bucket).
+/// Rust's own sorts may panic on such a comparator; this never does and is
+/// deterministic. For up to 12 elements it is Go's insertion sort exactly
+/// (pdqsort's small-slice path); above that a stable merge sort, which
+/// agrees with Go whenever `less` is a strict weak order.
+pub fn go_sort<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
+    if v.len() <= 12 {
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 && less(&v[j], &v[j - 1]) {
+                v.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        return;
+    }
+    let items = std::mem::take(v);
+    *v = merge_sort(items, &less);
+}
+
+fn merge_sort<T>(mut items: Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if items.len() <= 1 {
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let (left, right) = (merge_sort(items, less), merge_sort(right, less));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                if less(b, a) {
+                    out.extend(r.next());
+                } else {
+                    out.extend(l.next());
+                }
+            }
+            (Some(_), None) => out.extend(l.next()),
+            (None, Some(_)) => out.extend(r.next()),
+            (None, None) => return out,
+        }
+    }
+}
+
+#[cfg(test)]
+mod go_sort_tests {
+    use super::go_sort;
 
     #[test]
-    fn sort_by_less_survives_an_inconsistent_order() {
-        let mut v: Vec<u32> = (0..200).rev().collect();
-        sort_by_less(&mut v, |a, b| a < b);
-        assert_eq!(v, (0..200).collect::<Vec<_>>());
-        // Not transitive: every comparison is a coin toss. It still ends.
-        let mut w: Vec<u32> = (0..500).collect();
-        sort_by_less(&mut w, |a, b| (a * 31 + b * 17) % 7 < 3);
-        assert_eq!(w.len(), 500);
+    fn sorts_like_go_and_survives_a_comparator_that_is_not_an_order() {
+        let mut v = vec![5, 3, 9, 1, 7];
+        go_sort(&mut v, |a, b| a < b);
+        assert_eq!(v, [1, 3, 5, 7, 9]);
+        let mut big: Vec<u32> = (0..500).map(|i| (i * 7919) % 503).collect();
+        go_sort(&mut big, |a, b| a < b);
+        assert!(big.windows(2).all(|w| w[0] <= w[1]));
+        // Rock, paper, scissors: no order exists; Rust's sort may panic on it.
+        let beats = |a: &u32, b: &u32| (a + 1) % 3 == *b % 3;
+        let mut rps: Vec<u32> = (0..300).collect();
+        go_sort(&mut rps, beats);
+        let mut again: Vec<u32> = (0..300).collect();
+        go_sort(&mut again, beats);
+        assert_eq!(rps, again, "deterministic");
+        assert_eq!(rps.len(), 300);
     }
 }

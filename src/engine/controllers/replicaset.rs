@@ -453,7 +453,8 @@ pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -
                 (p, r)
             })
             .collect();
-        crate::engine::controllers::controller_utils::sort_by_less(&mut ranked, |a, b| less(&a.0, a.1, &b.0, b.1, now));
+        // Upstream's Less is not a total order; sort as Go does (never panics).
+        super::controller_utils::go_sort(&mut ranked, |a, b| less(&a.0, a.1, &b.0, b.1, now));
         pods = ranked.into_iter().map(|(p, _)| p).collect();
     }
     pods.truncate(diff);

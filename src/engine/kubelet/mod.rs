@@ -538,8 +538,24 @@ impl Controller for Kubelet {
                 }
             }
             Kind::Node => {
-                if change.new.is_some() && change.old.is_none() {
-                    queue.add(change.obj_ref());
+                let (old, new) = change.typed::<Node>();
+                match (old, new) {
+                    (None, Some(_)) => queue.add(change.obj_ref()),
+                    (Some(o), Some(n)) if o.status.volumes_in_use != n.status.volumes_in_use || o.status.volumes_attached != n.status.volumes_attached => {
+                        // The volume manager's reconciler sees at once that a
+                        // volume was reported in use (MarkVolumesAsReportedInUse)
+                        // or attached (VerifyControllerAttachedVolume reads
+                        // node.status.volumesAttached): the pods waiting for
+                        // their volumes on this node go on.
+                        let node = &change.key.name;
+                        for k in &self.waiting {
+                            let here = self.by_key.get(k).is_some_and(|uids| uids.iter().any(|u| self.pods.get(u).is_some_and(|rt| &rt.node == node)));
+                            if here {
+                                queue.add(ObjRef { kind: Kind::Pod, key: k.clone() });
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
             Kind::VolumeAttachment | Kind::PersistentVolumeClaim | Kind::PersistentVolume | Kind::CsiDriver | Kind::ConfigMap | Kind::Secret => {
