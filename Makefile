@@ -44,7 +44,9 @@ test-soak:
 	@SOAK_SESSIONS=10 cargo test --locked --quiet --test properties soak -- --ignored --nocapture
 
 # Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of the YAML parser, kubectl,
-# share links and transcripts: each target FUZZ_SECONDS long, on its corpus.
+# share links and transcripts: each target FUZZ_SECONDS long, from the
+# committed seeds (fuzz/corpus/) and what earlier runs found (fuzz/work/,
+# not committed; a crash is saved in fuzz/artifacts/: add it to the corpus).
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="yaml kubectl"]
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= yaml kubectl share_link transcript
@@ -55,7 +57,8 @@ setup-fuzz:
 fuzz: setup-fuzz
 	@$(FUZZ_ENV) && cd fuzz && for t in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-		cargo fuzz run -s none -O $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=4096 -max_len=65536 2>&1 | grep -E "^#[0-9]+ +DONE|^INFO: Loaded|SUMMARY|panicked|crash-" ; \
+		mkdir -p work/$$t; \
+		cargo fuzz run -s none -O $$t work/$$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 2>&1 | grep -E "^#[0-9]+ +DONE|^stat::number_of_executed_units|SUMMARY|panicked|crash-" ; \
 		test $${PIPESTATUS[0]} = 0 || exit 1; \
 	done
 
