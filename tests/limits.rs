@@ -119,3 +119,20 @@ fn sizes_get_the_api_servers_answers() {
     let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 70000\n";
     assert!(s.run("kubectl apply -f -", svc).output.contains("spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"));
 }
+
+/// int64 seconds from the API (grace periods, toleration seconds) become
+/// far deadlines, never an overflow (debug builds would panic).
+#[test]
+fn huge_seconds_are_far_deadlines() {
+    let mut s = session(40);
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  terminationGracePeriodSeconds: 9223372036854775807\n  tolerations:\n  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 9223372036854775807}\n  containers:\n  - name: c\n    image: nginx\n";
+    assert_eq!(s.run("kubectl apply -f -", pod).output, "pod/p created\n");
+    s.run("kubectl wait --for=condition=Ready pod/p --timeout=2m", "");
+    let node = s.run("kubectl get pod p -o jsonpath={.spec.nodeName}", "").output;
+    s.run(&format!("cluster node stop {node}"), "");
+    s.run("cluster advance 10m", "");
+    let out = s.run("kubectl delete pod p --grace-period=9223372036854775807 --timeout=1m", "");
+    assert!(out.output.starts_with("pod \"p\" deleted"), "{}", out.output);
+    s.run("cluster advance 1h", "");
+    assert!(s.cluster.api.store.count(Kind::Pod) <= 1);
+}

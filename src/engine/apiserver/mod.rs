@@ -474,7 +474,7 @@ impl Api {
         let has_finalizers = !obj.meta().finalizers.is_empty();
         if grace > 0 || has_finalizers {
             let m = obj.meta_mut();
-            let at = if grace > 0 { now.plus(grace * 1000) } else { now };
+            let at = if grace > 0 { now.plus(crate::engine::time::seconds(grace)) } else { now };
             m.deletion_timestamp = Some(match m.deletion_timestamp {
                 Some(t) if t < at => t,
                 _ => at,

@@ -1264,7 +1264,10 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             // RollingUpdate is switched to Recreate mid-rollout, are not a
             // violation.)
             for o in &old_pods {
-                let began = o.metadata.deletion_timestamp.map(|t| t.0 - o.metadata.deletion_grace_period_seconds.unwrap_or(0) * SECOND);
+                let began = o
+                    .metadata
+                    .deletion_timestamp
+                    .map(|t| t.0.saturating_sub(crate::engine::time::seconds(o.metadata.deletion_grace_period_seconds.unwrap_or(0))));
                 for n in &new_pods {
                     let created = n.metadata.creation_timestamp.map(|t| t.0).unwrap_or(0);
                     if began.is_none_or(|b| created >= b) {
