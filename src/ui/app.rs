@@ -99,6 +99,7 @@ pub struct App {
     _clock: Interval,
     _storage: Option<EventListener>,
     _resize: EventListener,
+    _hide: EventListener,
     tab_id: String,
     /// The element focused before a dialog opened (focus returns there).
     focus_before: Option<web_sys::HtmlElement>,
@@ -142,6 +143,11 @@ impl Component for App {
             let link = ctx.link().clone();
             EventListener::new(&window(), "resize", move |_| link.send_message(Msg::Viewport(width())))
         };
+        // Leaving or hiding the tab saves at once (not only every 5 s).
+        let hide = {
+            let link = ctx.link().clone();
+            EventListener::new(&window(), "pagehide", move |_| link.send_message(Msg::Flush))
+        };
         let clock = {
             let link = ctx.link().clone();
             let last = Rc::new(Cell::new(now_ms()));
@@ -175,6 +181,7 @@ impl Component for App {
             _clock: clock,
             _storage: Some(storage_listener),
             _resize: resize,
+            _hide: hide,
             tab_id,
             focus_before: None,
             frames: 0,

@@ -276,6 +276,8 @@ pub enum Msg {
     SavingTab(bool),
     /// The window's width (px): a phone gets the map as one column of zones.
     Viewport(f64),
+    /// The tab is being hidden or closed: save what is not saved yet.
+    Flush,
     /// The editor's code arrived (after the first frame).
     EditorLoaded,
     /// It could not be loaded (offline on a first visit, say).
@@ -877,6 +879,11 @@ impl Ui {
                 self.waiting_to_start = false;
                 if self.lesson.is_none() {
                     self.page.playing = true;
+                }
+            }
+            Msg::Flush => {
+                if self.dirty {
+                    fx.push(Effect::Save);
                 }
             }
             Msg::EditorLoaded => {
