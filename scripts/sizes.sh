@@ -17,6 +17,7 @@ lazy() {
     case "$1" in
         sw.js) return 0 ;;                 # the service worker, registered after load
         explain_data.json) return 0 ;;     # kubectl explain's table, fetched after the first frame
+        editor.bundle.js) return 0 ;;      # the YAML editor, imported after the first frame (never by embeds)
         embed-example.html) return 0 ;;    # a docs page, not part of the app
         .trunk-lock|*.map) return 0 ;;
     esac

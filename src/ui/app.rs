@@ -10,7 +10,7 @@ use crate::ui::state::Page;
 use crate::ui::update::{Effect, Mode, Msg, Ui};
 use gloo::events::EventListener;
 use gloo::timers::callback::Interval;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -91,13 +91,15 @@ fn element(id: &str) -> Option<web_sys::HtmlElement> {
 
 pub struct App {
     ui: Ui,
-    editor: Option<Editor>,
+    /// Filled in once the editor's bundle is loaded (after the first frame).
+    editor: Rc<RefCell<Option<Editor>>>,
     editor_ref: NodeRef,
     /// Effects to carry out once the DOM is updated.
     pending: Vec<Effect>,
     _clock: Interval,
     _storage: Option<EventListener>,
     _resize: EventListener,
+    _hide: EventListener,
     tab_id: String,
     /// The element focused before a dialog opened (focus returns there).
     focus_before: Option<web_sys::HtmlElement>,
@@ -141,6 +143,11 @@ impl Component for App {
             let link = ctx.link().clone();
             EventListener::new(&window(), "resize", move |_| link.send_message(Msg::Viewport(width())))
         };
+        // Leaving or hiding the tab saves at once (not only every 5 s).
+        let hide = {
+            let link = ctx.link().clone();
+            EventListener::new(&window(), "pagehide", move |_| link.send_message(Msg::Flush))
+        };
         let clock = {
             let link = ctx.link().clone();
             let last = Rc::new(Cell::new(now_ms()));
@@ -168,12 +175,13 @@ impl Component for App {
         });
         App {
             ui,
-            editor: None,
+            editor: Rc::new(RefCell::new(None)),
             editor_ref: NodeRef::default(),
             pending: vec![],
             _clock: clock,
             _storage: Some(storage_listener),
             _resize: resize,
+            _hide: hide,
             tab_id,
             focus_before: None,
             frames: 0,
@@ -229,13 +237,24 @@ impl App {
         )
     }
 
+    /// Loads the editor after the first frame (it is not needed to draw the cluster).
     fn mount_editor(&mut self, ctx: &Context<Self>) {
         let Some(el) = self.editor_ref.cast::<web_sys::Element>() else { return };
         let on_change = ctx.link().callback(Msg::EditorChanged);
         let on_apply = ctx.link().callback(|_: ()| Msg::Apply);
-        let ed = Editor::mount(&el, &self.ui.page.editor, move |t| on_change.emit(t), move || on_apply.emit(()));
-        ed.set_diagnostics(&self.ui.page.diags);
-        self.editor = Some(ed);
+        let loaded = ctx.link().callback(|_: ()| Msg::EditorLoaded);
+        let failed = ctx.link().callback(Msg::EditorFailed);
+        let slot = self.editor.clone();
+        let doc = self.ui.page.editor.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match Editor::load(el, doc, move |t| on_change.emit(t), move || on_apply.emit(())).await {
+                Ok(ed) => {
+                    *slot.borrow_mut() = Some(ed);
+                    loaded.emit(());
+                }
+                Err(e) => failed.emit(e),
+            }
+        });
     }
 
     fn save(&mut self) {
@@ -259,12 +278,12 @@ impl App {
         match e {
             Effect::Save => self.save(),
             Effect::SetEditor(text) => {
-                if let Some(ed) = &self.editor {
+                if let Some(ed) = self.editor.borrow().as_ref() {
                     ed.handle.set_doc(&text);
                 }
             }
             Effect::Diagnostics => {
-                if let Some(ed) = &self.editor {
+                if let Some(ed) = self.editor.borrow().as_ref() {
                     ed.set_diagnostics(&self.ui.page.diags);
                 }
             }
