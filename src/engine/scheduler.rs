@@ -678,6 +678,9 @@ struct PodState {
     requests: Resources,
     /// Whether it mounts PersistentVolumeClaims (the volume plugins skip it otherwise).
     claims: bool,
+    /// VolumeRestrictions' PreFilter: another pod uses one of its
+    /// ReadWriteOncePod claims.
+    rwop_conflict: bool,
     ports: Vec<HostPort>,
     /// PodTopologySpread's DoNotSchedule constraints.
     hard: Vec<Counted<SpreadConstraint>>,
@@ -725,6 +728,7 @@ impl PodState {
         PodState {
             requests: pod_requests(pod, false),
             claims: crate::engine::storage::pod_claims(pod).next().is_some(),
+            rwop_conflict: false,
             ports: host_ports(pod),
             hard,
             has_affinity,
@@ -868,7 +872,7 @@ fn filter_node(api: &Api, pod: &Pod, i: usize, v: &NodeView<'_>, st: &PodState, 
     }
     // VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone (their
     // PreFilters skip pods without claims)
-    if let Some(Err(reason)) = st.claims.then(|| volumes::filter(api, pod, node)) {
+    if let Some(Err(reason)) = st.claims.then(|| volumes::filter(api, pod, node, st.rwop_conflict)) {
         let code = if reason.contains("exceed max volume count") || reason.contains("no available disk") || reason.contains("ReadWriteOncePod") {
             Code::Unschedulable
         } else {
@@ -975,7 +979,8 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
     #[cfg(debug_assertions)]
     cache.verify(&api.store);
     cache.next_cycle();
-    let st = PodState::new(api, pod, &nodes, cache);
+    let mut st = PodState::new(api, pod, &nodes, cache);
+    st.rwop_conflict = st.claims && volumes::read_write_once_pod_conflict(api, pod, &|k| assumed.contains_key(k));
     let cache = &*cache;
     let views = snapshot(api, &nodes, assumed, &pod.key(), cache);
     // NodeAffinity, for the spreading's domains

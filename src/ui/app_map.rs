@@ -6,7 +6,7 @@
 //! unbound claims. Positions are CSS transforms, so moves animate.
 
 use crate::engine::api::Kind;
-use crate::ui::model::{DiskModel, Home, Layout, MapModel, NodeModel, NodeState, PodModel, Rect};
+use crate::ui::model::{DiskModel, Home, LayerKind, Layout, MapModel, NODE_HEAD, NodeModel, NodeState, PodLook, PodModel, Rect, count_looks};
 use crate::ui::state::Selection;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -42,11 +42,11 @@ fn clip(s: &str, n: usize) -> String {
 /// ReplicaSet's random suffix makes each Deployment pod visibly new.
 fn short_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
-    if chars.len() <= 16 {
+    if chars.len() <= 17 {
         return name.to_string();
     }
     let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 11..].iter().collect();
+    let tail: String = chars[chars.len() - 12..].iter().collect();
     format!("{head}…{tail}")
 }
 
@@ -86,7 +86,7 @@ pub fn cluster_map(props: &MapProps) -> Html {
     let nodes = m.zones.iter().flat_map(|z| &z.nodes).map(|n| {
         let r = l.nodes.iter().find(|(x, _)| *x == n.name).map(|(_, r)| *r).unwrap_or_default();
         let on = pick(Kind::Node, "", &n.name);
-        node(n, &r, is_sel(sel, Kind::Node, "", &n.name), on)
+        node(n, &r, is_sel(sel, Kind::Node, "", &n.name), l.aggregate, on)
     });
     let links = l.links.iter().filter_map(|(uid, key)| {
         let a = l.pod(uid)?;
@@ -121,15 +121,22 @@ pub fn cluster_map(props: &MapProps) -> Html {
     html! {
         <svg class="map-svg" viewBox={format!("-4 -4 {} {}", l.width + 8.0, l.height + 8.0)} role="group"
              aria-label={format!("Cluster map: {} nodes in {} zones, {} pods", m.zones.iter().map(|z| z.nodes.len()).sum::<usize>(), m.zones.len(), m.pod_count())}>
+            <defs>
+                <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect class="hatch-bg" width="8" height="8" />
+                    <line class="hatch-line" x1="0" y1="0" x2="0" y2="8" />
+                </pattern>
+            </defs>
             { for zones }
             { for nodes }
             <g class="area waiting-area">
                 <rect class="area-box" x={w.x.to_string()} y={w.y.to_string()} width={w.w.to_string()} height={w.h.to_string()} rx="12" />
-                <text class="area-label" x={(w.x + 12.0).to_string()} y={(w.y + 21.0).to_string()}>{ "Waiting: Pending pods and unbound claims" }</text>
+                <text class="area-label" x={(w.x + 12.0).to_string()} y={(w.y + 21.0).to_string()}>{ l.waiting_label }</text>
+                if l.aggregate && !m.pending.is_empty() { { counts(&m.pending, w.x + 12.0, w.y + 30.0, (w.w - 24.0).min(300.0)) } }
             </g>
             <g class="area shared-area">
                 <rect class="area-box" x={s.x.to_string()} y={s.y.to_string()} width={s.w.to_string()} height={s.h.to_string()} rx="12" />
-                <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ "Storage reachable from every node (NFS, file shares) and volumes without a claim" }</text>
+                <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ l.shared_label }</text>
             </g>
             { for links }
             { for attach_links }
@@ -139,51 +146,70 @@ pub fn cluster_map(props: &MapProps) -> Html {
     }
 }
 
-fn node(n: &NodeModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
-    let (state, cls) = if n.stopped {
-        ("Off", "stopped")
+fn node(n: &NodeModel, r: &Rect, selected: bool, aggregate: bool, on: Callback<()>) -> Html {
+    // kubectl's word for the state (Ready / NotReady, SchedulingDisabled);
+    // powered off is the reason, not another state.
+    let cls = if n.stopped {
+        "stopped"
     } else {
         match n.state {
-            NodeState::Ready => ("Ready", "ready"),
-            NodeState::NotReady => ("NotReady", "not-ready"),
-            NodeState::Unknown => ("Unknown", "unknown"),
+            NodeState::Ready => "ready",
+            NodeState::NotReady => "not-ready",
+            NodeState::Unknown => "unknown",
         }
     };
-    let status = if n.cordoned { format!("{state},SchedulingDisabled") } else { state.to_string() };
     let taints = match n.taints.len() {
         0 => String::new(),
-        1 => clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 22),
-        k => format!("{} +{}", clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 17), k - 1),
+        1 => format!("taint {}", clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 22)),
+        k => format!("taints {} +{}", clip(n.taints[0].trim_start_matches("node.kubernetes.io/"), 16), k - 1),
     };
+    let line3 = if n.reason.is_empty() { format!("{} · {} CPU · {}", n.zone, n.cpu, n.memory) } else { clip(&n.reason, 30) };
     let click = on.clone();
+    let label = format!("node {} in {}: {}{}", n.name, n.zone, n.status, if n.reason.is_empty() { String::new() } else { format!(" ({})", n.reason) });
     html! {
         <g key={format!("node-{}", n.name)} class={classes!("node", cls, n.cordoned.then_some("cordoned"), selected.then_some("selected"))} data-node={n.name.clone()}
-           style={tr(r)} tabindex="0" role="button" aria-label={format!("node {} ({}) {}", n.name, n.zone, status)}
+           data-status={n.status.clone()} style={tr(r)} tabindex="0" role="button" aria-label={label.clone()}
            onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
-            <title>{ format!("{} in {}: {}", n.name, n.zone, status) }</title>
+            <title>{ label }</title>
             <rect class="node-box" width={r.w.to_string()} height={r.h.to_string()} rx="10" />
-            <text class="node-name" x="10" y="22">{ &n.name }</text>
-            <text class="node-status" x={(r.w - 10.0).to_string()} y="22" text-anchor="end" key={status.clone()}>{ status.clone() }</text>
-            <text class="node-meta" x="10" y="40">{ if n.stopped { "powered off".to_string() } else { format!("{} · {} CPU · {}", n.zone, n.cpu, n.memory) } }</text>
-            if !taints.is_empty() { <text class="node-taints" x="10" y="52">{ taints }</text> }
-            if n.pods.is_empty() { <text class="node-empty" x={(r.w / 2.0).to_string()} y="84" text-anchor="middle">{"no pods"}</text> }
+            <text class="node-name" x="10" y="21">{ &n.name }</text>
+            <text class="node-status" x="10" y="38" key={n.status.clone()}>{ clip(&n.status, 28) }</text>
+            <text class={classes!("node-meta", (!n.reason.is_empty()).then_some("node-reason"))} x="10" y="53">{ line3 }</text>
+            if !taints.is_empty() { <text class="node-taints" x="10" y="65">{ taints }</text> }
+            if n.pods.is_empty() { <text class="node-empty" x={(r.w / 2.0).to_string()} y="96" text-anchor="middle">{"no pods"}</text> }
+            else if aggregate { { counts(&n.pods, 10.0, NODE_HEAD, r.w - 20.0) } }
         </g>
     }
 }
 
 fn pod_class(p: &PodModel) -> &'static str {
-    if p.terminating {
-        "terminating"
-    } else if p.is_ready && p.status == "Running" {
-        "ready"
-    } else if p.status == "Running" {
-        "running"
-    } else if p.status == "Pending" || p.status == "ContainerCreating" || p.status.starts_with("Init:") || p.status == "PodInitializing" {
-        "pending"
-    } else if p.status == "Completed" || p.status == "Succeeded" {
-        "done"
-    } else {
-        "failing"
+    p.look().class()
+}
+
+/// A node's (or the waiting area's) pods as counts: a bar split by state
+/// and the numbers, when there are too many pods to draw one by one.
+fn counts(pods: &[PodModel], x: f64, y: f64, w: f64) -> Html {
+    let n = count_looks(pods.iter());
+    let total: usize = n.iter().sum();
+    let mut at = 0.0;
+    let bars = PodLook::ALL.iter().zip(n).filter(|(_, k)| *k > 0).map(|(look, k)| {
+        let width = w * k as f64 / total.max(1) as f64;
+        let r = html! { <rect class={classes!("count-bar", look.class())} x={(x + at).to_string()} y={y.to_string()} width={width.to_string()} height="12" /> };
+        at += width;
+        r
+    });
+    let text: Vec<String> = PodLook::ALL.iter().zip(n).filter(|(_, k)| *k > 0).map(|(look, k)| format!("{k} {}", look.label())).collect();
+    let (line1, line2) = match text.len() {
+        0..=2 => (text.join(" · "), String::new()),
+        _ => (text[..2].join(" · "), text[2..].join(" · ")),
+    };
+    html! {
+        <g class="pod-counts" data-pods={total.to_string()}>
+            <rect class="count-rail" x={x.to_string()} y={y.to_string()} width={w.to_string()} height="12" rx="3" />
+            { for bars }
+            <text class="count-text" x={x.to_string()} y={(y + 27.0).to_string()}>{ format!("{total} pods: {line1}") }</text>
+            if !line2.is_empty() { <text class="count-text" x={x.to_string()} y={(y + 40.0).to_string()}>{ line2 }</text> }
+        </g>
     }
 }
 
@@ -201,18 +227,29 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
         };
     }
     let detail = if !p.waiting.is_empty() && p.status == "Pending" {
-        clip(&p.waiting, 22)
+        clip(&p.waiting, 24)
     } else {
-        format!("{} · {}{}", clip(&p.status, 17), p.ready, if p.restarts > 0 { format!(" · ↻{}", p.restarts) } else { String::new() })
+        let restarts = if p.restarts > 0 { format!(" ↻{}", p.restarts) } else { String::new() };
+        let room = 24usize.saturating_sub(p.ready.len() + 1 + restarts.chars().count());
+        format!("{} {}{restarts}", clip(&p.status, room), p.ready)
     };
+    let own = p.own_data();
     html! {
-        <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} data-status={p.status.clone()} style={tr(r)} tabindex="0" role="button" aria-label={label}
+        <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} data-status={p.status.clone()} data-own={own.clone().unwrap_or_default()} style={tr(r)} tabindex="0" role="button" aria-label={label}
            onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
-            <title>{ format!("{} ({}): {} {} restarts {}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts, if p.waiting.is_empty() { String::new() } else { format!("\n{}", p.waiting) }) }</title>
+            <title>{ format!("{} ({}): {} {} restarts {}{}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts,
+                if p.waiting.is_empty() { String::new() } else { format!("\n{}", p.waiting) },
+                p.layers.iter().map(|l| format!("\n{} {}: {}", if l.kind == LayerKind::Container { "container layer" } else { "emptyDir" }, l.name, l.data)).collect::<String>()) }</title>
             <rect class="pod-box" width={r.w.to_string()} height={r.h.to_string()} rx="8" />
             <rect class="pod-owner" width="5" height={r.h.to_string()} rx="2" />
             <text class="pod-name" x="11" y="18">{ short_name(&p.name) }</text>
             <text class="pod-detail" x="11" y="35" key={detail.clone()}>{ detail.clone() }</text>
+            if let Some(own) = own {
+                <g class="pod-own" key={own.clone()}>
+                    <rect class="own-box" x="8" y="41" width={(r.w - 14.0).to_string()} height="13" rx="3" />
+                    <text class="own-data" x="12" y="51">{ clip(&own.replace("postgres: ", "pg: "), 27) }</text>
+                </g>
+            }
         </g>
     }
 }
@@ -241,9 +278,9 @@ fn disk(d: &DiskModel, r: &Rect, selected: bool, on: Callback<()>) -> Html {
             <title>{ format!("{}{}\n{} · {} · {} · class {:?} · {}\ndata: {}", if d.claim.is_some() { "PVC " } else { "PV " }, name, d.phase, d.capacity, d.access, d.class, home, d.data) }</title>
             <rect class="disk-box" width={r.w.to_string()} height={r.h.to_string()} rx="12" />
             <ellipse class="disk-top" cx={(r.w / 2.0).to_string()} cy="6" rx={(r.w / 2.0 - 2.0).to_string()} ry="5" />
-            <text class="disk-name" x="8" y="23">{ clip(&name, 16) }</text>
+            <text class="disk-name" x="8" y="23">{ clip(&name, 21) }</text>
             <text class="disk-detail" x="8" y="35">{ format!("{} · {}", d.phase, d.capacity) }</text>
-            <text class="disk-data" x="8" y="46" key={d.data.clone()}>{ clip(&d.data.replace("postgres: ", "pg: "), 22) }</text>
+            <text class="disk-data" x="8" y="46" key={d.data.clone()}>{ clip(&d.data.replace("postgres: ", "pg: "), 26) }</text>
         </g>
     }
 }

@@ -21,11 +21,26 @@ pub const FILES: &[(&str, &str)] = &[
     ("statefulset-basics", include_str!("examples/statefulset-basics.txt")),
 ];
 
+/// What each scenario teaches, as its title (the transcripts' first lines
+/// name the tutorial they come from, which means nothing to a student).
+pub const TITLES: &[(&str, &str)] = &[
+    ("seed000-deployment-loses-data", "A Deployment loses its database when its pod is replaced"),
+    ("seed000-deployment-with-pvc", "The same Deployment keeps its data on a PersistentVolume"),
+    ("seed000-statefulset-local-path", "A StatefulSet gives each replica its own name and its own disk"),
+    ("seed001-orphan-and-cleanup", "Deleting a StatefulSet: orphaned pods, and claims that stay"),
+    ("seed002-scale-to-zero", "Scale a database to zero and back: the data waits on its claim"),
+    ("seed003-nfs-static-pvs", "Hand-made NFS volumes: claims matched by size, files shared by pods"),
+    ("seed004-fast-ssd-statefulset", "PostgreSQL on zonal SSDs: each disk is made in its pod's zone"),
+    ("statefulset-basics", "StatefulSet basics: ordering, scaling, stable storage, rolling updates"),
+];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Example {
     pub id: &'static str,
-    /// The transcript's first comment line.
+    /// What it teaches ([`TITLES`]).
     pub title: String,
+    /// The transcript's first comment line (the tutorial it comes from).
+    pub source: String,
     /// Its opening comment block (what the lesson is about).
     pub intro: String,
     pub manifests: Vec<Manifest>,
@@ -68,14 +83,15 @@ pub fn parse(id: &'static str, text: &str) -> Example {
             _ => break,
         }
     }
-    let title = intro.first().cloned().unwrap_or_else(|| id.to_string());
+    let source = intro.first().cloned().unwrap_or_else(|| id.to_string());
+    let title = TITLES.iter().find(|(i, _)| *i == id).map(|(_, t)| t.to_string()).unwrap_or_else(|| source.clone());
     let steps: Vec<Step> = t.steps().cloned().collect();
     let manifests = steps
         .iter()
         .filter(|s| (s.command.contains(" apply ") || s.command.contains(" create ")) && s.heredoc.is_some())
         .map(|s| Manifest { label: label_of(s.stdin()), yaml: s.stdin().to_string() })
         .collect();
-    Example { id, title, intro: intro[1..].iter().filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
+    Example { id, title, source, intro: intro[1..].iter().filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
 }
 
 /// Every example, in menu order.
@@ -103,7 +119,9 @@ mod tests {
         let seed004 = all.iter().find(|e| e.id == "seed004-fast-ssd-statefulset").unwrap();
         assert_eq!(seed004.manifests[0].label, "StorageClass fast-ssd");
         assert_eq!(seed004.manifests[1].label, "Service postgres + StatefulSet postgres");
-        assert!(seed004.title.starts_with("Seed 004"));
+        assert!(seed004.source.starts_with("Seed 004"));
+        assert_eq!(seed004.title, "PostgreSQL on zonal SSDs: each disk is made in its pod's zone");
+        assert!(all.iter().all(|e| TITLES.iter().any(|(i, _)| *i == e.id)), "every scenario has a title that says what it teaches");
     }
 
     /// The embedded lessons still pass as transcripts (so what the menu

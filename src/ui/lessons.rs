@@ -254,6 +254,26 @@ pub fn all() -> Vec<Lesson> {
     examples::FILES.iter().map(|(id, text)| lesson(id, text)).collect()
 }
 
+thread_local! {
+    /// The lessons, parsed once (the page asks for them every frame).
+    static ALL: std::rc::Rc<Vec<Lesson>> = std::rc::Rc::new(all());
+}
+
+/// Every lesson, parsed once per thread.
+pub fn cached() -> std::rc::Rc<Vec<Lesson>> {
+    ALL.with(|a| a.clone())
+}
+
+/// The lesson with this id.
+pub fn find(id: &str) -> Option<Lesson> {
+    cached().iter().find(|l| l.id == id).cloned()
+}
+
+/// Whether step `step` of lesson `id` asks a prediction (no copy made).
+pub fn asks(id: &str, step: usize) -> bool {
+    cached().iter().find(|l| l.id == id).and_then(|l| l.steps.get(step)).is_some_and(|s| s.prediction.is_some())
+}
+
 pub fn check(l: &Lesson, step: usize, choice: usize) -> bool {
     l.steps.get(step).and_then(|s| s.prediction.as_ref()).is_some_and(|p| p.correct == choice)
 }

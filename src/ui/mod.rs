@@ -16,14 +16,21 @@ pub mod lessons;
 pub mod model;
 pub mod share;
 pub mod state;
+pub mod update;
 pub mod why;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod app_compare;
+#[cfg(target_arch = "wasm32")]
+mod app_inspector;
+#[cfg(target_arch = "wasm32")]
 mod app_lessons;
 #[cfg(target_arch = "wasm32")]
 mod app_map;
+#[cfg(target_arch = "wasm32")]
+mod app_view;
 #[cfg(target_arch = "wasm32")]
 mod editor;
 

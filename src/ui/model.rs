@@ -12,13 +12,14 @@ use crate::engine::world::{FileTree, VolumeId};
 use crate::kubectl::printers::rows::pod_summary;
 use std::collections::BTreeMap;
 
-/// How a node looks.
+/// How a node looks: its Ready condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeState {
     Ready,
     /// The kubelet reported NotReady.
     NotReady,
-    /// The node controller lost contact (Ready=Unknown).
+    /// The node controller lost contact (Ready=Unknown); kubectl prints
+    /// NotReady for it too.
     Unknown,
 }
 
@@ -34,6 +35,11 @@ pub struct NodeModel {
     pub taints: Vec<String>,
     pub cpu: String,
     pub memory: String,
+    /// kubectl's STATUS column: `Ready`, `NotReady`, `Ready,SchedulingDisabled`.
+    pub status: String,
+    /// Why it is not Ready, in words: "powered off", "kubelet stopped
+    /// posting node status", the kubelet's own message; empty when Ready.
+    pub reason: String,
     pub pods: Vec<PodModel>,
     /// Node-local volumes (hostPath, local, local-path) that live here.
     pub disks: Vec<DiskModel>,
@@ -61,6 +67,106 @@ pub struct PodModel {
     pub claims: Vec<String>,
     /// For Pending pods: why they wait (the scheduler's message).
     pub waiting: String,
+    /// Where the containers' own writes live and what is in them: each
+    /// container's writable layer and each emptyDir, with a summary of
+    /// their contents. They die with the pod; a claim's data does not.
+    pub layers: Vec<LayerModel>,
+}
+
+/// Storage that lives and dies with a pod.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerModel {
+    pub kind: LayerKind,
+    /// The container or the volume's name.
+    pub name: String,
+    /// "empty", "2 files", "postgres: 1 table, 2 rows".
+    pub data: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerKind {
+    /// A container's writable layer (what it writes outside its mounts).
+    Container,
+    /// An emptyDir volume (on the node, for the pod's lifetime).
+    EmptyDir,
+}
+
+/// How a pod is drawn: its look on the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodLook {
+    Ready,
+    Running,
+    Pending,
+    Failing,
+    Terminating,
+    Done,
+}
+
+impl PodLook {
+    pub const ALL: [PodLook; 6] = [PodLook::Ready, PodLook::Running, PodLook::Pending, PodLook::Failing, PodLook::Terminating, PodLook::Done];
+    pub fn class(self) -> &'static str {
+        match self {
+            PodLook::Ready => "ready",
+            PodLook::Running => "running",
+            PodLook::Pending => "pending",
+            PodLook::Failing => "failing",
+            PodLook::Terminating => "terminating",
+            PodLook::Done => "done",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            PodLook::Ready => "ready",
+            PodLook::Running => "not ready",
+            PodLook::Pending => "starting",
+            PodLook::Failing => "failing",
+            PodLook::Terminating => "terminating",
+            PodLook::Done => "completed",
+        }
+    }
+}
+
+/// How many pods of each look, in [`PodLook::ALL`] order.
+pub fn count_looks<'a>(pods: impl Iterator<Item = &'a PodModel>) -> [usize; 6] {
+    let mut n = [0; 6];
+    for p in pods {
+        n[p.look() as usize] += 1;
+    }
+    n
+}
+
+impl PodModel {
+    pub fn look(&self) -> PodLook {
+        let s = self.status.as_str();
+        if self.terminating {
+            PodLook::Terminating
+        } else if self.is_ready && s == "Running" {
+            PodLook::Ready
+        } else if s == "Running" {
+            PodLook::Running
+        } else if s == "Pending" || s == "ContainerCreating" || s.starts_with("Init:") || s == "PodInitializing" {
+            PodLook::Pending
+        } else if s == "Completed" || s == "Succeeded" {
+            PodLook::Done
+        } else {
+            PodLook::Failing
+        }
+    }
+
+    /// What the pod itself holds (its layers and emptyDirs) that is not
+    /// empty, in one line: "container pg: postgres: 1 table, 1 row".
+    pub fn own_data(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .layers
+            .iter()
+            .filter(|l| l.data != "empty")
+            .map(|l| match l.kind {
+                LayerKind::Container => format!("layer: {}", l.data),
+                LayerKind::EmptyDir => format!("emptyDir {}: {}", l.name, l.data),
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// Where a volume lives.
@@ -146,7 +252,60 @@ pub fn color_of(owner: &str) -> usize {
     (h as usize) % PALETTE
 }
 
-pub fn pod_model(p: &Pod) -> PodModel {
+/// Each pod's layers, from one pass over the world's volumes: pod uid ->
+/// (container, restart instance, tree) and (emptyDir name, tree).
+#[derive(Default)]
+pub struct PodStorage<'a> {
+    layers: BTreeMap<&'a str, Vec<(&'a str, u32, &'a FileTree)>>,
+    empty_dirs: BTreeMap<&'a str, Vec<(&'a str, &'a FileTree)>>,
+}
+
+impl<'a> PodStorage<'a> {
+    pub fn of(c: &'a Cluster) -> PodStorage<'a> {
+        let mut s = PodStorage::default();
+        for (id, tree) in &c.world.volumes {
+            match id {
+                VolumeId::Container { pod_uid, container, instance } => s.layers.entry(pod_uid).or_default().push((container, *instance, tree)),
+                VolumeId::EmptyDir { pod_uid, volume } => s.empty_dirs.entry(pod_uid).or_default().push((volume, tree)),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn of_pod(&self, p: &Pod) -> Vec<LayerModel> {
+        let uid = p.metadata.uid.as_str();
+        let mut out = vec![];
+        let layers = self.layers.get(uid);
+        for c in &p.spec.containers {
+            // The running instance's layer: the one with the highest restart count.
+            let newest = layers.into_iter().flatten().filter(|(n, _, _)| *n == c.name).max_by_key(|(_, i, _)| *i);
+            if let Some((_, _, tree)) = newest {
+                // Sockets and pid files under /run are how a program runs, not data it keeps.
+                let runtime = |p: &str| p.starts_with("/run/") || p.starts_with("/var/run/");
+                let data = if tree.files.keys().any(|p| runtime(p)) {
+                    let kept = FileTree {
+                        files: tree.files.iter().filter(|(p, _)| !runtime(p)).map(|(p, t)| (p.clone(), t.clone())).collect(),
+                        dirs: Default::default(),
+                    };
+                    data_summary(&[&kept])
+                } else {
+                    data_summary(&[tree])
+                };
+                out.push(LayerModel { kind: LayerKind::Container, name: c.name.clone(), data });
+            }
+        }
+        let dirs = self.empty_dirs.get(uid);
+        for v in p.spec.volumes.iter().filter(|v| v.empty_dir.is_some()) {
+            if let Some((_, tree)) = dirs.into_iter().flatten().find(|(n, _)| *n == v.name) {
+                out.push(LayerModel { kind: LayerKind::EmptyDir, name: v.name.clone(), data: data_summary(&[tree]) });
+            }
+        }
+        out
+    }
+}
+
+pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
     let s = pod_summary(p);
     let owner = owner_of(&p.metadata);
     let waiting = p
@@ -176,6 +335,7 @@ pub fn pod_model(p: &Pod) -> PodModel {
         terminating,
         claims,
         waiting,
+        layers: storage.of_pod(p),
     }
 }
 
@@ -307,17 +467,32 @@ pub fn short_modes(m: &[String]) -> String {
 impl MapModel {
     pub fn from_cluster(c: &Cluster) -> MapModel {
         let api = &c.api;
+        let storage = PodStorage::of(c);
         let mut zones: BTreeMap<String, ZoneModel> = BTreeMap::new();
         let mut node_zone: BTreeMap<String, String> = BTreeMap::new();
         for n in api.store.list_t::<Node>() {
             let zone = n.metadata.label("topology.kubernetes.io/zone").unwrap_or("(no zone)").to_string();
-            let ready = n.status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status.as_str()).unwrap_or("Unknown");
-            let state = match ready {
-                "True" => NodeState::Ready,
-                "False" => NodeState::NotReady,
+            let ready = n.status.conditions.iter().find(|c| c.type_ == "Ready");
+            let state = match ready.map(|c| c.status.as_str()) {
+                Some("True") => NodeState::Ready,
+                Some("False") => NodeState::NotReady,
                 _ => NodeState::Unknown,
             };
-            let mut pods: Vec<PodModel> = api.store.pods_on_node(&n.metadata.name).map(pod_model).collect();
+            let stopped = !c.world.is_powered(&n.metadata.name);
+            // kubectl's STATUS: Ready or NotReady (Unknown prints NotReady too),
+            // then SchedulingDisabled when cordoned.
+            let mut status = if state == NodeState::Ready { "Ready".to_string() } else { "NotReady".to_string() };
+            if n.spec.unschedulable {
+                status.push_str(",SchedulingDisabled");
+            }
+            let reason = if stopped {
+                "powered off".to_string()
+            } else if state == NodeState::Ready {
+                String::new()
+            } else {
+                ready.map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.clone() }).unwrap_or_else(|| "no Ready condition yet".into())
+            };
+            let mut pods: Vec<PodModel> = api.store.pods_on_node(&n.metadata.name).map(|p| pod_model_with(p, &storage)).collect();
             pods.sort_by(|a, b| (&a.namespace, &a.name, &a.uid).cmp(&(&b.namespace, &b.name, &b.uid)));
             let attached: Vec<String> = api
                 .store
@@ -330,7 +505,9 @@ impl MapModel {
                 name: n.metadata.name.clone(),
                 zone: zone.clone(),
                 state,
-                stopped: !c.world.is_powered(&n.metadata.name),
+                stopped,
+                status,
+                reason,
                 cordoned: n.spec.unschedulable,
                 taints: n.spec.taints.iter().map(|t| format!("{}:{}", t.key, t.effect)).collect(),
                 cpu: n.status.capacity.get("cpu").map(|q| q.to_string()).unwrap_or_default(),
@@ -341,7 +518,7 @@ impl MapModel {
             };
             zones.entry(zone.clone()).or_insert_with(|| ZoneModel { name: zone, nodes: vec![], disks: vec![] }).nodes.push(model);
         }
-        let mut pending: Vec<PodModel> = api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(pod_model).collect();
+        let mut pending: Vec<PodModel> = api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(|p| pod_model_with(p, &storage)).collect();
         pending.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         // Disks: every claim (with its volume), then volumes without a claim object.
         let mut disks: Vec<DiskModel> = api.store.list_t::<PersistentVolumeClaim>().map(|p| disk_for_claim(c, p)).collect();
@@ -388,6 +565,11 @@ impl MapModel {
             .collect();
         let missing_drivers = crate::engine::bootstrap::DEFAULT_DRIVERS.iter().filter(|d| !c.world.drivers.contains(**d)).map(|d| d.to_string()).collect();
         MapModel { zones: zones.into_values().collect(), classes, pending, unbound, shared, missing_drivers }
+    }
+
+    /// Every pod on the map: on nodes, then waiting.
+    pub fn all_pods(&self) -> impl Iterator<Item = &PodModel> {
+        self.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&self.pending)
     }
 
     pub fn pod_count(&self) -> usize {
@@ -444,19 +626,35 @@ pub struct Layout {
     pub links: Vec<(String, String)>,
     /// Compact pods (dots) when nodes are crowded.
     pub compact: bool,
+    /// Too many pods to draw one by one: each node (and the waiting area)
+    /// shows how many pods it has in each state instead.
+    pub aggregate: bool,
+    /// The height of a (non-compact) pod box.
+    pub pod_h: f64,
+    /// The waiting area's and the shared strip's headings (short ones
+    /// when the map is one column wide).
+    pub waiting_label: &'static str,
+    pub shared_label: &'static str,
 }
 
-pub const POD_W: f64 = 118.0;
+pub const POD_W: f64 = 160.0;
 pub const POD_H: f64 = 44.0;
-pub const DISK_W: f64 = 118.0;
+/// Pods are this tall when any pod on the map holds data of its own (a
+/// third line says what is in its layer or emptyDir).
+pub const POD_H_DATA: f64 = 58.0;
+pub const DISK_W: f64 = 160.0;
 pub const DISK_H: f64 = 50.0;
 const DOT: f64 = 14.0;
 const GAP: f64 = 8.0;
 const NODE_PAD: f64 = 10.0;
-const NODE_HEAD: f64 = 56.0;
+pub const NODE_HEAD: f64 = 70.0;
 const ZONE_HEAD: f64 = 30.0;
 const ZONE_PAD: f64 = 12.0;
 const PODS_PER_ROW: usize = 1;
+/// Above this many pods on one node (or waiting), pods are counted, not drawn.
+pub const AGGREGATE_ABOVE: usize = 150;
+/// The height of a node's (or the waiting area's) pod counts.
+pub const AGGREGATE_H: f64 = 58.0;
 
 fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
     if n == 0 {
@@ -468,33 +666,50 @@ fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
 }
 
 impl Layout {
+    /// Zones side by side.
     pub fn of(m: &MapModel) -> Layout {
+        Layout::of_columns(m, usize::MAX)
+    }
+
+    /// At most `columns` zones per row (1 on a phone: the map is a column).
+    pub fn of_columns(m: &MapModel, columns: usize) -> Layout {
+        let columns = columns.max(1);
         let mut l = Layout { compact: m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > 12), ..Default::default() };
-        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 7) } else { (POD_W, POD_H, PODS_PER_ROW) };
+        l.aggregate = m.zones.iter().flat_map(|z| &z.nodes).any(|n| n.pods.len() > AGGREGATE_ABOVE) || m.pending.len() > AGGREGATE_ABOVE;
+        let pod_h = if m.all_pods().any(|p| p.own_data().is_some()) { POD_H_DATA } else { POD_H };
+        l.pod_h = pod_h;
+        let (pw, ph, per_row) = if l.compact { (DOT, DOT, 7) } else { (POD_W, pod_h, PODS_PER_ROW) };
         let node_w = (PODS_PER_ROW as f64) * (POD_W + GAP) - GAP + 2.0 * NODE_PAD;
+        let agg = l.aggregate;
         // Node heights: the tallest node of the map sets the row height.
         let node_h = |n: &NodeModel| {
-            let (_, pods_h) = grid(n.pods.len(), per_row, pw, ph);
+            let (_, pods_h) = if agg { (0.0, AGGREGATE_H) } else { grid(n.pods.len(), per_row, pw, ph) };
             let (_, disks_h) = grid(n.disks.len(), PODS_PER_ROW, DISK_W, DISK_H);
             NODE_HEAD + pods_h.max(ph) + if n.disks.is_empty() { 0.0 } else { GAP * 2.0 + disks_h } + NODE_PAD
         };
-        let tallest = m.zones.iter().flat_map(|z| &z.nodes).map(node_h).fold(NODE_HEAD + POD_H + NODE_PAD, f64::max);
+        let tallest = m.zones.iter().flat_map(|z| &z.nodes).map(node_h).fold(NODE_HEAD + ph + NODE_PAD, f64::max);
         let zone_disk_h = m.zones.iter().map(|z| grid(z.disks.len(), z.nodes.len().max(1), DISK_W, DISK_H).1).fold(0.0, f64::max);
         let zone_h = ZONE_HEAD + tallest + if zone_disk_h > 0.0 { GAP * 2.0 + zone_disk_h } else { 0.0 } + ZONE_PAD;
         let mut x = 0.0;
-        for z in &m.zones {
+        let mut max_x: f64 = 0.0;
+        let mut y0 = 0.0;
+        for (k, z) in m.zones.iter().enumerate() {
+            if k > 0 && k % columns == 0 {
+                x = 0.0;
+                y0 += zone_h + 16.0;
+            }
             let w = ZONE_PAD * 2.0 + (z.nodes.len().max(1) as f64) * (node_w + ZONE_PAD) - ZONE_PAD;
-            l.zones.push((z.name.clone(), Rect { x, y: 0.0, w, h: zone_h }));
+            l.zones.push((z.name.clone(), Rect { x, y: y0, w, h: zone_h }));
             for (i, n) in z.nodes.iter().enumerate() {
                 let nx = x + ZONE_PAD + i as f64 * (node_w + ZONE_PAD);
-                let ny = ZONE_HEAD;
+                let ny = y0 + ZONE_HEAD;
                 l.nodes.push((n.name.clone(), Rect { x: nx, y: ny, w: node_w, h: tallest }));
-                for (j, p) in n.pods.iter().enumerate() {
+                for (j, p) in n.pods.iter().enumerate().filter(|_| !agg) {
                     let (col, row) = (j % per_row, j / per_row);
                     l.pods
                         .push((p.uid.clone(), Rect { x: nx + NODE_PAD + col as f64 * (pw + GAP), y: ny + NODE_HEAD + row as f64 * (ph + GAP), w: pw, h: ph }));
                 }
-                let (_, pods_h) = grid(n.pods.len(), per_row, pw, ph);
+                let (_, pods_h) = if agg { (0.0, AGGREGATE_H) } else { grid(n.pods.len(), per_row, pw, ph) };
                 let dy = ny + NODE_HEAD + pods_h.max(ph) + GAP * 2.0;
                 for (j, d) in n.disks.iter().enumerate() {
                     let (col, row) = (j % PODS_PER_ROW, j / PODS_PER_ROW);
@@ -511,30 +726,32 @@ impl Layout {
                     d.key.clone(),
                     Rect {
                         x: x + ZONE_PAD + NODE_PAD + col as f64 * (DISK_W + GAP),
-                        y: ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP),
+                        y: y0 + ZONE_HEAD + tallest + GAP * 2.0 + row as f64 * (DISK_H + GAP),
                         w: DISK_W,
                         h: DISK_H,
                     },
                 ));
             }
             x += w + 16.0;
+            max_x = max_x.max(x);
         }
-        let width = (x - 16.0).max(POD_W * 4.0);
+        let width = (max_x - 16.0).max(if columns == 1 { POD_W * 2.0 } else { POD_W * 4.0 });
         // Below the zones: the waiting area, then storage reachable from everywhere.
         let per_row = ((width - 2.0 * ZONE_PAD) / (POD_W + GAP)).floor().max(1.0) as usize;
-        let mut y = zone_h + 16.0;
-        let waiting_items = m.pending.len() + m.unbound.len();
-        let (_, wh) = grid(waiting_items, per_row, POD_W, DISK_H);
-        l.waiting = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + wh.max(POD_H) + ZONE_PAD };
-        for (j, p) in m.pending.iter().enumerate() {
+        let mut y = y0 + zone_h + 16.0;
+        let waiting_items = if agg { 1 + m.unbound.len() } else { m.pending.len() + m.unbound.len() };
+        let row_h = pod_h.max(DISK_H);
+        let (_, wh) = grid(waiting_items, per_row, POD_W, row_h);
+        l.waiting = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + wh.max(pod_h) + ZONE_PAD };
+        for (j, p) in m.pending.iter().enumerate().filter(|_| !agg) {
             let (col, row) = (j % per_row, j / per_row);
-            l.pods.push((p.uid.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: POD_W, h: POD_H }));
+            l.pods.push((p.uid.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: POD_W, h: pod_h }));
         }
         for (k, d) in m.unbound.iter().enumerate() {
-            let j = k + m.pending.len();
+            let j = k + if agg { 1 } else { m.pending.len() };
             let (col, row) = (j % per_row, j / per_row);
             l.disks
-                .push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H }));
+                .push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: DISK_W, h: DISK_H }));
         }
         y += l.waiting.h + 16.0;
         let (_, sh) = grid(m.shared.len(), per_row, DISK_W, DISK_H);
@@ -548,6 +765,9 @@ impl Layout {
         }
         l.width = width;
         l.height = y + l.shared.h;
+        let narrow = width < 520.0;
+        l.waiting_label = if narrow { "Waiting: Pending pods, claims" } else { "Waiting: Pending pods and unbound claims" };
+        l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
         // Links: pod -> the disk of each claim it mounts.
         let disk_keys: std::collections::BTreeSet<&str> = l.disks.iter().map(|(k, _)| k.as_str()).collect();
         let all_pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending);

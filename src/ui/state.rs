@@ -47,6 +47,23 @@ pub struct ConsoleEntry {
     /// What it read on stdin (the manifest of `kubectl apply -f -`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stdin: String,
+    /// It changed the cluster (recorded inputs): a mark on the timeline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changed: bool,
+}
+
+/// What acting in the past threw away: the recording as it was, so the
+/// branch can be undone.
+#[derive(Clone, Debug)]
+pub struct Discarded {
+    /// The whole recording before the branch.
+    pub inputs: Vec<Input>,
+    /// The console before the branch.
+    pub console: Vec<ConsoleEntry>,
+    /// Where the branch was made (ms since the start).
+    pub at: Millis,
+    /// The commands that were later than `at`.
+    pub commands: Vec<String>,
 }
 
 /// What a click selected.
@@ -81,6 +98,30 @@ pub struct Saved {
 }
 
 pub const SAVE_VERSION: u32 = 1;
+/// The most inputs a saved session may hold (a busy hour of clicking is a
+/// few hundred; consecutive advances share one entry).
+pub const MAX_SAVED_INPUTS: usize = 20_000;
+/// The most work restoring a session may take, in the engine's units
+/// ([`Cluster::work`]: controller syncs and timers fired). An idle default
+/// cluster spends about 5,400 units per simulated hour (lease renewals,
+/// status reports, the node monitor), so this replays a week of it, or a
+/// busy lesson many times over, in about two seconds natively; anything
+/// bigger is refused with a notice rather than freezing the tab.
+pub const REPLAY_BUDGET: u64 = 1_000_000;
+/// How far Step may jump when nothing happens.
+pub const STEP_LIMIT: Millis = 30 * MINUTE;
+const STEP_ITERATIONS: usize = 20_000;
+
+/// Changes when an event is recorded or repeated (its count goes up).
+fn event_mark(c: &Cluster) -> (usize, i64) {
+    let mut n = 0;
+    let mut total = 0i64;
+    for e in c.api.store.list_t::<Event>() {
+        n += 1;
+        total += e.count as i64;
+    }
+    (n, total)
+}
 /// Console entries kept (older ones scroll away).
 const CONSOLE_KEEP: usize = 200;
 
@@ -97,6 +138,8 @@ pub struct Page {
     pub future: Option<(Vec<Input>, Playback)>,
     /// Diagnostics for the editor (lint while typing, or a failed apply).
     pub diags: Vec<Diag>,
+    /// The recording the last branch discarded (for undo).
+    pub discarded: Option<Discarded>,
     /// Simulated milliseconds owed to the clock (fractions of a frame).
     carry: f64,
     /// Checkpoints of the session: scrubbing replays from the nearest.
@@ -120,13 +163,10 @@ impl Page {
             start,
             future: None,
             diags: vec![],
+            discarded: None,
             carry: 0.0,
             timeline,
         }
-    }
-
-    pub fn cluster(&self) -> &Cluster {
-        &self.session.cluster
     }
 
     /// How many checkpoints the timeline keeps, how far apart (ms), and
@@ -134,6 +174,10 @@ impl Page {
     pub fn timeline_stats(&self) -> (usize, Millis, usize) {
         let (n, spacing) = self.timeline.stats();
         (n, spacing, self.timeline.bytes())
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.session.cluster
     }
 
     /// Simulated time since the session started.
@@ -150,9 +194,31 @@ impl Page {
         }
     }
 
-    /// Acting in the past branches: the recorded future is dropped.
-    fn branch(&mut self) {
-        self.future = None;
+    /// Acting in the past branches: the recorded future is dropped, with
+    /// the console entries that belonged to it; what was dropped is kept
+    /// in `discarded` so the branch can be undone.
+    fn branch(&mut self, at: Millis) {
+        let Some((inputs, _)) = self.future.take() else { return };
+        // checkpoints after the branch belong to the dropped future
+        self.timeline.truncate(Time(self.start.0 + at));
+        let later: Vec<String> = self.console.iter().filter(|e| e.at > at).map(|e| e.command.clone()).collect();
+        self.discarded = Some(Discarded { inputs, console: self.console.clone(), at, commands: later });
+        self.console.retain(|e| e.at <= at);
+    }
+
+    /// Puts back the recording the last branch discarded, positioned where
+    /// the branch was made (the branch's own commands are dropped).
+    pub fn undo_branch(&mut self) -> bool {
+        let Some(d) = self.discarded.take() else { return false };
+        // the branch's own checkpoints go (those at its very instant too:
+        // they were taken after its input); those before it serve the recording
+        self.timeline.truncate(Time(self.start.0 + d.at - 1));
+        let (c, pb) = self.timeline.replay_until(&d.inputs, Time(self.start.0 + d.at));
+        self.session.cluster = c;
+        self.future = if pb.done() { None } else { Some((d.inputs, pb)) };
+        self.console = d.console;
+        self.playing = false;
+        true
     }
 
     /// Runs a console line (kubectl, cluster, sleep) and records it.
@@ -166,16 +232,15 @@ impl Page {
             return CmdOutput::default();
         }
         let log_before = self.session.cluster.log().len();
-        let before = self.session.cluster.now();
+        let at_before = self.elapsed();
         let out = self.session.run(line, stdin);
-        if self.session.cluster.log().len() != log_before || line.starts_with("cluster reset") {
-            if self.future.is_some() {
-                self.timeline.truncate(before);
-            }
-            self.branch();
+        let changed = self.session.cluster.log().len() != log_before;
+        if changed || line.starts_with("cluster reset") {
+            self.branch(at_before);
         }
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
+            self.discarded = None;
             self.timeline = Timeline::new(&self.session.cluster);
         }
         if self.future.is_none() {
@@ -187,6 +252,7 @@ impl Page {
             exit_code: out.exit_code,
             at: self.elapsed(),
             stdin: stdin.to_string(),
+            changed,
         });
         if self.console.len() > CONSOLE_KEEP {
             let drop = self.console.len() - CONSOLE_KEEP;
@@ -241,16 +307,42 @@ impl Page {
         }
     }
 
-    /// Jumps to the next moment something happens (at most a minute ahead).
-    pub fn step(&mut self) -> Millis {
-        if self.future.is_some() {
-            let before = self.session.cluster.now();
-            self.advance(1_000);
-            return self.session.cluster.now().0 - before.0;
+    /// Jumps to the next moment something visible happens: the map
+    /// changes (a pod, node, claim or volume changes state, data appears)
+    /// or an event is recorded. Heartbeats and leases are not "something":
+    /// a five-minute eviction wait is one step. Bounded by [`STEP_LIMIT`];
+    /// returns how far the clock moved and whether anything happened.
+    pub fn step(&mut self) -> (Millis, bool) {
+        let start = self.session.cluster.now();
+        let look = |c: &Cluster| (crate::ui::model::MapModel::from_cluster(c), event_mark(c));
+        let before = look(&self.session.cluster);
+        for _ in 0..STEP_ITERATIONS {
+            let c = &self.session.cluster;
+            let now = c.now().0;
+            if now - start.0 >= STEP_LIMIT {
+                break;
+            }
+            let next_input = self.future.as_ref().map(|(_, pb)| pb.next_input_at(c.now()));
+            if self.future.is_none() && !c.busy() {
+                break;
+            }
+            let next_timer = c.next_timer().map(|t| t.0);
+            let target = [next_timer, next_input.map(|t| t.0)].into_iter().flatten().min().unwrap_or(now + STEP_LIMIT).clamp(now, start.0 + STEP_LIMIT);
+            if target == now {
+                self.session.cluster.step(0);
+                if let Some((_, pb)) = &mut self.future {
+                    if pb.play_until(&mut self.session.cluster, Time(now)) {
+                        self.future = None;
+                    }
+                }
+            } else {
+                self.advance(target - now);
+            }
+            if look(&self.session.cluster) != before {
+                return (self.session.cluster.now().0 - start.0, true);
+            }
         }
-        let d = self.session.cluster.step(MINUTE);
-        self.timeline.record(&self.session.cluster);
-        d
+        (self.session.cluster.now().0 - start.0, false)
     }
 
     /// Runs until nothing is pending (instant settle).
@@ -303,7 +395,8 @@ impl Page {
             inputs,
             editor: self.editor.clone(),
             namespace: self.session.namespace.clone(),
-            console: self.console.iter().rev().take(50).rev().cloned().collect(),
+            // Outputs are kept short (stdin stays: Export writes the manifests from it).
+            console: self.console.iter().rev().take(50).rev().map(|e| ConsoleEntry { output: clip_output(&e.output), ..e.clone() }).collect(),
         }
     }
 
@@ -311,21 +404,34 @@ impl Page {
         serde_json::to_string(&self.save()).unwrap_or_default()
     }
 
-    /// Restores a saved session by replaying its inputs.
+    /// Restores a saved session by replaying its inputs. A save or a share
+    /// link is untrusted: its inputs are checked before anything runs and
+    /// the replay is bounded ([`REPLAY_BUDGET`]); whatever the engine
+    /// refuses comes back as an error for the page to show (with the
+    /// session kept aside), never a panic.
     pub fn restore(s: Saved) -> Result<Page, String> {
         if s.version != SAVE_VERSION {
             return Err(format!("saved session has version {}, this page reads version {SAVE_VERSION}", s.version));
         }
+        if s.inputs.len() > MAX_SAVED_INPUTS {
+            return Err(format!("the saved session has {} inputs; this page replays at most {MAX_SAVED_INPUTS}", s.inputs.len()));
+        }
+        if !crate::engine::apiserver::validation::is_dns1123_label(&s.namespace) {
+            return Err(format!("the saved session's namespace {:?} is not a namespace name", s.namespace));
+        }
+        let cluster = Cluster::replay_bounded(s.seed, &s.inputs, REPLAY_BUDGET).map_err(|e| format!("The saved session could not be restored: {e}."))?;
         let mut p = Page::new();
         p.session = Session::new(s.seed);
         p.start = p.session.cluster.now();
-        // replayed through the timeline, which keeps checkpoints on the way
+        // a checkpoint at the start and one at the head; those between
+        // fill in as the restored session is scrubbed
         p.timeline = Timeline::new(&p.session.cluster);
-        let (c, _) = p.timeline.replay_until(&s.inputs, Playback::end_time(&s.inputs, p.start));
-        p.session.cluster = c;
+        p.session.cluster = cluster;
+        p.timeline.record(&p.session.cluster);
         p.session.namespace = s.namespace;
         p.set_editor(s.editor);
-        p.console = s.console;
+        let keep = s.console.len().saturating_sub(CONSOLE_KEEP);
+        p.console = s.console.into_iter().skip(keep).collect();
         Ok(p)
     }
 
@@ -370,6 +476,19 @@ impl Page {
     pub fn complete(&self, line: &str) -> Vec<String> {
         complete(&self.session.cluster, &self.session.namespace, line)
     }
+}
+
+/// A saved console output: at most 4 KiB (the head, then a note).
+fn clip_output(s: &str) -> String {
+    const MAX: usize = 4096;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[… {} more bytes not saved]\n", &s[..end], s.len() - end)
 }
 
 impl Default for Page {
@@ -616,6 +735,23 @@ mod tests {
         assert_eq!(q.console.len(), 2);
         assert!(Page::restore_json("{\"version\":99}").is_err());
         assert!(Page::restore_json("not json").is_err());
+    }
+
+    /// A save whose inputs the engine refuses, or that asks for more work
+    /// than a tab can do, is an error the page shows; never a panic.
+    #[test]
+    fn hostile_saves_are_refused_with_a_reason() {
+        let mut saved = Page::new().save();
+        let restore = |s: &Saved| Page::restore(s.clone()).err().unwrap_or_default();
+        saved.inputs = vec![Input::Cluster { verb: crate::engine::cluster::ClusterVerb::NodeAdd { node: "n".repeat(64), zone: "zone-a".into() } }];
+        assert!(restore(&saved).contains("must be no more than 63 characters"), "{}", restore(&saved));
+        saved.inputs = vec![Input::Advance { ms: 1 << 53 }];
+        assert!(restore(&saved).contains("time may move by 0 to 604800000 ms at once"), "{}", restore(&saved));
+        saved.inputs = vec![Input::Advance { ms: crate::engine::time::MAX_ADVANCE }; 200];
+        assert!(restore(&saved).contains("the most a replay may take"), "{}", restore(&saved));
+        saved.inputs = vec![];
+        saved.namespace = "../x".into();
+        assert!(restore(&saved).contains("is not a namespace name"));
     }
 
     #[test]

@@ -152,6 +152,15 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
             }
         }
     }
+    // Where its own data lives: what dies with the pod.
+    let storage = crate::ui::model::PodStorage::of(c);
+    let own = crate::ui::model::pod_model_with(p, &storage);
+    if let Some(data) = own.own_data() {
+        out.push(format!(
+            "It holds data of its own ({data}): a container's writable layer and an emptyDir live and die with the pod, so its replacement starts without them.{}",
+            if claims.is_empty() { " Data that must outlive the pod belongs on a PersistentVolumeClaim." } else { "" }
+        ));
+    }
     out
 }
 
@@ -240,14 +249,179 @@ pub fn node(c: &Cluster, n: &Node) -> Vec<String> {
     out
 }
 
+/// The pods a controller owns, by name.
+fn owned_pods<'a>(c: &'a Cluster, uid: &str) -> Vec<&'a Pod> {
+    let mut v: Vec<&Pod> = c.api.store.dependents_of_kind(uid, Kind::Pod).filter_map(|r| c.api.get_t::<Pod>(&r.key.namespace, &r.key.name)).collect();
+    v.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    v
+}
+
+fn is_ready(p: &Pod) -> bool {
+    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == "True")
+}
+
+/// The first thing that holds a set of pods back, from the first pod that
+/// is not ready (its own explanation).
+fn first_stuck_pod(c: &Cluster, pods: &[&Pod]) -> Option<String> {
+    let p = pods.iter().find(|p| !is_ready(p) || p.metadata.is_deleting())?;
+    Some(format!("{}: {}", p.metadata.name, pod(c, p).join(" ")))
+}
+
+pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
+    let name = &s.metadata.name;
+    let want = s.spec.replicas.unwrap_or(1);
+    let st = &s.status;
+    let mut out = vec![];
+    if s.metadata.is_deleting() {
+        out.push(format!("StatefulSet {name} is being deleted; its pods go with it (the claims stay unless the retention policy says Delete)."));
+        return out;
+    }
+    out.push(format!(
+        "{name} wants {want} replica{}; {} exist, {} ready, {} up to date.",
+        if want == 1 { "" } else { "s" },
+        st.replicas,
+        st.ready_replicas,
+        st.updated_replicas
+    ));
+    let pods = owned_pods(c, &s.metadata.uid);
+    let start = s.spec.ordinals.as_ref().map(|o| o.start).unwrap_or(0);
+    let names: Vec<String> = (0..want.max(0)).map(|i| format!("{name}-{}", start + i)).collect();
+    let missing: Vec<&String> = names.iter().filter(|n| !pods.iter().any(|p| &&p.metadata.name == n)).collect();
+    let ordered = s.spec.pod_management_policy != "Parallel";
+    if let Some(first_missing) = missing.first() {
+        if ordered {
+            match first_stuck_pod(c, &pods) {
+                Some(stuck) => out.push(format!(
+                    "Pods are made one at a time, in order (podManagementPolicy: OrderedReady): {first_missing} is not created until every pod before it is Running and Ready. Waiting on {stuck}"
+                )),
+                None => out.push(format!("Pods are made one at a time, in order (OrderedReady): {first_missing} is next.")),
+            }
+        } else {
+            out.push(format!(
+                "Pods are made all at once (podManagementPolicy: Parallel); {} not created yet.",
+                missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    } else if let Some(stuck) = first_stuck_pod(c, &pods) {
+        out.push(format!("Not every pod is ready. {stuck}"));
+    }
+    if let Some((reason, msg)) = latest_warning(c, Kind::StatefulSet, &s.metadata.namespace, name) {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    if !st.update_revision.is_empty() && st.current_revision != st.update_revision && st.updated_replicas < want {
+        out.push(format!(
+            "A rolling update is in progress: pods are replaced one at a time from the highest ordinal down, each after the previous one is Ready ({} of {want} updated).",
+            st.updated_replicas
+        ));
+    }
+    if !s.spec.volume_claim_templates.is_empty() {
+        let templates: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
+        let policy = s.spec.persistent_volume_claim_retention_policy.as_ref();
+        let when_deleted = policy.map(|p| p.when_deleted.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
+        let when_scaled = policy.map(|p| p.when_scaled.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
+        out.push(format!(
+            "Each pod gets its own claim from volumeClaimTemplates ({}-{name}-0, ...), and a replacement pod with the same name mounts the same claim, so its data survives the pod. Claims are {} when the StatefulSet is deleted and {} when it scales down.",
+            templates.join(", "),
+            if when_deleted == "Delete" { "deleted" } else { "kept" },
+            if when_scaled == "Delete" { "deleted" } else { "kept" }
+        ));
+    }
+    out
+}
+
+pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
+    let name = &d.metadata.name;
+    let ns = &d.metadata.namespace;
+    let want = d.spec.replicas.unwrap_or(1);
+    let st = &d.status;
+    let mut out = vec![];
+    if d.metadata.is_deleting() {
+        out.push(format!("Deployment {name} is being deleted; its ReplicaSets and pods go with it."));
+        return out;
+    }
+    out.push(format!(
+        "{name} wants {want} replica{}; {} ready, {} up to date, {} available.",
+        if want == 1 { "" } else { "s" },
+        st.ready_replicas,
+        st.updated_replicas,
+        st.available_replicas
+    ));
+    if d.spec.paused {
+        out.push("The rollout is paused (kubectl rollout resume continues it).".into());
+    }
+    if let Some(p) = d.status.conditions.iter().find(|x| x.type_ == "Progressing") {
+        match p.reason.as_str() {
+            "ProgressDeadlineExceeded" => out.push(format!("The rollout is stuck: {} (progressDeadlineSeconds passed without progress).", p.message)),
+            "NewReplicaSetAvailable" => {}
+            _ if !p.message.is_empty() => out.push(format!("Rollout: {}", p.message)),
+            _ => {}
+        }
+    }
+    let rss: Vec<&ReplicaSet> =
+        c.api.store.dependents_of_kind(&d.metadata.uid, Kind::ReplicaSet).filter_map(|r| c.api.get_t::<ReplicaSet>(ns, &r.key.name)).collect();
+    let live: Vec<String> = rss
+        .iter()
+        .filter(|r| r.spec.replicas.unwrap_or(0) > 0 || r.status.replicas > 0)
+        .map(|r| format!("{} ({} pods)", r.metadata.name, r.status.replicas))
+        .collect();
+    if live.len() > 1 {
+        out.push(format!("Two generations of pods run side by side during the rollout: {}.", live.join(", ")));
+    }
+    let pods: Vec<&Pod> = rss.iter().flat_map(|r| owned_pods(c, &r.metadata.uid)).collect();
+    if let Some(stuck) = first_stuck_pod(c, &pods) {
+        out.push(format!("Not every pod is ready. {stuck}"));
+    }
+    if let Some((reason, msg)) =
+        latest_warning(c, Kind::Deployment, ns, name).or_else(|| rss.iter().find_map(|r| latest_warning(c, Kind::ReplicaSet, ns, &r.metadata.name)))
+    {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    let claims: Vec<&str> = d.spec.template.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.as_str())).collect();
+    if claims.is_empty() {
+        out.push("Its pods are interchangeable (random names) and keep their data only in their containers' layers or emptyDirs, which are thrown away with each pod.".into());
+    } else {
+        out.push(format!(
+            "Every replica mounts the same claim{} ({}): a Deployment has no per-pod storage, so replicas share one volume (a ReadWriteOnce volume can only be used on one node).",
+            if claims.len() == 1 { "" } else { "s" },
+            claims.join(", ")
+        ));
+    }
+    out
+}
+
+pub fn replicaset(c: &Cluster, r: &ReplicaSet) -> Vec<String> {
+    let name = &r.metadata.name;
+    let want = r.spec.replicas.unwrap_or(1);
+    let mut out = vec![format!("{name} wants {want} pod{}; {} exist, {} ready.", if want == 1 { "" } else { "s" }, r.status.replicas, r.status.ready_replicas)];
+    if let Some(owner) = r.metadata.controller_ref() {
+        out.push(format!("It belongs to {} {}, which sets its replica count during rollouts.", owner.kind, owner.name));
+    }
+    let pods = owned_pods(c, &r.metadata.uid);
+    if let Some(stuck) = first_stuck_pod(c, &pods) {
+        out.push(format!("Not every pod is ready. {stuck}"));
+    }
+    if let Some((reason, msg)) = latest_warning(c, Kind::ReplicaSet, &r.metadata.namespace, name) {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    out
+}
+
 /// Explanation for any object the page can select.
 pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
     match kind {
         Kind::Pod => c.api.get_t::<Pod>(ns, name).map(|p| pod(c, p)),
+        Kind::StatefulSet => c.api.get_t::<StatefulSet>(ns, name).map(|s| statefulset(c, s)),
+        Kind::Deployment => c.api.get_t::<Deployment>(ns, name).map(|d| deployment(c, d)),
+        Kind::ReplicaSet => c.api.get_t::<ReplicaSet>(ns, name).map(|r| replicaset(c, r)),
         Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
         Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
         Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
-        _ => None,
+        _ => c
+            .api
+            .store
+            .list(kind)
+            .find(|o| o.meta().name == name && (!kind.namespaced() || o.meta().namespace == ns))
+            .map(|_| vec![format!("{} {name} exists; Describe and YAML show it in full.", kind.info().kind)]),
     }
     .unwrap_or_else(|| vec![format!("{name} does not exist (any more).")])
 }
@@ -278,6 +452,26 @@ mod tests {
         assert!(why.contains("powered off") && why.contains("will not create a new web-0") && why.contains("--force --grace-period=0"), "{why}");
         let n = s.cluster.get::<Node>("", &node).unwrap().clone();
         assert!(node_fn(&s.cluster, &n).contains("powered off"));
+    }
+
+    #[test]
+    fn workloads_explain_themselves_instead_of_saying_they_do_not_exist() {
+        let mut s = Session::new(1);
+        s.run("kubectl apply -f -", &sts("local-path").replace("replicas: 1", "replicas: 2"));
+        s.cluster.advance(3_000);
+        let w = explain(&s.cluster, Kind::StatefulSet, "default", "web").join(" ");
+        assert!(!w.contains("does not exist"), "{w}");
+        assert!(w.contains("web wants 2 replicas") && w.contains("web-1 is not created until every pod before it is Running and Ready"), "{w}");
+        assert!(w.contains("Waiting on web-0"), "{w}");
+        assert!(w.contains("own claim from volumeClaimTemplates (www-web-0"), "{w}");
+        s.run("kubectl create deployment app --image=nginx:1.25 --replicas=2", "");
+        s.cluster.settle();
+        let w = explain(&s.cluster, Kind::Deployment, "default", "app").join(" ");
+        assert!(w.contains("app wants 2 replicas; 2 ready, 2 up to date, 2 available") && w.contains("interchangeable"), "{w}");
+        let rs = s.cluster.api.store.list_t::<ReplicaSet>().next().unwrap().metadata.name.clone();
+        let w = explain(&s.cluster, Kind::ReplicaSet, "default", &rs).join(" ");
+        assert!(w.contains("belongs to Deployment app"), "{w}");
+        assert_eq!(explain(&s.cluster, Kind::Deployment, "default", "gone"), ["gone does not exist (any more)."]);
     }
 
     fn node_fn(c: &Cluster, n: &Node) -> String {

@@ -3,11 +3,22 @@
 //    editor bundle, CSS, HTML);
 //  * time to the first cluster frame (navigation start -> nodes drawn);
 //  * frame times while 1,000 pods are created, scheduled and started on
-//    ten nodes at 10x speed (requestAnimationFrame deltas over 8 s).
+//    ten nodes at 10x speed (requestAnimationFrame deltas over 8 s);
+//  * the wasm engine settling that Deployment.
+//
+// BENCH_DISTS="before=/path/to/old/dist,after=dist" measures several builds
+// in one run, interleaved (first frames alternate between builds), so a
+// before/after comparison does not depend on how busy the machine was.
 import { serve, browser, dist } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+
+const builds = (process.env.BENCH_DISTS || `current=${dist}`).split(',').map((s) => {
+  const [label, dir] = s.includes('=') ? s.split('=') : ['current', s];
+  return { label, dir: path.resolve(dir) };
+});
+const RUNS = Number(process.env.BENCH_RUNS || 5);
 
 function walk(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -16,39 +27,51 @@ function walk(dir) {
   });
 }
 
-const files = walk(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f) && !f.endsWith('sw.js') && !f.endsWith('embed-example.html'));
-let total = 0;
-console.log('file                                                   bytes      gzip');
-for (const f of files) {
-  const raw = fs.readFileSync(f);
-  const gz = zlib.gzipSync(raw, { level: 9 }).length;
-  total += gz;
-  console.log(`${path.relative(dist, f).padEnd(50)} ${String(raw.length).padStart(9)} ${String(gz).padStart(9)}`);
+for (const b of builds) {
+  const files = walk(b.dir).filter((f) => /\.(wasm|js|css|html)$/.test(f) && !f.endsWith('sw.js') && !f.endsWith('embed-example.html'));
+  let total = 0;
+  console.log(`\n[${b.label}] ${b.dir}\nfile                                                   bytes      gzip`);
+  for (const f of files) {
+    const raw = fs.readFileSync(f);
+    const gz = zlib.gzipSync(raw, { level: 9 }).length;
+    total += gz;
+    console.log(`${path.relative(b.dir, f).padEnd(50)} ${String(raw.length).padStart(9)} ${String(gz).padStart(9)}`);
+  }
+  console.log(`transfer size (gzip, all files)                              ${String(total).padStart(9)}`);
+  b.server = await serve(b.dir);
+  b.first = [];
 }
-console.log(`transfer size (gzip, all files)                              ${String(total).padStart(9)}`);
 
-const server = await serve();
-const b = await browser();
-const { page } = b;
-const firstFrames = [];
-for (let i = 0; i < 3; i++) {
-  await page.goto(server.url + '?bench', { waitUntil: 'commit' });
-  await page.evaluate(() => localStorage.clear());
-  await page.goto(server.url + '?bench', { waitUntil: 'commit' });
-  await page.waitForFunction(() => document.querySelector('.node'), null, { polling: 'raf', timeout: 60_000 });
-  firstFrames.push(await page.evaluate(() => performance.now()));
+const br = await browser();
+const { page } = br;
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+for (let i = 0; i < RUNS; i++) {
+  for (const b of builds) {
+    await page.goto(b.server.url + '?bench', { waitUntil: 'commit' });
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(b.server.url + '?bench', { waitUntil: 'commit' });
+    await page.waitForFunction(() => document.querySelector('.node'), null, { polling: 'raf', timeout: 60_000 });
+    b.first.push(await page.evaluate(() => performance.now()));
+  }
 }
-firstFrames.sort((a, b) => a - b);
-console.log(`time to first cluster frame: median ${firstFrames[1].toFixed(0)} ms (runs: ${firstFrames.map((x) => x.toFixed(0)).join(', ')})`);
 
 async function run(cmd) {
   await page.fill('.prompt input', cmd);
   await page.press('.prompt input', 'Enter');
 }
-for (const n of ['d', 'e', 'f', 'g', 'h', 'i', 'j']) await run(`cluster node add node-${n}`);
-await page.click('.editor .cm-content');
-await page.keyboard.press('Control+A');
-await page.keyboard.insertText(`apiVersion: apps/v1
+async function lastOut() {
+  return (await page.$$eval('.console-out .entry .out', (e) => e.length ? e[e.length - 1].textContent : '')).trim();
+}
+
+for (const b of builds) {
+  await page.goto(b.server.url + '?bench');
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(b.server.url + '?bench');
+  await page.waitForSelector('.node');
+  for (const n of ['d', 'e', 'f', 'g', 'h', 'i', 'j']) await run(`cluster node add node-${n}`);
+  await page.click('.editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(`apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: big
@@ -66,38 +89,35 @@ spec:
       - name: nginx
         image: nginx:1.25
 `);
-await page.selectOption('.speed select', '10x');
-await page.click('button.primary:has-text("Apply")');
-const frames = await page.evaluate(() => new Promise((done) => {
-  const out = [];
-  let last = performance.now();
-  const end = last + 8000;
-  function f(t) {
-    out.push(t - last);
-    last = t;
-    if (t < end) requestAnimationFrame(f); else done(out);
-  }
-  requestAnimationFrame(f);
-}));
-const pods = await page.$$eval('.pod', (p) => p.length);
-const ready = await page.$$eval('.pod.ready', (p) => p.length);
-frames.sort((a, b) => a - b);
-const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))].toFixed(1);
-console.log(`frames while 1000 pods animate (8 s, 10x): ${frames.length} frames, p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${frames[frames.length - 1].toFixed(1)} ms; pods drawn ${pods}, ready ${ready}`);
-// Engine throughput in wasm: settle the 1000-pod Deployment from where it
-// is (8 s of animation in), timed around the console command.
-async function timed(cmd) {
+  await page.selectOption('.speed select', '10x');
+  await page.click('button.primary:has-text("Apply")');
+  const frames = await page.evaluate(() => new Promise((done) => {
+    const out = [];
+    let last = performance.now();
+    const end = last + 8000;
+    function f(t) {
+      out.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(f); else done(out);
+    }
+    requestAnimationFrame(f);
+  }));
+  b.pods = await page.$$eval('.pod', (p) => p.length);
+  frames.sort((x, y) => x - y);
+  const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
+  b.frames = { n: frames.length, p50: q(0.5), p95: q(0.95), max: frames[frames.length - 1] };
+  await page.click('button:has-text("Pause")');
   const n = await page.$$eval('.console-out .entry', (e) => e.length);
   const t0 = await page.evaluate(() => performance.now());
-  await run(cmd);
+  await run('cluster settle');
   await page.waitForFunction((k) => document.querySelectorAll('.console-out .entry').length > k, n, { polling: 'raf', timeout: 300_000 });
-  return (await page.evaluate(() => performance.now())) - t0;
+  b.settle = (await page.evaluate(() => performance.now())) - t0;
+  b.settleOut = await lastOut();
 }
-await page.click('button:has-text("Pause")');
-const settleDeploy = await timed('cluster settle');
-console.log(`wasm engine: settling the 1000-pod Deployment took ${settleDeploy.toFixed(0)} ms (${await lastOut()})`);
-async function lastOut() {
-  return (await page.$$eval('.console-out .entry .out', (e) => e.length ? e[e.length - 1].textContent : '')).trim();
+
+console.log('\nbuild      first frame (median of ' + RUNS + ')   runs                         frames 1000 pods @10x (p50 / p95 / max)   pods drawn   wasm settle');
+for (const b of builds) {
+  console.log(`${b.label.padEnd(10)} ${median(b.first).toFixed(0).padStart(6)} ms               ${b.first.map((x) => x.toFixed(0)).join(', ').padEnd(28)} ${b.frames.p50.toFixed(1)} / ${b.frames.p95.toFixed(1)} / ${b.frames.max.toFixed(1)} ms (${b.frames.n} frames)   ${String(b.pods).padStart(5)}        ${b.settle.toFixed(0)} ms`);
 }
-await b.close();
-await server.close();
+await br.close();
+for (const b of builds) await b.server.close();

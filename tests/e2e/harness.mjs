@@ -77,3 +77,27 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * What is cut or overflows on the page: SVG texts outside their pod, disk,
+ * node, zone or area box; panel heads, hints, tables and labels wider than
+ * their panel. Returns a list of descriptions (empty when all fits).
+ */
+export async function overflowing(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const t of document.querySelectorAll('.map-svg text')) {
+      const box = t.closest('.pod, .disk, .node, .area, .zone')?.querySelector('.pod-box, .disk-box, .node-box, .area-box, .zone-box');
+      if (!box) continue;
+      const a = t.getBoundingClientRect(), b = box.getBoundingClientRect();
+      if (a.width === 0) continue;
+      if (a.right > b.right + 1 || a.left < b.left - 1) bad.push(`map text "${t.textContent}" (${Math.round(a.right - b.right)}px)`);
+    }
+    for (const el of document.querySelectorAll('.pane-head, .hint, .events, .examples-label, .lesson-head, .controls, .tools, .notice, .dialog .field')) {
+      const pane = el.closest('.pane, .dialog') || el.parentElement;
+      if (el.getBoundingClientRect().right > pane.getBoundingClientRect().right + 1) bad.push(`${el.className} wider than its panel`);
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push(`the page scrolls sideways (${document.documentElement.scrollWidth}px)`);
+    return bad;
+  });
+}

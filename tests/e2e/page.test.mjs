@@ -165,7 +165,7 @@ test('paste, apply, scale, write data, kill a node, scrub, reload', async () => 
   await page.click('button:has-text("Pause")');
   await page.$eval('.scrub', (el) => { el.value = '20000'; el.dispatchEvent(new Event('change', { bubbles: true })); });
   await page.waitForSelector(`.node.ready[data-node="${nodeOf0}"]`);
-  assert.match(await page.textContent('.past'), /acting now branches/);
+  assert.match(await page.textContent('.past-note'), /acting now starts a new branch/);
   await screenshot(page, 'page-5-scrubbed-back');
   await page.click('button:has-text("Settle")');
   await page.waitForSelector(`.node.stopped[data-node="${nodeOf0}"]`);

@@ -950,6 +950,8 @@ pub struct ServiceAccount {
     pub metadata: ObjectMeta,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
 }

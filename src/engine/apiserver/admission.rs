@@ -1,14 +1,16 @@
 //! Admission plugins the default kube-apiserver runs, and the allocators of
 //! the service registry: ServiceAccount (token volume), DefaultTolerationSeconds,
 //! Priority, DefaultStorageClass, StorageObjectInUseProtection,
-//! PersistentVolumeClaimResize, ResourceQuota (storage), ClusterIP and
-//! NodePort allocation, and API warnings (deprecated Recycle).
+//! PersistentVolumeClaimResize, ResourceQuota (storage), PodTopologyLabels,
+//! ClusterIP and NodePort allocation, and API warnings (deprecated Recycle).
+//! ARCHITECTURE.md lists every plugin 1.36 runs by default and which of
+//! them the engine applies.
 
 use super::{Api, ApiError, Reason};
 use crate::engine::api::*;
 use crate::engine::quantity::Quantity;
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Service IP and node port allocation (10.96.0.0/12, 30000-32767).
 #[derive(Clone, Debug, Default)]
@@ -56,19 +58,87 @@ pub fn qos_class(spec: &PodSpec) -> String {
     }
 }
 
-pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>) -> Result<(), ApiError> {
+/// `admission.NewForbidden`'s name for an object being created: mutating
+/// admission runs before the name is generated, so a `generateName` object
+/// is named by its prefix.
+fn admission_name(m: &ObjectMeta, generated: bool) -> &str {
+    if generated { &m.generate_name } else { &m.name }
+}
+
+/// `generated`: the object's name came from its generateName.
+pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings: &mut Vec<String>) -> Result<(), ApiError> {
     match obj {
         Object::Pod(p) => {
-            // Priority
-            p.spec.priority.get_or_insert(0);
-            p.spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
-            // ServiceAccount
+            // ServiceAccount (plugin/pkg/admission/serviceaccount, Admit): the
+            // account must exist. `default` is made by the serviceaccount
+            // controller as soon as the namespace exists and the plugin
+            // retries the lookup of that one, so it always counts as there.
             if p.spec.service_account_name.is_empty() {
                 p.spec.service_account_name = "default".into();
             }
             p.spec.service_account = p.spec.service_account_name.clone();
-            if p.spec.automount_service_account_token != Some(false) {
+            let ns = &p.metadata.namespace;
+            let sa = api.store.get_t::<ServiceAccount>(ns, &p.spec.service_account_name);
+            if sa.is_none() && p.spec.service_account_name != "default" {
+                return Err(ApiError::new(
+                    Reason::Forbidden,
+                    format!(
+                        "pods \"{}\" is forbidden: error looking up service account {ns}/{}: serviceaccount \"{}\" not found",
+                        admission_name(&p.metadata, generated),
+                        p.spec.service_account_name,
+                        p.spec.service_account_name
+                    ),
+                ));
+            }
+            // shouldAutomount: the pod's field, else the account's, else true.
+            let automount = p.spec.automount_service_account_token.or(sa.and_then(|s| s.automount_service_account_token)).unwrap_or(true);
+            if p.spec.image_pull_secrets.is_empty() {
+                p.spec.image_pull_secrets = sa.map(|s| s.image_pull_secrets.clone()).unwrap_or_default();
+            }
+            if automount {
                 mount_service_account_token(api, p);
+            }
+            // Priority (plugin/pkg/admission/priority, admitPod): the value
+            // comes from the PriorityClass. No class can be created here, so
+            // only the two built-in ones resolve, and there is no global
+            // default: 0.
+            let (value, class_policy) = match p.spec.priority_class_name.as_str() {
+                "" => (0, None),
+                "system-node-critical" => (2_000_001_000, Some("PreemptLowerPriority")),
+                "system-cluster-critical" => (2_000_000_000, Some("PreemptLowerPriority")),
+                other => {
+                    let msg = format!("no PriorityClass with name {other} was found");
+                    return Err(ApiError::new(Reason::Forbidden, format!("pods \"{}\" is forbidden: {msg}", admission_name(&p.metadata, generated))));
+                }
+            };
+            if let Some(given) = p.spec.priority.filter(|v| *v != value) {
+                return Err(ApiError::new(
+                    Reason::Forbidden,
+                    format!(
+                        "pods \"{}\" is forbidden: the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {value} from the given PriorityClass name",
+                        admission_name(&p.metadata, generated)
+                    ),
+                ));
+            }
+            p.spec.priority = Some(value);
+            if let Some(policy) = class_policy {
+                if let Some(given) = p.spec.preemption_policy.as_deref().filter(|g| *g != policy) {
+                    return Err(ApiError::new(
+                        Reason::Forbidden,
+                        format!(
+                            "pods \"{}\" is forbidden: the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name",
+                            admission_name(&p.metadata, generated)
+                        ),
+                    ));
+                }
+            }
+            p.spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+            // PodTopologyLabels: a pod created already bound gets its node's
+            // topology labels, without overwriting its own (admitPod).
+            if !p.spec.node_name.is_empty() {
+                for (k, v) in topology_labels(api, &p.spec.node_name) {
+                    p.metadata.labels.entry(k).or_insert(v);
+                }
             }
             // DefaultTolerationSeconds
             for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
@@ -116,6 +186,25 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, warnings: &mut Vec<String>
         _ => {}
     }
     Ok(())
+}
+
+/// NamespaceLifecycle's immortal namespaces (Register in
+/// staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle).
+pub fn validate_delete(kind: Kind, name: &str) -> Result<(), ApiError> {
+    if kind == Kind::Namespace && matches!(name, "default" | "kube-system" | "kube-public") {
+        return Err(ApiError::new(Reason::Forbidden, format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted")));
+    }
+    Ok(())
+}
+
+/// PodTopologyLabels (plugin/pkg/admission/podtopologylabels, on by default
+/// since 1.35 with the PodTopologyLabelsAdmission gate): the labels of `node`
+/// that a pod bound to it receives, `topology.kubernetes.io/zone` and
+/// `topology.kubernetes.io/region`. A node that does not exist gives none.
+pub fn topology_labels(api: &Api, node: &str) -> Vec<(String, String)> {
+    const LABELS: [&str; 2] = ["topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+    let Some(n) = api.store.get_t::<Node>("", node) else { return vec![] };
+    LABELS.iter().filter_map(|k| n.metadata.labels.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
 }
 
 /// The newest default StorageClass (by creation time, then name), as 1.36's
@@ -234,18 +323,29 @@ pub fn release(api: &mut Api, obj: &Object) {
     }
 }
 
+/// The most Pod objects the simulated cluster holds. A real cluster's
+/// documented limits are 110 pods a node and 150,000 a cluster; this one
+/// lives in a browser tab, so it holds what its engine is measured at
+/// (BENCHMARKS.md: 10,000 pods), some 30 times what the default three nodes
+/// can run. Replicas are int32 as upstream (a Deployment of 1,000,000 is
+/// valid): its controller's creates beyond this get this error, recorded
+/// as FailedCreate events, and the extra replicas are simply never there.
+pub const MAX_PODS: usize = 10_000;
+
 pub fn validate_create(api: &Api, obj: &Object) -> Result<(), ApiError> {
-    if let Object::PersistentVolumeClaim(c) = obj {
-        check_storage_quota(
-            api,
-            &c.metadata.namespace,
-            &c.metadata.name,
-            c.spec.resources.requests.get("storage"),
-            true,
-            c.spec.storage_class_name.as_deref(),
-        )?;
+    if let Object::Pod(p) = obj {
+        let max = api.config.max_pods;
+        if api.store.count(Kind::Pod) >= max {
+            return Err(ApiError::new(
+                crate::engine::apiserver::Reason::Forbidden,
+                format!(
+                    "pods {:?} is forbidden: the simulated cluster holds at most {max} pods (it runs in a browser tab); delete or scale down some first",
+                    if p.metadata.name.is_empty() { &p.metadata.generate_name } else { &p.metadata.name }
+                ),
+            ));
+        }
     }
-    Ok(())
+    check_quota(api, obj, |res| object_usage(obj, res))
 }
 
 pub fn mutate_update(_api: &mut Api, old: &Object, obj: &mut Object, _warnings: &mut Vec<String>) -> Result<(), ApiError> {
@@ -304,83 +404,181 @@ pub fn validate_update(api: &Api, old: &Object, obj: &Object) -> Result<(), ApiE
                     ),
                 ));
             }
+            // Only the growth of the request is charged.
             let delta = new_req.zip(old_req).map(|(a, b)| a.sub(b));
-            check_storage_quota(api, &n.metadata.namespace, &n.metadata.name, delta.as_ref(), false, n.spec.storage_class_name.as_deref())?;
+            check_quota(api, obj, |res| object_usage(obj, res).and(delta.clone()).filter(|_| res.ends_with("requests.storage")))?;
         }
     }
     Ok(())
 }
 
-/// ResourceQuota admission for claims: `requests.storage` and
-/// `persistentvolumeclaims`, also per storage class.
-fn check_storage_quota(api: &Api, ns: &str, name: &str, storage: Option<&Quantity>, new_claim: bool, class: Option<&str>) -> Result<(), ApiError> {
-    for rq in api.store.list_ns_t::<ResourceQuota>(ns) {
-        let mut exceeded = vec![];
-        let mut requested = vec![];
-        let mut used = vec![];
-        let mut limited = vec![];
-        let class_key = class.map(|c| format!("{c}.storageclass.storage.k8s.io/requests.storage"));
-        let class_count_key = class.map(|c| format!("{c}.storageclass.storage.k8s.io/persistentvolumeclaims"));
+// ---------------------------------------------------------------- ResourceQuota
+
+fn one() -> Quantity {
+    Quantity::from_units(1, Default::default())
+}
+
+/// A pod counts against quota until it reaches a terminal phase (QuotaV1Pod).
+pub fn pod_counts(p: &Pod) -> bool {
+    p.status.phase != "Succeeded" && p.status.phase != "Failed"
+}
+
+/// A pod's `requests` or `limits` of one resource: its containers' sum, or
+/// the largest init container's if that is more.
+pub fn pod_resource(p: &Pod, kind: &str, res: &str) -> Quantity {
+    let get = |c: &Container| if kind == "limits" { c.resources.limits.get(res) } else { c.resources.requests.get(res) }.cloned();
+    let sum = p.spec.containers.iter().filter_map(get).fold(Quantity::default(), |a, b| a.add(&b));
+    let init_max = p.spec.init_containers.iter().filter_map(get).fold(Quantity::default(), |a, b| if b > a { b } else { a });
+    if init_max > sum { init_max } else { sum }
+}
+
+/// The storage a claim is charged for: its request, or what expansion
+/// already allocated if that is larger.
+pub fn claim_storage(c: &PersistentVolumeClaim) -> Quantity {
+    let req = c.spec.resources.requests.get("storage").cloned().unwrap_or_default();
+    match c.status.allocated_resources.get("storage") {
+        Some(a) if *a > req => a.clone(),
+        _ => req,
+    }
+}
+
+/// What one object uses of a quota resource (the evaluators of
+/// pkg/quota/v1/evaluator/core, and object counts `count/<resource>`).
+pub fn object_usage(obj: &Object, resource: &str) -> Option<Quantity> {
+    let kind = obj.kind();
+    if resource.strip_prefix("count/").and_then(Kind::lookup) == Some(kind) {
+        return match obj {
+            Object::Pod(p) if !pod_counts(p) => None,
+            _ => Some(one()),
+        };
+    }
+    match obj {
+        Object::Pod(p) if pod_counts(p) => match resource {
+            "pods" => Some(one()),
+            "requests.cpu" | "cpu" => Some(pod_resource(p, "requests", "cpu")),
+            "requests.memory" | "memory" => Some(pod_resource(p, "requests", "memory")),
+            "limits.cpu" => Some(pod_resource(p, "limits", "cpu")),
+            "limits.memory" => Some(pod_resource(p, "limits", "memory")),
+            _ => None,
+        },
+        Object::PersistentVolumeClaim(c) => {
+            let class = c
+                .metadata
+                .annotations
+                .get("volume.beta.kubernetes.io/storage-class")
+                .map(String::as_str)
+                .or(c.spec.storage_class_name.as_deref())
+                .unwrap_or("");
+            match resource {
+                "persistentvolumeclaims" => Some(one()),
+                "requests.storage" => Some(claim_storage(c)),
+                r => match r.split_once(".storageclass.storage.k8s.io/") {
+                    Some((cl, "requests.storage")) if cl == class => Some(claim_storage(c)),
+                    Some((cl, "persistentvolumeclaims")) if cl == class => Some(one()),
+                    _ => None,
+                },
+            }
+        }
+        Object::Service(s) => {
+            let lb = s.spec.type_ == "LoadBalancer";
+            match resource {
+                "services" => Some(one()),
+                "services.nodeports" if lb || s.spec.type_ == "NodePort" => Some(Quantity::from_units(s.spec.ports.len() as i64, Default::default())),
+                "services.loadbalancers" if lb => Some(one()),
+                _ => None,
+            }
+        }
+        Object::ConfigMap(_) if resource == "configmaps" => Some(one()),
+        Object::Secret(_) if resource == "secrets" => Some(one()),
+        Object::ResourceQuota(_) if resource == "resourcequotas" => Some(one()),
+        _ => None,
+    }
+}
+
+/// The resources whose quota makes every container of a pod state them
+/// (the pod evaluator's Constraints: a compatibility requirement).
+const MUST_SPECIFY: [&str; 6] = ["cpu", "limits.cpu", "limits.memory", "memory", "requests.cpu", "requests.memory"];
+
+/// ResourceQuota admission (plugin/pkg/admission/resourcequota): refuses
+/// what would take a namespace's usage (the quotas' status.used) over a
+/// quota's hard limit; with a quota on cpu or memory, also a pod whose
+/// containers do not all state them. `delta` is what the request adds.
+fn check_quota(api: &Api, obj: &Object, delta: impl Fn(&str) -> Option<Quantity>) -> Result<(), ApiError> {
+    let m = obj.meta();
+    if !obj.kind().namespaced() {
+        return Ok(());
+    }
+    let forbidden = |msg: String| ApiError::new(Reason::Forbidden, format!("{} \"{}\" is forbidden: {msg}", obj.kind().info().qualified_plural(), m.name));
+    for rq in api.store.list_ns_t::<ResourceQuota>(&m.namespace) {
+        if let Object::Pod(p) = obj {
+            let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for res in MUST_SPECIFY.iter().filter(|r| rq.spec.hard.contains_key(**r)) {
+                let (list, name) = match res.split_once('.') {
+                    Some(("limits", n)) => ("limits", n),
+                    Some((_, n)) => ("requests", n),
+                    None => ("requests", *res),
+                };
+                for c in p.spec.init_containers.iter().chain(&p.spec.containers) {
+                    let set = if list == "limits" { &c.resources.limits } else { &c.resources.requests };
+                    if !set.contains_key(name) {
+                        missing.entry(res).or_default().push(&c.name);
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                let parts: Vec<String> = missing
+                    .iter_mut()
+                    .map(|(r, names)| {
+                        names.sort();
+                        names.dedup();
+                        format!("{r} for: {}", names.join(","))
+                    })
+                    .collect();
+                return Err(forbidden(format!("failed quota: {}: must specify {}", rq.metadata.name, parts.join("; "))));
+            }
+        }
+        let (mut requested, mut used, mut limited) = (vec![], vec![], vec![]);
         for (res, hard) in &rq.spec.hard {
-            let add = if res == "requests.storage" || Some(res) == class_key.as_ref() {
-                storage.cloned()
-            } else if (res == "persistentvolumeclaims" || res == "count/persistentvolumeclaims" || Some(res) == class_count_key.as_ref()) && new_claim {
-                Some(Quantity::from_units(1, Default::default()))
-            } else {
-                None
-            };
-            let Some(add) = add else { continue };
+            let Some(add) = delta(res).filter(|q| !q.is_zero()) else { continue };
             let cur = rq.status.used.get(res).cloned().unwrap_or_default();
             if cur.add(&add) > *hard {
-                exceeded.push(res.clone());
                 requested.push(format!("{res}={add}"));
                 used.push(format!("{res}={cur}"));
                 limited.push(format!("{res}={hard}"));
             }
         }
-        if !exceeded.is_empty() {
-            return Err(ApiError::new(
-                Reason::Forbidden,
-                format!(
-                    "persistentvolumeclaims \"{name}\" is forbidden: exceeded quota: {}, requested: {}, used: {}, limited: {}",
-                    rq.metadata.name,
-                    requested.join(","),
-                    used.join(","),
-                    limited.join(",")
-                ),
-            ));
+        if !requested.is_empty() {
+            return Err(forbidden(format!(
+                "exceeded quota: {}, requested: {}, used: {}, limited: {}",
+                rq.metadata.name,
+                requested.join(","),
+                used.join(","),
+                limited.join(",")
+            )));
         }
     }
     Ok(())
 }
 
 /// Bookkeeping right before a new object is stored: the quota admission
-/// charges a new claim to the namespace's quotas at once, so claims created
-/// in a burst (a StatefulSet's) are counted before the quota controller
-/// recalculates.
+/// charges it to the namespace's quotas at once, so objects created in a
+/// burst (a StatefulSet's claims, a ReplicaSet's pods) are counted before
+/// the quota controller recalculates.
 pub fn after_create(api: &mut Api, obj: &mut Object) {
-    if let Object::PersistentVolumeClaim(c) = obj {
-        let storage = c.spec.resources.requests.get("storage").cloned().unwrap_or_default();
-        let class = c.spec.storage_class_name.clone();
-        let quotas: Vec<ResourceQuota> = api.store.list_ns_t::<ResourceQuota>(&c.metadata.namespace).cloned().collect();
-        for mut rq in quotas {
-            let mut changed = false;
-            for res in rq.spec.hard.keys() {
-                let class_res = |suffix: &str| class.as_ref().is_some_and(|cl| *res == format!("{cl}.storageclass.storage.k8s.io/{suffix}"));
-                let add = if res == "requests.storage" || class_res("requests.storage") {
-                    storage.clone()
-                } else if res == "persistentvolumeclaims" || res == "count/persistentvolumeclaims" || class_res("persistentvolumeclaims") {
-                    Quantity::from_units(1, Default::default())
-                } else {
-                    continue;
-                };
-                let cur = rq.status.used.get(res).cloned().unwrap_or_default();
-                rq.status.used.insert(res.clone(), cur.add(&add));
-                changed = true;
-            }
-            if changed {
-                api.store.put(Object::ResourceQuota(rq));
-            }
+    if !obj.kind().namespaced() {
+        return;
+    }
+    let quotas: Vec<ResourceQuota> = api.store.list_ns_t::<ResourceQuota>(&obj.meta().namespace).cloned().collect();
+    for mut rq in quotas {
+        let mut changed = false;
+        for res in rq.spec.hard.keys() {
+            let Some(add) = object_usage(obj, res) else { continue };
+            let cur = rq.status.used.get(res).cloned().unwrap_or_default();
+            rq.status.used.insert(res.clone(), cur.add(&add));
+            changed = true;
+        }
+        if changed {
+            api.store.put(Object::ResourceQuota(rq));
         }
     }
 }

@@ -30,6 +30,7 @@ pub enum Reason {
     BadRequest,
     TooManyRequests,
     InternalError,
+    RequestEntityTooLarge,
 }
 
 impl Reason {
@@ -43,6 +44,7 @@ impl Reason {
             Reason::BadRequest => "BadRequest",
             Reason::TooManyRequests => "TooManyRequests",
             Reason::InternalError => "InternalError",
+            Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
         }
     }
 }
@@ -317,7 +319,8 @@ impl Api {
                 m.namespace = "default".into();
             }
         }
-        if obj.meta().name.is_empty() {
+        let generated = obj.meta().name.is_empty();
+        if generated {
             let prefix = obj.meta().generate_name.clone();
             if prefix.is_empty() {
                 let causes = vec![FieldError::required("metadata.name", "name or generateName is required")];
@@ -334,12 +337,14 @@ impl Api {
             match self.store.get_t::<Namespace>("", &ns) {
                 None => return Err(ApiError::new(Reason::NotFound, format!("namespaces \"{ns}\" not found"))),
                 Some(n) if n.metadata.is_deleting() && kind != Kind::Event => {
+                    // NamespaceLifecycle runs before the name is generated.
+                    let shown = if generated { obj.meta().generate_name.clone() } else { name.clone() };
                     return Err(ApiError::new(
                         Reason::Forbidden,
                         format!(
                             "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
                             kind.info().qualified_plural(),
-                            name,
+                            shown,
                             ns
                         ),
                     ));
@@ -352,7 +357,7 @@ impl Api {
         }
         defaults::apply(&mut obj);
         let mut warnings = vec![];
-        admission::mutate_create(self, &mut obj, &mut warnings)?;
+        admission::mutate_create(self, &mut obj, generated, &mut warnings)?;
         let errs = validation::validate_create(&obj, &self.store);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &name, errs));
@@ -478,6 +483,7 @@ impl Api {
         let Some(old) = self.store.get(kind, &key).cloned() else {
             return Err(ApiError::not_found(kind, name));
         };
+        admission::validate_delete(kind, name)?;
         if let Some(uid) = &opts.uid {
             if &old.meta().uid != uid {
                 return Err(ApiError::new(
@@ -527,7 +533,7 @@ impl Api {
         let has_finalizers = !obj.meta().finalizers.is_empty();
         if grace > 0 || has_finalizers {
             let m = obj.meta_mut();
-            let at = if grace > 0 { now.plus(grace * 1000) } else { now };
+            let at = if grace > 0 { now.plus(crate::engine::time::seconds(grace)) } else { now };
             m.deletion_timestamp = Some(match m.deletion_timestamp {
                 Some(t) if t < at => t,
                 _ => at,
@@ -558,7 +564,10 @@ impl Api {
     /// The pods/binding subresource (what the scheduler posts): assigns an
     /// unbound pod to a node and marks it PodScheduled, in one write
     /// (BindingREST.setPodNodeAndMetadata). Spec validation and generation
-    /// bookkeeping do not apply to this subresource.
+    /// bookkeeping do not apply to this subresource. The PodTopologyLabels
+    /// admission puts the node's topology labels on the Binding, and the
+    /// binding registry copies the Binding's labels onto the pod,
+    /// overwriting the pod's own (copyLabelsWithOverwriting).
     pub fn bind(&mut self, namespace: &str, name: &str, uid: &str, node: &str) -> Result<Rc<Object>, ApiError> {
         let key = ObjKey::new(namespace, name);
         let Some(Object::Pod(p)) = self.store.get(Kind::Pod, &key).map(|o| (**o).clone()) else {
@@ -582,6 +591,9 @@ impl Api {
         let mut p = p;
         p.spec.node_name = node.into();
         p.status.nominated_node_name.clear();
+        for (k, v) in admission::topology_labels(self, node) {
+            p.metadata.labels.insert(k, v);
+        }
         let generation = p.metadata.generation;
         let now = self.now;
         match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {

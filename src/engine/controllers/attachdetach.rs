@@ -27,6 +27,13 @@ use std::collections::{BTreeMap, BTreeSet};
 const COMPONENT: &str = "attachdetach-controller";
 /// --attach-detach-reconcile-max-wait-unmount-duration
 pub const MAX_WAIT_FOR_UNMOUNT: Millis = 6 * MINUTE;
+/// How long the CSI attacher waits for the external-attacher to mark a
+/// VolumeAttachment attached (csiTimeout, pkg/volume/csi/csi_plugin.go).
+const CSI_ATTACH_TIMEOUT: Millis = 2 * MINUTE;
+/// The exponential back-off of a failed attach operation
+/// (nestedpendingoperations: 500 ms doubling up to 2m2s).
+const RETRY_INITIAL: Millis = 500;
+const RETRY_MAX: Millis = 2 * MINUTE + 2_000;
 
 #[derive(Clone, Debug)]
 struct Attached {
@@ -38,6 +45,12 @@ struct Attached {
     mounted: bool,
     detach_requested: Option<Millis>,
     detaching: bool,
+    /// The running attach operation gives up at this time (timed out
+    /// waiting for the external-attacher) ...
+    attach_deadline: Millis,
+    /// ... and after a failure the next one starts no earlier than this.
+    attach_retry_at: Millis,
+    attach_failures: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,12 +140,17 @@ impl AttachDetach {
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
         }
-        // What the node reports mounted.
+        // What the node reports mounted. A deleted node's last report stands
+        // (nodeDelete: processVolumesInUse with the deleted object's
+        // volumesInUse): its volumes are force-detached after
+        // maxWaitForUnmountDuration, as for any node that is not Ready.
         if self.in_use_dirty.remove(node) {
-            let in_use: BTreeSet<String> = node_obj.as_ref().map(|n| n.status.volumes_in_use.iter().cloned().collect()).unwrap_or_default();
-            for ((vol, n), a) in self.actual.iter_mut() {
-                if n == node {
-                    a.mounted = in_use.contains(vol);
+            if let Some(n) = &node_obj {
+                let in_use: BTreeSet<&String> = n.status.volumes_in_use.iter().collect();
+                for ((vol, nn), a) in self.actual.iter_mut() {
+                    if nn == node {
+                        a.mounted = in_use.contains(vol);
+                    }
                 }
             }
         }
@@ -199,8 +217,27 @@ impl AttachDetach {
                     continue;
                 }
             }
-            self.actual
-                .insert(key, Attached { pv: pv.metadata.name.clone(), va: name, confirmed: false, mounted: true, detach_requested: None, detaching: false });
+            self.actual.insert(
+                key,
+                Attached {
+                    pv: pv.metadata.name.clone(),
+                    va: name,
+                    confirmed: false,
+                    mounted: true,
+                    detach_requested: None,
+                    detaching: false,
+                    attach_deadline: now + CSI_ATTACH_TIMEOUT,
+                    attach_retry_at: now,
+                    attach_failures: 0,
+                },
+            );
+            // Only an attach that will time out (no external-attacher runs
+            // for the driver) keeps `settle` busy until then.
+            if driver_installed(cx.world, &csi.driver) {
+                cx.api.wake_idle_at(Time(now + CSI_ATTACH_TIMEOUT), Ctl::AttachDetach, node_key(node));
+            } else {
+                cx.api.wake_at(Time(now + CSI_ATTACH_TIMEOUT), Ctl::AttachDetach, node_key(node));
+            }
         }
 
         // Attachments the external-attacher has completed.
@@ -212,12 +249,38 @@ impl AttachDetach {
             .collect();
         for (vol, va, pv) in entries {
             let ok = cx.api.get_t::<VolumeAttachment>("", &va).is_some_and(|x| x.status.attached);
-            if !ok {
+            let Some(a) = self.actual.get_mut(&(vol.clone(), node.to_string())) else { continue };
+            if ok && now < a.attach_retry_at {
+                // Attached during the back-off after a failed attempt: the
+                // next attempt finds it so.
+                cx.api.wake_at(Time(a.attach_retry_at), Ctl::AttachDetach, node_key(node));
                 continue;
             }
-            if let Some(a) = self.actual.get_mut(&(vol.clone(), node.to_string())) {
-                a.confirmed = true;
+            if !ok {
+                if now >= a.attach_deadline {
+                    // csiAttacher.Attach: "timed out waiting for external-attacher";
+                    // the operation fails with an event on the pods and is retried.
+                    a.attach_failures += 1;
+                    let backoff = (RETRY_INITIAL << (a.attach_failures - 1).min(20)).min(RETRY_MAX);
+                    a.attach_retry_at = now + backoff;
+                    a.attach_deadline = a.attach_retry_at + CSI_ATTACH_TIMEOUT;
+                    // Only the first failure keeps `settle` busy: without an
+                    // attacher the retries go on for ever.
+                    cx.api.wake_idle_at(Time(a.attach_deadline), Ctl::AttachDetach, node_key(node));
+                    let handle = cx.api.get_t::<PersistentVolume>("", &pv).and_then(|p| p.spec.csi.clone()).unwrap_or_default();
+                    let msg = format!(
+                        "AttachVolume.Attach failed for volume {pv:?} : timed out waiting for external-attacher of {} CSI driver to attach volume {}",
+                        handle.driver, handle.volume_handle
+                    );
+                    for pk in desired.get(&vol).map(|d| d.pods.clone()).unwrap_or_default() {
+                        if let Some(p) = cx.api.get_t::<Pod>(&pk.namespace, &pk.name).cloned() {
+                            cx.api.event(&Object::Pod(p), "Warning", "FailedAttachVolume", &msg, COMPONENT);
+                        }
+                    }
+                }
+                continue;
             }
+            a.confirmed = true;
             attached_changed = true;
             let msg = format!("AttachVolume.Attach succeeded for volume {pv:?} ");
             if let Some(d) = desired.get(&vol) {

@@ -514,3 +514,72 @@ mod tests {
         assert_eq!(b.retry(&mut api, Ctl::ReplicaSet, k), 5);
     }
 }
+
+/// Sorts as Go's `sort.Sort` does with a `Less` that may not be a strict
+/// weak order (upstream's `ActivePodsWithRanks.Less` is not transitive:
+/// its logarithmic age buckets fall back to uids only within a bucket).
+/// Rust's own sorts may panic on such a comparator; this never does and is
+/// deterministic. For up to 12 elements it is Go's insertion sort exactly
+/// (pdqsort's small-slice path); above that a stable merge sort, which
+/// agrees with Go whenever `less` is a strict weak order.
+pub fn go_sort<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
+    if v.len() <= 12 {
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 && less(&v[j], &v[j - 1]) {
+                v.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        return;
+    }
+    let items = std::mem::take(v);
+    *v = merge_sort(items, &less);
+}
+
+fn merge_sort<T>(mut items: Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if items.len() <= 1 {
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let (left, right) = (merge_sort(items, less), merge_sort(right, less));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                if less(b, a) {
+                    out.extend(r.next());
+                } else {
+                    out.extend(l.next());
+                }
+            }
+            (Some(_), None) => out.extend(l.next()),
+            (None, Some(_)) => out.extend(r.next()),
+            (None, None) => return out,
+        }
+    }
+}
+
+#[cfg(test)]
+mod go_sort_tests {
+    use super::go_sort;
+
+    #[test]
+    fn sorts_like_go_and_survives_a_comparator_that_is_not_an_order() {
+        let mut v = vec![5, 3, 9, 1, 7];
+        go_sort(&mut v, |a, b| a < b);
+        assert_eq!(v, [1, 3, 5, 7, 9]);
+        let mut big: Vec<u32> = (0..500).map(|i| (i * 7919) % 503).collect();
+        go_sort(&mut big, |a, b| a < b);
+        assert!(big.windows(2).all(|w| w[0] <= w[1]));
+        // Rock, paper, scissors: no order exists; Rust's sort may panic on it.
+        let beats = |a: &u32, b: &u32| (a + 1) % 3 == *b % 3;
+        let mut rps: Vec<u32> = (0..300).collect();
+        go_sort(&mut rps, beats);
+        let mut again: Vec<u32> = (0..300).collect();
+        go_sort(&mut again, beats);
+        assert_eq!(rps, again, "deterministic");
+        assert_eq!(rps.len(), 300);
+    }
+}

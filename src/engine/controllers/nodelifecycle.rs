@@ -87,12 +87,12 @@ impl Controller for NodeLifecycle {
         }
         let name = key.key.name.clone();
         let now = cx.api.now;
-        // the stored node, shared: copied only when its conditions change
-        let stored = cx.api.store.get(Kind::Node, &key.key).cloned();
-        let Some(node) = stored.as_deref().and_then(Node::from_object) else {
+        // A shared handle, not a copy: this runs on every lease renewal.
+        let Some(obj) = cx.api.store.get(Kind::Node, &key.key).cloned() else {
             self.health.remove(&name);
             return;
         };
+        let Object::Node(node) = &*obj else { return };
         let h = self.health.entry(name.clone()).or_insert_with(|| Health { probe: node.metadata.creation_timestamp.unwrap_or(now), ..Default::default() });
         if h.pending.is_some_and(|(t, _)| t <= now) {
             h.pending = None;
@@ -115,11 +115,11 @@ impl Controller for NodeLifecycle {
         }
         let grace = if h.lease_renew.is_none() && h.heartbeat.is_none() { STARTUP_GRACE } else { cx.api.config.node_monitor_grace_period };
         let expiry = h.probe.plus(grace);
-        let mut unknown = None;
         if now >= expiry {
-            let mut n = node.clone();
-            self.mark_unknown(cx, &mut n);
-            unknown = Some(n);
+            let mut node = node.clone();
+            self.mark_unknown(cx, &mut node);
+            self.sync_taints(cx, &node);
+            return;
         } else {
             // A silent kubelet on a machine that is off is a deadline worth
             // settling for; a healthy one only needs a housekeeping check.
@@ -134,7 +134,7 @@ impl Controller for NodeLifecycle {
                 }
             }
         }
-        self.sync_taints(cx, unknown.as_ref().unwrap_or(node));
+        self.sync_taints(cx, node);
     }
 }
 

@@ -11,7 +11,6 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions};
 use crate::engine::store::{Change, Op};
 use crate::engine::time::Time;
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 const COMPONENT: &str = "replicaset-controller";
@@ -455,7 +454,8 @@ pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -
                 (p, r)
             })
             .collect();
-        ranked.sort_by(|a, b| compare_for_deletion(&a.0, a.1, &b.0, b.1, now));
+        // Upstream's Less is not a total order; sort as Go does (never panics).
+        super::controller_utils::go_sort(&mut ranked, |a, b| less(&a.0, a.1, &b.0, b.1, now));
         pods = ranked.into_iter().map(|(p, _)| p).collect();
     }
     pods.truncate(diff);
@@ -571,16 +571,6 @@ fn less(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> bool {
         };
     }
     false
-}
-
-fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> Ordering {
-    if less(a, ra, b, rb, now) {
-        Ordering::Less
-    } else if less(b, rb, a, ra, now) {
-        Ordering::Greater
-    } else {
-        Ordering::Equal
-    }
 }
 
 /// `calculateStatus`.

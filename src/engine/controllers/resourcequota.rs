@@ -6,6 +6,7 @@
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+pub use crate::engine::apiserver::admission::{claim_storage, pod_counts, pod_resource};
 use crate::engine::quantity::Quantity;
 use crate::engine::storage::claim_class;
 use crate::engine::store::Change;
@@ -16,41 +17,6 @@ pub struct ResourceQuotaController;
 
 fn count(n: usize) -> Quantity {
     Quantity::from_units(n as i64, Default::default())
-}
-
-/// A pod counts until it reaches a terminal phase (QuotaV1Pod).
-fn pod_counts(p: &Pod) -> bool {
-    p.status.phase != "Succeeded" && p.status.phase != "Failed"
-}
-
-/// The storage a claim is charged for: its request, or what expansion
-/// already allocated if that is larger.
-pub fn claim_storage(c: &PersistentVolumeClaim) -> Quantity {
-    let req = c.spec.resources.requests.get("storage").cloned().unwrap_or_default();
-    match c.status.allocated_resources.get("storage") {
-        Some(a) if *a > req => a.clone(),
-        _ => req,
-    }
-}
-
-fn pod_resource(p: &Pod, kind: &str, res: &str) -> Quantity {
-    let mut sum = Quantity::default();
-    for c in &p.spec.containers {
-        let list = if kind == "limits" { &c.resources.limits } else { &c.resources.requests };
-        if let Some(q) = list.get(res) {
-            sum = sum.add(q);
-        }
-    }
-    let mut init_max = Quantity::default();
-    for c in &p.spec.init_containers {
-        let list = if kind == "limits" { &c.resources.limits } else { &c.resources.requests };
-        if let Some(q) = list.get(res) {
-            if *q > init_max {
-                init_max = q.clone();
-            }
-        }
-    }
-    if init_max > sum { init_max } else { sum }
 }
 
 /// The usage of one resource name in a namespace.

@@ -17,6 +17,7 @@ pub mod volumes;
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+use crate::engine::apiserver::ApiError;
 use crate::engine::bootstrap::{KUBELET_VERSION, node_capacity};
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
@@ -56,9 +57,10 @@ const HEALTHY: &[(&str, &str, &str, &str, &str)] = &[
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status", "NodeReady"),
 ];
 
-/// The Node object a kubelet registers for its machine.
-pub fn register_node(cx: &mut Cx, name: &str) {
-    let m = cx.world.machines.get(name).expect("machine exists").clone();
+/// The Node object a kubelet registers for its machine (the API server's
+/// error when it refuses it: `cluster node add` checks names first).
+pub fn register_node(cx: &mut Cx, name: &str) -> Result<(), ApiError> {
+    let Some(m) = cx.world.machines.get(name).cloned() else { return Err(ApiError::not_found(Kind::Node, name)) };
     let now = cx.api.now;
     let mut meta = ObjectMeta::named("", name);
     for (k, v) in [
@@ -102,7 +104,7 @@ pub fn register_node(cx: &mut Cx, name: &str) {
         },
         ..Default::default()
     };
-    cx.api.create(Object::Node(node)).expect("node registration");
+    cx.api.create(Object::Node(node)).map(|_| ())
 }
 
 fn node_ref(node: &str) -> ObjRef {
@@ -432,18 +434,23 @@ impl Kubelet {
     /// report is due (heartbeat).
     fn report_status(&mut self, cx: &mut Cx, name: &str, heartbeat: bool) {
         let now = cx.api.now;
-        let stored = cx.api.store.get(Kind::Node, &ObjKey::cluster(name)).cloned();
-        let Some(node) = stored.as_deref().and_then(Node::from_object) else { return };
+        if cx.api.get_t::<Node>("", name).is_none() {
+            return;
+        }
         let images = node_images(cx, name);
         // GetVolumesInUse: the attachable volumes of every pod the kubelet
         // should run here, reported before they are mounted.
         let in_use = crate::engine::storage::volumes_in_use(cx.api, name);
         let names: Vec<String> = images.iter().flat_map(|i| i.names.clone()).collect();
-        let changed = self.nodes[name].reported != (names.clone(), in_use.clone());
+        let reported = &self.nodes[name].reported;
+        let changed = reported.0 != names || reported.1 != in_use;
         if !changed && !heartbeat {
             return;
         }
         self.nodes.get_mut(name).expect("node").reported = (names, in_use.clone());
+        // the stored node, shared: copied once for the update
+        let stored = cx.api.store.get(Kind::Node, &ObjKey::cluster(name)).cloned();
+        let Some(node) = stored.as_deref().and_then(Node::from_object) else { return };
         let mut nn = node.clone();
         nn.status.images = images;
         nn.status.volumes_in_use = in_use;
@@ -533,8 +540,24 @@ impl Controller for Kubelet {
                 }
             }
             Kind::Node => {
-                if change.new.is_some() && change.old.is_none() {
-                    queue.add(change.obj_ref());
+                let (old, new) = change.typed::<Node>();
+                match (old, new) {
+                    (None, Some(_)) => queue.add(change.obj_ref()),
+                    (Some(o), Some(n)) if o.status.volumes_in_use != n.status.volumes_in_use || o.status.volumes_attached != n.status.volumes_attached => {
+                        // The volume manager's reconciler sees at once that a
+                        // volume was reported in use (MarkVolumesAsReportedInUse)
+                        // or attached (VerifyControllerAttachedVolume reads
+                        // node.status.volumesAttached): the pods waiting for
+                        // their volumes on this node go on.
+                        let node = &change.key.name;
+                        for k in &self.waiting {
+                            let here = self.by_key.get(k).is_some_and(|uids| uids.iter().any(|u| self.pods.get(u).is_some_and(|rt| &rt.node == node)));
+                            if here {
+                                queue.add(ObjRef { kind: Kind::Pod, key: k.clone() });
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
             Kind::VolumeAttachment | Kind::PersistentVolumeClaim | Kind::PersistentVolume | Kind::CsiDriver | Kind::ConfigMap | Kind::Secret => {

@@ -130,9 +130,10 @@ pub struct PodRt {
     pub node: String,
     pub first_seen: Time,
     pub volumes_ready: bool,
+    /// The current WaitForAttachAndMount began ...
     vol_wait_since: Option<Time>,
-    vol_timeout_at: Option<Time>,
-    vol_reports: u32,
+    /// ... or, after a failed one, the pod worker syncs again at this time.
+    vol_retry_at: Option<Time>,
     mount_retry_at: Option<Time>,
     mount_backoff: Millis,
     sandbox_at: Option<Time>,
@@ -157,8 +158,7 @@ impl PodRt {
             first_seen: now,
             volumes_ready: false,
             vol_wait_since: None,
-            vol_timeout_at: None,
-            vol_reports: 0,
+            vol_retry_at: None,
             mount_retry_at: None,
             mount_backoff: 0,
             sandbox_at: None,
@@ -210,7 +210,7 @@ impl PodRt {
         }
         self.volumes_ready = false;
         self.vol_wait_since = None;
-        self.vol_timeout_at = None;
+        self.vol_retry_at = None;
         self.mount_retry_at = None;
         if self.sandbox_at.is_some() {
             self.sandbox_gen += 1;
@@ -219,6 +219,13 @@ impl PodRt {
         self.ip.clear();
         self.pending_sig = None;
         self.pending_idle = None;
+    }
+
+    /// The pod's sync failed waiting for its volumes: the pod worker tries
+    /// again after its back-off (workerBackOffPeriod).
+    fn fail_volume_wait(&mut self, now: Time) {
+        self.vol_wait_since = None;
+        self.vol_retry_at = Some(now.plus(SYNC_BACKOFF));
     }
 }
 
@@ -370,6 +377,14 @@ impl Kubelet {
         let mut nrt = self.nodes.remove(&node).expect("node runtime");
         let done = self.drive(&mut rt, &pod, &mut nrt, cx, &mut wake);
         self.nodes.insert(node.clone(), nrt);
+        // The pod's claims may have changed what the node should report in
+        // volumesInUse: it arrived, waits for an attach, finished or is gone.
+        if crate::engine::storage::pod_claims(&pod).next().is_some() {
+            let finished = done || cx.api.get_t::<Pod>(&key.namespace, &key.name).is_some_and(crate::engine::storage::is_pod_terminated);
+            if finished || !rt.volumes_ready {
+                self.volumes_report_due(cx, &node);
+            }
+        }
         if done {
             self.forget(&uid, key);
             volumes::cleanup(cx.world, &uid);
@@ -402,11 +417,29 @@ impl Kubelet {
         }
     }
 
+    /// When what the kubelet should report in the node's volumesInUse
+    /// differs from its last report, the node status update that reports it
+    /// (the next nodeStatusUpdateFrequency tick, syncNodeStatus) is
+    /// significant: the kubelet waits for it before it mounts an attachable
+    /// volume, the attach/detach controller before it detaches one, and
+    /// `settle` must not stop before.
+    fn volumes_report_due(&mut self, cx: &mut Cx, node: &str) {
+        if !self.kubelet_up(cx.world, node) {
+            return;
+        }
+        let Some(n) = self.nodes.get(node) else { return };
+        let at = n.next_lease;
+        if crate::engine::storage::volumes_in_use(cx.api, node) != n.reported.1 {
+            self.wake_node(cx, node, at, true);
+        }
+    }
+
     /// A pod the kubelet runs is gone from the API (force deletion) or was
     /// replaced by a new one with the same name: kill what runs and clean up.
     fn discard(&mut self, uid: &str, cx: &mut Cx) {
         let Some(rt) = self.pods.get(uid).cloned() else { return };
         if self.kubelet_up(cx.world, &rt.node) {
+            self.volumes_report_due(cx, &rt.node);
             for c in &rt.ctrs {
                 if let Some(p) = &c.proc {
                     if c.running() {
@@ -428,34 +461,68 @@ impl Kubelet {
         if pod.status.phase == "Succeeded" || pod.status.phase == "Failed" {
             return false;
         }
-        // 1. volumes
+        // 1. volumes: WaitForAttachAndMount (volume_manager.go) polls until
+        // the reconciler has attached and mounted every volume, for at most
+        // podAttachAndMountTimeout; a failed wait fails the pod's sync, and
+        // the pod worker tries again after its back-off.
         if !rt.volumes_ready {
             let vc = volumes::check(cx.api, cx.world, pod, &rt.node);
+            // A failed mount operation is retried only after its exponential
+            // back-off (nestedpendingoperations), even once its cause is gone;
+            // a failed sync only after the pod worker's.
+            let mount_held = rt.mount_retry_at.filter(|t| now < *t);
+            let worker_held = rt.vol_retry_at.filter(|t| now < *t);
             if vc.ready() {
-                rt.volumes_ready = true;
-                self.waiting.remove(&rt.key);
+                match mount_held.max(worker_held) {
+                    None => {
+                        rt.volumes_ready = true;
+                        rt.mount_backoff = 0;
+                        rt.mount_retry_at = None;
+                        rt.vol_retry_at = None;
+                        rt.vol_wait_since = None;
+                        self.waiting.remove(&rt.key);
+                    }
+                    Some(t) => {
+                        // nothing stands in the way any more: it will happen
+                        wake.at(t, true);
+                        self.write_status(rt, pod, cx);
+                        return false;
+                    }
+                }
             } else {
                 self.waiting.insert(rt.key.clone());
-                let since = *rt.vol_wait_since.get_or_insert(now);
-                if !vc.mount_errors.is_empty() && rt.mount_retry_at.is_none_or(|t| now >= t) {
-                    for e in &vc.mount_errors {
-                        pod_event(cx, pod, "Warning", "FailedMount", e);
+                if !vc.mount_errors.is_empty() {
+                    if mount_held.is_none() {
+                        for e in &vc.mount_errors {
+                            pod_event(cx, pod, "Warning", "FailedMount", e);
+                        }
+                        rt.mount_backoff = if rt.mount_backoff == 0 { MOUNT_RETRY_INITIAL } else { (rt.mount_backoff * 2).min(MOUNT_RETRY_MAX) };
+                        rt.mount_retry_at = Some(now.plus(rt.mount_backoff));
                     }
-                    rt.mount_backoff = if rt.mount_backoff == 0 { MOUNT_RETRY_INITIAL } else { (rt.mount_backoff * 2).min(MOUNT_RETRY_MAX) };
-                    rt.mount_retry_at = Some(now.plus(rt.mount_backoff));
+                    if let Some(t) = rt.mount_retry_at {
+                        wake.at(t, rt.mount_backoff < MOUNT_RETRY_MAX);
+                    }
                 }
-                if let Some(t) = rt.mount_retry_at.filter(|_| !vc.mount_errors.is_empty()) {
-                    wake.at(t, rt.mount_backoff < MOUNT_RETRY_MAX);
+                if worker_held.is_none() {
+                    if let Some(err) = &vc.process_error {
+                        // verifyVolumesMountedFunc ends the wait at once with
+                        // the populator's error, and SyncPod records it.
+                        pod_event(cx, pod, "Warning", "FailedMount", &volumes::wait_error_message(&vc, err));
+                        rt.fail_volume_wait(now);
+                    } else {
+                        let deadline = rt.vol_wait_since.get_or_insert(now).plus(MOUNT_TIMEOUT);
+                        if now >= deadline {
+                            // The wait timed out: wait.Interrupted, so SyncPod
+                            // records no event (kubelet.go) and the pod just
+                            // stays ContainerCreating.
+                            rt.fail_volume_wait(now);
+                        } else {
+                            wake.at(deadline, false);
+                        }
+                    }
                 }
-                let deadline = *rt.vol_timeout_at.get_or_insert(if vc.process_error.is_some() { now } else { since.plus(MOUNT_TIMEOUT) });
-                if now >= deadline {
-                    pod_event(cx, pod, "Warning", "FailedMount", &volumes::timeout_message(&vc));
-                    rt.vol_reports += 1;
-                    let wait = if vc.process_error.is_some() { SYNC_BACKOFF } else { SYNC_BACKOFF + MOUNT_TIMEOUT };
-                    rt.vol_timeout_at = Some(now.plus(wait));
-                }
-                if let Some(t) = rt.vol_timeout_at {
-                    wake.at(t, rt.vol_reports == 0);
+                if let Some(t) = rt.vol_retry_at.filter(|t| now < *t) {
+                    wake.at(t, false);
                 }
                 self.write_status(rt, pod, cx);
                 return false;
@@ -507,7 +574,7 @@ impl Kubelet {
         let now = cx.api.now;
         if rt.terminating.is_none() {
             let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30).max(0);
-            let deadline = now.plus(grace * 1000);
+            let deadline = now.plus(crate::engine::time::seconds(grace));
             rt.terminating = Some(deadline);
             self.waiting.remove(&rt.key);
             for i in 0..rt.ctrs.len() {
@@ -860,7 +927,9 @@ impl Kubelet {
                         if ok {
                             c.started = true;
                         } else if fail >= p.failure_threshold.max(1) {
-                            let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
+                            let deadline = now.plus(crate::engine::time::seconds(
+                                p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30),
+                            ));
                             let restart = pod.spec.restart_policy != "Never" || c.sidecar;
                             let msg = format!("Container {} failed startup probe{}", c.name, if restart { ", will be restarted" } else { "" });
                             start_kill(c, pod, cx, &msg, deadline, restart);
@@ -868,7 +937,9 @@ impl Kubelet {
                     }
                     ProbeKind::Liveness => {
                         if !ok && fail >= p.failure_threshold.max(1) {
-                            let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
+                            let deadline = now.plus(crate::engine::time::seconds(
+                                p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30),
+                            ));
                             let restart = pod.spec.restart_policy != "Never" || c.sidecar;
                             let msg = format!("Container {} failed liveness probe{}", c.name, if restart { ", will be restarted" } else { "" });
                             start_kill(c, pod, cx, &msg, deadline, restart);

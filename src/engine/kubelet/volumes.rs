@@ -113,17 +113,17 @@ pub fn go_list(v: &[String]) -> String {
     format!("[{}]", v.join(" "))
 }
 
-/// The FailedMount message when the pod's wait for its volumes ends unsuccessfully.
-pub fn timeout_message(c: &VolCheck) -> String {
+/// The FailedMount message of a pod whose volumes could not be processed
+/// (a claim missing or unbound): verifyVolumesMountedFunc ends the wait at
+/// once with that error and SyncPod records it. A wait that merely times
+/// out records nothing (its error is wait.Interrupted).
+pub fn wait_error_message(c: &VolCheck, err: &str) -> String {
     let mut unmounted = c.unmounted.clone();
     unmounted.sort();
     let mut unprocessed = c.unprocessed.clone();
     unprocessed.sort();
-    // A volume that could not be processed ends the wait at once with that
-    // error (verifyVolumesMountedFunc); otherwise the wait times out.
-    let cause = c.process_error.clone().unwrap_or_else(|| "context deadline exceeded".into());
     format!(
-        "Unable to attach or mount volumes: unmounted volumes={}, unattached volumes={}, failed to process volumes={}: {cause}",
+        "Unable to attach or mount volumes: unmounted volumes={}, unattached volumes={}, failed to process volumes={}: {err}",
         go_list(&unmounted),
         go_list(&c.unattached),
         go_list(&unprocessed)
@@ -287,11 +287,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timeout_message_uses_go_list_formatting() {
-        let c = VolCheck { unmounted: vec!["data".into()], unattached: vec!["data".into()], ..Default::default() };
+    fn wait_error_message_uses_go_list_formatting() {
+        let c = VolCheck { unmounted: vec!["logs".into(), "data".into()], unprocessed: vec!["data".into()], ..Default::default() };
         assert_eq!(
-            timeout_message(&c),
-            "Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[]: context deadline exceeded"
+            wait_error_message(&c, "error processing PVC default/data: PVC is not bound"),
+            "Unable to attach or mount volumes: unmounted volumes=[data logs], unattached volumes=[], failed to process volumes=[data]: error processing PVC default/data: PVC is not bound"
         );
     }
 
