@@ -195,7 +195,11 @@ impl Component for App {
             self.focus_before = window().document().and_then(|d| d.active_element()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
         }
         let before = frame.then(|| self.view_signature());
+        let t0 = now_ms();
         let fx = self.ui.update(msg);
+        if frame {
+            self.ui.tune(now_ms() - t0);
+        }
         self.pending.extend(fx);
         if frame {
             self.frames += 1;

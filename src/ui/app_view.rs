@@ -62,6 +62,9 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
                 </label>
                 <button onclick={link.callback(|_| Msg::Settle)} disabled={frozen} title="Run until nothing more happens">{"Settle"}</button>
                 <span class="clock" aria-label="Simulated time since start">{ format!("t = {}", clock(page.elapsed())) }</span>
+                if page.behind && page.playing {
+                    <span class="behind" title="The cluster has more work than a frame can do: simulated time runs slower than the chosen speed, and the page stays responsive">{"engine busy: slower than "}{ page.speed.label() }</span>
+                }
             </div>
             <nav class="tools" aria-label="Session">
                 if !embed {
@@ -313,9 +316,10 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
         }
     });
     let prompt = ui.prompt.clone();
+    let busy = ui.busy();
     let on_key = link.batch_callback(move |e: KeyboardEvent| {
         let k = Key { key: e.key(), shift: e.shift_key(), ctrl: e.ctrl_key() || e.meta_key() };
-        if console_keeps(&prompt, &k) {
+        if console_keeps(&prompt, &k, busy) {
             e.prevent_default();
         }
         let relevant = matches!(k.key.as_str(), "Enter" | "Tab" | "ArrowUp" | "ArrowDown" | "Escape") || (k.ctrl && (k.key == "c" || k.key == "C"));
@@ -324,8 +328,15 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
     html! {
         <section class="pane console-pane" aria-label="Console">
             <div class="console-out" id="console-out" role="log" aria-label="Console output">
-                <div class="entry hint">{"kubectl and cluster commands run here. Tab completes, ↑ ↓ browse history, Ctrl+C abandons the line, Esc then Tab (or Shift+Tab) leaves. Try: kubectl get pods -o wide · cluster node stop node-b · cluster help"}</div>
+                <div class="entry hint">{"kubectl and cluster commands run here. Tab completes, ↑ ↓ browse history, Ctrl+C stops a command or abandons the line, Esc then Tab (or Shift+Tab) leaves. Try: kubectl get pods -o wide · cluster node stop node-b · cluster help"}</div>
                 { for entries }
+                if let Some(p) = &page.pending {
+                    <div class="entry running" aria-busy="true">
+                        <div class="cmdline"><span class="at">{ clock(elapsed) }</span>{ " $ " }{ &p.line }</div>
+                        if !p.output().is_empty() { <pre class="out">{ p.output() }</pre> }
+                        <div class="waiting">{ if p.with_clock { if page.playing { "waiting, with the clock… Ctrl+C stops it" } else { "waiting (the clock is paused)… Ctrl+C stops it" } } else { "working through simulated time… Ctrl+C stops it" } }</div>
+                    </div>
+                }
             </div>
             if !ui.prompt.candidates.is_empty() { <div class="cands">{ ui.prompt.candidates.join("  ") }</div> }
             <div class="prompt">
@@ -333,7 +344,7 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
                 <input type="text" id={ids::PROMPT} value={ui.prompt.line.clone()}
                        oninput={link.callback(|e: InputEvent| Msg::PromptInput(e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()))}
                        onkeydown={on_key}
-                       aria-label="Command" aria-describedby="console-keys" placeholder="kubectl get pods" spellcheck="false" autocomplete="off" />
+                       aria-label="Command" aria-describedby="console-keys" placeholder={if ui.busy() { "a command is running: Ctrl+C stops it" } else { "kubectl get pods" }} spellcheck="false" autocomplete="off" />
                 <span class="sr-only" id="console-keys">{"Tab completes; Escape then Tab, or Shift+Tab, leaves the console."}</span>
             </div>
         </section>

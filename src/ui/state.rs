@@ -7,7 +7,7 @@ use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, Input, Playback};
 use crate::engine::time::{MINUTE, Millis, Time};
 use crate::engine::timeline::Timeline;
-use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Session};
+use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Running, Session};
 use crate::ui::diagnose::{self, Diag};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,34 @@ pub struct Discarded {
     /// The commands that were later than `at`.
     pub commands: Vec<String>,
 }
+
+/// A console command still going on: it waits for the cluster (`kubectl
+/// wait`, `rollout status`, `delete`, `drain`, `sleep`), running with the
+/// clock as in a terminal, or works through simulated time as fast as the
+/// frame budget allows (`cluster advance`, `cluster settle`). Ctrl+C stops it.
+pub struct Pending {
+    pub line: String,
+    pub stdin: String,
+    running: Running,
+    log_before: usize,
+    /// When it started (ms since the session's start).
+    at_before: Millis,
+    /// Runs with the clock (a wait) rather than as fast as it can.
+    pub with_clock: bool,
+    /// Whether the clock was playing when it started (a wait makes it run).
+    was_playing: bool,
+}
+
+impl Pending {
+    /// What it printed so far.
+    pub fn output(&self) -> &str {
+        self.running.output()
+    }
+}
+
+/// Work (controller syncs, timers fired) a frame may do by default: the
+/// page adjusts it to keep frames short whatever the cluster's size.
+pub const FRAME_BUDGET: u64 = 400;
 
 /// What a click selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +168,13 @@ pub struct Page {
     pub diags: Vec<Diag>,
     /// The recording the last branch discarded (for undo).
     pub discarded: Option<Discarded>,
+    /// A console command still going on.
+    pub pending: Option<Pending>,
+    /// Work a frame may do ([`FRAME_BUDGET`], tuned by the page).
+    pub budget: u64,
+    /// The last frame ran out of budget before its time: the engine is
+    /// behind the clock (a big cluster), and the page says so.
+    pub behind: bool,
     /// Simulated milliseconds owed to the clock (fractions of a frame).
     carry: f64,
     /// Checkpoints of the session: scrubbing replays from the nearest.
@@ -153,7 +188,7 @@ impl Page {
         let session = Session::new(DEFAULT_SEED);
         let start = session.cluster.now();
         let timeline = Timeline::new(&session.cluster);
-        Page {
+        let mut p = Page {
             session,
             editor: WELCOME.into(),
             console: vec![],
@@ -164,9 +199,22 @@ impl Page {
             future: None,
             diags: vec![],
             discarded: None,
+            pending: None,
+            budget: FRAME_BUDGET,
+            behind: false,
             carry: 0.0,
             timeline,
-        }
+        };
+        p.adopt_settings();
+        p
+    }
+
+    /// The page's cluster leaves the work of a write for the frames
+    /// (`Cluster::set_deferred`): a 10,000-pod scale returns at once and
+    /// its pods appear over the next frames, never blocking one. Every
+    /// cluster the page takes (a checkpoint's, a replay's) gets it.
+    pub fn adopt_settings(&mut self) {
+        self.session.cluster.set_deferred(true);
     }
 
     /// How many checkpoints the timeline keeps, how far apart (ms), and
@@ -215,13 +263,14 @@ impl Page {
         self.timeline.truncate(Time(self.start.0 + d.at - 1));
         let (c, pb) = self.timeline.replay_until(&d.inputs, Time(self.start.0 + d.at));
         self.session.cluster = c;
+        self.adopt_settings();
         self.future = if pb.done() { None } else { Some((d.inputs, pb)) };
         self.console = d.console;
         self.playing = false;
         true
     }
 
-    /// Runs a console line (kubectl, cluster, sleep) and records it.
+    /// Runs a console line (kubectl, cluster, sleep) to its end and records it.
     pub fn run(&mut self, line: &str, stdin: &str) -> CmdOutput {
         let line = line.trim();
         if line.is_empty() {
@@ -231,9 +280,64 @@ impl Page {
             self.console.clear();
             return CmdOutput::default();
         }
+        if let Some(p) = self.pending.take() {
+            // Anything else waits for the command under way, as in a terminal.
+            let mut running = p.running;
+            let out = loop {
+                if let Some(out) = running.poll(&mut self.session, Time(Millis::MAX), u64::MAX) {
+                    break out;
+                }
+            };
+            self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+        }
         let log_before = self.session.cluster.log().len();
         let at_before = self.elapsed();
         let out = self.session.run(line, stdin);
+        self.record(line, stdin, &out, log_before, at_before);
+        out
+    }
+
+    /// Starts a console line as the page runs it: a command that is done at
+    /// once returns its output; one that waits goes on in [`Page::frame`]
+    /// (with the clock, or as fast as the frame budget allows for `cluster
+    /// advance|settle`) and can be stopped with [`Page::interrupt`].
+    pub fn start(&mut self, line: &str, stdin: &str) -> Option<CmdOutput> {
+        let line = line.trim();
+        if line.is_empty() || line == "clear" || self.pending.is_some() {
+            return Some(self.run(line, stdin));
+        }
+        let log_before = self.session.cluster.log().len();
+        let at_before = self.elapsed();
+        let mut running = self.session.begin(line, stdin);
+        let now = self.session.cluster.now();
+        if let Some(out) = running.poll(&mut self.session, now, self.budget) {
+            self.record(line, stdin, &out, log_before, at_before);
+            return Some(out);
+        }
+        // It waits. Waiting in the past means time passes on a new branch.
+        if self.future.is_some() {
+            self.branch(at_before);
+        }
+        let with_clock = !(line.starts_with("cluster advance") || line.starts_with("cluster settle"));
+        let was_playing = self.playing;
+        if with_clock {
+            self.playing = true;
+        }
+        self.pending = Some(Pending { line: line.to_string(), stdin: stdin.to_string(), running, log_before, at_before, with_clock, was_playing });
+        None
+    }
+
+    /// Ctrl+C: the command under way stops (`^C`, status 130).
+    pub fn interrupt(&mut self) -> Option<CmdOutput> {
+        let p = self.pending.take()?;
+        let out = p.running.interrupt(&mut self.session);
+        self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+        self.playing = p.was_playing;
+        Some(out)
+    }
+
+    /// What a finished command leaves: the branch it made, its console entry.
+    fn record(&mut self, line: &str, stdin: &str, out: &CmdOutput, log_before: usize, at_before: Millis) {
         let changed = self.session.cluster.log().len() != log_before;
         if changed || line.starts_with("cluster reset") {
             self.branch(at_before);
@@ -241,6 +345,7 @@ impl Page {
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
             self.discarded = None;
+            self.adopt_settings();
             self.timeline = Timeline::new(&self.session.cluster);
         }
         if self.future.is_none() {
@@ -258,7 +363,6 @@ impl Page {
             let drop = self.console.len() - CONSOLE_KEEP;
             self.console.drain(..drop);
         }
-        out
     }
 
     /// Apply on the whole editor buffer; places the errors of a failed apply.
@@ -286,7 +390,75 @@ impl Page {
             return;
         }
         self.carry -= ms as f64;
-        self.advance(ms);
+        if self.future.is_some() {
+            self.advance(ms);
+            return;
+        }
+        // At most a frame's budget of work: when the cluster is too big for
+        // the clock, simulated time runs slower instead of the tab freezing.
+        // Time passes in steps that end where checkpoints are due.
+        let target = Time(self.session.cluster.now().0 + ms);
+        let mut left = self.budget;
+        self.behind = loop {
+            let now = self.session.cluster.now();
+            if now >= target {
+                break false;
+            }
+            if left == 0 {
+                break true;
+            }
+            let stop = self.timeline.next_due().min(target).max(now);
+            let p = self.session.cluster.advance_for(stop.0 - now.0, left);
+            left = left.saturating_sub(p.work);
+            self.timeline.record(&self.session.cluster);
+            if !p.done {
+                break true;
+            }
+        };
+    }
+
+    /// One frame of the page: a command under way goes on (with the clock,
+    /// or as fast as the budget allows), work left by the last write is
+    /// done even while paused (so it is drawn at once), and a playing clock
+    /// moves. Returns the output of a command that finished in this frame.
+    pub fn frame(&mut self, wall_ms: f64) -> Option<CmdOutput> {
+        if let Some(p) = &mut self.pending {
+            let now = self.session.cluster.now();
+            let until = if p.with_clock {
+                if !self.playing {
+                    return None;
+                }
+                self.carry += wall_ms * self.speed.factor() as f64;
+                let ms = self.carry.floor() as Millis;
+                self.carry -= ms as f64;
+                Time(now.0 + ms.max(0))
+            } else {
+                Time(Millis::MAX)
+            };
+            let polled = p.running.poll(&mut self.session, until, self.budget);
+            // A waiting command runs at the head (it branched): a checkpoint
+            // when one is due (a stretch it crossed within one frame is
+            // filled in when scrubbed).
+            if self.future.is_none() {
+                self.timeline.record(&self.session.cluster);
+            }
+            let out = polled?;
+            let p = self.pending.take()?;
+            self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+            if p.with_clock {
+                self.playing = p.was_playing;
+            }
+            return Some(out);
+        }
+        if self.session.cluster.has_pending_work() {
+            let (done, _) = self.session.cluster.finish_pending_for(self.budget);
+            self.behind = !done;
+            if !done {
+                return None;
+            }
+        }
+        self.tick(wall_ms);
+        None
     }
 
     /// Lets `ms` of simulated time pass (replaying the recording when behind it).
@@ -352,6 +524,7 @@ impl Page {
             let end = Playback::end_time(&inputs, self.start);
             let (c, _) = self.timeline.replay_until(&inputs, end);
             self.session.cluster = c;
+            self.adopt_settings();
         }
         let d = self.session.cluster.settle().0;
         self.timeline.record(&self.session.cluster);
@@ -368,6 +541,7 @@ impl Page {
         let at = at.clamp(0, head);
         let (c, pb) = self.timeline.replay_until(&inputs, Time(self.start.0 + at));
         self.session.cluster = c;
+        self.adopt_settings();
         self.future = if pb.done() { None } else { Some((inputs, pb)) };
         self.playing = false;
     }
@@ -375,6 +549,7 @@ impl Page {
     /// Back to a fresh default cluster (the page asks first).
     pub fn reset(&mut self) {
         self.session.reset();
+        self.adopt_settings();
         self.start = self.session.cluster.now();
         self.timeline = Timeline::new(&self.session.cluster);
         self.future = None;
@@ -427,6 +602,7 @@ impl Page {
         // fill in as the restored session is scrubbed
         p.timeline = Timeline::new(&p.session.cluster);
         p.session.cluster = cluster;
+        p.adopt_settings();
         p.timeline.record(&p.session.cluster);
         p.session.namespace = s.namespace;
         p.set_editor(s.editor);
@@ -717,6 +893,36 @@ mod tests {
         p.run("kubectl scale deployment web --replicas=1", "");
         assert!(p.future.is_none(), "acting in the past branches");
         assert_eq!(p.head(), 20_000);
+    }
+
+    /// Frames at the head take checkpoints within their work budget, and
+    /// every cluster the page takes from one leaves a write's work to the
+    /// frames as the live one does; the scrubbed cluster is the live one.
+    #[test]
+    fn frames_take_checkpoints_and_clusters_from_them_are_deferred() {
+        let mut p = Page::new();
+        p.set_editor(DEPLOY.into());
+        assert_eq!(p.start("kubectl apply -f -", DEPLOY).map(|o| o.exit_code), Some(0));
+        assert!(p.cluster().has_pending_work(), "the write's work is left for the frames");
+        p.speed = Speed::X10;
+        for _ in 0..600 {
+            p.frame(16.0);
+        }
+        let at = p.elapsed();
+        assert!(at > 90_000, "{at}");
+        let (n, spacing, _) = p.timeline_stats();
+        assert!(n as Millis >= at / spacing, "{n} checkpoints {spacing} ms apart over {at} ms");
+        let live = p.cluster().api.store.resource_version();
+        p.scrub(at / 2);
+        assert!(p.cluster().is_deferred());
+        p.scrub(at);
+        assert!(p.cluster().is_deferred());
+        assert_eq!(p.cluster().api.store.resource_version(), live, "replay from a checkpoint is exact");
+        p.settle();
+        assert!(p.cluster().is_deferred());
+        let q = Page::restore(p.save()).unwrap();
+        assert!(q.cluster().is_deferred());
+        assert_eq!(q.timeline_stats().0, 2, "the start and the head");
     }
 
     #[test]

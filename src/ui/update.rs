@@ -149,12 +149,14 @@ impl Key {
 /// Whether the console keeps a key for itself (the browser's default is
 /// prevented) or lets it do what it does elsewhere. Tab completes only
 /// when there is something to complete and Escape was not just pressed;
-/// Shift+Tab always leaves: the console is never a keyboard trap.
-pub fn console_keeps(p: &Prompt, k: &Key) -> bool {
+/// Shift+Tab always leaves: the console is never a keyboard trap. Ctrl+C
+/// stops a running command or abandons the line, as in a terminal, and
+/// otherwise copies as usual.
+pub fn console_keeps(p: &Prompt, k: &Key, busy: bool) -> bool {
     match k.key.as_str() {
         "Enter" | "ArrowUp" | "ArrowDown" => true,
         "Tab" => !k.shift && !p.escaped && !p.line.trim().is_empty(),
-        "c" | "C" => k.ctrl,
+        "c" | "C" => k.ctrl && (busy || !p.line.is_empty()),
         _ => false,
     }
 }
@@ -353,6 +355,8 @@ pub struct Ui {
     pub views: Views,
     /// Zones per row on the map (1 on narrow screens).
     pub columns: usize,
+    /// The command under way started while looking at the past.
+    past_at_start: bool,
     /// The editor is loaded (it comes after the first frame).
     pub editor_ready: bool,
 }
@@ -386,6 +390,7 @@ impl Ui {
             announce: String::new(),
             views: Views::default(),
             columns: usize::MAX,
+            past_at_start: false,
             editor_ready: false,
             map: Rc::new(MapModel::from_cluster(page.cluster())),
             layout: Rc::new(Layout::default()),
@@ -417,6 +422,9 @@ impl Ui {
     /// Recomputes the side panel's kubectl output when what it shows may
     /// have changed (the store, the second on the clock, the selection).
     pub fn refresh_views(&mut self) {
+        if self.page.cluster().has_pending_work() || self.busy() {
+            return; // kubectl would first finish that work: the frames do it
+        }
         let c = self.page.cluster();
         let key = (c.api.store.resource_version(), c.now().0 / 1000, self.page.selected.clone(), self.inspect, self.resource.clone(), self.side);
         if self.views.key.as_ref() == Some(&key) {
@@ -542,6 +550,45 @@ impl Ui {
         let out = self.page.run(line, stdin);
         self.after_command(line, was_past, out.exit_code, fx);
         out
+    }
+
+    /// Starts a command the user typed or clicked: done at once, or under
+    /// way in the frames (a wait runs with the clock; Ctrl+C stops it).
+    fn start(&mut self, line: &str, fx: &mut Vec<Effect>) {
+        if self.page.pending.is_some() {
+            self.announce = "A command is still running: wait for it, or stop it with Ctrl+C in the console.".into();
+            return;
+        }
+        let was_past = self.page.future.is_some();
+        match self.page.start(line, "") {
+            Some(out) => self.after_command(line, was_past, out.exit_code, fx),
+            None => {
+                self.past_at_start = was_past;
+                self.refresh_map(true);
+                fx.push(Effect::ConsoleToEnd);
+                self.announce = format!("{} is waiting (Ctrl+C stops it)", line.trim());
+            }
+        }
+    }
+
+    /// Adjusts how much engine work a frame may do from how long the last
+    /// frame's update took: the page answers input within a frame or two
+    /// whatever the cluster's size, and uses the room when there is some.
+    pub fn tune(&mut self, frame_ms: f64) {
+        let b = self.page.budget as f64;
+        let next = if frame_ms > 40.0 {
+            b * 0.7
+        } else if frame_ms < 12.0 && self.page.behind {
+            b * 1.25
+        } else {
+            b
+        };
+        self.page.budget = next.clamp(50.0, 50_000.0) as u64;
+    }
+
+    /// Whether a command is under way (the page waits for it).
+    pub fn busy(&self) -> bool {
+        self.page.pending.is_some()
     }
 
     /// What every command the user ran leaves behind: its mark on the
@@ -670,15 +717,46 @@ impl Ui {
 
     fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         let mut fx = vec![];
+        // While a command runs, what would move the clock or the cluster
+        // waits for it (as a terminal would); Ctrl+C stops it.
+        let moves = matches!(
+            msg,
+            Msg::Step
+                | Msg::Settle
+                | Msg::JumpTo(_)
+                | Msg::Apply
+                | Msg::LessonStart(_)
+                | Msg::LessonAnswer(_)
+                | Msg::LessonNext
+                | Msg::LessonLeave
+                | Msg::UndoBranch
+                | Msg::Reset
+        );
+        if moves && self.busy() {
+            self.announce = "A command is still running: wait for it, or stop it with Ctrl+C in the console.".into();
+            return fx;
+        }
         match msg {
             Msg::Frame(wall_ms) => {
                 if let Some(at) = self.scrub_pending.take() {
-                    self.page.scrub(at);
-                    self.refresh_map(true);
+                    if !self.busy() {
+                        self.page.scrub(at);
+                        self.refresh_map(true);
+                    }
                 }
-                if self.page.playing && self.clock_free() {
-                    self.page.tick(wall_ms);
+                if self.busy() {
+                    let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
+                    if let Some(out) = self.page.frame(wall_ms) {
+                        let was_past = self.past_at_start;
+                        self.after_command(&line, was_past, out.exit_code, &mut fx);
+                    }
                     self.dirty = true;
+                } else if self.clock_free() {
+                    let before = self.page.elapsed();
+                    self.page.frame(wall_ms);
+                    if self.page.elapsed() != before {
+                        self.dirty = true;
+                    }
                 }
                 self.refresh_map(false);
             }
@@ -763,13 +841,11 @@ impl Ui {
             Msg::Side(t) => self.side = t,
             Msg::Inspect(t) => self.inspect = t,
             Msg::Resource(r) => self.resource = r,
-            Msg::Run(cmd) => {
-                self.run(&cmd, "", &mut fx);
-            }
+            Msg::Run(cmd) => self.start(&cmd, &mut fx),
             Msg::FormInput(f, v) => self.forms.set(f, v),
             Msg::FormRun(f) => {
                 if let Some(cmd) = self.form_command(f) {
-                    self.run(&cmd, "", &mut fx);
+                    self.start(&cmd, &mut fx);
                     self.forms.set(f, String::new());
                 }
             }
@@ -921,11 +997,21 @@ impl Ui {
                 self.prompt.escaped = true;
                 self.prompt.candidates.clear();
             }
+            "Enter" if self.busy() => {
+                self.announce = "A command is still running: wait for it, or stop it with Ctrl+C.".into();
+            }
             "Enter" => {
                 let line = std::mem::take(&mut self.prompt.line);
                 self.prompt = Prompt::default();
                 if !line.trim().is_empty() {
-                    self.run(&line, "", fx);
+                    self.start(&line, fx);
+                }
+            }
+            "c" | "C" if k.ctrl && self.busy() => {
+                let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
+                if let Some(out) = self.page.interrupt() {
+                    let was_past = self.past_at_start;
+                    self.after_command(&line, was_past, out.exit_code, fx);
                 }
             }
             "c" | "C" if k.ctrl => {
@@ -942,7 +1028,7 @@ impl Ui {
                 });
                 fx.push(Effect::ConsoleToEnd);
             }
-            "Tab" if console_keeps(&self.prompt, &k) => {
+            "Tab" if console_keeps(&self.prompt, &k, false) => {
                 let line = self.prompt.line.clone();
                 let c = self.page.complete(&line);
                 if c.is_empty() {
