@@ -21,7 +21,7 @@ serve: setup-build
 # The static site for hosting, in dist/.
 dist: setup-build
 	@$(ENV) && trunk build index.html --release
-	@scripts/sizes.sh dist
+	@scripts/sizes.sh --check dist
 
 test: setup
 	@$(MAKE) --no-print-directory test-native test-transcripts dist test-e2e
@@ -48,7 +48,7 @@ bench-page: dist
 	@$(ENV) && cd tests/e2e && node bench-page.mjs
 
 sizes:
-	@scripts/sizes.sh dist
+	@scripts/sizes.sh --check dist
 
 clean:
 	cargo clean

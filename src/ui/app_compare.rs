@@ -54,7 +54,9 @@ pub fn compare_view() -> Html {
     let c = cmp.borrow();
     let side = |title: &str, page: &Page, yaml: &str| {
         let m = MapModel::from_cluster(page.cluster());
-        let l = Layout::of(&m);
+        // On a phone each side is a column of zones, as in the full page.
+        let narrow = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).is_some_and(|w| w < 700.0);
+        let l = Layout::of_columns(&m, if narrow { 1 } else { usize::MAX });
         let last: Vec<Html> = page
             .console
             .iter()

@@ -152,6 +152,15 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
             }
         }
     }
+    // Where its own data lives: what dies with the pod.
+    let storage = crate::ui::model::PodStorage::of(c);
+    let own = crate::ui::model::pod_model_with(p, &storage);
+    if let Some(data) = own.own_data() {
+        out.push(format!(
+            "It holds data of its own ({data}): a container's writable layer and an emptyDir live and die with the pod, so its replacement starts without them.{}",
+            if claims.is_empty() { " Data that must outlive the pod belongs on a PersistentVolumeClaim." } else { "" }
+        ));
+    }
     out
 }
 

@@ -288,6 +288,8 @@ fn the_map_shows_data_in_the_container_layer_that_dies_with_the_pod() {
     u.update(Msg::Run("kubectl exec deploy/pg -- psql -U postgres -c \"INSERT INTO users (name) VALUES ('Alice')\"".into()));
     let pod = u.map.all_pods().next().unwrap().clone();
     assert_eq!(pod.own_data().as_deref(), Some("layer: postgres: 1 table, 1 row"));
+    u.update(Msg::Select(sel(Kind::Pod, &pod.name)));
+    assert!(u.views.inspect.contains("live and die with the pod") && u.views.inspect.contains("PersistentVolumeClaim"), "{}", u.views.inspect);
     assert!(u.layout.pod_h > crate::ui::model::POD_H, "pods make room for the line that shows it");
     u.update(Msg::Run("kubectl rollout restart deployment/pg".into()));
     u.update(Msg::Settle);
