@@ -25,6 +25,26 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// An element's configuration, from the object `kubarium.js` passes
+/// (missing or mistyped fields are absent: the attributes were strings).
+fn config_of(o: &JsValue) -> Config {
+    let get = |k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let s = |k: &str| get(k).as_string();
+    Config {
+        lesson: s("lesson"),
+        text: s("text"),
+        markdown: get("markdown").is_truthy(),
+        share: s("share"),
+        nodes: s("nodes"),
+        panes: s("panes"),
+        controls: s("controls"),
+        autoplay: get("autoplay").is_truthy(),
+        open_url: s("openUrl"),
+        logo: s("logo"),
+        error: s("error"),
+    }
+}
+
 /// One element's cluster, clock and state.
 #[wasm_bindgen]
 pub struct Cluster {
@@ -36,18 +56,18 @@ pub struct Cluster {
 
 #[wasm_bindgen]
 impl Cluster {
-    /// Builds the cluster `config` (JSON, [`Config`]) describes and draws
-    /// it under `root` (`null`: headless). `emit(type, detailJson)` sends
-    /// its events.
+    /// Builds the cluster `config` ([`Config`]'s fields, camelCase)
+    /// describes and draws it under `root` (`null`: headless).
+    /// `emit(type, detailJson)` sends its events.
     #[wasm_bindgen(constructor)]
-    pub fn new(root: Option<web_sys::Element>, config: &str, emit: js_sys::Function) -> Result<Cluster, JsValue> {
-        let config: Config = serde_json::from_str(config).map_err(|e| error(format!("bad configuration: {e}")))?;
+    pub fn new(root: Option<web_sys::Element>, config: &JsValue, emit: js_sys::Function) -> Cluster {
+        let config = config_of(config);
         let ui = embed::build(&config);
         let watch = Watch::new(&ui.page);
         let host = Host { root: root.clone(), emit, watch: RefCell::new(watch), visible: Cell::new(true), replaced: Cell::new(false) };
         let shared = Rc::new(Shared { ui: RefCell::new(ui), host: Some(host), damaged: false });
         let app = root.map(|r| yew::Renderer::<App>::with_root_and_props(r, AppProps { shared: shared.clone() }).render());
-        Ok(Cluster { shared, app, config, width: 0.0 })
+        Cluster { shared, app, config, width: 0.0 }
     }
 
     fn host(&self) -> &Host {

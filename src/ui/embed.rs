@@ -10,16 +10,15 @@ use crate::engine::time::{Millis, parse_duration};
 use crate::ui::lessons;
 use crate::ui::state::Page;
 use crate::ui::update::{Effect, Mode, Msg, Notice, Show, Ui};
-use serde::Deserialize;
 use std::rc::Rc;
 
 /// The default cluster's nodes; an element may ask for more, up to [`MAX_NODES`].
 pub const DEFAULT_NODES: usize = 3;
 pub const MAX_NODES: usize = 12;
 
-/// What an element was given (the JSON `kubarium.js` passes).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default, rename_all = "camelCase")]
+/// What an element was given (the object `kubarium.js` passes, read
+/// field by field in `app_embed.rs`).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     /// `lesson`: a built-in lesson's id.
     pub lesson: Option<String>,

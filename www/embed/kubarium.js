@@ -182,6 +182,8 @@ export class KubariumCluster extends Base {
     if (!this.shadowRoot) {
       // The inline YAML or transcript is read now, before anything can change it.
       this._text = this.textContent;
+      if (!this.hasAttribute('role')) this.setAttribute('role', 'region');
+      if (!this.hasAttribute('aria-label')) this.setAttribute('aria-label', 'Kubarium: a simulated Kubernetes cluster');
       const root = this.attachShadow({ mode: 'open' });
       root.adoptedStyleSheets = [waitSheet()];
       const wait = document.createElement('div');
@@ -236,7 +238,8 @@ export class KubariumCluster extends Base {
         const mount = document.createElement('div');
         mount.className = 'kb-root';
         root.replaceChildren(mount);
-        this._h = new glue.Cluster(mount, JSON.stringify(cfg), emitter(this));
+        this._h = new glue.Cluster(mount, cfg, emitter(this));
+        this._resize?.disconnect();
         this._resize = new ResizeObserver((es) => this._h?.resize(es[es.length - 1].contentRect.width));
         this._resize.observe(this);
         fetchExplain(glue);
@@ -289,7 +292,7 @@ export async function createCluster(options = {}) {
   if (options.yaml ?? options.transcript) cfg.text = options.yaml ?? options.transcript;
   if (options.snapshot) cfg.share = options.snapshot.replace(/^.*#/, '');
   const c = new HeadlessCluster(null);
-  c._h = new glue.Cluster(null, JSON.stringify(cfg), emitter(c));
+  c._h = new glue.Cluster(null, cfg, emitter(c));
   return c;
 }
 
