@@ -88,10 +88,18 @@ test('a share link replays the session in a fresh browser; a damaged one is refu
   }
 });
 
-test('the docs page embeds two lessons that play', async () => {
+test('a docs page embeds two lessons in iframes (?embed) that play', async () => {
   const { page, errors } = b;
   errors.length = 0;
-  await page.goto(server.url + 'embed-example.html');
+  // The iframe way a docs page embeds Kubarium (the element is tested in embed.test.mjs).
+  await page.route('**/iframe-docs.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>docs</title>
+    <style>iframe { width: 100%; height: 600px; }</style></head><body>
+    <h2>A Deployment loses its data</h2>
+    <iframe id="lesson-deployment" title="Kubarium lesson" src="${server.url}index.html?embed&amp;lesson=seed000-deployment-loses-data"></iframe>
+    <h2>A StatefulSet keeps its data</h2>
+    <iframe id="lesson-statefulset" title="Kubarium lesson" src="${server.url}index.html?embed&amp;lesson=seed000-statefulset-local-path"></iframe>
+    </body></html>` }));
+  await page.goto(server.url + 'iframe-docs.html');
   const frames = await page.$$('iframe');
   assert.equal(frames.length, 2);
   const f1 = await (await page.$('#lesson-deployment')).contentFrame();
