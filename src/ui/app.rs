@@ -158,13 +158,15 @@ fn fetch_explain() {
 
 pub struct App {
     shared: Rc<Shared>,
-    editor: Option<Editor>,
+    /// Filled in once the editor's bundle is loaded (after the first frame).
+    editor: Rc<RefCell<Option<Editor>>>,
     editor_ref: NodeRef,
     /// Effects to carry out once the DOM is updated.
     pending: Vec<Effect>,
     _clock: Interval,
     _storage: Option<EventListener>,
     _resize: Option<EventListener>,
+    _hide: Option<EventListener>,
     tab_id: String,
     /// The element focused before a dialog opened (focus returns there).
     focus_before: Option<web_sys::HtmlElement>,
@@ -179,7 +181,7 @@ impl Component for App {
         let shared = ctx.props().shared.clone();
         let page = shared.host.is_none();
         let tab_id = format!("{:x}{:x}", (js_sys::Math::random() * 1e15) as u64, js_sys::Date::now() as u64);
-        let (mut storage_listener, mut resize) = (None, None);
+        let (mut storage_listener, mut resize, mut hide) = (None, None, None);
         if page {
             if shared.ui.borrow().saving {
                 // The newest tab saves; an older one hears it and stops.
@@ -199,6 +201,9 @@ impl Component for App {
             shared.ui.borrow_mut().update(Msg::Viewport(width()));
             let link = ctx.link().clone();
             resize = Some(EventListener::new(&window(), "resize", move |_| link.send_message(Msg::Viewport(width()))));
+            // Leaving or hiding the tab saves at once (not only every 5 s).
+            let link = ctx.link().clone();
+            hide = Some(EventListener::new(&window(), "pagehide", move |_| link.send_message(Msg::Flush)));
         }
         let clock = {
             let link = ctx.link().clone();
@@ -222,12 +227,13 @@ impl Component for App {
         }
         App {
             shared,
-            editor: None,
+            editor: Rc::new(RefCell::new(None)),
             editor_ref: NodeRef::default(),
             pending: vec![],
             _clock: clock,
             _storage: storage_listener,
             _resize: resize,
+            _hide: hide,
             tab_id,
             focus_before: None,
             frames: 0,
@@ -296,15 +302,24 @@ impl App {
         el.dyn_into::<web_sys::HtmlElement>().ok()
     }
 
+    /// Loads the editor after the first frame (it is not needed to draw the cluster).
     fn mount_editor(&mut self, ctx: &Context<Self>) {
         let Some(el) = self.editor_ref.cast::<web_sys::Element>() else { return };
         let on_change = ctx.link().callback(Msg::EditorChanged);
         let on_apply = ctx.link().callback(|_: ()| Msg::Apply);
-        let ui = self.shared.ui.borrow();
-        let ed = Editor::mount(&el, &ui.page.editor, move |t| on_change.emit(t), move || on_apply.emit(()));
-        ed.set_diagnostics(&ui.page.diags);
-        drop(ui);
-        self.editor = Some(ed);
+        let loaded = ctx.link().callback(|_: ()| Msg::EditorLoaded);
+        let failed = ctx.link().callback(Msg::EditorFailed);
+        let slot = self.editor.clone();
+        let doc = self.shared.ui.borrow().page.editor.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match Editor::load(el, doc, move |t| on_change.emit(t), move || on_apply.emit(())).await {
+                Ok(ed) => {
+                    *slot.borrow_mut() = Some(ed);
+                    loaded.emit(());
+                }
+                Err(e) => failed.emit(e),
+            }
+        });
     }
 
     fn save(&mut self) {
@@ -329,12 +344,12 @@ impl App {
         match e {
             Effect::Save => self.save(),
             Effect::SetEditor(text) => {
-                if let Some(ed) = &self.editor {
+                if let Some(ed) = self.editor.borrow().as_ref() {
                     ed.handle.set_doc(&text);
                 }
             }
             Effect::Diagnostics => {
-                if let Some(ed) = &self.editor {
+                if let Some(ed) = self.editor.borrow().as_ref() {
                     ed.set_diagnostics(&self.shared.ui.borrow().page.diags);
                 }
             }

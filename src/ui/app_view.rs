@@ -205,7 +205,9 @@ fn editor_pane(ui: &Ui, link: &Scope<App>, editor_ref: &NodeRef) -> Html {
                 <button class="primary" onclick={link.callback(|_| Msg::Apply)} title="kubectl apply -f - (Ctrl/Cmd+Enter)">{"Apply"}</button>
             </div>
             <p class="hint" id="editor-hint">{"Ctrl+Enter applies · Tab indents · Esc then Tab moves on"}</p>
-            <div class="editor" ref={editor_ref.clone()}></div>
+            <div class="editor" ref={editor_ref.clone()}>
+                if !ui.editor_ready { <p class="editor-loading">{"Loading the editor…"}</p> }
+            </div>
             <div class="diags" aria-live="polite">
                 { for ui.page.diags.iter().map(|d| html!{ <div class={classes!("diag", d.severity.as_str())}>{ format!("line {}:{}: {}", d.line, d.col, d.message) }</div> }) }
             </div>

@@ -350,6 +350,12 @@ pub enum Msg {
     External(Vec<Effect>),
     /// The window's width (px): a phone gets the map as one column of zones.
     Viewport(f64),
+    /// The tab is being hidden or closed: save what is not saved yet.
+    Flush,
+    /// The editor's code arrived (after the first frame).
+    EditorLoaded,
+    /// It could not be loaded (offline on a first visit, say).
+    EditorFailed(String),
 }
 
 /// What the browser has to do after an update (after the DOM is updated).
@@ -426,6 +432,8 @@ pub struct Ui {
     pub views: Views,
     /// Zones per row on the map (1 on narrow screens).
     pub columns: usize,
+    /// The editor is loaded (it comes after the first frame).
+    pub editor_ready: bool,
 }
 
 /// kubectl output the side panel shows, computed in `update` (it needs the
@@ -457,6 +465,7 @@ impl Ui {
             announce: String::new(),
             views: Views::default(),
             columns: usize::MAX,
+            editor_ready: false,
             map: Rc::new(MapModel::from_cluster(page.cluster())),
             layout: Rc::new(Layout::default()),
             map_sig: (0, 0, 0, 0),
@@ -999,6 +1008,18 @@ impl Ui {
                     self.page.playing = true;
                 }
             }
+            Msg::Flush => {
+                if self.dirty {
+                    fx.push(Effect::Save);
+                }
+            }
+            Msg::EditorLoaded => {
+                self.editor_ready = true;
+                // Whatever was typed or loaded meanwhile goes into it.
+                fx.push(Effect::SetEditor(self.page.editor.clone()));
+                fx.push(Effect::Diagnostics);
+            }
+            Msg::EditorFailed(e) => self.notices.push(Notice { text: format!("The YAML editor is not available ({e}); the console still takes kubectl commands."), action: None }),
             Msg::Viewport(w) => {
                 let columns = if w < 700.0 { 1 } else { usize::MAX };
                 if columns != self.columns {
