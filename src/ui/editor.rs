@@ -5,8 +5,8 @@
 //! pages, which have no editor, never load it.
 
 use crate::ui::diagnose::Diag;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = "export function load_editor(url) { return import(url); }")]
 extern "C" {
@@ -39,7 +39,12 @@ pub struct Editor {
 impl Editor {
     /// Loads the bundle (relative to the page, so dist/ works under any
     /// path) and mounts an editor in `parent`.
-    pub async fn load(parent: web_sys::Element, doc: String, on_change: impl FnMut(String) + 'static, on_apply: impl FnMut() + 'static) -> Result<Editor, String> {
+    pub async fn load(
+        parent: web_sys::Element,
+        doc: String,
+        on_change: impl FnMut(String) + 'static,
+        on_apply: impl FnMut() + 'static,
+    ) -> Result<Editor, String> {
         let base = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
         let url = web_sys::Url::new_with_base("editor.bundle.js", &base).map(|u| u.href()).map_err(|_| "no URL for the editor".to_string())?;
         let module = wasm_bindgen_futures::JsFuture::from(load_editor(&url)).await.map_err(|e| format!("the editor could not be loaded: {e:?}"))?;
@@ -47,7 +52,10 @@ impl Editor {
         let create = create.dyn_into::<js_sys::Function>().map_err(|_| "createEditor is not a function".to_string())?;
         let on_change = Closure::wrap(Box::new(on_change) as Box<dyn FnMut(String)>);
         let on_apply = Closure::wrap(Box::new(on_apply) as Box<dyn FnMut()>);
-        let args: js_sys::Array = [parent.into(), JsValue::from_str(&doc), on_change.as_ref().clone(), on_apply.as_ref().clone(), JsValue::from_str("Kubernetes YAML")].iter().collect();
+        let args: js_sys::Array =
+            [parent.into(), JsValue::from_str(&doc), on_change.as_ref().clone(), on_apply.as_ref().clone(), JsValue::from_str("Kubernetes YAML")]
+                .iter()
+                .collect();
         let handle = create.apply(&JsValue::NULL, &args).map_err(|e| format!("the editor failed to start: {e:?}"))?;
         Ok(Editor { handle: EditorHandle(handle), _on_change: on_change, _on_apply: on_apply })
     }

@@ -1019,7 +1019,9 @@ impl Ui {
                 fx.push(Effect::SetEditor(self.page.editor.clone()));
                 fx.push(Effect::Diagnostics);
             }
-            Msg::EditorFailed(e) => self.notices.push(Notice { text: format!("The YAML editor is not available ({e}); the console still takes kubectl commands."), action: None }),
+            Msg::EditorFailed(e) => {
+                self.notices.push(Notice { text: format!("The YAML editor is not available ({e}); the console still takes kubectl commands."), action: None })
+            }
             Msg::Viewport(w) => {
                 let columns = if w < 700.0 { 1 } else { usize::MAX };
                 if columns != self.columns {
