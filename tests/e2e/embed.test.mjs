@@ -215,6 +215,8 @@ test('the prose drives a cluster through the API, and hears its events', async (
     assert.match(err, /"soon" is not a duration/);
     const early = await page.evaluate(() => { try { document.createElement('kubarium-cluster').run('kubectl get pods'); } catch (e) { return e.message; } });
     assert.match(early, /not loaded yet/);
+    // A docs page's storage and address are its own.
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, location.href]), [0, 0, server.url + 'embed-example.html']);
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -66,6 +66,17 @@ test('a plain HTML page: one script tag from node_modules, and a Markdown page\'
     assert.equal(await page.locator('kubarium-cluster .side-pane').count(), 0, 'panes="map console"');
     assert.match(await page.locator('kubarium-cluster .console-out').textContent(), /deployment.apps\/hello created/);
     assert.equal(Math.round((await el.boundingBox()).height), 440);
+    // A fence's attribute lines set the element's attributes, and nothing else.
+    const fenced = await page.evaluate(async () => {
+      const { upgradeCodeBlocks } = await import('./node_modules/kubarium/kubarium.js');
+      const pre = document.createElement('pre');
+      pre.innerHTML = '<code class="language-kubarium"># kubarium: lesson=statefulset-basics onclick="window.pwned=1" height=300\n</code>';
+      document.body.append(pre);
+      const n = upgradeCodeBlocks(document);
+      const el = document.body.lastElementChild;
+      return { n, tag: el.tagName, lesson: el.getAttribute('lesson'), height: el.getAttribute('height'), onclick: el.hasAttribute('onclick') };
+    });
+    assert.deepEqual(fenced, { n: 1, tag: 'KUBARIUM-CLUSTER', lesson: 'statefulset-basics', height: '300', onclick: false });
     await screenshot(page, 'embed-3-markdown-page');
     assert.deepEqual(errors, []);
   } finally {

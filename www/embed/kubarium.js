@@ -21,7 +21,7 @@ const APP = () => __KUBARIUM_APP__;
 
 const TAG = 'kubarium-cluster';
 const CONTENT_ATTRS = ['lesson', 'src', 'nodes', 'panes', 'controls', 'autoplay', 'app'];
-const EVENTS = ['command', 'change', 'time'];
+const FENCE_ATTRS = [...CONTENT_ATTRS, 'theme', 'height', 'id'];
 
 let wasm = null;
 /** Loads the WebAssembly module (once per page); resolves to its exports. */
@@ -124,7 +124,8 @@ async function configOf(el) {
     lesson: a('lesson'), nodes: a('nodes'), panes: a('panes'), controls: a('controls'),
     autoplay: el.hasAttribute('autoplay'), openUrl: a('app') ?? APP(), logo: LOGO(),
   };
-  if (!cfg.openUrl && cfg.controls == null) cfg.controls = 'play step speed settle';
+  // Without a full page to open, there is no "Open in Kubarium".
+  if (!cfg.openUrl) cfg.controls = (cfg.controls ?? 'play step speed settle open').split(/[\s,]+/).filter((w) => w && w !== 'open').join(' ') || 'none';
   if (a('src')) Object.assign(cfg, await readSrc(a('src')));
   else if (el._text.trim()) cfg.text = el._text;
   if (cfg.openUrl) cfg.openUrl = new URL(cfg.openUrl, document.baseURI).href;
@@ -312,7 +313,8 @@ export function upgradeCodeBlocks(root = globalThis.document) {
     while (lines.length && /^#\s*kubarium:/.test(lines[0])) {
       const spec = lines.shift().replace(/^#\s*kubarium:/, '');
       for (const m of spec.matchAll(/([\w-]+)(?:=("([^"]*)"|'([^']*)'|\S+))?/g)) {
-        el.setAttribute(m[1], m[3] ?? m[4] ?? m[2] ?? '');
+        // Only the element's own attributes (Markdown may come from anyone: no onclick).
+        if (FENCE_ATTRS.includes(m[1])) el.setAttribute(m[1], m[3] ?? m[4] ?? m[2] ?? '');
       }
     }
     el.textContent = lines.join('\n');
