@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist package test-native test-transcripts test-wasm test-e2e bench bench-engine bench-page bench-embed sizes clean
+.PHONY: serve test setup setup-build dist package test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-page bench-embed sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -30,11 +30,55 @@ package: dist
 	@cd target/npm && npm pack ./kubarium --silent
 
 test: setup
-	@$(MAKE) --no-print-directory test-native test-transcripts dist test-e2e
+	@$(MAKE) --no-print-directory test-native test-transcripts test-soak test-fuzz dist test-e2e
 
 test-native:
 	@echo "== native unit, integration and property tests"
 	@cargo test --locked --quiet
+
+# Random sessions with the invariants checked after every step (tests/properties.rs).
+#   make soak SOAK_SESSIONS=1000 [SOAK_STEPS=100] [SOAK_SEED=1]
+SOAK_SESSIONS ?= 20
+soak:
+	@echo "== soak: $(SOAK_SESSIONS) random sessions"
+	@SOAK_SESSIONS=$(SOAK_SESSIONS) cargo test --locked --quiet --profile soak --test properties soak -- --ignored --nocapture
+
+# The short soak of `make test`: the test profile test-native has built
+# already (no second build; slower to run, so fewer sessions).
+test-soak:
+	@echo "== soak: 10 random sessions (make soak runs more)"
+	@SOAK_SESSIONS=10 cargo test --locked --quiet --test properties soak -- --ignored --nocapture
+
+# Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of the YAML parser, kubectl,
+# share links and transcripts: each target FUZZ_SECONDS long, from the
+# committed seeds (fuzz/corpus/) and what earlier runs found (fuzz/work/,
+# not committed; a crash is saved in fuzz/artifacts/: add it to the corpus).
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="yaml kubectl"]
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= yaml kubectl share_link transcript
+FUZZ_ENV := export PATH="$$(ls -d $(CACHE)/tools/cargo-fuzz-*/bin 2>/dev/null | tail -1):$$PATH" RUSTC_BOOTSTRAP=1
+setup-fuzz:
+	@scripts/setup.sh --fuzz
+
+fuzz: setup-fuzz
+	@$(FUZZ_ENV) && cd fuzz && for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		mkdir -p work/$$t; \
+		cargo fuzz run -s none -O $$t work/$$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 2>&1 | grep -E "^#[0-9]+ +DONE|^stat::number_of_executed_units|SUMMARY|panicked|crash-" ; \
+		test $${PIPESTATUS[0]} = 0 || exit 1; \
+	done
+
+# make test's fuzz part: every committed corpus input already runs through
+# the targets in cargo test (tests/fuzz_corpus.rs). A short libFuzzer run is
+# added where cargo-fuzz is installed and the targets are built (make fuzz
+# once): installing cargo-fuzz and building the instrumented targets takes
+# 15 minutes or more on a fresh clone, which CI does not spend.
+test-fuzz:
+	@if ls -d $(CACHE)/tools/cargo-fuzz-*/bin >/dev/null 2>&1 && ls fuzz/target/*/release/yaml >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 ; \
+	else \
+		echo "== fuzz: no fuzz build here (make fuzz makes one); the committed corpus ran through the targets in test-native"; \
+	fi
 
 test-transcripts:
 	@echo "== transcripts"

@@ -5,6 +5,7 @@
 #   scripts/setup.sh            everything (wasm toolchain, trunk, wasm-bindgen,
 #                               wasm-opt, the editor bundle, Chromium, playwright-core)
 #   scripts/setup.sh --build    only what building and serving the page needs
+#   scripts/setup.sh --fuzz     only cargo-fuzz (make fuzz)
 #
 # Tools go into a cache outside the clone ($KUBARIUM_CACHE, default
 # ~/.cache/kubarium), so a fresh clone on the same machine reuses them.
@@ -123,6 +124,14 @@ editor_bundle() {
         (cd www/editor && node build.mjs)
     fi
 }
+
+if [ "$MODE" = "--fuzz" ]; then
+    # libFuzzer is built by the libfuzzer-sys crate (needs a C++ compiler);
+    # -Z flags on stable through RUSTC_BOOTSTRAP=1 (set by make fuzz).
+    command -v c++ >/dev/null || apt_install g++
+    cargo_tool cargo-fuzz 0.13.1 cargo-fuzz
+    exit 0
+fi
 
 wasm_target
 cargo_tool trunk "$TRUNK_VERSION" trunk --ignore-rust-version

@@ -13,6 +13,9 @@
 
 pub mod bench;
 pub mod engine;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kubectl;
 pub mod transcript;
 

@@ -89,8 +89,10 @@ fn schedule(c: &mut Cluster, pod: &str, only: Option<&str>) -> Result<String, St
     let nodes: Vec<Node> = c.api.store.list_t::<Node>().filter(|n| only.is_none_or(|o| n.metadata.name == o)).cloned().collect();
     let mut reasons = vec![];
     let mut chosen = None;
+    // The pods this helper schedules are bound at once: none is ever assumed.
+    let rwop = scheduling::read_write_once_pod_conflict(&c.api, &p, &|_| false);
     for n in &nodes {
-        match scheduling::filter(&c.api, &p, n) {
+        match scheduling::filter(&c.api, &p, n, rwop) {
             Ok(()) => {
                 chosen = Some(n.metadata.name.clone());
                 break;
@@ -435,7 +437,7 @@ spec:
     create(&mut c, &pod_yaml("pg", "my-pvc"));
     let p = c.get::<Pod>("default", "pg").unwrap().clone();
     let b = c.get::<Node>("", "node-b").unwrap().clone();
-    assert_eq!(scheduling::filter(&c.api, &p, &b), Err("node(s) didn't match PersistentVolume's node affinity".into()));
+    assert_eq!(scheduling::filter(&c.api, &p, &b, false), Err("node(s) didn't match PersistentVolume's node affinity".into()));
     assert_eq!(schedule(&mut c, "pg", None), Ok("node-a".into()));
     // A claim naming a volume that does not fit gets VolumeMismatch.
     create(
@@ -541,7 +543,7 @@ fn local_path_provisions_on_the_selected_node() {
     create(&mut c, &pod_yaml("web-0", "data-web-0"));
     let p = c.get::<Pod>("default", "web-0").unwrap().clone();
     let a = c.get::<Node>("", "node-a").unwrap().clone();
-    assert!(scheduling::filter(&c.api, &p, &a).is_err());
+    assert!(scheduling::filter(&c.api, &p, &a, false).is_err());
     assert_eq!(schedule(&mut c, "web-0", None), Ok("node-b".into()));
     check_invariants(&c);
 }
@@ -640,7 +642,7 @@ fn ebs_disk_in_the_zone_of_the_selected_node_is_attached_there() {
     let p = c.get::<Pod>("default", "postgres-0").unwrap().clone();
     for (node, ok) in [("node-a", false), ("node-b", true), ("node-c", false)] {
         let n = c.get::<Node>("", node).unwrap().clone();
-        assert_eq!(scheduling::filter(&c.api, &p, &n).is_ok(), ok, "{node}");
+        assert_eq!(scheduling::filter(&c.api, &p, &n, false).is_ok(), ok, "{node}");
     }
     check_invariants(&c);
     // Pod and claim gone: detached, then the disk and its PV are deleted.
@@ -1037,6 +1039,40 @@ fn read_write_once_pod_claims_admit_one_pod() {
     assert!(err.starts_with("node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod"), "{err}");
 }
 
+/// Three replicas of a Deployment created together on one new
+/// ReadWriteOncePod claim of the WaitForFirstConsumer class: the first pod
+/// is assumed on its node while its claim is provisioned, and the others
+/// must see it (VolumeRestrictions counts assumed pods, as the scheduler
+/// cache's IsPVCUsedByPods does), so only one ever runs.
+#[test]
+fn read_write_once_pod_claim_of_a_new_deployment_runs_one_replica() {
+    let mut c = Cluster::new(18);
+    for o in objects(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: solo}\nspec:\n  storageClassName: standard\n  accessModes: [ReadWriteOncePod]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - {name: web, image: nginx, volumeMounts: [{name: data, mountPath: /data}]}\n      volumes:\n      - {name: data, persistentVolumeClaim: {claimName: solo}}\n",
+    ) {
+        c.create(o).unwrap();
+    }
+    let start = c.now().0;
+    while c.now().0 - start < 3 * MINUTE {
+        c.step(SECOND);
+        let bound: Vec<&Pod> = c.api.store.list_ns_t::<Pod>("default").filter(|p| !p.spec.node_name.is_empty()).collect();
+        assert!(bound.len() <= 1, "{} pods bound on one ReadWriteOncePod claim: {:?}", bound.len(), bound.iter().map(|p| &p.metadata.name).collect::<Vec<_>>());
+    }
+    let pods: Vec<&Pod> = c.api.store.list_ns_t::<Pod>("default").collect();
+    assert_eq!(pods.len(), 3);
+    assert_eq!(pods.iter().filter(|p| p.status.phase == "Running").count(), 1);
+    assert_eq!(pvc(&c, "solo").status.phase, "Bound");
+    for p in pods.iter().filter(|p| p.status.phase == "Pending") {
+        let msgs: Vec<String> = events(&c, Kind::Pod, "default", &p.metadata.name).into_iter().filter(|e| e.0 == "FailedScheduling").map(|e| e.1).collect();
+        assert!(
+            msgs.iter().any(|m| m.starts_with(
+                "0/3 nodes are available: 3 node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod."
+            )),
+            "{msgs:?}"
+        );
+    }
+}
+
 #[test]
 fn same_seed_same_storage_story() {
     let run = || {
@@ -1090,7 +1126,7 @@ spec:
     create(&mut c, &pod_yaml("p", "fast"));
     let p = c.get::<Pod>("default", "p").unwrap().clone();
     let a = c.get::<Node>("", "node-a").unwrap().clone();
-    assert_eq!(scheduling::filter(&c.api, &p, &a), Err("node(s) didn't find available persistent volumes to bind".into()));
+    assert_eq!(scheduling::filter(&c.api, &p, &a, false), Err("node(s) didn't find available persistent volumes to bind".into()));
     assert_eq!(schedule(&mut c, "p", None), Ok("node-c".into()));
     let claim = pvc(&c, "fast");
     assert_eq!(claim.spec.volume_name, "local-c");
@@ -1148,9 +1184,9 @@ fn azure_disks_respect_the_per_node_attach_limit() {
     create(&mut c, &pod("ninth", 8, 9));
     let p = c.get::<Pod>("default", "ninth").unwrap().clone();
     let a = c.get::<Node>("", "node-a").unwrap().clone();
-    assert_eq!(scheduling::filter(&c.api, &p, &a), Err("node(s) exceed max volume count".into()));
+    assert_eq!(scheduling::filter(&c.api, &p, &a, false), Err("node(s) exceed max volume count".into()));
     let b = c.get::<Node>("", "node-b").unwrap().clone();
-    assert_eq!(scheduling::filter(&c.api, &p, &b), Ok(()));
+    assert_eq!(scheduling::filter(&c.api, &p, &b, false), Ok(()));
 }
 
 #[test]

@@ -79,14 +79,19 @@ fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// Reads `name` (relative to `dir`) for `-f`: kubectl's errors for a path
+/// that does not exist and for bytes that are not UTF-8 (go-yaml's reader
+/// refuses them before parsing).
+fn read_for_kubectl(dir: &Path, name: &str) -> Result<String, String> {
+    let bytes = std::fs::read(dir.join(name)).map_err(|_| format!("the path {name:?} does not exist"))?;
+    String::from_utf8(bytes).map_err(|_| format!("error parsing {name}: error converting YAML to JSON: yaml: invalid leading UTF-8 octet"))
+}
+
 /// A session whose `-f FILE` reads relative to the transcript's folder.
 fn session_for(file: &Path, seed: u64) -> Session {
     let mut s = Session::new(seed);
     let dir = file.parent().map(|d| d.to_path_buf()).unwrap_or_default();
-    s.set_file_reader(Box::new(move |name: &str| {
-        let p = dir.join(name);
-        std::fs::read_to_string(&p).map_err(|_| format!("the path {name:?} does not exist"))
-    }));
+    s.set_file_reader(Box::new(move |name: &str| read_for_kubectl(&dir, name)));
     s
 }
 
@@ -157,42 +162,95 @@ fn run(file: &str, seed: u64) -> ExitCode {
     if results.iter().all(|r| r.failure.is_none()) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
+/// `kubarium shell`: reads command lines (and heredoc bodies) from stdin as
+/// bash would, runs them, and exits with the last command's status. A line
+/// that is not UTF-8 text is reported and skipped (status 1), never the end
+/// of the session; a heredoc is read up to its delimiter whatever it holds.
 fn shell(seed: u64) -> ExitCode {
     let mut session = Session::new(seed);
     let cwd = std::env::current_dir().unwrap_or_default();
-    session.set_file_reader(Box::new(move |name: &str| std::fs::read_to_string(cwd.join(name)).map_err(|_| format!("the path {name:?} does not exist"))));
+    session.set_file_reader(Box::new(move |name: &str| read_for_kubectl(&cwd, name)));
     let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let mut input = stdin.lock();
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut number = 0usize;
+    // One line of raw bytes, without its end of line; None at the end of input.
+    let mut next_line = |number: &mut usize| -> Option<Vec<u8>> {
+        let mut buf = vec![];
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                *number += 1;
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                Some(buf)
+            }
+        }
+    };
+    let mut status = 0i32;
     loop {
         if interactive {
             print!("$ ");
             let _ = std::io::stdout().flush();
         }
-        let Some(Ok(line)) = lines.next() else { break };
+        let Some(raw) = next_line(&mut number) else { break };
+        let line = match String::from_utf8(raw) {
+            Ok(l) => l,
+            Err(_) => {
+                eprintln!("kubarium: line {number}: not UTF-8 text; the line was not run");
+                status = 1;
+                continue;
+            }
+        };
         let trimmed = line.trim();
         if trimmed == "exit" || trimmed == "quit" {
             break;
         }
-        let mut body = String::new();
+        let mut body = Vec::new();
+        let mut body_ok = true;
         if let Ok((_, Some(h))) = split_words(&line) {
+            let start = number;
+            let mut closed = false;
             loop {
                 if interactive {
                     print!("> ");
                     let _ = std::io::stdout().flush();
                 }
-                let Some(Ok(l)) = lines.next() else { break };
-                let l2 = if h.strip_tabs { l.trim_start_matches('\t').to_string() } else { l.clone() };
-                if l2 == h.delimiter {
+                let Some(l) = next_line(&mut number) else { break };
+                let l2: &[u8] = if h.strip_tabs {
+                    let n = l.iter().take_while(|b| **b == b'\t').count();
+                    &l[n..]
+                } else {
+                    &l
+                };
+                if l2 == h.delimiter.as_bytes() {
+                    closed = true;
                     break;
                 }
-                body.push_str(&l2);
-                body.push('\n');
+                body.extend_from_slice(l2);
+                body.push(b'\n');
+            }
+            if !closed {
+                eprintln!("kubarium: line {start}: here-document delimited by end-of-file (wanted `{}')", h.delimiter);
+            }
+            if std::str::from_utf8(&body).is_err() {
+                eprintln!("kubarium: line {start}: the here-document is not UTF-8 text (kubectl reads YAML and JSON as UTF-8); the command was not run");
+                status = 1;
+                body_ok = false;
             }
         }
+        if !body_ok {
+            continue;
+        }
+        let body = String::from_utf8(body).unwrap_or_default();
         let out = session.run(&line, &body);
         print!("{}", out.output);
         let _ = std::io::stdout().flush();
+        status = out.exit_code;
     }
-    ExitCode::SUCCESS
+    ExitCode::from(status.clamp(0, 255) as u8)
 }

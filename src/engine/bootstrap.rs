@@ -86,7 +86,10 @@ pub fn add_node(cx: &mut Cx, name: &str, zone: &str) -> Result<(), String> {
         next_pod_ip: 2,
     };
     cx.world.machines.insert(name.into(), machine);
-    crate::engine::kubelet::register_node(cx, name);
+    if let Err(e) = crate::engine::kubelet::register_node(cx, name) {
+        cx.world.machines.remove(name);
+        return Err(format!("the kubelet could not register this node: {}", e.message));
+    }
     Ok(())
 }
 
@@ -104,9 +107,7 @@ pub fn cluster_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {
         ClusterVerb::NodeStop { node } => crate::engine::kubelet::power_off(cx, node),
         ClusterVerb::NodeStart { node } => crate::engine::kubelet::power_on(cx, node),
         ClusterVerb::NodeAdd { node, zone } => {
-            if !crate::engine::apiserver::validation::is_dns1123_subdomain(node) {
-                return Err(format!("invalid node name {node:?}: must be a lowercase RFC 1123 subdomain"));
-            }
+            verb.check()?;
             add_node(cx, node, zone)
         }
         ClusterVerb::DriverInstall { driver } => {

@@ -10,7 +10,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Propagation, Written};
 use crate::engine::controllers::{self, Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::{Change, Op};
-use crate::engine::time::{EPOCH, MINUTE, Millis, Time};
+use crate::engine::time::{EPOCH, MAX_ADVANCE, MINUTE, Millis, Time};
 use crate::engine::world::World;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -41,6 +41,54 @@ pub enum ClusterVerb {
     FeatureGate { gate: String, enabled: bool },
 }
 
+/// The largest request body the API server reads (apiserver's
+/// MaxRequestBodyBytes, 3 MiB): a bigger object is refused before anything
+/// else looks at it, with `Request entity too large: limit is 3145728`.
+pub const MAX_REQUEST_BODY: usize = 3 << 20;
+
+impl ClusterVerb {
+    /// What the engine refuses before anything happens: a machine whose
+    /// kubelet could never register its Node (the API server's own errors
+    /// for the Node name and its hostname and zone labels), names longer
+    /// than any object name.
+    pub fn check(&self) -> Result<(), String> {
+        let long = |what: &str, s: &str| (s.len() > 253).then(|| format!("{what} name is longer than 253 characters"));
+        match self {
+            ClusterVerb::NodeAdd { node, zone } => {
+                let errs = crate::engine::apiserver::validation::node_registration_errors(node, zone);
+                if errs.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("the kubelet could not register this node: {}", ApiError::invalid(Kind::Node, node, errs).message))
+                }
+            }
+            ClusterVerb::NodeStop { node } | ClusterVerb::NodeStart { node } => long("node", node).map_or(Ok(()), Err),
+            ClusterVerb::DriverInstall { driver } | ClusterVerb::DriverUninstall { driver } => long("driver", driver).map_or(Ok(()), Err),
+            ClusterVerb::FeatureGate { gate, .. } => long("feature gate", gate).map_or(Ok(()), Err),
+        }
+    }
+}
+
+impl Input {
+    /// What a replay refuses before it starts (inputs from a save or a share
+    /// link are untrusted): time steps outside 0..=[`MAX_ADVANCE`], verbs
+    /// the engine refuses ([`ClusterVerb::check`]), request bodies over
+    /// [`MAX_REQUEST_BODY`] (objects, exec stdin and arguments).
+    pub fn check(&self) -> Result<(), String> {
+        let body = |v: &serde_json::Value| serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX);
+        let too_large = || format!("Request entity too large: limit is {MAX_REQUEST_BODY}");
+        match self {
+            Input::Advance { ms } if !(0..=MAX_ADVANCE).contains(ms) => Err(format!("time may move by 0 to {MAX_ADVANCE} ms at once, not {ms}")),
+            Input::Advance { .. } => Ok(()),
+            Input::Cluster { verb } => verb.check(),
+            Input::Create { object } | Input::Update { object } if body(object) > MAX_REQUEST_BODY => Err(too_large()),
+            Input::Exec { argv, stdin, .. } if stdin.len() + argv.iter().map(|a| a.len() + 1).sum::<usize>() > MAX_REQUEST_BODY => Err(too_large()),
+            Input::Delete { kind, namespace, name, .. } if kind.len() + namespace.len() + name.len() > 1024 => Err("names longer than the API allows".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Settings a real cluster would take as flags.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -52,11 +100,19 @@ pub struct Config {
     /// `--controllers=-name`. Scenario tests of one controller use it to play
     /// the others' part by hand; the page and the CLI run everything.
     pub disabled: Vec<Ctl>,
+    /// The most Pod objects the cluster holds (see
+    /// [`crate::engine::apiserver::admission::MAX_PODS`]); tests lower it.
+    pub max_pods: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { node_monitor_grace_period: 50_000, max_unavailable_statefulset: false, disabled: vec![] }
+        Config {
+            node_monitor_grace_period: 50_000,
+            max_unavailable_statefulset: false,
+            disabled: vec![],
+            max_pods: crate::engine::apiserver::admission::MAX_PODS,
+        }
     }
 }
 
@@ -88,6 +144,57 @@ pub struct Cluster {
     pub livelock: Option<String>,
     /// Index of `Ctl` -> slot in `ctls`.
     slots: Vec<Option<usize>>,
+    /// Units of work done so far (controller syncs and timers fired): what
+    /// [`Cluster::advance_for`] and bounded replays budget.
+    work: u64,
+    /// An instant whose controller work a budget cut short (see
+    /// [`Cluster::advance_for`]): it resumes exactly where it stopped.
+    instant: Option<InstantState>,
+    /// Writes leave their instant's work pending instead of running it (see
+    /// [`Cluster::set_deferred`]).
+    deferred: bool,
+}
+
+/// Where an interrupted instant is: the next controller in the round, whether
+/// the round made progress so far, and the syncs done at this instant.
+#[derive(Clone, Copy, Debug, Default)]
+struct InstantState {
+    pos: usize,
+    progressed: bool,
+    syncs: usize,
+}
+
+/// How far a bounded [`Cluster::advance_for`] got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The clock reached the target and every controller is idle at it.
+    pub done: bool,
+    /// The clock now.
+    pub now: Time,
+    /// Units of work this call did.
+    pub work: u64,
+}
+
+/// Why a recorded session cannot be replayed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplayError {
+    /// An input that the engine refuses (it could not have been recorded).
+    Input { index: usize, message: String },
+    /// Replaying would take more than the budget's work.
+    TooMuchWork { index: usize, work: u64 },
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayError::Input { index, message } => write!(f, "input {} of the session cannot be replayed: {message}", index + 1),
+            ReplayError::TooMuchWork { index, work } => write!(
+                f,
+                "replaying the session stopped at input {} after {work} units of work (the most a replay may take): it asks for more than the simulator can do at once",
+                index + 1
+            ),
+        }
+    }
 }
 
 impl Cluster {
@@ -114,6 +221,9 @@ impl Cluster {
             feed_base: 0,
             livelock: None,
             slots,
+            work: 0,
+            instant: None,
+            deferred: false,
         };
         crate::engine::bootstrap::default_cluster(&mut c);
         c.run_instant();
@@ -137,7 +247,10 @@ impl Cluster {
         &self.log
     }
 
-    /// A fresh cluster with the same seed, fed the same inputs.
+    /// A fresh cluster with the same seed, fed the same inputs (inputs this
+    /// engine recorded itself: a failed one failed the same way when it
+    /// was recorded). For inputs from outside (a save, a share link) use
+    /// [`Cluster::replay_bounded`].
     pub fn replay(seed: u64, inputs: &[Input]) -> Cluster {
         let mut c = Cluster::new(seed);
         for i in inputs {
@@ -146,6 +259,51 @@ impl Cluster {
             let _ = c.apply_input(i.clone());
         }
         c
+    }
+
+    /// Replays inputs that come from outside (a saved session, a share
+    /// link): each is checked first ([`Input::check`]), and the whole replay
+    /// may do at most `budget` units of work. Writes that the API server
+    /// refuses are part of a session (they were refused when recorded too)
+    /// and replay the same way; what the engine itself refuses is an error.
+    pub fn replay_bounded(seed: u64, inputs: &[Input], budget: u64) -> Result<Cluster, ReplayError> {
+        for (index, i) in inputs.iter().enumerate() {
+            i.check().map_err(|message| ReplayError::Input { index, message })?;
+        }
+        let mut c = Cluster::new(seed);
+        c.deferred = true;
+        let start = c.work;
+        for (index, i) in inputs.iter().enumerate() {
+            let spent = |c: &Cluster| c.work - start;
+            let over = |c: &Cluster| ReplayError::TooMuchWork { index, work: c.work - start };
+            match i {
+                Input::Advance { ms } => {
+                    let target = c.now().0 + ms;
+                    loop {
+                        let left = budget.saturating_sub(spent(&c));
+                        let p = c.advance_for(target - c.now().0, left);
+                        if p.done {
+                            break;
+                        }
+                        if spent(&c) >= budget {
+                            return Err(over(&c));
+                        }
+                    }
+                }
+                other => {
+                    let _ = c.apply_input(other.clone());
+                    while c.instant.is_some() || c.queues.iter().any(|q| !q.is_empty()) {
+                        let left = budget.saturating_sub(spent(&c));
+                        if left == 0 {
+                            return Err(over(&c));
+                        }
+                        c.advance_for(0, left);
+                    }
+                }
+            }
+        }
+        c.deferred = false;
+        Ok(c)
     }
 
     /// The cluster as it was at `until` in a session recorded from `seed`
@@ -183,6 +341,9 @@ impl Cluster {
                 Ok(())
             }
             Input::Advance { ms } => {
+                if !(0..=MAX_ADVANCE).contains(&ms) {
+                    return Err(format!("time may move by 0 to {MAX_ADVANCE} ms at once, not {ms}"));
+                }
                 self.advance(ms);
                 Ok(())
             }
@@ -195,22 +356,29 @@ impl Cluster {
     pub fn create(&mut self, obj: Object) -> Result<Written, ApiError> {
         // The log carries apiVersion/kind even when the client left them
         // out (kubectl create <generator> builds typed objects), so replay can decode it.
+        self.finish_pending();
         let obj = obj.with_type_meta();
-        self.log.push(Input::Create { object: obj.to_value() });
+        let value = obj.to_value();
+        request_body_fits(&value)?;
+        self.log.push(Input::Create { object: value });
         let r = self.api.create(obj);
-        self.run_instant();
+        self.after_input();
         r
     }
 
     pub fn update(&mut self, obj: Object) -> Result<Written, ApiError> {
+        self.finish_pending();
         let obj = obj.with_type_meta();
-        self.log.push(Input::Update { object: obj.to_value() });
+        let value = obj.to_value();
+        request_body_fits(&value)?;
+        self.log.push(Input::Update { object: value });
         let r = self.api.update(obj);
-        self.run_instant();
+        self.after_input();
         r
     }
 
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: &DeleteOptions) -> Result<Rc<Object>, ApiError> {
+        self.finish_pending();
         self.log.push(Input::Delete {
             kind: kind.info().qualified_plural(),
             namespace: namespace.into(),
@@ -219,35 +387,99 @@ impl Cluster {
             propagation: opts.propagation.map(|p| format!("{p:?}")),
         });
         let r = self.api.delete(kind, namespace, name, opts);
-        self.run_instant();
+        self.after_input();
         r
     }
 
     /// The eviction subresource (what `kubectl drain` uses): honours PodDisruptionBudgets.
     pub fn evict(&mut self, namespace: &str, name: &str) -> Result<Rc<Object>, ApiError> {
+        self.finish_pending();
         self.log.push(Input::Evict { namespace: namespace.into(), name: name.into() });
         let r = crate::engine::controllers::disruption::evict(&mut self.api, namespace, name);
-        self.run_instant();
+        self.after_input();
         r
     }
 
     /// Runs a program in a container; returns its output and exit code.
     pub fn exec(&mut self, namespace: &str, pod: &str, container: &str, argv: &[String], stdin: &str) -> crate::engine::kubelet::ExecResult {
+        self.finish_pending();
         let mut cx = Cx { api: &mut self.api, world: &mut self.world };
         let r = crate::engine::kubelet::exec(&mut cx, namespace, pod, container, argv, stdin);
         self.log.push(Input::Exec { namespace: namespace.into(), pod: pod.into(), container: container.into(), argv: argv.to_vec(), stdin: stdin.into() });
-        self.run_instant();
+        self.after_input();
         r
     }
 
     pub fn cluster_verb(&mut self, verb: ClusterVerb) -> Result<(), String> {
+        self.finish_pending();
+        // A verb the engine refuses outright (a node name no kubelet could
+        // register) is not an input: it changes nothing and is not logged.
+        verb.check()?;
         self.log.push(Input::Cluster { verb: verb.clone() });
         let r = {
             let mut cx = Cx { api: &mut self.api, world: &mut self.world };
             crate::engine::bootstrap::cluster_verb(&mut cx, &verb)
         };
-        self.run_instant();
+        self.after_input();
         r
+    }
+
+    /// After an input: its instant runs now, or waits for
+    /// [`Cluster::advance_for`] when writes are deferred.
+    fn after_input(&mut self) {
+        if self.deferred {
+            self.dispatch();
+        } else {
+            self.run_instant();
+        }
+    }
+
+    /// When set, writes (and `cluster` verbs, execs) leave the controller
+    /// work they cause pending instead of running it before they return: the
+    /// caller runs it in slices with [`Cluster::advance_for`] (the page, so
+    /// that a 10,000-pod scale never blocks a frame). The work is the same
+    /// and in the same order either way, and any later input finishes it
+    /// first, so the cluster and its log replay identically. Off by default
+    /// (the CLI and the transcripts see every write's instant complete).
+    pub fn set_deferred(&mut self, deferred: bool) {
+        self.deferred = deferred;
+    }
+
+    /// Whether writes leave their work pending ([`Cluster::set_deferred`]).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
+    /// Whether controller work of the current instant is still to be done
+    /// (a write while deferred, or an [`Cluster::advance_for`] cut short).
+    pub fn has_pending_work(&self) -> bool {
+        self.instant.is_some() || self.queues.iter().any(|q| !q.is_empty())
+    }
+
+    /// Runs work of the current instant that is pending (no timers, no time
+    /// passing), at most about `budget` units; whether it is all done, and
+    /// the work spent.
+    pub fn finish_pending_for(&mut self, budget: u64) -> (bool, u64) {
+        if !self.has_pending_work() {
+            return (true, 0);
+        }
+        let w0 = self.work;
+        let mut left = budget;
+        let done = self.run_instant_for(&mut left);
+        (done, self.work - w0)
+    }
+
+    /// Runs whatever work of the current instant is pending, unbounded.
+    pub fn finish_pending(&mut self) {
+        if self.has_pending_work() {
+            self.run_instant();
+        }
+    }
+
+    /// Units of work done since the cluster was made (controller syncs and
+    /// timers fired): a measure of cost that does not depend on the machine.
+    pub fn work(&self) -> u64 {
+        self.work
     }
 
     // ------------------------------------------------------------ time
@@ -255,16 +487,74 @@ impl Cluster {
     /// Lets `ms` of simulated time pass.
     pub fn advance(&mut self, ms: Millis) {
         if ms <= 0 {
+            self.finish_pending();
             return;
         }
-        // Consecutive advances replay the same as one (time only matters at
-        // timers), so the log keeps one entry: a page playing at 60 frames a
-        // second does not grow it per frame.
-        match self.log.last_mut() {
-            Some(Input::Advance { ms: last }) => *last += ms,
-            _ => self.log.push(Input::Advance { ms }),
+        let target = self.api.now.0.saturating_add(ms);
+        while !self.advance_for(target - self.api.now.0, u64::MAX).done {}
+    }
+
+    /// Lets up to `ms` of simulated time pass, doing at most about `budget`
+    /// units of work (a controller sync or a timer fired is one unit; the
+    /// timers due at one instant are taken together, which only queues keys,
+    /// so the overshoot is cheap and bounded by them): the page keeps each frame
+    /// short whatever the cluster's size, and a replay stays bounded. Work
+    /// left over at an instant (from a write while [`Cluster::set_deferred`]
+    /// or an earlier call cut short) is done first. When the budget runs
+    /// out, the clock stays at the instant reached (`Progress::now`) and
+    /// the call returns `done: false`; calling again with the rest
+    /// (`target - now`) resumes exactly where it stopped, so any slicing
+    /// gives the same cluster, log and randomness as one [`Cluster::advance`].
+    /// The log records only the time that actually passed.
+    pub fn advance_for(&mut self, ms: Millis, budget: u64) -> Progress {
+        let start = self.api.now.0;
+        let target = start.saturating_add(ms.max(0));
+        let work0 = self.work;
+        let mut left = budget;
+        let done = 'run: {
+            if !self.run_instant_for(&mut left) {
+                break 'run false;
+            }
+            while let Some(at) = self.api.timers.next_at() {
+                if at > target {
+                    break;
+                }
+                if left == 0 {
+                    break 'run false;
+                }
+                self.api.now = Time(at.max(self.api.now.0));
+                self.fire_due(&mut left);
+                if !self.run_instant_for(&mut left) {
+                    break 'run false;
+                }
+            }
+            self.api.now = Time(target);
+            true
+        };
+        let passed = self.api.now.0 - start;
+        if passed > 0 {
+            self.log_advance(passed);
         }
-        self.advance_quiet(ms);
+        Progress { done, now: self.api.now, work: self.work - work0 }
+    }
+
+    /// Records time passing. Consecutive advances replay the same as one
+    /// (time only matters at timers), so the log keeps one entry (a page
+    /// playing at 60 frames a second does not grow it per frame), up to
+    /// [`MAX_ADVANCE`] per entry: what a replay accepts.
+    fn log_advance(&mut self, ms: Millis) {
+        let mut ms = ms;
+        if let Some(Input::Advance { ms: last }) = self.log.last_mut() {
+            let room = MAX_ADVANCE - *last;
+            let add = ms.min(room.max(0));
+            *last += add;
+            ms -= add;
+        }
+        while ms > 0 {
+            let add = ms.min(MAX_ADVANCE);
+            self.log.push(Input::Advance { ms: add });
+            ms -= add;
+        }
     }
 
     fn advance_quiet(&mut self, ms: Millis) {
@@ -274,7 +564,7 @@ impl Cluster {
                 break;
             }
             self.api.now = Time(at.max(self.api.now.0));
-            self.fire_due();
+            self.fire_due(&mut { u64::MAX });
             self.run_instant();
         }
         self.api.now = Time(target);
@@ -283,14 +573,16 @@ impl Cluster {
     /// Advances to the next timer (or by `max`, whichever is sooner); returns
     /// how far time moved. Used by waits that check a condition as time passes.
     pub fn step(&mut self, max: Millis) -> Millis {
+        self.finish_pending();
         let now = self.api.now.0;
-        let next = self.api.timers.next_at().unwrap_or(now + max).min(now + max).max(now);
+        let horizon = now.saturating_add(max.max(0));
+        let next = self.api.timers.next_at().unwrap_or(horizon).min(horizon).max(now);
         let d = next - now;
         if d > 0 {
             self.advance(d);
         } else {
             // timers due now: fire them without moving the clock
-            self.fire_due();
+            self.fire_due(&mut { u64::MAX });
             self.run_instant();
         }
         d
@@ -321,8 +613,10 @@ impl Cluster {
         (self.api.now.0 - start, true)
     }
 
-    fn fire_due(&mut self) {
+    fn fire_due(&mut self, left: &mut u64) {
         for (ctl, key, _) in self.api.timers.pop_due(self.api.now.0) {
+            self.work += 1;
+            *left = left.saturating_sub(1);
             if let Some(i) = self.slots[ctl as usize] {
                 self.queues[i].add(key);
             }
@@ -331,28 +625,50 @@ impl Cluster {
 
     /// Runs controllers until no queue has work at the current instant.
     pub fn run_instant(&mut self) {
-        let mut syncs = 0usize;
-        self.dispatch();
+        self.run_instant_for(&mut { u64::MAX });
+    }
+
+    /// Runs controllers at the current instant until no queue has work
+    /// (true) or `left` units of work are spent (false: the instant's state
+    /// is kept and the next call resumes it). Controllers take turns, one
+    /// key each, in a fixed order; a resumed instant continues the same
+    /// round, so slicing never changes the order of syncs.
+    fn run_instant_for(&mut self, left: &mut u64) -> bool {
+        let mut st = match self.instant.take() {
+            Some(st) => st,
+            None => {
+                self.dispatch();
+                InstantState::default()
+            }
+        };
         loop {
-            let mut progressed = false;
-            for i in 0..self.ctls.len() {
+            while st.pos < self.ctls.len() {
+                if *left == 0 {
+                    self.instant = Some(st);
+                    return false;
+                }
+                let i = st.pos;
+                st.pos += 1;
                 let Some(key) = self.queues[i].pop() else { continue };
-                progressed = true;
-                syncs += 1;
+                st.progressed = true;
+                st.syncs += 1;
+                self.work += 1;
+                *left -= 1;
                 let mut cx = Cx { api: &mut self.api, world: &mut self.world };
                 self.ctls[i].sync(&key, &mut cx);
                 self.dispatch();
             }
-            if !progressed {
-                break;
+            if !st.progressed {
+                return true;
             }
-            if syncs > MAX_SYNCS_PER_INSTANT {
-                self.livelock = Some(format!("controllers did not converge at {} after {syncs} syncs", self.api.now));
+            if st.syncs > MAX_SYNCS_PER_INSTANT {
+                self.livelock = Some(format!("controllers did not converge at {} after {} syncs", self.api.now, st.syncs));
                 for q in &mut self.queues {
                     while q.pop().is_some() {}
                 }
-                break;
+                return true;
             }
+            st = InstantState { pos: 0, progressed: false, syncs: st.syncs };
         }
     }
 
@@ -475,6 +791,26 @@ impl Playback {
     }
 }
 
+/// The API server reads at most [`MAX_REQUEST_BODY`] bytes of a request: a
+/// bigger object is refused before it is decoded (and so is not an input:
+/// nothing happened).
+pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            if self.0 > MAX_REQUEST_BODY { Err(std::io::ErrorKind::FileTooLarge.into()) } else { Ok(b.len()) }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    match serde_json::to_writer(&mut Count(0), v) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(ApiError::new(crate::engine::apiserver::Reason::RequestEntityTooLarge, format!("Request entity too large: limit is {MAX_REQUEST_BODY}"))),
+    }
+}
+
 pub fn parse_propagation(s: &str) -> Propagation {
     match s.to_ascii_lowercase().as_str() {
         "orphan" => Propagation::Orphan,
@@ -572,6 +908,88 @@ mod tests {
         assert_eq!(again.now(), c.now());
         assert!(!again.world.is_powered("node-c"));
         assert!(again.world.is_powered("node-b"));
+    }
+
+    fn deployment(replicas: u32) -> Object {
+        let y = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers: [{{name: web, image: nginx}}]\n"
+        );
+        let doc = crate::engine::yaml::parse_stream(&y).unwrap().remove(0);
+        Object::decode(Kind::Deployment, &doc.node).unwrap().0
+    }
+
+    fn fingerprint(c: &Cluster) -> String {
+        let mut s = format!("{} {}\n", c.now(), c.api.store.resource_version());
+        for kind in Kind::ALL {
+            for o in c.api.store.list(*kind) {
+                s.push_str(&o.to_value().to_string());
+            }
+        }
+        s
+    }
+
+    /// Any slicing of the same span of time, with or without deferred
+    /// writes, gives the same cluster and the same log as one advance.
+    #[test]
+    fn advance_for_in_slices_is_one_advance() {
+        let mut whole = Cluster::new(4);
+        whole.create(deployment(5)).unwrap();
+        whole.advance(MINUTE);
+        for budget in [1, 3, 7, 40, 100_000] {
+            let mut c = Cluster::new(4);
+            c.set_deferred(true);
+            c.create(deployment(5)).unwrap();
+            assert!(c.has_pending_work());
+            let target = c.now().0 + MINUTE;
+            let mut calls = 0;
+            loop {
+                let p = c.advance_for(target - c.now().0, budget);
+                calls += 1;
+                // Syncs stop at the budget; the timers due at one instant are
+                // taken together (they only queue keys).
+                assert!(p.work <= budget + 10, "{} > {budget}", p.work);
+                if p.done {
+                    break;
+                }
+            }
+            assert!(budget > 10 || calls > 10, "a small budget takes many slices ({calls})");
+            assert_eq!(fingerprint(&c), fingerprint(&whole), "budget {budget}");
+            assert_eq!(c.log(), whole.log(), "budget {budget}");
+            assert!(!c.has_pending_work());
+        }
+    }
+
+    #[test]
+    fn bounded_replay_refuses_what_could_not_have_been_recorded() {
+        let mut c = Cluster::new(2);
+        c.create(deployment(2)).unwrap();
+        c.advance(MINUTE);
+        let log = c.log().to_vec();
+        let again = Cluster::replay_bounded(2, &log, 10_000_000).unwrap();
+        assert_eq!(fingerprint(&again), fingerprint(&c));
+        let bad = |i: Input| Cluster::replay_bounded(2, &[i], 10_000_000).err().unwrap().to_string();
+        assert!(bad(Input::Advance { ms: 1 << 53 }).contains("time may move by 0 to 604800000 ms at once"));
+        assert!(bad(Input::Advance { ms: -5 }).contains("not -5"));
+        assert!(
+            bad(Input::Cluster { verb: ClusterVerb::NodeAdd { node: "n".repeat(64), zone: "zone-a".into() } }).contains("must be no more than 63 characters")
+        );
+        let huge = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "x".repeat(4 << 20)}});
+        assert!(bad(Input::Create { object: huge }).contains("Request entity too large: limit is 3145728"));
+        // A week at a time, as often as a link likes: the work budget stops it.
+        let weeks = vec![Input::Advance { ms: MAX_ADVANCE }; 1000];
+        match Cluster::replay_bounded(2, &weeks, 50_000) {
+            Err(ReplayError::TooMuchWork { work, .. }) => assert!(work <= 50_010, "{work}"),
+            other => panic!("{:?}", other.map(|c| c.now())),
+        }
+    }
+
+    #[test]
+    fn long_advances_are_logged_in_steps_a_replay_accepts() {
+        let mut c = Cluster::new(3);
+        c.advance(MAX_ADVANCE - 1000);
+        c.advance(5000);
+        assert_eq!(c.log(), &[Input::Advance { ms: MAX_ADVANCE }, Input::Advance { ms: 4000 }]);
+        assert!(c.log().iter().all(|i| i.check().is_ok()));
     }
 
     #[test]

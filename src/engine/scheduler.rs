@@ -580,6 +580,7 @@ fn filter_node(
     all: &[(&Node, NodeUsage<'_>)],
     existing_anti: &[ExistingAnti<'_>],
     requests: &Resources,
+    rwop_conflict: bool,
 ) -> Option<NodeStatus> {
     // NodeUnschedulable
     if node.spec.unschedulable {
@@ -633,7 +634,7 @@ fn filter_node(
         return Some(NodeStatus { code, reasons });
     }
     // VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone
-    if let Err(reason) = volumes::filter(api, pod, node) {
+    if let Err(reason) = volumes::filter(api, pod, node, rwop_conflict) {
         let code = if reason.contains("exceed max volume count") || reason.contains("no available disk") || reason.contains("ReadWriteOncePod") {
             Code::Unschedulable
         } else {
@@ -804,10 +805,11 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache:
     let usages: Vec<(&Node, NodeUsage<'_>)> = nodes.iter().map(|n| (*n, node_usage(api, &n.metadata.name, assumed, &key, cache))).collect();
     let requests = pod_requests(pod, false);
     let existing_anti = existing_anti_affinity(&usages);
+    let rwop_conflict = volumes::read_write_once_pod_conflict(api, pod, &|k| assumed.contains_key(k));
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
     for (i, (n, u)) in usages.iter().enumerate() {
-        match filter_node(api, pod, n, u, &usages, &existing_anti, &requests) {
+        match filter_node(api, pod, n, u, &usages, &existing_anti, &requests, rwop_conflict) {
             Some(st) => {
                 statuses.insert(n.metadata.name.clone(), st);
             }

@@ -10,6 +10,26 @@ pub type Millis = i64;
 pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;
+pub const DAY: Millis = 24 * HOUR;
+
+/// The most simulated time one command lets pass (`cluster advance`,
+/// `sleep`) and the longest any wait waits: a week. It is kubectl's own
+/// "forever" (`kubectl delete` and `kubectl wait` without a timeout wait
+/// 168h), longer than every timer the simulated control plane has (the
+/// longest, the scheduler's flush of unschedulable pods and the PV
+/// controller's resync, are minutes), and what the engine steps through in
+/// about a second natively on an idle default cluster (a lease renewal per
+/// node every 10 s: some 180,000 writes). Longer spans are asked for in
+/// several commands; a share link or save with a longer single step is
+/// refused.
+pub const MAX_ADVANCE: Millis = 7 * DAY;
+
+/// Whole seconds from the API (grace periods, toleration seconds, deadlines:
+/// int64 fields a client may set to anything) as milliseconds, saturating
+/// instead of overflowing: a deadline 2^63 s away is simply never reached.
+pub fn seconds(s: i64) -> Millis {
+    s.saturating_mul(SECOND)
+}
 
 /// Where every simulated cluster's clock starts: 2026-01-05T09:00:00Z.
 pub const EPOCH: Millis = 1_767_603_600_000;
@@ -22,8 +42,9 @@ impl Time {
     pub fn millis(self) -> Millis {
         self.0
     }
+    /// `d` later (saturating: a deadline beyond the end of time is never reached).
     pub fn plus(self, d: Millis) -> Time {
-        Time(self.0 + d)
+        Time(self.0.saturating_add(d))
     }
     /// RFC 3339 with second precision, as metav1.Time marshals.
     pub fn rfc3339(self) -> String {
@@ -234,24 +255,53 @@ pub fn go_duration(d: Millis) -> String {
     if neg { format!("-{out}") } else { out }
 }
 
-/// Parses a duration as kubectl flags and `cluster advance` take them:
-/// `90s`, `5m`, `1h30m`, `250ms`, `1.5s`; a bare number means seconds.
-pub fn parse_duration(s: &str) -> Option<Millis> {
+/// Why a duration was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationError {
+    /// Not a duration at all (`soon`, `-5s`, `nan`).
+    Invalid,
+    /// A length of time, but not a finite one the clock can hold
+    /// (`infinity`, `1e300`, `9999999999999h`).
+    TooLong,
+}
+
+/// Parses a duration as `cluster advance` and `sleep` take them: `90s`,
+/// `5m`, `1h30m`, `250ms`, `1.5s`, `2d`; a bare number means seconds.
+/// Callers bound the result (see [`MAX_ADVANCE`]); what does not even fit
+/// the clock is [`DurationError::TooLong`], never saturated.
+pub fn parse_duration(s: &str) -> Result<Millis, DurationError> {
+    use DurationError::*;
     let s = s.trim();
     if s.is_empty() {
-        return None;
+        return Err(Invalid);
     }
-    if let Ok(n) = s.parse::<f64>() {
-        return (n >= 0.0).then(|| (n * 1000.0).round() as Millis);
+    let finite_ms = |ms: f64| {
+        if ms.is_nan() || ms < 0.0 {
+            Err(Invalid)
+        } else if ms > 9.0e18 {
+            Err(TooLong)
+        } else {
+            Ok(ms.round() as Millis)
+        }
+    };
+    // GNU sleep's word for forever; Rust's f64 parser would also take `inf`.
+    if matches!(s.to_ascii_lowercase().as_str(), "inf" | "infinity" | "+inf" | "+infinity") {
+        return Err(TooLong);
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        return match s.parse::<f64>() {
+            Ok(n) => finite_ms(n * 1000.0),
+            Err(_) => Err(Invalid),
+        };
     }
     let mut total = 0f64;
     let mut rest = s;
     while !rest.is_empty() {
         let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if num_len == 0 {
-            return None;
+            return Err(Invalid);
         }
-        let n: f64 = rest[..num_len].parse().ok()?;
+        let n: f64 = rest[..num_len].parse().map_err(|_| Invalid)?;
         rest = &rest[num_len..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -262,11 +312,11 @@ pub fn parse_duration(s: &str) -> Option<Millis> {
             "m" => 60_000.0,
             "h" => 3_600_000.0,
             "d" => 86_400_000.0,
-            _ => return None,
+            _ => return Err(Invalid),
         };
         total += n * factor;
     }
-    Some(total.round() as Millis)
+    finite_ms(total)
 }
 
 #[cfg(test)]
@@ -305,10 +355,28 @@ mod tests {
         assert_eq!(go_duration(2_500), "2.5s");
         assert_eq!(go_duration(300), "300ms");
         assert_eq!(go_duration(3_600_000), "1h0m0s");
-        assert_eq!(parse_duration("1h30m"), Some(90 * MINUTE));
-        assert_eq!(parse_duration("250ms"), Some(250));
-        assert_eq!(parse_duration("1.5s"), Some(1500));
-        assert_eq!(parse_duration("30"), Some(30_000));
-        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("1h30m"), Ok(90 * MINUTE));
+        assert_eq!(parse_duration("250ms"), Ok(250));
+        assert_eq!(parse_duration("1.5s"), Ok(1500));
+        assert_eq!(parse_duration("30"), Ok(30_000));
+        assert_eq!(parse_duration("x"), Err(DurationError::Invalid));
+        assert_eq!(parse_duration("2d"), Ok(2 * DAY));
+    }
+
+    /// What is not a finite duration the clock can hold is refused, not
+    /// saturated (the clock once jumped to the end of i64 on `sleep infinity`).
+    #[test]
+    fn durations_that_are_not_lengths_of_time() {
+        for s in ["infinity", "inf", "Infinity", "1e300", "9999999999999h", "1e400", "1e19", "9007199254740992000000ms"] {
+            assert_eq!(parse_duration(s), Err(DurationError::TooLong), "{s}");
+        }
+        for s in ["nan", "NaN", "-inf", "-1", "-5s", "e", ".", "1x", "h"] {
+            assert_eq!(parse_duration(s), Err(DurationError::Invalid), "{s}");
+        }
+        assert_eq!(parse_duration("9007199254740992ms"), Ok(9_007_199_254_740_992), "fits the clock; callers bound it");
+        assert_eq!(parse_duration("1e3"), Ok(1_000_000));
+        assert_eq!(Time(i64::MAX - 5).plus(10), Time(i64::MAX));
+        assert_eq!(seconds(i64::MAX), i64::MAX);
+        assert_eq!(seconds(-3), -3000);
     }
 }

@@ -84,6 +84,24 @@ impl Node {
         }
     }
 
+    /// What JSON cannot hold: go-yaml reads `.inf`, `-.inf` and `.nan` as
+    /// floats, and sigs.k8s.io/yaml's conversion to JSON then fails with
+    /// encoding/json's `json: unsupported value: +Inf` (kubectl's error for
+    /// `replicas: .inf`). The first such value, as Go prints it.
+    pub fn unsupported_value(&self) -> Option<&'static str> {
+        let mut todo = vec![self];
+        while let Some(n) = todo.pop() {
+            match &n.v {
+                Val::Float(f) if f.is_nan() => return Some("NaN"),
+                Val::Float(f) if f.is_infinite() => return Some(if *f > 0.0 { "+Inf" } else { "-Inf" }),
+                Val::Seq(items) => todo.extend(items.iter().rev()),
+                Val::Map(entries) => todo.extend(entries.iter().rev().map(|(_, _, v)| v)),
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// A tree without positions, from JSON (patches, objects built in code).
     pub fn from_json(v: &Value) -> Node {
         let p = Pos::default();
@@ -129,13 +147,33 @@ impl YamlError {
     }
 }
 
-/// Aliases may not expand into more nodes than this (billion-laughs guard).
-const MAX_NODES: usize = 200_000;
+/// The most nodes one document may hold. A document is one API request, and
+/// the API server reads at most 3 MiB of it: even the densest JSON (`{"a":1,`
+/// ...) fits fewer nodes than this in that, so nothing an API server would
+/// accept is refused, and a paste of megabytes of tiny nodes stops early.
+/// Each document of a stream has its own budget (25,000 small documents in
+/// one file are fine).
+pub const MAX_NODES: usize = 1_000_000;
+
+/// The most bytes of scalars (keys and values) a document may expand to
+/// through aliases: the API server's 3 MiB request limit. Aliases cost what
+/// they expand to, not one node each (a 100 KB string aliased 2,000 times is
+/// 200 MB), so a small document cannot make a huge one. go-yaml's own
+/// guard (an alias-to-node ratio) words it "document contains excessive
+/// aliasing", and so does this one.
+pub const MAX_EXPANDED_BYTES: usize = 3 << 20;
+
+/// The deepest nesting of sequences and mappings. go-yaml stops at 10,000
+/// ("exceeded max depth of 10000"), which the recursive walks over a tree
+/// (decoding, printing, dropping) cannot afford in a browser tab's 1 MB
+/// stack (2,000 levels exhausted it). No manifest of the supported kinds
+/// comes near: a Pod's deepest field is about a dozen levels down.
+pub const MAX_DEPTH: usize = 100;
 
 /// Parses a YAML (or JSON) stream into documents. Empty documents are skipped,
 /// as kubectl skips them.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    let mut b = Builder { anchors: BTreeMap::new(), stack: vec![], docs: vec![], nodes: 0, doc_first_line: 1, doc_index: 0 };
+    let mut b = Builder { anchors: BTreeMap::new(), stack: vec![], docs: vec![], nodes: 0, bytes: 0, doc_first_line: 1, doc_index: 0 };
     let parser = Parser::new_from_str(src);
     for ev in parser {
         let (ev, span) = match ev {
@@ -157,6 +195,9 @@ fn go_message(info: &str) -> String {
     let m = m.strip_prefix("while parsing a flow mapping, ").unwrap_or(m);
     let m = m.strip_prefix("while parsing a block mapping, ").unwrap_or(m);
     let m = m.strip_prefix("while parsing a block collection, ").unwrap_or(m);
+    if m == "recursion limit exceeded" {
+        return format!("exceeded max depth of {MAX_DEPTH}");
+    }
     if let Some(rest) = m.strip_prefix("expected ") {
         return format!("did not find expected {rest}");
     }
@@ -164,25 +205,63 @@ fn go_message(info: &str) -> String {
 }
 
 enum Frame {
-    Seq { anchor: usize, items: Vec<Node>, pos: Pos },
-    Map { anchor: usize, entries: Vec<(String, Pos, Node)>, pending_key: Option<(String, Pos)>, pos: Pos },
+    Seq {
+        anchor: usize,
+        items: Vec<Node>,
+        pos: Pos,
+    },
+    Map {
+        anchor: usize,
+        /// Entries in source order; a duplicate key's earlier entry is left
+        /// as None (the last one wins, as with go-yaml v2 into JSON) and
+        /// dropped when the mapping ends.
+        entries: Vec<Option<(String, Pos, Node)>>,
+        /// Where each key's live entry is: one lookup per key, not a scan of
+        /// the earlier ones (64,000 keys took 9.8 s that way).
+        index: std::collections::HashMap<String, usize>,
+        pending_key: Option<(String, Pos)>,
+        pos: Pos,
+    },
+}
+
+/// An anchored node and what it costs to copy (its nodes and scalar bytes).
+struct Anchor {
+    node: Node,
+    nodes: usize,
+    bytes: usize,
 }
 
 struct Builder {
-    anchors: BTreeMap<usize, Node>,
+    anchors: BTreeMap<usize, Anchor>,
     stack: Vec<Frame>,
     docs: Vec<Doc>,
+    /// Nodes and scalar bytes of the current document (aliases count what
+    /// they expand to).
     nodes: usize,
+    bytes: usize,
     doc_first_line: u32,
     doc_index: usize,
 }
 
-fn count_nodes(n: &Node) -> usize {
-    match &n.v {
-        Val::Seq(s) => 1 + s.iter().map(count_nodes).sum::<usize>(),
-        Val::Map(m) => 1 + m.iter().map(|(_, _, v)| count_nodes(v)).sum::<usize>(),
-        _ => 1,
+/// The nodes and scalar bytes (keys included) of a tree, without recursion.
+fn cost(n: &Node) -> (usize, usize) {
+    let (mut nodes, mut bytes) = (0usize, 0usize);
+    let mut todo = vec![n];
+    while let Some(n) = todo.pop() {
+        nodes += 1;
+        match &n.v {
+            Val::Seq(s) => todo.extend(s.iter()),
+            Val::Map(m) => {
+                for (k, _, v) in m {
+                    bytes += k.len();
+                    todo.push(v);
+                }
+            }
+            Val::Str(s) => bytes += s.len(),
+            _ => bytes += 8,
+        }
     }
+    (nodes, bytes)
 }
 
 impl Builder {
@@ -196,6 +275,8 @@ impl Builder {
             Event::DocumentStart(explicit) => {
                 self.doc_first_line = if explicit { pos.line + 1 } else { pos.line };
                 self.anchors.clear();
+                self.nodes = 0;
+                self.bytes = 0;
             }
             Event::DocumentEnd => {}
             Event::Scalar(text, style, anchor, tag) => {
@@ -204,20 +285,31 @@ impl Builder {
                     Ok(v) => v,
                     Err(m) => return Err(self.err(&m, pos)),
                 };
+                self.bytes += if let Val::Str(s) = &v { s.len() } else { 8 };
                 self.value(Node::new(v, pos), anchor, true)?;
             }
             Event::Alias(id) => {
-                let Some(n) = self.anchors.get(&id).cloned() else {
+                let Some(a) = self.anchors.get(&id) else {
                     return Err(self.err("unknown anchor referenced", pos));
                 };
-                self.nodes += count_nodes(&n);
-                if self.nodes > MAX_NODES {
+                // The copy costs what it expands to (less the one node
+                // `value` counts).
+                self.nodes += a.nodes - 1;
+                self.bytes += a.bytes;
+                if self.nodes > MAX_NODES || self.bytes > MAX_EXPANDED_BYTES {
                     return Err(self.err("document contains excessive aliasing", pos));
                 }
+                let n = a.node.clone();
                 self.value(Node { v: n.v, pos }, 0, false)?;
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { anchor, items: vec![], pos }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map { anchor, entries: vec![], pending_key: None, pos }),
+            Event::SequenceStart(anchor, _) => {
+                self.deeper(pos)?;
+                self.stack.push(Frame::Seq { anchor, items: vec![], pos })
+            }
+            Event::MappingStart(anchor, _) => {
+                self.deeper(pos)?;
+                self.stack.push(Frame::Map { anchor, entries: vec![], index: Default::default(), pending_key: None, pos })
+            }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { anchor, items, pos }) = self.stack.pop() {
                     self.value(Node::new(Val::Seq(items), pos), anchor, false)?;
@@ -225,9 +317,18 @@ impl Builder {
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map { anchor, entries, pos, .. }) = self.stack.pop() {
+                    let entries: Vec<(String, Pos, Node)> = entries.into_iter().flatten().collect();
                     self.value(Node::new(Val::Map(entries), pos), anchor, false)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// One more level of nesting, within [`MAX_DEPTH`] (go-yaml's text).
+    fn deeper(&self, pos: Pos) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.err(&format!("exceeded max depth of {MAX_DEPTH}"), pos));
         }
         Ok(())
     }
@@ -238,7 +339,8 @@ impl Builder {
             return Err(self.err("document is too large", node.pos));
         }
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let (nodes, bytes) = cost(&node);
+            self.anchors.insert(anchor, Anchor { node: node.clone(), nodes, bytes });
         }
         match self.stack.last_mut() {
             None => {
@@ -249,7 +351,7 @@ impl Builder {
                 self.doc_index += 1;
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, index, pending_key, .. }) => match pending_key.take() {
                 None => {
                     let key = match &node.v {
                         Val::Str(s) => s.clone(),
@@ -270,8 +372,10 @@ impl Builder {
                 }
                 Some((k, kpos)) => {
                     // Duplicate keys: the last one wins, as with go-yaml v2 into JSON.
-                    entries.retain(|(ek, _, _)| *ek != k);
-                    entries.push((k, kpos, node));
+                    if let Some(old) = index.insert(k.clone(), entries.len()) {
+                        entries[old] = None;
+                    }
+                    entries.push(Some((k, kpos, node)));
                 }
             },
         }
@@ -379,7 +483,9 @@ fn resolve_plain(s: &str) -> Option<Val> {
     if i != bytes.len() {
         return None;
     }
-    plain.parse::<f64>().ok().map(Val::Float)
+    // go-yaml keeps a float that overflows (`1e400`: ParseFloat's range
+    // error) as a string; only `.inf` spells an infinity.
+    plain.parse::<f64>().ok().filter(|f| f.is_finite()).map(Val::Float)
 }
 
 // ------------------------------------------------------------------ output
@@ -720,6 +826,70 @@ mod tests {
         }
         let e = parse_stream(&src).unwrap_err();
         assert!(e.message.contains("excessive aliasing"), "{e:?}");
+    }
+
+    /// Aliases cost the bytes they expand to: a 123 KB document aliasing a
+    /// 100 KB string 2,000 times used to build 200 MB.
+    #[test]
+    fn aliases_count_expanded_bytes() {
+        let big = "a".repeat(100_000);
+        let mut src = format!("s: &s {big}\nx:\n");
+        for _ in 0..2000 {
+            src.push_str("- *s\n");
+        }
+        let e = parse_stream(&src).unwrap_err();
+        assert_eq!(e.go_text(), "yaml: line 33: document contains excessive aliasing");
+        // A few copies of a big string are fine (3 MiB in all).
+        let ok = format!("s: &s {big}\nx: [*s, *s, *s, *s, *s, *s, *s, *s, *s, *s]\n");
+        assert_eq!(parse_stream(&ok).unwrap()[0].node.get("x").unwrap().to_json().as_array().unwrap().len(), 10);
+    }
+
+    /// Each document has its own budget: many small documents in one stream
+    /// are fine (25,000 failed with "document is too large").
+    #[test]
+    fn budgets_are_per_document() {
+        let mut src = String::new();
+        for i in 0..25_000 {
+            src.push_str(&format!("---\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"));
+        }
+        assert_eq!(parse_stream(&src).unwrap().len(), 25_000);
+    }
+
+    /// Mappings find duplicate keys with one lookup: 64,000 keys are linear
+    /// (9.8 s before), and the last of duplicates still wins, in its place.
+    #[test]
+    fn many_keys_and_duplicates() {
+        let mut src = String::new();
+        for i in 0..64_000 {
+            src.push_str(&format!("k{i}: v\n"));
+        }
+        let t = std::time::Instant::now();
+        let d = parse_stream(&src).unwrap();
+        assert_eq!(d[0].node.to_json().as_object().unwrap().len(), 64_000);
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+        let d = parse_stream("a: 1\nb: 2\na: 3\n").unwrap();
+        let keys: Vec<&str> = match &d[0].node.v {
+            Val::Map(m) => m.iter().map(|(k, _, _)| k.as_str()).collect(),
+            _ => vec![],
+        };
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(d[0].node.get("a").unwrap().v, Val::Int(3));
+    }
+
+    /// Nesting deeper than MAX_DEPTH is refused with go-yaml's words (30,000
+    /// levels overflowed the stack; 2,000 killed the page).
+    #[test]
+    fn nesting_is_bounded() {
+        for n in [MAX_DEPTH + 1, 2_000, 30_000] {
+            let block = format!("{}x\n", "- ".repeat(n));
+            assert_eq!(parse_stream(&block).unwrap_err().message, format!("exceeded max depth of {MAX_DEPTH}"), "block {n}");
+            let flow = format!("{}{}\n", "[".repeat(n), "]".repeat(n));
+            assert_eq!(parse_stream(&flow).unwrap_err().message, format!("exceeded max depth of {MAX_DEPTH}"), "flow {n}");
+            let maps = (0..n).map(|i| format!("{}k:\n", "  ".repeat(i))).collect::<String>();
+            assert!(parse_stream(&maps).unwrap_err().message.contains("exceeded max depth"), "maps {n}");
+        }
+        let ok = format!("{}x\n", "- ".repeat(MAX_DEPTH));
+        assert!(parse_stream(&ok).is_ok());
     }
 
     #[test]

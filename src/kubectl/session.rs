@@ -4,9 +4,10 @@
 //! which never prints to the process and never panics on bad input.
 
 use crate::engine::cluster::{Cluster, Config};
+use crate::engine::time::{Millis, Time};
 use crate::kubectl::args::split_words;
 use crate::kubectl::commands;
-use crate::kubectl::errors::render;
+use crate::kubectl::errors::{CmdError, render};
 
 /// What one command printed (stdout and stderr merged, in order) and its
 /// exit code.
@@ -26,6 +27,63 @@ pub struct Session {
     pub namespace: String,
     config: Config,
     files: Option<FileReader>,
+    /// Where a command that waits leaves the rest of its work (see [`Waiter`]).
+    pending: Option<Box<dyn Waiter>>,
+}
+
+/// The part of a command that waits for the cluster (`kubectl wait`,
+/// `rollout status`, `delete` waiting for the deletion, `drain`, `scale
+/// --timeout`, `sleep`, `cluster advance`, `cluster settle`): looked at
+/// every time the cluster has moved to its next instant. Commands hand one
+/// to [`Session::wait_with`] and return; [`Running`] drives it.
+pub(crate) trait Waiter {
+    /// Looks at the cluster now and prints what is due: done, with the
+    /// command's result, or wait (the cluster steps to its next timer, at
+    /// most `max` ms ahead, and this is asked again).
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check;
+}
+
+pub(crate) enum Check {
+    Done(Result<(), CmdError>),
+    Wait(Millis),
+}
+
+/// A command line under way: the commands that wait run in slices, with the
+/// clock, so a page can keep drawing and take Ctrl+C (see
+/// [`Session::begin`]). Polling to the end gives exactly what
+/// [`Session::run`] gives (it is how `run` works).
+pub struct Running {
+    out: String,
+    state: RunState,
+}
+
+enum RunState {
+    /// Not started: the cluster's current instant still has work (deferred
+    /// writes of the previous command); it is finished first, so the
+    /// command sees what it would see run in one go.
+    Queued {
+        line: String,
+        stdin: String,
+    },
+    Finished(i32),
+    Waiting {
+        waiter: Box<dyn Waiter>,
+        step: Step,
+    },
+    Taken,
+}
+
+/// Where a waiting command is between two looks at the cluster.
+enum Step {
+    /// About to look.
+    Look,
+    /// Finishing the work its own writes left at this instant (deferred
+    /// writes), before choosing where the step goes (as `Cluster::step` does).
+    Settle(Millis),
+    /// Going to this instant (the next timer, or the wait's own bound):
+    /// conditions are looked at only there, as a command run in one go
+    /// looks at them.
+    To(Millis),
 }
 
 /// The seed every session starts from unless told otherwise.
@@ -38,7 +96,12 @@ impl Session {
     }
 
     pub fn with_config(seed: u64, config: Config) -> Session {
-        Session { cluster: Cluster::with_config(seed, config.clone()), namespace: "default".into(), config, files: None }
+        Session { cluster: Cluster::with_config(seed, config.clone()), namespace: "default".into(), config, files: None, pending: None }
+    }
+
+    /// A command that waits leaves the rest of its work here (and returns).
+    pub(crate) fn wait_with(&mut self, w: Box<dyn Waiter>) {
+        self.pending = Some(w);
     }
 
     /// Lets `-f FILE` read files (the page has none; the CLI reads the disk).
@@ -60,31 +123,165 @@ impl Session {
     }
 
     /// Runs one command line with `stdin` as its standard input (a heredoc
-    /// body, or empty).
+    /// body, or empty), to its end.
     pub fn run(&mut self, line: &str, stdin: &str) -> CmdOutput {
+        let mut r = self.begin(line, stdin);
+        loop {
+            if let Some(out) = r.poll(self, Time(Millis::MAX), u64::MAX) {
+                return out;
+            }
+        }
+    }
+
+    /// Starts one command line. A command that does not wait is done at
+    /// once; one that waits for the cluster (`kubectl wait`, `rollout
+    /// status`, `delete`, `drain`, `scale --timeout`, `sleep`, `cluster
+    /// advance`, `cluster settle`) has done its writes and printed what
+    /// comes first, and goes on in [`Running::poll`].
+    pub fn begin(&mut self, line: &str, stdin: &str) -> Running {
+        if self.cluster.has_pending_work() {
+            return Running { out: String::new(), state: RunState::Queued { line: line.to_string(), stdin: stdin.to_string() } };
+        }
+        self.start(line, stdin)
+    }
+
+    fn start(&mut self, line: &str, stdin: &str) -> Running {
+        self.pending = None;
         let words = match split_words(line) {
             Ok((w, _heredoc)) => w,
-            Err(e) => return CmdOutput { output: format!("bash: {e}\n"), exit_code: 2 },
+            Err(e) => return Running { out: format!("bash: {e}\n"), state: RunState::Finished(2) },
         };
         if words.is_empty() {
-            return CmdOutput::default();
+            return Running { out: String::new(), state: RunState::Finished(0) };
         }
         let mut out = String::new();
         let result = match words[0].as_str() {
             "kubectl" | "k" => commands::kubectl(self, &words[1..], stdin, &mut out),
             "cluster" => commands::cluster::run(self, &words[1..], &mut out),
             "sleep" => commands::cluster::sleep(self, &words[1..], &mut out),
-            other => Err(crate::kubectl::errors::CmdError::Raw(format!("bash: {other}: command not found\n"), 127)),
+            other => Err(CmdError::Raw(format!("bash: {other}: command not found\n"), 127)),
         };
-        let exit_code = match result {
-            Ok(()) => 0,
-            Err(e) => {
-                let (text, code) = render(&e);
-                out.push_str(&text);
-                code
+        let waiter = self.pending.take();
+        match (result, waiter) {
+            (Ok(()), Some(waiter)) => Running { out, state: RunState::Waiting { waiter, step: Step::Look } },
+            (result, _) => {
+                let code = finish(&mut out, result);
+                Running { out, state: RunState::Finished(code) }
             }
-        };
-        CmdOutput { output: out, exit_code }
+        }
+    }
+}
+
+/// Appends a command's error (if any) as kubectl prints it; the exit code.
+fn finish(out: &mut String, result: Result<(), CmdError>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let (text, code) = render(&e);
+            out.push_str(&text);
+            code
+        }
+    }
+}
+
+impl Running {
+    /// What the command has printed so far.
+    pub fn output(&self) -> &str {
+        &self.out
+    }
+
+    /// Whether the command is still under way (waiting for the cluster, or
+    /// for the work the previous command left to finish before it starts).
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.state, RunState::Waiting { .. } | RunState::Queued { .. })
+    }
+
+    /// Lets the command go on until it ends (its output and exit code), or
+    /// the cluster's clock reaches `until`, or about `budget` units of the
+    /// cluster's work are spent ([`Cluster::advance_for`]); then None, and
+    /// the next call resumes exactly there. Any slicing gives the same
+    /// output, cluster and input log as [`Session::run`]. The clock moves
+    /// only while the command waits: a command that waits for a week's
+    /// timeout moves it a week, at the pace the caller polls it.
+    pub fn poll(&mut self, s: &mut Session, until: Time, budget: u64) -> Option<CmdOutput> {
+        let mut left = budget;
+        if let RunState::Queued { line, stdin } = &self.state {
+            let (done, work) = s.cluster.finish_pending_for(left);
+            left = left.saturating_sub(work);
+            if !done {
+                return None;
+            }
+            let (line, stdin) = (line.clone(), stdin.clone());
+            *self = s.start(&line, &stdin);
+        }
+        loop {
+            let RunState::Waiting { waiter, step } = &mut self.state else { break };
+            match *step {
+                Step::Settle(max) => {
+                    let (done, work) = s.cluster.finish_pending_for(left);
+                    left = left.saturating_sub(work);
+                    if !done {
+                        return None;
+                    }
+                    // Cluster::step's target: the next timer, at most `max` ahead.
+                    let now = s.cluster.now().0;
+                    let horizon = now.saturating_add(max.max(0));
+                    let next = s.cluster.api.timers.next_at().unwrap_or(horizon).min(horizon).max(now);
+                    *step = Step::To(next);
+                }
+                Step::To(target) => {
+                    let now = s.cluster.now().0;
+                    let limit = target.min(until.0.max(now));
+                    let p = s.cluster.advance_for(limit - now, left);
+                    left = left.saturating_sub(p.work);
+                    if !p.done || s.cluster.now().0 < target {
+                        return None;
+                    }
+                    *step = Step::Look;
+                }
+                Step::Look => {
+                    // A look sees the instant complete (work left by the
+                    // command's own writes done first), and the writes it
+                    // makes run their instant at once, as in one go.
+                    let (done, work) = s.cluster.finish_pending_for(left);
+                    left = left.saturating_sub(work);
+                    if !done {
+                        return None;
+                    }
+                    let deferred = s.cluster.is_deferred();
+                    s.cluster.set_deferred(false);
+                    let checked = waiter.check(s, &mut self.out);
+                    s.cluster.set_deferred(deferred);
+                    match checked {
+                        Check::Done(result) => {
+                            let code = finish(&mut self.out, result);
+                            self.state = RunState::Finished(code);
+                        }
+                        Check::Wait(max) => {
+                            *step = Step::Settle(max);
+                            if left == 0 {
+                                return None;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match std::mem::replace(&mut self.state, RunState::Taken) {
+            RunState::Finished(code) => Some(CmdOutput { output: std::mem::take(&mut self.out), exit_code: code }),
+            _ => None,
+        }
+    }
+
+    /// Ctrl+C: the command stops where it is, as kubectl does on SIGINT (the
+    /// terminal shows `^C`; the shell's status is 130). What it wrote and the
+    /// time that passed stay; work of the current instant left undone runs
+    /// before the next input, as a replay would run it.
+    pub fn interrupt(self, _s: &mut Session) -> CmdOutput {
+        match self.state {
+            RunState::Finished(code) => CmdOutput { output: self.out, exit_code: code },
+            _ => CmdOutput { output: format!("{}^C\n", self.out), exit_code: 130 },
+        }
     }
 }
 
@@ -112,6 +309,39 @@ mod tests {
         }
         let r = s.run("nope", "");
         assert_eq!(r, CmdOutput { output: "bash: nope: command not found\n".into(), exit_code: 127 });
+    }
+
+    /// The deepest manifest the parser accepts goes through apply, every
+    /// printer and delete within a browser tab's stack (1 MiB on wasm32;
+    /// debug frames are bigger than the page's release ones).
+    #[test]
+    fn the_deepest_manifest_fits_a_tabs_stack() {
+        let depth = crate::engine::yaml::MAX_DEPTH - 8;
+        let mut nested = String::from("1");
+        for _ in 0..depth {
+            nested = format!("{{a: {nested}}}");
+        }
+        let pod =
+            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: deep\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {nested}\n");
+        let t = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let mut s = Session::new(1);
+                let r = s.run("kubectl apply -f -", &pod);
+                assert_eq!(r.output, "pod/deep created\n");
+                for line in
+                    ["kubectl get pod deep -o yaml", "kubectl get pod deep -o json", "kubectl describe pod deep", "kubectl apply -f - --dry-run=client -o yaml"]
+                {
+                    let r = s.run(line, &pod);
+                    assert!(r.exit_code == 0 || line.contains("dry-run"), "{line}: {}", r.output);
+                }
+                assert_eq!(s.run("kubectl delete pod deep --wait=false", "").exit_code, 0);
+                let too_deep = format!("x: {}1{}\n", "[".repeat(crate::engine::yaml::MAX_DEPTH + 1), "]".repeat(crate::engine::yaml::MAX_DEPTH + 1));
+                let r = s.run("kubectl apply -f -", &too_deep);
+                assert!(r.output.contains("exceeded max depth of 100"), "{}", r.output);
+            })
+            .unwrap();
+        t.join().expect("fits in 1 MiB of stack");
     }
 
     /// Random command lines built from kubectl's vocabulary never panic.

@@ -106,10 +106,11 @@ impl Cluster {
     /// (`"90s"`, `"2m"`, or milliseconds). Returns the clock (ms since the start).
     pub fn advance(&self, duration: JsValue) -> Result<f64, JsValue> {
         let ms = match duration.as_f64() {
-            Some(n) if n >= 0.0 && n.is_finite() => n as i64,
-            Some(_) => return Err(error("advance: a duration is not negative")),
-            None => embed::duration(&duration.as_string().unwrap_or_default()).map_err(error)?,
-        };
+            Some(n) if n.is_finite() => embed::bounded(n as i64),
+            Some(_) => embed::bounded(-1),
+            None => embed::duration(&duration.as_string().unwrap_or_default()),
+        }
+        .map_err(|e| error(format!("advance: {e}")))?;
         self.with(|ui| Ok(((), ui.advance(ms)?)))?;
         Ok(self.time())
     }

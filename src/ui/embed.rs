@@ -6,7 +6,7 @@
 
 use crate::engine::api::{Kind, Object};
 use crate::engine::cluster::Cluster;
-use crate::engine::time::{Millis, parse_duration};
+use crate::engine::time::{DurationError, MAX_ADVANCE, Millis, parse_duration};
 use crate::ui::lessons;
 use crate::ui::state::Page;
 use crate::ui::update::{Effect, Mode, Msg, Notice, Show, Ui};
@@ -130,9 +130,19 @@ pub fn build(cfg: &Config) -> Ui {
     ui
 }
 
-/// A duration as the API takes it: milliseconds, or Go's words (`90s`, `2m`, `1h30m`).
+/// A duration as the API takes it: Go's words (`90s`, `2m`, `1h30m`), at
+/// most [`MAX_ADVANCE`] (what one command may let pass).
 pub fn duration(d: &str) -> Result<Millis, String> {
-    parse_duration(d).ok_or_else(|| format!("{d:?} is not a duration (like 500ms, 30s, 2m or 1h30m)"))
+    match parse_duration(d) {
+        Ok(ms) => bounded(ms),
+        Err(DurationError::TooLong) => bounded(Millis::MAX),
+        Err(DurationError::Invalid) => Err(format!("{d:?} is not a duration (like 500ms, 30s, 2m or 1h30m)")),
+    }
+}
+
+/// Milliseconds the API may let pass at once (0 to [`MAX_ADVANCE`], a week).
+pub fn bounded(ms: Millis) -> Result<Millis, String> {
+    if (0..=MAX_ADVANCE).contains(&ms) { Ok(ms) } else { Err("time moves by 0 to a week (7d) at once: advance in steps".into()) }
 }
 
 /// Puts a shared session (`k1.…`, as `snapshot()` makes) in the element.
@@ -418,6 +428,9 @@ mod tests {
         assert_eq!(other.page.elapsed(), 90_000);
         assert!(restore(&mut other, "k1.xx").unwrap_err().contains("damaged"));
         assert_eq!(duration("1h30m"), Ok(5_400_000));
-        assert!(duration("soon").is_err());
+        assert!(duration("soon").unwrap_err().contains("not a duration"));
+        assert!(duration("8d").unwrap_err().contains("a week"));
+        assert!(duration("9999999999999h").unwrap_err().contains("a week"));
+        assert!(bounded(-1).is_err() && bounded(MAX_ADVANCE).is_ok());
     }
 }

@@ -97,6 +97,16 @@ pub struct Saved {
 }
 
 pub const SAVE_VERSION: u32 = 1;
+/// The most inputs a saved session may hold (a busy hour of clicking is a
+/// few hundred; consecutive advances share one entry).
+pub const MAX_SAVED_INPUTS: usize = 20_000;
+/// The most work restoring a session may take, in the engine's units
+/// ([`Cluster::work`]: controller syncs and timers fired). An idle default
+/// cluster spends about 5,400 units per simulated hour (lease renewals,
+/// status reports, the node monitor), so this replays a week of it, or a
+/// busy lesson many times over, in about two seconds natively; anything
+/// bigger is refused with a notice rather than freezing the tab.
+pub const REPLAY_BUDGET: u64 = 1_000_000;
 /// How far Step may jump when nothing happens.
 pub const STEP_LIMIT: Millis = 30 * MINUTE;
 const STEP_ITERATIONS: usize = 20_000;
@@ -369,18 +379,30 @@ impl Page {
         serde_json::to_string(&self.save()).unwrap_or_default()
     }
 
-    /// Restores a saved session by replaying its inputs.
+    /// Restores a saved session by replaying its inputs. A save or a share
+    /// link is untrusted: its inputs are checked before anything runs and
+    /// the replay is bounded ([`REPLAY_BUDGET`]); whatever the engine
+    /// refuses comes back as an error for the page to show (with the
+    /// session kept aside), never a panic.
     pub fn restore(s: Saved) -> Result<Page, String> {
         if s.version != SAVE_VERSION {
             return Err(format!("saved session has version {}, this page reads version {SAVE_VERSION}", s.version));
         }
+        if s.inputs.len() > MAX_SAVED_INPUTS {
+            return Err(format!("the saved session has {} inputs; this page replays at most {MAX_SAVED_INPUTS}", s.inputs.len()));
+        }
+        if !crate::engine::apiserver::validation::is_dns1123_label(&s.namespace) {
+            return Err(format!("the saved session's namespace {:?} is not a namespace name", s.namespace));
+        }
+        let cluster = Cluster::replay_bounded(s.seed, &s.inputs, REPLAY_BUDGET).map_err(|e| format!("The saved session could not be restored: {e}."))?;
         let mut p = Page::new();
         p.session = Session::new(s.seed);
         p.start = p.session.cluster.now();
-        p.session.cluster = Cluster::replay(s.seed, &s.inputs);
+        p.session.cluster = cluster;
         p.session.namespace = s.namespace;
         p.set_editor(s.editor);
-        p.console = s.console;
+        let keep = s.console.len().saturating_sub(CONSOLE_KEEP);
+        p.console = s.console.into_iter().skip(keep).collect();
         Ok(p)
     }
 
@@ -684,6 +706,23 @@ mod tests {
         assert_eq!(q.console.len(), 2);
         assert!(Page::restore_json("{\"version\":99}").is_err());
         assert!(Page::restore_json("not json").is_err());
+    }
+
+    /// A save whose inputs the engine refuses, or that asks for more work
+    /// than a tab can do, is an error the page shows; never a panic.
+    #[test]
+    fn hostile_saves_are_refused_with_a_reason() {
+        let mut saved = Page::new().save();
+        let restore = |s: &Saved| Page::restore(s.clone()).err().unwrap_or_default();
+        saved.inputs = vec![Input::Cluster { verb: crate::engine::cluster::ClusterVerb::NodeAdd { node: "n".repeat(64), zone: "zone-a".into() } }];
+        assert!(restore(&saved).contains("must be no more than 63 characters"), "{}", restore(&saved));
+        saved.inputs = vec![Input::Advance { ms: 1 << 53 }];
+        assert!(restore(&saved).contains("time may move by 0 to 604800000 ms at once"), "{}", restore(&saved));
+        saved.inputs = vec![Input::Advance { ms: crate::engine::time::MAX_ADVANCE }; 200];
+        assert!(restore(&saved).contains("the most a replay may take"), "{}", restore(&saved));
+        saved.inputs = vec![];
+        saved.namespace = "../x".into();
+        assert!(restore(&saved).contains("is not a namespace name"));
     }
 
     #[test]

@@ -190,8 +190,11 @@ impl IntOrString {
                     .strip_suffix('%')
                     .and_then(|p| p.parse::<i64>().ok())
                     .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage"))?;
-                let v = p * total as i64;
-                Ok(if round_up { (v + 99).div_euclid(100) } else { v.div_euclid(100) } as i32)
+                // GetScaledValueFromIntOrPercent: float64 math, then int,
+                // then the caller's int32(...) conversion (which wraps).
+                let v = p as f64 * total as f64 / 100.0;
+                let v = if round_up { v.ceil() } else { v.floor() };
+                Ok((v as i64) as i32)
             }
         }
     }

@@ -320,7 +320,28 @@ pub fn release(api: &mut Api, obj: &Object) {
     }
 }
 
+/// The most Pod objects the simulated cluster holds. A real cluster's
+/// documented limits are 110 pods a node and 150,000 a cluster; this one
+/// lives in a browser tab, so it holds what its engine is measured at
+/// (BENCHMARKS.md: 10,000 pods), some 30 times what the default three nodes
+/// can run. Replicas are int32 as upstream (a Deployment of 1,000,000 is
+/// valid): its controller's creates beyond this get this error, recorded
+/// as FailedCreate events, and the extra replicas are simply never there.
+pub const MAX_PODS: usize = 10_000;
+
 pub fn validate_create(api: &Api, obj: &Object) -> Result<(), ApiError> {
+    if let Object::Pod(p) = obj {
+        let max = api.config.max_pods;
+        if api.store.count(Kind::Pod) >= max {
+            return Err(ApiError::new(
+                crate::engine::apiserver::Reason::Forbidden,
+                format!(
+                    "pods {:?} is forbidden: the simulated cluster holds at most {max} pods (it runs in a browser tab); delete or scale down some first",
+                    if p.metadata.name.is_empty() { &p.metadata.generate_name } else { &p.metadata.name }
+                ),
+            ));
+        }
+    }
     check_quota(api, obj, |res| object_usage(obj, res))
 }
 

@@ -30,6 +30,7 @@ pub enum Reason {
     BadRequest,
     TooManyRequests,
     InternalError,
+    RequestEntityTooLarge,
 }
 
 impl Reason {
@@ -43,6 +44,7 @@ impl Reason {
             Reason::BadRequest => "BadRequest",
             Reason::TooManyRequests => "TooManyRequests",
             Reason::InternalError => "InternalError",
+            Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
         }
     }
 }
@@ -472,7 +474,7 @@ impl Api {
         let has_finalizers = !obj.meta().finalizers.is_empty();
         if grace > 0 || has_finalizers {
             let m = obj.meta_mut();
-            let at = if grace > 0 { now.plus(grace * 1000) } else { now };
+            let at = if grace > 0 { now.plus(crate::engine::time::seconds(grace)) } else { now };
             m.deletion_timestamp = Some(match m.deletion_timestamp {
                 Some(t) if t < at => t,
                 _ => at,

@@ -3,6 +3,7 @@
 
 use crate::engine::api::*;
 use crate::engine::store::Store;
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,24 +74,63 @@ const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
+/// validation.MaxLenError.
+pub fn max_len_error(n: usize) -> String {
+    format!("must be no more than {n} characters")
+}
+
+fn label_like(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
+}
+
 pub fn is_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty() && b.len() <= 63 && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
+    s.len() <= 63 && label_like(s.as_bytes())
 }
 
 /// IsDNS1123Subdomain: the regex applies to the whole name (at most 253
 /// characters); its dot-separated parts have no length limit of their own.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|p| {
-            let b = p.as_bytes();
-            !b.is_empty() && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
-        })
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(|p| label_like(p.as_bytes()))
 }
 
-fn is_dns1035_label(s: &str) -> bool {
-    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+/// IsDNS1123Label's messages.
+pub fn dns1123_label_errors(s: &str) -> Vec<String> {
+    let mut errs = vec![];
+    if s.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !label_like(s.as_bytes()) {
+        if is_dns1123_subdomain(s) || (s.split('.').all(|p| label_like(p.as_bytes())) && !s.is_empty()) {
+            errs.push("must not contain dots".into());
+        } else {
+            errs.push(DNS1123_LABEL_MSG.into());
+        }
+    }
+    errs
+}
+
+/// IsDNS1123Subdomain's messages.
+pub fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
+    let mut errs = vec![];
+    if s.len() > 253 {
+        errs.push(max_len_error(253));
+    }
+    if s.is_empty() || !s.split('.').all(|p| label_like(p.as_bytes())) {
+        errs.push(DNS1123_SUBDOMAIN_MSG.into());
+    }
+    errs
+}
+
+/// IsDNS1035Label's messages.
+fn dns1035_label_errors(s: &str) -> Vec<String> {
+    let mut errs = vec![];
+    if s.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !(label_like(s.as_bytes()) && s.as_bytes()[0].is_ascii_lowercase()) {
+        errs.push(DNS1035_LABEL_MSG.into());
+    }
+    errs
 }
 
 fn validate_name(kind: Kind, name: &str, errs: &mut Vec<FieldError>) {
@@ -98,70 +138,109 @@ fn validate_name(kind: Kind, name: &str, errs: &mut Vec<FieldError>) {
         errs.push(FieldError::required("metadata.name", "name or generateName is required"));
         return;
     }
-    match kind {
-        Kind::Namespace => {
-            if !is_dns1123_label(name) {
-                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_LABEL_MSG));
-            }
-        }
-        Kind::Service => {
-            if !is_dns1035_label(name) {
-                errs.push(FieldError::invalid("metadata.name", q(name), DNS1035_LABEL_MSG));
-            }
-        }
-        Kind::StatefulSet => {
-            // The StatefulSet name becomes a pod name prefix and a label value.
-            if !is_dns1123_label(name) {
-                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_LABEL_MSG));
-            }
-        }
-        Kind::Event => {}
-        _ => {
-            if !is_dns1123_subdomain(name) {
-                errs.push(FieldError::invalid("metadata.name", q(name), DNS1123_SUBDOMAIN_MSG));
-            }
-        }
-    }
-}
-
-fn is_qualified_name(s: &str) -> bool {
-    let (prefix, name) = match s.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, s),
+    let msgs = match kind {
+        Kind::Namespace => dns1123_label_errors(name),
+        Kind::Service => dns1035_label_errors(name),
+        // The StatefulSet name becomes a pod name prefix and a label value.
+        Kind::StatefulSet => dns1123_label_errors(name),
+        Kind::Event => vec![],
+        _ => dns1123_subdomain_errors(name),
     };
-    if let Some(p) = prefix {
-        if !is_dns1123_subdomain(p) {
-            return false;
-        }
+    for m in msgs {
+        errs.push(FieldError::invalid("metadata.name", q(name), &m));
     }
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
 }
 
-fn is_label_value(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.is_empty()
-        || (b.len() <= 63
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric())
+/// The regex of label keys' name part and of label values (without the
+/// empty alternative): `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
+fn label_key_like(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c)) && b[0].is_ascii_alphanumeric() && b[b.len() - 1].is_ascii_alphanumeric()
 }
 
-const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const LABEL_KEY_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
+/// content.IsLabelKey (IsQualifiedName): label keys and annotation keys.
+pub fn qualified_name_errors(s: &str) -> Vec<String> {
+    let mut errs = vec![];
+    let parts: Vec<&str> = s.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else {
+                errs.extend(dns1123_subdomain_errors(prefix).into_iter().map(|m| format!("prefix part {m}")));
+            }
+            *name
+        }
+        _ => {
+            errs.push(format!("a valid label key {LABEL_KEY_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".into());
+    } else if name.len() > 63 {
+        errs.push(format!("name part {}", max_len_error(63)));
+    }
+    if !label_key_like(name.as_bytes()) {
+        errs.push(format!("name part {LABEL_KEY_MSG}"));
+    }
+    errs
+}
+
+#[cfg(test)]
+fn is_qualified_name(s: &str) -> bool {
+    qualified_name_errors(s).is_empty()
+}
+
+/// content.IsLabelValue.
+pub fn label_value_errors(s: &str) -> Vec<String> {
+    let mut errs = vec![];
+    if s.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !s.is_empty() && !label_key_like(s.as_bytes()) {
+        errs.push(LABEL_VALUE_MSG.into());
+    }
+    errs
+}
+
+/// metav1validation.ValidateLabels.
 pub fn validate_labels(labels: &Labels, field: &str, errs: &mut Vec<FieldError>) {
     for (k, v) in labels {
-        if !is_qualified_name(k) {
-            errs.push(FieldError::invalid(field, q(k), QUALIFIED_NAME_MSG));
+        for m in qualified_name_errors(k) {
+            errs.push(FieldError::invalid(field, q(k), &m));
         }
-        if !is_label_value(v) {
-            errs.push(FieldError::invalid(field, q(v), LABEL_VALUE_MSG));
+        for m in label_value_errors(v) {
+            errs.push(FieldError::invalid(field, q(v), &m));
         }
+    }
+}
+
+/// apimachinery's TotalAnnotationSizeLimitB: 256 KiB of keys and values.
+pub const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 << 10;
+/// core.MaxSecretSize: the data of a ConfigMap or Secret, 1 MiB.
+pub const MAX_SECRET_SIZE: usize = 1 << 20;
+
+/// field.TooLong (1.36: the value is omitted, the limit is in bytes).
+pub fn too_long(field: &str, max: usize) -> FieldError {
+    FieldError { field: field.into(), type_: ErrorType::TooLong, value: String::new(), detail: format!("may not be more than {max} bytes") }
+}
+
+/// apimachinery's ValidateAnnotations: qualified keys (case-insensitive),
+/// and 256 KiB in all.
+pub fn validate_annotations(annotations: &BTreeMap<String, String>, field: &str, errs: &mut Vec<FieldError>) {
+    let mut total = 0usize;
+    for (k, v) in annotations {
+        for m in qualified_name_errors(&k.to_lowercase()) {
+            errs.push(FieldError::invalid(field, q(k), &m));
+        }
+        total += k.len() + v.len();
+    }
+    if total > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errs.push(too_long(field, TOTAL_ANNOTATION_SIZE_LIMIT));
     }
 }
 
@@ -169,11 +248,19 @@ fn validate_meta(obj: &Object, errs: &mut Vec<FieldError>) {
     let m = obj.meta();
     validate_name(obj.kind(), &m.name, errs);
     validate_labels(&m.labels, "metadata.labels", errs);
-    for k in m.annotations.keys() {
-        if !is_qualified_name(k) {
-            errs.push(FieldError::invalid("metadata.annotations", q(k), QUALIFIED_NAME_MSG));
-        }
-    }
+    validate_annotations(&m.annotations, "metadata.annotations", errs);
+}
+
+/// What the API server says about the Node a kubelet would register for a
+/// machine named `name` in `zone` (its name, and the hostname and zone
+/// labels the kubelet sets): `cluster node add` refuses a machine whose
+/// kubelet could never register.
+pub fn node_registration_errors(name: &str, zone: &str) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_name(Kind::Node, name, &mut errs);
+    let labels: Labels = [("kubernetes.io/hostname".to_string(), name.to_string()), ("topology.kubernetes.io/zone".to_string(), zone.to_string())].into();
+    validate_labels(&labels, "metadata.labels", &mut errs);
+    errs
 }
 
 /// Go's %#v of a map[string]string, as selector mismatch errors print labels.
@@ -221,9 +308,71 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
             }
         }
         Object::Service(s) => validate_service(s, &mut errs),
+        Object::ConfigMap(c) => {
+            // ValidateConfigMap: the sizes of data and binaryData together.
+            let mut total = 0usize;
+            for (k, v) in &c.data {
+                for m in config_map_key_errors(k) {
+                    errs.push(FieldError::invalid(&format!("data[{k}]"), q(k), &m));
+                }
+                if c.binary_data.contains_key(k) {
+                    errs.push(FieldError::invalid(&format!("data[{k}]"), q(k), "duplicate of key present in binaryData"));
+                }
+                total += v.len();
+            }
+            for (k, v) in &c.binary_data {
+                for m in config_map_key_errors(k) {
+                    errs.push(FieldError::invalid(&format!("binaryData[{k}]"), q(k), &m));
+                }
+                total += base64_decoded_len(v);
+            }
+            if total > MAX_SECRET_SIZE {
+                errs.push(too_long("[]", MAX_SECRET_SIZE));
+            }
+        }
+        Object::Secret(sec) => {
+            let mut total = 0usize;
+            for (k, v) in &sec.data {
+                for m in config_map_key_errors(k) {
+                    errs.push(FieldError::invalid(&format!("data[{k}]"), q(k), &m));
+                }
+                total += base64_decoded_len(v);
+            }
+            if total > MAX_SECRET_SIZE {
+                errs.push(too_long("data", MAX_SECRET_SIZE));
+            }
+        }
         _ => {}
     }
     let _ = store;
+    errs
+}
+
+/// The length of what a base64 string (as stored in Secret data and
+/// ConfigMap binaryData) decodes to.
+fn base64_decoded_len(v: &str) -> usize {
+    let pad = v.bytes().rev().take_while(|b| *b == b'=').count();
+    (v.len() / 4 * 3 + (v.len() % 4).saturating_sub(1)).saturating_sub(pad)
+}
+
+/// IsConfigMapKey.
+pub fn config_map_key_errors(k: &str) -> Vec<String> {
+    let mut errs = vec![];
+    if k.len() > 253 {
+        errs.push(max_len_error(253));
+    }
+    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+        errs.push(
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+                .into(),
+        );
+    }
+    match k {
+        "." => errs.push("must not be '.'".into()),
+        ".." => errs.push("must not be '..'".into()),
+        _ if k.starts_with("..") => errs.push("must not start with '..'".into()),
+        _ => {}
+    }
     errs
 }
 
@@ -577,6 +726,42 @@ mod tests {
         assert!(!is_dns1123_label("-web"));
         assert!(is_qualified_name("app.kubernetes.io/name"));
         assert!(!is_qualified_name("-x"));
+        assert_eq!(dns1123_label_errors("a.b"), ["must not contain dots"]);
+        assert_eq!(dns1123_subdomain_errors(&"a".repeat(254)), ["must be no more than 253 characters"]);
+        assert_eq!(label_value_errors(&"v".repeat(64)), ["must be no more than 63 characters"]);
+        assert_eq!(qualified_name_errors("a/b/c").len(), 1);
+        assert_eq!(qualified_name_errors("/x"), ["prefix part must be non-empty"]);
+        assert_eq!(qualified_name_errors(&"k".repeat(64)), ["name part must be no more than 63 characters"]);
+    }
+
+    #[test]
+    fn node_registration() {
+        assert!(node_registration_errors("node-d", "zone-a").is_empty());
+        let long = "n".repeat(64);
+        let errs: Vec<String> = node_registration_errors(&long, "zone-a").iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs, [format!("metadata.labels: Invalid value: \"{long}\": must be no more than 63 characters")]);
+        let errs: Vec<String> = node_registration_errors("node-d", "not a zone!").iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].starts_with("metadata.labels: Invalid value: \"not a zone!\": a valid label must be an empty string"), "{errs:?}");
+    }
+
+    #[test]
+    fn annotation_and_data_sizes() {
+        let mut errs = vec![];
+        let big: BTreeMap<String, String> = [("a".to_string(), "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT))].into();
+        validate_annotations(&big, "metadata.annotations", &mut errs);
+        assert_eq!(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["metadata.annotations: Too long: may not be more than 262144 bytes"]);
+        let mut cm = ConfigMap::default();
+        cm.metadata.name = "big".into();
+        cm.data.insert("a".into(), "x".repeat(MAX_SECRET_SIZE));
+        assert!(validate_create(&Object::ConfigMap(cm.clone()), &Store::new()).is_empty(), "exactly 1 MiB is allowed");
+        cm.data.insert("b".into(), "y".into());
+        let errs: Vec<String> = validate_create(&Object::ConfigMap(cm), &Store::new()).iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs, ["[]: Too long: may not be more than 1048576 bytes"]);
+        assert_eq!(base64_decoded_len("YWJj"), 3);
+        assert_eq!(base64_decoded_len("YWI="), 2);
+        assert_eq!(base64_decoded_len("YQ=="), 1);
+        assert_eq!(config_map_key_errors("..x"), ["must not start with '..'"]);
     }
 
     #[test]

@@ -368,14 +368,18 @@ fn set_new_rs_annotations(d: &Deployment, rs: &mut ReplicaSet, new_revision: &st
             }
         }
     }
-    if !exists && set_replicas_annotations(rs, d_replicas(d), d_replicas(d) + max_surge(d)) {
+    if !exists && set_replicas_annotations(rs, d_replicas(d), d_replicas(d).wrapping_add(max_surge(d))) {
         changed = true;
     }
     changed
 }
 
+/// Sums of replica counts are int32 upstream (GetReplicaCountForReplicaSets
+/// and friends), and so wrap as Go's do: a Deployment of 2,000,000,000
+/// replicas with 25% surge overflows `replicas + maxSurge` and its new
+/// ReplicaSet stays at 0, exactly as on a real cluster.
 fn sum<F: Fn(&ReplicaSet) -> i32>(rss: &[&ReplicaSet], f: F) -> i32 {
-    rss.iter().map(|r| f(r)).sum()
+    rss.iter().fold(0i32, |a, r| a.wrapping_add(f(r)))
 }
 
 fn active(rss: &[ReplicaSet]) -> Vec<ReplicaSet> {
@@ -392,7 +396,7 @@ fn deployment_complete(d: &Deployment, st: &DeploymentStatus) -> bool {
 fn deployment_progressing(d: &Deployment, st: &DeploymentStatus) -> bool {
     let old = &d.status;
     st.updated_replicas > old.updated_replicas
-        || (st.replicas - st.updated_replicas) < (old.replicas - old.updated_replicas)
+        || st.replicas.wrapping_sub(st.updated_replicas) < old.replicas.wrapping_sub(old.updated_replicas)
         || st.ready_replicas > old.ready_replicas
         || st.available_replicas > old.available_replicas
 }
@@ -420,12 +424,12 @@ fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &ReplicaSet)
             let ru = d.spec.strategy.rolling_update.clone().unwrap_or_default();
             let surge = ru.max_surge.unwrap_or(IntOrString::Int(0)).scaled_value(d_replicas(d), true)?;
             let current = sum(all, rs_replicas);
-            let max_total = d_replicas(d) + surge;
+            let max_total = d_replicas(d).wrapping_add(surge);
             if current >= max_total {
                 return Ok(rs_replicas(new_rs));
             }
-            let up = (max_total - current).min(d_replicas(d) - rs_replicas(new_rs));
-            Ok(rs_replicas(new_rs) + up)
+            let up = max_total.wrapping_sub(current).min(d_replicas(d).wrapping_sub(rs_replicas(new_rs)));
+            Ok(rs_replicas(new_rs).wrapping_add(up))
         }
         "Recreate" => Ok(d_replicas(d)),
         t => Err(format!("deployment type {t} isn't supported")),
@@ -445,7 +449,7 @@ fn rs_proportion(rs: &ReplicaSet, d: &Deployment, to_add: i32, added: i32) -> i3
         return 0;
     }
     let fraction = rs_fraction(rs, d);
-    let allowed = to_add - added;
+    let allowed = to_add.wrapping_sub(added);
     if to_add > 0 { fraction.min(allowed) } else { fraction.max(allowed) }
 }
 
@@ -453,7 +457,7 @@ fn rs_fraction(rs: &ReplicaSet, d: &Deployment) -> i32 {
     if d_replicas(d) == 0 {
         return -rs_replicas(rs);
     }
-    let max_now = d_replicas(d) + max_surge(d);
+    let max_now = d_replicas(d).wrapping_add(max_surge(d));
     let mut before = annotation_i32(rs, MAX_REPLICAS_ANNOTATION).unwrap_or(0);
     if before == 0 {
         before = d.status.replicas;
@@ -461,8 +465,9 @@ fn rs_fraction(rs: &ReplicaSet, d: &Deployment) -> i32 {
             return 0;
         }
     }
-    let size = (rs_replicas(rs) as f64 * max_now as f64) / before as f64;
-    size.round() as i32 - rs_replicas(rs)
+    // float64(rs.replicas * d.replicas): an int32 product, wrapped, as upstream.
+    let size = rs_replicas(rs).wrapping_mul(max_now) as f64 / before as f64;
+    (size.round() as i32).wrapping_sub(rs_replicas(rs))
 }
 
 // ---------------------------------------------------------------- sync
@@ -676,7 +681,7 @@ fn scale_replica_set(cx: &mut Ctx, rs: &ReplicaSet, new_scale: i32, force: bool)
         return Ok((false, rs.clone()));
     }
     let desired = d_replicas(&cx.d);
-    let max = desired + max_surge(&cx.d);
+    let max = desired.wrapping_add(max_surge(&cx.d));
     let size_changed = rs_replicas(rs) != new_scale;
     if !size_changed && !replicas_annotations_need_update(rs, desired, max) {
         return Ok((false, rs.clone()));
@@ -735,8 +740,8 @@ fn scale(cx: &mut Ctx, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Resul
         }
         let mut all = active(&all);
         let total: i32 = all.iter().map(rs_replicas).sum();
-        let allowed = if d_replicas(&cx.d) > 0 { d_replicas(&cx.d) + max_surge(&cx.d) } else { 0 };
-        let to_add = allowed - total;
+        let allowed = if d_replicas(&cx.d) > 0 { d_replicas(&cx.d).wrapping_add(max_surge(&cx.d)) } else { 0 };
+        let to_add = allowed.wrapping_sub(total);
         if to_add > 0 {
             // ReplicaSetsBySizeNewer
             all.sort_by(|a, b| rs_replicas(b).cmp(&rs_replicas(a)).then_with(|| by_creation(b, a)));
@@ -749,17 +754,17 @@ fn scale(cx: &mut Ctx, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Resul
         for rs in &all {
             if to_add != 0 {
                 let p = rs_proportion(rs, &cx.d, to_add, added);
-                sizes.insert(rs.metadata.name.clone(), rs_replicas(rs) + p);
-                added += p;
+                sizes.insert(rs.metadata.name.clone(), rs_replicas(rs).wrapping_add(p));
+                added = added.wrapping_add(p);
             } else {
                 sizes.insert(rs.metadata.name.clone(), rs_replicas(rs));
             }
         }
         for (i, rs) in all.iter().enumerate() {
             if i == 0 && to_add != 0 {
-                let left = to_add - added;
+                let left = to_add.wrapping_sub(added);
                 let e = sizes.entry(rs.metadata.name.clone()).or_default();
-                *e = (*e + left).max(0);
+                *e = e.wrapping_add(left).max(0);
             }
             let size = sizes[&rs.metadata.name];
             scale_replica_set(cx, rs, size, true)?;
@@ -807,12 +812,12 @@ fn calculate_status(all: &[&ReplicaSet], new_rs: Option<&ReplicaSet>, d: &Deploy
         updated_replicas: new_rs.map(|r| r.status.replicas).unwrap_or(0),
         ready_replicas: all.iter().map(|r| r.status.ready_replicas).sum(),
         available_replicas: available,
-        unavailable_replicas: (total - available).max(0),
+        unavailable_replicas: total.wrapping_sub(available).max(0),
         collision_count: d.status.collision_count,
         terminating_replicas: terminating_replicas(all),
         conditions: d.status.conditions.clone(),
     };
-    if available >= d_replicas(d) - max_unavailable(d) {
+    if available >= d_replicas(d).wrapping_sub(max_unavailable(d)) {
         set_condition(&mut st, new_condition("Available", "True", MIN_AVAILABLE, "Deployment has minimum availability.", now));
     } else {
         set_condition(&mut st, new_condition("Available", "False", MIN_UNAVAILABLE, "Deployment does not have minimum availability.", now));
@@ -1010,10 +1015,10 @@ fn reconcile_old_rss(cx: &mut Ctx, all_old: &[ReplicaSet], old: &[ReplicaSet], n
         return Ok(false);
     }
     let _ = all_old;
-    let all_count: i32 = old_count + rs_replicas(new_rs);
-    let min_available = d_replicas(&cx.d) - max_unavailable(&cx.d);
-    let new_unavailable = rs_replicas(new_rs) - new_rs.status.available_replicas;
-    let max_scaled_down = all_count - min_available - new_unavailable;
+    let all_count: i32 = old_count.wrapping_add(rs_replicas(new_rs));
+    let min_available = d_replicas(&cx.d).wrapping_sub(max_unavailable(&cx.d));
+    let new_unavailable = rs_replicas(new_rs).wrapping_sub(new_rs.status.available_replicas);
+    let max_scaled_down = all_count.wrapping_sub(min_available).wrapping_sub(new_unavailable);
     if max_scaled_down <= 0 {
         return Ok(false);
     }
@@ -1034,8 +1039,8 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
         if rs_replicas(&rs) == 0 || rs_replicas(&rs) == rs.status.available_replicas {
             continue;
         }
-        let n = (max_cleanup - total).min(rs_replicas(&rs) - rs.status.available_replicas);
-        let new_count = rs_replicas(&rs) - n;
+        let n = max_cleanup.wrapping_sub(total).min(rs_replicas(&rs).wrapping_sub(rs.status.available_replicas));
+        let new_count = rs_replicas(&rs).wrapping_sub(n);
         if new_count > rs_replicas(&rs) {
             return Err(format!(
                 "when cleaning up unhealthy replicas, got invalid request to scale down {}/{} {} -> {}",
@@ -1046,7 +1051,7 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
             ));
         }
         let (_, updated) = scale_replica_set(cx, &rs, new_count, false)?;
-        total += n;
+        total = total.wrapping_add(n);
         old[i] = updated;
     }
     Ok((old, total))
@@ -1054,15 +1059,15 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
 
 /// `scaleDownOldReplicaSetsForRollingUpdate`.
 fn scale_down_old_for_rolling(cx: &mut Ctx, old: &[ReplicaSet], new_rs: &ReplicaSet) -> Result<i32, String> {
-    let min_available = d_replicas(&cx.d) - max_unavailable(&cx.d);
-    let available: i32 = old.iter().map(|r| r.status.available_replicas).sum::<i32>() + new_rs.status.available_replicas;
+    let min_available = d_replicas(&cx.d).wrapping_sub(max_unavailable(&cx.d));
+    let available: i32 = old.iter().fold(new_rs.status.available_replicas, |a, r| a.wrapping_add(r.status.available_replicas));
     if available <= min_available {
         return Ok(0);
     }
     let mut olds = old.to_vec();
     olds.sort_by(by_creation);
     let mut total = 0;
-    let target = available - min_available;
+    let target = available.wrapping_sub(min_available);
     for rs in olds {
         if total >= target {
             break;
@@ -1070,10 +1075,10 @@ fn scale_down_old_for_rolling(cx: &mut Ctx, old: &[ReplicaSet], new_rs: &Replica
         if rs_replicas(&rs) == 0 {
             continue;
         }
-        let n = rs_replicas(&rs).min(target - total);
-        let new_count = rs_replicas(&rs) - n;
+        let n = rs_replicas(&rs).min(target.wrapping_sub(total));
+        let new_count = rs_replicas(&rs).wrapping_sub(n);
         scale_replica_set(cx, &rs, new_count, false)?;
-        total += n;
+        total = total.wrapping_add(n);
     }
     Ok(total)
 }
@@ -1236,8 +1241,8 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             continue;
         }
         if is_rolling(d) {
-            let total: i32 = rss.iter().map(|r| rs_replicas(r)).sum();
-            let max = d_replicas(d) + max_surge(d);
+            let total: i32 = rss.iter().fold(0i32, |a, r| a.wrapping_add(rs_replicas(r)));
+            let max = d_replicas(d).wrapping_add(max_surge(d));
             // a scale-down mid-rollout is proportional: allow the pre-scale maximum too
             let pre = rss.iter().filter_map(|r| annotation_i32(r, MAX_REPLICAS_ANNOTATION)).max().unwrap_or(max);
             if total > max.max(pre) {
@@ -1259,7 +1264,10 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             // RollingUpdate is switched to Recreate mid-rollout, are not a
             // violation.)
             for o in &old_pods {
-                let began = o.metadata.deletion_timestamp.map(|t| t.0 - o.metadata.deletion_grace_period_seconds.unwrap_or(0) * SECOND);
+                let began = o
+                    .metadata
+                    .deletion_timestamp
+                    .map(|t| t.0.saturating_sub(crate::engine::time::seconds(o.metadata.deletion_grace_period_seconds.unwrap_or(0))));
                 for n in &new_pods {
                     let created = n.metadata.creation_timestamp.map(|t| t.0).unwrap_or(0);
                     if began.is_none_or(|b| created >= b) {

@@ -87,10 +87,12 @@ impl Controller for NodeLifecycle {
         }
         let name = key.key.name.clone();
         let now = cx.api.now;
-        let Some(node) = cx.api.get_t::<Node>("", &name).cloned() else {
+        // A shared handle, not a copy: this runs on every lease renewal.
+        let Some(obj) = cx.api.store.get(Kind::Node, &key.key).cloned() else {
             self.health.remove(&name);
             return;
         };
+        let Object::Node(node) = &*obj else { return };
         let h = self.health.entry(name.clone()).or_insert_with(|| Health { probe: node.metadata.creation_timestamp.unwrap_or(now), ..Default::default() });
         if h.pending.is_some_and(|(t, _)| t <= now) {
             h.pending = None;
@@ -113,9 +115,11 @@ impl Controller for NodeLifecycle {
         }
         let grace = if h.lease_renew.is_none() && h.heartbeat.is_none() { STARTUP_GRACE } else { cx.api.config.node_monitor_grace_period };
         let expiry = h.probe.plus(grace);
-        let mut node = node;
         if now >= expiry {
+            let mut node = node.clone();
             self.mark_unknown(cx, &mut node);
+            self.sync_taints(cx, &node);
+            return;
         } else {
             // A silent kubelet on a machine that is off is a deadline worth
             // settling for; a healthy one only needs a housekeeping check.
@@ -130,7 +134,7 @@ impl Controller for NodeLifecycle {
                 }
             }
         }
-        self.sync_taints(cx, &node);
+        self.sync_taints(cx, node);
     }
 }
 

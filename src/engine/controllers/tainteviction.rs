@@ -47,7 +47,7 @@ fn min_toleration(used: &[&Toleration]) -> Option<i64> {
             min = Some(min.map_or(s, |m| m.min(s)));
         }
     }
-    min.map(|s| s * 1000)
+    min.map(crate::engine::time::seconds)
 }
 
 fn pod_ref(k: &ObjKey) -> ObjectReference {

@@ -17,6 +17,7 @@ pub mod volumes;
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+use crate::engine::apiserver::ApiError;
 use crate::engine::bootstrap::{KUBELET_VERSION, node_capacity};
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
@@ -56,9 +57,10 @@ const HEALTHY: &[(&str, &str, &str, &str, &str)] = &[
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status", "NodeReady"),
 ];
 
-/// The Node object a kubelet registers for its machine.
-pub fn register_node(cx: &mut Cx, name: &str) {
-    let m = cx.world.machines.get(name).expect("machine exists").clone();
+/// The Node object a kubelet registers for its machine (the API server's
+/// error when it refuses it: `cluster node add` checks names first).
+pub fn register_node(cx: &mut Cx, name: &str) -> Result<(), ApiError> {
+    let Some(m) = cx.world.machines.get(name).cloned() else { return Err(ApiError::not_found(Kind::Node, name)) };
     let now = cx.api.now;
     let mut meta = ObjectMeta::named("", name);
     for (k, v) in [
@@ -102,7 +104,7 @@ pub fn register_node(cx: &mut Cx, name: &str) {
         },
         ..Default::default()
     };
-    cx.api.create(Object::Node(node)).expect("node registration");
+    cx.api.create(Object::Node(node)).map(|_| ())
 }
 
 fn node_ref(node: &str) -> ObjRef {
@@ -432,17 +434,21 @@ impl Kubelet {
     /// report is due (heartbeat).
     fn report_status(&mut self, cx: &mut Cx, name: &str, heartbeat: bool) {
         let now = cx.api.now;
-        let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
+        if cx.api.get_t::<Node>("", name).is_none() {
+            return;
+        }
         let images = node_images(cx, name);
         // GetVolumesInUse: the attachable volumes of every pod the kubelet
         // should run here, reported before they are mounted.
         let in_use = crate::engine::storage::volumes_in_use(cx.api, name);
         let names: Vec<String> = images.iter().flat_map(|i| i.names.clone()).collect();
-        let changed = self.nodes[name].reported != (names.clone(), in_use.clone());
+        let reported = &self.nodes[name].reported;
+        let changed = reported.0 != names || reported.1 != in_use;
         if !changed && !heartbeat {
             return;
         }
         self.nodes.get_mut(name).expect("node").reported = (names, in_use.clone());
+        let Some(node) = cx.api.get_t::<Node>("", name).cloned() else { return };
         let mut nn = node.clone();
         nn.status.images = images;
         nn.status.volumes_in_use = in_use;

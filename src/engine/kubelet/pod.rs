@@ -573,7 +573,7 @@ impl Kubelet {
         let now = cx.api.now;
         if rt.terminating.is_none() {
             let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30).max(0);
-            let deadline = now.plus(grace * 1000);
+            let deadline = now.plus(crate::engine::time::seconds(grace));
             rt.terminating = Some(deadline);
             self.waiting.remove(&rt.key);
             for i in 0..rt.ctrs.len() {
@@ -926,7 +926,9 @@ impl Kubelet {
                         if ok {
                             c.started = true;
                         } else if fail >= p.failure_threshold.max(1) {
-                            let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
+                            let deadline = now.plus(crate::engine::time::seconds(
+                                p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30),
+                            ));
                             let restart = pod.spec.restart_policy != "Never" || c.sidecar;
                             let msg = format!("Container {} failed startup probe{}", c.name, if restart { ", will be restarted" } else { "" });
                             start_kill(c, pod, cx, &msg, deadline, restart);
@@ -934,7 +936,9 @@ impl Kubelet {
                     }
                     ProbeKind::Liveness => {
                         if !ok && fail >= p.failure_threshold.max(1) {
-                            let deadline = now.plus(p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30) * 1000);
+                            let deadline = now.plus(crate::engine::time::seconds(
+                                p.termination_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30),
+                            ));
                             let restart = pod.spec.restart_policy != "Never" || c.sidecar;
                             let msg = format!("Container {} failed liveness probe{}", c.name, if restart { ", will be restarted" } else { "" });
                             start_kill(c, pod, cx, &msg, deadline, restart);

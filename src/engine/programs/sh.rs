@@ -742,6 +742,14 @@ pub struct Shell {
 const STEP_BUDGET: u64 = 20_000;
 /// How far ahead a main process's script is simulated.
 const HORIZON: Millis = 24 * 3_600_000;
+/// The memory a script's variables and output may take: a simulated
+/// container's shell is killed past it, as the OOM killer ends a process
+/// over its cgroup's memory limit (status 137; `kubectl exec` prints
+/// "command terminated with exit code 137"). `x=$x$x` in a loop reaches it in
+/// about 24 rounds instead of taking the tab's memory.
+const MEMORY_LIMIT: usize = 16 << 20;
+/// Status of a process the OOM killer ended (128 + SIGKILL).
+const OOM_KILLED: i32 = 137;
 
 impl Shell {
     pub fn new(ctx: &Ctx, prog: &str) -> Shell {
@@ -845,6 +853,10 @@ impl Shell {
 
     fn budget(&mut self) -> bool {
         self.steps += 1;
+        if self.vars.values().map(|v| v.len()).sum::<usize>() > MEMORY_LIMIT {
+            self.oom_kill();
+            return false;
+        }
         if self.steps > STEP_BUDGET || self.clock > HORIZON {
             if !matches!(self.flow, Flow::Exit(_)) {
                 self.flow = Flow::Forever(None);
@@ -852,6 +864,12 @@ impl Shell {
             return false;
         }
         true
+    }
+
+    /// Past [`MEMORY_LIMIT`]: the process is gone, with the OOM killer's status.
+    fn oom_kill(&mut self) {
+        self.status = OOM_KILLED;
+        self.flow = Flow::Exit(OOM_KILLED);
     }
 
     fn exec_node(&mut self, ctx: &mut Ctx, node: &Node, stdin: &str, out: &mut Output) {
@@ -866,6 +884,10 @@ impl Shell {
                 self.status = o.code;
                 out.append(o);
                 out.code = self.status;
+                if out.chunks.iter().map(|(_, c)| c.len()).sum::<usize>() > MEMORY_LIMIT {
+                    self.oom_kill();
+                    out.code = OOM_KILLED;
+                }
             }
             Node::Pipeline { cmds, negate } => {
                 let mut input = stdin.to_string();

@@ -551,3 +551,18 @@ fn a_container_restart_without_a_volume_loses_the_database() {
         ("ERROR:  relation \"users\" does not exist\nLINE 1: SELECT * FROM users\n                      ^\n", 1)
     );
 }
+
+/// A script whose variables or output outgrow the container's memory is
+/// killed as the OOM killer would (137), instead of taking the tab's memory.
+#[test]
+fn a_doubling_loop_is_oom_killed() {
+    let mut t = T::new();
+    let p = t.pod("box", "node-a", "busybox", &[], &[]);
+    for script in
+        ["x=a; while true; do x=$x$x; done", "x=a; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do x=$x$x; done; while true; do echo $x; done"]
+    {
+        let r = t.sh(&p, script);
+        assert_eq!(r.exit_code, 137, "{script}");
+        assert!(r.output.len() <= 17 << 20, "{}", r.output.len());
+    }
+}

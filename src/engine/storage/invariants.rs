@@ -108,10 +108,80 @@ pub fn check_no_unauthorized_data_loss(before_api: &Api, before_world: &World, a
     Ok(())
 }
 
+/// What [`check_no_unauthorized_data_loss`] needs of the earlier state,
+/// without copying the whole API server and world at every step: the PVs
+/// that hold data, the ids of their data, and whether their claim was gone.
+pub struct DataSnapshot {
+    volumes: Vec<(PersistentVolume, Vec<VolumeId>, bool)>,
+}
+
+impl DataSnapshot {
+    pub fn take(api: &Api, world: &World) -> DataSnapshot {
+        let mut volumes = vec![];
+        for v in api.store.list_t::<PersistentVolume>() {
+            let ids: Vec<VolumeId> = volume_ids(api, v).into_iter().filter(|id| world.volumes.get(id).is_some_and(|t| !t.is_empty())).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let claim_gone = v.spec.claim_ref.as_ref().is_some_and(|r| match api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name) {
+                None => true,
+                Some(c) => c.metadata.uid != r.uid || c.metadata.is_deleting(),
+            });
+            volumes.push((v.clone(), ids, claim_gone));
+        }
+        DataSnapshot { volumes }
+    }
+
+    /// [`check_no_unauthorized_data_loss`] from this snapshot to now.
+    pub fn check_since(&self, after_api: &Api, after_world: &World) -> Result<(), String> {
+        for (v, ids, claim_gone_before) in &self.volumes {
+            for id in ids {
+                if after_world.volumes.get(id).is_some_and(|t| !t.is_empty()) {
+                    continue;
+                }
+                let after_pv = after_api.get_t::<PersistentVolume>("", &v.metadata.name);
+                let pv_deleted = after_pv.is_none_or(|p| p.metadata.is_deleting() || p.metadata.uid != v.metadata.uid);
+                let claim_gone_after = v.spec.claim_ref.as_ref().is_some_and(|r| match after_api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name) {
+                    None => true,
+                    Some(c) => c.metadata.uid != r.uid || c.metadata.is_deleting(),
+                });
+                let policy = v.spec.persistent_volume_reclaim_policy.as_str();
+                let released = *claim_gone_before || claim_gone_after || matches!(v.status.phase.as_str(), "Released" | "Failed");
+                let authorized = ((policy == "Delete" || policy == "Recycle") && released) || (policy == "Delete" && pv_deleted);
+                if !authorized {
+                    return Err(format!("the data of PV {} ({:?}, reclaim policy {policy}) was lost", v.metadata.name, id));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// At most one pod uses a ReadWriteOncePod claim: bound to a node and not
+/// terminated (the scheduler's VolumeRestrictions and the kubelet keep it so).
+pub fn check_read_write_once_pod(api: &Api) -> Result<(), String> {
+    for c in api.store.list_t::<PersistentVolumeClaim>() {
+        if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+            continue;
+        }
+        let users: Vec<&str> = api
+            .store
+            .pods_using_claim(&c.metadata.namespace, &c.metadata.name)
+            .filter(|p| !p.spec.node_name.is_empty() && !is_pod_terminated(p))
+            .map(|p| p.metadata.name.as_str())
+            .collect();
+        if users.len() > 1 {
+            return Err(format!("ReadWriteOncePod claim {} is used by {} pods: {users:?}", c.key(), users.len()));
+        }
+    }
+    Ok(())
+}
+
 /// All of the above that need one state only.
 pub fn check_all(api: &Api) -> Result<(), String> {
     check_binding(api)?;
-    check_single_attach(api)
+    check_single_attach(api)?;
+    check_read_write_once_pod(api)
 }
 
 #[cfg(test)]

@@ -90,9 +90,13 @@ pub fn pre_filter(api: &Api, pod: &Pod) -> Result<(), String> {
 /// `0/3 nodes are available: 2 node(s) didn't match PersistentVolume's node
 /// affinity.` Plugins run in the scheduler's order and the first failing
 /// one gives the reason (VolumeBinding can find two at once; then the first
-/// of them, in its own order, is returned).
-pub fn filter(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
-    volume_restrictions(api, pod)?;
+/// of them, in its own order, is returned). `rwop_conflict` is
+/// VolumeRestrictions' PreFilter state ([`read_write_once_pod_conflict`]),
+/// computed once per scheduling attempt.
+pub fn filter(api: &Api, pod: &Pod, node: &Node, rwop_conflict: bool) -> Result<(), String> {
+    if rwop_conflict {
+        return Err(ERR_REASON_RWOP_CONFLICT.into());
+    }
     node_volume_limits(api, pod, node)?;
     match find_pod_volumes(api, pod, node) {
         Ok(_) => {}
@@ -101,8 +105,14 @@ pub fn filter(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     volume_zone(api, pod, node)
 }
 
-/// VolumeRestrictions: a ReadWriteOncePod claim used by another pod.
-fn volume_restrictions(api: &Api, pod: &Pod) -> Result<(), String> {
+/// VolumeRestrictions' PreFilter for ReadWriteOncePod: does another pod
+/// already use one of the pod's RWOP claims? "Using" is what the
+/// scheduler's cache counts (`IsPVCUsedByPods`): pods bound to a node and
+/// not terminated, and pods *assumed* on a node (`assumed`): those whose
+/// volumes PreBind is still binding. Counting the assumed ones is what keeps
+/// replicas created together from all passing while a WaitForFirstConsumer
+/// claim is still being provisioned for the first of them.
+pub fn read_write_once_pod_conflict(api: &Api, pod: &Pod, assumed: &dyn Fn(&ObjKey) -> bool) -> bool {
     for name in pod_claims(pod) {
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, name) else { continue };
         if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
@@ -111,12 +121,12 @@ fn volume_restrictions(api: &Api, pod: &Pod) -> Result<(), String> {
         let used = api
             .store
             .pods_using_claim(&pod.metadata.namespace, name)
-            .any(|p| p.metadata.uid != pod.metadata.uid && !p.spec.node_name.is_empty() && !is_pod_terminated(p));
+            .any(|p| p.metadata.uid != pod.metadata.uid && !is_pod_terminated(p) && (!p.spec.node_name.is_empty() || assumed(&p.key())));
         if used {
-            return Err(ERR_REASON_RWOP_CONFLICT.into());
+            return true;
         }
     }
-    Ok(())
+    false
 }
 
 /// The CSI driver and a volume identity for one of the pod's claims (the

@@ -279,6 +279,10 @@ fn patch_error(m: &Manifest, patch: &Value, e: ApiError) -> CmdError {
 }
 
 fn write(api: &mut Api, p: &Planned) -> Result<Option<Written>, ApiError> {
+    // The rehearsal meets the API server's request limit as the real write would.
+    if let Planned::Create(o) | Planned::Update { obj: o, .. } = p {
+        crate::engine::cluster::request_body_fits(&o.to_value())?;
+    }
     match p {
         Planned::Create(o) => api.create(o.clone()).map(Some),
         Planned::Update { obj, .. } => api.update(obj.clone()).map(Some),

@@ -3,10 +3,11 @@
 //! remove storage drivers, reset, flip feature gates.
 
 use crate::engine::cluster::ClusterVerb;
-use crate::engine::time::{go_duration, parse_duration};
+use crate::engine::cluster::SETTLE_LIMIT;
+use crate::engine::time::{DurationError, MAX_ADVANCE, Millis, go_duration, parse_duration};
 use crate::kubectl::args::{Flag, parse_flags, strf};
 use crate::kubectl::errors::CmdError;
-use crate::kubectl::session::Session;
+use crate::kubectl::session::{Check, Session, Waiter};
 
 pub const HELP: &str = "\
 Simulator controls (on a real cluster these map to node and driver tooling):
@@ -27,8 +28,19 @@ fn err(msg: impl Into<String>) -> CmdError {
     CmdError::msg(msg.into())
 }
 
-fn duration(s: &str) -> Result<i64, CmdError> {
-    parse_duration(s).ok_or_else(|| err(format!("invalid duration {s:?} (examples: 90s, 5m, 1h30m, 250ms)")))
+/// What one command may let pass, in words for the errors.
+fn max_advance() -> String {
+    format!("at most {} (a week) per command", go_duration(MAX_ADVANCE).trim_end_matches("0m0s"))
+}
+
+fn duration(s: &str) -> Result<Millis, CmdError> {
+    match parse_duration(s) {
+        Ok(ms) if ms <= MAX_ADVANCE => Ok(ms),
+        Ok(_) | Err(DurationError::TooLong) => {
+            Err(err(format!("cluster advance: {s} is longer than simulated time may jump at once ({}): advance in steps", max_advance())))
+        }
+        Err(DurationError::Invalid) => Err(err(format!("invalid duration {s:?} (examples: 90s, 5m, 1h30m, 250ms)"))),
+    }
 }
 
 /// `cluster ...`
@@ -48,18 +60,13 @@ pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(
         }
         ["advance", d] => {
             let ms = duration(d)?;
-            session.cluster.advance(ms);
-            livelock(session, out);
+            let until = session.cluster.now().0 + ms;
+            session.wait_with(Box::new(TimePasses { until }));
             Ok(())
         }
         ["settle"] => {
-            let (ms, settled) = session.cluster.settle();
-            if settled {
-                out.push_str(&format!("settled after {}\n", go_duration(ms)));
-            } else {
-                out.push_str(&format!("not settled after {}: the cluster is still busy (the bound of `cluster settle` was reached)\n", go_duration(ms)));
-            }
-            livelock(session, out);
+            let start = session.cluster.now().0;
+            session.wait_with(Box::new(Settle { start }));
             Ok(())
         }
         ["node", "stop", n] => verb(ClusterVerb::NodeStop { node: n.to_string() }, session),
@@ -105,18 +112,73 @@ fn livelock(session: &mut Session, out: &mut String) {
     }
 }
 
-/// `sleep N`: the shell's sleep lets simulated time pass.
-pub fn sleep(session: &mut Session, argv: &[String], out: &mut String) -> Result<(), CmdError> {
-    if argv.is_empty() {
-        return Err(CmdError::Raw("sleep: missing operand\n".into(), 1));
-    }
-    let mut total = 0;
-    for a in argv {
-        total += parse_duration(a).ok_or_else(|| CmdError::Raw(format!("sleep: invalid time interval '{a}'\n"), 1))?;
-    }
-    session.cluster.advance(total);
-    livelock(session, out);
+/// `sleep N`: the shell's sleep lets simulated time pass (GNU sleep: the
+/// arguments add up; `s`, `m`, `h`, `d` suffixes).
+pub fn sleep(session: &mut Session, argv: &[String], _out: &mut String) -> Result<(), CmdError> {
+    let total = sleep_duration(argv)?;
+    let until = session.cluster.now().0 + total;
+    session.wait_with(Box::new(TimePasses { until }));
     Ok(())
+}
+
+/// `sleep` and `cluster advance`: time passes, timer by timer, to `until`.
+struct TimePasses {
+    until: Millis,
+}
+
+impl Waiter for TimePasses {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        let now = s.cluster.now().0;
+        if now >= self.until {
+            livelock(s, out);
+            return Check::Done(Ok(()));
+        }
+        Check::Wait(self.until - now)
+    }
+}
+
+/// `cluster settle`: time passes until nothing more will happen without new
+/// input, or [`SETTLE_LIMIT`] passed.
+struct Settle {
+    start: Millis,
+}
+
+impl Waiter for Settle {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        let elapsed = s.cluster.now().0 - self.start;
+        if !s.cluster.busy() {
+            out.push_str(&format!("settled after {}\n", go_duration(elapsed)));
+        } else if elapsed >= SETTLE_LIMIT {
+            out.push_str(&format!("not settled after {}: the cluster is still busy (the bound of `cluster settle` was reached)\n", go_duration(elapsed)));
+        } else {
+            return Check::Wait(SETTLE_LIMIT - elapsed);
+        }
+        livelock(s, out);
+        Check::Done(Ok(()))
+    }
+}
+
+/// The time `sleep ARGS` lets pass, or its error.
+pub fn sleep_duration(argv: &[String]) -> Result<Millis, CmdError> {
+    if argv.is_empty() {
+        return Err(CmdError::Raw("sleep: missing operand\nTry 'sleep --help' for more information.\n".into(), 1));
+    }
+    let too_long = |a: &str| CmdError::Raw(format!("sleep: '{a}' is longer than simulated time may pass at once ({})\n", max_advance()), 1);
+    let mut total: Millis = 0;
+    for a in argv {
+        let ms = match parse_duration(a) {
+            Ok(ms) => ms,
+            Err(DurationError::TooLong) => return Err(too_long(a)),
+            Err(DurationError::Invalid) => {
+                return Err(CmdError::Raw(format!("sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n"), 1));
+            }
+        };
+        total = total.saturating_add(ms);
+        if total > MAX_ADVANCE {
+            return Err(too_long(&argv.join(" ")));
+        }
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -136,9 +198,43 @@ mod tests {
         assert_eq!(code, 0);
         assert!(out.starts_with("settled after ") || out.starts_with("not settled after "), "{out}");
         assert_eq!(run(&mut s, "cluster advance soon").1, 1);
+        let before = s.cluster.now();
+        for line in [
+            "cluster advance 1e300",
+            "cluster advance 9999999999999h",
+            "cluster advance 9007199254740992ms",
+            "cluster advance 169h",
+            "sleep infinity",
+            "sleep 100d 100d",
+        ] {
+            let (out, code) = run(&mut s, line);
+            assert_eq!(code, 1, "{line}: {out}");
+            assert!(out.contains("longer than simulated time may"), "{line}: {out}");
+            assert!(out.contains("at most 168h (a week) per command"), "{line}: {out}");
+        }
+        assert_eq!(run(&mut s, "sleep nan").0, "sleep: invalid time interval 'nan'\nTry 'sleep --help' for more information.\n");
+        assert_eq!(s.cluster.now(), before, "refused durations let no time pass");
         assert_eq!(run(&mut s, "cluster node add node-d --zone zone-b"), (String::new(), 0));
         assert!(s.cluster.world.machines.contains_key("node-d"));
         assert_eq!(run(&mut s, "cluster node add node-d").1, 1);
+        // Names a kubelet could not register are refused with the API
+        // server's text, and change nothing (they once aborted the engine).
+        let long = "n".repeat(64);
+        let (out, code) = run(&mut s, &format!("cluster node add {long}"));
+        assert_eq!(code, 1);
+        assert_eq!(
+            out,
+            format!(
+                "error: the kubelet could not register this node: Node \"{long}\" is invalid: metadata.labels: Invalid value: \"{long}\": must be no more than 63 characters\n"
+            )
+        );
+        let (out, code) = run(&mut s, "cluster node add node-e --zone 'a zone'");
+        assert_eq!(code, 1);
+        assert!(out.contains("Node \"node-e\" is invalid: metadata.labels: Invalid value: \"a zone\": a valid label must be"), "{out}");
+        assert!(!s.cluster.world.machines.contains_key("node-e") && !s.cluster.world.machines.contains_key(&long));
+        assert!(!s.cluster.log().iter().any(
+            |i| matches!(i, crate::engine::cluster::Input::Cluster { verb: crate::engine::cluster::ClusterVerb::NodeAdd { node, .. } } if node != "node-d")
+        ));
         assert_eq!(run(&mut s, "cluster node stop node-a"), (String::new(), 0));
         assert!(!s.cluster.world.is_powered("node-a"));
         assert_eq!(run(&mut s, "cluster node start node-a"), (String::new(), 0));

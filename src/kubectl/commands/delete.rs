@@ -3,10 +3,13 @@
 
 use super::Ctx;
 use super::resources::{BuildOpts, select};
-use super::wait::{FOREVER, Waited, idle_error, wait_until};
+use super::wait::{FOREVER, WaitLoop, wait_failed};
+use crate::engine::api::Kind;
 use crate::engine::apiserver::{DeleteOptions, Propagation};
+use crate::engine::time::Millis;
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::{CmdError, with_source};
+use crate::kubectl::session::{Check, Session, Waiter};
 
 pub fn flags() -> Vec<Flag> {
     vec![
@@ -153,21 +156,43 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let timeout = ctx.f.duration("timeout").unwrap_or(0);
     let timeout = if timeout <= 0 { FOREVER } else { timeout };
-    let deadline = ctx.cluster().now().0 + timeout;
-    for (kind, ns, name, uid) in deleted {
-        let gone = |c: &crate::engine::cluster::Cluster| -> Result<bool, CmdError> {
-            Ok(match c.api.get(kind, &ns, &name) {
-                Err(_) => true,
-                Ok(o) => o.meta().uid != uid,
-            })
-        };
-        match wait_until(ctx.cluster(), deadline, gone)? {
-            Waited::Met => {}
-            Waited::TimedOut => return Err(CmdError::msg(format!("timed out waiting for the condition on {}/{name}", kind.info().plural))),
-            Waited::Idle => return Err(idle_error(&format!("the deletion of {}/{name}", kind.info().plural))),
-        }
-    }
+    let deadline = ctx.cluster().now().0.saturating_add(timeout);
+    ctx.session.wait_with(Box::new(DeleteWait { deleted, at: 0, deadline, lp: None }));
     Ok(())
+}
+
+/// `kubectl delete` waiting for what it deleted to be gone, one look at a time.
+struct DeleteWait {
+    deleted: Vec<(Kind, String, String, String)>,
+    at: usize,
+    deadline: Millis,
+    lp: Option<WaitLoop>,
+}
+
+impl Waiter for DeleteWait {
+    fn check(&mut self, s: &mut Session, _out: &mut String) -> Check {
+        while let Some((kind, ns, name, uid)) = self.deleted.get(self.at) {
+            let gone = match s.cluster.api.get(*kind, ns, name) {
+                Err(_) => true,
+                Ok(o) => o.meta().uid != *uid,
+            };
+            if gone {
+                self.at += 1;
+                self.lp = None;
+                continue;
+            }
+            let deadline = self.deadline;
+            return match self.lp.get_or_insert_with(|| WaitLoop::new(&s.cluster, deadline)).tick(&s.cluster) {
+                Ok(max) => Check::Wait(max),
+                Err(end) => Check::Done(Err(wait_failed(
+                    end,
+                    CmdError::msg(format!("timed out waiting for the condition on {}/{name}", kind.info().plural)),
+                    &format!("the deletion of {}/{name}", kind.info().plural),
+                ))),
+            };
+        }
+        Check::Done(Ok(()))
+    }
 }
 
 #[cfg(test)]

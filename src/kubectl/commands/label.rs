@@ -54,18 +54,7 @@ fn resources_and_pairs(args: &[String], pair_type: &str) -> Result<(Vec<String>,
 
 /// validation.IsValidLabelValue.
 pub fn label_value_errors(v: &str) -> Vec<String> {
-    let mut errs = vec![];
-    if v.len() > 63 {
-        errs.push("must be no more than 63 characters".to_string());
-    }
-    let ok = v.is_empty()
-        || (v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()));
-    if !ok {
-        errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".to_string());
-    }
-    errs
+    crate::engine::apiserver::validation::label_value_errors(v)
 }
 
 fn parse_labels(spec: &[String]) -> Result<(BTreeMap<String, String>, Vec<String>), CmdError> {

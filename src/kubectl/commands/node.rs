@@ -10,6 +10,7 @@ use crate::engine::cluster::SETTLE_LIMIT;
 use crate::engine::time::{Millis, go_duration};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
+use crate::kubectl::session::{Check, Session, Waiter};
 use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------- taint
@@ -25,21 +26,6 @@ pub fn taint_flags() -> Vec<Flag> {
         strf("field-manager"),
     ]
 }
-
-fn is_qualified_name(k: &str) -> bool {
-    let (prefix, name) = match k.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, k),
-    };
-    prefix.is_none_or(crate::engine::apiserver::validation::is_dns1123_subdomain)
-        && !name.is_empty()
-        && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
 /// parseTaint: `key=value:Effect`, `key:Effect` or `key`.
 fn parse_taint(st: &str) -> Result<Taint, String> {
@@ -64,8 +50,8 @@ fn parse_taint(st: &str) -> Result<Taint, String> {
         }
         _ => return Err(format!("invalid taint spec: {st}")),
     };
-    if !is_qualified_name(&key) {
-        return Err(format!("invalid taint spec: {st}, {QUALIFIED_NAME_MSG}"));
+    if let Some(m) = crate::engine::apiserver::validation::qualified_name_errors(&key).first() {
+        return Err(format!("invalid taint spec: {st}, {m}"));
     }
     Ok(Taint { key, value, effect, time_added: None })
 }
@@ -377,31 +363,84 @@ pub fn run_drain(ctx: &mut Ctx) -> Result<(), CmdError> {
     let list = nodes(ctx, "drain NODE")?;
     let dry = ctx.f.str("dry-run").is_some_and(|d| d != "none");
     cordon_nodes(ctx, &list, true, dry);
-    let mut fatal = vec![];
-    let mut remaining = vec![];
-    for n in &list {
-        match drain_node(ctx, &n.metadata.name, dry) {
-            Ok(()) => super::apply::print_name(ctx, Kind::Node, &n.metadata.name, if dry { "drained (dry run)" } else { "drained" }),
-            Err(e) => {
-                ctx.print(&format!("error: unable to drain node {:?} due to error: {e}, continuing command...\n", n.metadata.name));
-                fatal.push(CmdError::msg(e));
-                remaining.push(n.metadata.name.clone());
-            }
-        }
-    }
-    if !remaining.is_empty() {
-        ctx.print("There are pending nodes to be drained:\n");
-        for r in &remaining {
-            ctx.print(&format!(" {r}\n"));
-        }
-    }
-    if fatal.is_empty() { Ok(()) } else { Err(CmdError::Many(fatal)) }
+    let names = list.iter().map(|n| n.metadata.name.clone()).collect();
+    let spec = super::wait::CtxSpec::of(ctx);
+    ctx.session.wait_with(Box::new(DrainWait { spec, nodes: names, at: 0, dry, current: None, fatal: vec![], remaining: vec![] }));
+    Ok(())
 }
 
-/// Evicts (or deletes) the node's pods as the drain helper does: every pod
-/// is evicted in turn, evictions a disruption budget refuses are retried
-/// every 5s, and each evicted pod is waited for until it is gone.
-fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
+/// `kubectl drain`, one look at a time: node after node, every pod evicted
+/// in turn (evictions a disruption budget refuses are retried every 5s) and
+/// waited for until it is gone.
+struct DrainWait {
+    spec: super::wait::CtxSpec,
+    nodes: Vec<String>,
+    at: usize,
+    dry: bool,
+    current: Option<NodeDrain>,
+    fatal: Vec<CmdError>,
+    remaining: Vec<String>,
+}
+
+impl Waiter for DrainWait {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        let mut ctx = self.spec.ctx(s, out);
+        while let Some(node) = self.nodes.get(self.at).cloned() {
+            let r = match self.current.as_mut() {
+                None => match start_node(&mut ctx, &node, self.dry) {
+                    Ok(Some(d)) => {
+                        self.current = Some(d);
+                        continue;
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                },
+                Some(d) => d.look(&mut ctx),
+            };
+            match r {
+                Ok(Some(max)) => return Check::Wait(max),
+                Ok(None) => super::apply::print_name(&mut ctx, Kind::Node, &node, if self.dry { "drained (dry run)" } else { "drained" }),
+                Err(e) => {
+                    ctx.print(&format!("error: unable to drain node {node:?} due to error: {e}, continuing command...\n"));
+                    self.fatal.push(CmdError::msg(e));
+                    self.remaining.push(node.clone());
+                }
+            }
+            self.current = None;
+            self.at += 1;
+        }
+        if !self.remaining.is_empty() {
+            ctx.print("There are pending nodes to be drained:\n");
+            for r in &self.remaining {
+                ctx.print(&format!(" {r}\n"));
+            }
+        }
+        Check::Done(if self.fatal.is_empty() { Ok(()) } else { Err(CmdError::Many(std::mem::take(&mut self.fatal))) })
+    }
+}
+
+/// Per pod: (pod, retry at, waiting for deletion since eviction succeeded).
+struct Job {
+    pod: Pod,
+    retry_at: Option<Millis>,
+    deleting: bool,
+    done: bool,
+}
+
+/// The drain of one node under way.
+struct NodeDrain {
+    use_eviction: bool,
+    grace: Option<i64>,
+    global: Millis,
+    start: Millis,
+    deadline: Millis,
+    jobs: Vec<Job>,
+    errors: Vec<String>,
+    idle_since: Option<Millis>,
+}
+
+/// Starts draining a node: its pods, or Ok(None) when there is nothing to wait for.
+fn start_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<Option<NodeDrain>, String> {
     let (pods, warnings) = pods_for_deletion(ctx, node).map_err(|errs| errs.join(", "))?;
     if !warnings.is_empty() {
         ctx.warning(&warnings.join("; "));
@@ -410,25 +449,25 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
         for p in &pods {
             ctx.print(&format!("evicting pod {}/{} (dry run)\n", p.metadata.namespace, p.metadata.name));
         }
-        return Ok(());
+        return Ok(None);
     }
     let use_eviction = !ctx.f.bool("disable-eviction");
     let grace = ctx.f.int("grace-period").filter(|g| *g >= 0);
     let timeout = ctx.f.duration("timeout").unwrap_or(0);
     let global = if timeout <= 0 { FOREVER } else { timeout };
     let start = ctx.cluster().now().0;
-    let deadline = start + global;
-    // per pod: (pod, retry at, waiting for deletion since eviction succeeded)
-    struct Job {
-        pod: Pod,
-        retry_at: Option<Millis>,
-        deleting: bool,
-        done: bool,
-    }
-    let mut jobs: Vec<Job> = pods.into_iter().map(|p| Job { pod: p, retry_at: Some(start), deleting: false, done: false }).collect();
-    let mut errors = vec![];
-    let mut idle_since: Option<Millis> = None;
-    loop {
+    let deadline = start.saturating_add(global);
+    let jobs: Vec<Job> = pods.into_iter().map(|p| Job { pod: p, retry_at: Some(start), deleting: false, done: false }).collect();
+    Ok(Some(NodeDrain { use_eviction, grace, global, start, deadline, jobs, errors: vec![], idle_since: None }))
+}
+
+impl NodeDrain {
+    /// One look: Ok(Some(max)) to step the cluster (at most `max` ahead),
+    /// Ok(None) when the node is drained, Err when it cannot be.
+    fn look(&mut self, ctx: &mut Ctx) -> Result<Option<Millis>, String> {
+        let (use_eviction, grace, global, start, deadline) = (self.use_eviction, self.grace, self.global, self.start, self.deadline);
+        let jobs = &mut self.jobs;
+        let errors = &mut self.errors;
         let now = ctx.cluster().now().0;
         for j in jobs.iter_mut().filter(|j| !j.done) {
             if j.retry_at.is_some_and(|t| t <= now) {
@@ -493,7 +532,7 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
             }
         }
         if jobs.iter().all(|j| j.done) {
-            break;
+            return if errors.is_empty() { Ok(None) } else { Err(errors.join(", ")) };
         }
         let now = ctx.cluster().now().0;
         if now >= deadline {
@@ -505,12 +544,12 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
                     errors.push(format!("error when evicting pods/{name:?} -n {ns:?}: global timeout reached: {}", go_duration(global)));
                 }
             }
-            break;
+            return Err(errors.join(", "));
         }
         if global == FOREVER {
             if ctx.cluster().busy() {
-                idle_since = None;
-            } else if now - *idle_since.get_or_insert(now) >= SETTLE_LIMIT {
+                self.idle_since = None;
+            } else if now - *self.idle_since.get_or_insert(now) >= SETTLE_LIMIT {
                 let left: Vec<String> = jobs.iter().filter(|j| !j.done).map(|j| format!("{}/{}", j.pod.metadata.namespace, j.pod.metadata.name)).collect();
                 return Err(format!(
                     "the cluster has been idle for {} and these pods still cannot be evicted: {}; kubectl would retry forever here (pass --timeout to bound the drain)",
@@ -521,9 +560,15 @@ fn drain_node(ctx: &mut Ctx, node: &str, dry: bool) -> Result<(), String> {
         }
         let next_retry = jobs.iter().filter(|j| !j.done).filter_map(|j| j.retry_at).min().unwrap_or(deadline);
         let target = next_retry.min(deadline);
-        ctx.cluster().step((target - now).max(1));
+        // The simulator waits a week at most, as for every command.
+        if now.saturating_sub(start) >= crate::engine::time::MAX_ADVANCE {
+            return Err(format!(
+                "the drain still waits after {}, the longest the simulator waits for one command",
+                go_duration(crate::engine::time::MAX_ADVANCE)
+            ));
+        }
+        Ok(Some((target - now).max(1)))
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors.join(", ")) }
 }
 
 #[cfg(test)]

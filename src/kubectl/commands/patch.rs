@@ -82,6 +82,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Err(CmdError::msg("--local is not supported by Kubarium"));
     }
     let docs = crate::engine::yaml::parse_stream(&text).map_err(|e| CmdError::msg(format!("unable to parse {text:?}: {}", e.go_text())))?;
+    if let Some(bad) = docs.first().and_then(|d| d.node.unsupported_value()) {
+        return Err(CmdError::msg(format!("unable to parse {text:?}: json: unsupported value: {bad}")));
+    }
     let patch = docs.first().map(|d| d.node.to_json()).unwrap_or(Value::Null);
     let dry = ctx.f.str("dry-run").is_some_and(|d| d != "none");
     let mut opts = BuildOpts::from_ctx(ctx);

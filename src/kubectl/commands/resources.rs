@@ -68,6 +68,9 @@ pub fn read_manifests(ctx: &Ctx, filenames: &[String]) -> Result<Vec<Manifest>, 
         let docs = yaml::parse_stream(&text).map_err(|e| CmdError::msg(format!("error parsing {source}: error converting YAML to JSON: {}", e.go_text())))?;
         let mut values = vec![];
         for d in docs {
+            if let Some(bad) = d.node.unsupported_value() {
+                return Err(CmdError::msg(format!("error parsing {source}: error converting YAML to JSON: json: unsupported value: {bad}")));
+            }
             let v = d.node.to_json();
             // a List is flattened into its items
             if v.get("kind").and_then(|k| k.as_str()) == Some("List") && v.get("items").is_some_and(|i| i.is_array()) {

@@ -4,10 +4,11 @@
 
 use super::merge::{apply_json_patch, apply_strategic, deep_eq};
 use super::resources::{BuildOpts, Item, select};
-use super::wait::{FOREVER, Waited};
+use super::wait::{FOREVER, WaitLoop, wait_failed};
 use super::{Command, Ctx};
 use crate::engine::api::*;
-use crate::engine::cluster::SETTLE_LIMIT;
+use crate::kubectl::session::{Check, Session, Waiter};
+
 use crate::engine::time::Millis;
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
@@ -189,44 +190,61 @@ fn run_status(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let watch = ctx.f.bool_or("watch", true);
     let timeout = ctx.f.duration("timeout").unwrap_or(0);
-    for it in &items {
-        let (kind, ns, name) = (it.kind, it.namespace.clone(), it.name.clone());
-        let deadline = ctx.cluster().now().0 + if timeout > 0 { timeout } else { FOREVER };
-        let mut last: Option<String> = None;
-        let mut idle_since: Option<Millis> = None;
-        let ended = loop {
-            let o = match ctx.api().get(kind, &ns, &name) {
-                Ok(o) => o,
-                Err(_) => return Err(CmdError::msg("object has been deleted")),
-            };
-            let (msg, done) = status_of(&o, revision)?;
-            if last.as_deref() != Some(msg.as_str()) {
-                ctx.print(&msg);
-                last = Some(msg);
-            }
-            if done || !watch {
-                break Waited::Met;
-            }
-            let now = ctx.cluster().now().0;
-            if now >= deadline {
-                break Waited::TimedOut;
-            }
-            if timeout <= 0 {
-                if ctx.cluster().busy() {
-                    idle_since = None;
-                } else if now - *idle_since.get_or_insert(now) >= SETTLE_LIMIT {
-                    break Waited::Idle;
-                }
-            }
-            ctx.cluster().step(deadline - now);
-        };
-        match ended {
-            Waited::Met => {}
-            Waited::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),
-            Waited::Idle => return Err(super::wait::idle_error(&format!("the rollout of {}/{name}", kind.info().plural))),
-        }
-    }
+    let items = items.iter().map(|it| (it.kind, it.namespace.clone(), it.name.clone())).collect();
+    ctx.session.wait_with(Box::new(StatusWait { items, at: 0, revision, watch, timeout, lp: None, last: None }));
     Ok(())
+}
+
+/// `kubectl rollout status`, one look at a time: a status line whenever it
+/// changes, until each object's rollout is done.
+struct StatusWait {
+    items: Vec<(Kind, String, String)>,
+    at: usize,
+    revision: i64,
+    watch: bool,
+    timeout: Millis,
+    lp: Option<WaitLoop>,
+    last: Option<String>,
+}
+
+impl Waiter for StatusWait {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        while let Some((kind, ns, name)) = self.items.get(self.at).cloned() {
+            if self.lp.is_none() {
+                let now = s.cluster.now().0;
+                let deadline = now.saturating_add(if self.timeout > 0 { self.timeout } else { FOREVER });
+                self.lp = Some(WaitLoop::new(&s.cluster, deadline));
+                self.last = None;
+            }
+            let o = match s.cluster.api.get(kind, &ns, &name) {
+                Ok(o) => o,
+                Err(_) => return Check::Done(Err(CmdError::msg("object has been deleted"))),
+            };
+            let (msg, done) = match status_of(&o, self.revision) {
+                Ok(x) => x,
+                Err(e) => return Check::Done(Err(e)),
+            };
+            if self.last.as_deref() != Some(msg.as_str()) {
+                out.push_str(&msg);
+                self.last = Some(msg);
+            }
+            if done || !self.watch {
+                self.at += 1;
+                self.lp = None;
+                continue;
+            }
+            let lp = self.lp.as_mut().expect("a wait loop");
+            return match lp.tick(&s.cluster) {
+                Ok(max) => Check::Wait(max),
+                Err(end) => Check::Done(Err(wait_failed(
+                    end,
+                    CmdError::msg("timed out waiting for the condition"),
+                    &format!("the rollout of {}/{name}", kind.info().plural),
+                ))),
+            };
+        }
+        Check::Done(Ok(()))
+    }
 }
 
 // ---------------------------------------------------------------- history

@@ -3,11 +3,13 @@
 
 use super::Ctx;
 use super::resources::{BuildOpts, select};
-use super::wait::{Waited, wait_until};
+use super::wait::{WaitLoop, wait_failed};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
+use crate::engine::time::Millis;
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
+use crate::kubectl::session::{Check, Session, Waiter};
 
 pub fn flags() -> Vec<Flag> {
     vec![
@@ -72,38 +74,98 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let dry = ctx.f.str("dry-run").is_some_and(|d| d != "none");
     let timeout = ctx.f.duration("timeout").unwrap_or(0);
-    for it in &sel.items {
-        let live = ctx.api().get(it.kind, &it.namespace, &it.name).map_err(CmdError::Api)?;
-        let Some((spec, _)) = replicas_of(&live) else {
-            return Err(CmdError::Api(ApiError::new(Reason::NotFound, "the server could not find the requested resource")));
-        };
-        if current >= 0 && spec as i64 != current {
-            return Err(CmdError::msg(format!("Expected replicas to be {current}, was {spec}")));
+    let w = ScaleWait {
+        spec: super::wait::CtxSpec::of(ctx),
+        items: sel.items.iter().map(|it| (it.kind, it.namespace.clone(), it.name.clone())).collect(),
+        errors: sel.errors,
+        at: 0,
+        replicas,
+        current,
+        dry,
+        timeout,
+        lp: None,
+    };
+    if timeout > 0 && !dry {
+        // Waits for each object's status: goes on in Running::poll.
+        ctx.session.wait_with(Box::new(w));
+        return Ok(());
+    }
+    let mut w = w;
+    match w.check(ctx.session, ctx.out) {
+        Check::Done(r) => r,
+        Check::Wait(_) => unreachable!("scale without --timeout does not wait"),
+    }
+}
+
+/// `kubectl scale`: each object in turn is scaled, then (with --timeout)
+/// waited for until its status has the new replicas.
+struct ScaleWait {
+    spec: super::wait::CtxSpec,
+    items: Vec<(Kind, String, String)>,
+    errors: Vec<CmdError>,
+    at: usize,
+    replicas: i64,
+    current: i64,
+    dry: bool,
+    timeout: Millis,
+    /// Waiting for the current object's status.
+    lp: Option<WaitLoop>,
+}
+
+impl Waiter for ScaleWait {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        match self.step(s, out) {
+            Ok(Some(max)) => Check::Wait(max),
+            Ok(None) => Check::Done(if self.errors.is_empty() { Ok(()) } else { Err(CmdError::Many(std::mem::take(&mut self.errors))) }),
+            Err(e) => Check::Done(Err(e)),
         }
-        if let Some(rv) = ctx.f.str("resource-version") {
-            if rv != live.meta().resource_version {
-                return Err(CmdError::msg(format!("Expected resource version to be {rv}, was {}", live.meta().resource_version)));
-            }
-        }
-        if !dry {
-            let obj = with_replicas(&live, replicas as i32).expect("scalable kind");
-            ctx.cluster().update(obj).map_err(CmdError::Api)?;
-            if timeout > 0 {
-                let (kind, ns, name) = (it.kind, it.namespace.clone(), it.name.clone());
-                let deadline = ctx.cluster().now().0 + timeout;
-                let synced = |c: &crate::engine::cluster::Cluster| -> Result<bool, CmdError> {
-                    let o = c.api.get(kind, &ns, &name).map_err(CmdError::Api)?;
-                    Ok(replicas_of(&o).is_some_and(|(_, status)| status as i64 == replicas))
+    }
+}
+
+impl ScaleWait {
+    fn step(&mut self, s: &mut Session, out: &mut String) -> Result<Option<Millis>, CmdError> {
+        let mut ctx = self.spec.ctx(s, out);
+        while let Some((kind, ns, name)) = self.items.get(self.at).cloned() {
+            if let Some(lp) = self.lp.as_mut() {
+                let o = ctx.api().get(kind, &ns, &name).map_err(CmdError::Api)?;
+                if !replicas_of(&o).is_some_and(|(_, status)| status as i64 == self.replicas) {
+                    return match lp.tick(ctx.cluster()) {
+                        Ok(max) => Ok(Some(max)),
+                        Err(end) => {
+                            Err(wait_failed(end, CmdError::msg(format!("timed out waiting for {name:?} to be synced")), &format!("the scale of {name:?}")))
+                        }
+                    };
+                }
+                self.lp = None;
+            } else {
+                let live = ctx.api().get(kind, &ns, &name).map_err(CmdError::Api)?;
+                let Some((spec, _)) = replicas_of(&live) else {
+                    return Err(CmdError::Api(ApiError::new(Reason::NotFound, "the server could not find the requested resource")));
                 };
-                if wait_until(ctx.cluster(), deadline, synced)? != Waited::Met {
-                    return Err(CmdError::msg(format!("timed out waiting for {:?} to be synced", it.name)));
+                if self.current >= 0 && spec as i64 != self.current {
+                    return Err(CmdError::msg(format!("Expected replicas to be {}, was {spec}", self.current)));
+                }
+                if let Some(rv) = ctx.f.str("resource-version") {
+                    if rv != live.meta().resource_version {
+                        return Err(CmdError::msg(format!("Expected resource version to be {rv}, was {}", live.meta().resource_version)));
+                    }
+                }
+                if !self.dry {
+                    let obj = with_replicas(&live, self.replicas as i32).expect("scalable kind");
+                    ctx.cluster().update(obj).map_err(CmdError::Api)?;
+                    if self.timeout > 0 {
+                        let deadline = ctx.cluster().now().0.saturating_add(self.timeout);
+                        self.lp = Some(WaitLoop::new(ctx.cluster(), deadline));
+                        continue;
+                    }
                 }
             }
+            let op = if self.dry { "scaled (dry run)" } else { "scaled" };
+            super::apply::print_name(&mut ctx, kind, &name, op);
+            self.at += 1;
         }
-        let op = if dry { "scaled (dry run)" } else { "scaled" };
-        super::apply::print_name(ctx, it.kind, &it.name, op);
+        Ok(None)
     }
-    if sel.errors.is_empty() { Ok(()) } else { Err(CmdError::Many(sel.errors)) }
 }
 
 #[cfg(test)]

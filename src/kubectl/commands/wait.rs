@@ -10,9 +10,10 @@ use super::out;
 use super::resources::{BuildOpts, select};
 use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, SETTLE_LIMIT};
-use crate::engine::time::{HOUR, Millis};
+use crate::engine::time::{HOUR, MAX_ADVANCE, Millis};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
+use crate::kubectl::session::{Check, Session, Waiter};
 use serde_json::Value;
 
 /// kubectl's "forever": a week.
@@ -26,33 +27,69 @@ pub enum Waited {
     /// Nothing was going to change: the cluster had been idle for a long
     /// stretch of a wait without a bound (kubectl would wait indefinitely).
     Idle,
+    /// A week passed ([`MAX_ADVANCE`], kubectl's own forever) and the
+    /// timeout asked for is longer: the simulator stops there.
+    Capped,
+}
+
+/// The loop every waiting command shares, one look at a time: after the
+/// condition was found not to hold, whether the wait is over (timed out,
+/// idle, capped) or how far the cluster may step before the next look.
+#[derive(Clone, Debug)]
+pub struct WaitLoop {
+    deadline: Millis,
+    unbounded: bool,
+    /// No wait goes on for more than a week of simulated time.
+    cap: Millis,
+    idle_since: Option<Millis>,
+}
+
+impl WaitLoop {
+    pub fn new(cluster: &Cluster, deadline: Millis) -> WaitLoop {
+        let now = cluster.now().0;
+        WaitLoop { deadline, unbounded: deadline.saturating_sub(now) >= FOREVER, cap: now.saturating_add(MAX_ADVANCE), idle_since: None }
+    }
+
+    /// The condition does not hold (yet): Err(how the wait ended), or
+    /// Ok(how far the cluster may step).
+    pub fn tick(&mut self, cluster: &Cluster) -> Result<Millis, Waited> {
+        let now = cluster.now().0;
+        if now >= self.deadline {
+            return Err(Waited::TimedOut);
+        }
+        if now >= self.cap {
+            return Err(Waited::Capped);
+        }
+        if self.unbounded {
+            if cluster.busy() {
+                self.idle_since = None;
+            } else {
+                let since = *self.idle_since.get_or_insert(now);
+                if now - since >= SETTLE_LIMIT {
+                    return Err(Waited::Idle);
+                }
+            }
+        }
+        Ok(self.deadline.min(self.cap) - now)
+    }
 }
 
 /// Lets simulated time pass until `cond` holds or `deadline` (absolute,
-/// in simulated ms) passes. `cond` is checked before any time passes and
-/// after every step. Errors from `cond` end the wait.
+/// in simulated ms) passes, in one go (a command that cannot hand its wait
+/// to [`crate::kubectl::session::Running`]: `exec` and `logs` looking for
+/// a pod). `cond` is checked before any time passes and after every step.
 pub fn wait_until(cluster: &mut Cluster, deadline: Millis, mut cond: impl FnMut(&Cluster) -> Result<bool, CmdError>) -> Result<Waited, CmdError> {
-    let unbounded = deadline - cluster.now().0 >= FOREVER;
-    let mut idle_since: Option<Millis> = None;
+    let mut w = WaitLoop::new(cluster, deadline);
     loop {
         if cond(cluster)? {
             return Ok(Waited::Met);
         }
-        let now = cluster.now().0;
-        if now >= deadline {
-            return Ok(Waited::TimedOut);
-        }
-        if unbounded {
-            if cluster.busy() {
-                idle_since = None;
-            } else {
-                let since = *idle_since.get_or_insert(now);
-                if now - since >= SETTLE_LIMIT {
-                    return Ok(Waited::Idle);
-                }
+        match w.tick(cluster) {
+            Err(end) => return Ok(end),
+            Ok(max) => {
+                cluster.step(max);
             }
         }
-        cluster.step(deadline - now);
     }
 }
 
@@ -62,6 +99,23 @@ pub fn idle_error(what: &str) -> CmdError {
         "the cluster has been idle for {} and {what} still does not hold; kubectl would wait indefinitely here (pass --timeout to bound the wait)",
         crate::engine::time::go_duration(SETTLE_LIMIT)
     ))
+}
+
+/// The text for a wait that reached the simulator's week.
+pub fn capped_error(what: &str) -> CmdError {
+    CmdError::msg(format!(
+        "{what} still does not hold after {}, the longest the simulator waits for one command; kubectl would go on waiting until its --timeout",
+        crate::engine::time::go_duration(MAX_ADVANCE)
+    ))
+}
+
+/// The end of a wait that did not succeed, as the command words it.
+pub fn wait_failed(end: Waited, timed_out: CmdError, what: &str) -> CmdError {
+    match end {
+        Waited::Idle => idle_error(what),
+        Waited::Capped => capped_error(what),
+        _ => timed_out,
+    }
 }
 
 pub fn flags() -> Vec<Flag> {
@@ -209,98 +263,171 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let timeout = ctx.f.duration("timeout").unwrap_or(30_000);
     let timeout = if timeout < 0 { FOREVER } else { timeout };
     let start = ctx.cluster().now().0;
-    let deadline = start + timeout;
+    let deadline = start.saturating_add(timeout);
     let mut opts = BuildOpts::from_ctx(ctx);
     opts.allow_empty_selector = false;
     if opts.args.is_empty() && opts.filenames.is_empty() {
         return Err(CmdError::msg(super::resources::MISSING_RESOURCE));
     }
-    // --for=create is always waited for first: poll until the objects exist.
-    if conds.iter().any(|c| matches!(c, Cond::Create)) {
-        let mut found = |c: &Ctx| -> Result<bool, CmdError> {
-            let sel = select(c, &opts)?;
-            if let Some(e) = sel.errors.into_iter().find(|e| !e.is_not_found()) {
-                return Err(e);
-            }
-            Ok(!sel.items.is_empty() && sel.items.len() >= sel.targets.len())
-        };
-        let r = loop_with_ctx(ctx, deadline, &mut found)?;
-        match r {
-            Waited::Met => {}
-            Waited::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),
-            Waited::Idle => return Err(idle_error("the objects do not exist and")),
-        }
-    }
-    let is_delete = conds.iter().any(|c| matches!(c, Cond::Delete));
-    let sel = select(ctx, &opts)?;
-    let mut errors: Vec<CmdError> = sel.errors.into_iter().filter(|e| !(is_delete && e.is_not_found())).collect();
-    if !errors.is_empty() {
-        return Err(CmdError::Many(std::mem::take(&mut errors)));
-    }
-    if sel.items.is_empty() && !is_delete {
-        return Err(CmdError::msg("no matching resources found"));
-    }
-    for item in &sel.items {
-        let (kind, ns, name, uid) = (item.kind, item.namespace.clone(), item.name.clone(), item.obj.meta().uid.clone());
-        for c in &conds {
-            let holds = |cl: &Cluster| -> Result<bool, CmdError> {
-                match c {
-                    Cond::Create => Ok(true),
-                    Cond::Delete => Ok(match cl.api.get(kind, &ns, &name) {
-                        Err(_) => true,
-                        Ok(o) => o.meta().uid != uid,
-                    }),
-                    Cond::Condition { name: cn, status } => match cl.api.get(kind, &ns, &name) {
-                        Err(e) => Err(CmdError::Api(e)),
-                        Ok(o) => Ok(condition_holds(&o.to_value(), cn, status)),
-                    },
-                    Cond::JsonPath { expr, value } => match cl.api.get(kind, &ns, &name) {
-                        Err(e) => Err(CmdError::Api(e)),
-                        Ok(o) => jsonpath_holds(&o.to_value(), expr, value),
-                    },
-                }
-            };
-            if timeout == 0 {
-                if !holds(ctx.cluster())? {
-                    return Err(CmdError::msg(format!("condition not met for {}", resource_name(kind, &name))));
-                }
-            } else {
-                match wait_until(ctx.cluster(), deadline, holds)? {
-                    Waited::Met => {}
-                    Waited::TimedOut => return Err(CmdError::msg(format!("timed out waiting for the condition on {}", resource_name(kind, &name)))),
-                    Waited::Idle => return Err(idle_error(&format!("the condition on {}", resource_name(kind, &name)))),
-                }
-            }
-            super::apply::print_name(ctx, kind, &name, "condition met");
-        }
-    }
+    let w = WaitCmd {
+        spec: CtxSpec::of(ctx),
+        opts,
+        conds,
+        timeout,
+        deadline,
+        phase: if conds_have_create(&ctx.f.all("for")) { Phase::Create } else { Phase::Select },
+        lp: None,
+        items: vec![],
+        at: 0,
+    };
+    ctx.session.wait_with(Box::new(w));
     Ok(())
 }
 
-/// Like [`wait_until`], for conditions that need the whole command context
-/// (they run the resource builder).
-fn loop_with_ctx(ctx: &mut Ctx, deadline: Millis, cond: &mut dyn FnMut(&Ctx) -> Result<bool, CmdError>) -> Result<Waited, CmdError> {
-    let unbounded = deadline - ctx.cluster().now().0 >= FOREVER;
-    let mut idle_since: Option<Millis> = None;
-    loop {
-        if cond(ctx)? {
-            return Ok(Waited::Met);
+fn conds_have_create(fors: &[String]) -> bool {
+    fors.iter().any(|c| c.eq_ignore_ascii_case("create"))
+}
+
+/// What a waiter needs to rebuild a command's context at each look.
+#[derive(Clone)]
+pub struct CtxSpec {
+    pub ns: String,
+    pub ns_explicit: bool,
+    pub path: String,
+    pub f: crate::kubectl::args::Parsed,
+}
+
+impl CtxSpec {
+    pub fn of(ctx: &Ctx) -> CtxSpec {
+        CtxSpec { ns: ctx.ns.clone(), ns_explicit: ctx.ns_explicit, path: ctx.path.clone(), f: ctx.f.clone() }
+    }
+    pub fn ctx<'a>(&self, s: &'a mut Session, out: &'a mut String) -> Ctx<'a> {
+        Ctx { session: s, out, stdin: "", ns: self.ns.clone(), ns_explicit: self.ns_explicit, path: self.path.clone(), f: self.f.clone() }
+    }
+}
+
+enum Phase {
+    /// --for=create is waited for first: until the objects exist.
+    Create,
+    /// Select the objects, then wait on each condition of each in turn.
+    Select,
+    Conditions,
+}
+
+/// `kubectl wait`, one look at a time.
+struct WaitCmd {
+    spec: CtxSpec,
+    opts: BuildOpts,
+    conds: Vec<Cond>,
+    timeout: Millis,
+    deadline: Millis,
+    phase: Phase,
+    lp: Option<WaitLoop>,
+    /// (kind, namespace, name, uid) of the selected objects.
+    items: Vec<(Kind, String, String, String)>,
+    /// Which (item, condition) is being waited for: item * conds + cond.
+    at: usize,
+}
+
+impl Waiter for WaitCmd {
+    fn check(&mut self, s: &mut Session, out: &mut String) -> Check {
+        match self.step(s, out) {
+            Ok(None) => {
+                let lp = self.lp.as_mut().expect("a wait loop");
+                match lp.tick(&s.cluster) {
+                    Ok(max) => Check::Wait(max),
+                    Err(end) => Check::Done(Err(self.failed(end))),
+                }
+            }
+            Ok(Some(())) => Check::Done(Ok(())),
+            Err(e) => Check::Done(Err(e)),
         }
-        let now = ctx.cluster().now().0;
-        if now >= deadline {
-            return Ok(Waited::TimedOut);
+    }
+}
+
+impl WaitCmd {
+    fn failed(&self, end: Waited) -> CmdError {
+        match self.phase {
+            Phase::Create => wait_failed(end, CmdError::msg("timed out waiting for the condition"), "the objects do not exist and"),
+            _ => {
+                let (kind, _, name, _) = &self.items[self.at / self.conds.len()];
+                wait_failed(
+                    end,
+                    CmdError::msg(format!("timed out waiting for the condition on {}", resource_name(*kind, name))),
+                    &format!("the condition on {}", resource_name(*kind, name)),
+                )
+            }
         }
-        if unbounded {
-            if ctx.cluster().busy() {
-                idle_since = None;
-            } else {
-                let since = *idle_since.get_or_insert(now);
-                if now - since >= SETTLE_LIMIT {
-                    return Ok(Waited::Idle);
+    }
+
+    /// One look: Ok(Some) when the command is done, Ok(None) to wait.
+    fn step(&mut self, s: &mut Session, out: &mut String) -> Result<Option<()>, CmdError> {
+        loop {
+            match self.phase {
+                Phase::Create => {
+                    let found = {
+                        let ctx = self.spec.ctx(s, out);
+                        let sel = select(&ctx, &self.opts)?;
+                        if let Some(e) = sel.errors.into_iter().find(|e| !e.is_not_found()) {
+                            return Err(e);
+                        }
+                        !sel.items.is_empty() && sel.items.len() >= sel.targets.len()
+                    };
+                    if !found {
+                        self.lp.get_or_insert_with(|| WaitLoop::new(&s.cluster, self.deadline));
+                        return Ok(None);
+                    }
+                    self.lp = None;
+                    self.phase = Phase::Select;
+                }
+                Phase::Select => {
+                    let is_delete = self.conds.iter().any(|c| matches!(c, Cond::Delete));
+                    let ctx = self.spec.ctx(s, out);
+                    let sel = select(&ctx, &self.opts)?;
+                    let errors: Vec<CmdError> = sel.errors.into_iter().filter(|e| !(is_delete && e.is_not_found())).collect();
+                    if !errors.is_empty() {
+                        return Err(CmdError::Many(errors));
+                    }
+                    if sel.items.is_empty() && !is_delete {
+                        return Err(CmdError::msg("no matching resources found"));
+                    }
+                    self.items = sel.items.iter().map(|i| (i.kind, i.namespace.clone(), i.name.clone(), i.obj.meta().uid.clone())).collect();
+                    self.phase = Phase::Conditions;
+                    self.at = 0;
+                }
+                Phase::Conditions => {
+                    let Some((kind, ns, name, uid)) = self.items.get(self.at / self.conds.len()).cloned() else { return Ok(Some(())) };
+                    let c = &self.conds[self.at % self.conds.len()];
+                    let cl = &s.cluster;
+                    let holds = match c {
+                        Cond::Create => true,
+                        Cond::Delete => match cl.api.get(kind, &ns, &name) {
+                            Err(_) => true,
+                            Ok(o) => o.meta().uid != uid,
+                        },
+                        Cond::Condition { name: cn, status } => match cl.api.get(kind, &ns, &name) {
+                            Err(e) => return Err(CmdError::Api(e)),
+                            Ok(o) => condition_holds(&o.to_value(), cn, status),
+                        },
+                        Cond::JsonPath { expr, value } => match cl.api.get(kind, &ns, &name) {
+                            Err(e) => return Err(CmdError::Api(e)),
+                            Ok(o) => jsonpath_holds(&o.to_value(), expr, value)?,
+                        },
+                    };
+                    if !holds {
+                        if self.timeout == 0 {
+                            return Err(CmdError::msg(format!("condition not met for {}", resource_name(kind, &name))));
+                        }
+                        self.lp.get_or_insert_with(|| WaitLoop::new(&s.cluster, self.deadline));
+                        return Ok(None);
+                    }
+                    self.lp = None;
+                    let mut ctx = self.spec.ctx(s, out);
+                    super::apply::print_name(&mut ctx, kind, &name, "condition met");
+                    self.at += 1;
                 }
             }
         }
-        ctx.cluster().step(deadline - now);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::engine::apiserver::{Api, Reason};
 use crate::engine::controllers::controller_utils::{adopt, aggregate, slow_start_batch};
 use crate::engine::controllers::history::{equal_revision, sort_revisions};
 use crate::engine::time::Time;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// The pod inside a store object (every object handled here is a pod).
@@ -168,16 +168,8 @@ fn compute_status(st: &mut StatefulSetStatus, min_ready: i32, current: &str, upd
 }
 
 /// `processReplica`: returns whether to stop (OrderedReady waits).
-fn process_replica(
-    api: &mut Api,
-    set: &StatefulSet,
-    update_set: &StatefulSet,
-    monotonic: bool,
-    replicas: &[Rc<Object>],
-    i: usize,
-    now: Time,
-) -> Result<bool, String> {
-    let pod = pod(&replicas[i]);
+fn process_replica(api: &mut Api, set: &StatefulSet, update_set: &StatefulSet, monotonic: bool, replica: &Rc<Object>, now: Time) -> Result<bool, String> {
+    let pod = pod(replica);
     if is_failed(pod) || is_succeeded(pod) {
         // a pod that stopped for good is deleted; it is recreated on a later pass
         if !is_terminating(pod) {
@@ -284,47 +276,59 @@ fn update_pods(
 
     let start = start_ordinal(set);
     let count = replicas(set).max(0) as usize;
-    let mut slots: Vec<Option<Rc<Object>>> = vec![None; count];
+    // The replicas by position. Upstream fills a slice of `replicas` pods,
+    // making an in-memory pod for every missing ordinal on every sync; here
+    // the missing ones are made when a step looks at them, so a StatefulSet
+    // of 100,000 (or 2^31-1) replicas costs what its existing pods cost,
+    // with the same decisions in the same order.
+    let mut existing: BTreeMap<usize, Rc<Object>> = BTreeMap::new();
     let mut condemned: Vec<Rc<Object>> = vec![];
     for o in pods {
         let p = pod(o);
         if in_ordinal_range(p, set) {
-            slots[(ordinal(p) - start) as usize] = Some(o.clone());
+            existing.insert((ordinal(p) - start) as usize, o.clone());
         } else if ordinal(p) >= 0 {
             condemned.push(o.clone());
         }
     }
-    let replicas: Vec<Rc<Object>> = slots
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| p.unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64)))))
-        .collect();
+    let replica = |i: usize| -> Rc<Object> {
+        existing.get(&i).cloned().unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64))))
+    };
+    let existing_list: Vec<Rc<Object>> = existing.values().cloned().collect();
     condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(pod(p))));
 
     let mut first_unavailable: Option<String> = None;
-    for p in replicas.iter().chain(condemned.iter().rev()).map(pod) {
-        if is_unavailable(p, min_ready, now) && first_unavailable.is_none() {
-            first_unavailable = Some(p.metadata.name.clone());
+    for i in 0..count {
+        match existing.get(&i) {
+            Some(o) if !is_unavailable(pod(o), min_ready, now) => continue,
+            // a missing replica is unavailable
+            _ => {
+                first_unavailable = Some(pod(&replica(i)).metadata.name.clone());
+                break;
+            }
         }
+    }
+    if first_unavailable.is_none() {
+        first_unavailable = condemned.iter().rev().map(pod).find(|p| is_unavailable(p, min_ready, now)).map(|p| p.metadata.name.clone());
     }
     if set.metadata.is_deleting() {
         return (Some(st), None);
     }
     let monotonic = !allows_burst(set);
 
-    let finish = |api: &mut Api, st: &mut StatefulSetStatus, replicas: &[Rc<Object>], condemned: &[Rc<Object>]| {
-        let _ = api;
-        compute_status(st, min_ready, &cur_name, &upd_name, now, &[replicas, condemned]);
+    let finish = |st: &mut StatefulSetStatus| {
+        // Replicas made in memory are not created: only existing pods count.
+        compute_status(st, min_ready, &cur_name, &upd_name, now, &[&existing_list, &condemned]);
     };
 
-    match run_for_all(replicas.len(), monotonic, |i| process_replica(api, set, &update_set, monotonic, &replicas, i, now)) {
+    match run_for_all(count, monotonic, |i| process_replica(api, set, &update_set, monotonic, &replica(i), now)) {
         Ok(false) => {}
         Ok(true) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), None);
         }
         Err(e) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), Some(e));
         }
     }
@@ -338,26 +342,26 @@ fn update_pods(
     match fix {
         Ok(false) => {}
         Ok(true) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), None);
         }
         Err(e) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), Some(e));
         }
     }
     match run_for_all(condemned.len(), monotonic, |i| process_condemned(api, set, first_unavailable.as_deref(), monotonic, &condemned, i, now)) {
         Ok(false) => {}
         Ok(true) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), None);
         }
         Err(e) => {
-            finish(api, &mut st, &replicas, &condemned);
+            finish(&mut st);
             return (Some(st), Some(e));
         }
     }
-    finish(api, &mut st, &replicas, &condemned);
+    finish(&mut st);
     if set.spec.update_strategy.type_ == "OnDelete" {
         return (Some(st), None);
     }
@@ -365,21 +369,24 @@ fn update_pods(
     let update_min = ru.as_ref().and_then(|r| r.partition).unwrap_or(0).max(0) as usize;
     if api.config.max_unavailable_statefulset {
         // updateStatefulSetAfterInvariantEstablished
-        let max_unavail = match ru.as_ref().map(|r| max_unavailable(r.max_unavailable.as_ref(), replicas.len() as i32)) {
+        let max_unavail = match ru.as_ref().map(|r| max_unavailable(r.max_unavailable.as_ref(), count.min(i32::MAX as usize) as i32)) {
             Some(Ok(v)) => v as usize,
             Some(Err(e)) => return (Some(st), Some(e)),
             None => 1,
         };
-        let unavailable = replicas.iter().filter(|p| is_unavailable(pod(p), min_ready, now)).count();
+        // Missing replicas are unavailable: with that many, nothing more goes.
+        let missing = count - existing.len();
+        let unavailable = missing + existing.values().filter(|p| is_unavailable(pod(p), min_ready, now)).count();
         if unavailable >= max_unavail {
             return (Some(st), None);
         }
         let mut to_delete = max_unavail - unavailable;
-        for target in (update_min..replicas.len()).rev() {
+        for target in (update_min..count).rev() {
             if to_delete == 0 {
                 break;
             }
-            let p = pod(&replicas[target]);
+            let r = replica(target);
+            let p = pod(&r);
             if pod_revision(p) != upd_name && !is_terminating(p) {
                 if let Err(e) = delete_stateful_pod(api, set, p) {
                     return (Some(st), Some(e));
@@ -390,8 +397,9 @@ fn update_pods(
         }
         return (Some(st), None);
     }
-    for target in (update_min..replicas.len()).rev() {
-        let p = pod(&replicas[target]);
+    for target in (update_min..count).rev() {
+        let r = replica(target);
+        let p = pod(&r);
         if pod_revision(p) != upd_name && !is_terminating(p) {
             let r = delete_stateful_pod(api, set, p);
             st.current_replicas -= 1;
