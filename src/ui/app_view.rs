@@ -24,16 +24,19 @@ pub fn select_value(e: &Event) -> String {
 
 pub fn view(ui: &Ui, link: &Scope<App>, editor_ref: &NodeRef) -> Html {
     let embed = ui.mode.embed;
+    let show = &ui.mode.show;
+    let no = |on: bool, cls: &'static str| (!on).then_some(cls);
     html! {
-        <div class={classes!("app", embed.then_some("embed"), ui.lesson.is_some().then_some("in-lesson"))}>
-            { topbar(ui, link) }
-            { timeline(ui, link) }
+        <div class={classes!("app", embed.then_some("embed"), ui.lesson.is_some().then_some("in-lesson"),
+                             no(show.map, "no-map"), no(show.side, "no-side"), no(show.console, "no-console"))}>
+            if show.any_control() || !embed { { topbar(ui, link) } }
+            if show.timeline { { timeline(ui, link) } }
             { notices(ui, link) }
             <main class="workspace">
                 if !embed { { editor_pane(ui, link, editor_ref) } }
-                { map_pane(ui, link) }
-                { side_pane(ui, link) }
-                { console_pane(ui, link) }
+                if show.map { { map_pane(ui, link) } }
+                if show.side { { side_pane(ui, link) } }
+                if show.console { { console_pane(ui, link) } }
             </main>
             { dialog(ui, link) }
             <div class="sr-only" aria-live="polite">{ &ui.announce }</div>
@@ -46,21 +49,36 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
     let embed = ui.mode.embed;
     let frozen = ui.question_open();
     let play_title = if frozen { "Time is stopped until you answer the lesson's question" } else { "Play or pause simulated time" };
-    let full_url =
-        web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
+    let show = &ui.mode.show;
+    let open_full = if ui.mode.open_url.is_some() {
+        // An element: the session goes along to the full page as a share link.
+        html! { <button class="open-full" onclick={link.callback(|_| Msg::OpenFull)} title="Open this session in the full Kubarium page">{"Open in Kubarium ↗"}</button> }
+    } else {
+        let full_url =
+            web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
+        html! { <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a> }
+    };
     html! {
         <header class="topbar">
-            <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium"}</h1>
+            <h1><img src={ui.mode.logo.clone().unwrap_or_else(|| "favicon.svg".into())} alt="" width="22" height="22" />{"Kubarium"}</h1>
             <div class="controls" role="group" aria-label="Simulated time">
-                <button class="primary play" onclick={link.callback(|_| Msg::TogglePlay)} aria-pressed={page.playing.to_string()}
-                        disabled={frozen} title={play_title}>{ if page.playing { "Pause" } else { "Play" } }</button>
-                <button onclick={link.callback(|_| Msg::Step)} disabled={frozen} title="Jump to the next thing that happens">{"Step"}</button>
-                <label class="speed">{"Speed "}
-                    <select onchange={link.callback(|e: Event| Msg::SetSpeed(match select_value(&e).as_str() { "10x" => Speed::X10, "100x" => Speed::X100, _ => Speed::X1 }))} aria-label="Speed">
-                        { for [Speed::X1, Speed::X10, Speed::X100].iter().map(|sp| html!{ <option value={sp.label()} selected={*sp == page.speed}>{ sp.label() }</option> }) }
-                    </select>
-                </label>
-                <button onclick={link.callback(|_| Msg::Settle)} disabled={frozen} title="Run until nothing more happens">{"Settle"}</button>
+                if show.play {
+                    <button class="primary play" onclick={link.callback(|_| Msg::TogglePlay)} aria-pressed={page.playing.to_string()}
+                            disabled={frozen} title={play_title}>{ if page.playing { "Pause" } else { "Play" } }</button>
+                }
+                if show.step {
+                    <button onclick={link.callback(|_| Msg::Step)} disabled={frozen} title="Jump to the next thing that happens">{"Step"}</button>
+                }
+                if show.speed {
+                    <label class="speed">{"Speed "}
+                        <select onchange={link.callback(|e: Event| Msg::SetSpeed(match select_value(&e).as_str() { "10x" => Speed::X10, "100x" => Speed::X100, _ => Speed::X1 }))} aria-label="Speed">
+                            { for [Speed::X1, Speed::X10, Speed::X100].iter().map(|sp| html!{ <option value={sp.label()} selected={*sp == page.speed}>{ sp.label() }</option> }) }
+                        </select>
+                    </label>
+                }
+                if show.settle {
+                    <button onclick={link.callback(|_| Msg::Settle)} disabled={frozen} title="Run until nothing more happens">{"Settle"}</button>
+                }
                 <span class="clock" aria-label="Simulated time since start">{ format!("t = {}", clock(page.elapsed())) }</span>
                 if page.behind && page.playing {
                     <span class="behind" title="The cluster has more work than a frame can do: simulated time runs slower than the chosen speed, and the page stays responsive">{"engine busy: slower than "}{ page.speed.label() }</span>
@@ -72,8 +90,8 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
                     <button onclick={link.callback(|_| Msg::Open(Dialog::Export))} title="A script and a kind config to repeat this on a real cluster">{"Export"}</button>
                     <a class="open-full" href="?compare" title="The same database as a Deployment and as a StatefulSet, side by side">{"Compare"}</a>
                     <button class="danger" onclick={link.callback(|_| Msg::Open(Dialog::ConfirmReset))}>{"Reset"}</button>
-                } else {
-                    <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a>
+                } else if show.open {
+                    { open_full }
                 }
             </nav>
         </header>

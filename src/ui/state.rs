@@ -450,15 +450,22 @@ impl Page {
             }
             return Some(out);
         }
+        if self.catch_up() {
+            self.tick(wall_ms);
+        }
+        None
+    }
+
+    /// Does a frame's share of the work a write left for the current
+    /// instant (no time passes: a stopped clock or an open question does
+    /// not hold back what a command did); whether it is all done.
+    pub fn catch_up(&mut self) -> bool {
         if self.session.cluster.has_pending_work() {
             let (done, _) = self.session.cluster.finish_pending_for(self.budget);
             self.behind = !done;
-            if !done {
-                return None;
-            }
+            return done;
         }
-        self.tick(wall_ms);
-        None
+        true
     }
 
     /// Lets `ms` of simulated time pass (replaying the recording when behind it).

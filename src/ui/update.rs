@@ -23,16 +23,85 @@ use crate::ui::state::{ConsoleEntry, Page, Saved, Selection, Speed, clock, commo
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-/// How the page was opened (from the URL).
+/// How the page was opened: read from the URL by the full page, from its
+/// attributes by a `<kubarium-cluster>` element (`embed.rs`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mode {
-    /// `?embed`: minimal chrome for an iframe; nothing is saved, the clock
-    /// waits to be started.
+    /// `?embed` and the element: minimal chrome; nothing is saved, the
+    /// clock waits to be started.
     pub embed: bool,
     /// `?lesson=<id>`: open that lesson.
     pub lesson: Option<String>,
     /// `#k1.…`: a share link.
     pub share: Option<String>,
+    /// Which panes and controls are drawn.
+    pub show: Show,
+    /// The element's `autoplay`: no Start button, the clock runs at once.
+    pub autoplay: bool,
+    /// The element: the full page's address, for "Open in Kubarium" (the
+    /// session goes along as a share link). `None`: the page's own URL.
+    pub open_url: Option<String>,
+    /// The logo's address, when not the page's own `favicon.svg` (an
+    /// element's page is somewhere else).
+    pub logo: Option<String>,
+}
+
+/// Which panes and controls are drawn: all of them on the page; what an
+/// element's `panes` and `controls` attributes name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Show {
+    pub map: bool,
+    pub side: bool,
+    pub console: bool,
+    pub timeline: bool,
+    pub play: bool,
+    pub step: bool,
+    pub speed: bool,
+    pub settle: bool,
+    /// The "Open in Kubarium" link (embedded only).
+    pub open: bool,
+}
+
+impl Default for Show {
+    fn default() -> Show {
+        Show { map: true, side: true, console: true, timeline: true, play: true, step: true, speed: true, settle: true, open: true }
+    }
+}
+
+pub const PANES: &[&str] = &["map", "side", "console", "timeline"];
+pub const CONTROLS: &[&str] = &["play", "step", "speed", "settle", "open"];
+
+impl Show {
+    /// From space- or comma-separated lists (`None`: all); `"none"` shows
+    /// none. Unknown words are reported, the rest is used.
+    pub fn parse(panes: Option<&str>, controls: Option<&str>) -> (Show, Vec<String>) {
+        let mut show = Show::default();
+        let mut bad = vec![];
+        let words = |s: &str| s.split([' ', ',']).map(str::trim).filter(|w| !w.is_empty() && *w != "none").map(str::to_ascii_lowercase).collect::<Vec<_>>();
+        if let Some(p) = panes {
+            let w = words(p);
+            show.map = w.iter().any(|x| x == "map");
+            show.side = w.iter().any(|x| x == "side");
+            show.console = w.iter().any(|x| x == "console");
+            show.timeline = w.iter().any(|x| x == "timeline");
+            bad.extend(w.into_iter().filter(|x| !PANES.contains(&x.as_str())).map(|x| format!("panes: {x:?} is not one of {}", PANES.join(", "))));
+        }
+        if let Some(c) = controls {
+            let w = words(c);
+            show.play = w.iter().any(|x| x == "play");
+            show.step = w.iter().any(|x| x == "step");
+            show.speed = w.iter().any(|x| x == "speed");
+            show.settle = w.iter().any(|x| x == "settle");
+            show.open = w.iter().any(|x| x == "open");
+            bad.extend(w.into_iter().filter(|x| !CONTROLS.contains(&x.as_str())).map(|x| format!("controls: {x:?} is not one of {}", CONTROLS.join(", "))));
+        }
+        (show, bad)
+    }
+
+    /// Whether the top bar has anything to show.
+    pub fn any_control(&self) -> bool {
+        self.play || self.step || self.speed || self.settle || self.open
+    }
 }
 
 impl Mode {
@@ -276,6 +345,11 @@ pub enum Msg {
     Start,
     /// The page became the tab that saves, or another tab took over.
     SavingTab(bool),
+    /// The embedded view's "Open in Kubarium": the session, in the full page.
+    OpenFull,
+    /// The element's JavaScript API changed the state directly (`embed.rs`):
+    /// redraw, and carry out what it left to do.
+    External(Vec<Effect>),
     /// The window's width (px): a phone gets the map as one column of zones.
     Viewport(f64),
     /// The tab is being hidden or closed: save what is not saved yet.
@@ -311,6 +385,11 @@ pub enum Effect {
     DownloadSession,
     /// Offer the damaged save (kept aside) as a file.
     DownloadDamaged,
+    /// A command line ran (the user's, a lesson's, or the element's API):
+    /// the element tells the page around it (its `command` event).
+    Command { line: String, output: String, exit_code: i32 },
+    /// Open this session in the full page, at this address (a share link).
+    OpenFull(String),
 }
 
 /// Element ids the effects name.
@@ -384,7 +463,7 @@ impl Ui {
             markers: vec![],
             seen_events: BTreeSet::new(),
             scrub_pending: None,
-            waiting_to_start: mode.embed,
+            waiting_to_start: mode.embed && !mode.autoplay,
             saving: !mode.embed && mode.share.is_none(),
             dirty: false,
             announce: String::new(),
@@ -401,7 +480,7 @@ impl Ui {
         ui.layout = Rc::new(Layout::of(&ui.map));
         ui.map_sig = ui.signature();
         if ui.mode.embed {
-            ui.page.playing = false;
+            ui.page.playing = ui.mode.autoplay;
         }
         if first_visit && !ui.mode.embed {
             ui.side = SideTab::Start;
@@ -548,7 +627,7 @@ impl Ui {
     fn run(&mut self, line: &str, stdin: &str, fx: &mut Vec<Effect>) -> crate::kubectl::session::CmdOutput {
         let was_past = self.page.future.is_some();
         let out = self.page.run(line, stdin);
-        self.after_command(line, was_past, out.exit_code, fx);
+        self.after_command(line, was_past, &out, fx);
         out
     }
 
@@ -561,7 +640,7 @@ impl Ui {
         }
         let was_past = self.page.future.is_some();
         match self.page.start(line, "") {
-            Some(out) => self.after_command(line, was_past, out.exit_code, fx),
+            Some(out) => self.after_command(line, was_past, &out, fx),
             None => {
                 self.past_at_start = was_past;
                 self.refresh_map(true);
@@ -591,9 +670,52 @@ impl Ui {
         self.page.pending.is_some()
     }
 
+    /// Runs a command line as the user's action (the element's `run`),
+    /// and returns its output along with what the browser has to do.
+    pub fn run_line(&mut self, line: &str, stdin: &str) -> (crate::kubectl::session::CmdOutput, Vec<Effect>) {
+        let mut fx = vec![];
+        let out = self.run(line, stdin, &mut fx);
+        self.refresh_views();
+        (out, fx)
+    }
+
+    /// Lets `ms` of simulated time pass at once (the element's `advance`);
+    /// refused while a lesson's question is open.
+    pub fn advance(&mut self, ms: Millis) -> Result<Vec<Effect>, String> {
+        if self.question_open() {
+            return Err("the lesson's question is open: time does not move until it is answered".into());
+        }
+        self.scrub_pending = None;
+        self.page.advance(ms);
+        self.refresh_map(true);
+        self.dirty = true;
+        self.refresh_views();
+        Ok(vec![Effect::Save])
+    }
+
+    /// Starts or stops the clock (the element's `play` and `pause`); the
+    /// Start button counts as pressed.
+    pub fn set_playing(&mut self, on: bool) -> Vec<Effect> {
+        if on != self.page.playing { self.update(Msg::TogglePlay) } else { vec![] }
+    }
+
+    /// Puts another session in place of this one (the element's
+    /// `restore`): any lesson is left, the timeline and map redrawn.
+    pub fn load_page(&mut self, page: Page) -> Vec<Effect> {
+        self.page = page;
+        self.lesson = None;
+        self.scrub_pending = None;
+        self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
+        self.rebuild_markers();
+        self.refresh_map(true);
+        self.refresh_views();
+        vec![Effect::SetEditor(self.page.editor.clone()), Effect::Diagnostics, Effect::ConsoleToEnd]
+    }
+
     /// What every command the user ran leaves behind: its mark on the
     /// timeline, the note about a discarded future, the map redrawn, a save.
-    fn after_command(&mut self, line: &str, was_past: bool, exit_code: i32, fx: &mut Vec<Effect>) {
+    fn after_command(&mut self, line: &str, was_past: bool, out: &crate::kubectl::session::CmdOutput, fx: &mut Vec<Effect>) {
+        let exit_code = out.exit_code;
         if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim()) {
             if let Some(m) = Ui::command_marker(e) {
                 self.markers.push(m);
@@ -627,6 +749,7 @@ impl Ui {
         self.dirty = true;
         fx.push(Effect::Save);
         fx.push(Effect::ConsoleToEnd);
+        fx.push(Effect::Command { line: line.trim().to_string(), output: out.output.clone(), exit_code });
         self.announce = format!("{} exited {exit_code}", line.trim());
     }
 
@@ -748,7 +871,7 @@ impl Ui {
                     let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
                     if let Some(out) = self.page.frame(wall_ms) {
                         let was_past = self.past_at_start;
-                        self.after_command(&line, was_past, out.exit_code, &mut fx);
+                        self.after_command(&line, was_past, &out, &mut fx);
                     }
                     self.dirty = true;
                 } else if self.clock_free() {
@@ -757,10 +880,16 @@ impl Ui {
                     if self.page.elapsed() != before {
                         self.dirty = true;
                     }
+                } else {
+                    self.page.catch_up();
                 }
                 self.refresh_map(false);
             }
             Msg::TogglePlay => {
+                if self.waiting_to_start && !self.question_open() {
+                    // Play is as good as the Start button (which a view without the map lacks).
+                    self.waiting_to_start = false;
+                }
                 if self.clock_free() || self.page.playing {
                     self.page.playing = !self.page.playing;
                 } else if self.question_open() {
@@ -818,7 +947,7 @@ impl Ui {
             Msg::Apply => {
                 let was_past = self.page.future.is_some();
                 let out = self.page.apply();
-                self.after_command("kubectl apply -f -", was_past, out.exit_code, &mut fx);
+                self.after_command("kubectl apply -f -", was_past, &out, &mut fx);
                 fx.push(Effect::Diagnostics);
             }
             Msg::Example(v) => {
@@ -978,6 +1107,13 @@ impl Ui {
                     self.layout = Rc::new(Layout::of_columns(&self.map, columns));
                 }
             }
+            Msg::OpenFull => {
+                if let Some(url) = &self.mode.open_url {
+                    let frag = crate::ui::share::encode(&self.page.save(), Some(self.page.elapsed()));
+                    fx.push(Effect::OpenFull(format!("{url}#{frag}")));
+                }
+            }
+            Msg::External(more) => fx.extend(more),
             Msg::SavingTab(mine) => {
                 self.saving = mine;
                 if !mine && !self.notices.iter().any(|n| n.action == Some(NoticeAction::TakeOver)) {
@@ -1011,7 +1147,7 @@ impl Ui {
                 let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
                 if let Some(out) = self.page.interrupt() {
                     let was_past = self.past_at_start;
-                    self.after_command(&line, was_past, out.exit_code, fx);
+                    self.after_command(&line, was_past, &out, fx);
                 }
             }
             "c" | "C" if k.ctrl => {

@@ -333,6 +333,33 @@ fn the_embedded_page_waits_to_be_started_and_never_saves() {
 }
 
 #[test]
+fn play_is_as_good_as_start_and_the_api_runs_commands_like_the_console() {
+    // An element without the map has no Start button: Play starts it.
+    let mut e = Ui::new(Mode { embed: true, show: Show::parse(Some("console"), Some("play")).0, ..Mode::default() }, Page::new(), false);
+    assert!(e.waiting_to_start && !e.page.playing);
+    e.update(Msg::TogglePlay);
+    assert!(!e.waiting_to_start && e.page.playing);
+    e.set_playing(false);
+    assert!(!e.page.playing);
+    let (out, fx) = e.run_line("kubectl get nodes -o name", "");
+    assert_eq!(out.output, "node/node-a\nnode/node-b\nnode/node-c\n");
+    assert!(fx.contains(&Effect::Command { line: "kubectl get nodes -o name".into(), output: out.output.clone(), exit_code: 0 }));
+    assert_eq!(e.page.console.last().unwrap().command, "kubectl get nodes -o name", "shown in the console");
+    assert_eq!(e.announce, "kubectl get nodes -o name exited 0");
+    e.advance(30_000).unwrap();
+    assert_eq!(e.page.elapsed(), 30_000);
+    // Time does not move while a lesson's question is open, through the API either.
+    let mut l = Ui::new(Mode::parse("?embed&lesson=statefulset-basics", ""), Page::new(), false);
+    while !l.question_open() {
+        l.update(Msg::LessonNext);
+    }
+    assert!(l.advance(1000).unwrap_err().contains("question is open"));
+    let (s, bad) = Show::parse(None, Some("play, nope"));
+    assert!(s.play && !s.step && s.map && s.timeline);
+    assert_eq!(bad, ["controls: \"nope\" is not one of play, step, speed, settle, open"]);
+}
+
+#[test]
 fn a_first_visit_opens_on_the_start_tab_and_the_url_is_read() {
     assert_eq!(Ui::new(Mode::default(), Page::new(), true).side, SideTab::Start);
     assert_eq!(Ui::new(Mode::default(), Page::new(), false).side, SideTab::Inspect);
