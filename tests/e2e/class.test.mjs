@@ -251,6 +251,8 @@ test('branching on the timeline drops the discarded future from the console and 
     await other.close();
     // Undo brings the recording back.
     await page.click('.notice button:has-text("Undo")');
+    // (drawn with the next frame)
+    await page.waitForFunction(() => [...document.querySelectorAll('.console-out .entry .cmdline')].some((e) => e.textContent.endsWith('cluster node stop node-a')), null, { timeout: 5000 });
     assert.ok((await commands(page)).includes('cluster node stop node-a'));
     await page.click('button:has-text("Settle")');
     await page.waitForSelector('.node.stopped[data-node="node-a"]');
