@@ -249,7 +249,10 @@ test('branching on the timeline drops the discarded future from the console and 
     assert.ok(!otherCmds.some((c) => c.includes('node stop')), otherCmds.join('\n'));
     assert.equal(await other.$('.node.stopped'), null);
     await other.close();
-    // Undo brings the recording back.
+    // Back to the class's tab (a hidden tab draws no frames, so the work of
+    // the last command is still to be done there); Undo brings the recording back.
+    await page.bringToFront();
+    await page.waitForSelector('.entry.running', { state: 'detached' });
     await page.click('.notice button:has-text("Undo")');
     // (drawn with the next frame)
     await page.waitForFunction(() => [...document.querySelectorAll('.console-out .entry .cmdline')].some((e) => e.textContent.endsWith('cluster node stop node-a')), null, { timeout: 5000 });
