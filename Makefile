@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-page sizes clean
+.PHONY: serve test setup setup-build dist package test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-page bench-embed sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,12 @@ serve: setup-build
 dist: setup-build
 	@$(ENV) && trunk build index.html --release
 	@scripts/sizes.sh --check dist
+
+# The npm package (the <kubarium-cluster> element, its wasm and types) from
+# the release build, as a folder and a tarball in target/npm/.
+package: dist
+	@node scripts/embed.mjs package dist target/npm/kubarium
+	@cd target/npm && npm pack ./kubarium --silent
 
 test: setup
 	@$(MAKE) --no-print-directory test-native test-transcripts test-soak test-fuzz dist test-e2e
@@ -82,7 +88,7 @@ test-e2e:
 	@echo "== end-to-end tests in headless Chromium"
 	@cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
 
-bench: bench-engine bench-page
+bench: bench-engine bench-page bench-embed
 
 bench-engine:
 	@cargo bench --locked --bench engine
@@ -90,6 +96,10 @@ bench-engine:
 # Transfer size, first frame and frame times of the built page in Chromium.
 bench-page: dist
 	@$(ENV) && cd tests/e2e && node bench-page.mjs
+
+# Bytes and first frame of a docs page showing <kubarium-cluster> elements.
+bench-embed: dist
+	@$(ENV) && cd tests/e2e && node bench-embed.mjs
 
 sizes:
 	@scripts/sizes.sh --check dist

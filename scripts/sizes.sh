@@ -19,6 +19,8 @@ lazy() {
         explain_data.json) return 0 ;;     # kubectl explain's table, fetched after the first frame
         editor.bundle.js) return 0 ;;      # the YAML editor, imported after the first frame (never by embeds)
         embed-example.html) return 0 ;;    # a docs page, not part of the app
+        examples/*) return 0 ;;            # files its elements read
+        kubarium.js|kubarium.d.ts) return 0 ;;  # the <kubarium-cluster> element's script and types (docs pages load them)
         .trunk-lock|*.map) return 0 ;;
     esac
     return 1

@@ -24,16 +24,19 @@ pub fn select_value(e: &Event) -> String {
 
 pub fn view(ui: &Ui, link: &Scope<App>, editor_ref: &NodeRef) -> Html {
     let embed = ui.mode.embed;
+    let show = &ui.mode.show;
+    let no = |on: bool, cls: &'static str| (!on).then_some(cls);
     html! {
-        <div class={classes!("app", embed.then_some("embed"), ui.lesson.is_some().then_some("in-lesson"))}>
-            { topbar(ui, link) }
-            { timeline(ui, link) }
+        <div class={classes!("app", embed.then_some("embed"), ui.lesson.is_some().then_some("in-lesson"),
+                             no(show.map, "no-map"), no(show.side, "no-side"), no(show.console, "no-console"))}>
+            if show.any_control() || !embed { { topbar(ui, link) } }
+            if show.timeline { { timeline(ui, link) } }
             { notices(ui, link) }
             <main class="workspace">
                 if !embed { { editor_pane(ui, link, editor_ref) } }
-                { map_pane(ui, link) }
-                { side_pane(ui, link) }
-                { console_pane(ui, link) }
+                if show.map { { map_pane(ui, link) } }
+                if show.side { { side_pane(ui, link) } }
+                if show.console { { console_pane(ui, link) } }
             </main>
             { dialog(ui, link) }
             <div class="sr-only" aria-live="polite">{ &ui.announce }</div>
@@ -46,22 +49,40 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
     let embed = ui.mode.embed;
     let frozen = ui.question_open();
     let play_title = if frozen { "Time is stopped until you answer the lesson's question" } else { "Play or pause simulated time" };
-    let full_url =
-        web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
+    let show = &ui.mode.show;
+    let open_full = if ui.mode.open_url.is_some() {
+        // An element: the session goes along to the full page as a share link.
+        html! { <button class="open-full" onclick={link.callback(|_| Msg::OpenFull)} title="Open this session in the full Kubarium page">{"Open in Kubarium ↗"}</button> }
+    } else {
+        let full_url =
+            web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default().replace("?embed&", "?").replace("?embed", "").replace("&embed", "");
+        html! { <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a> }
+    };
     html! {
         <header class="topbar">
-            <h1><img src="favicon.svg" alt="" width="22" height="22" />{"Kubarium"}</h1>
+            <h1><img src={ui.mode.logo.clone().unwrap_or_else(|| "favicon.svg".into())} alt="" width="22" height="22" />{"Kubarium"}</h1>
             <div class="controls" role="group" aria-label="Simulated time">
-                <button class="primary play" onclick={link.callback(|_| Msg::TogglePlay)} aria-pressed={page.playing.to_string()}
-                        disabled={frozen} title={play_title}>{ if page.playing { "Pause" } else { "Play" } }</button>
-                <button onclick={link.callback(|_| Msg::Step)} disabled={frozen} title="Jump to the next thing that happens">{"Step"}</button>
-                <label class="speed">{"Speed "}
-                    <select onchange={link.callback(|e: Event| Msg::SetSpeed(match select_value(&e).as_str() { "10x" => Speed::X10, "100x" => Speed::X100, _ => Speed::X1 }))} aria-label="Speed">
-                        { for [Speed::X1, Speed::X10, Speed::X100].iter().map(|sp| html!{ <option value={sp.label()} selected={*sp == page.speed}>{ sp.label() }</option> }) }
-                    </select>
-                </label>
-                <button onclick={link.callback(|_| Msg::Settle)} disabled={frozen} title="Run until nothing more happens">{"Settle"}</button>
+                if show.play {
+                    <button class="primary play" onclick={link.callback(|_| Msg::TogglePlay)} aria-pressed={page.playing.to_string()}
+                            disabled={frozen} title={play_title}>{ if page.playing { "Pause" } else { "Play" } }</button>
+                }
+                if show.step {
+                    <button onclick={link.callback(|_| Msg::Step)} disabled={frozen} title="Jump to the next thing that happens">{"Step"}</button>
+                }
+                if show.speed {
+                    <label class="speed">{"Speed "}
+                        <select onchange={link.callback(|e: Event| Msg::SetSpeed(match select_value(&e).as_str() { "10x" => Speed::X10, "100x" => Speed::X100, _ => Speed::X1 }))} aria-label="Speed">
+                            { for [Speed::X1, Speed::X10, Speed::X100].iter().map(|sp| html!{ <option value={sp.label()} selected={*sp == page.speed}>{ sp.label() }</option> }) }
+                        </select>
+                    </label>
+                }
+                if show.settle {
+                    <button onclick={link.callback(|_| Msg::Settle)} disabled={frozen} title="Run until nothing more happens">{"Settle"}</button>
+                }
                 <span class="clock" aria-label="Simulated time since start">{ format!("t = {}", clock(page.elapsed())) }</span>
+                if page.behind && page.playing {
+                    <span class="behind" title="The cluster has more work than a frame can do: simulated time runs slower than the chosen speed, and the page stays responsive">{"engine busy: slower than "}{ page.speed.label() }</span>
+                }
             </div>
             <nav class="tools" aria-label="Session">
                 if !embed {
@@ -69,8 +90,8 @@ fn topbar(ui: &Ui, link: &Scope<App>) -> Html {
                     <button onclick={link.callback(|_| Msg::Open(Dialog::Export))} title="A script and a kind config to repeat this on a real cluster">{"Export"}</button>
                     <a class="open-full" href="?compare" title="The same database as a Deployment and as a StatefulSet, side by side">{"Compare"}</a>
                     <button class="danger" onclick={link.callback(|_| Msg::Open(Dialog::ConfirmReset))}>{"Reset"}</button>
-                } else {
-                    <a class="open-full" href={full_url} target="_blank" rel="noopener">{"Open in Kubarium ↗"}</a>
+                } else if show.open {
+                    { open_full }
                 }
             </nav>
         </header>
@@ -313,9 +334,10 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
         }
     });
     let prompt = ui.prompt.clone();
+    let busy = ui.busy();
     let on_key = link.batch_callback(move |e: KeyboardEvent| {
         let k = Key { key: e.key(), shift: e.shift_key(), ctrl: e.ctrl_key() || e.meta_key() };
-        if console_keeps(&prompt, &k) {
+        if console_keeps(&prompt, &k, busy) {
             e.prevent_default();
         }
         let relevant = matches!(k.key.as_str(), "Enter" | "Tab" | "ArrowUp" | "ArrowDown" | "Escape") || (k.ctrl && (k.key == "c" || k.key == "C"));
@@ -324,8 +346,15 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
     html! {
         <section class="pane console-pane" aria-label="Console">
             <div class="console-out" id="console-out" role="log" aria-label="Console output">
-                <div class="entry hint">{"kubectl and cluster commands run here. Tab completes, ↑ ↓ browse history, Ctrl+C abandons the line, Esc then Tab (or Shift+Tab) leaves. Try: kubectl get pods -o wide · cluster node stop node-b · cluster help"}</div>
+                <div class="entry hint">{"kubectl and cluster commands run here. Tab completes, ↑ ↓ browse history, Ctrl+C stops a command or abandons the line, Esc then Tab (or Shift+Tab) leaves. Try: kubectl get pods -o wide · cluster node stop node-b · cluster help"}</div>
                 { for entries }
+                if let Some(p) = &page.pending {
+                    <div class="entry running" aria-busy="true">
+                        <div class="cmdline"><span class="at">{ clock(elapsed) }</span>{ " $ " }{ &p.line }</div>
+                        if !p.output().is_empty() { <pre class="out">{ p.output() }</pre> }
+                        <div class="waiting">{ if p.with_clock { if page.playing { "waiting, with the clock… Ctrl+C stops it" } else { "waiting (the clock is paused)… Ctrl+C stops it" } } else { "working through simulated time… Ctrl+C stops it" } }</div>
+                    </div>
+                }
             </div>
             if !ui.prompt.candidates.is_empty() { <div class="cands">{ ui.prompt.candidates.join("  ") }</div> }
             <div class="prompt">
@@ -333,7 +362,7 @@ fn console_pane(ui: &Ui, link: &Scope<App>) -> Html {
                 <input type="text" id={ids::PROMPT} value={ui.prompt.line.clone()}
                        oninput={link.callback(|e: InputEvent| Msg::PromptInput(e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()))}
                        onkeydown={on_key}
-                       aria-label="Command" aria-describedby="console-keys" placeholder="kubectl get pods" spellcheck="false" autocomplete="off" />
+                       aria-label="Command" aria-describedby="console-keys" placeholder={if ui.busy() { "a command is running: Ctrl+C stops it" } else { "kubectl get pods" }} spellcheck="false" autocomplete="off" />
                 <span class="sr-only" id="console-keys">{"Tab completes; Escape then Tab, or Shift+Tab, leaves the console."}</span>
             </div>
         </section>

@@ -55,7 +55,19 @@ fn key_pos(node: &Node, key: &str) -> Option<Pos> {
 }
 
 /// Diagnostics for the buffer as it is.
+/// Above this size the editor's text is checked when it is applied, not at
+/// every keystroke (a pasted 2 MB manifest must not slow down typing).
+pub const LINT_MAX: usize = 256 * 1024;
+
 pub fn lint(text: &str) -> Vec<Diag> {
+    if text.len() > LINT_MAX {
+        return vec![Diag {
+            line: 1,
+            col: 1,
+            severity: Severity::Warning,
+            message: format!("this text is large ({} KB): it is checked when you apply it, not while you type", text.len() / 1024),
+        }];
+    }
     let docs = match yaml::parse_stream(text) {
         Ok(d) => d,
         Err(e) => return vec![diag(e.pos, Severity::Error, e.go_text())],
@@ -262,6 +274,14 @@ mod tests {
     use crate::kubectl::session::Session;
 
     const STS: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n";
+
+    #[test]
+    fn a_huge_buffer_is_not_parsed_at_every_keystroke() {
+        let big = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n".to_string() + &"  k: v\n".repeat(60_000);
+        let d = lint(&big);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("checked when you apply"), "{}", d[0].message);
+    }
 
     #[test]
     fn a_clean_manifest_has_no_diagnostics() {

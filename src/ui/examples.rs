@@ -91,7 +91,7 @@ pub fn parse(id: &'static str, text: &str) -> Example {
         .filter(|s| (s.command.contains(" apply ") || s.command.contains(" create ")) && s.heredoc.is_some())
         .map(|s| Manifest { label: label_of(s.stdin()), yaml: s.stdin().to_string() })
         .collect();
-    Example { id, title, source, intro: intro[1..].iter().filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
+    Example { id, title, source, intro: intro.iter().skip(1).filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
 }
 
 /// Every example, in menu order.

@@ -264,14 +264,70 @@ pub fn cached() -> std::rc::Rc<Vec<Lesson>> {
     ALL.with(|a| a.clone())
 }
 
-/// The lesson with this id.
+thread_local! {
+    /// Transcripts given to `<kubarium-cluster>` elements, as lessons
+    /// (their text, and the lesson made of it).
+    static GIVEN: std::cell::RefCell<Vec<(String, Lesson)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A transcript an element was given (its text or its `src`) as a lesson
+/// without predictions: its opening comments are the title and intro, the
+/// comments before each command its narration. The same text always gets
+/// the same id (`given-<n>`), so resetting or repeating an element adds
+/// nothing.
+pub fn register(text: &str, markdown: bool) -> Result<String, String> {
+    let t = transcript::parse(text, markdown).map_err(|e| format!("the transcript does not parse: {e}"))?;
+    if t.steps().next().is_none() {
+        return Err("the transcript has no commands (lines starting with \"$ \")".into());
+    }
+    if let Some(id) = GIVEN.with(|g| g.borrow().iter().find(|(t, _)| t == text).map(|(_, l)| l.id)) {
+        return Ok(id.to_string());
+    }
+    // Ids are 'static like the built-in lessons'; one short string per
+    // distinct transcript a page shows.
+    let id: &'static str = Box::leak(format!("given-{}", GIVEN.with(|g| g.borrow().len()) + 1).into_boxed_str());
+    let lines = if markdown { markdown_console(text) } else { text.to_string() };
+    let mut l = lesson(id, &lines);
+    if l.title == id {
+        l.title = "A scenario, step by step".into();
+    }
+    GIVEN.with(|g| g.borrow_mut().push((text.to_string(), l)));
+    Ok(id.to_string())
+}
+
+/// The ```console blocks of a Markdown transcript, as a plain transcript.
+fn markdown_console(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for l in text.lines() {
+        let t = l.trim();
+        if t.starts_with("```") {
+            inside = !inside && t[3..].trim() == "console";
+            out.push('\n');
+        } else if inside {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn with_lesson<R>(id: &str, f: impl FnOnce(Option<&Lesson>) -> R) -> R {
+    let all = cached();
+    match all.iter().find(|l| l.id == id) {
+        Some(l) => f(Some(l)),
+        None => GIVEN.with(|g| f(g.borrow().iter().map(|(_, l)| l).find(|l| l.id == id))),
+    }
+}
+
+/// The lesson with this id (built in, or a transcript an element was given).
 pub fn find(id: &str) -> Option<Lesson> {
-    cached().iter().find(|l| l.id == id).cloned()
+    with_lesson(id, |l| l.cloned())
 }
 
 /// Whether step `step` of lesson `id` asks a prediction (no copy made).
 pub fn asks(id: &str, step: usize) -> bool {
-    cached().iter().find(|l| l.id == id).and_then(|l| l.steps.get(step)).is_some_and(|s| s.prediction.is_some())
+    with_lesson(id, |l| l.and_then(|l| l.steps.get(step)).is_some_and(|s| s.prediction.is_some()))
 }
 
 pub fn check(l: &Lesson, step: usize, choice: usize) -> bool {

@@ -10,6 +10,7 @@
 
 pub mod compare;
 pub mod diagnose;
+pub mod embed;
 pub mod examples;
 pub mod export;
 pub mod lessons;
@@ -23,6 +24,8 @@ pub mod why;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod app_compare;
+#[cfg(target_arch = "wasm32")]
+pub mod app_embed;
 #[cfg(target_arch = "wasm32")]
 mod app_inspector;
 #[cfg(target_arch = "wasm32")]

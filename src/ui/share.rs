@@ -3,7 +3,7 @@
 //! the link replays it deterministically. `k1.` + base64url(deflate(JSON)).
 //! Hostile or truncated links give a readable error, never a panic.
 
-use crate::ui::state::{SAVE_VERSION, Saved};
+use crate::ui::state::{Page, SAVE_VERSION, Saved};
 use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "k1.";
@@ -49,10 +49,21 @@ pub fn decode(fragment: &str) -> Result<(Saved, Option<i64>), String> {
     Ok((shared.saved, shared.at))
 }
 
+/// Opens a share link's session (with or without `#`), replayed and
+/// positioned where it was shared, paused.
+pub fn open(fragment: &str) -> Result<Page, String> {
+    let (saved, at) = decode(fragment)?;
+    let mut p = Page::restore(saved)?;
+    if let Some(at) = at.filter(|at| *at < p.elapsed()) {
+        p.scrub(at);
+    }
+    p.playing = false;
+    Ok(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::state::Page;
 
     /// The URL-safe alphabet, to make random fragments from.
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

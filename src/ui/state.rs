@@ -6,7 +6,7 @@
 use crate::engine::api::*;
 use crate::engine::cluster::{Cluster, Input, Playback};
 use crate::engine::time::{MINUTE, Millis, Time};
-use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Session};
+use crate::kubectl::session::{CmdOutput, DEFAULT_SEED, Running, Session};
 use crate::ui::diagnose::{self, Diag};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,34 @@ pub struct Discarded {
     /// The commands that were later than `at`.
     pub commands: Vec<String>,
 }
+
+/// A console command still going on: it waits for the cluster (`kubectl
+/// wait`, `rollout status`, `delete`, `drain`, `sleep`), running with the
+/// clock as in a terminal, or works through simulated time as fast as the
+/// frame budget allows (`cluster advance`, `cluster settle`). Ctrl+C stops it.
+pub struct Pending {
+    pub line: String,
+    pub stdin: String,
+    running: Running,
+    log_before: usize,
+    /// When it started (ms since the session's start).
+    at_before: Millis,
+    /// Runs with the clock (a wait) rather than as fast as it can.
+    pub with_clock: bool,
+    /// Whether the clock was playing when it started (a wait makes it run).
+    was_playing: bool,
+}
+
+impl Pending {
+    /// What it printed so far.
+    pub fn output(&self) -> &str {
+        self.running.output()
+    }
+}
+
+/// Work (controller syncs, timers fired) a frame may do by default: the
+/// page adjusts it to keep frames short whatever the cluster's size.
+pub const FRAME_BUDGET: u64 = 400;
 
 /// What a click selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +167,13 @@ pub struct Page {
     pub diags: Vec<Diag>,
     /// The recording the last branch discarded (for undo).
     pub discarded: Option<Discarded>,
+    /// A console command still going on.
+    pub pending: Option<Pending>,
+    /// Work a frame may do ([`FRAME_BUDGET`], tuned by the page).
+    pub budget: u64,
+    /// The last frame ran out of budget before its time: the engine is
+    /// behind the clock (a big cluster), and the page says so.
+    pub behind: bool,
     /// Simulated milliseconds owed to the clock (fractions of a frame).
     carry: f64,
 }
@@ -149,7 +184,7 @@ impl Page {
     pub fn new() -> Page {
         let session = Session::new(DEFAULT_SEED);
         let start = session.cluster.now();
-        Page {
+        let mut p = Page {
             session,
             editor: WELCOME.into(),
             console: vec![],
@@ -160,8 +195,20 @@ impl Page {
             future: None,
             diags: vec![],
             discarded: None,
+            pending: None,
+            budget: FRAME_BUDGET,
+            behind: false,
             carry: 0.0,
-        }
+        };
+        p.adopt_settings();
+        p
+    }
+
+    /// The page's cluster leaves the work of a write for the frames
+    /// (`Cluster::set_deferred`): a 10,000-pod scale returns at once and
+    /// its pods appear over the next frames, never blocking one.
+    pub fn adopt_settings(&mut self) {
+        self.session.cluster.set_deferred(true);
     }
 
     pub fn cluster(&self) -> &Cluster {
@@ -198,13 +245,14 @@ impl Page {
         let Some(d) = self.discarded.take() else { return false };
         let (c, pb) = Cluster::replay_until(self.session.cluster.seed(), &d.inputs, Time(self.start.0 + d.at));
         self.session.cluster = c;
+        self.adopt_settings();
         self.future = if pb.done() { None } else { Some((d.inputs, pb)) };
         self.console = d.console;
         self.playing = false;
         true
     }
 
-    /// Runs a console line (kubectl, cluster, sleep) and records it.
+    /// Runs a console line (kubectl, cluster, sleep) to its end and records it.
     pub fn run(&mut self, line: &str, stdin: &str) -> CmdOutput {
         let line = line.trim();
         if line.is_empty() {
@@ -214,9 +262,64 @@ impl Page {
             self.console.clear();
             return CmdOutput::default();
         }
+        if let Some(p) = self.pending.take() {
+            // Anything else waits for the command under way, as in a terminal.
+            let mut running = p.running;
+            let out = loop {
+                if let Some(out) = running.poll(&mut self.session, Time(Millis::MAX), u64::MAX) {
+                    break out;
+                }
+            };
+            self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+        }
         let log_before = self.session.cluster.log().len();
         let at_before = self.elapsed();
         let out = self.session.run(line, stdin);
+        self.record(line, stdin, &out, log_before, at_before);
+        out
+    }
+
+    /// Starts a console line as the page runs it: a command that is done at
+    /// once returns its output; one that waits goes on in [`Page::frame`]
+    /// (with the clock, or as fast as the frame budget allows for `cluster
+    /// advance|settle`) and can be stopped with [`Page::interrupt`].
+    pub fn start(&mut self, line: &str, stdin: &str) -> Option<CmdOutput> {
+        let line = line.trim();
+        if line.is_empty() || line == "clear" || self.pending.is_some() {
+            return Some(self.run(line, stdin));
+        }
+        let log_before = self.session.cluster.log().len();
+        let at_before = self.elapsed();
+        let mut running = self.session.begin(line, stdin);
+        let now = self.session.cluster.now();
+        if let Some(out) = running.poll(&mut self.session, now, self.budget) {
+            self.record(line, stdin, &out, log_before, at_before);
+            return Some(out);
+        }
+        // It waits. Waiting in the past means time passes on a new branch.
+        if self.future.is_some() {
+            self.branch(at_before);
+        }
+        let with_clock = !(line.starts_with("cluster advance") || line.starts_with("cluster settle"));
+        let was_playing = self.playing;
+        if with_clock {
+            self.playing = true;
+        }
+        self.pending = Some(Pending { line: line.to_string(), stdin: stdin.to_string(), running, log_before, at_before, with_clock, was_playing });
+        None
+    }
+
+    /// Ctrl+C: the command under way stops (`^C`, status 130).
+    pub fn interrupt(&mut self) -> Option<CmdOutput> {
+        let p = self.pending.take()?;
+        let out = p.running.interrupt(&mut self.session);
+        self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+        self.playing = p.was_playing;
+        Some(out)
+    }
+
+    /// What a finished command leaves: the branch it made, its console entry.
+    fn record(&mut self, line: &str, stdin: &str, out: &CmdOutput, log_before: usize, at_before: Millis) {
         let changed = self.session.cluster.log().len() != log_before;
         if changed || line.starts_with("cluster reset") {
             self.branch(at_before);
@@ -224,6 +327,7 @@ impl Page {
         if line.starts_with("cluster reset") {
             self.start = self.session.cluster.now();
             self.discarded = None;
+            self.adopt_settings();
         }
         self.console.push(ConsoleEntry {
             command: line.to_string(),
@@ -237,7 +341,6 @@ impl Page {
             let drop = self.console.len() - CONSOLE_KEEP;
             self.console.drain(..drop);
         }
-        out
     }
 
     /// Apply on the whole editor buffer; places the errors of a failed apply.
@@ -265,7 +368,58 @@ impl Page {
             return;
         }
         self.carry -= ms as f64;
-        self.advance(ms);
+        if self.future.is_some() {
+            self.advance(ms);
+            return;
+        }
+        // At most a frame's budget of work: when the cluster is too big for
+        // the clock, simulated time runs slower instead of the tab freezing.
+        let p = self.session.cluster.advance_for(ms, self.budget);
+        self.behind = !p.done;
+    }
+
+    /// One frame of the page: a command under way goes on (with the clock,
+    /// or as fast as the budget allows), work left by the last write is
+    /// done even while paused (so it is drawn at once), and a playing clock
+    /// moves. Returns the output of a command that finished in this frame.
+    pub fn frame(&mut self, wall_ms: f64) -> Option<CmdOutput> {
+        if let Some(p) = &mut self.pending {
+            let now = self.session.cluster.now();
+            let until = if p.with_clock {
+                if !self.playing {
+                    return None;
+                }
+                self.carry += wall_ms * self.speed.factor() as f64;
+                let ms = self.carry.floor() as Millis;
+                self.carry -= ms as f64;
+                Time(now.0 + ms.max(0))
+            } else {
+                Time(Millis::MAX)
+            };
+            let out = p.running.poll(&mut self.session, until, self.budget)?;
+            let p = self.pending.take()?;
+            self.record(&p.line, &p.stdin, &out, p.log_before, p.at_before);
+            if p.with_clock {
+                self.playing = p.was_playing;
+            }
+            return Some(out);
+        }
+        if self.catch_up() {
+            self.tick(wall_ms);
+        }
+        None
+    }
+
+    /// Does a frame's share of the work a write left for the current
+    /// instant (no time passes: a stopped clock or an open question does
+    /// not hold back what a command did); whether it is all done.
+    pub fn catch_up(&mut self) -> bool {
+        if self.session.cluster.has_pending_work() {
+            let (done, _) = self.session.cluster.finish_pending_for(self.budget);
+            self.behind = !done;
+            return done;
+        }
+        true
     }
 
     /// Lets `ms` of simulated time pass (replaying the recording when behind it).
@@ -330,6 +484,7 @@ impl Page {
             let end = Playback::end_time(&inputs, self.start);
             let (c, _) = Cluster::replay_until(self.session.cluster.seed(), &inputs, end);
             self.session.cluster = c;
+            self.adopt_settings();
         }
         self.session.cluster.settle().0
     }
@@ -344,6 +499,7 @@ impl Page {
         let at = at.clamp(0, head);
         let (c, pb) = Cluster::replay_until(self.session.cluster.seed(), &inputs, Time(self.start.0 + at));
         self.session.cluster = c;
+        self.adopt_settings();
         self.future = if pb.done() { None } else { Some((inputs, pb)) };
         self.playing = false;
     }
@@ -351,6 +507,7 @@ impl Page {
     /// Back to a fresh default cluster (the page asks first).
     pub fn reset(&mut self) {
         self.session.reset();
+        self.adopt_settings();
         self.start = self.session.cluster.now();
         self.future = None;
         self.console.clear();
@@ -399,6 +556,7 @@ impl Page {
         p.session = Session::new(s.seed);
         p.start = p.session.cluster.now();
         p.session.cluster = cluster;
+        p.adopt_settings();
         p.session.namespace = s.namespace;
         p.set_editor(s.editor);
         let keep = s.console.len().saturating_sub(CONSOLE_KEEP);

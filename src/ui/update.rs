@@ -23,16 +23,85 @@ use crate::ui::state::{ConsoleEntry, Page, Saved, Selection, Speed, clock, commo
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-/// How the page was opened (from the URL).
+/// How the page was opened: read from the URL by the full page, from its
+/// attributes by a `<kubarium-cluster>` element (`embed.rs`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mode {
-    /// `?embed`: minimal chrome for an iframe; nothing is saved, the clock
-    /// waits to be started.
+    /// `?embed` and the element: minimal chrome; nothing is saved, the
+    /// clock waits to be started.
     pub embed: bool,
     /// `?lesson=<id>`: open that lesson.
     pub lesson: Option<String>,
     /// `#k1.…`: a share link.
     pub share: Option<String>,
+    /// Which panes and controls are drawn.
+    pub show: Show,
+    /// The element's `autoplay`: no Start button, the clock runs at once.
+    pub autoplay: bool,
+    /// The element: the full page's address, for "Open in Kubarium" (the
+    /// session goes along as a share link). `None`: the page's own URL.
+    pub open_url: Option<String>,
+    /// The logo's address, when not the page's own `favicon.svg` (an
+    /// element's page is somewhere else).
+    pub logo: Option<String>,
+}
+
+/// Which panes and controls are drawn: all of them on the page; what an
+/// element's `panes` and `controls` attributes name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Show {
+    pub map: bool,
+    pub side: bool,
+    pub console: bool,
+    pub timeline: bool,
+    pub play: bool,
+    pub step: bool,
+    pub speed: bool,
+    pub settle: bool,
+    /// The "Open in Kubarium" link (embedded only).
+    pub open: bool,
+}
+
+impl Default for Show {
+    fn default() -> Show {
+        Show { map: true, side: true, console: true, timeline: true, play: true, step: true, speed: true, settle: true, open: true }
+    }
+}
+
+pub const PANES: &[&str] = &["map", "side", "console", "timeline"];
+pub const CONTROLS: &[&str] = &["play", "step", "speed", "settle", "open"];
+
+impl Show {
+    /// From space- or comma-separated lists (`None`: all); `"none"` shows
+    /// none. Unknown words are reported, the rest is used.
+    pub fn parse(panes: Option<&str>, controls: Option<&str>) -> (Show, Vec<String>) {
+        let mut show = Show::default();
+        let mut bad = vec![];
+        let words = |s: &str| s.split([' ', ',']).map(str::trim).filter(|w| !w.is_empty() && *w != "none").map(str::to_ascii_lowercase).collect::<Vec<_>>();
+        if let Some(p) = panes {
+            let w = words(p);
+            show.map = w.iter().any(|x| x == "map");
+            show.side = w.iter().any(|x| x == "side");
+            show.console = w.iter().any(|x| x == "console");
+            show.timeline = w.iter().any(|x| x == "timeline");
+            bad.extend(w.into_iter().filter(|x| !PANES.contains(&x.as_str())).map(|x| format!("panes: {x:?} is not one of {}", PANES.join(", "))));
+        }
+        if let Some(c) = controls {
+            let w = words(c);
+            show.play = w.iter().any(|x| x == "play");
+            show.step = w.iter().any(|x| x == "step");
+            show.speed = w.iter().any(|x| x == "speed");
+            show.settle = w.iter().any(|x| x == "settle");
+            show.open = w.iter().any(|x| x == "open");
+            bad.extend(w.into_iter().filter(|x| !CONTROLS.contains(&x.as_str())).map(|x| format!("controls: {x:?} is not one of {}", CONTROLS.join(", "))));
+        }
+        (show, bad)
+    }
+
+    /// Whether the top bar has anything to show.
+    pub fn any_control(&self) -> bool {
+        self.play || self.step || self.speed || self.settle || self.open
+    }
 }
 
 impl Mode {
@@ -149,12 +218,14 @@ impl Key {
 /// Whether the console keeps a key for itself (the browser's default is
 /// prevented) or lets it do what it does elsewhere. Tab completes only
 /// when there is something to complete and Escape was not just pressed;
-/// Shift+Tab always leaves: the console is never a keyboard trap.
-pub fn console_keeps(p: &Prompt, k: &Key) -> bool {
+/// Shift+Tab always leaves: the console is never a keyboard trap. Ctrl+C
+/// stops a running command or abandons the line, as in a terminal, and
+/// otherwise copies as usual.
+pub fn console_keeps(p: &Prompt, k: &Key, busy: bool) -> bool {
     match k.key.as_str() {
         "Enter" | "ArrowUp" | "ArrowDown" => true,
         "Tab" => !k.shift && !p.escaped && !p.line.trim().is_empty(),
-        "c" | "C" => k.ctrl,
+        "c" | "C" => k.ctrl && (busy || !p.line.is_empty()),
         _ => false,
     }
 }
@@ -274,6 +345,11 @@ pub enum Msg {
     Start,
     /// The page became the tab that saves, or another tab took over.
     SavingTab(bool),
+    /// The embedded view's "Open in Kubarium": the session, in the full page.
+    OpenFull,
+    /// The element's JavaScript API changed the state directly (`embed.rs`):
+    /// redraw, and carry out what it left to do.
+    External(Vec<Effect>),
     /// The window's width (px): a phone gets the map as one column of zones.
     Viewport(f64),
     /// The tab is being hidden or closed: save what is not saved yet.
@@ -309,6 +385,11 @@ pub enum Effect {
     DownloadSession,
     /// Offer the damaged save (kept aside) as a file.
     DownloadDamaged,
+    /// A command line ran (the user's, a lesson's, or the element's API):
+    /// the element tells the page around it (its `command` event).
+    Command { line: String, output: String, exit_code: i32 },
+    /// Open this session in the full page, at this address (a share link).
+    OpenFull(String),
 }
 
 /// Element ids the effects name.
@@ -353,6 +434,8 @@ pub struct Ui {
     pub views: Views,
     /// Zones per row on the map (1 on narrow screens).
     pub columns: usize,
+    /// The command under way started while looking at the past.
+    past_at_start: bool,
     /// The editor is loaded (it comes after the first frame).
     pub editor_ready: bool,
 }
@@ -380,12 +463,13 @@ impl Ui {
             markers: vec![],
             seen_events: BTreeSet::new(),
             scrub_pending: None,
-            waiting_to_start: mode.embed,
+            waiting_to_start: mode.embed && !mode.autoplay,
             saving: !mode.embed && mode.share.is_none(),
             dirty: false,
             announce: String::new(),
             views: Views::default(),
             columns: usize::MAX,
+            past_at_start: false,
             editor_ready: false,
             map: Rc::new(MapModel::from_cluster(page.cluster())),
             layout: Rc::new(Layout::default()),
@@ -396,7 +480,7 @@ impl Ui {
         ui.layout = Rc::new(Layout::of(&ui.map));
         ui.map_sig = ui.signature();
         if ui.mode.embed {
-            ui.page.playing = false;
+            ui.page.playing = ui.mode.autoplay;
         }
         if first_visit && !ui.mode.embed {
             ui.side = SideTab::Start;
@@ -417,6 +501,9 @@ impl Ui {
     /// Recomputes the side panel's kubectl output when what it shows may
     /// have changed (the store, the second on the clock, the selection).
     pub fn refresh_views(&mut self) {
+        if self.page.cluster().has_pending_work() || self.busy() {
+            return; // kubectl would first finish that work: the frames do it
+        }
         let c = self.page.cluster();
         let key = (c.api.store.resource_version(), c.now().0 / 1000, self.page.selected.clone(), self.inspect, self.resource.clone(), self.side);
         if self.views.key.as_ref() == Some(&key) {
@@ -540,13 +627,95 @@ impl Ui {
     fn run(&mut self, line: &str, stdin: &str, fx: &mut Vec<Effect>) -> crate::kubectl::session::CmdOutput {
         let was_past = self.page.future.is_some();
         let out = self.page.run(line, stdin);
-        self.after_command(line, was_past, out.exit_code, fx);
+        self.after_command(line, was_past, &out, fx);
         out
+    }
+
+    /// Starts a command the user typed or clicked: done at once, or under
+    /// way in the frames (a wait runs with the clock; Ctrl+C stops it).
+    fn start(&mut self, line: &str, fx: &mut Vec<Effect>) {
+        if self.page.pending.is_some() {
+            self.announce = "A command is still running: wait for it, or stop it with Ctrl+C in the console.".into();
+            return;
+        }
+        let was_past = self.page.future.is_some();
+        match self.page.start(line, "") {
+            Some(out) => self.after_command(line, was_past, &out, fx),
+            None => {
+                self.past_at_start = was_past;
+                self.refresh_map(true);
+                fx.push(Effect::ConsoleToEnd);
+                self.announce = format!("{} is waiting (Ctrl+C stops it)", line.trim());
+            }
+        }
+    }
+
+    /// Adjusts how much engine work a frame may do from how long the last
+    /// frame's update took: the page answers input within a frame or two
+    /// whatever the cluster's size, and uses the room when there is some.
+    pub fn tune(&mut self, frame_ms: f64) {
+        let b = self.page.budget as f64;
+        let next = if frame_ms > 40.0 {
+            b * 0.7
+        } else if frame_ms < 12.0 && self.page.behind {
+            b * 1.25
+        } else {
+            b
+        };
+        self.page.budget = next.clamp(50.0, 50_000.0) as u64;
+    }
+
+    /// Whether a command is under way (the page waits for it).
+    pub fn busy(&self) -> bool {
+        self.page.pending.is_some()
+    }
+
+    /// Runs a command line as the user's action (the element's `run`),
+    /// and returns its output along with what the browser has to do.
+    pub fn run_line(&mut self, line: &str, stdin: &str) -> (crate::kubectl::session::CmdOutput, Vec<Effect>) {
+        let mut fx = vec![];
+        let out = self.run(line, stdin, &mut fx);
+        self.refresh_views();
+        (out, fx)
+    }
+
+    /// Lets `ms` of simulated time pass at once (the element's `advance`);
+    /// refused while a lesson's question is open.
+    pub fn advance(&mut self, ms: Millis) -> Result<Vec<Effect>, String> {
+        if self.question_open() {
+            return Err("the lesson's question is open: time does not move until it is answered".into());
+        }
+        self.scrub_pending = None;
+        self.page.advance(ms);
+        self.refresh_map(true);
+        self.dirty = true;
+        self.refresh_views();
+        Ok(vec![Effect::Save])
+    }
+
+    /// Starts or stops the clock (the element's `play` and `pause`); the
+    /// Start button counts as pressed.
+    pub fn set_playing(&mut self, on: bool) -> Vec<Effect> {
+        if on != self.page.playing { self.update(Msg::TogglePlay) } else { vec![] }
+    }
+
+    /// Puts another session in place of this one (the element's
+    /// `restore`): any lesson is left, the timeline and map redrawn.
+    pub fn load_page(&mut self, page: Page) -> Vec<Effect> {
+        self.page = page;
+        self.lesson = None;
+        self.scrub_pending = None;
+        self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
+        self.rebuild_markers();
+        self.refresh_map(true);
+        self.refresh_views();
+        vec![Effect::SetEditor(self.page.editor.clone()), Effect::Diagnostics, Effect::ConsoleToEnd]
     }
 
     /// What every command the user ran leaves behind: its mark on the
     /// timeline, the note about a discarded future, the map redrawn, a save.
-    fn after_command(&mut self, line: &str, was_past: bool, exit_code: i32, fx: &mut Vec<Effect>) {
+    fn after_command(&mut self, line: &str, was_past: bool, out: &crate::kubectl::session::CmdOutput, fx: &mut Vec<Effect>) {
+        let exit_code = out.exit_code;
         if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim()) {
             if let Some(m) = Ui::command_marker(e) {
                 self.markers.push(m);
@@ -580,6 +749,7 @@ impl Ui {
         self.dirty = true;
         fx.push(Effect::Save);
         fx.push(Effect::ConsoleToEnd);
+        fx.push(Effect::Command { line: line.trim().to_string(), output: out.output.clone(), exit_code });
         self.announce = format!("{} exited {exit_code}", line.trim());
     }
 
@@ -670,19 +840,56 @@ impl Ui {
 
     fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         let mut fx = vec![];
+        // While a command runs, what would move the clock or the cluster
+        // waits for it (as a terminal would); Ctrl+C stops it.
+        let moves = matches!(
+            msg,
+            Msg::Step
+                | Msg::Settle
+                | Msg::JumpTo(_)
+                | Msg::Apply
+                | Msg::LessonStart(_)
+                | Msg::LessonAnswer(_)
+                | Msg::LessonNext
+                | Msg::LessonLeave
+                | Msg::UndoBranch
+                | Msg::Reset
+        );
+        if moves && self.busy() {
+            self.announce = "A command is still running: wait for it, or stop it with Ctrl+C in the console.".into();
+            return fx;
+        }
         match msg {
             Msg::Frame(wall_ms) => {
                 if let Some(at) = self.scrub_pending.take() {
-                    self.page.scrub(at);
-                    self.refresh_map(true);
+                    if !self.busy() {
+                        self.page.scrub(at);
+                        self.refresh_map(true);
+                    }
                 }
-                if self.page.playing && self.clock_free() {
-                    self.page.tick(wall_ms);
+                if self.busy() {
+                    let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
+                    if let Some(out) = self.page.frame(wall_ms) {
+                        let was_past = self.past_at_start;
+                        self.after_command(&line, was_past, &out, &mut fx);
+                    }
                     self.dirty = true;
+                } else if self.clock_free() {
+                    let before = self.page.elapsed();
+                    self.page.frame(wall_ms);
+                    if self.page.elapsed() != before {
+                        self.dirty = true;
+                    }
+                } else {
+                    self.page.catch_up();
                 }
                 self.refresh_map(false);
             }
             Msg::TogglePlay => {
+                if self.waiting_to_start && !self.question_open() {
+                    // Play is as good as the Start button (which a view without the map lacks).
+                    self.waiting_to_start = false;
+                }
                 if self.clock_free() || self.page.playing {
                     self.page.playing = !self.page.playing;
                 } else if self.question_open() {
@@ -740,7 +947,7 @@ impl Ui {
             Msg::Apply => {
                 let was_past = self.page.future.is_some();
                 let out = self.page.apply();
-                self.after_command("kubectl apply -f -", was_past, out.exit_code, &mut fx);
+                self.after_command("kubectl apply -f -", was_past, &out, &mut fx);
                 fx.push(Effect::Diagnostics);
             }
             Msg::Example(v) => {
@@ -763,13 +970,11 @@ impl Ui {
             Msg::Side(t) => self.side = t,
             Msg::Inspect(t) => self.inspect = t,
             Msg::Resource(r) => self.resource = r,
-            Msg::Run(cmd) => {
-                self.run(&cmd, "", &mut fx);
-            }
+            Msg::Run(cmd) => self.start(&cmd, &mut fx),
             Msg::FormInput(f, v) => self.forms.set(f, v),
             Msg::FormRun(f) => {
                 if let Some(cmd) = self.form_command(f) {
-                    self.run(&cmd, "", &mut fx);
+                    self.start(&cmd, &mut fx);
                     self.forms.set(f, String::new());
                 }
             }
@@ -902,6 +1107,13 @@ impl Ui {
                     self.layout = Rc::new(Layout::of_columns(&self.map, columns));
                 }
             }
+            Msg::OpenFull => {
+                if let Some(url) = &self.mode.open_url {
+                    let frag = crate::ui::share::encode(&self.page.save(), Some(self.page.elapsed()));
+                    fx.push(Effect::OpenFull(format!("{url}#{frag}")));
+                }
+            }
+            Msg::External(more) => fx.extend(more),
             Msg::SavingTab(mine) => {
                 self.saving = mine;
                 if !mine && !self.notices.iter().any(|n| n.action == Some(NoticeAction::TakeOver)) {
@@ -921,11 +1133,21 @@ impl Ui {
                 self.prompt.escaped = true;
                 self.prompt.candidates.clear();
             }
+            "Enter" if self.busy() => {
+                self.announce = "A command is still running: wait for it, or stop it with Ctrl+C.".into();
+            }
             "Enter" => {
                 let line = std::mem::take(&mut self.prompt.line);
                 self.prompt = Prompt::default();
                 if !line.trim().is_empty() {
-                    self.run(&line, "", fx);
+                    self.start(&line, fx);
+                }
+            }
+            "c" | "C" if k.ctrl && self.busy() => {
+                let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
+                if let Some(out) = self.page.interrupt() {
+                    let was_past = self.past_at_start;
+                    self.after_command(&line, was_past, &out, fx);
                 }
             }
             "c" | "C" if k.ctrl => {
@@ -942,7 +1164,7 @@ impl Ui {
                 });
                 fx.push(Effect::ConsoleToEnd);
             }
-            "Tab" if console_keeps(&self.prompt, &k) => {
+            "Tab" if console_keeps(&self.prompt, &k, false) => {
                 let line = self.prompt.line.clone();
                 let c = self.page.complete(&line);
                 if c.is_empty() {

@@ -251,6 +251,8 @@ test('branching on the timeline drops the discarded future from the console and 
     await other.close();
     // Undo brings the recording back.
     await page.click('.notice button:has-text("Undo")');
+    // (drawn with the next frame)
+    await page.waitForFunction(() => [...document.querySelectorAll('.console-out .entry .cmdline')].some((e) => e.textContent.endsWith('cluster node stop node-a')), null, { timeout: 5000 });
     assert.ok((await commands(page)).includes('cluster node stop node-a'));
     await page.click('button:has-text("Settle")');
     await page.waitForSelector('.node.stopped[data-node="node-a"]');
@@ -360,14 +362,15 @@ test('embedded: waits to be started, and the console proves the point inside the
   } finally {
     await close();
   }
-  // The docs example's headings match the lessons under them.
+  // The docs example's headings match the clusters under them.
   const d = await browser();
   try {
     await d.page.goto(server.url + 'embed-example.html');
     const h = await d.page.$$eval('h2', (hs) => hs.map((x) => x.textContent));
-    const srcs = await d.page.$$eval('iframe', (fs) => fs.map((f) => f.getAttribute('src')));
-    assert.match(h[0], /loses/i);
-    assert.match(srcs[0], /seed000-deployment-loses-data/);
+    const lessons = await d.page.$$eval('kubarium-cluster', (es) => es.map((e) => e.getAttribute('lesson')));
+    assert.match(h[0], /own disk, on its node/i);
+    assert.match(h[1], /own name and its own disk/i);
+    assert.equal(lessons[1], 'seed000-statefulset-local-path');
   } finally {
     await d.close();
   }

@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { serve, browser, screenshot } from './harness.mjs';
 
 let server, b;
@@ -88,10 +91,22 @@ test('a share link replays the session in a fresh browser; a damaged one is refu
   }
 });
 
-test('the docs page embeds two lessons that play', async () => {
+test('a docs page embeds two lessons in iframes (?embed) that play', async (t) => {
   const { page, errors } = b;
   errors.length = 0;
-  await page.goto(server.url + 'embed-example.html');
+  // The iframe way a docs page embeds Kubarium, from the docs site's own
+  // origin (the element is tested in embed.test.mjs).
+  const site = await fsp.mkdtemp(path.join(os.tmpdir(), 'kubarium-docs-'));
+  await fsp.writeFile(path.join(site, 'index.html'), `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>docs</title>
+    <style>iframe { width: 100%; height: 600px; }</style></head><body>
+    <h2>A Deployment loses its data</h2>
+    <iframe id="lesson-deployment" title="Kubarium lesson" src="${server.url}index.html?embed&amp;lesson=seed000-deployment-loses-data"></iframe>
+    <h2>A StatefulSet keeps its data</h2>
+    <iframe id="lesson-statefulset" title="Kubarium lesson" src="${server.url}index.html?embed&amp;lesson=seed000-statefulset-local-path"></iframe>
+    </body></html>`);
+  const docs = await serve(site);
+  t.after(async () => { await docs.close(); await fsp.rm(site, { recursive: true, force: true }); });
+  await page.goto(docs.url);
   const frames = await page.$$('iframe');
   assert.equal(frames.length, 2);
   const f1 = await (await page.$('#lesson-deployment')).contentFrame();

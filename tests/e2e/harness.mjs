@@ -17,7 +17,7 @@ export const shots = path.join(root, 'target', 'e2e-screenshots');
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json',
-  '.png': 'image/png', '.webmanifest': 'application/manifest+json', '.txt': 'text/plain; charset=utf-8',
+  '.png': 'image/png', '.webmanifest': 'application/manifest+json', '.txt': 'text/plain; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
 };
 
 /** Serves a folder on 127.0.0.1 at an ephemeral port. */
@@ -32,7 +32,8 @@ export async function serve(folder = dist) {
     try {
       if ((await fsp.stat(file)).isDirectory()) file = path.join(file, 'index.html');
       const body = await fsp.readFile(file);
-      res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+      // As a CDN does: other origins may load it (module scripts, fetch, wasm need CORS).
+      res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'access-control-allow-origin': '*' });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
@@ -59,7 +60,7 @@ export async function browser({ viewport = { width: 1280, height: 720 }, colorSc
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   const watch = (p) => {
-    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text() + (m.location()?.url ? ` (${m.location().url})` : '')); });
     p.on('pageerror', (e) => errors.push(String(e)));
   };
   watch(page);

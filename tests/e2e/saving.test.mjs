@@ -81,8 +81,13 @@ test('a damaged save is kept aside and offered back; the editor survives a faile
   try {
     await page.goto(server.url);
     await page.waitForSelector('.node');
+    // Damage the save while the page is closed: leaving it saves (pagehide),
+    // which would otherwise race the damage whenever the clock had moved.
+    await page.goto(server.url + 'favicon.svg');
     await page.evaluate((k) => localStorage.setItem(k, '{"version":1,"seed":7,"inputs":[{"op":"nonsense"}'), KEY);
-    await page.reload();
+    await page.waitForTimeout(300);
+    errors.length = 0; // the bare SVG document asked for /favicon.ico
+    await page.goto(server.url);
     await page.waitForSelector('.notice:has-text("could not be restored")');
     assert.equal(await page.evaluate((k) => localStorage.getItem(k + '.unreadable'), KEY), '{"version":1,"seed":7,"inputs":[{"op":"nonsense"}');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('.notice button:has-text("Download the damaged save")')]);

@@ -107,6 +107,7 @@ fn a_wrong_answer_says_so_and_a_diverged_cluster_is_not_called_wrong() {
 fn leaving_a_lesson_brings_back_the_session_from_before() {
     let mut u = applied(WEB_STS);
     u.update(Msg::Run("kubectl scale statefulset web --replicas=3".into()));
+    u.page.session.cluster.finish_pending(); // the frames would do it
     let rv = u.page.cluster().api.store.resource_version();
     let editor = u.page.editor.clone();
     u.update(Msg::LessonStart("seed000-deployment-loses-data".into()));
@@ -115,6 +116,7 @@ fn leaving_a_lesson_brings_back_the_session_from_before() {
     let fx = u.update(Msg::LessonLeave);
     assert!(u.lesson.is_none());
     assert_eq!(u.page.cluster().get::<StatefulSet>("default", "web").unwrap().spec.replicas, Some(3));
+    u.page.session.cluster.finish_pending();
     assert_eq!(u.page.cluster().api.store.resource_version(), rv, "the same session, exactly");
     assert!(fx.contains(&Effect::SetEditor(editor)));
     assert!(u.page.cluster().get::<Deployment>("default", "pg").is_none());
@@ -174,18 +176,18 @@ fn the_console_is_not_a_keyboard_trap() {
     let mut p = Prompt::default();
     let tab = Key::new("Tab");
     let shift_tab = Key { key: "Tab".into(), shift: true, ctrl: false };
-    assert!(!console_keeps(&p, &tab), "Tab on an empty line moves on");
+    assert!(!console_keeps(&p, &tab, false), "Tab on an empty line moves on");
     p.line = "kubectl get po".into();
-    assert!(console_keeps(&p, &tab), "Tab completes what is typed");
-    assert!(!console_keeps(&p, &shift_tab), "Shift+Tab always leaves");
+    assert!(console_keeps(&p, &tab, false), "Tab completes what is typed");
+    assert!(!console_keeps(&p, &shift_tab, false), "Shift+Tab always leaves");
     let mut u = ui();
     u.update(Msg::PromptInput("kubectl get po".into()));
     u.update(Msg::PromptKey(Key::new("Escape")));
-    assert!(!console_keeps(&u.prompt, &tab), "Escape then Tab leaves");
+    assert!(!console_keeps(&u.prompt, &tab, false), "Escape then Tab leaves");
     u.update(Msg::PromptKey(Key::new("Tab")));
     assert_eq!(u.prompt.line, "kubectl get po", "and does not complete");
     u.update(Msg::PromptInput("kubectl get pods".into()));
-    assert!(console_keeps(&u.prompt, &tab), "typing again re-arms completion");
+    assert!(console_keeps(&u.prompt, &tab, false), "typing again re-arms completion");
 }
 
 #[test]
@@ -331,6 +333,33 @@ fn the_embedded_page_waits_to_be_started_and_never_saves() {
 }
 
 #[test]
+fn play_is_as_good_as_start_and_the_api_runs_commands_like_the_console() {
+    // An element without the map has no Start button: Play starts it.
+    let mut e = Ui::new(Mode { embed: true, show: Show::parse(Some("console"), Some("play")).0, ..Mode::default() }, Page::new(), false);
+    assert!(e.waiting_to_start && !e.page.playing);
+    e.update(Msg::TogglePlay);
+    assert!(!e.waiting_to_start && e.page.playing);
+    e.set_playing(false);
+    assert!(!e.page.playing);
+    let (out, fx) = e.run_line("kubectl get nodes -o name", "");
+    assert_eq!(out.output, "node/node-a\nnode/node-b\nnode/node-c\n");
+    assert!(fx.contains(&Effect::Command { line: "kubectl get nodes -o name".into(), output: out.output.clone(), exit_code: 0 }));
+    assert_eq!(e.page.console.last().unwrap().command, "kubectl get nodes -o name", "shown in the console");
+    assert_eq!(e.announce, "kubectl get nodes -o name exited 0");
+    e.advance(30_000).unwrap();
+    assert_eq!(e.page.elapsed(), 30_000);
+    // Time does not move while a lesson's question is open, through the API either.
+    let mut l = Ui::new(Mode::parse("?embed&lesson=statefulset-basics", ""), Page::new(), false);
+    while !l.question_open() {
+        l.update(Msg::LessonNext);
+    }
+    assert!(l.advance(1000).unwrap_err().contains("question is open"));
+    let (s, bad) = Show::parse(None, Some("play, nope"));
+    assert!(s.play && !s.step && s.map && s.timeline);
+    assert_eq!(bad, ["controls: \"nope\" is not one of play, step, speed, settle, open"]);
+}
+
+#[test]
 fn a_first_visit_opens_on_the_start_tab_and_the_url_is_read() {
     assert_eq!(Ui::new(Mode::default(), Page::new(), true).side, SideTab::Start);
     assert_eq!(Ui::new(Mode::default(), Page::new(), false).side, SideTab::Inspect);
@@ -400,4 +429,85 @@ fn thousands_of_pods_are_counted_per_node_instead_of_drawn() {
     u.update(Msg::Run("kubectl scale deployment big --replicas=3".into()));
     u.update(Msg::Settle);
     assert!(!u.layout.aggregate && u.layout.pods.len() == 3, "back to drawing pods");
+}
+
+#[test]
+fn a_waiting_command_runs_with_the_clock_and_ctrl_c_stops_it() {
+    let mut u = applied(WEB_STS);
+    let host = u.page.cluster().get::<Pod>("default", "web-0").unwrap().spec.node_name.clone();
+    u.update(Msg::Run(format!("cluster node stop {host}")));
+    u.page.advance(6 * 60_000);
+    u.update(Msg::TogglePlay); // paused
+    assert!(!u.page.playing);
+    // kubectl waits (up to a week) for a pod on a dead node to go: it does not jump the clock.
+    let t = u.page.elapsed();
+    u.update(Msg::PromptInput("kubectl delete pod web-0".into()));
+    u.update(Msg::PromptKey(Key::new("Enter")));
+    assert!(u.busy(), "the command waits");
+    assert!(u.page.elapsed() - t < 1_000, "no jump");
+    assert!(u.page.playing, "a wait runs the clock");
+    for _ in 0..50 {
+        u.update(Msg::Frame(100.0));
+    }
+    let waited = u.page.elapsed() - t;
+    assert!((4_000..=6_000).contains(&waited), "it waits with the clock: {waited} ms for 5 s of frames");
+    assert!(u.busy());
+    // Anything that moves the cluster waits for it.
+    let before = u.page.elapsed();
+    u.update(Msg::Step);
+    assert_eq!(u.page.elapsed(), before);
+    assert!(console_keeps(&u.prompt, &Key { key: "c".into(), shift: false, ctrl: true }, true));
+    u.update(Msg::PromptKey(Key { key: "c".into(), shift: false, ctrl: true }));
+    assert!(!u.busy());
+    let e = u.page.console.last().unwrap();
+    assert_eq!((e.command.as_str(), e.exit_code), ("kubectl delete pod web-0", 130));
+    assert!(e.output.ends_with("^C\n"), "{:?}", e.output);
+    assert!(!u.page.playing, "the clock is as it was");
+}
+
+#[test]
+fn a_short_wait_finishes_in_the_frames_with_the_same_output_as_at_once() {
+    let mut u = ui();
+    u.update(Msg::PromptInput("kubectl create deployment web --image=nginx:1.25".into()));
+    u.update(Msg::PromptKey(Key::new("Enter")));
+    u.update(Msg::PromptInput("kubectl rollout status deployment/web --timeout=2m".into()));
+    u.update(Msg::PromptKey(Key::new("Enter")));
+    assert!(u.busy());
+    let mut frames = 0;
+    while u.busy() {
+        u.update(Msg::Frame(100.0));
+        frames += 1;
+        assert!(frames < 2_000);
+    }
+    let e = u.page.console.last().unwrap();
+    assert_eq!(e.exit_code, 0);
+    assert!(e.output.ends_with("deployment \"web\" successfully rolled out\n"), "{}", e.output);
+    // The same commands run in one go print the same.
+    let mut p = Page::new();
+    p.run("kubectl create deployment web --image=nginx:1.25", "");
+    let out = p.run("kubectl rollout status deployment/web --timeout=2m", "");
+    assert_eq!(out.output, e.output);
+}
+
+#[test]
+fn a_frame_does_a_bounded_amount_of_work_whatever_the_cluster() {
+    let mut u = ui();
+    for n in ["d", "e", "f", "g", "h", "i", "j"] {
+        u.update(Msg::Run(format!("cluster node add node-{n}")));
+    }
+    u.page.speed = Speed::X100;
+    let w0 = u.page.cluster().work();
+    u.update(Msg::Run("kubectl create deployment big --image=nginx:1.25 --replicas=3000".into()));
+    assert!(u.page.cluster().work() - w0 < 50, "the scale returned before its work: {}", u.page.cluster().work() - w0);
+    let mut max = 0;
+    for _ in 0..300 {
+        let w = u.page.cluster().work();
+        u.update(Msg::Frame(100.0));
+        max = max.max(u.page.cluster().work() - w);
+    }
+    // The budget bounds controller syncs; timers due at one instant fire
+    // together (each only queues a key), so a frame may pass it by those.
+    assert!(max <= 6 * crate::ui::state::FRAME_BUDGET, "a frame did {max} units of work");
+    eprintln!("max work in a frame: {max}");
+    assert!(u.map.all_pods().count() > 100, "pods appeared over the frames");
 }
