@@ -55,7 +55,7 @@ fn collect(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     fn walk(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if p.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            entries.sort();
+            kubarium::engine::sort::sort(&mut entries);
             for e in entries {
                 walk(&e, out)?;
             }

@@ -14,6 +14,7 @@ pub mod programs;
 pub mod quantity;
 pub mod rng;
 pub mod scheduler;
+pub mod sort;
 pub mod storage;
 pub mod store;
 pub mod time;

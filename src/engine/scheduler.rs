@@ -937,7 +937,7 @@ pub fn fit_error_message(total: usize, statuses: &BTreeMap<String, NodeStatus>, 
         }
     }
     let mut parts: Vec<String> = hist.iter().map(|(r, n)| format!("{n} {r}")).collect();
-    parts.sort();
+    crate::engine::sort::sort(&mut parts);
     let mut msg = format!("0/{total} nodes are available:");
     if !parts.is_empty() {
         msg.push_str(&format!(" {}.", parts.join(", ")));

@@ -565,7 +565,7 @@ fn indent(out: &mut String, n: usize) {
 
 fn emit_map(out: &mut String, m: &Map<String, Value>, ind: usize) {
     let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort_by(|a, b| yaml_key_less(a, b));
+    crate::engine::sort::sort_by(&mut keys, |a, b| yaml_key_less(a, b));
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
             indent(out, ind);
@@ -910,7 +910,7 @@ mod tests {
     #[test]
     fn key_order_is_natural() {
         let mut k = vec!["web-10", "web-9", "a", "B", "_x"];
-        k.sort_by(|a, b| yaml_key_less(a, b));
+        crate::engine::sort::sort_by(&mut k, |a, b| yaml_key_less(a, b));
         assert_eq!(k, ["_x", "B", "a", "web-9", "web-10"]);
     }
 

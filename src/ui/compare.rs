@@ -129,7 +129,7 @@ pub struct Compare {
 
 fn first_pod(p: &Page) -> Option<Pod> {
     let mut pods: Vec<&Pod> = p.cluster().api.store.list_ns_t::<Pod>("default").filter(|x| !x.metadata.is_deleting()).collect();
-    pods.sort_by(|a, b| (a.spec.node_name.is_empty(), &a.metadata.name).cmp(&(b.spec.node_name.is_empty(), &b.metadata.name)));
+    crate::engine::sort::sort_by(&mut pods, |a, b| (a.spec.node_name.is_empty(), &a.metadata.name).cmp(&(b.spec.node_name.is_empty(), &b.metadata.name)));
     pods.first().map(|p| (*p).clone())
 }
 
@@ -147,7 +147,7 @@ fn commands(p: &Page, kind: &str, a: Action) -> Vec<String> {
                 .filter(|x| x.status.phase == "Running" && !x.metadata.is_deleting())
                 .map(|x| x.metadata.name.clone())
                 .collect();
-            names.sort();
+            crate::engine::sort::sort(&mut names);
             names.iter().filter_map(|n| data_commands(p.cluster(), "default", n, &stamp).map(|(_, r)| r)).collect()
         }
         Action::DeletePod => first_pod(p).map(|x| vec![format!("kubectl delete pod {} --wait=false", x.metadata.name)]).unwrap_or_default(),
@@ -215,7 +215,7 @@ mod tests {
             .list_ns_t::<Pod>("default")
             .map(|x| (x.metadata.name.clone(), crate::kubectl::printers::rows::pod_summary(x).reason))
             .collect();
-        v.sort();
+        crate::engine::sort::sort(&mut v);
         v
     }
 

@@ -144,7 +144,7 @@ mod tests {
         let Ok(entries) = std::fs::read_dir(&dir) else { return };
         let mut names: Vec<String> =
             entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
-        names.sort();
+        crate::engine::sort::sort(&mut names);
         let ours: Vec<String> = FILES.iter().map(|(id, _)| format!("{id}.txt")).collect();
         assert_eq!(names, ours, "add new transcripts to src/ui/examples and FILES");
         for (id, text) in FILES {

@@ -394,7 +394,7 @@ fn pv_home(c: &Cluster, pv: &PersistentVolume) -> Home {
         return Home::Node(name);
     }
     let mut zones: Vec<String> = homes.iter().map(|n| zone_of(n)).collect();
-    zones.sort();
+    crate::engine::sort::sort(&mut zones);
     zones.dedup();
     if zones.len() == 1 {
         return Home::Zone(zones.remove(0));
@@ -493,7 +493,7 @@ impl MapModel {
                 ready.map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.clone() }).unwrap_or_else(|| "no Ready condition yet".into())
             };
             let mut pods: Vec<PodModel> = api.store.pods_on_node(&n.metadata.name).map(|p| pod_model_with(p, &storage)).collect();
-            pods.sort_by(|a, b| (&a.namespace, &a.name, &a.uid).cmp(&(&b.namespace, &b.name, &b.uid)));
+            crate::engine::sort::sort_by(&mut pods, |a, b| (&a.namespace, &a.name, &a.uid).cmp(&(&b.namespace, &b.name, &b.uid)));
             let attached: Vec<String> = api
                 .store
                 .list_t::<VolumeAttachment>()
@@ -519,7 +519,7 @@ impl MapModel {
             zones.entry(zone.clone()).or_insert_with(|| ZoneModel { name: zone, nodes: vec![], disks: vec![] }).nodes.push(model);
         }
         let mut pending: Vec<PodModel> = api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(|p| pod_model_with(p, &storage)).collect();
-        pending.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        crate::engine::sort::sort_by(&mut pending, |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         // Disks: every claim (with its volume), then volumes without a claim object.
         let mut disks: Vec<DiskModel> = api.store.list_t::<PersistentVolumeClaim>().map(|p| disk_for_claim(c, p)).collect();
         for pv in api.store.list_t::<PersistentVolume>() {

@@ -642,7 +642,7 @@ impl Page {
                 count: e.count,
             })
             .collect();
-        v.sort_by(|a, b| b.last.cmp(&a.last));
+        crate::engine::sort::sort_by(&mut v, |a, b| b.last.cmp(&a.last));
         v.truncate(limit);
         v
     }
@@ -801,7 +801,7 @@ pub fn complete(c: &Cluster, ns: &str, line: &str) -> Vec<String> {
         }
     }
     let mut out: Vec<String> = pool.into_iter().filter(|w| w.starts_with(current)).collect();
-    out.sort();
+    crate::engine::sort::sort(&mut out);
     out.dedup();
     out
 }

@@ -593,7 +593,7 @@ impl Ui {
                 self.markers.push(m);
             }
         }
-        self.markers.sort_by_key(|m| m.at);
+        crate::engine::sort::sort_by_key(&mut self.markers, |m| m.at);
         if self.markers.len() > MARKERS_MAX {
             let extra = self.markers.len() - MARKERS_MAX;
             let mut dropped = 0;
@@ -719,7 +719,7 @@ impl Ui {
         if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim()) {
             if let Some(m) = Ui::command_marker(e) {
                 self.markers.push(m);
-                self.markers.sort_by_key(|m| m.at);
+                crate::engine::sort::sort_by_key(&mut self.markers, |m| m.at);
             }
         }
         if was_past && self.page.future.is_none() {

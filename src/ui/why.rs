@@ -252,7 +252,7 @@ pub fn node(c: &Cluster, n: &Node) -> Vec<String> {
 /// The pods a controller owns, by name.
 fn owned_pods<'a>(c: &'a Cluster, uid: &str) -> Vec<&'a Pod> {
     let mut v: Vec<&Pod> = c.api.store.dependents_of_kind(uid, Kind::Pod).filter_map(|r| c.api.get_t::<Pod>(&r.key.namespace, &r.key.name)).collect();
-    v.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    crate::engine::sort::sort_by(&mut v, |a, b| a.metadata.name.cmp(&b.metadata.name));
     v
 }
 

@@ -139,7 +139,7 @@ impl LabelSelector {
         let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         for r in &self.match_expressions {
             let mut vals = r.values.clone();
-            vals.sort();
+            crate::engine::sort::sort(&mut vals);
             parts.push(match r.operator.as_str() {
                 "In" => format!("{} in ({})", r.key, vals.join(",")),
                 "NotIn" => format!("{} notin ({})", r.key, vals.join(",")),
@@ -148,7 +148,7 @@ impl LabelSelector {
                 op => format!("{} {op}", r.key),
             });
         }
-        parts.sort();
+        crate::engine::sort::sort(&mut parts);
         parts.join(",")
     }
 }

@@ -529,7 +529,7 @@ fn check_quota(api: &Api, obj: &Object, delta: impl Fn(&str) -> Option<Quantity>
                 let parts: Vec<String> = missing
                     .iter_mut()
                     .map(|(r, names)| {
-                        names.sort();
+                        crate::engine::sort::sort(names);
                         names.dedup();
                         format!("{r} for: {}", names.join(","))
                     })

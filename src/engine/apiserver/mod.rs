@@ -708,7 +708,9 @@ impl Api {
             .list_ns_t::<Event>(&ns)
             .filter(|e| e.involved_object.kind == kind.info().kind && e.involved_object.name == name && (uid.is_empty() || e.involved_object.uid == uid))
             .collect();
-        v.sort_by_key(|e| (e.first_timestamp, e.metadata.creation_timestamp, e.metadata.resource_version.parse::<u64>().unwrap_or(0)));
+        crate::engine::sort::sort_by_key(&mut v, |e| {
+            (e.first_timestamp, e.metadata.creation_timestamp, e.metadata.resource_version.parse::<u64>().unwrap_or(0))
+        });
         v
     }
 

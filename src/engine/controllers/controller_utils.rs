@@ -189,7 +189,7 @@ pub fn owned_and_orphans<T: Resource>(api: &Api, owner: &ObjectMeta, owner_kind:
             }
         }
     }
-    out.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
+    crate::engine::sort::sort_by(&mut out, |a, b| a.meta().name.cmp(&b.meta().name));
     out
 }
 
@@ -518,47 +518,13 @@ mod tests {
 /// Sorts as Go's `sort.Sort` does with a `Less` that may not be a strict
 /// weak order (upstream's `ActivePodsWithRanks.Less` is not transitive:
 /// its logarithmic age buckets fall back to uids only within a bucket).
-/// Rust's own sorts may panic on such a comparator; this never does and is
-/// deterministic. For up to 12 elements it is Go's insertion sort exactly
-/// (pdqsort's small-slice path); above that a stable merge sort, which
-/// agrees with Go whenever `less` is a strict weak order.
+/// Rust's std sorts may panic on such a comparator; the crate's sort
+/// (engine/sort.rs) never does and is deterministic. For up to 12 elements
+/// it is Go's insertion sort exactly (pdqsort's small-slice path); above
+/// that a stable merge sort, which agrees with Go whenever `less` is a
+/// strict weak order.
 pub fn go_sort<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
-    if v.len() <= 12 {
-        for i in 1..v.len() {
-            let mut j = i;
-            while j > 0 && less(&v[j], &v[j - 1]) {
-                v.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-        return;
-    }
-    let items = std::mem::take(v);
-    *v = merge_sort(items, &less);
-}
-
-fn merge_sort<T>(mut items: Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Vec<T> {
-    if items.len() <= 1 {
-        return items;
-    }
-    let right = items.split_off(items.len() / 2);
-    let (left, right) = (merge_sort(items, less), merge_sort(right, less));
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
-    loop {
-        match (l.peek(), r.peek()) {
-            (Some(a), Some(b)) => {
-                if less(b, a) {
-                    out.extend(r.next());
-                } else {
-                    out.extend(l.next());
-                }
-            }
-            (Some(_), None) => out.extend(l.next()),
-            (None, Some(_)) => out.extend(r.next()),
-            (None, None) => return out,
-        }
-    }
+    crate::engine::sort::sort_less(v, less)
 }
 
 #[cfg(test)]

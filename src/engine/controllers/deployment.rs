@@ -565,7 +565,7 @@ fn old_pods_running(api: &Api, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) 
 
 /// `FindNewReplicaSet` and `FindOldReplicaSets` (all old ones).
 fn split(d: &Deployment, mut rs_list: Vec<ReplicaSet>) -> (Option<ReplicaSet>, Vec<ReplicaSet>) {
-    rs_list.sort_by(by_creation);
+    crate::engine::sort::sort_by(&mut rs_list, by_creation);
     let new_idx = rs_list.iter().position(|r| equal_ignore_hash(&r.spec.template, &d.spec.template));
     let new_rs = new_idx.map(|i| rs_list.remove(i));
     (new_rs, rs_list)
@@ -706,7 +706,7 @@ fn active_or_latest(new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Option<R
         return None;
     }
     let mut olds = old.to_vec();
-    olds.sort_by(|a, b| by_creation(b, a));
+    crate::engine::sort::sort_by(&mut olds, |a, b| by_creation(b, a));
     let mut all: Vec<ReplicaSet> = olds.iter().filter(|r| rs_replicas(r) > 0).cloned().collect();
     if let Some(n) = new_rs.filter(|n| rs_replicas(n) > 0) {
         all.push(n.clone());
@@ -745,10 +745,10 @@ fn scale(cx: &mut Ctx, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Resul
         let to_add = allowed.wrapping_sub(total);
         if to_add > 0 {
             // ReplicaSetsBySizeNewer
-            all.sort_by(|a, b| rs_replicas(b).cmp(&rs_replicas(a)).then_with(|| by_creation(b, a)));
+            crate::engine::sort::sort_by(&mut all, |a, b| rs_replicas(b).cmp(&rs_replicas(a)).then_with(|| by_creation(b, a)));
         } else if to_add < 0 {
             // ReplicaSetsBySizeOlder
-            all.sort_by(|a, b| rs_replicas(b).cmp(&rs_replicas(a)).then_with(|| by_creation(a, b)));
+            crate::engine::sort::sort_by(&mut all, |a, b| rs_replicas(b).cmp(&rs_replicas(a)).then_with(|| by_creation(a, b)));
         }
         let mut added = 0;
         let mut sizes: BTreeMap<String, i32> = BTreeMap::new();
@@ -786,7 +786,7 @@ fn cleanup(cx: &mut Ctx, old: &[ReplicaSet]) -> Result<(), String> {
         return Ok(());
     }
     // ReplicaSetsByRevision
-    cleanable.sort_by(|a, b| match (revision(&a.metadata), revision(&b.metadata)) {
+    crate::engine::sort::sort_by(&mut cleanable, |a, b| match (revision(&a.metadata), revision(&b.metadata)) {
         (Ok(x), Ok(y)) if x != y => x.cmp(&y),
         _ => by_creation(a, b),
     });
@@ -1030,7 +1030,7 @@ fn reconcile_old_rss(cx: &mut Ctx, all_old: &[ReplicaSet], old: &[ReplicaSet], n
 
 /// `cleanupUnhealthyReplicas`.
 fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -> Result<(Vec<ReplicaSet>, i32), String> {
-    old.sort_by(by_creation);
+    crate::engine::sort::sort_by(&mut old, by_creation);
     let mut total = 0;
     for i in 0..old.len() {
         if total >= max_cleanup {
@@ -1066,7 +1066,7 @@ fn scale_down_old_for_rolling(cx: &mut Ctx, old: &[ReplicaSet], new_rs: &Replica
         return Ok(0);
     }
     let mut olds = old.to_vec();
-    olds.sort_by(by_creation);
+    crate::engine::sort::sort_by(&mut olds, by_creation);
     let mut total = 0;
     let target = available.wrapping_sub(min_available);
     for rs in olds {
@@ -1310,7 +1310,7 @@ mod tests {
 
     fn rss(h: &Harness) -> Vec<ReplicaSet> {
         let mut v: Vec<ReplicaSet> = h.api.store.list_ns_t::<ReplicaSet>("default").cloned().collect();
-        v.sort_by(by_creation);
+        crate::engine::sort::sort_by(&mut v, by_creation);
         v
     }
 
@@ -1512,7 +1512,7 @@ mod tests {
         let rs = rss(&h);
         assert_eq!(rs.len(), 2, "{:?}", rs.iter().map(|r| &r.metadata.name).collect::<Vec<_>>());
         let mut revs: Vec<_> = rs.iter().map(|r| r.metadata.annotations[REVISION_ANNOTATION].clone()).collect();
-        revs.sort();
+        crate::engine::sort::sort(&mut revs);
         assert_eq!(revs, ["3", "4"]);
     }
 

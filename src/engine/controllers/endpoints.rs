@@ -137,7 +137,7 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
         .into_iter()
         .map(|(ports, (mut ready, mut not_ready))| {
             let sort = |v: &mut Vec<EndpointAddress>| {
-                v.sort_by(|a, b| {
+                crate::engine::sort::sort_by(v, |a, b| {
                     a.ip.as_bytes().cmp(b.ip.as_bytes()).then_with(|| a.target_ref.as_ref().map(|t| &t.uid).cmp(&b.target_ref.as_ref().map(|t| &t.uid)))
                 })
             };
@@ -154,7 +154,7 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
             EndpointSubset { addresses: ready, not_ready_addresses: not_ready, ports }
         })
         .collect();
-    subsets.sort_by(|a, b| {
+    crate::engine::sort::sort_by(&mut subsets, |a, b| {
         let first = |s: &EndpointSubset| s.addresses.first().or(s.not_ready_addresses.first()).map(|x| x.ip.clone()).unwrap_or_default();
         first(a).cmp(&first(b))
     });

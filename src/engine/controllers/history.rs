@@ -99,7 +99,7 @@ pub fn equal_revision(a: &ControllerRevision, b: &ControllerRevision) -> bool {
 
 /// `SortControllerRevisions`: by revision number, then creation time, then name.
 pub fn sort_revisions(revs: &mut [ControllerRevision]) {
-    revs.sort_by(|a, b| {
+    crate::engine::sort::sort_by(revs, |a, b| {
         a.revision
             .cmp(&b.revision)
             .then_with(|| a.metadata.creation_timestamp.map(|t| t.0 / 1000).cmp(&b.metadata.creation_timestamp.map(|t| t.0 / 1000)))

@@ -128,7 +128,7 @@ fn delete(api: &mut Api, ns: Namespace) -> Result<(), Remaining> {
     let Some(cur) = api.get_t::<Namespace>("", &ns.metadata.name).cloned() else { return Ok(()) };
     let mut n = cur;
     let mut rest: Vec<String> = n.spec.finalizers.iter().filter(|f| f.as_str() != FINALIZER).cloned().collect();
-    rest.sort();
+    crate::engine::sort::sort(&mut rest);
     rest.dedup();
     n.spec.finalizers = rest;
     match api.update(Object::Namespace(n)) {
@@ -232,12 +232,12 @@ fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals:
     let mut fresh: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
     if content_totals && !totals.remaining.is_empty() {
         let mut parts: Vec<String> = totals.remaining.iter().map(|((res, group), n)| format!("{res}.{group} has {n} resource instances")).collect();
-        parts.sort();
+        crate::engine::sort::sort(&mut parts);
         fresh.insert("NamespaceContentRemaining", ("True".into(), "SomeResourcesRemain".into(), format!("Some resources are remaining: {}", parts.join(", "))));
     }
     if content_totals && !totals.finalizers.is_empty() {
         let mut parts: Vec<String> = totals.finalizers.iter().map(|(f, n)| format!("{f} in {n} resource instances")).collect();
-        parts.sort();
+        crate::engine::sort::sort(&mut parts);
         fresh.insert(
             "NamespaceFinalizersRemaining",
             ("True".into(), "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))),
@@ -245,7 +245,7 @@ fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals:
     }
     if !totals.errors.is_empty() {
         let mut msgs = totals.errors.clone();
-        msgs.sort();
+        crate::engine::sort::sort(&mut msgs);
         fresh.insert(
             "NamespaceDeletionContentFailure",
             ("True".into(), "ContentDeletionFailed".into(), format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", "))),

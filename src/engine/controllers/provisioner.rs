@@ -264,7 +264,7 @@ impl Provisioner {
                     .filter_map(|cn| cx.api.get_t::<Node>("", &cn.metadata.name).and_then(|n| n.metadata.labels.get(key).cloned()))
                     .filter(|z| allowed.is_empty() || allowed.contains(z))
                     .collect();
-                zones.sort();
+                crate::engine::sort::sort(&mut zones);
                 zones.dedup();
                 if zones.is_empty() {
                     return Err("rpc error: code = ResourceExhausted desc = no topology segments available".into());

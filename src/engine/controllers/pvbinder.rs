@@ -575,7 +575,7 @@ impl PvBinder {
             .filter(|p| !is_pod_terminated(p))
             .map(|p| format!("{}/{}", p.metadata.namespace, p.metadata.name))
             .collect();
-        users.sort();
+        crate::engine::sort::sort(&mut users);
         let claim_cached = cx.api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name).is_some();
         if !users.is_empty() && !claim_cached {
             let msg = format!("Volume is used by pods: {}", users.join(","));

@@ -23,7 +23,7 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(mut ctls: Vec<Box<dyn Controller>>) -> Harness {
-        ctls.sort_by_key(|c| c.id());
+        crate::engine::sort::sort_by_key(&mut ctls, |c| c.id());
         let mut h = Harness {
             api: Api::new(7, Time(EPOCH), Default::default()),
             world: World::default(),

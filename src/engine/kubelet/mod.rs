@@ -485,7 +485,7 @@ fn node_images(cx: &Cx, node: &str) -> Vec<ContainerImage> {
             ContainerImage { names, size_bytes: images::size_bytes(i) }
         })
         .collect();
-    v.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes).then_with(|| a.names.cmp(&b.names)));
+    crate::engine::sort::sort_by(&mut v, |a, b| b.size_bytes.cmp(&a.size_bytes).then_with(|| a.names.cmp(&b.names)));
     v.truncate(50);
     v
 }

@@ -104,7 +104,7 @@ pub fn check(api: &Api, world: &World, pod: &Pod, node: &str) -> VolCheck {
             continue;
         }
     }
-    out.unattached.sort();
+    crate::engine::sort::sort(&mut out.unattached);
     out
 }
 
@@ -119,9 +119,9 @@ pub fn go_list(v: &[String]) -> String {
 /// out records nothing (its error is wait.Interrupted).
 pub fn wait_error_message(c: &VolCheck, err: &str) -> String {
     let mut unmounted = c.unmounted.clone();
-    unmounted.sort();
+    crate::engine::sort::sort(&mut unmounted);
     let mut unprocessed = c.unprocessed.clone();
-    unprocessed.sort();
+    crate::engine::sort::sort(&mut unprocessed);
     format!(
         "Unable to attach or mount volumes: unmounted volumes={}, unattached volumes={}, failed to process volumes={}: {err}",
         go_list(&unmounted),

@@ -429,7 +429,7 @@ fn load_db(fs: &crate::engine::fs::ContainerFs, datadir: &str, name: &str) -> Da
 fn databases(fs: &crate::engine::fs::ContainerFs, datadir: &str) -> Vec<String> {
     let mut v: Vec<String> = fs.list(datadir).unwrap_or_default().into_iter().filter(|n| !n.starts_with('#') && fs.is_dir(&format!("{datadir}/{n}"))).collect();
     v.push("information_schema".into());
-    v.sort();
+    crate::engine::sort::sort(&mut v);
     v
 }
 

@@ -661,7 +661,7 @@ fn meta_command(ctx: &mut Ctx, conn: &mut Conn, cat: &mut Catalog, db: &mut Data
                     all.push((s, "sequence", o));
                 }
             }
-            all.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::engine::sort::sort_by(&mut all, |a, b| a.0.cmp(&b.0));
             if let Some(pat) = arg {
                 all.retain(|(n, _, _)| super::sh::glob_match(pat, n));
             }

@@ -1873,7 +1873,7 @@ impl Shell {
             }
             paths = next;
         }
-        paths.sort();
+        crate::engine::sort::sort(&mut paths);
         if abs {
             paths
         } else {

@@ -2502,7 +2502,7 @@ impl<'a> Session<'a> {
         }
         if !s.order.is_empty() {
             let dirs: Vec<(bool, bool)> = s.order.iter().map(|(_, desc, nf)| (*desc, nf.unwrap_or(*desc))).collect();
-            out.sort_by(|a, b| {
+            crate::engine::sort::sort_by(&mut out, |a, b| {
                 for (k, (desc, nulls_first)) in dirs.iter().enumerate() {
                     let (x, y) = (&a.1[k].v, &b.1[k].v);
                     let ord = match (x.is_null(), y.is_null()) {

@@ -391,7 +391,7 @@ fn ls(ctx: &mut Ctx, args: &[String]) -> Output {
         }
         out
     };
-    files.sort_by_key(|e| collate_key(ctx, &e.name));
+    crate::engine::sort::sort_by_key(&mut files, |e| collate_key(ctx, &e.name));
     if long {
         let text = fmt_long(&files, ctx);
         o.print(text);
@@ -428,7 +428,7 @@ fn ls(ctx: &mut Ctx, args: &[String]) -> Output {
             entries.push(Entry { name: ".".into(), path: d.clone(), dir: true, size: 4096 });
             entries.push(Entry { name: "..".into(), path: d.clone(), dir: true, size: 4096 });
         }
-        entries.sort_by_key(|e| collate_key(ctx, &e.name));
+        crate::engine::sort::sort_by_key(&mut entries, |e| collate_key(ctx, &e.name));
         if long {
             let blocks: usize = entries.iter().map(|e| if e.dir { 4 } else { e.size.div_ceil(4096) * 4 }).sum();
             o.print(format!("total {blocks}\n"));
@@ -1219,13 +1219,13 @@ fn sort(args: &[String], stdin: &str) -> Output {
     let mut lines: Vec<&str> = stdin.lines().collect();
     let numeric = args.iter().any(|a| a.starts_with('-') && a.contains('n'));
     if numeric {
-        lines.sort_by(|a, b| {
+        crate::engine::sort::sort_by(&mut lines, |a, b| {
             let x: f64 = a.trim().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
             let y: f64 = b.trim().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
             x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
         });
     } else {
-        lines.sort();
+        crate::engine::sort::sort(&mut lines);
     }
     if args.iter().any(|a| a.starts_with('-') && a.contains('r')) {
         lines.reverse();
@@ -1559,7 +1559,7 @@ fn df(ctx: &mut Ctx, args: &[String]) -> Output {
     let human = args.iter().any(|a| a.starts_with('-') && a.contains('h'));
     let mut rows = vec![("overlay".to_string(), "/".to_string(), 100u64 << 30)];
     let mut mounts = ctx.p.mounts.clone();
-    mounts.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::engine::sort::sort_by(&mut mounts, |a, b| a.path.cmp(&b.path));
     for m in &mounts {
         let src = match &m.volume {
             VolumeId::HostDir { .. } => "/dev/sda1".to_string(),

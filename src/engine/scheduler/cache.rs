@@ -325,12 +325,12 @@ impl Cache {
             };
             let mut hp = have.ports.clone();
             let mut wp = w.ports.clone();
-            hp.sort();
-            wp.sort();
+            crate::engine::sort::sort(&mut hp);
+            crate::engine::sort::sort(&mut wp);
             let mut ha = have.anti.clone();
-            ha.sort();
+            crate::engine::sort::sort(&mut ha);
             let mut wa = w.anti.clone();
-            wa.sort();
+            crate::engine::sort::sort(&mut wa);
             assert!(
                 norm(&have.requested) == norm(&w.requested) && norm(&have.non_zero) == norm(&w.non_zero) && have.pods == w.pods && hp == wp && ha == wa,
                 "scheduler cache: node {name}: {have:?} != {w:?}"

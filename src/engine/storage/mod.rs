@@ -484,7 +484,7 @@ pub fn find_best_match_for_claim<'a>(c: &PersistentVolumeClaim, volumes: &[&'a P
     let mut groups: BTreeMap<(usize, String), Vec<&'a PersistentVolume>> = BTreeMap::new();
     for &v in volumes {
         let mut modes: Vec<String> = v.spec.access_modes.clone();
-        modes.sort();
+        crate::engine::sort::sort(&mut modes);
         modes.dedup();
         if !c.spec.access_modes.iter().all(|m| modes.contains(m)) {
             continue;

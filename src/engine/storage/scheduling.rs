@@ -255,7 +255,7 @@ fn find_pod_volumes(api: &Api, pod: &Pod, node: &Node) -> Result<PodVolumes, Vec
             unbound_ok = false;
         } else {
             // findMatchingVolumes: smallest claims first.
-            to_find.sort_by(|a, b| requested_storage(a).cmp(&requested_storage(b)));
+            crate::engine::sort::sort_by(&mut to_find, |a, b| requested_storage(a).cmp(&requested_storage(b)));
             let mut chosen: BTreeSet<String> = BTreeSet::new();
             for c in to_find {
                 let vols = volumes_of_class(api, claim_class(&c));

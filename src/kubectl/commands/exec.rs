@@ -182,10 +182,10 @@ fn pod_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> 
         }
     }
     if for_logs {
-        pods.sort_by(|a, b| ordering(logging_less, a, b));
+        crate::engine::sort::sort_by(&mut pods, |a, b| ordering(logging_less, a, b));
     } else {
         // sort.Reverse(ActivePods): the best pod first
-        pods.sort_by(|a, b| ordering(active_less, b, a));
+        crate::engine::sort::sort_by(&mut pods, |a, b| ordering(active_less, b, a));
     }
     let n = pods.len();
     Ok((pods.remove(0), n))
@@ -382,14 +382,14 @@ mod tests {
     #[test]
     fn exec_prefers_running_ready_pods_and_logs_too() {
         let mut v = vec![pod("pending", "", "Pending", false, 3), pod("old", "n", "Running", true, 1), pod("new", "n", "Running", true, 2)];
-        v.sort_by(|a, b| ordering(active_less, b, a));
+        crate::engine::sort::sort_by(&mut v, |a, b| ordering(active_less, b, a));
         assert_eq!(v[0].metadata.name, "old");
-        v.sort_by(|a, b| ordering(logging_less, a, b));
+        crate::engine::sort::sort_by(&mut v, |a, b| ordering(logging_less, a, b));
         assert_eq!(v[0].metadata.name, "old");
         let mut deleting = pod("deleting", "n", "Running", true, 0);
         deleting.metadata.deletion_timestamp = Some(Time(10));
         let mut v = vec![deleting, pod("fresh", "n", "Running", true, 5)];
-        v.sort_by(|a, b| ordering(active_less, b, a));
+        crate::engine::sort::sort_by(&mut v, |a, b| ordering(active_less, b, a));
         assert_eq!(v[0].metadata.name, "fresh");
     }
 }

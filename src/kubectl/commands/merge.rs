@@ -206,7 +206,7 @@ fn diff_maps(kind: Kind, path: &[String], original: &Map<String, Value>, modifie
     }
     let additional_new = modified.keys().any(|k| !original.contains_key(k));
     if !retain.is_empty() && (!patch.is_empty() || additional_new) {
-        retain.sort();
+        crate::engine::sort::sort(&mut retain);
         patch.insert(RETAIN_KEYS.into(), Value::Array(retain.into_iter().map(Value::String).collect()));
     }
     patch
@@ -258,7 +258,7 @@ fn diff_lists(kind: Kind, path: &[String], original: &[Value], modified: &[Value
 fn diff_lists_of_maps(kind: Kind, path: &[String], original: &[Value], modified: &[Value], key: &str, o: DiffOptions) -> (Vec<Value>, Vec<Value>) {
     let sort = |l: &[Value]| {
         let mut v = l.to_vec();
-        v.sort_by_key(|x| key_string(x, key).unwrap_or_default());
+        crate::engine::sort::sort_by_key(&mut v, |x| key_string(x, key).unwrap_or_default());
         v
     };
     let os = sort(original);
@@ -309,9 +309,9 @@ fn scalar_key(v: &Value) -> String {
 
 fn diff_lists_of_scalars(original: &[Value], modified: &[Value], o: DiffOptions) -> (Vec<Value>, Vec<Value>) {
     let mut os = original.to_vec();
-    os.sort_by_key(scalar_key);
+    crate::engine::sort::sort_by_key(&mut os, scalar_key);
     let mut ms = modified.to_vec();
-    ms.sort_by_key(scalar_key);
+    crate::engine::sort::sort_by_key(&mut ms, scalar_key);
     let (mut i, mut j) = (0, 0);
     let mut add = vec![];
     let mut del: Vec<Value> = vec![];
@@ -354,7 +354,7 @@ fn normalize_order(items: Vec<Value>, order: &[Value], key: Option<&str>) -> Vec
             None => order.iter().position(|o| deep_eq(o, v)).unwrap_or(usize::MAX),
         }
     };
-    keep.sort_by_key(|v| index(v));
+    crate::engine::sort::sort_by_key(&mut keep, |v| index(v));
     keep.extend(deletes);
     keep
 }

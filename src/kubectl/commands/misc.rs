@@ -162,7 +162,7 @@ pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
         kinds.retain(|k| k.namespaced() == want);
     }
     // kubectl sorts by group, then by resource name
-    kinds.sort_by_key(|k| (k.info().group, k.info().plural));
+    crate::engine::sort::sort_by_key(&mut kinds, |k| (k.info().group, k.info().plural));
     if ctx.f.str("output") == Some("name") {
         for k in kinds {
             let i = k.info();

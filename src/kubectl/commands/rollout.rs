@@ -268,7 +268,7 @@ fn owned_by<'a, T: Resource>(api: &'a crate::engine::apiserver::Api, owner: &Obj
         .filter_map(|o| T::from_object(o))
         .filter(|x| x.meta().controller_ref().is_some_and(|c| c.uid == uid))
         .collect();
-    v.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
+    crate::engine::sort::sort_by(&mut v, |a, b| a.meta().name.cmp(&b.meta().name));
     v
 }
 
@@ -290,7 +290,7 @@ fn history(ctx: &Ctx, o: &Object) -> Result<Vec<(i64, String)>, CmdError> {
         }
         other => return Err(CmdError::msg(format!("no history viewer has been implemented for {:?}", group_kind(other.kind())))),
     };
-    h.sort_by_key(|(r, _)| *r);
+    crate::engine::sort::sort_by_key(&mut h, |(r, _)| *r);
     h.dedup_by_key(|(r, _)| *r);
     Ok(h)
 }
@@ -369,7 +369,7 @@ fn undo_deployment(ctx: &mut Ctx, d: &Deployment, live: &Object, to: i64, dry: b
         rss.iter().find(|rs| rs_revision(rs) == Some(to)).cloned().ok_or_else(|| CmdError::msg(format!("unable to find specified revision {to} in history")))?
     } else {
         let mut revs: Vec<(i64, &ReplicaSet)> = rss.iter().filter_map(|rs| rs_revision(rs).map(|r| (r, rs))).collect();
-        revs.sort_by_key(|(r, _)| *r);
+        crate::engine::sort::sort_by_key(&mut revs, |(r, _)| *r);
         if revs.len() < 2 {
             return Err(CmdError::msg(format!("no rollout history found for deployment {:?}", d.metadata.name)));
         }
@@ -417,7 +417,7 @@ fn undo_deployment(ctx: &mut Ctx, d: &Deployment, live: &Object, to: i64, dry: b
 
 fn undo_statefulset(ctx: &mut Ctx, live: &Object, to: i64, dry: bool) -> Result<String, CmdError> {
     let mut hist: Vec<ControllerRevision> = owned_by::<ControllerRevision>(ctx.api(), live).into_iter().cloned().collect();
-    hist.sort_by_key(|h| h.revision);
+    crate::engine::sort::sort_by_key(&mut hist, |h| h.revision);
     if to == 0 && hist.len() <= 1 {
         return Err(CmdError::msg("no last revision to roll back to"));
     }

@@ -193,7 +193,7 @@ fn describe_node_resource(w: &mut PrefixWriter, cx: &Cx, n: &Node, pods: &[&Pod]
         w.write(LEVEL_1, &format!("{name}\t{r} ({}%)\t{l} ({}%)\n", percent(v(r), whole), percent(v(l), whole)));
     }
     let mut huge: Vec<&String> = alloc.keys().filter(|k| k.starts_with("hugepages-")).collect();
-    huge.sort();
+    crate::engine::sort::sort(&mut huge);
     for k in huge {
         let (r, l, a) = (get(&reqs, k), get(&lims, k), get(alloc, k));
         w.write(LEVEL_1, &format!("{k}\t{r} ({}%)\t{l} ({}%)\n", percent(r.value(), a.value()), percent(l.value(), a.value())));
@@ -384,7 +384,7 @@ fn write_scopes(w: &mut PrefixWriter, level: usize, scopes: &[String], bullet: &
         return;
     }
     let mut sorted = scopes.to_vec();
-    sorted.sort();
+    crate::engine::sort::sort(&mut sorted);
     w.write(level, &format!("Scopes:\t{}\n", sorted.join(", ")));
     for s in &sorted {
         let help = scope_help(s);

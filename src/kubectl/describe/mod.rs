@@ -209,7 +209,7 @@ pub(crate) fn print_taints(w: &mut PrefixWriter, title: &str, taints: &[Taint]) 
         return;
     }
     let mut sorted: Vec<&Taint> = taints.iter().collect();
-    sorted.sort_by_key(|t| format!("{},{}", t.effect, t.key));
+    crate::engine::sort::sort_by_key(&mut sorted, |t| format!("{},{}", t.effect, t.key));
     for (i, t) in sorted.iter().enumerate() {
         if i != 0 {
             w.write(LEVEL_0, "\t");
@@ -226,7 +226,7 @@ pub(crate) fn print_tolerations(w: &mut PrefixWriter, initial_indent: &str, titl
         return;
     }
     let mut sorted: Vec<&Toleration> = tolerations.iter().collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    crate::engine::sort::sort_by(&mut sorted, |a, b| a.key.cmp(&b.key));
     for (i, t) in sorted.iter().enumerate() {
         if i != 0 {
             w.write(LEVEL_0, initial_indent);
@@ -261,7 +261,7 @@ pub(crate) fn print_pods(w: &mut PrefixWriter, title: &str, names: &[String]) {
         return;
     }
     let mut sorted: Vec<&String> = names.iter().collect();
-    sorted.sort();
+    crate::engine::sort::sort(&mut sorted);
     for (i, n) in sorted.iter().enumerate() {
         if i != 0 {
             w.write(LEVEL_0, "\t");
@@ -278,7 +278,7 @@ pub(crate) fn describe_events(w: &mut PrefixWriter, cx: &Cx, mut events: Vec<Eve
         return;
     }
     w.flush();
-    events.sort_by_key(|e| e.last_timestamp.map(|t| t.0).unwrap_or(i64::MIN));
+    crate::engine::sort::sort_by_key(&mut events, |e| e.last_timestamp.map(|t| t.0).unwrap_or(i64::MIN));
     w.write(LEVEL_0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
     w.write(LEVEL_1, "----\t------\t----\t----\t-------\n");
     for e in &events {

@@ -98,7 +98,7 @@ fn describe_topology_spread(w: &mut PrefixWriter, tscs: &[Value], space: &str) {
     }
     let key = |t: &Value| t.get("topologyKey").and_then(|v| v.as_str()).unwrap_or("").to_string();
     let mut sorted: Vec<&Value> = tscs.iter().collect();
-    sorted.sort_by_key(|t| key(t));
+    crate::engine::sort::sort_by_key(&mut sorted, |t| key(t));
     w.write(LEVEL_0, &format!("{space}Topology Spread Constraints:\t"));
     for (i, t) in sorted.iter().enumerate() {
         if i != 0 {
@@ -209,7 +209,7 @@ pub(crate) fn describe_containers(
         let none = if c.volume_mounts.is_empty() { "\t<none>" } else { "" };
         w.write(LEVEL_2, &format!("Mounts:{none}\n"));
         let mut mounts: Vec<&VolumeMount> = c.volume_mounts.iter().collect();
-        mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
+        crate::engine::sort::sort_by(&mut mounts, |a, b| a.mount_path.cmp(&b.mount_path));
         for vm in mounts {
             let mut flags = vec![if vm.read_only { "ro".to_string() } else { "rw".to_string() }];
             if !vm.sub_path.is_empty() {
@@ -227,7 +227,7 @@ pub(crate) fn describe_containers(
                     (s("devicePath"), s("name"))
                 })
                 .collect();
-            devices.sort();
+            crate::engine::sort::sort(&mut devices);
             for (path, name) in devices {
                 w.write(LEVEL_3, &format!("{path} from {name}\n"));
             }

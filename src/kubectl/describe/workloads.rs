@@ -10,7 +10,7 @@ fn pod_phases(cx: &Cx, owner: &ObjectMeta, selector: Option<&LabelSelector>) -> 
     let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
     let Some(selector) = selector else { return (0, 0, 0, 0) };
     let mut refs: Vec<&ObjRef> = cx.api.store.dependents(&owner.uid).filter(|r| r.kind == Kind::Pod).collect();
-    refs.sort();
+    crate::engine::sort::sort(&mut refs);
     for r in refs {
         let Some(Object::Pod(p)) = cx.api.store.get_ref(r).map(|o| &**o) else { continue };
         if p.metadata.namespace != owner.namespace || !selector.matches(&p.metadata.labels) {
@@ -109,9 +109,9 @@ pub(crate) fn describe_deployment(w: &mut PrefixWriter, cx: &Cx, d: &Deployment)
         .filter_map(|o| o.as_::<ReplicaSet>())
         .filter(|rs| rs.metadata.controller_ref().is_some_and(|c| c.uid == m.uid))
         .collect();
-    owned.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    crate::engine::sort::sort_by(&mut owned, |a, b| a.metadata.name.cmp(&b.metadata.name));
     let mut by_age = owned.clone();
-    by_age.sort_by(|a, b| (a.metadata.creation_timestamp, &a.metadata.name).cmp(&(b.metadata.creation_timestamp, &b.metadata.name)));
+    crate::engine::sort::sort_by(&mut by_age, |a, b| (a.metadata.creation_timestamp, &a.metadata.name).cmp(&(b.metadata.creation_timestamp, &b.metadata.name)));
     let new_rs = by_age.into_iter().find(|rs| equal_ignore_hash(&rs.spec.template, &d.spec.template));
     let old: Vec<&ReplicaSet> = owned.iter().copied().filter(|rs| new_rs.is_none_or(|n| n.metadata.uid != rs.metadata.uid)).collect();
     if !old.is_empty() || new_rs.is_some() {

@@ -266,7 +266,7 @@ pub fn sort_objects(objs: &[Rc<Object>], field: &str) -> Result<Vec<Rc<Object>>,
     for pair in present.windows(2) {
         sort_less(pair[0], pair[1]).map_err(|e| format!("Field {field} is an unsortable type: {e}"))?;
     }
-    keyed.sort_by(|a, b| {
+    crate::engine::sort::sort_by(&mut keyed, |a, b| {
         use std::cmp::Ordering::*;
         let less = |x: &Option<Value>, y: &Option<Value>| match (x, y) {
             (None, _) => true,

@@ -344,7 +344,7 @@ pub fn selector_string(s: &LabelSelector) -> String {
     }
     for r in &s.match_expressions {
         let mut vals = r.values.clone();
-        vals.sort();
+        crate::engine::sort::sort(&mut vals);
         vals.dedup();
         let text = match r.operator.as_str() {
             "In" => format!("{} in ({})", r.key, vals.join(",")),
@@ -355,7 +355,7 @@ pub fn selector_string(s: &LabelSelector) -> String {
         };
         reqs.push((r.key.clone(), text));
     }
-    reqs.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::engine::sort::sort_by(&mut reqs, |a, b| a.0.cmp(&b.0));
     reqs.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(",")
 }
 

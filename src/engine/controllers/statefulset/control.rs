@@ -295,7 +295,7 @@ fn update_pods(
         existing.get(&i).cloned().unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64))))
     };
     let existing_list: Vec<Rc<Object>> = existing.values().cloned().collect();
-    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(pod(p))));
+    crate::engine::sort::sort_by_key(&mut condemned, |p| std::cmp::Reverse(ordinal(pod(p))));
 
     let mut first_unavailable: Option<String> = None;
     for i in 0..count {

@@ -323,7 +323,7 @@ impl StatefulSetController {
         if !errs.is_empty() {
             return Err(aggregate(errs));
         }
-        claimed.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
+        crate::engine::sort::sort_by(&mut claimed, |a, b| a.meta().name.cmp(&b.meta().name));
         Ok(claimed)
     }
 

@@ -1,0 +1,246 @@
+//! The crate's one sort. Every `sort`, `sort_by` and `sort_by_key` in the
+//! crate goes through here (a test below fails on a `.sort_by(` anywhere
+//! else in `src/`).
+//!
+//! Why: std's stable sort (driftsort) is compiled once per element type and
+//! comparator closure; the crate's ~90 call sites made 66 copies of it, about
+//! 250 KB of wasm before wasm-opt. Here the algorithm is compiled once: it
+//! sorts a permutation of indices (`u32`) through a `dyn` comparator, then
+//! the generic wrappers apply the permutation to the slice with swaps (no
+//! clones, no `T: Clone`). Per call site only the small closures remain.
+//!
+//! The algorithm is the one `go_sort` had (controllers/controller_utils.rs):
+//! up to 12 elements an insertion sort (Go's pdqsort small-slice path, so
+//! Go's result exactly), above that a top-down merge sort, splitting at
+//! `len / 2` and taking from the right only when it is strictly less. It is
+//! stable, so for any comparator that is an order the result is std's. For
+//! a comparator that is not an order (upstream's `ActivePodsWithRanks.Less`
+//! is not transitive; `sort -n` on `nan`) it is deterministic and never
+//! panics, where std's sort may panic.
+
+use std::cmp::Ordering;
+
+/// Sorts `v` stably (as `<[T]>::sort`).
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_less(v, |a, b| a < b)
+}
+
+/// Sorts `v` stably by `cmp` (as `<[T]>::sort_by`).
+pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    sort_less(v, |a, b| cmp(a, b) == Ordering::Less)
+}
+
+/// Sorts `v` stably by the key `f` gives (as `<[T]>::sort_by_key`: the key
+/// is computed for every comparison).
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut f: impl FnMut(&T) -> K) {
+    sort_less(v, |a, b| f(a) < f(b))
+}
+
+/// Sorts `v` stably by a "less than" (Go's `sort.Interface.Less`).
+pub fn sort_less<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut perm = order(v.len(), &mut |a, b| less(&v[a], &v[b]));
+    permute(&mut perm, &mut |a, b| v.swap(a, b));
+}
+
+/// The sorted order of `0..n` under `less` on indices: `perm[k]` is the
+/// index of the element that belongs at `k`. Not generic: the one copy.
+#[inline(never)]
+fn order(n: usize, less: &mut dyn FnMut(usize, usize) -> bool) -> Vec<u32> {
+    assert!(n <= u32::MAX as usize);
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    if n <= 12 {
+        for i in 1..n {
+            let mut j = i;
+            while j > 0 && less(idx[j] as usize, idx[j - 1] as usize) {
+                idx.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    } else {
+        let mut buf = vec![0u32; n / 2];
+        merge_sort(&mut idx, &mut buf, less);
+    }
+    idx
+}
+
+fn merge_sort(idx: &mut [u32], buf: &mut [u32], less: &mut dyn FnMut(usize, usize) -> bool) {
+    let n = idx.len();
+    if n <= 1 {
+        return;
+    }
+    let mid = n / 2;
+    merge_sort(&mut idx[..mid], buf, less);
+    merge_sort(&mut idx[mid..], buf, less);
+    // The left half moves out to `buf`; the output never overtakes the
+    // right half's read position (k < j while the left has elements).
+    buf[..mid].copy_from_slice(&idx[..mid]);
+    let (mut i, mut j, mut k) = (0, mid, 0);
+    while i < mid && j < n {
+        if less(idx[j] as usize, buf[i] as usize) {
+            idx[k] = idx[j];
+            j += 1;
+        } else {
+            idx[k] = buf[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    while i < mid {
+        idx[k] = buf[i];
+        i += 1;
+        k += 1;
+    }
+}
+
+/// Rearranges through `swap` so that position `k` holds what was at
+/// `perm[k]`: each cycle of the permutation is followed once (`perm` is
+/// used up as the visited marks).
+#[inline(never)]
+fn permute(perm: &mut [u32], swap: &mut dyn FnMut(usize, usize)) {
+    for i in 0..perm.len() {
+        let mut j = i;
+        loop {
+            let k = perm[j] as usize;
+            perm[j] = j as u32;
+            if k == i {
+                break;
+            }
+            swap(j, k);
+            j = k;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::Rng;
+
+    fn random_vecs() -> Vec<Vec<(u8, u32)>> {
+        let mut rng = Rng::new(7);
+        let mut out = vec![];
+        for len in (0..40).chain([100, 257, 1000, 4096]) {
+            for keys in [1u64, 3, 50, 1 << 30] {
+                // (key, original position): equal keys must keep their order.
+                out.push((0..len).map(|i| (rng.below(keys) as u8, i)).collect());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_std_stable_sort_on_random_vectors() {
+        for v in random_vecs() {
+            let mut want = v.clone();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut got = v.clone();
+            sort_by(&mut got, |a, b| a.0.cmp(&b.0));
+            assert_eq!(got, want, "sort_by of {v:?}");
+            let mut got = v.clone();
+            sort_by_key(&mut got, |x| x.0);
+            assert_eq!(got, want, "sort_by_key of {v:?}");
+            let mut got = v.clone();
+            sort_less(&mut got, |a, b| a.0 < b.0);
+            assert_eq!(got, want, "sort_less of {v:?}");
+            // Reversed comparator, still stable.
+            let mut want = v.clone();
+            want.sort_by(|a, b| b.0.cmp(&a.0));
+            let mut got = v.clone();
+            sort_by(&mut got, |a, b| b.0.cmp(&a.0));
+            assert_eq!(got, want, "reversed sort_by of {v:?}");
+            // Total order: plain sort.
+            let mut want = v.clone();
+            want.sort();
+            let mut got = v;
+            sort(&mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn equal_keys_keep_their_order() {
+        let mut v = vec![(1, "a"), (0, "b"), (1, "c"), (0, "d"), (1, "e"), (0, "f")];
+        sort_by_key(&mut v, |x| x.0);
+        assert_eq!(v, [(0, "b"), (0, "d"), (0, "f"), (1, "a"), (1, "c"), (1, "e")]);
+        let mut all_equal: Vec<u32> = (0..100).collect();
+        sort_by(&mut all_equal, |_, _| Ordering::Equal);
+        assert_eq!(all_equal, (0..100).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn moves_elements_that_are_not_clone_and_drops_none() {
+        struct NoClone(String);
+        let mut v: Vec<NoClone> = ["d", "b", "a", "c", "b"].iter().map(|s| NoClone(s.to_string())).collect();
+        sort_by(&mut v, |a, b| a.0.cmp(&b.0));
+        assert_eq!(v.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["a", "b", "b", "c", "d"]);
+        let mut strings: Vec<String> = (0..500).map(|i| format!("{}", (i * 7919) % 503)).collect();
+        let mut want = strings.clone();
+        want.sort();
+        sort(&mut strings);
+        assert_eq!(strings, want);
+    }
+
+    #[test]
+    fn sorts_slices_and_permutes_every_cycle_shape() {
+        let mut a = [3, 1, 2, 0, 5, 4, 9, 8, 7, 6, 10, 12, 11, 13];
+        sort(&mut a[2..]);
+        assert_eq!(a, [3, 1, 0, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+        // Every permutation of 6 elements comes back sorted.
+        let mut p = [0, 1, 2, 3, 4, 5];
+        loop {
+            let mut s = p;
+            sort(&mut s);
+            assert_eq!(s, [0, 1, 2, 3, 4, 5], "from {p:?}");
+            // next lexicographic permutation
+            let Some(i) = (0..5).rev().find(|&i| p[i] < p[i + 1]) else { break };
+            let j = (i + 1..6).rev().find(|&j| p[j] > p[i]).unwrap();
+            p.swap(i, j);
+            p[i + 1..].reverse();
+        }
+    }
+
+    #[test]
+    fn a_comparator_that_is_not_an_order_is_deterministic_and_never_panics() {
+        // Rock, paper, scissors: no order exists; std's sort may panic on it.
+        let beats = |a: &u32, b: &u32| (a + 1) % 3 == *b % 3;
+        for n in [5, 12, 13, 300] {
+            let mut v: Vec<u32> = (0..n).collect();
+            sort_less(&mut v, beats);
+            let mut again: Vec<u32> = (0..n).collect();
+            sort_less(&mut again, beats);
+            assert_eq!(v, again, "deterministic");
+            let mut all = v.clone();
+            all.sort();
+            assert_eq!(all, (0..n).collect::<Vec<u32>>(), "a permutation of the input");
+        }
+    }
+
+    /// The architecture invariant: no other sort is compiled into the crate.
+    /// std's sorts are generic, so each call site with its own closure would
+    /// add a whole copy of the algorithm to the wasm.
+    #[test]
+    fn the_crate_sorts_only_through_this_module() {
+        let mut bad = vec![];
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("engine/sort.rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        let calls = [".sort()", ".sort_by(", ".sort_by_key(", ".sort_by_cached_key(", ".sort_unstable", ".select_nth_unstable"];
+                        if calls.iter().any(|c| line.contains(c)) {
+                            bad.push(format!("{}:{}: {}", p.display(), n + 1, line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "sort through crate::engine::sort (one instantiation of the algorithm):\n{}", bad.join("\n"));
+    }
+}
