@@ -24,7 +24,7 @@ pub const DEFAULT_DRIVERS: &[&str] = &[
 ];
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    crate::engine::sort::map_from(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
 
 pub fn default_cluster(c: &mut Cluster) {
@@ -96,10 +96,11 @@ pub fn add_node(cx: &mut Cx, name: &str, zone: &str) -> Result<(), String> {
 /// The capacity every simulated node reports.
 pub fn node_capacity() -> BTreeMap<String, Quantity> {
     let q = |s: &str| Quantity::parse(s).expect("valid quantity");
-    [("cpu", "4"), ("ephemeral-storage", "100Gi"), ("hugepages-1Gi", "0"), ("hugepages-2Mi", "0"), ("memory", "16Gi"), ("pods", "110")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), q(v)))
-        .collect()
+    crate::engine::sort::map_from(
+        [("cpu", "4"), ("ephemeral-storage", "100Gi"), ("hugepages-1Gi", "0"), ("hugepages-2Mi", "0"), ("memory", "16Gi"), ("pods", "110")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), q(v))),
+    )
 }
 
 pub fn cluster_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {

@@ -953,11 +953,12 @@ fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, Node
     let preemption = if pod.spec.preemption_policy.as_deref() == Some("Never") {
         "not eligible due to preemptionPolicy=Never.".to_string()
     } else {
-        let potential: BTreeMap<String, NodeStatus> = statuses
-            .iter()
-            .filter(|(_, s)| s.code == Code::Unschedulable)
-            .map(|(n, _)| (n.clone(), NodeStatus::new(Code::Unresolvable, "No preemption victims found for incoming pod")))
-            .collect();
+        let potential = crate::engine::sort::map_from(
+            statuses
+                .iter()
+                .filter(|(_, s)| s.code == Code::Unschedulable)
+                .map(|(n, _)| (n.clone(), NodeStatus::new(Code::Unresolvable, "No preemption victims found for incoming pod"))),
+        );
         fit_error_message(total, &potential, Some("Preemption is not helpful for scheduling"))
     };
     format!("no new claims to deallocate, preemption: {preemption}")

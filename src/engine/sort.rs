@@ -17,8 +17,19 @@
 //! a comparator that is not an order (upstream's `ActivePodsWithRanks.Less`
 //! is not transitive; `sort -n` on `nan`) it is deterministic and never
 //! panics, where std's sort may panic.
+//!
+//! The same goes for collecting into a `BTreeMap` or `BTreeSet` (`collect`,
+//! `from_iter`, `BTreeMap::from([..])`, `[..].into()`, and a
+//! `serde_json::Map`, a `BTreeMap` here): std gathers the items in a `Vec`,
+//! sorts it with driftsort and builds the tree in bulk, so every such site
+//! compiled its own copy of the sort (the comparator closure is generic over
+//! the iterator type). [`map_from`], [`set_from`] and [`json_from`] build
+//! the collection by inserting instead: the same result (for equal keys the
+//! last value wins, as in `from_iter`), no sort. The test at the bottom also
+//! fails on those collects elsewhere in `src/`.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
@@ -43,6 +54,30 @@ pub fn sort_less<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     }
     let mut perm = order(v.len(), &mut |a, b| less(&v[a], &v[b]));
     permute(&mut perm, &mut |a, b| v.swap(a, b));
+}
+
+/// The map of `items`, as `items.into_iter().collect::<BTreeMap<_, _>>()`
+/// (for equal keys the last value wins) without std's sort.
+pub fn map_from<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut m = BTreeMap::new();
+    m.extend(items);
+    m
+}
+
+/// The set of `items`, as `items.into_iter().collect::<BTreeSet<_>>()`
+/// without std's sort.
+pub fn set_from<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut s = BTreeSet::new();
+    s.extend(items);
+    s
+}
+
+/// The JSON object of `items`, as `collect::<serde_json::Map<_, _>>()` (for
+/// equal keys the last value wins) without std's sort.
+pub fn json_from(items: impl IntoIterator<Item = (String, serde_json::Value)>) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.extend(items);
+    m
 }
 
 /// The sorted order of `0..n` under `less` on indices: `perm[k]` is the
@@ -218,9 +253,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn collections_built_by_inserting_equal_collect() {
+        // Duplicate keys: the last value wins, as in `collect`.
+        let pairs = vec![("b".to_string(), 1), ("a".to_string(), 2), ("b".to_string(), 3), ("c".to_string(), 4), ("a".to_string(), 5)];
+        let want: BTreeMap<String, i32> = pairs.iter().cloned().collect();
+        assert_eq!(map_from(pairs.iter().cloned()), want);
+        assert_eq!(map_from(pairs.iter().cloned())["b"], 3);
+        for v in random_vecs() {
+            let want: BTreeMap<u8, u32> = v.iter().copied().collect();
+            assert_eq!(map_from(v.iter().copied()), want);
+            let want: BTreeSet<(u8, u32)> = v.iter().map(|&(k, i)| (k, i / 3)).collect();
+            assert_eq!(set_from(v.iter().map(|&(k, i)| (k, i / 3))), want);
+        }
+        assert!(map_from(Vec::<(u8, u8)>::new()).is_empty());
+        let obj = serde_json::json!({"z": 1, "a": [true], "m": null});
+        let items = || obj.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).chain([("a".to_string(), serde_json::json!(2))]);
+        let want: serde_json::Map<String, serde_json::Value> = items().collect();
+        assert_eq!(json_from(items()), want);
+        assert_eq!(serde_json::to_string(&json_from(items())).unwrap(), r#"{"a":2,"m":null,"z":1}"#);
+    }
+
     /// The architecture invariant: no other sort is compiled into the crate.
     /// std's sorts are generic, so each call site with its own closure would
-    /// add a whole copy of the algorithm to the wasm.
+    /// add a whole copy of the algorithm to the wasm. Collecting into a
+    /// `BTreeMap`/`BTreeSet`/`serde_json::Map` sorts too (see the module
+    /// doc); this catches the explicit forms and a `.collect()` or `.into()`
+    /// on the line of a `let` typed as one. A collect whose type is inferred
+    /// from elsewhere passes here: `twiggy top` on the wasm
+    /// (`grep slice::sort`, none at all on 2026-12-07) is the full check.
     #[test]
     fn the_crate_sorts_only_through_this_module() {
         let mut bad = vec![];
@@ -234,13 +295,25 @@ mod tests {
                     let text = std::fs::read_to_string(&p).unwrap();
                     for (n, line) in text.lines().enumerate() {
                         let calls = [".sort()", ".sort_by(", ".sort_by_key(", ".sort_by_cached_key(", ".sort_unstable", ".select_nth_unstable"];
-                        if calls.iter().any(|c| line.contains(c)) {
+                        let collects = [
+                            "collect::<BTree",
+                            "collect::<std::collections::BTree",
+                            "collect::<serde_json::Map",
+                            "collect::<Map<",
+                            "BTreeMap::from(",
+                            "BTreeSet::from(",
+                            "Map::from_iter(",
+                            "Set::from_iter(",
+                        ];
+                        let typed = [": BTreeMap<", ": BTreeSet<", "collections::BTreeMap<", "collections::BTreeSet<", ": Labels =", ": Map<String, Value> ="];
+                        let typed_collect = typed.iter().any(|t| line.contains(t)) && (line.contains(".collect()") || line.contains("].into()"));
+                        if calls.iter().any(|c| line.contains(c)) || collects.iter().any(|c| line.contains(c)) || typed_collect {
                             bad.push(format!("{}:{}: {}", p.display(), n + 1, line.trim()));
                         }
                     }
                 }
             }
         }
-        assert!(bad.is_empty(), "sort through crate::engine::sort (one instantiation of the algorithm):\n{}", bad.join("\n"));
+        assert!(bad.is_empty(), "sort, and build sorted collections, through crate::engine::sort (one instantiation of the algorithm):\n{}", bad.join("\n"));
     }
 }

@@ -285,7 +285,7 @@ impl<'a> PodStorage<'a> {
                 let runtime = |p: &str| p.starts_with("/run/") || p.starts_with("/var/run/");
                 let data = if tree.files.keys().any(|p| runtime(p)) {
                     let kept = FileTree {
-                        files: tree.files.iter().filter(|(p, _)| !runtime(p)).map(|(p, t)| (p.clone(), t.clone())).collect(),
+                        files: crate::engine::sort::map_from(tree.files.iter().filter(|(p, _)| !runtime(p)).map(|(p, t)| (p.clone(), t.clone()))),
                         dirs: Default::default(),
                     };
                     data_summary(&[&kept])
@@ -769,7 +769,7 @@ impl Layout {
         l.waiting_label = if narrow { "Waiting: Pending pods, claims" } else { "Waiting: Pending pods and unbound claims" };
         l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
         // Links: pod -> the disk of each claim it mounts.
-        let disk_keys: std::collections::BTreeSet<&str> = l.disks.iter().map(|(k, _)| k.as_str()).collect();
+        let disk_keys: std::collections::BTreeSet<&str> = crate::engine::sort::set_from(l.disks.iter().map(|(k, _)| k.as_str()));
         let all_pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending);
         for p in all_pods {
             for c in &p.claims {

@@ -258,7 +258,10 @@ fn validate_meta(obj: &Object, errs: &mut Vec<FieldError>) {
 pub fn node_registration_errors(name: &str, zone: &str) -> Vec<FieldError> {
     let mut errs = vec![];
     validate_name(Kind::Node, name, &mut errs);
-    let labels: Labels = [("kubernetes.io/hostname".to_string(), name.to_string()), ("topology.kubernetes.io/zone".to_string(), zone.to_string())].into();
+    let labels: Labels = crate::engine::sort::map_from([
+        ("kubernetes.io/hostname".to_string(), name.to_string()),
+        ("topology.kubernetes.io/zone".to_string(), zone.to_string()),
+    ]);
     validate_labels(&labels, "metadata.labels", &mut errs);
     errs
 }
@@ -748,7 +751,7 @@ mod tests {
     #[test]
     fn annotation_and_data_sizes() {
         let mut errs = vec![];
-        let big: BTreeMap<String, String> = [("a".to_string(), "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT))].into();
+        let big = crate::engine::sort::map_from([("a".to_string(), "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT))]);
         validate_annotations(&big, "metadata.annotations", &mut errs);
         assert_eq!(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["metadata.annotations: Too long: may not be more than 262144 bytes"]);
         let mut cm = ConfigMap::default();

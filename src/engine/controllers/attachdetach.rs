@@ -146,7 +146,7 @@ impl AttachDetach {
         // maxWaitForUnmountDuration, as for any node that is not Ready.
         if self.in_use_dirty.remove(node) {
             if let Some(n) = &node_obj {
-                let in_use: BTreeSet<&String> = n.status.volumes_in_use.iter().collect();
+                let in_use: BTreeSet<&String> = crate::engine::sort::set_from(&n.status.volumes_in_use);
                 for ((vol, nn), a) in self.actual.iter_mut() {
                     if nn == node {
                         a.mounted = in_use.contains(vol);

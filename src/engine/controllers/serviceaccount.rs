@@ -79,7 +79,7 @@ fn sync_service_accounts(api: &mut Api, ns: &str) -> Result<(), String> {
 /// `Publisher.syncNamespace`.
 fn publish_root_ca(api: &mut Api, ns: &str, ca: &str) -> Result<(), String> {
     let Some(n) = api.get_t::<Namespace>("", ns) else { return Ok(()) };
-    let data: std::collections::BTreeMap<String, String> = [("ca.crt".to_string(), ca.to_string())].into();
+    let data: std::collections::BTreeMap<String, String> = crate::engine::sort::map_from([("ca.crt".to_string(), ca.to_string())]);
     match api.get_t::<ConfigMap>(ns, ROOT_CA_CONFIGMAP).cloned() {
         None => {
             if n.status.phase != "Active" {

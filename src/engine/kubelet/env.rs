@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn expansion_follows_the_kubelet_rules() {
-        let vars: BTreeMap<String, String> = [("A".to_string(), "1".to_string())].into_iter().collect();
+        let vars = crate::engine::sort::map_from([("A".to_string(), "1".to_string())]);
         let f = |n: &str| vars.get(n).cloned();
         assert_eq!(expand("x-$(A)-$(B)-$$(A)", &f), "x-1-$(B)-$(A)");
         assert_eq!(expand("$(A", &f), "$(A");

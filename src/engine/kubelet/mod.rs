@@ -423,7 +423,7 @@ impl Kubelet {
             n.next_status = now.plus(STATUS_REPORT);
         }
         // every pod bound here, and whatever this kubelet still remembers
-        let mut keys: BTreeSet<ObjKey> = cx.api.store.pods_on_node(name).map(|p| p.key()).collect();
+        let mut keys: BTreeSet<ObjKey> = crate::engine::sort::set_from(cx.api.store.pods_on_node(name).map(|p| p.key()));
         keys.extend(self.pods.values().filter(|rt| rt.node == name).map(|rt| rt.key.clone()));
         for k in keys {
             self.sync_pod(&k, cx);

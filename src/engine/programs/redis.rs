@@ -100,8 +100,8 @@ fn load(text: &str) -> BTreeMap<String, Val> {
         let v = match f[0] {
             "string" => Val::Str(rest.first().cloned().unwrap_or_default()),
             "list" => Val::List(rest),
-            "set" => Val::Set(rest.into_iter().collect()),
-            "hash" => Val::Hash(rest.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect()),
+            "set" => Val::Set(crate::engine::sort::set_from(rest)),
+            "hash" => Val::Hash(crate::engine::sort::map_from(rest.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())))),
             _ => continue,
         };
         keys.insert(k, v);

@@ -756,7 +756,7 @@ impl Shell {
         let bash = prog == "bash" || ctx.img.userland == Userland::Oracle;
         let mut sh = Shell {
             vars: ctx.env.clone(),
-            exported: ctx.env.keys().cloned().collect(),
+            exported: crate::engine::sort::set_from(ctx.env.keys().cloned()),
             cwd: ctx.cwd.clone(),
             status: 0,
             args: vec![],
@@ -793,7 +793,7 @@ impl Shell {
     }
 
     fn exported_env(&self) -> BTreeMap<String, String> {
-        self.vars.iter().filter(|(k, _)| self.exported.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        crate::engine::sort::map_from(self.vars.iter().filter(|(k, _)| self.exported.contains(*k)).map(|(k, v)| (k.clone(), v.clone())))
     }
 
     /// Runs a script; returns its output and exit status.
@@ -2023,7 +2023,7 @@ pub fn run_shell_argv(ctx: &mut Ctx, argv: &[String], stdin: &str, parent: Optio
     let mut sh = Shell::new(ctx, &prog);
     if let Some(p) = parent {
         sh.vars = p.exported_env();
-        sh.exported = sh.vars.keys().cloned().collect();
+        sh.exported = crate::engine::sort::set_from(sh.vars.keys().cloned());
         sh.vars.insert("IFS".into(), " \t\n".into());
         sh.cwd = p.cwd.clone();
         sh.clock = p.clock;

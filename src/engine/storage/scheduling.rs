@@ -146,7 +146,7 @@ fn csi_volume_of(api: &Api, ns: &str, claim: &str) -> Option<(String, String)> {
 fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     let Some(csinode) = api.get_t::<CsiNode>("", &node.metadata.name) else { return Ok(()) };
     let limits: BTreeMap<&str, i32> =
-        csinode.spec.drivers.iter().filter_map(|d| d.allocatable.as_ref().and_then(|a| a.count).map(|c| (d.name.as_str(), c))).collect();
+        crate::engine::sort::map_from(csinode.spec.drivers.iter().filter_map(|d| d.allocatable.as_ref().and_then(|a| a.count).map(|c| (d.name.as_str(), c))));
     if limits.is_empty() {
         return Ok(());
     }

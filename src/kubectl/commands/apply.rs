@@ -591,7 +591,7 @@ fn run_create_deployment(ctx: &mut Ctx) -> Result<(), CmdError> {
     if images.len() > 1 && !command.is_empty() {
         return Err(CmdError::msg("cannot specify multiple --image options and command"));
     }
-    let labels: Labels = [("app".to_string(), name.clone())].into_iter().collect();
+    let labels: Labels = crate::engine::sort::map_from([("app".to_string(), name.clone())]);
     let mut containers = vec![];
     for image in &images {
         let base = image.rsplit('/').next().unwrap_or(image);
@@ -655,7 +655,7 @@ fn run_create_configmap(ctx: &mut Ctx) -> Result<(), CmdError> {
 
 fn run_create_secret(ctx: &mut Ctx) -> Result<(), CmdError> {
     let name = one_name(ctx)?;
-    let data = literals(ctx)?.into_iter().map(|(k, v)| (k, crate::engine::base64::encode(v.as_bytes()))).collect();
+    let data = crate::engine::sort::map_from(literals(ctx)?.into_iter().map(|(k, v)| (k, crate::engine::base64::encode(v.as_bytes()))));
     let s = Secret { metadata: ObjectMeta::named(&ctx.ns, &name), data, type_: ctx.f.str("type").unwrap_or("Opaque").to_string(), ..Default::default() };
     create_generated(ctx, Object::Secret(s), None)
 }

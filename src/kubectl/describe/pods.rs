@@ -496,7 +496,7 @@ pub(crate) fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: 
             let attrs: BTreeMap<String, String> = c
                 .get("volumeAttributes")
                 .and_then(|a| a.as_object())
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                .map(|m| crate::engine::sort::map_from(m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))))
                 .unwrap_or_default();
             super::storage::print_csi_attributes(w, &attrs);
         } else {

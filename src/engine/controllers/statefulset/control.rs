@@ -429,8 +429,9 @@ pub(super) fn truncate_history<'a>(
     if let Some(u) = update {
         live.insert(&u.metadata.name);
     }
-    let pod_revisions: BTreeSet<&str> = pod_revisions.collect();
-    live.extend(pod_revisions);
+    for r in pod_revisions {
+        live.insert(r);
+    }
     let history: Vec<&ControllerRevision> = revisions.iter().filter(|r| !live.contains(r.metadata.name.as_str())).collect();
     let limit = set.spec.revision_history_limit.unwrap_or(10);
     if limit < 0 || history.len() <= limit as usize {
