@@ -56,6 +56,9 @@ async function paste(page, text) {
 }
 
 async function run(page, cmd) {
+  // As a person at a terminal: the next line is typed once the last one is
+  // done (Enter while a command runs is refused and the line stays typed).
+  await page.waitForSelector('.entry.running', { state: 'detached' });
   await page.fill('.prompt input', cmd);
   await page.press('.prompt input', 'Enter');
 }

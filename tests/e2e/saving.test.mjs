@@ -13,6 +13,9 @@ after(async () => { await server?.close(); });
 const KEY = 'kubarium.session.v1';
 
 async function run(page, cmd) {
+  // As a person at a terminal: the next line is typed once the last one is
+  // done (Enter while a command runs is refused and the line stays typed).
+  await page.waitForSelector('.entry.running', { state: 'detached' });
   await page.fill('.prompt input', cmd);
   await page.press('.prompt input', 'Enter');
 }

@@ -13,6 +13,9 @@ const SIZES = [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }, { wi
 const THEMES = ['light', 'dark'];
 
 async function run(page, cmd) {
+  // As a person at a terminal: the next line is typed once the last one is
+  // done (Enter while a command runs is refused and the line stays typed).
+  await page.waitForSelector('.entry.running', { state: 'detached' });
   await page.fill('.prompt input', cmd);
   await page.press('.prompt input', 'Enter');
 }
