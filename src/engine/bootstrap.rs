@@ -1,16 +1,12 @@
-//! The default cluster every session starts from (TRANSCRIPTS.md), and the
-//! `cluster` verbs that change the world under it.
+//! The default cluster every session starts from (TRANSCRIPTS.md), and what
+//! the `cluster` verbs do to the world under it (machines added, drivers
+//! installed). The verbs themselves are `Cluster::cluster_verb`'s.
 
 use crate::engine::api::*;
-use crate::engine::cluster::{Cluster, ClusterVerb};
-use crate::engine::controllers::Cx;
-use crate::engine::quantity::Quantity;
+use crate::engine::control::Cx;
 use crate::engine::world::Machine;
-use std::collections::BTreeMap;
 
 pub const DEFAULT_NODES: &[(&str, &str)] = &[("node-a", "zone-a"), ("node-b", "zone-b"), ("node-c", "zone-c")];
-
-pub const KUBELET_VERSION: &str = "v1.36.0";
 
 /// Storage drivers installed on the default cluster.
 pub const DEFAULT_DRIVERS: &[&str] = &[
@@ -27,10 +23,10 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
     crate::engine::sort::map_from(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
 
-pub fn default_cluster(c: &mut Cluster) {
+pub fn default_cluster(cx: &mut Cx) {
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         let n = Namespace { metadata: ObjectMeta::named("", ns), ..Default::default() };
-        c.api.create(Object::Namespace(n)).expect("bootstrap namespace");
+        cx.api.create(Object::Namespace(n)).expect("bootstrap namespace");
     }
     // The `kubernetes` service of the API server.
     let svc = Service {
@@ -47,9 +43,9 @@ pub fn default_cluster(c: &mut Cluster) {
         },
         ..Default::default()
     };
-    c.api.create(Object::Service(svc)).expect("bootstrap kubernetes service");
+    cx.api.create(Object::Service(svc)).expect("bootstrap kubernetes service");
     for (name, zone) in DEFAULT_NODES {
-        add_node(&mut Cx { api: &mut c.api, world: &mut c.world }, name, zone).expect("bootstrap node");
+        add_node(cx, name, zone).expect("bootstrap node");
     }
     for (name, default) in [("local-path", false), ("standard", true)] {
         let mut meta = ObjectMeta::named("", name);
@@ -63,10 +59,10 @@ pub fn default_cluster(c: &mut Cluster) {
             volume_binding_mode: Some("WaitForFirstConsumer".into()),
             ..Default::default()
         };
-        c.api.create(Object::StorageClass(sc)).expect("bootstrap storage class");
+        cx.api.create(Object::StorageClass(sc)).expect("bootstrap storage class");
     }
     for d in DEFAULT_DRIVERS {
-        crate::engine::storage::install_driver(&mut Cx { api: &mut c.api, world: &mut c.world }, d);
+        install_driver(cx, d);
     }
 }
 
@@ -93,44 +89,10 @@ pub fn add_node(cx: &mut Cx, name: &str, zone: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The capacity every simulated node reports.
-pub fn node_capacity() -> BTreeMap<String, Quantity> {
-    let q = |s: &str| Quantity::parse(s).expect("valid quantity");
-    crate::engine::sort::map_from(
-        [("cpu", "4"), ("ephemeral-storage", "100Gi"), ("hugepages-1Gi", "0"), ("hugepages-2Mi", "0"), ("memory", "16Gi"), ("pods", "110")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), q(v))),
-    )
-}
-
-pub fn cluster_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {
-    match verb {
-        ClusterVerb::NodeStop { node } => crate::engine::kubelet::power_off(cx, node),
-        ClusterVerb::NodeStart { node } => crate::engine::kubelet::power_on(cx, node),
-        ClusterVerb::NodeAdd { node, zone } => {
-            verb.check()?;
-            add_node(cx, node, zone)
-        }
-        ClusterVerb::DriverInstall { driver } => {
-            if cx.world.drivers.contains(driver) {
-                return Err(format!("driver {driver} is already installed"));
-            }
-            crate::engine::storage::install_driver(cx, driver);
-            Ok(())
-        }
-        ClusterVerb::DriverUninstall { driver } => {
-            if !cx.world.drivers.contains(driver) {
-                return Err(format!("driver {driver} is not installed"));
-            }
-            crate::engine::storage::uninstall_driver(cx, driver);
-            Ok(())
-        }
-        ClusterVerb::FeatureGate { gate, enabled } => match gate.as_str() {
-            "MaxUnavailableStatefulSet" => {
-                cx.api.config.max_unavailable_statefulset = *enabled;
-                Ok(())
-            }
-            _ => Err(format!("unknown feature gate {gate:?} (supported: MaxUnavailableStatefulSet)")),
-        },
-    }
+/// A storage driver is installed: its provisioner, CSIDriver and node
+/// plugins (`storage::install_driver`), then the provisioner's first list
+/// of the claims waiting for it.
+pub fn install_driver(cx: &mut Cx, name: &str) {
+    crate::engine::storage::install_driver(cx, name);
+    crate::engine::controllers::provisioner::wake_waiting_claims(cx.api, name);
 }

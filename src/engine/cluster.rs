@@ -7,8 +7,12 @@
 //! order) until no queue has work; then time jumps to the next timer.
 
 use crate::engine::api::*;
-use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Propagation, Written};
-use crate::engine::controllers::{self, Controller, Ctl, Cx, WorkQueue};
+use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Flags, Propagation, Written};
+use crate::engine::bootstrap;
+use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::controllers;
+use crate::engine::kubelet::Kubelet;
+use crate::engine::scheduler::Scheduler;
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{EPOCH, MAX_ADVANCE, MINUTE, Millis, Time};
 use crate::engine::world::World;
@@ -107,12 +111,84 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
+        let f = Flags::default();
         Config {
-            node_monitor_grace_period: 50_000,
-            max_unavailable_statefulset: false,
+            node_monitor_grace_period: f.node_monitor_grace_period,
+            max_unavailable_statefulset: f.max_unavailable_statefulset,
             disabled: vec![],
-            max_pods: crate::engine::apiserver::admission::MAX_PODS,
+            max_pods: f.max_pods,
         }
+    }
+}
+
+impl Config {
+    /// What the components read at run time (the API server keeps it).
+    fn flags(&self) -> Flags {
+        Flags {
+            node_monitor_grace_period: self.node_monitor_grace_period,
+            max_unavailable_statefulset: self.max_unavailable_statefulset,
+            max_pods: self.max_pods,
+        }
+    }
+}
+
+/// Every controller of the simulated control plane, plus the kubelets.
+fn control_loops() -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(controllers::namespace::NamespaceController::default()),
+        Box::new(controllers::serviceaccount::ServiceAccountController::default()),
+        Box::new(controllers::deployment::DeploymentController::default()),
+        Box::new(controllers::replicaset::ReplicaSetController::default()),
+        Box::new(controllers::statefulset::StatefulSetController::default()),
+        Box::new(controllers::garbagecollector::GarbageCollector::default()),
+        Box::new(controllers::pvbinder::PvBinder::default()),
+        Box::new(controllers::provisioner::Provisioner::default()),
+        Box::new(controllers::pvprotection::PvProtection),
+        Box::new(controllers::pvcprotection::PvcProtection),
+        Box::new(controllers::attachdetach::AttachDetach::default()),
+        Box::new(controllers::expand::Expander::default()),
+        Box::new(controllers::resourcequota::ResourceQuotaController),
+        Box::new(Scheduler::new()),
+        Box::new(controllers::endpoints::EndpointsController::new()),
+        Box::new(controllers::disruption::Disruption::new()),
+        Box::new(controllers::nodelifecycle::NodeLifecycle::new()),
+        Box::new(controllers::tainteviction::TaintEviction::new()),
+        Box::new(controllers::podgc::PodGc::new()),
+        Box::new(Kubelet::new()),
+    ]
+}
+
+/// What a `cluster` verb does to the world (and the Node objects its
+/// kubelets and drivers keep).
+fn apply_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {
+    match verb {
+        ClusterVerb::NodeStop { node } => crate::engine::kubelet::power_off(cx, node),
+        ClusterVerb::NodeStart { node } => crate::engine::kubelet::power_on(cx, node),
+        ClusterVerb::NodeAdd { node, zone } => {
+            verb.check()?;
+            bootstrap::add_node(cx, node, zone)
+        }
+        ClusterVerb::DriverInstall { driver } => {
+            if cx.world.drivers.contains(driver) {
+                return Err(format!("driver {driver} is already installed"));
+            }
+            bootstrap::install_driver(cx, driver);
+            Ok(())
+        }
+        ClusterVerb::DriverUninstall { driver } => {
+            if !cx.world.drivers.contains(driver) {
+                return Err(format!("driver {driver} is not installed"));
+            }
+            crate::engine::storage::uninstall_driver(cx, driver);
+            Ok(())
+        }
+        ClusterVerb::FeatureGate { gate, enabled } => match gate.as_str() {
+            "MaxUnavailableStatefulSet" => {
+                cx.api.config.max_unavailable_statefulset = *enabled;
+                Ok(())
+            }
+            _ => Err(format!("unknown feature gate {gate:?} (supported: MaxUnavailableStatefulSet)")),
+        },
     }
 }
 
@@ -196,13 +272,13 @@ impl Cluster {
     }
 
     pub fn with_config(seed: u64, config: Config) -> Cluster {
-        let ctls: Vec<Box<dyn Controller>> = controllers::all().into_iter().filter(|c| !config.disabled.contains(&c.id())).collect();
+        let ctls: Vec<Box<dyn Controller>> = control_loops().into_iter().filter(|c| !config.disabled.contains(&c.id())).collect();
         let mut slots = vec![None; 32];
         for (i, c) in ctls.iter().enumerate() {
             slots[c.id() as usize] = Some(i);
         }
         let mut c = Cluster {
-            api: Api::new(seed, Time(EPOCH), config),
+            api: Api::new(seed, Time(EPOCH), config.flags()),
             world: World::default(),
             seed,
             queues: vec![WorkQueue::default(); ctls.len()],
@@ -214,7 +290,7 @@ impl Cluster {
             instant: None,
             deferred: false,
         };
-        crate::engine::bootstrap::default_cluster(&mut c);
+        bootstrap::default_cluster(&mut Cx { api: &mut c.api, world: &mut c.world });
         c.run_instant();
         // The cluster has been up for a little while when the session starts.
         c.advance_quiet(2 * MINUTE);
@@ -429,7 +505,7 @@ impl Cluster {
         self.log.push(Input::Cluster { verb: verb.clone() });
         let r = {
             let mut cx = Cx { api: &mut self.api, world: &mut self.world };
-            crate::engine::bootstrap::cluster_verb(&mut cx, &verb)
+            apply_verb(&mut cx, &verb)
         };
         self.after_input();
         r

@@ -5,6 +5,7 @@ pub mod apiserver;
 pub mod base64;
 pub mod bootstrap;
 pub mod cluster;
+pub mod control;
 pub mod controllers;
 pub mod decode;
 pub mod dns;

@@ -20,7 +20,7 @@
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::storage::scheduling::{self as volumes, PreBind};
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{MINUTE, Millis, SECOND, Time};

@@ -176,6 +176,9 @@ impl Store {
     }
 
     /// Writes an object (insert or replace), stamping the next resourceVersion.
+    /// Only the API server writes (tests/layers.rs checks it): everyone else
+    /// goes through `Api` and gets defaulting, admission, validation and
+    /// metadata bookkeeping.
     pub fn put(&mut self, mut obj: Object) -> Rc<Object> {
         self.rv += 1;
         obj.meta_mut().resource_version = self.rv.to_string();
@@ -209,7 +212,7 @@ impl Store {
         new
     }
 
-    /// Removes an object for good.
+    /// Removes an object for good (only the API server: see [`Store::put`]).
     pub fn remove(&mut self, kind: Kind, key: &ObjKey) -> Option<Rc<Object>> {
         let old = self.tables[kind as usize].remove(key)?;
         self.rv += 1;

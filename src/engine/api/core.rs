@@ -187,6 +187,11 @@ pub struct Pod {
     pub status: PodStatus,
 }
 
+/// `podutil.IsPodReady` (pkg/api/v1/pod): the Ready condition is True.
+pub fn pod_is_ready(p: &Pod) -> bool {
+    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodTemplateSpec {

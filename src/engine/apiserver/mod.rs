@@ -9,7 +9,6 @@ pub mod defaults;
 pub mod validation;
 
 use crate::engine::api::*;
-use crate::engine::controllers::Ctl;
 use crate::engine::rng::Rng;
 use crate::engine::store::{Change, Store};
 use crate::engine::time::{HOUR, Millis, Time};
@@ -116,6 +115,53 @@ pub struct DeleteOptions {
 pub struct Written {
     pub object: Rc<Object>,
     pub warnings: Vec<String>,
+}
+
+/// The flags and feature gates of the simulated control plane that its
+/// components read at run time (through the API server, as they would read
+/// their own command line). `cluster::Config` sets them.
+#[derive(Clone, Debug)]
+pub struct Flags {
+    /// kube-controller-manager --node-monitor-grace-period
+    pub node_monitor_grace_period: Millis,
+    /// The MaxUnavailableStatefulSet feature gate (beta, off by default in 1.36).
+    pub max_unavailable_statefulset: bool,
+    /// The most Pod objects the cluster holds (see [`admission::MAX_PODS`]).
+    pub max_pods: usize,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags { node_monitor_grace_period: 50_000, max_unavailable_statefulset: false, max_pods: admission::MAX_PODS }
+    }
+}
+
+/// Every control loop in the simulation, in the order the cluster gives
+/// them turns within one instant. The timers carry it as plain data: the
+/// API server knows which loop to wake, not what the loop is
+/// (`controllers::Controller` implementations say which one they are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ctl {
+    Namespace,
+    ServiceAccount,
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    GarbageCollector,
+    Scheduler,
+    PvBinder,
+    Provisioner,
+    PvProtection,
+    PvcProtection,
+    AttachDetach,
+    Expander,
+    ResourceQuota,
+    Endpoints,
+    Disruption,
+    NodeLifecycle,
+    TaintEviction,
+    PodGc,
+    Kubelet,
 }
 
 /// A pending wake-up of a controller for one key.
@@ -240,11 +286,11 @@ pub struct Api {
     event_seq: u64,
     pub(crate) alloc: admission::Allocators,
     /// Flags and feature gates of the simulated control plane.
-    pub config: crate::engine::cluster::Config,
+    pub config: Flags,
 }
 
 impl Api {
-    pub fn new(seed: u64, now: Time, config: crate::engine::cluster::Config) -> Api {
+    pub fn new(seed: u64, now: Time, config: Flags) -> Api {
         Api {
             store: Store::new(),
             now,

@@ -6,7 +6,6 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Reason};
 use crate::engine::controllers::tainteviction::add_condition;
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
-use crate::engine::kubelet::pod_is_ready;
 use crate::engine::store::Change;
 use crate::engine::time::{MINUTE, Millis, Time};
 use std::collections::BTreeMap;

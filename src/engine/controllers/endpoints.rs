@@ -97,7 +97,7 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
         if !p.spec.hostname.is_empty() && p.spec.subdomain == svc.metadata.name && p.metadata.namespace == svc.metadata.namespace {
             a.hostname = p.spec.hostname.clone();
         }
-        let ready = publish || crate::engine::kubelet::pod_is_ready(p);
+        let ready = publish || pod_is_ready(p);
         let mut ports = BTreeMap::new();
         if svc.spec.ports.is_empty() {
             if !headless {
@@ -181,7 +181,7 @@ impl Controller for EndpointsController {
                     (
                         p.metadata.labels.clone(),
                         p.status.pod_ip.clone(),
-                        crate::engine::kubelet::pod_is_ready(p),
+                        pod_is_ready(p),
                         p.status.phase.clone(),
                         p.metadata.deletion_timestamp.is_some(),
                         p.spec.node_name.clone(),

@@ -431,7 +431,7 @@ impl Controller for Provisioner {
 }
 
 /// A newly installed driver's provisioner lists the claims waiting for it
-/// (what its informer's initial list does). Called by `install_driver`.
+/// (what its informer's initial list does). Called by `bootstrap::install_driver`.
 pub fn wake_waiting_claims(api: &mut Api, driver: &str) {
     let keys: Vec<ObjRef> = api
         .store

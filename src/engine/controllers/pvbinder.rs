@@ -56,18 +56,7 @@ pub(crate) fn has_ann(m: &ObjectMeta, k: &str) -> bool {
     m.annotations.contains_key(k)
 }
 
-/// `ref.GetReference` for a claim (the PV's claimRef).
-pub fn claim_reference(c: &PersistentVolumeClaim) -> ObjectReference {
-    ObjectReference {
-        kind: "PersistentVolumeClaim".into(),
-        namespace: c.metadata.namespace.clone(),
-        name: c.metadata.name.clone(),
-        uid: c.metadata.uid.clone(),
-        api_version: "v1".into(),
-        resource_version: c.metadata.resource_version.clone(),
-        field_path: String::new(),
-    }
-}
+pub use crate::engine::storage::claim_reference;
 
 pub(crate) fn update_t<T: Resource>(api: &mut Api, obj: T) -> Option<T> {
     api.update(obj.into_object()).ok().and_then(|w| T::from_object(&w.object).cloned())

@@ -18,14 +18,28 @@ pub mod volumes;
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::apiserver::ApiError;
-use crate::engine::bootstrap::{KUBELET_VERSION, node_capacity};
-use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
+use crate::engine::quantity::Quantity;
 use crate::engine::store::Change;
 use crate::engine::time::{MINUTE, MicroTime, Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::engine::programs::ExecResult;
-pub use pod::{PodRt, pod_is_ready};
+pub use pod::PodRt;
+
+/// The version every simulated kubelet reports (nodeInfo, and the
+/// `kube-probe/<minor>` User-Agent of its HTTP probes).
+pub const KUBELET_VERSION: &str = "v1.36.0";
+
+/// The capacity every simulated node reports.
+pub fn node_capacity() -> BTreeMap<String, Quantity> {
+    let q = |s: &str| Quantity::parse(s).expect("valid quantity");
+    crate::engine::sort::map_from(
+        [("cpu", "4"), ("ephemeral-storage", "100Gi"), ("hugepages-1Gi", "0"), ("hugepages-2Mi", "0"), ("memory", "16Gi"), ("pods", "110")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), q(v))),
+    )
+}
 
 /// The component name kubelet events carry.
 pub const COMPONENT: &str = "kubelet";

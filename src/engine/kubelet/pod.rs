@@ -8,7 +8,7 @@ use super::probe::{self, ProbeKind};
 use super::volumes;
 use super::{COMPONENT, Kubelet, NodeRt};
 use crate::engine::api::*;
-use crate::engine::controllers::{Ctl, Cx};
+use crate::engine::control::{Ctl, Cx};
 use crate::engine::programs::{self, Proc, StartOutcome};
 use crate::engine::time::{Millis, Time, go_duration};
 
@@ -243,11 +243,6 @@ impl Wake {
             *slot = Some(t);
         }
     }
-}
-
-/// `podutil.IsPodReady`.
-pub fn pod_is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
 /// `format.Pod`: `name_namespace(uid)`.

@@ -4,7 +4,7 @@
 //! when the container's program listens on the port.
 
 use crate::engine::api::*;
-use crate::engine::controllers::Cx;
+use crate::engine::control::Cx;
 use crate::engine::programs::{self, Proc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,7 +100,7 @@ pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str)
         // missing file); images without one are assumed to serve the port.
         let pod = cx.api.get_t::<Pod>(&proc.pod.namespace, &proc.pod.name).cloned();
         let answer = match pod.filter(|p| p.metadata.uid == proc.pod_uid) {
-            Some(pod) if port > 0 && port <= 65535 => programs::probe_http(cx, &pod, port as u16, path),
+            Some(pod) if port > 0 && port <= 65535 => programs::probe_http(cx, &pod, port as u16, path, &user_agent()),
             _ => Err(String::new()),
         };
         return match answer {
@@ -133,6 +133,13 @@ pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str)
         return (false, format!("timeout: failed to connect service \"{pod_ip}:{port}\" within 1s: context deadline exceeded"));
     }
     (true, String::new())
+}
+
+/// The User-Agent of the kubelet's HTTP probes: `kube-probe/<major.minor>`.
+fn user_agent() -> String {
+    let version = super::KUBELET_VERSION.trim_start_matches('v');
+    let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    format!("kube-probe/{minor}")
 }
 
 #[cfg(test)]

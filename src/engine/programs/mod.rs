@@ -47,7 +47,7 @@ pub mod text;
 pub mod utils;
 
 use crate::engine::api::{Kind, ObjKey, ObjRef, Pod};
-use crate::engine::controllers::{Ctl, Cx};
+use crate::engine::control::{Ctl, Cx};
 use crate::engine::fs::{ContainerFs, Mount};
 use crate::engine::time::{Millis, Time};
 use crate::engine::world::{VolumeId, World};
@@ -621,8 +621,9 @@ pub fn exec(cx: &mut Cx, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
 
 /// The kubelet's httpGet probe of a pod: the HTTP status, or the error
 /// the kubelet reports (`dial tcp 10.244.1.5:80: connect: connection
-/// refused`). The request comes from the node (the pod CIDR's gateway).
-pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str) -> Result<u16, String> {
+/// refused`). The request comes from the node (the pod CIDR's gateway),
+/// with the kubelet's `User-Agent` (`kube-probe/1.36`).
+pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
     let ip = pod.status.pod_ip.clone();
     let refused = format!("dial tcp {ip}:{port}: connect: connection refused");
     let Some(key) = net::listener_in(cx.api, cx.world, &pod.metadata.uid, port) else { return Err(refused) };
@@ -635,10 +636,8 @@ pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str) -> Result<u16, 
         Some((net, _)) => format!("{net}.1"),
         None => ip.clone(),
     };
-    let version = crate::engine::bootstrap::KUBELET_VERSION.trim_start_matches('v');
-    let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
     let now = cx.api.now;
-    let resp = http::serve(cx.world, now, &r.proc, &r.server, "GET", path, &format!("{ip}:{port}"), &gateway, &format!("kube-probe/{minor}"));
+    let resp = http::serve(cx.world, now, &r.proc, &r.server, "GET", path, &format!("{ip}:{port}"), &gateway, user_agent);
     Ok(resp.status)
 }
 

@@ -990,7 +990,7 @@ impl Handle {
 /// The other servers on a split data directory crash when their
 /// checkpointer next flushes pages another postmaster stamped with WAL
 /// positions beyond its own (and every restart then fails recovery).
-pub fn crash_split_servers(cx: &mut crate::engine::controllers::Cx, dir: &(VolumeId, String), relation: &str) {
+pub fn crash_split_servers(cx: &mut crate::engine::control::Cx, dir: &(VolumeId, String), relation: &str) {
     let Some(sb) = cx.world.programs.split_brain.get(dir).cloned() else { return };
     for key in sb.servers {
         let Some(h) = Handle::find(cx.world, &key) else { continue };

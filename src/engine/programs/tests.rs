@@ -506,9 +506,9 @@ fn probes_reach_the_servers() {
     t.start_ok(&w);
     let pod = t.c.api.get_t::<crate::engine::api::Pod>("default", "web").unwrap().clone();
     let mut cx = t.cx();
-    assert_eq!(probe_http(&mut cx, &pod, 80, "/"), Ok(200));
-    assert_eq!(probe_http(&mut cx, &pod, 80, "/healthz"), Ok(404));
-    assert_eq!(probe_http(&mut cx, &pod, 8080, "/"), Err(format!("dial tcp {}:8080: connect: connection refused", pod.status.pod_ip)));
+    assert_eq!(probe_http(&mut cx, &pod, 80, "/", "kube-probe/1.36"), Ok(200));
+    assert_eq!(probe_http(&mut cx, &pod, 80, "/healthz", "kube-probe/1.36"), Ok(404));
+    assert_eq!(probe_http(&mut cx, &pod, 8080, "/", "kube-probe/1.36"), Err(format!("dial tcp {}:8080: connect: connection refused", pod.status.pod_ip)));
     assert_eq!(probe_tcp(&mut cx, &pod, 80), Ok(()));
     assert!(t.log(&w).contains("\"GET /healthz HTTP/1.1\" 404 153 \"-\" \"kube-probe/1.36\" \"-\"\n"), "{}", t.log(&w));
 }

@@ -5,7 +5,7 @@
 use super::{ExecResult, Proc, StartOutcome, exec, start, stop};
 use crate::engine::api::*;
 use crate::engine::cluster::Cluster;
-use crate::engine::controllers::Cx;
+use crate::engine::control::Cx;
 use crate::engine::fs::Mount;
 use crate::engine::world::VolumeId;
 

@@ -34,10 +34,23 @@ pub mod scheduling;
 
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-use crate::engine::controllers::Cx;
+use crate::engine::control::Cx;
 use crate::engine::quantity::Quantity;
 use crate::engine::world::{FileTree, VolumeId, World};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// `ref.GetReference` for a claim (the PV's claimRef).
+pub fn claim_reference(c: &PersistentVolumeClaim) -> ObjectReference {
+    ObjectReference {
+        kind: "PersistentVolumeClaim".into(),
+        namespace: c.metadata.namespace.clone(),
+        name: c.metadata.name.clone(),
+        uid: c.metadata.uid.clone(),
+        api_version: "v1".into(),
+        resource_version: c.metadata.resource_version.clone(),
+        field_path: String::new(),
+    }
+}
 
 // ---------------------------------------------------------------- annotations
 
@@ -221,7 +234,9 @@ fn pod_suffix(api: &mut Api) -> String {
 }
 
 /// Installs a driver cluster-wide (its provisioner and, for CSI drivers,
-/// the CSIDriver object and the node plugin on every node).
+/// the CSIDriver object and the node plugin on every node). The
+/// provisioner's first list of waiting claims is the controller's
+/// (`bootstrap::install_driver` does both).
 pub fn install_driver(cx: &mut Cx, name: &str) {
     cx.world.drivers.insert(name.to_string());
     let info = driver_info(name);
@@ -245,7 +260,6 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
     for n in nodes {
         register_node_plugins(cx, &n);
     }
-    crate::engine::controllers::provisioner::wake_waiting_claims(cx.api, name);
 }
 
 /// Removes a driver: provisioning, attaching and mounting with it stop.

@@ -16,7 +16,7 @@
 use super::*;
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-use crate::engine::controllers::{Ctl, Cx};
+use crate::engine::control::{Ctl, Cx};
 use crate::engine::time::{Millis, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -347,7 +347,7 @@ pub fn pre_bind(cx: &mut Cx, pod: &Pod, node: &str) -> PreBind {
             let mut state = PreBindState { node: node.to_string(), bindings: vec![], provisions: vec![], started: cx.api.now };
             for (v, c) in pv.bindings {
                 let mut u = v.clone();
-                u.spec.claim_ref = Some(crate::engine::controllers::pvbinder::claim_reference(&c));
+                u.spec.claim_ref = Some(crate::engine::storage::claim_reference(&c));
                 u.metadata.annotations.entry(ANN_BOUND_BY_CONTROLLER.into()).or_insert_with(|| "yes".into());
                 if let Err(e) = cx.api.update(Object::PersistentVolume(u)) {
                     return PreBind::Failed(format!("binding volumes: {}", e.message));
