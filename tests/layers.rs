@@ -42,20 +42,12 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// any more (the list only shrinks); the cycle test leaves these out, so
 /// each entry is also a cycle that remains.
 /// (file under src/engine, module it uses, why)
-const ALLOWED: &[(&str, &str, &str)] = &[
-    (
-        "world.rs",
-        "storage",
-        "World embeds storage::StorageWorld: the provisioners' identities (the installed drivers', so the world's) and the scheduler's PreBind \
-         state (the volume binder's cache, to move into the Scheduler with pvbinder's clean-up as a binder call)",
-    ),
-    (
-        "world.rs",
-        "programs",
-        "World embeds programs::State: overlay whiteouts (plain data, to move into World next to the volumes) and the running servers and \
+const ALLOWED: &[(&str, &str, &str)] = &[(
+    "world.rs",
+    "programs",
+    "World embeds programs::State: overlay whiteouts (plain data, to move into World next to the volumes) and the running servers and \
          pending exits (the container runtime's, to move into the kubelet and reach programs with the Proc)",
-    ),
-];
+)];
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {

@@ -102,10 +102,12 @@ fn schedule(c: &mut Cluster, pod: &str, only: Option<&str>) -> Result<String, St
     }
     let Some(node) = chosen else { return Err(reasons.join("; ")) };
     let start = c.now().0;
+    // The volume binder's cache, the scheduler's (this helper's) own.
+    let mut prebinds = scheduling::PreBinds::new();
     loop {
         let r = {
             let mut cx = Cx { api: &mut c.api, world: &mut c.world };
-            scheduling::pre_bind(&mut cx, &p, &node)
+            scheduling::pre_bind(&mut cx, &mut prebinds, &p, &node)
         };
         c.run_instant();
         match r {
@@ -561,7 +563,7 @@ fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
     cx_pod.metadata.uid = c.get::<Pod>("default", "use-rwx").unwrap().metadata.uid.clone();
     let r = {
         let mut cx = Cx { api: &mut c.api, world: &mut c.world };
-        scheduling::pre_bind(&mut cx, &cx_pod, "node-a")
+        scheduling::pre_bind(&mut cx, &mut scheduling::PreBinds::new(), &cx_pod, "node-a")
     };
     assert_eq!(r, PreBind::Waiting);
     c.run_instant();

@@ -21,7 +21,7 @@
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
-use crate::engine::storage::scheduling::{self as volumes, PreBind};
+use crate::engine::storage::scheduling::{self as volumes, PreBind, PreBinds};
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{MINUTE, Millis, SECOND, Time};
 use std::borrow::Cow;
@@ -83,6 +83,9 @@ pub struct Scheduler {
     assumed: BTreeMap<ObjKey, Assumed>,
     /// What every node holds, from the watch.
     cache: Cache,
+    /// The volume binder's cache: what PreBind started for each pod (by
+    /// uid), dropped when PreBind ends or the pod is deleted.
+    prebinds: PreBinds,
 }
 
 /// Is this pod the default scheduler's to place?
@@ -200,7 +203,7 @@ impl Scheduler {
     }
 
     fn pre_bind(&mut self, cx: &mut Cx, pod: &Pod, node: &str) {
-        match volumes::pre_bind(cx, pod, node) {
+        match volumes::pre_bind(cx, &mut self.prebinds, pod, node) {
             PreBind::Ready => self.bind(cx, pod, node),
             PreBind::Waiting => {}
             PreBind::Failed(msg) => {
@@ -247,6 +250,10 @@ impl Controller for Scheduler {
                             queue.add(r);
                         }
                     }
+                }
+                // A deleted pod's volume binding is over (a new pod gets a new uid).
+                if let (Some(o), None) = (old, new) {
+                    self.prebinds.remove(&o.metadata.uid);
                 }
                 // A pod leaving a node (deleted, finished) frees room: AssignedPodDelete.
                 let freed = match (old, new) {

@@ -52,6 +52,17 @@ pub struct Machine {
     pub next_pod_ip: u32,
 }
 
+/// A running external provisioner (a driver's controller pod) as it names
+/// itself. Made when the driver is installed, gone when it is uninstalled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provisioner {
+    /// `<driver>_<controller pod>_<uuid>`: the `From` of its events.
+    pub identity: String,
+    /// csi-provisioner's identity stamp (`<start ms>-<rand>-<driver>`),
+    /// recorded in the volumeAttributes of the PVs it provisions.
+    pub stamp: String,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct World {
     pub machines: BTreeMap<String, Machine>,
@@ -61,8 +72,9 @@ pub struct World {
     pub volumes: BTreeMap<VolumeId, FileTree>,
     /// Container logs: (pod uid, container, restart instance) -> text.
     pub logs: BTreeMap<(String, String, u32), String>,
-    /// Storage state outside the API (provisioner identities, volume binding in progress).
-    pub storage: crate::engine::storage::StorageWorld,
+    /// The external provisioners of installed drivers, by driver: who they
+    /// say they are (see [`Provisioner`]).
+    pub provisioners: BTreeMap<String, Provisioner>,
     /// What the simulated programs keep: running servers and their memory,
     /// exits scheduled for later, overlay whiteouts (engine::programs).
     pub programs: crate::engine::programs::State,

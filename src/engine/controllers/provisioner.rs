@@ -370,7 +370,7 @@ fn csi_pv(cx: &mut Cx, driver: &str, handle: &str, fs_type: Option<&str>) -> Per
     pv.metadata.annotations.insert("volume.kubernetes.io/provisioner-deletion-secret-name".into(), String::new());
     pv.metadata.annotations.insert("volume.kubernetes.io/provisioner-deletion-secret-namespace".into(), String::new());
     pv.metadata.finalizers.push(FINALIZER_EXTERNAL_PROVISIONER.into());
-    let stamp = cx.world.storage.stamps.get(driver).cloned().unwrap_or_default();
+    let stamp = cx.world.provisioners.get(driver).map(|p| p.stamp.clone()).unwrap_or_default();
     let mut attrs = std::collections::BTreeMap::new();
     attrs.insert("storage.kubernetes.io/csiProvisionerIdentity".to_string(), stamp);
     pv.spec.csi = Some(CsiPersistentVolumeSource {

@@ -40,8 +40,6 @@ pub struct PvBinder {
     want_significant: bool,
     /// Recycle operations in flight: PV name -> completion time.
     recycling: BTreeMap<String, Millis>,
-    /// Pods deleted while the scheduler may have been binding their volumes.
-    gone_pods: Vec<String>,
 }
 
 fn resync_key() -> ObjRef {
@@ -693,10 +691,15 @@ impl Controller for PvBinder {
                 }
             }
             Kind::Pod => {
-                // Forget volume binding the scheduler started for a pod that is gone.
+                // A deleted pod that waited for claims gives the binder a turn
+                // (its sync only re-arms the resync timer). The turn once
+                // carried the clean-up of the scheduler's PreBind state, which
+                // the scheduler now does itself; it stays so that the binder's
+                // later keys keep their place in the instant's rounds
+                // (transcripts are byte-for-byte). Dropping it is a change of
+                // timing to make on its own.
                 if let (Some(p), None) = ch.typed::<Pod>() {
                     if p.spec.node_name.is_empty() && storage::pod_claims(p).next().is_some() {
-                        self.gone_pods.push(p.metadata.uid.clone());
                         q.add(resync_key_schedule());
                     }
                 }
@@ -719,11 +722,8 @@ impl Controller for PvBinder {
                 self.resync = None;
             }
             self.resync_all(cx);
-        } else if *key == resync_key_schedule() {
-            for uid in std::mem::take(&mut self.gone_pods) {
-                cx.world.storage.prebinds.remove(&uid);
-            }
         } else {
+            // (`resync_key_schedule` is neither: its sync is the timer below.)
             match key.kind {
                 Kind::PersistentVolumeClaim => self.sync_claim(cx, &key.key),
                 Kind::PersistentVolume => self.sync_volume(cx, &key.key.name),

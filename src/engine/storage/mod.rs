@@ -36,7 +36,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::Api;
 use crate::engine::control::Cx;
 use crate::engine::quantity::Quantity;
-use crate::engine::world::{FileTree, VolumeId, World};
+use crate::engine::world::{FileTree, Provisioner, VolumeId, World};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `ref.GetReference` for a claim (the PV's claimRef).
@@ -202,32 +202,6 @@ pub fn migrated_csi_name(provisioner: &str) -> Option<&'static str> {
     }
 }
 
-/// Storage state that lives outside the API: the identities the external
-/// provisioners report in events, and the volume binding the scheduler has
-/// started for pods it is binding (its PreBind in progress).
-#[derive(Clone, Debug, Default)]
-pub struct StorageWorld {
-    /// driver -> `<driver>_<controller pod>_<uuid>`, the external
-    /// provisioner's identity (the `From` of its events).
-    pub identities: BTreeMap<String, String>,
-    /// driver -> csi-provisioner's identity stamp (`<start ms>-<rand>-<driver>`),
-    /// recorded in the volumeAttributes of the PVs it provisions.
-    pub stamps: BTreeMap<String, String>,
-    /// pod uid -> the bindings the scheduler's PreBind made for it.
-    pub prebinds: BTreeMap<String, PreBindState>,
-}
-
-/// What PreBind did for a pod, so later calls check the same bindings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PreBindState {
-    pub node: String,
-    /// (PV name, claim key) pairs bound statically.
-    pub bindings: Vec<(String, ObjKey)>,
-    /// Claims handed to a provisioner (selected-node set).
-    pub provisions: Vec<ObjKey>,
-    pub started: crate::engine::time::Time,
-}
-
 /// A random-looking but deterministic suffix like a ReplicaSet pod's.
 fn pod_suffix(api: &mut Api) -> String {
     format!("{}-{}", api.rng.string(10), api.rng.string(5))
@@ -241,10 +215,9 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
     cx.world.drivers.insert(name.to_string());
     let info = driver_info(name);
     if !info.controller_pod.is_empty() {
-        let ident = format!("{}_{}-{}_{}", name, info.controller_pod, pod_suffix(cx.api), cx.api.rng.uuid());
-        cx.world.storage.identities.insert(name.to_string(), ident);
+        let identity = format!("{}_{}-{}_{}", name, info.controller_pod, pod_suffix(cx.api), cx.api.rng.uuid());
         let stamp = format!("{}-{}-{}", cx.api.now.0, cx.api.rng.below(10_000), name);
-        cx.world.storage.stamps.insert(name.to_string(), stamp);
+        cx.world.provisioners.insert(name.to_string(), Provisioner { identity, stamp });
     }
     if info.csi {
         let d = CsiDriver {
@@ -265,8 +238,7 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
 /// Removes a driver: provisioning, attaching and mounting with it stop.
 pub fn uninstall_driver(cx: &mut Cx, name: &str) {
     cx.world.drivers.remove(name);
-    cx.world.storage.identities.remove(name);
-    cx.world.storage.stamps.remove(name);
+    cx.world.provisioners.remove(name);
     if cx.api.get_t::<CsiDriver>("", name).is_some() {
         let _ = cx.api.delete(Kind::CsiDriver, "", name, &Default::default());
     }
@@ -347,7 +319,7 @@ pub fn csi_node_id(driver: &str, node: &str, zone: &str) -> String {
 
 /// The identity an external provisioner reports as the source of its events.
 pub fn provisioner_identity(world: &World, driver: &str) -> String {
-    world.storage.identities.get(driver).cloned().unwrap_or_else(|| driver.to_string())
+    world.provisioners.get(driver).map_or_else(|| driver.to_string(), |p| p.identity.clone())
 }
 
 /// Whether the driver's node and controller plugins are running.

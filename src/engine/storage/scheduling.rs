@@ -320,15 +320,31 @@ pub enum PreBind {
     Failed(String),
 }
 
+/// What PreBind did for a pod, so later calls check the same bindings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreBindState {
+    pub node: String,
+    /// (PV name, claim key) pairs bound statically.
+    pub bindings: Vec<(String, ObjKey)>,
+    /// Claims handed to a provisioner (selected-node set).
+    pub provisions: Vec<ObjKey>,
+    pub started: Time,
+}
+
+/// The volume binder's cache (upstream's assume cache and the bindings
+/// `BindPodVolumes` waits on): pod uid -> what PreBind started for it. The
+/// scheduler owns it and forgets a pod's entry when the pod is gone.
+pub type PreBinds = BTreeMap<String, PreBindState>;
+
 /// VolumeBinding's PreBind: the first call for a pod and node makes the API
 /// updates (claimRef on matching static PVs, selected-node on claims to
-/// provision) and remembers them; every call then checks them the way
-/// `checkBindings` does. `Failed` messages read `binding volumes: ...`. After
-/// the bind timeout (10 minutes) the binding fails; the scheduler is woken
-/// for the pod then.
-pub fn pre_bind(cx: &mut Cx, pod: &Pod, node: &str) -> PreBind {
+/// provision) and remembers them in `prebinds`; every call then checks them
+/// the way `checkBindings` does. `Failed` messages read `binding volumes:
+/// ...`. After the bind timeout (10 minutes) the binding fails; the
+/// scheduler is woken for the pod then.
+pub fn pre_bind(cx: &mut Cx, prebinds: &mut PreBinds, pod: &Pod, node: &str) -> PreBind {
     let uid = pod.metadata.uid.clone();
-    let existing = cx.world.storage.prebinds.get(&uid).filter(|s| s.node == node).cloned();
+    let existing = prebinds.get(&uid).filter(|s| s.node == node).cloned();
     let state = match existing {
         Some(s) => s,
         None => {
@@ -340,7 +356,7 @@ pub fn pre_bind(cx: &mut Cx, pod: &Pod, node: &str) -> PreBind {
                 Err(reasons) => return PreBind::Failed(format!("binding volumes: {}", reasons.join(", "))),
             };
             if pv.bindings.is_empty() && pv.provisions.is_empty() {
-                cx.world.storage.prebinds.remove(&uid);
+                prebinds.remove(&uid);
                 return PreBind::Ready;
             }
             // bindAPIUpdate: no rollback if anything later fails.
@@ -363,7 +379,7 @@ pub fn pre_bind(cx: &mut Cx, pod: &Pod, node: &str) -> PreBind {
                 state.provisions.push(c.key());
             }
             cx.api.wake_idle_at(Time(state.started.0 + BIND_TIMEOUT), Ctl::Scheduler, pod.obj_ref());
-            cx.world.storage.prebinds.insert(uid.clone(), state.clone());
+            prebinds.insert(uid.clone(), state.clone());
             state
         }
     };
@@ -374,7 +390,7 @@ pub fn pre_bind(cx: &mut Cx, pod: &Pod, node: &str) -> PreBind {
         Err(e) => PreBind::Failed(format!("binding volumes: {e}")),
     };
     if r != PreBind::Waiting {
-        cx.world.storage.prebinds.remove(&uid);
+        prebinds.remove(&uid);
     }
     r
 }
