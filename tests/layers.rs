@@ -45,8 +45,8 @@ const LAYERS: &[(&str, &[&str])] = &[
 const ALLOWED: &[(&str, &str, &str)] = &[(
     "world.rs",
     "programs",
-    "World embeds programs::State: overlay whiteouts (plain data, to move into World next to the volumes) and the running servers and \
-         pending exits (the container runtime's, to move into the kubelet and reach programs with the Proc)",
+    "World embeds programs::State: the running servers, pending exits, later log lines, Service round-robin counters and split-brain \
+     records (the container runtime's, to move into the kubelet and reach programs as a parameter)",
 )];
 
 #[derive(Clone, Debug, PartialEq)]

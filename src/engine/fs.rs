@@ -89,7 +89,7 @@ impl<'w> ContainerFs<'w> {
 
     /// Whether the writable layer hides this image path (it was deleted).
     fn whited_out(&self, path: &str) -> bool {
-        match self.world.programs.whiteouts.get(&self.layer) {
+        match self.world.whiteouts.get(&self.layer) {
             Some(w) => w.iter().any(|d| path == d || path.starts_with(&format!("{d}/"))),
             None => false,
         }
@@ -195,7 +195,7 @@ impl<'w> ContainerFs<'w> {
     }
 
     fn unwhiteout(&mut self, inner: &str) {
-        if let Some(w) = self.world.programs.whiteouts.get_mut(&self.layer) {
+        if let Some(w) = self.world.whiteouts.get_mut(&self.layer) {
             w.remove(inner);
         }
     }
@@ -242,7 +242,7 @@ impl<'w> ContainerFs<'w> {
         let t = self.world.volume_mut(&vol);
         let removed = t.files.remove(&inner).is_some();
         if from_image {
-            self.world.programs.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+            self.world.whiteouts.entry(self.layer.clone()).or_default().insert(path);
             return Ok(());
         }
         if removed {
@@ -290,7 +290,7 @@ impl<'w> ContainerFs<'w> {
             t.dirs.retain(|k| k != inner && !k.starts_with(&prefix));
         }
         if in_image && path != "/" {
-            self.world.programs.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+            self.world.whiteouts.entry(self.layer.clone()).or_default().insert(path);
         }
         Ok(())
     }

@@ -70,13 +70,16 @@ pub struct World {
     pub drivers: BTreeSet<String>,
     /// Volume contents.
     pub volumes: BTreeMap<VolumeId, FileTree>,
+    /// Files deleted from an image's lower layer, per writable layer (a
+    /// `VolumeId::Container`): the overlay's whiteouts, read by `fs`.
+    pub whiteouts: BTreeMap<VolumeId, BTreeSet<String>>,
     /// Container logs: (pod uid, container, restart instance) -> text.
     pub logs: BTreeMap<(String, String, u32), String>,
     /// The external provisioners of installed drivers, by driver: who they
     /// say they are (see [`Provisioner`]).
     pub provisioners: BTreeMap<String, Provisioner>,
     /// What the simulated programs keep: running servers and their memory,
-    /// exits scheduled for later, overlay whiteouts (engine::programs).
+    /// exits scheduled for later (engine::programs).
     pub programs: crate::engine::programs::State,
 }
 

@@ -155,15 +155,13 @@ pub fn image_files(image: &str) -> Vec<(String, String)> {
 type ProcKey = (String, String);
 
 /// What the programs keep in the world: the main processes that run (and
-/// the servers' memory), exits scheduled for later, overlay whiteouts.
+/// the servers' memory), exits scheduled for later.
 #[derive(Clone, Debug, Default)]
 pub struct State {
     /// Running main processes by (pod uid, container).
     pub running: BTreeMap<ProcKey, Running>,
     /// Main processes that end on their own later, by (pod uid, container).
     pub exits: BTreeMap<ProcKey, PendingExit>,
-    /// Files deleted from an image's lower layer, per writable layer.
-    pub whiteouts: BTreeMap<VolumeId, BTreeSet<String>>,
     /// Round-robin counters for Service backends, by "namespace/name".
     pub rr: BTreeMap<String, u64>,
     /// Postgres data directories that two servers wrote at once.
