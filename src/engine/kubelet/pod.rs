@@ -688,11 +688,12 @@ impl Kubelet {
         let now = cx.api.now;
         let image = spec.image.clone();
         let node = rt.node.clone();
-        // the image
-        loop {
+        // the image: every path either returns (waiting on the pull) or leaves
+        // the block with the image ready
+        'image: {
             let c = &mut rt.ctrs[i];
             match c.img.clone() {
-                Img::Ready => break,
+                Img::Ready => break 'image,
                 Img::Pulling { requested, started, done } => {
                     if now < done {
                         wake.at(done, true);
@@ -729,7 +730,7 @@ impl Kubelet {
                             images::size_bytes(&image)
                         ),
                     );
-                    break;
+                    break 'image;
                 }
                 Img::Unknown | Img::Failed { .. } => {
                     let present = cx.world.machines.get(&node).is_some_and(|m| m.images.contains(&image));
@@ -760,7 +761,7 @@ impl Kubelet {
                             "Pulled",
                             &format!("Container image \"{image}\" already present on machine and can be accessed by the pod"),
                         );
-                        break;
+                        break 'image;
                     }
                     if let Some(b) = c.pull_backoff {
                         if now.0 < b.last.0 + b.dur {

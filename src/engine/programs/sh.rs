@@ -170,10 +170,7 @@ impl<'s> Lexer<'s> {
             let idx = self.out.len();
             self.push(Tok::Redir(fd, op.to_string()));
             self.push(Tok::Word(w));
-            self.pending_heredocs.push((idx, delim, quoted || op == "<<-" && false));
-            if quoted {
-                self.heredoc_bodies.insert(idx, String::new());
-            }
+            self.pending_heredocs.push((idx, delim, quoted));
             return Ok(());
         }
         self.push(Tok::Redir(fd, op.to_string()));
@@ -182,9 +179,8 @@ impl<'s> Lexer<'s> {
 
     fn read_heredocs(&mut self) -> Result<(), SyntaxError> {
         let pending = std::mem::take(&mut self.pending_heredocs);
-        for (idx, delim, _) in pending {
+        for (idx, delim, quoted) in pending {
             let strip_tabs = matches!(&self.out[idx].tok, Tok::Redir(_, op) if op == "<<-");
-            let quoted = self.heredoc_bodies.contains_key(&idx);
             let mut body = String::new();
             loop {
                 if self.pos >= self.src.len() {
