@@ -328,12 +328,12 @@ impl<'a> MapAccess<'a> for Map<'a, '_> {
     fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
         while let Some(e) = self.entries.get(self.i) {
             self.i += 1;
-            if let Some(fields) = self.fields {
-                if !fields.contains(&e.0.as_str()) {
-                    let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
-                    self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
-                    continue;
-                }
+            if let Some(fields) = self.fields
+                && !fields.contains(&e.0.as_str())
+            {
+                let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
+                self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
+                continue;
             }
             self.value = Some(e);
             let key: de::value::StrDeserializer<DecodeError> = e.0.as_str().into_deserializer();

@@ -193,10 +193,10 @@ impl Store {
         match &old {
             // most writes are status updates: nothing the indexes key on moved
             Some(o) if same_index_keys(o, &new) => {
-                if let Object::Pod(p) = &*new {
-                    if let Some(slot) = self.pods_by_node.get_mut(&p.spec.node_name).and_then(|m| m.get_mut(&key)) {
-                        *slot = new.clone();
-                    }
+                if let Object::Pod(p) = &*new
+                    && let Some(slot) = self.pods_by_node.get_mut(&p.spec.node_name).and_then(|m| m.get_mut(&key))
+                {
+                    *slot = new.clone();
                 }
             }
             Some(o) => {
@@ -266,12 +266,12 @@ impl Store {
                 }
             }
         }
-        if let Object::PersistentVolume(v) = &**o {
-            if let Some(set) = self.pvs_by_class.get_mut(&v.spec.storage_class_name) {
-                set.remove(&m.name);
-                if set.is_empty() {
-                    self.pvs_by_class.remove(&v.spec.storage_class_name);
-                }
+        if let Object::PersistentVolume(v) = &**o
+            && let Some(set) = self.pvs_by_class.get_mut(&v.spec.storage_class_name)
+        {
+            set.remove(&m.name);
+            if set.is_empty() {
+                self.pvs_by_class.remove(&v.spec.storage_class_name);
             }
         }
         if let Object::Pod(p) = &**o {

@@ -355,11 +355,11 @@ pub fn data_summary(trees: &[&FileTree]) -> String {
             if !dir.contains("base/") {
                 continue;
             }
-            if let Ok(rel) = rel.parse::<u32>() {
-                if let Some(td) = table_from_text(text, rel) {
-                    tables += 1;
-                    rows += td.rows.len();
-                }
+            if let Ok(rel) = rel.parse::<u32>()
+                && let Some(td) = table_from_text(text, rel)
+            {
+                tables += 1;
+                rows += td.rows.len();
             }
         }
     }
@@ -401,10 +401,10 @@ fn pv_home(c: &Cluster, pv: &PersistentVolume) -> Home {
     }
     // A zone named in the affinity, even if no node there is left.
     for e in terms.iter().flat_map(|t| &t.match_expressions) {
-        if e.key.ends_with("/zone") {
-            if let Some(z) = e.values.first() {
-                return Home::Zone(z.clone());
-            }
+        if e.key.ends_with("/zone")
+            && let Some(z) = e.values.first()
+        {
+            return Home::Zone(z.clone());
         }
     }
     Home::Everywhere

@@ -484,19 +484,19 @@ impl Api {
             return Err(ApiError::not_found(kind, name));
         };
         admission::validate_delete(kind, name)?;
-        if let Some(uid) = &opts.uid {
-            if &old.meta().uid != uid {
-                return Err(ApiError::new(
-                    Reason::Conflict,
-                    format!(
-                        "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                        kind.info().qualified_plural(),
-                        name,
-                        uid,
-                        old.meta().uid
-                    ),
-                ));
-            }
+        if let Some(uid) = &opts.uid
+            && &old.meta().uid != uid
+        {
+            return Err(ApiError::new(
+                Reason::Conflict,
+                format!(
+                    "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                    kind.info().qualified_plural(),
+                    name,
+                    uid,
+                    old.meta().uid
+                ),
+            ));
         }
         let mut obj = (*old).clone();
         let propagation = opts.propagation.unwrap_or(default_propagation(kind));

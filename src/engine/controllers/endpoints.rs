@@ -169,10 +169,8 @@ impl Controller for EndpointsController {
     fn watch(&mut self, change: &Change, api: &Api, queue: &mut WorkQueue) {
         match change.kind {
             Kind::Service => queue.add(change.obj_ref()),
-            Kind::Endpoints => {
-                if change.new.is_none() {
-                    queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &change.key.name));
-                }
+            Kind::Endpoints if change.new.is_none() => {
+                queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &change.key.name));
             }
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
@@ -189,10 +187,10 @@ impl Controller for EndpointsController {
                         p.spec.subdomain.clone(),
                     )
                 };
-                if let (Some(o), Some(n)) = (old, new) {
-                    if fingerprint(o) == fingerprint(n) {
-                        return;
-                    }
+                if let (Some(o), Some(n)) = (old, new)
+                    && fingerprint(o) == fingerprint(n)
+                {
+                    return;
                 }
                 let ns = &change.key.namespace;
                 let mut svcs = BTreeSet::new();
@@ -234,10 +232,11 @@ impl Controller for EndpointsController {
         }
         labels.insert(LABEL_MANAGED_BY.into(), CONTROLLER_NAME.into());
         let existing = cx.api.get_t::<Endpoints>(ns, name).cloned();
-        if let Some(e) = &existing {
-            if e.subsets == subsets && e.metadata.labels == labels {
-                return;
-            }
+        if let Some(e) = &existing
+            && e.subsets == subsets
+            && e.metadata.labels == labels
+        {
+            return;
         }
         // the last change that could have moved an address
         let trigger = pods

@@ -122,13 +122,12 @@ fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, volum
                 dirty = true;
             }
             // Capacity only when the claim is becoming Bound.
-            if c.status.phase != phase {
-                if let Some(cap) = v.spec.capacity.get("storage") {
-                    if c.status.capacity.get("storage") != Some(cap) {
-                        n.status.capacity = v.spec.capacity.clone();
-                        dirty = true;
-                    }
-                }
+            if c.status.phase != phase
+                && let Some(cap) = v.spec.capacity.get("storage")
+                && c.status.capacity.get("storage") != Some(cap)
+            {
+                n.status.capacity = v.spec.capacity.clone();
+                dirty = true;
             }
         }
     }
@@ -622,15 +621,15 @@ impl PvBinder {
     fn delete_volume(&mut self, cx: &mut Cx, v: PersistentVolume) {
         // External deleters (every dynamically provisioned volume here, and
         // CSI volumes) are the provisioner's business.
-        if let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED) {
-            if !p.is_empty() {
-                if !p.starts_with("kubernetes.io/") {
-                    return;
-                }
-                let msg = format!("no volume plugin matched name: {p}");
-                set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+        if let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED)
+            && !p.is_empty()
+        {
+            if !p.starts_with("kubernetes.io/") {
                 return;
             }
+            let msg = format!("no volume plugin matched name: {p}");
+            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+            return;
         }
         if v.spec.csi.is_some() {
             return;
@@ -705,11 +704,12 @@ impl Controller for PvBinder {
             }
             Kind::Pod => {
                 // Forget volume binding the scheduler started for a pod that is gone.
-                if let (Some(p), None) = ch.typed::<Pod>() {
-                    if p.spec.node_name.is_empty() && storage::pod_claims(p).next().is_some() {
-                        self.gone_pods.push(p.metadata.uid.clone());
-                        q.add(resync_key_schedule());
-                    }
+                if let (Some(p), None) = ch.typed::<Pod>()
+                    && p.spec.node_name.is_empty()
+                    && storage::pod_claims(p).next().is_some()
+                {
+                    self.gone_pods.push(p.metadata.uid.clone());
+                    q.add(resync_key_schedule());
                 }
             }
             Kind::StorageClass => {

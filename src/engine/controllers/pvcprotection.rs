@@ -26,10 +26,11 @@ impl Controller for PvcProtection {
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
             Kind::PersistentVolumeClaim => {
-                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>() {
-                    if c.metadata.is_deleting() && c.metadata.has_finalizer(FINALIZER_PVC_PROTECTION) {
-                        q.add(ch.obj_ref());
-                    }
+                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>()
+                    && c.metadata.is_deleting()
+                    && c.metadata.has_finalizer(FINALIZER_PVC_PROTECTION)
+                {
+                    q.add(ch.obj_ref());
                 }
             }
             Kind::Pod => {

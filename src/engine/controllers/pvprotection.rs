@@ -17,10 +17,11 @@ impl Controller for PvProtection {
     }
 
     fn watch(&mut self, ch: &Change, _api: &Api, q: &mut WorkQueue) {
-        if let (_, Some(v)) = ch.typed::<PersistentVolume>() {
-            if v.metadata.is_deleting() && v.metadata.has_finalizer(FINALIZER_PV_PROTECTION) {
-                q.add(ch.obj_ref());
-            }
+        if let (_, Some(v)) = ch.typed::<PersistentVolume>()
+            && v.metadata.is_deleting()
+            && v.metadata.has_finalizer(FINALIZER_PV_PROTECTION)
+        {
+            q.add(ch.obj_ref());
         }
     }
 

@@ -197,14 +197,15 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let (resp, ip) = loop {
         match fetch(ctx, &url, &method, &ua) {
             Ok((r, ip)) => {
-                if follow && r.status == 301 && hops < 5 {
-                    if let Some((_, loc)) = r.headers.iter().find(|(k, _)| k == "Location") {
-                        if let Ok(next) = parse_url(loc) {
-                            url = next;
-                            hops += 1;
-                            continue;
-                        }
-                    }
+                if follow
+                    && r.status == 301
+                    && hops < 5
+                    && let Some((_, loc)) = r.headers.iter().find(|(k, _)| k == "Location")
+                    && let Ok(next) = parse_url(loc)
+                {
+                    url = next;
+                    hops += 1;
+                    continue;
                 }
                 break (r, ip);
             }

@@ -150,7 +150,7 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             log.push_str(&note(t.plus(1500), &format!("Creating database {db}")));
             let _ = ctx.fs().mkdir_all(&format!("{DATADIR}/{db}"));
         }
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(1600), "Stopping temporary server"));
         log.push_str(&sys(
             t.plus(1700),
@@ -169,9 +169,9 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {version})  MySQL Community Server - GPL."),
         ));
         log.push_str(&note(t.plus(3000), "Temporary server stopped"));
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(3000), "MySQL init process done. Ready for start up."));
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(3100), &format!("Entrypoint script for MySQL Server {full} started.")));
         t = t.plus(3200);
     }
@@ -414,13 +414,12 @@ fn mysql_error(e: &SqlError, db: &str, line: usize) -> String {
 fn load_db(fs: &crate::engine::fs::ContainerFs, datadir: &str, name: &str) -> Database {
     let mut db = Database { name: name.to_string(), oid: 0, ..Default::default() };
     for f in fs.list(&format!("{datadir}/{name}")).unwrap_or_default() {
-        if let Some(t) = f.strip_suffix(".ibd") {
-            if let Ok(text) = fs.read(&format!("{datadir}/{name}/{f}")) {
-                if let Some(mut td) = super::postgres::table_from_text(&text, 0) {
-                    td.name = t.to_string();
-                    db.tables.insert(t.to_string(), td);
-                }
-            }
+        if let Some(t) = f.strip_suffix(".ibd")
+            && let Ok(text) = fs.read(&format!("{datadir}/{name}/{f}"))
+            && let Some(mut td) = super::postgres::table_from_text(&text, 0)
+        {
+            td.name = t.to_string();
+            db.tables.insert(t.to_string(), td);
         }
     }
     db
@@ -478,11 +477,11 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     }
     let datadir = server.datadir.clone();
     let mut current = a.db.clone();
-    if let Some(d) = &current {
-        if !server_fs_is_dir(ctx, &r.proc, &format!("{datadir}/{d}")) {
-            o.eprint(format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
-            return o.with_code(1);
-        }
+    if let Some(d) = &current
+        && !server_fs_is_dir(ctx, &r.proc, &format!("{datadir}/{d}"))
+    {
+        o.eprint(format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
+        return o.with_code(1);
     }
     let script = if a.execute.is_empty() { stdin.to_string() } else { a.execute.join(";") };
     let env =

@@ -44,10 +44,11 @@ fn is_ipv4(s: &str) -> bool {
 /// The running pod with this IP.
 pub fn pod_by_ip(ctx: &Ctx, ip: &str) -> Option<String> {
     for (k, r) in &ctx.cx.world.programs.running {
-        if let Some(pod) = ctx.cx.api.get_t::<Pod>(&r.proc.pod.namespace, &r.proc.pod.name) {
-            if pod.status.pod_ip == ip && pod.metadata.uid == k.0 {
-                return Some(k.0.clone());
-            }
+        if let Some(pod) = ctx.cx.api.get_t::<Pod>(&r.proc.pod.namespace, &r.proc.pod.name)
+            && pod.status.pod_ip == ip
+            && pod.metadata.uid == k.0
+        {
+            return Some(k.0.clone());
         }
     }
     None
@@ -74,10 +75,10 @@ pub fn resolve(ctx: &mut Ctx, host: &str) -> Result<Vec<Addr>, ()> {
         }
         // A ClusterIP, or a pod IP.
         let uid = pod_by_ip(ctx, host).unwrap_or_default();
-        if uid.is_empty() {
-            if let Some(svc) = service_by_ip(ctx, host) {
-                return Ok(vec![a(host, AddrKind::Service { namespace: svc.0, name: svc.1 })]);
-            }
+        if uid.is_empty()
+            && let Some(svc) = service_by_ip(ctx, host)
+        {
+            return Ok(vec![a(host, AddrKind::Service { namespace: svc.0, name: svc.1 })]);
         }
         return Ok(vec![a(host, AddrKind::Pod(uid))]);
     }

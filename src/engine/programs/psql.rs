@@ -484,11 +484,9 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             }
             let r = run_one(ctx, &conn, &mut cat, &mut db, &env, &stmt, &mut session_tx, &a, true, &format!("psql:{name}:{line}: "));
             out.append(r.0);
-            if r.1 {
-                if a.on_error_stop {
-                    code = 3;
-                    break;
-                }
+            if r.1 && a.on_error_stop {
+                code = 3;
+                break;
             }
             if r.2 {
                 code = 2;

@@ -1812,9 +1812,8 @@ impl Shell {
         let saved = (self.vars.clone(), self.exported.clone(), self.cwd.clone(), self.flow.clone(), self.main, self.clock, self.timeline.len());
         self.main = false;
         let mut o = Output::default();
-        match parse(src) {
-            Ok(node) => self.exec_node(ctx, &node, "", &mut o),
-            Err(_) => {}
+        if let Ok(node) = parse(src) {
+            self.exec_node(ctx, &node, "", &mut o)
         }
         let status = match self.flow {
             Flow::Exit(c) => c,
@@ -2075,11 +2074,9 @@ pub fn run_shell_argv(ctx: &mut Ctx, argv: &[String], stdin: &str, parent: Optio
                 return Output::err(msg, if sh.bash || sh.userland == Userland::Busybox { 127 } else { 2 });
             }
         }
-    } else if script.is_some() {
-        if i < argv.len() {
-            sh.name = argv[i].clone();
-            sh.args = argv[i + 1..].to_vec();
-        }
+    } else if script.is_some() && i < argv.len() {
+        sh.name = argv[i].clone();
+        sh.args = argv[i + 1..].to_vec();
     }
     let _ = from_file;
     let src = match script {

@@ -43,10 +43,11 @@ pub fn check_binding(api: &Api) -> Result<(), String> {
         if r.uid.is_empty() {
             continue;
         }
-        if let Some(other) = by_claim.insert(r.uid.clone(), v.metadata.name.clone()) {
-            if v.status.phase == "Bound" && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == "Bound") {
-                return Err(format!("claim {}/{} has two Bound PVs: {} and {}", r.namespace, r.name, other, v.metadata.name));
-            }
+        if let Some(other) = by_claim.insert(r.uid.clone(), v.metadata.name.clone())
+            && v.status.phase == "Bound"
+            && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == "Bound")
+        {
+            return Err(format!("claim {}/{} has two Bound PVs: {} and {}", r.namespace, r.name, other, v.metadata.name));
         }
     }
     Ok(())

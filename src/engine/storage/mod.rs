@@ -273,10 +273,11 @@ pub fn register_node_plugins(cx: &mut Cx, node: &str) {
     // Topology labels on the Node.
     let mut labelled = n.clone();
     for d in &csi {
-        if let Some(key) = d.topology_key {
-            if !zone.is_empty() && labelled.metadata.labels.get(key) != Some(&zone) {
-                labelled.metadata.labels.insert(key.to_string(), zone.clone());
-            }
+        if let Some(key) = d.topology_key
+            && !zone.is_empty()
+            && labelled.metadata.labels.get(key) != Some(&zone)
+        {
+            labelled.metadata.labels.insert(key.to_string(), zone.clone());
         }
     }
     if labelled != n {
@@ -455,10 +456,10 @@ pub fn find_matching_volume<'a>(
         if v.status.phase != "Available" {
             continue;
         }
-        if let Some(sel) = &c.spec.selector {
-            if !sel.matches(&v.metadata.labels) {
-                continue;
-            }
+        if let Some(sel) = &c.spec.selector
+            && !sel.matches(&v.metadata.labels)
+        {
+            continue;
         }
         if pv_class(v) != class {
             continue;
@@ -603,10 +604,10 @@ pub fn volumes_in_use(api: &Api, node: &str) -> Vec<String> {
         }
         for claim in pod_claims(p) {
             let Some(c) = api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, claim) else { continue };
-            if let Some(v) = claim_volume(api, c) {
-                if is_attachable(api, v) {
-                    out.insert(unique_volume_name(v));
-                }
+            if let Some(v) = claim_volume(api, c)
+                && is_attachable(api, v)
+            {
+                out.insert(unique_volume_name(v));
             }
         }
     }

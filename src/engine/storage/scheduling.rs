@@ -152,10 +152,10 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     }
     let mut new: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for claim in pod_claims(pod) {
-        if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim) {
-            if limits.contains_key(d.as_str()) {
-                new.entry(d).or_default().insert(h);
-            }
+        if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim)
+            && limits.contains_key(d.as_str())
+        {
+            new.entry(d).or_default().insert(h);
         }
     }
     if new.is_empty() {

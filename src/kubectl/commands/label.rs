@@ -220,17 +220,17 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
                 removed += 1;
             }
         }
-        if let Some(rv) = ctx.f.str("resource-version") {
-            if rv != live.meta().resource_version {
-                return Err(CmdError::Api(crate::engine::apiserver::ApiError::new(
-                    crate::engine::apiserver::Reason::Conflict,
-                    format!(
-                        "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
-                        it.kind.info().qualified_plural(),
-                        it.name
-                    ),
-                )));
-            }
+        if let Some(rv) = ctx.f.str("resource-version")
+            && rv != live.meta().resource_version
+        {
+            return Err(CmdError::Api(crate::engine::apiserver::ApiError::new(
+                crate::engine::apiserver::Reason::Conflict,
+                format!(
+                    "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
+                    it.kind.info().qualified_plural(),
+                    it.name
+                ),
+            )));
         }
         if (added > 0 || removed > 0) && !dry {
             match which {
