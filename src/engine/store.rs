@@ -323,8 +323,7 @@ mod tests {
     use super::*;
 
     fn pod(ns: &str, name: &str, node: &str, owner: &str) -> Object {
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named(ns, name);
+        let mut p = Pod { metadata: ObjectMeta::named(ns, name), ..Default::default() };
         p.metadata.uid = format!("uid-{name}");
         p.spec.node_name = node.into();
         if !owner.is_empty() {

@@ -757,8 +757,7 @@ mod tests {
     use crate::engine::quantity::Quantity;
 
     fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
-        let mut c = PersistentVolumeClaim::default();
-        c.metadata = ObjectMeta::named("default", name);
+        let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         c.spec.storage_class_name = class.map(|s| s.to_string());
         c.spec.access_modes = vec!["ReadWriteOnce".into()];
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());

@@ -739,8 +739,7 @@ mod tests {
     #[test]
     fn unassigned_pods_go_first_and_deletion_cost_counts() {
         let mk = |name: &str, node: &str, ready: bool, cost: Option<&str>, created: i64| {
-            let mut p = Pod::default();
-            p.metadata = ObjectMeta::named("default", name);
+            let mut p = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
             p.metadata.uid = name.into();
             p.metadata.creation_timestamp = Some(Time(created * 1000));
             p.spec.node_name = node.into();
@@ -763,8 +762,10 @@ mod tests {
     #[test]
     fn adopts_orphans_and_releases_pods_that_stop_matching() {
         let mut h = harness();
-        let mut orphan = Pod::default();
-        orphan.metadata = ObjectMeta { name: "stray".into(), namespace: "default".into(), labels: labels(&[("app", "web")]), ..Default::default() };
+        let mut orphan = Pod {
+            metadata: ObjectMeta { name: "stray".into(), namespace: "default".into(), labels: labels(&[("app", "web")]), ..Default::default() },
+            ..Default::default()
+        };
         orphan.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
         h.create(Object::Pod(orphan));
         let o = h.create(rs("web", 2));

@@ -194,8 +194,7 @@ mod tests {
     fn two_claims_on_one_volume_are_caught() {
         let mut c = Cluster::new(1);
         for name in ["a", "b"] {
-            let mut cl = PersistentVolumeClaim::default();
-            cl.metadata = ObjectMeta::named("default", name);
+            let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
             cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
             cl.spec.storage_class_name = Some("none".into());
             cl.spec.volume_name = "shared".into();

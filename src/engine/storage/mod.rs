@@ -736,8 +736,7 @@ mod tests {
     }
 
     fn claim(size: &str, modes: &[&str], class: Option<&str>) -> PersistentVolumeClaim {
-        let mut c = PersistentVolumeClaim::default();
-        c.metadata = ObjectMeta::named("default", "c");
+        let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         c.metadata.uid = "uid-c".into();
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
         c.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
