@@ -45,8 +45,11 @@ struct TypeEntry {
     /// The type's description.
     d: String,
     /// Fields: [json name, type, description, required (0/1), enum values?]
-    f: Vec<(String, String, String, u8, Option<Vec<String>>)>,
+    f: Vec<FieldEntry>,
 }
+
+/// A field as the embedded schema stores it: a JSON array.
+type FieldEntry = (String, String, String, u8, Option<Vec<String>>);
 
 #[derive(Deserialize)]
 struct Schema {
