@@ -272,8 +272,9 @@ impl<'de> de::Deserializer<'de> for De<'de> {
             Val::Null => v.visit_map(Map { de: &inner, entries: &[], i: 0, fields: Some(fields), value: None }),
             Val::Map(entries) => v.visit_map(Map { de: &inner, entries, i: 0, fields: Some(fields), value: None }),
             _ => {
-                let pkg = if matches!(name, "Time" | "MicroTime") { "v1" } else { "v1" };
-                Err(self.type_error(&format!("{pkg}.{name}")))
+                // Every struct decoded here, metav1.Time included, lives in
+                // a Go package named v1 (core, apps, meta, storage, policy).
+                Err(self.type_error(&format!("v1.{name}")))
             }
         }
         .map_err(|e| self.locate(e))

@@ -182,7 +182,7 @@ mod tests {
             assert_eq!(got, want, "sort_less of {v:?}");
             // Reversed comparator, still stable.
             let mut want = v.clone();
-            want.sort_by(|a, b| b.0.cmp(&a.0));
+            want.sort_by_key(|a| std::cmp::Reverse(a.0));
             let mut got = v.clone();
             sort_by(&mut got, |a, b| b.0.cmp(&a.0));
             assert_eq!(got, want, "reversed sort_by of {v:?}");

@@ -467,7 +467,7 @@ impl Api {
             Object::Namespace(n) => n.spec.finalizers.is_empty(),
             _ => true,
         };
-        if obj.meta().is_deleting() && obj.meta().finalizers.is_empty() && ns_finalized && !(kind == Kind::Pod && !pod_may_vanish(&obj)) {
+        if obj.meta().is_deleting() && obj.meta().finalizers.is_empty() && ns_finalized && (kind != Kind::Pod || pod_may_vanish(&obj)) {
             self.store.remove(kind, &key);
             return Ok(Written { object: Rc::new(obj), warnings });
         }

@@ -136,7 +136,8 @@ impl AttachDetach {
             self.wanted_on.entry(vol.clone()).or_default().insert(node.to_string());
         }
         // Pods that stopped wanting a volume here may be reported again later.
-        self.reported.retain(|(pod, vol)| !(old.get(vol).is_some_and(|d| d.pods.contains(pod)) && !desired.get(vol).is_some_and(|d| d.pods.contains(pod))));
+        let wants = |m: &BTreeMap<String, Desired>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
+        self.reported.retain(|(pod, vol)| !wants(&old, pod, vol) || wants(&desired, pod, vol));
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
         }

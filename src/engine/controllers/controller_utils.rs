@@ -525,7 +525,7 @@ mod tests {
 /// it is Go's insertion sort exactly (pdqsort's small-slice path); above
 /// that a stable merge sort, which agrees with Go whenever `less` is a
 /// strict weak order.
-pub fn go_sort<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
+pub fn go_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     crate::engine::sort::sort_less(v, less)
 }
 

@@ -1032,11 +1032,11 @@ fn reconcile_old_rss(cx: &mut Ctx, all_old: &[ReplicaSet], old: &[ReplicaSet], n
 fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -> Result<(Vec<ReplicaSet>, i32), String> {
     crate::engine::sort::sort_by(&mut old, by_creation);
     let mut total = 0;
-    for i in 0..old.len() {
+    for slot in old.iter_mut() {
         if total >= max_cleanup {
             break;
         }
-        let rs = old[i].clone();
+        let rs = slot.clone();
         if rs_replicas(&rs) == 0 || rs_replicas(&rs) == rs.status.available_replicas {
             continue;
         }
@@ -1053,7 +1053,7 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
         }
         let (_, updated) = scale_replica_set(cx, &rs, new_count, false)?;
         total = total.wrapping_add(n);
-        old[i] = updated;
+        *slot = updated;
     }
     Ok((old, total))
 }

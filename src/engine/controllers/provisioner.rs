@@ -315,10 +315,9 @@ impl Provisioner {
         let info = driver_info(&p);
         let v = if info.csi { Self::protection_finalizer(cx, v) } else { v };
         // shouldDelete
-        let should =
-            if info.csi { !(v.metadata.is_deleting() && !v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER)) } else { !v.metadata.is_deleting() }
-                && v.status.phase == "Released"
-                && v.spec.persistent_volume_reclaim_policy == "Delete";
+        let should = if info.csi { !v.metadata.is_deleting() || v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER) } else { !v.metadata.is_deleting() }
+            && v.status.phase == "Released"
+            && v.spec.persistent_volume_reclaim_policy == "Delete";
         if !should {
             self.deleting.remove(name);
             return;
@@ -467,8 +466,7 @@ mod tests {
     }
 
     fn claim(c: &mut Cluster, name: &str, class: &str, modes: &[&str], node: Option<&str>) {
-        let mut cl = PersistentVolumeClaim::default();
-        cl.metadata = ObjectMeta::named("default", name);
+        let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         cl.spec.storage_class_name = Some(class.into());
         cl.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());

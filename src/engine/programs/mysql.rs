@@ -273,8 +273,8 @@ fn parse(args: &[String]) -> Args {
             a.user = val(&mut i, "-u");
         } else if s.starts_with("--password") {
             a.password = Some(s.trim_start_matches("--password").trim_start_matches('=').to_string());
-        } else if s.starts_with("-p") {
-            a.password = Some(s[2..].to_string());
+        } else if let Some(p) = s.strip_prefix("-p") {
+            a.password = Some(p.to_string());
         } else if s.starts_with("--host") {
             a.host = Some(val(&mut i, "--host"));
         } else if s.starts_with("-h") {
@@ -449,11 +449,11 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             ctx.cx.world.programs.running.get(&k).filter(|r| matches!(r.server, ServerState::Mysql(_))).map(|_| k)
         }
         Some(h) => match net::resolve(ctx, h) {
-            Err(_) => {
+            None => {
                 o.eprint(format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)\n"));
                 return o.with_code(1);
             }
-            Ok(addrs) => addrs
+            Some(addrs) => addrs
                 .iter()
                 .find_map(|ad| net::route(ctx, ad, a.port).and_then(|(u, p)| net::listener(ctx, &u, p)))
                 .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),

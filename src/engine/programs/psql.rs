@@ -223,7 +223,7 @@ fn targets(ctx: &mut Ctx, host: Option<&str>, port: u16) -> Result<Vec<(Target, 
         None => Ok(vec![(Target::Socket, local_server(ctx))]),
         Some(h) if h.starts_with('/') => Ok(vec![(Target::Socket, local_server(ctx))]),
         Some(h) => {
-            let addrs = net::resolve(ctx, h).map_err(|_| net::dns_error(ctx).to_string())?;
+            let addrs = net::resolve(ctx, h).ok_or_else(|| net::dns_error(ctx).to_string())?;
             let mut v = vec![];
             for a in addrs {
                 let dest = net::route(ctx, &a, port);
@@ -524,7 +524,6 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
 }
 
 /// Runs one query string; returns (output, failed, connection lost).
-#[allow(clippy::too_many_arguments)]
 fn run_one(
     ctx: &mut Ctx,
     conn: &Conn,

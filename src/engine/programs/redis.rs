@@ -666,8 +666,8 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         o.code = 1;
     };
     let addrs = match net::resolve(ctx, &host) {
-        Ok(a) => a,
-        Err(_) => {
+        Some(a) => a,
+        None => {
             let why = net::dns_error(ctx);
             refused(&mut o, why);
             return o;

@@ -75,8 +75,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn run(&mut self) -> Result<(), SyntaxError> {
-        loop {
-            let Some(c) = self.peek(0) else { break };
+        while let Some(c) = self.peek(0) {
             match c {
                 ' ' | '\t' => self.pos += 1,
                 '\\' if self.peek(1) == Some('\n') => {

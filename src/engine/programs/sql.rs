@@ -2166,8 +2166,10 @@ impl<'a> Session<'a> {
             if exprs.len() > targets.len() {
                 return Err(SqlError::at("INSERT has more expressions than target columns", exprs[targets.len()].pos() - 1));
             }
-            if exprs.len() < targets.len() && cols.is_some() {
-                let p = cols.as_ref().unwrap()[exprs.len()].1;
+            if exprs.len() < targets.len()
+                && let Some(cols) = &cols
+            {
+                let p = cols[exprs.len()].1;
                 return Err(SqlError::at("INSERT has more target columns than expressions", p - 1));
             }
             let mut row: Vec<Option<Value>> = vec![None; t.columns.len()];

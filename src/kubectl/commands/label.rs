@@ -295,7 +295,7 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl annotate cm c note-"), ("configmap/c annotated\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl label cm c --list"), ("app=web\n".into(), 0));
         let cm = s.cluster.get::<ConfigMap>("default", "c").unwrap();
-        assert!(cm.metadata.annotations.get("note").is_none());
+        assert!(!cm.metadata.annotations.contains_key("note"));
         assert_eq!(run(&mut s, "kubectl label cm nope a=b").0, "Error from server (NotFound): configmaps \"nope\" not found\n");
     }
 }
