@@ -3,7 +3,8 @@
 # whatever is already there. Idempotent; prints what it does.
 #
 #   scripts/setup.sh            everything (wasm toolchain, trunk, wasm-bindgen,
-#                               wasm-opt, the editor bundle, Chromium, playwright-core)
+#                               wasm-opt, the editor bundle, rustfmt and clippy,
+#                               Chromium, playwright-core)
 #   scripts/setup.sh --build    only what building and serving the page needs
 #   scripts/setup.sh --fuzz     only cargo-fuzz (make fuzz)
 #
@@ -73,6 +74,21 @@ wasm_target() {
     say "wasm32 target: Debian rustc-web ($(rustc +debian-web --version 2>/dev/null || echo '?'))"
 }
 
+# --- 1b. rustfmt and clippy (make test-lint) -----------------------------------
+lint_tools() {
+    local missing=()
+    cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+    cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+    if [ ${#missing[@]} -eq 0 ]; then
+        say "rustfmt, clippy: installed"; return 0
+    fi
+    if command -v rustup >/dev/null && timeout 120 rustup component add "${missing[@]}" >"$CACHE/logs/rustup-component.log" 2>&1; then
+        say "${missing[*]}: rustup component add"
+    else
+        say "${missing[*]}: not available on this toolchain (no rustup, or it cannot download): make test-lint skips them"
+    fi
+}
+
 # --- 2. cargo-installed tools -------------------------------------------------
 cargo_tool() { # name version binary extra-args...
     local name=$1 version=$2 bin=$3; shift 3
@@ -140,6 +156,7 @@ wasm_opt
 editor_bundle
 
 if [ "$MODE" != "--build" ]; then
+    lint_tools
     if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
         say "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
     else

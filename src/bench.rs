@@ -94,7 +94,7 @@ pub const BUSY_MANIFESTS: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetada
 pub fn busy_commands(m: u32) -> [String; 4] {
     let first = if m == 0 {
         "kubectl apply -f -".to_string()
-    } else if m % 2 == 0 {
+    } else if m.is_multiple_of(2) {
         format!("kubectl scale statefulset web --replicas={}", 2 + (m / 2) % 4)
     } else {
         format!("kubectl scale deployment api --replicas={}", 3 + (m / 2) % 5)

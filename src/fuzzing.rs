@@ -16,10 +16,10 @@ pub fn yaml(data: &[u8]) {
         let v = d.node.to_json();
         let _ = crate::engine::yaml::to_yaml(&v);
         let (Some(av), Some(k)) = (d.node.get("apiVersion").and_then(|n| n.as_str()), d.node.get("kind").and_then(|n| n.as_str())) else { continue };
-        if let Some(kind) = Kind::from_type_meta(av, k) {
-            if let Ok((o, _)) = Object::decode(kind, &d.node) {
-                let _ = crate::engine::yaml::to_yaml(&o.to_value());
-            }
+        if let Some(kind) = Kind::from_type_meta(av, k)
+            && let Ok((o, _)) = Object::decode(kind, &d.node)
+        {
+            let _ = crate::engine::yaml::to_yaml(&o.to_value());
         }
     }
 }
@@ -41,10 +41,10 @@ pub fn kubectl(data: &[u8]) {
 /// Share-link decoding, and restoring what decodes (bounded replay).
 pub fn share_link(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok((saved, _)) = crate::ui::share::decode(text) {
-        if let Ok(p) = crate::ui::state::Page::restore(saved) {
-            let _ = crate::ui::export::shell_script(&p.console, p.cluster());
-        }
+    if let Ok((saved, _)) = crate::ui::share::decode(text)
+        && let Ok(p) = crate::ui::state::Page::restore(saved)
+    {
+        let _ = crate::ui::export::shell_script(&p.console, p.cluster());
     }
     // The same bytes as the JSON a link carries.
     if let Ok(p) = crate::ui::state::Page::restore_json(text) {

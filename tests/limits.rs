@@ -76,7 +76,7 @@ fn huge_statefulsets_cost_what_their_pods_cost() {
         s.cluster.advance(120_000);
         assert!(t.elapsed().as_secs() < 60, "{policy}: {:?}", t.elapsed());
         let pods = s.cluster.api.store.count(Kind::Pod);
-        assert!(pods >= 1 && pods <= 30, "{policy}: {pods}");
+        assert!((1..=30).contains(&pods), "{policy}: {pods}");
         let status = s.run("kubectl get sts big -o jsonpath={.status.replicas}", "").output;
         assert_eq!(status, pods.to_string());
     }

@@ -533,7 +533,7 @@ fn soak() {
             eprintln!("VIOLATION seed {seed}: {e}");
             violations.push((seed, e));
         }
-        if (seed - first + 1) % 1000 == 0 {
+        if (seed - first + 1).is_multiple_of(1000) {
             eprintln!(
                 "soak progress: {} sessions, {total_steps} steps, {} violations, {:.0} s",
                 seed - first + 1,

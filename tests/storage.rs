@@ -15,7 +15,7 @@ use kubarium::engine::controllers::Cx;
 use kubarium::engine::storage::scheduling::{self, PreBind};
 use kubarium::engine::storage::{self, invariants};
 use kubarium::engine::time::{MINUTE, SECOND};
-use kubarium::engine::world::{FileTree, VolumeId};
+use kubarium::engine::world::VolumeId;
 use kubarium::engine::yaml;
 
 /// A cluster without scheduler, kubelets and node lifecycle: these tests
@@ -164,7 +164,7 @@ fn delete(c: &mut Cluster, kind: Kind, name: &str, grace: Option<i64>) {
 }
 
 fn write_file(c: &mut Cluster, id: &VolumeId, path: &str, body: &str) {
-    c.world.volumes.entry(id.clone()).or_insert_with(FileTree::default).files.insert(path.into(), body.into());
+    c.world.volumes.entry(id.clone()).or_default().files.insert(path.into(), body.into());
 }
 
 const NFS_PVS: &str = "
@@ -1295,13 +1295,12 @@ fn random_storage_stories_keep_the_invariants() {
                         }
                     }
                     // Something lives on the volume now.
-                    if let Some(p) = c.get::<Pod>("default", &pod).filter(|p| !p.spec.node_name.is_empty()).cloned() {
-                        if let Some(v) =
+                    if let Some(p) = c.get::<Pod>("default", &pod).filter(|p| !p.spec.node_name.is_empty()).cloned()
+                        && let Some(v) =
                             c.get::<PersistentVolumeClaim>("default", &claim).and_then(|cl| c.get::<PersistentVolume>("", &cl.spec.volume_name)).cloned()
-                        {
-                            let id = storage::volume_id_for_pv(&v, &p.spec.node_name);
-                            write_file(&mut c, &id, &format!("/{pod}"), "data");
-                        }
+                    {
+                        let id = storage::volume_id_for_pv(&v, &p.spec.node_name);
+                        write_file(&mut c, &id, &format!("/{pod}"), "data");
                     }
                 }
                 4 => {

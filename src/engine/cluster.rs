@@ -978,7 +978,7 @@ mod tests {
         let (mut c, mut p) = Cluster::replay_until(9, head.log(), Time(start.0 + 60_000));
         assert!(!c.world.is_powered("node-b"));
         assert_eq!(c.now(), Time(start.0 + 60_000));
-        assert!(p.play_until(&mut c, Time(start.0 + 70_000)) == false);
+        assert!(!p.play_until(&mut c, Time(start.0 + 70_000)));
         assert!(p.play_until(&mut c, head.now()));
         assert!(p.done());
         assert_eq!(c.now(), head.now());

@@ -272,8 +272,9 @@ impl<'de> de::Deserializer<'de> for De<'de> {
             Val::Null => v.visit_map(Map { de: &inner, entries: &[], i: 0, fields: Some(fields), value: None }),
             Val::Map(entries) => v.visit_map(Map { de: &inner, entries, i: 0, fields: Some(fields), value: None }),
             _ => {
-                let pkg = if matches!(name, "Time" | "MicroTime") { "v1" } else { "v1" };
-                Err(self.type_error(&format!("{pkg}.{name}")))
+                // Every struct decoded here, metav1.Time included, lives in
+                // a Go package named v1 (core, apps, meta, storage, policy).
+                Err(self.type_error(&format!("v1.{name}")))
             }
         }
         .map_err(|e| self.locate(e))
@@ -328,12 +329,12 @@ impl<'a> MapAccess<'a> for Map<'a, '_> {
     fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
         while let Some(e) = self.entries.get(self.i) {
             self.i += 1;
-            if let Some(fields) = self.fields {
-                if !fields.contains(&e.0.as_str()) {
-                    let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
-                    self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
-                    continue;
-                }
+            if let Some(fields) = self.fields
+                && !fields.contains(&e.0.as_str())
+            {
+                let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
+                self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
+                continue;
             }
             self.value = Some(e);
             let key: de::value::StrDeserializer<DecodeError> = e.0.as_str().into_deserializer();

@@ -305,7 +305,7 @@ impl Controller for Scheduler {
             self.forget(&key.key);
             return;
         };
-        if !responsible_for(&pod) {
+        if !responsible_for(pod) {
             self.forget(&key.key);
             return;
         }
@@ -617,14 +617,14 @@ fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Ass
             continue;
         }
         let Ok(i) = views.binary_search_by(|v| v.node.metadata.name.as_str().cmp(a.node.as_str())) else { continue };
-        if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name) {
-            if p.spec.node_name.is_empty() {
-                let v = &mut views[i];
-                let (r, nz) = v.with_assumed.get_or_insert_with(|| (v.info.requested.clone(), v.info.non_zero.clone()));
-                r.add(&pod_requests(p, false));
-                nz.add(&pod_requests(p, true));
-                v.assumed.push(p);
-            }
+        if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name)
+            && p.spec.node_name.is_empty()
+        {
+            let v = &mut views[i];
+            let (r, nz) = v.with_assumed.get_or_insert_with(|| (v.info.requested.clone(), v.info.non_zero.clone()));
+            r.add(&pod_requests(p, false));
+            nz.add(&pod_requests(p, true));
+            v.assumed.push(p);
         }
     }
     views
@@ -779,10 +779,10 @@ impl<'a> FilterState<'a> {
         for v in views {
             let mut note = |owner: &Pod, terms: &[AffinityTerm]| {
                 for t in terms {
-                    if t.matches_pod(&owner.metadata.namespace, pod) {
-                        if let Some((k, value)) = v.node.metadata.labels.get_key_value(&t.topology_key) {
-                            existing_anti.insert((k.as_str(), value.as_str()));
-                        }
+                    if t.matches_pod(&owner.metadata.namespace, pod)
+                        && let Some((k, value)) = v.node.metadata.labels.get_key_value(&t.topology_key)
+                    {
+                        existing_anti.insert((k.as_str(), value.as_str()));
                     }
                 }
             };
@@ -938,10 +938,10 @@ pub fn fit_error_message(total: usize, statuses: &BTreeMap<String, NodeStatus>, 
             *hist.entry(r.as_str()).or_default() += 1;
         }
     }
-    if let Some(a) = absent {
-        if statuses.len() < total {
-            *hist.entry(a).or_default() += total - statuses.len();
-        }
+    if let Some(a) = absent
+        && statuses.len() < total
+    {
+        *hist.entry(a).or_default() += total - statuses.len();
     }
     let mut parts: Vec<String> = hist.iter().map(|(r, n)| format!("{n} {r}")).collect();
     crate::engine::sort::sort(&mut parts);

@@ -170,7 +170,7 @@ mod tests {
     fn agrees_with_std_stable_sort_on_random_vectors() {
         for v in random_vecs() {
             let mut want = v.clone();
-            want.sort_by(|a, b| a.0.cmp(&b.0));
+            want.sort_by_key(|a| a.0);
             let mut got = v.clone();
             sort_by(&mut got, |a, b| a.0.cmp(&b.0));
             assert_eq!(got, want, "sort_by of {v:?}");
@@ -182,7 +182,7 @@ mod tests {
             assert_eq!(got, want, "sort_less of {v:?}");
             // Reversed comparator, still stable.
             let mut want = v.clone();
-            want.sort_by(|a, b| b.0.cmp(&a.0));
+            want.sort_by_key(|a| std::cmp::Reverse(a.0));
             let mut got = v.clone();
             sort_by(&mut got, |a, b| b.0.cmp(&a.0));
             assert_eq!(got, want, "reversed sort_by of {v:?}");
@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn collections_built_by_inserting_equal_collect() {
         // Duplicate keys: the last value wins, as in `collect`.
-        let pairs = vec![("b".to_string(), 1), ("a".to_string(), 2), ("b".to_string(), 3), ("c".to_string(), 4), ("a".to_string(), 5)];
+        let pairs = [("b".to_string(), 1), ("a".to_string(), 2), ("b".to_string(), 3), ("c".to_string(), 4), ("a".to_string(), 5)];
         let want: BTreeMap<String, i32> = pairs.iter().cloned().collect();
         assert_eq!(map_from(pairs.iter().cloned()), want);
         assert_eq!(map_from(pairs.iter().cloned())["b"], 3);

@@ -196,10 +196,10 @@ impl Store {
         match &old {
             // most writes are status updates: nothing the indexes key on moved
             Some(o) if same_index_keys(o, &new) => {
-                if let Object::Pod(p) = &*new {
-                    if let Some(slot) = self.pods_by_node.get_mut(&p.spec.node_name).and_then(|m| m.get_mut(&key)) {
-                        *slot = new.clone();
-                    }
+                if let Object::Pod(p) = &*new
+                    && let Some(slot) = self.pods_by_node.get_mut(&p.spec.node_name).and_then(|m| m.get_mut(&key))
+                {
+                    *slot = new.clone();
                 }
             }
             Some(o) => {
@@ -269,12 +269,12 @@ impl Store {
                 }
             }
         }
-        if let Object::PersistentVolume(v) = &**o {
-            if let Some(set) = self.pvs_by_class.get_mut(&v.spec.storage_class_name) {
-                set.remove(&m.name);
-                if set.is_empty() {
-                    self.pvs_by_class.remove(&v.spec.storage_class_name);
-                }
+        if let Object::PersistentVolume(v) = &**o
+            && let Some(set) = self.pvs_by_class.get_mut(&v.spec.storage_class_name)
+        {
+            set.remove(&m.name);
+            if set.is_empty() {
+                self.pvs_by_class.remove(&v.spec.storage_class_name);
             }
         }
         if let Object::Pod(p) = &**o {
@@ -326,8 +326,7 @@ mod tests {
     use super::*;
 
     fn pod(ns: &str, name: &str, node: &str, owner: &str) -> Object {
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named(ns, name);
+        let mut p = Pod { metadata: ObjectMeta::named(ns, name), ..Default::default() };
         p.metadata.uid = format!("uid-{name}");
         p.spec.node_name = node.into();
         if !owner.is_empty() {

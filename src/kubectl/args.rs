@@ -408,20 +408,13 @@ pub fn parse_flags(argv: &[String], flags: &[Flag]) -> Result<Parsed, String> {
 fn set_value(p: &mut Parsed, f: &Flag, value: String) -> Result<(), String> {
     let bad = |err: String| format!("invalid argument {:?} for {:?} flag: {err}", value, f.display());
     match f.kind {
-        FlagKind::Bool => {
-            if parse_bool(&value).is_none() {
-                return Err(bad(format!("strconv.ParseBool: parsing {value:?}: invalid syntax")));
-            }
+        FlagKind::Bool if parse_bool(&value).is_none() => {
+            return Err(bad(format!("strconv.ParseBool: parsing {value:?}: invalid syntax")));
         }
-        FlagKind::Int => {
-            if value.parse::<i64>().is_err() {
-                let why = if value.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !value.is_empty() {
-                    "value out of range"
-                } else {
-                    "invalid syntax"
-                };
-                return Err(bad(format!("strconv.ParseInt: parsing {value:?}: {why}")));
-            }
+        FlagKind::Int if value.parse::<i64>().is_err() => {
+            let why =
+                if value.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !value.is_empty() { "value out of range" } else { "invalid syntax" };
+            return Err(bad(format!("strconv.ParseInt: parsing {value:?}: {why}")));
         }
         FlagKind::Duration => {
             if let Err(e) = parse_go_duration(&value) {

@@ -214,8 +214,7 @@ impl Running {
             let (line, stdin) = (line.clone(), stdin.clone());
             *self = s.start(&line, &stdin);
         }
-        loop {
-            let RunState::Waiting { waiter, step } = &mut self.state else { break };
+        while let RunState::Waiting { waiter, step } = &mut self.state {
             match *step {
                 Step::Settle(max) => {
                     let (done, work) = s.cluster.finish_pending_for(left);

@@ -148,10 +148,10 @@ fn fetch_explain() {
             return;
         }
         let Ok(p) = resp.text() else { return };
-        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(p).await {
-            if let Some(t) = text.as_string() {
-                crate::kubectl::commands::explain::provide(t);
-            }
+        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(p).await
+            && let Some(t) = text.as_string()
+        {
+            crate::kubectl::commands::explain::provide(t);
         }
     });
 }
@@ -253,7 +253,7 @@ impl Component for App {
             if frame {
                 ui.tune(now_ms() - t0);
                 self.frames += 1;
-                if ui.dirty && self.frames % SAVE_EVERY == 0 {
+                if ui.dirty && self.frames.is_multiple_of(SAVE_EVERY) {
                     self.pending.push(Effect::Save);
                 }
             }
@@ -392,10 +392,11 @@ impl App {
             }
             Effect::DownloadSession => download("kubarium-session.json", "application/json", &self.shared.ui.borrow().page.save_json()),
             Effect::DownloadDamaged => {
-                if self.shared.damaged && self.shared.host.is_none() {
-                    if let Some(text) = storage().and_then(|s| s.get_item(&format!("{SESSION_KEY}.unreadable")).ok().flatten()) {
-                        download("kubarium-damaged-session.json", "application/json", &text);
-                    }
+                if self.shared.damaged
+                    && self.shared.host.is_none()
+                    && let Some(text) = storage().and_then(|s| s.get_item(&format!("{SESSION_KEY}.unreadable")).ok().flatten())
+                {
+                    download("kubarium-damaged-session.json", "application/json", &text);
                 }
             }
             // The element's events were sent when the update returned (`Shared::notify`).

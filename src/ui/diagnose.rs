@@ -164,9 +164,11 @@ pub fn after_apply(text: &str, output: &str) -> Vec<Diag> {
     out
 }
 
-/// `The StatefulSet "web" is invalid: a: b` and the `* a: b` list form:
-/// (kind, name, [(field path, message)]).
-fn invalid_reports(output: &str) -> Vec<(String, String, Vec<(String, String)>)> {
+/// One `is invalid` report: (kind, name, [(field path, message)]).
+type InvalidReport = (String, String, Vec<(String, String)>);
+
+/// `The StatefulSet "web" is invalid: a: b` and the `* a: b` list form.
+fn invalid_reports(output: &str) -> Vec<InvalidReport> {
     let mut out = vec![];
     let mut rest = output;
     while let Some(i) = rest.find("\" is invalid: ") {

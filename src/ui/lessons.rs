@@ -301,8 +301,8 @@ fn markdown_console(text: &str) -> String {
     let mut inside = false;
     for l in text.lines() {
         let t = l.trim();
-        if t.starts_with("```") {
-            inside = !inside && t[3..].trim() == "console";
+        if let Some(info) = t.strip_prefix("```") {
+            inside = !inside && info.trim() == "console";
             out.push('\n');
         } else if inside {
             out.push_str(l);

@@ -355,11 +355,11 @@ pub fn data_summary(trees: &[&FileTree]) -> String {
             if !dir.contains("base/") {
                 continue;
             }
-            if let Ok(rel) = rel.parse::<u32>() {
-                if let Some(td) = table_from_text(text, rel) {
-                    tables += 1;
-                    rows += td.rows.len();
-                }
+            if let Ok(rel) = rel.parse::<u32>()
+                && let Some(td) = table_from_text(text, rel)
+            {
+                tables += 1;
+                rows += td.rows.len();
             }
         }
     }
@@ -401,10 +401,10 @@ fn pv_home(c: &Cluster, pv: &PersistentVolume) -> Home {
     }
     // A zone named in the affinity, even if no node there is left.
     for e in terms.iter().flat_map(|t| &t.match_expressions) {
-        if e.key.ends_with("/zone") {
-            if let Some(z) = e.values.first() {
-                return Home::Zone(z.clone());
-            }
+        if e.key.ends_with("/zone")
+            && let Some(z) = e.values.first()
+        {
+            return Home::Zone(z.clone());
         }
     }
     Home::Everywhere
@@ -656,6 +656,11 @@ pub const AGGREGATE_ABOVE: usize = 150;
 /// The height of a node's (or the waiting area's) pod counts.
 pub const AGGREGATE_H: f64 = 58.0;
 
+/// The column and row of the `j`th item of a grid `per_row` wide.
+fn cell(j: usize, per_row: usize) -> (usize, usize) {
+    (j % per_row, j / per_row)
+}
+
 fn grid(n: usize, per_row: usize, w: f64, h: f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 0.0);
@@ -705,14 +710,14 @@ impl Layout {
                 let ny = y0 + ZONE_HEAD;
                 l.nodes.push((n.name.clone(), Rect { x: nx, y: ny, w: node_w, h: tallest }));
                 for (j, p) in n.pods.iter().enumerate().filter(|_| !agg) {
-                    let (col, row) = (j % per_row, j / per_row);
+                    let (col, row) = cell(j, per_row);
                     l.pods
                         .push((p.uid.clone(), Rect { x: nx + NODE_PAD + col as f64 * (pw + GAP), y: ny + NODE_HEAD + row as f64 * (ph + GAP), w: pw, h: ph }));
                 }
                 let (_, pods_h) = if agg { (0.0, AGGREGATE_H) } else { grid(n.pods.len(), per_row, pw, ph) };
                 let dy = ny + NODE_HEAD + pods_h.max(ph) + GAP * 2.0;
                 for (j, d) in n.disks.iter().enumerate() {
-                    let (col, row) = (j % PODS_PER_ROW, j / PODS_PER_ROW);
+                    let (col, row) = cell(j, PODS_PER_ROW);
                     l.disks.push((
                         d.key.clone(),
                         Rect { x: nx + NODE_PAD + col as f64 * (DISK_W + GAP), y: dy + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H },
@@ -721,7 +726,7 @@ impl Layout {
             }
             let per = z.nodes.len().max(1);
             for (j, d) in z.disks.iter().enumerate() {
-                let (col, row) = (j % per, j / per);
+                let (col, row) = cell(j, per);
                 l.disks.push((
                     d.key.clone(),
                     Rect {
@@ -744,12 +749,12 @@ impl Layout {
         let (_, wh) = grid(waiting_items, per_row, POD_W, row_h);
         l.waiting = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + wh.max(pod_h) + ZONE_PAD };
         for (j, p) in m.pending.iter().enumerate().filter(|_| !agg) {
-            let (col, row) = (j % per_row, j / per_row);
+            let (col, row) = cell(j, per_row);
             l.pods.push((p.uid.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: POD_W, h: pod_h }));
         }
         for (k, d) in m.unbound.iter().enumerate() {
             let j = k + if agg { 1 } else { m.pending.len() };
-            let (col, row) = (j % per_row, j / per_row);
+            let (col, row) = cell(j, per_row);
             l.disks
                 .push((d.key.clone(), Rect { x: ZONE_PAD + col as f64 * (POD_W + GAP), y: y + ZONE_HEAD + row as f64 * (row_h + GAP), w: DISK_W, h: DISK_H }));
         }
@@ -757,7 +762,7 @@ impl Layout {
         let (_, sh) = grid(m.shared.len(), per_row, DISK_W, DISK_H);
         l.shared = Rect { x: 0.0, y, w: width, h: ZONE_HEAD + sh.max(DISK_H) + ZONE_PAD };
         for (j, d) in m.shared.iter().enumerate() {
-            let (col, row) = (j % per_row, j / per_row);
+            let (col, row) = cell(j, per_row);
             l.disks.push((
                 d.key.clone(),
                 Rect { x: ZONE_PAD + col as f64 * (DISK_W + GAP), y: y + ZONE_HEAD + row as f64 * (DISK_H + GAP), w: DISK_W, h: DISK_H },

@@ -509,10 +509,10 @@ impl Page {
             let target = [next_timer, next_input.map(|t| t.0)].into_iter().flatten().min().unwrap_or(now + STEP_LIMIT).clamp(now, start.0 + STEP_LIMIT);
             if target == now {
                 self.session.cluster.step(0);
-                if let Some((_, pb)) = &mut self.future {
-                    if pb.play_until(&mut self.session.cluster, Time(now)) {
-                        self.future = None;
-                    }
+                if let Some((_, pb)) = &mut self.future
+                    && pb.play_until(&mut self.session.cluster, Time(now))
+                {
+                    self.future = None;
                 }
             } else {
                 self.advance(target - now);
@@ -795,10 +795,10 @@ pub fn complete(c: &Cluster, ns: &str, line: &str) -> Vec<String> {
     };
     // `type/name` completion anywhere a resource is expected.
     let mut pool = pool;
-    if let Some((ty, _)) = current.split_once('/') {
-        if let Some(k) = Kind::lookup(ty) {
-            pool = names_of(k).into_iter().map(|n| format!("{ty}/{n}")).collect();
-        }
+    if let Some((ty, _)) = current.split_once('/')
+        && let Some(k) = Kind::lookup(ty)
+    {
+        pool = names_of(k).into_iter().map(|n| format!("{ty}/{n}")).collect();
     }
     let mut out: Vec<String> = pool.into_iter().filter(|w| w.starts_with(current)).collect();
     crate::engine::sort::sort(&mut out);

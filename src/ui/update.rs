@@ -126,12 +126,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
@@ -716,30 +717,31 @@ impl Ui {
     /// timeline, the note about a discarded future, the map redrawn, a save.
     fn after_command(&mut self, line: &str, was_past: bool, out: &crate::kubectl::session::CmdOutput, fx: &mut Vec<Effect>) {
         let exit_code = out.exit_code;
-        if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim()) {
-            if let Some(m) = Ui::command_marker(e) {
-                self.markers.push(m);
-                crate::engine::sort::sort_by_key(&mut self.markers, |m| m.at);
-            }
+        if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim())
+            && let Some(m) = Ui::command_marker(e)
+        {
+            self.markers.push(m);
+            crate::engine::sort::sort_by_key(&mut self.markers, |m| m.at);
         }
-        if was_past && self.page.future.is_none() {
-            if let Some(d) = &self.page.discarded {
-                let at = d.at;
-                let n = d.commands.len();
-                self.cut_markers(self.page.elapsed());
-                let text = if n == 0 {
-                    format!("You acted at {}: the recording after that moment was discarded.", clock(at))
-                } else {
-                    format!(
-                        "You acted at {}: the {n} later command{} of the recording {} discarded.",
-                        clock(at),
-                        if n == 1 { "" } else { "s" },
-                        if n == 1 { "was" } else { "were" }
-                    )
-                };
-                self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
-                self.notices.push(Notice { text, action: Some(NoticeAction::UndoBranch) });
-            }
+        if was_past
+            && self.page.future.is_none()
+            && let Some(d) = &self.page.discarded
+        {
+            let at = d.at;
+            let n = d.commands.len();
+            self.cut_markers(self.page.elapsed());
+            let text = if n == 0 {
+                format!("You acted at {}: the recording after that moment was discarded.", clock(at))
+            } else {
+                format!(
+                    "You acted at {}: the {n} later command{} of the recording {} discarded.",
+                    clock(at),
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "was" } else { "were" }
+                )
+            };
+            self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
+            self.notices.push(Notice { text, action: Some(NoticeAction::UndoBranch) });
         }
         if line.trim().starts_with("cluster reset") {
             self.markers.clear();
@@ -861,11 +863,11 @@ impl Ui {
         }
         match msg {
             Msg::Frame(wall_ms) => {
-                if let Some(at) = self.scrub_pending.take() {
-                    if !self.busy() {
-                        self.page.scrub(at);
-                        self.refresh_map(true);
-                    }
+                if let Some(at) = self.scrub_pending.take()
+                    && !self.busy()
+                {
+                    self.page.scrub(at);
+                    self.refresh_map(true);
                 }
                 if self.busy() {
                     let line = self.page.pending.as_ref().map(|p| p.line.clone()).unwrap_or_default();
@@ -988,10 +990,8 @@ impl Ui {
                     let keep = self.lesson.as_ref().and_then(|r| r.before.clone());
                     let was_lesson = self.lesson.is_some();
                     self.start_lesson(&id, !was_lesson && !self.mode.embed);
-                    if was_lesson {
-                        if let Some(r) = &mut self.lesson {
-                            r.before = keep;
-                        }
+                    if was_lesson && let Some(r) = &mut self.lesson {
+                        r.before = keep;
                     }
                     self.waiting_to_start = false;
                     fx.push(Effect::Focus(ids::LESSON));

@@ -122,12 +122,12 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
                 }
                 "ErrImagePull" | "ImagePullBackOff" => out.push(format!("The image {} cannot be pulled: {}", cs.image, w.message)),
                 "ContainerCreating" | "PodInitializing" => {
-                    if let Some((reason, msg)) = latest_warning(c, Kind::Pod, ns, name) {
-                        if reason == "FailedMount" || reason == "FailedAttachVolume" {
-                            out.push(format!("{name} is on {} but its volumes are not ready ({reason}): {msg}", p.spec.node_name));
-                            if msg.contains("Multi-Attach") {
-                                out.push("A ReadWriteOnce block disk can be attached to one node at a time; it is still attached to the node the old pod ran on. It is detached once that pod is gone (after a node failure, the attach/detach controller force-detaches after 6 minutes).".into());
-                            }
+                    if let Some((reason, msg)) = latest_warning(c, Kind::Pod, ns, name)
+                        && (reason == "FailedMount" || reason == "FailedAttachVolume")
+                    {
+                        out.push(format!("{name} is on {} but its volumes are not ready ({reason}): {msg}", p.spec.node_name));
+                        if msg.contains("Multi-Attach") {
+                            out.push("A ReadWriteOnce block disk can be attached to one node at a time; it is still attached to the node the old pod ran on. It is detached once that pod is gone (after a node failure, the attach/detach controller force-detaches after 6 minutes).".into());
                         }
                     }
                 }

@@ -189,7 +189,7 @@ impl IntOrString {
                 let p = s
                     .strip_suffix('%')
                     .and_then(|p| p.parse::<i64>().ok())
-                    .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage"))?;
+                    .ok_or_else(|| "invalid value for IntOrString: invalid type: string is not a percentage".to_string())?;
                 // GetScaledValueFromIntOrPercent: float64 math, then int,
                 // then the caller's int32(...) conversion (which wraps).
                 let v = p as f64 * total as f64 / 100.0;

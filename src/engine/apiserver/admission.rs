@@ -121,16 +121,16 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
                 ));
             }
             p.spec.priority = Some(value);
-            if let Some(policy) = class_policy {
-                if let Some(given) = p.spec.preemption_policy.as_deref().filter(|g| *g != policy) {
-                    return Err(ApiError::new(
-                        Reason::Forbidden,
-                        format!(
-                            "pods \"{}\" is forbidden: the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name",
-                            admission_name(&p.metadata, generated)
-                        ),
-                    ));
-                }
+            if let Some(policy) = class_policy
+                && let Some(given) = p.spec.preemption_policy.as_deref().filter(|g| *g != policy)
+            {
+                return Err(ApiError::new(
+                    Reason::Forbidden,
+                    format!(
+                        "pods \"{}\" is forbidden: the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name",
+                        admission_name(&p.metadata, generated)
+                    ),
+                ));
             }
             p.spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
             // PodTopologyLabels: a pod created already bound gets its node's
@@ -160,10 +160,10 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
         }
         Object::PersistentVolumeClaim(c) => {
             // DefaultStorageClass: only when the field is absent (nil), not "".
-            if c.spec.storage_class_name.is_none() {
-                if let Some(sc) = default_storage_class(api) {
-                    c.spec.storage_class_name = Some(sc);
-                }
+            if c.spec.storage_class_name.is_none()
+                && let Some(sc) = default_storage_class(api)
+            {
+                c.spec.storage_class_name = Some(sc);
             }
             // StorageObjectInUseProtection
             c.metadata.add_finalizer("kubernetes.io/pvc-protection");
@@ -368,17 +368,17 @@ pub fn mutate_update(_api: &mut Api, old: &Object, obj: &mut Object, _warnings: 
             n.spec.ip_family_policy = o.spec.ip_family_policy.clone();
         }
         for p in n.spec.ports.iter_mut() {
-            if p.node_port == 0 {
-                if let Some(op) = o.spec.ports.iter().find(|op| op.port == p.port && op.protocol == p.protocol) {
-                    p.node_port = op.node_port;
-                }
+            if p.node_port == 0
+                && let Some(op) = o.spec.ports.iter().find(|op| op.port == p.port && op.protocol == p.protocol)
+            {
+                p.node_port = op.node_port;
             }
         }
     }
-    if let (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) = (old, &mut *obj) {
-        if n.spec.storage_class_name.is_none() {
-            n.spec.storage_class_name = o.spec.storage_class_name.clone();
-        }
+    if let (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) = (old, &mut *obj)
+        && n.spec.storage_class_name.is_none()
+    {
+        n.spec.storage_class_name = o.spec.storage_class_name.clone();
     }
     Ok(())
 }
@@ -406,7 +406,7 @@ pub fn validate_update(api: &Api, old: &Object, obj: &Object) -> Result<(), ApiE
             }
             // Only the growth of the request is charged.
             let delta = new_req.zip(old_req).map(|(a, b)| a.sub(b));
-            check_quota(api, obj, |res| object_usage(obj, res).and(delta.clone()).filter(|_| res.ends_with("requests.storage")))?;
+            check_quota(api, obj, |res| object_usage(obj, res).and(delta).filter(|_| res.ends_with("requests.storage")))?;
         }
     }
     Ok(())
@@ -437,7 +437,7 @@ pub fn pod_resource(p: &Pod, kind: &str, res: &str) -> Quantity {
 pub fn claim_storage(c: &PersistentVolumeClaim) -> Quantity {
     let req = c.spec.resources.requests.get("storage").cloned().unwrap_or_default();
     match c.status.allocated_resources.get("storage") {
-        Some(a) if *a > req => a.clone(),
+        Some(a) if *a > req => *a,
         _ => req,
     }
 }

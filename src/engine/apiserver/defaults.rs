@@ -51,10 +51,8 @@ pub fn apply(obj: &mut Object) {
                 n.spec.finalizers.push("kubernetes".into());
             }
         }
-        Object::Secret(s) => {
-            if s.type_.is_empty() {
-                s.type_ = "Opaque".into();
-            }
+        Object::Secret(s) if s.type_.is_empty() => {
+            s.type_ = "Opaque".into();
         }
         Object::Endpoints(e) => {
             for ss in &mut e.subsets {
@@ -65,10 +63,8 @@ pub fn apply(obj: &mut Object) {
                 }
             }
         }
-        Object::PodDisruptionBudget(p) => {
-            if p.spec.min_available.is_none() && p.spec.max_unavailable.is_none() {
-                p.spec.min_available = Some(IntOrString::Int(1));
-            }
+        Object::PodDisruptionBudget(p) if p.spec.min_available.is_none() && p.spec.max_unavailable.is_none() => {
+            p.spec.min_available = Some(IntOrString::Int(1));
         }
         _ => {}
     }
@@ -128,10 +124,10 @@ fn default_container(c: &mut Container) {
         }
     }
     for env in &mut c.env {
-        if let Some(vf) = &mut env.value_from {
-            if let Some(serde_json::Value::Object(fr)) = &mut vf.field_ref {
-                fr.entry("apiVersion").or_insert(json!("v1"));
-            }
+        if let Some(vf) = &mut env.value_from
+            && let Some(serde_json::Value::Object(fr)) = &mut vf.field_ref
+        {
+            fr.entry("apiVersion").or_insert(json!("v1"));
         }
     }
     for probe in [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe].into_iter().flatten() {
@@ -230,10 +226,10 @@ fn default_statefulset(s: &mut StatefulSet) {
         spec.update_strategy.type_ = "RollingUpdate".into();
         spec.update_strategy.rolling_update.get_or_insert_with(Default::default);
     }
-    if spec.update_strategy.type_ == "RollingUpdate" {
-        if let Some(ru) = &mut spec.update_strategy.rolling_update {
-            ru.partition.get_or_insert(0);
-        }
+    if spec.update_strategy.type_ == "RollingUpdate"
+        && let Some(ru) = &mut spec.update_strategy.rolling_update
+    {
+        ru.partition.get_or_insert(0);
     }
     let policy = spec.persistent_volume_claim_retention_policy.get_or_insert_with(Default::default);
     if policy.when_deleted.is_empty() {

@@ -513,7 +513,7 @@ impl Api {
             Object::Namespace(n) => n.spec.finalizers.is_empty(),
             _ => true,
         };
-        if obj.meta().is_deleting() && obj.meta().finalizers.is_empty() && ns_finalized && !(kind == Kind::Pod && !pod_may_vanish(&obj)) {
+        if obj.meta().is_deleting() && obj.meta().finalizers.is_empty() && ns_finalized && (kind != Kind::Pod || pod_may_vanish(&obj)) {
             self.store.remove(kind, &key);
             return Ok(Written { object: Rc::new(obj), warnings });
         }
@@ -530,19 +530,19 @@ impl Api {
             return Err(ApiError::not_found(kind, name));
         };
         admission::validate_delete(kind, name)?;
-        if let Some(uid) = &opts.uid {
-            if &old.meta().uid != uid {
-                return Err(ApiError::new(
-                    Reason::Conflict,
-                    format!(
-                        "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                        kind.info().qualified_plural(),
-                        name,
-                        uid,
-                        old.meta().uid
-                    ),
-                ));
-            }
+        if let Some(uid) = &opts.uid
+            && &old.meta().uid != uid
+        {
+            return Err(ApiError::new(
+                Reason::Conflict,
+                format!(
+                    "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                    kind.info().qualified_plural(),
+                    name,
+                    uid,
+                    old.meta().uid
+                ),
+            ));
         }
         let mut obj = (*old).clone();
         let propagation = opts.propagation.unwrap_or(default_propagation(kind));

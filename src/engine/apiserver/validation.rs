@@ -299,15 +299,15 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
             if sc.provisioner.is_empty() {
                 errs.push(FieldError::required("provisioner", ""));
             }
-            if let Some(p) = &sc.reclaim_policy {
-                if !["Delete", "Retain"].contains(&p.as_str()) {
-                    errs.push(FieldError::not_supported("reclaimPolicy", p, &["Delete", "Retain"]));
-                }
+            if let Some(p) = &sc.reclaim_policy
+                && !["Delete", "Retain"].contains(&p.as_str())
+            {
+                errs.push(FieldError::not_supported("reclaimPolicy", p, &["Delete", "Retain"]));
             }
-            if let Some(m) = &sc.volume_binding_mode {
-                if !["Immediate", "WaitForFirstConsumer"].contains(&m.as_str()) {
-                    errs.push(FieldError::not_supported("volumeBindingMode", m, &["Immediate", "WaitForFirstConsumer"]));
-                }
+            if let Some(m) = &sc.volume_binding_mode
+                && !["Immediate", "WaitForFirstConsumer"].contains(&m.as_str())
+            {
+                errs.push(FieldError::not_supported("volumeBindingMode", m, &["Immediate", "WaitForFirstConsumer"]));
             }
         }
         Object::Service(s) => validate_service(s, &mut errs),
@@ -402,15 +402,11 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
                 ));
             }
         }
-        (Object::Deployment(o), Object::Deployment(n)) => {
-            if o.spec.selector != n.spec.selector {
-                errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
-            }
+        (Object::Deployment(o), Object::Deployment(n)) if o.spec.selector != n.spec.selector => {
+            errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
         }
-        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
-            if o.spec.selector != n.spec.selector {
-                errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
-            }
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) if o.spec.selector != n.spec.selector => {
+            errs.push(FieldError::invalid("spec.selector", selector_go(n.spec.selector.as_ref()), "field is immutable"));
         }
         (Object::StorageClass(o), Object::StorageClass(n)) => {
             if o.parameters != n.parameters {
@@ -453,16 +449,17 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
                     "spec",
                     "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
                 ));
-            } else if let (true, Some(req), Some(cap)) = (bound, n.spec.resources.requests.get("storage"), o.status.capacity.get("storage")) {
-                if n.spec.resources.requests.get("storage") != o.spec.resources.requests.get("storage") && req < cap {
-                    errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
-                }
+            } else if let (true, Some(req), Some(cap)) = (bound, n.spec.resources.requests.get("storage"), o.status.capacity.get("storage"))
+                && n.spec.resources.requests.get("storage") != o.spec.resources.requests.get("storage")
+                && req < cap
+            {
+                errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
             }
         }
-        (Object::Service(o), Object::Service(n)) => {
-            if !o.spec.cluster_ip.is_empty() && !n.spec.cluster_ip.is_empty() && o.spec.cluster_ip != n.spec.cluster_ip {
-                errs.push(FieldError::invalid("spec.clusterIPs[0]", format!("[]string{{{:?}}}", n.spec.cluster_ip), "may not change once set"));
-            }
+        (Object::Service(o), Object::Service(n))
+            if !o.spec.cluster_ip.is_empty() && !n.spec.cluster_ip.is_empty() && o.spec.cluster_ip != n.spec.cluster_ip =>
+        {
+            errs.push(FieldError::invalid("spec.clusterIPs[0]", format!("[]string{{{:?}}}", n.spec.cluster_ip), "may not change once set"));
         }
         _ => {}
     }
@@ -477,10 +474,10 @@ fn selector_go(s: Option<&LabelSelector>) -> String {
 }
 
 fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
-    if let Some(r) = r {
-        if r < 0 {
-            errs.push(FieldError::invalid("spec.replicas", r.to_string(), "must be greater than or equal to 0"));
-        }
+    if let Some(r) = r
+        && r < 0
+    {
+        errs.push(FieldError::invalid("spec.replicas", r.to_string(), "must be greater than or equal to 0"));
     }
 }
 
@@ -521,17 +518,16 @@ fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
     if t == "OnDelete" && s.spec.update_strategy.rolling_update.is_some() {
         errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate", "", "only allowed for updateStrategy 'RollingUpdate'"));
     }
-    if let Some(ru) = &s.spec.update_strategy.rolling_update {
-        if let Some(p) = ru.partition {
-            if p < 0 {
-                errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate.partition", p.to_string(), "must be greater than or equal to 0"));
-            }
-        }
+    if let Some(ru) = &s.spec.update_strategy.rolling_update
+        && let Some(p) = ru.partition
+        && p < 0
+    {
+        errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate.partition", p.to_string(), "must be greater than or equal to 0"));
     }
-    if let Some(o) = &s.spec.ordinals {
-        if o.start < 0 {
-            errs.push(FieldError::invalid("spec.ordinals.start", o.start.to_string(), "must be greater than or equal to 0"));
-        }
+    if let Some(o) = &s.spec.ordinals
+        && o.start < 0
+    {
+        errs.push(FieldError::invalid("spec.ordinals.start", o.start.to_string(), "must be greater than or equal to 0"));
     }
     if let Some(pol) = &s.spec.persistent_volume_claim_retention_policy {
         for (f, v) in [("whenDeleted", &pol.when_deleted), ("whenScaled", &pol.when_scaled)] {
@@ -561,10 +557,10 @@ fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], er
             errs.push(FieldError::duplicate(&format!("{path}.volumes[{i}].name"), q(&v.name)));
         }
         vol_names.push(v.name.as_str());
-        if let Some(c) = &v.persistent_volume_claim {
-            if c.claim_name.is_empty() {
-                errs.push(FieldError::required(&format!("{path}.volumes[{i}].persistentVolumeClaim.claimName"), ""));
-            }
+        if let Some(c) = &v.persistent_volume_claim
+            && c.claim_name.is_empty()
+        {
+            errs.push(FieldError::required(&format!("{path}.volumes[{i}].persistentVolumeClaim.claimName"), ""));
         }
     }
     let mut names: Vec<&str> = vec![];
@@ -605,10 +601,10 @@ fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], er
     if !["Always", "OnFailure", "Never"].contains(&rp) {
         errs.push(FieldError::not_supported(&format!("{path}.restartPolicy"), rp, &["Always", "OnFailure", "Never"]));
     }
-    if let Some(g) = spec.termination_grace_period_seconds {
-        if g < 0 {
-            errs.push(FieldError::invalid(&format!("{path}.terminationGracePeriodSeconds"), g.to_string(), "must be greater than or equal to 0"));
-        }
+    if let Some(g) = spec.termination_grace_period_seconds
+        && g < 0
+    {
+        errs.push(FieldError::invalid(&format!("{path}.terminationGracePeriodSeconds"), g.to_string(), "must be greater than or equal to 0"));
     }
 }
 
@@ -657,10 +653,11 @@ fn validate_pv(v: &PersistentVolume, errs: &mut Vec<FieldError>) {
     if rp == "Recycle" && v.spec.host_path.is_none() && v.spec.nfs.is_none() {
         errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp, &["Delete", "Retain"]));
     }
-    if let Some(hp) = &v.spec.host_path {
-        if rp == "Recycle" && (hp.path == "/" || hp.path.is_empty()) {
-            errs.push(FieldError::forbidden("spec.persistentVolumeReclaimPolicy", "may not be 'recycle' for a hostPath mount of '/'"));
-        }
+    if let Some(hp) = &v.spec.host_path
+        && rp == "Recycle"
+        && (hp.path == "/" || hp.path.is_empty())
+    {
+        errs.push(FieldError::forbidden("spec.persistentVolumeReclaimPolicy", "may not be 'recycle' for a hostPath mount of '/'"));
     }
     if v.spec.local.is_some() && v.spec.node_affinity.is_none() {
         errs.push(FieldError::required("spec.nodeAffinity", "Local volume requires node affinity"));

@@ -123,12 +123,12 @@ impl AttachDetach {
         let desired = Self::desired_for(cx.api, node);
         let old = self.desired.remove(node).unwrap_or_default();
         for vol in old.keys() {
-            if !desired.contains_key(vol) {
-                if let Some(s) = self.wanted_on.get_mut(vol) {
-                    s.remove(node);
-                    if s.is_empty() {
-                        self.wanted_on.remove(vol);
-                    }
+            if !desired.contains_key(vol)
+                && let Some(s) = self.wanted_on.get_mut(vol)
+            {
+                s.remove(node);
+                if s.is_empty() {
+                    self.wanted_on.remove(vol);
                 }
             }
         }
@@ -136,7 +136,8 @@ impl AttachDetach {
             self.wanted_on.entry(vol.clone()).or_default().insert(node.to_string());
         }
         // Pods that stopped wanting a volume here may be reported again later.
-        self.reported.retain(|(pod, vol)| !(old.get(vol).is_some_and(|d| d.pods.contains(pod)) && !desired.get(vol).is_some_and(|d| d.pods.contains(pod))));
+        let wants = |m: &BTreeMap<String, Desired>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
+        self.reported.retain(|(pod, vol)| !wants(&old, pod, vol) || wants(&desired, pod, vol));
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
         }
@@ -144,13 +145,13 @@ impl AttachDetach {
         // (nodeDelete: processVolumesInUse with the deleted object's
         // volumesInUse): its volumes are force-detached after
         // maxWaitForUnmountDuration, as for any node that is not Ready.
-        if self.in_use_dirty.remove(node) {
-            if let Some(n) = &node_obj {
-                let in_use: BTreeSet<&String> = crate::engine::sort::set_from(&n.status.volumes_in_use);
-                for ((vol, nn), a) in self.actual.iter_mut() {
-                    if nn == node {
-                        a.mounted = in_use.contains(vol);
-                    }
+        if self.in_use_dirty.remove(node)
+            && let Some(n) = &node_obj
+        {
+            let in_use: BTreeSet<&String> = crate::engine::sort::set_from(&n.status.volumes_in_use);
+            for ((vol, nn), a) in self.actual.iter_mut() {
+                if nn == node {
+                    a.mounted = in_use.contains(vol);
                 }
             }
         }
@@ -396,12 +397,12 @@ impl AttachDetach {
             u.metadata.finalizers.push(fin.clone());
             let _ = cx.api.update(Object::VolumeAttachment(u));
         }
-        if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
-            if let Some(p) = cx.api.get_t::<PersistentVolume>("", pv).filter(|p| !p.metadata.has_finalizer(&fin)).cloned() {
-                let mut u = p;
-                u.metadata.finalizers.push(fin);
-                let _ = cx.api.update(Object::PersistentVolume(u));
-            }
+        if let Some(pv) = va.spec.source.persistent_volume_name.as_deref()
+            && let Some(p) = cx.api.get_t::<PersistentVolume>("", pv).filter(|p| !p.metadata.has_finalizer(&fin)).cloned()
+        {
+            let mut u = p;
+            u.metadata.finalizers.push(fin);
+            let _ = cx.api.update(Object::PersistentVolume(u));
         }
         match self.attacher_ops.get(name).copied() {
             Some(due) if due <= now => {
@@ -440,12 +441,13 @@ impl Controller for AttachDetach {
             }
             Kind::PersistentVolumeClaim => {
                 let (old, new) = ch.typed::<PersistentVolumeClaim>();
-                if let Some(c) = new {
-                    if old.is_none_or(|o| o.spec.volume_name != c.spec.volume_name) && !c.spec.volume_name.is_empty() {
-                        for p in api.store.pods_using_claim(&c.metadata.namespace, &c.metadata.name) {
-                            if !p.spec.node_name.is_empty() {
-                                q.add(node_key(&p.spec.node_name));
-                            }
+                if let Some(c) = new
+                    && old.is_none_or(|o| o.spec.volume_name != c.spec.volume_name)
+                    && !c.spec.volume_name.is_empty()
+                {
+                    for p in api.store.pods_using_claim(&c.metadata.namespace, &c.metadata.name) {
+                        if !p.spec.node_name.is_empty() {
+                            q.add(node_key(&p.spec.node_name));
                         }
                     }
                 }

@@ -183,10 +183,11 @@ pub fn owned_and_orphans<T: Resource>(api: &Api, owner: &ObjectMeta, owner_kind:
         }
     }
     for name in orphans.names(&owner.namespace) {
-        if let Some(t) = api.store.get_t::<T>(&owner.namespace, name) {
-            if t.meta().controller_ref().is_none() && seen.insert(name.clone()) {
-                out.push(t.clone());
-            }
+        if let Some(t) = api.store.get_t::<T>(&owner.namespace, name)
+            && t.meta().controller_ref().is_none()
+            && seen.insert(name.clone())
+        {
+            out.push(t.clone());
         }
     }
     crate::engine::sort::sort_by(&mut out, |a, b| a.meta().name.cmp(&b.meta().name));
@@ -261,17 +262,17 @@ pub fn adopt(api: &mut Api, kind: Kind, namespace: &str, name: &str, uid: &str, 
             format!("{} \"{}\" is invalid: metadata.uid: Invalid value: \"{}\": field is immutable", kind.info().kind, name, uid),
         ));
     }
-    if let Some(other) = cur.meta().controller_ref() {
-        if other.uid != controller_ref.uid {
-            return Err(ApiError::new(
-                Reason::Invalid,
-                format!(
-                    "{} \"{}\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference: Only one reference can have Controller set to true",
-                    kind.info().kind,
-                    name
-                ),
-            ));
-        }
+    if let Some(other) = cur.meta().controller_ref()
+        && other.uid != controller_ref.uid
+    {
+        return Err(ApiError::new(
+            Reason::Invalid,
+            format!(
+                "{} \"{}\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference: Only one reference can have Controller set to true",
+                kind.info().kind,
+                name
+            ),
+        ));
     }
     let mut obj = (*cur).clone();
     let refs = &mut obj.meta_mut().owner_references;
@@ -436,10 +437,11 @@ impl Wakeups {
     /// Wakes `ctl` for `key` at `at`, unless a wake-up at or before `at` is
     /// already pending.
     pub fn wake(&mut self, api: &mut Api, ctl: Ctl, key: ObjRef, at: Time) {
-        if let Some(t) = self.at.get(&key) {
-            if *t > api.now && *t <= at {
-                return;
-            }
+        if let Some(t) = self.at.get(&key)
+            && *t > api.now
+            && *t <= at
+        {
+            return;
         }
         self.at.insert(key.clone(), at);
         api.wake_at(at, ctl, key);
@@ -523,7 +525,7 @@ mod tests {
 /// it is Go's insertion sort exactly (pdqsort's small-slice path); above
 /// that a stable merge sort, which agrees with Go whenever `less` is a
 /// strict weak order.
-pub fn go_sort<T>(v: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
+pub fn go_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     crate::engine::sort::sort_less(v, less)
 }
 

@@ -93,10 +93,10 @@ impl Controller for DeploymentController {
 // ---------------------------------------------------------------- watch
 
 fn enqueue_controller_of(rs: &ReplicaSet, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = rs.metadata.controller_ref() {
-        if let Some(d) = resolve_controller::<Deployment>(api, &rs.metadata.namespace, r) {
-            q.add(d.obj_ref());
-        }
+    if let Some(r) = rs.metadata.controller_ref()
+        && let Some(d) = resolve_controller::<Deployment>(api, &rs.metadata.namespace, r)
+    {
+        q.add(d.obj_ref());
     }
 }
 
@@ -552,7 +552,7 @@ fn old_pods_running(api: &Api, new_rs: Option<&ReplicaSet>, old: &[ReplicaSet]) 
         }
         for r in api.store.dependents_of_kind(&rs.metadata.uid, Kind::Pod) {
             let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) else { continue };
-            if !p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) {
+            if p.metadata.controller_ref().is_none_or(|c| c.uid != rs.metadata.uid) {
                 continue;
             }
             if !matches!(p.status.phase.as_str(), "Failed" | "Succeeded") {
@@ -910,10 +910,10 @@ fn is_scaling_event(cx: &mut Ctx, rs_list: &[ReplicaSet]) -> Result<bool, String
         if rs_replicas(rs) == 0 {
             continue;
         }
-        if let Some(desired) = annotation_i32(rs, DESIRED_REPLICAS_ANNOTATION) {
-            if desired != want {
-                return Ok(true);
-            }
+        if let Some(desired) = annotation_i32(rs, DESIRED_REPLICAS_ANNOTATION)
+            && desired != want
+        {
+            return Ok(true);
         }
     }
     Ok(false)
@@ -1032,11 +1032,11 @@ fn reconcile_old_rss(cx: &mut Ctx, all_old: &[ReplicaSet], old: &[ReplicaSet], n
 fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -> Result<(Vec<ReplicaSet>, i32), String> {
     crate::engine::sort::sort_by(&mut old, by_creation);
     let mut total = 0;
-    for i in 0..old.len() {
+    for slot in old.iter_mut() {
         if total >= max_cleanup {
             break;
         }
-        let rs = old[i].clone();
+        let rs = slot.clone();
         if rs_replicas(&rs) == 0 || rs_replicas(&rs) == rs.status.available_replicas {
             continue;
         }
@@ -1053,7 +1053,7 @@ fn cleanup_unhealthy(cx: &mut Ctx, mut old: Vec<ReplicaSet>, max_cleanup: i32) -
         }
         let (_, updated) = scale_replica_set(cx, &rs, new_count, false)?;
         total = total.wrapping_add(n);
-        old[i] = updated;
+        *slot = updated;
     }
     Ok((old, total))
 }

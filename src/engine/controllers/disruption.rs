@@ -145,10 +145,10 @@ fn controller_scale(api: &Api, pod: &Pod) -> Result<Option<(String, i32)>, Strin
             let Some(rs) = api.get_t::<ReplicaSet>(ns, &cr.name).filter(|r| r.metadata.uid == cr.uid) else {
                 return Err(format!("found no controllers for pod {:?}", pod.metadata.name));
             };
-            if let Some(d) = rs.metadata.controller_ref().filter(|o| o.kind == "Deployment") {
-                if let Some(dep) = api.get_t::<Deployment>(ns, &d.name).filter(|x| x.metadata.uid == d.uid) {
-                    return Ok(Some((dep.metadata.uid.clone(), dep.spec.replicas.unwrap_or(1))));
-                }
+            if let Some(d) = rs.metadata.controller_ref().filter(|o| o.kind == "Deployment")
+                && let Some(dep) = api.get_t::<Deployment>(ns, &d.name).filter(|x| x.metadata.uid == d.uid)
+            {
+                return Ok(Some((dep.metadata.uid.clone(), dep.spec.replicas.unwrap_or(1))));
             }
             Ok(Some((rs.metadata.uid.clone(), rs.spec.replicas.unwrap_or(1))))
         }
@@ -182,10 +182,8 @@ impl Controller for Disruption {
 
     fn watch(&mut self, change: &Change, api: &Api, queue: &mut WorkQueue) {
         match change.kind {
-            Kind::PodDisruptionBudget => {
-                if change.new.is_some() {
-                    queue.add(change.obj_ref());
-                }
+            Kind::PodDisruptionBudget if change.new.is_some() => {
+                queue.add(change.obj_ref());
             }
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();

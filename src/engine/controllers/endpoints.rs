@@ -70,12 +70,15 @@ fn rfc3339_nano(t: Time) -> String {
     format!("{}.{}Z", base.trim_end_matches('Z'), frac.trim_end_matches('0'))
 }
 
+/// An endpoint port: (name, port, protocol).
+type PortKey = (String, i32, String);
+
 /// The subsets of a Service (syncService + RepackSubsets): one subset per
 /// distinct set of ports, addresses sorted by IP then uid.
 pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
     let publish = svc.spec.publish_not_ready_addresses;
-    // address key -> (address, port -> ready)
-    let mut addrs: BTreeMap<(String, String), (EndpointAddress, BTreeMap<(String, i32, String), bool>)> = BTreeMap::new();
+    // (ip, uid) -> (address, port -> ready)
+    let mut addrs: BTreeMap<(String, String), (EndpointAddress, BTreeMap<PortKey, bool>)> = BTreeMap::new();
     let headless = svc.spec.cluster_ip == "None";
     for p in pods {
         if !should_be_in_endpoints(p, publish) {
@@ -121,10 +124,11 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
             *slot = *slot && r;
         }
     }
-    // group addresses by their (port -> ready) map; every port set becomes a subset
-    let mut groups: BTreeMap<Vec<(String, i32, String)>, (Vec<EndpointAddress>, Vec<EndpointAddress>)> = BTreeMap::new();
+    // group addresses by their (port -> ready) map; every port set becomes a
+    // subset: port set -> (ready addresses, not ready addresses)
+    let mut groups: BTreeMap<Vec<PortKey>, (Vec<EndpointAddress>, Vec<EndpointAddress>)> = BTreeMap::new();
     for ((_, _), (a, ports)) in &addrs {
-        let key: Vec<(String, i32, String)> = ports.keys().cloned().collect();
+        let key: Vec<PortKey> = ports.keys().cloned().collect();
         let ready = ports.values().all(|r| *r);
         let g = groups.entry(key).or_default();
         if ready {
@@ -169,10 +173,8 @@ impl Controller for EndpointsController {
     fn watch(&mut self, change: &Change, api: &Api, queue: &mut WorkQueue) {
         match change.kind {
             Kind::Service => queue.add(change.obj_ref()),
-            Kind::Endpoints => {
-                if change.new.is_none() {
-                    queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &change.key.name));
-                }
+            Kind::Endpoints if change.new.is_none() => {
+                queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &change.key.name));
             }
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
@@ -189,10 +191,10 @@ impl Controller for EndpointsController {
                         p.spec.subdomain.clone(),
                     )
                 };
-                if let (Some(o), Some(n)) = (old, new) {
-                    if fingerprint(o) == fingerprint(n) {
-                        return;
-                    }
+                if let (Some(o), Some(n)) = (old, new)
+                    && fingerprint(o) == fingerprint(n)
+                {
+                    return;
                 }
                 let ns = &change.key.namespace;
                 let mut svcs = BTreeSet::new();
@@ -234,10 +236,11 @@ impl Controller for EndpointsController {
         }
         labels.insert(LABEL_MANAGED_BY.into(), CONTROLLER_NAME.into());
         let existing = cx.api.get_t::<Endpoints>(ns, name).cloned();
-        if let Some(e) = &existing {
-            if e.subsets == subsets && e.metadata.labels == labels {
-                return;
-            }
+        if let Some(e) = &existing
+            && e.subsets == subsets
+            && e.metadata.labels == labels
+        {
+            return;
         }
         // the last change that could have moved an address
         let trigger = pods
@@ -277,8 +280,7 @@ mod tests {
     use super::*;
 
     fn pod(name: &str, ip: &str, ready: bool, port_name: &str) -> Pod {
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named("default", name);
+        let mut p = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
         p.metadata.uid = format!("uid-{name}");
         p.metadata.labels.insert("app".into(), "web".into());
         p.spec.node_name = "node-a".into();
@@ -295,8 +297,7 @@ mod tests {
     }
 
     fn svc() -> Service {
-        let mut s = Service::default();
-        s.metadata = ObjectMeta::named("default", "web");
+        let mut s = Service { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
         s.spec.selector.insert("app".into(), "web".into());
         s.spec.cluster_ip = "10.96.0.10".into();
         s.spec.ports.push(ServicePort {

@@ -82,7 +82,7 @@ impl Expander {
 
         // The in-tree controller hands CSI (and every other) volume to an external resizer.
         if status.is_empty() && self.announced.get(&uid) != Some(&req) {
-            self.announced.insert(uid.clone(), req.clone());
+            self.announced.insert(uid.clone(), req);
             cx.api.event(
                 &Object::PersistentVolumeClaim(c.clone()),
                 "Normal",
@@ -110,7 +110,7 @@ impl Expander {
                     let mut n = c.clone();
                     n.status.conditions.retain(|x| x.type_ != "Resizing" && x.type_ != "FileSystemResizePending");
                     n.status.conditions.push(condition("Resizing", cx.api.now, ""));
-                    n.status.allocated_resources.insert("storage".into(), req.clone());
+                    n.status.allocated_resources.insert("storage".into(), req);
                     n.status.allocated_resource_statuses.insert("storage".into(), "ControllerResizeInProgress".into());
                     update_status_t(cx.api, n);
                     let due = now + info.expand_ms;
@@ -121,7 +121,7 @@ impl Expander {
                     self.resizing.remove(&uid);
                     let size = c.status.allocated_resources.get("storage").cloned().unwrap_or(req);
                     let mut p = pv.clone();
-                    p.spec.capacity.insert("storage".into(), size.clone());
+                    p.spec.capacity.insert("storage".into(), size);
                     update_t(cx.api, p);
                     let Some(c) = cx.api.get_t::<PersistentVolumeClaim>(&key.namespace, &key.name).cloned() else { return };
                     let mut n = c.clone();
@@ -203,20 +203,20 @@ impl Controller for Expander {
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
             Kind::PersistentVolumeClaim => {
-                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>() {
-                    if needs_work(c) || self.resizing.contains_key(&c.metadata.uid) {
-                        q.add(ch.obj_ref());
-                    }
+                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>()
+                    && (needs_work(c) || self.resizing.contains_key(&c.metadata.uid))
+                {
+                    q.add(ch.obj_ref());
                 }
             }
             Kind::Pod => {
                 // A pod starting on a node lets its kubelet finish pending file system resizes.
-                if let (_, Some(p)) = ch.typed::<Pod>() {
-                    if p.status.phase == "Running" {
-                        for claim in pod_claims(p) {
-                            if api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, claim).is_some_and(needs_work) {
-                                q.add(ObjRef::new(Kind::PersistentVolumeClaim, &p.metadata.namespace, claim));
-                            }
+                if let (_, Some(p)) = ch.typed::<Pod>()
+                    && p.status.phase == "Running"
+                {
+                    for claim in pod_claims(p) {
+                        if api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, claim).is_some_and(needs_work) {
+                            q.add(ObjRef::new(Kind::PersistentVolumeClaim, &p.metadata.namespace, claim));
                         }
                     }
                 }

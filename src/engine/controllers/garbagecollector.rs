@@ -43,10 +43,10 @@ fn orphaning(m: &ObjectMeta) -> bool {
 
 /// Enqueues the owner `uid` if it is waiting for its dependents to go.
 fn enqueue_if_waiting(api: &Api, uid: &str, q: &mut WorkQueue) {
-    if let Some(o) = api.store.by_uid(uid) {
-        if deleting_dependents(o.meta()) {
-            q.add(o.obj_ref());
-        }
+    if let Some(o) = api.store.by_uid(uid)
+        && deleting_dependents(o.meta())
+    {
+        q.add(o.obj_ref());
     }
 }
 
@@ -255,10 +255,10 @@ fn process_deleting_dependents(api: &mut Api, owner: &Rc<Object>) -> Result<(), 
     }
     let mut errs = vec![];
     for d in blocking {
-        if !deleting_dependents(d.meta()) {
-            if let Err(e) = attempt_to_delete(api, &d) {
-                errs.push(e);
-            }
+        if !deleting_dependents(d.meta())
+            && let Err(e) = attempt_to_delete(api, &d)
+        {
+            errs.push(e);
         }
     }
     if errs.is_empty() { Ok(()) } else { Err(errs.join(", ")) }

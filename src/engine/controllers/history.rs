@@ -178,8 +178,7 @@ mod tests {
     use super::*;
 
     fn sts(image: &str) -> StatefulSet {
-        let mut s = StatefulSet::default();
-        s.metadata = ObjectMeta::named("default", "web");
+        let mut s = StatefulSet { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
         s.metadata.uid = "uid-web".into();
         s.spec.template.metadata.labels.insert("app".into(), "web".into());
         s.spec.template.spec.containers.push(Container { name: "nginx".into(), image: image.into(), ..Default::default() });

@@ -171,10 +171,10 @@ impl NodeLifecycle {
         if !changed {
             return;
         }
-        if let Ok(w) = cx.api.update_status(Object::Node(node.clone())) {
-            if let Object::Node(n) = &*w.object {
-                *node = n.clone();
-            }
+        if let Ok(w) = cx.api.update_status(Object::Node(node.clone()))
+            && let Object::Node(n) = &*w.object
+        {
+            *node = n.clone();
         }
         if was_ready {
             let name = node.metadata.name.clone();

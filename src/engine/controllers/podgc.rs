@@ -70,10 +70,10 @@ impl Controller for PodGc {
         match change.kind {
             Kind::Pod => {
                 let (old, new) = change.typed::<Pod>();
-                if let Some(o) = old {
-                    if terminal(o) {
-                        self.terminated.remove(&(o.metadata.creation_timestamp.unwrap_or_default(), o.key()));
-                    }
+                if let Some(o) = old
+                    && terminal(o)
+                {
+                    self.terminated.remove(&(o.metadata.creation_timestamp.unwrap_or_default(), o.key()));
                 }
                 if let Some(n) = new {
                     if terminal(n) {

@@ -17,7 +17,7 @@ use crate::engine::quantity::Quantity;
 use crate::engine::storage::{self, *};
 use crate::engine::store::Change;
 use crate::engine::time::{Millis, Time};
-use crate::engine::world::{FileTree, VolumeId};
+use crate::engine::world::VolumeId;
 use std::collections::BTreeMap;
 
 const RETRY_START: Millis = 1_000;
@@ -54,7 +54,7 @@ fn round_up_gib(q: &Quantity) -> Quantity {
     const GIB: i64 = 1 << 30;
     let v = q.value().max(1);
     let gib = (v + GIB - 1) / GIB;
-    Quantity::parse(&format!("{gib}Gi")).unwrap_or_else(|_| q.clone())
+    Quantity::parse(&format!("{gib}Gi")).unwrap_or(*q)
 }
 
 fn hex(api: &mut Api, n: usize) -> String {
@@ -186,7 +186,7 @@ impl Provisioner {
                     pv.metadata.annotations.insert(ANN_MIGRATED_TO.into(), p.clone());
                 }
                 if cx.api.create(Object::PersistentVolume(pv)).is_ok() {
-                    cx.world.volumes.entry(data).or_insert_with(FileTree::default);
+                    cx.world.volumes.entry(data).or_default();
                     self.backoff.remove(&c.metadata.uid);
                     let from = provisioner_identity(cx.world, &p);
                     let msg = format!("Successfully provisioned volume {pv_name}");
@@ -315,10 +315,9 @@ impl Provisioner {
         let info = driver_info(&p);
         let v = if info.csi { Self::protection_finalizer(cx, v) } else { v };
         // shouldDelete
-        let should =
-            if info.csi { !(v.metadata.is_deleting() && !v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER)) } else { !v.metadata.is_deleting() }
-                && v.status.phase == "Released"
-                && v.spec.persistent_volume_reclaim_policy == "Delete";
+        let should = if info.csi { !v.metadata.is_deleting() || v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER) } else { !v.metadata.is_deleting() }
+            && v.status.phase == "Released"
+            && v.spec.persistent_volume_reclaim_policy == "Delete";
         if !should {
             self.deleting.remove(name);
             return;
@@ -411,10 +410,10 @@ impl Controller for Provisioner {
             }
             Kind::VolumeAttachment => {
                 // A detached disk may now be deleted.
-                if let (Some(va), None) = ch.typed::<VolumeAttachment>() {
-                    if let Some(pv) = &va.spec.source.persistent_volume_name {
-                        q.add(ObjRef::new(Kind::PersistentVolume, "", pv));
-                    }
+                if let (Some(va), None) = ch.typed::<VolumeAttachment>()
+                    && let Some(pv) = &va.spec.source.persistent_volume_name
+                {
+                    q.add(ObjRef::new(Kind::PersistentVolume, "", pv));
                 }
             }
             _ => {}
@@ -467,8 +466,7 @@ mod tests {
     }
 
     fn claim(c: &mut Cluster, name: &str, class: &str, modes: &[&str], node: Option<&str>) {
-        let mut cl = PersistentVolumeClaim::default();
-        cl.metadata = ObjectMeta::named("default", name);
+        let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         cl.spec.storage_class_name = Some(class.into());
         cl.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());

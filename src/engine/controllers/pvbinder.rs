@@ -109,13 +109,12 @@ fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, volum
                 dirty = true;
             }
             // Capacity only when the claim is becoming Bound.
-            if c.status.phase != phase {
-                if let Some(cap) = v.spec.capacity.get("storage") {
-                    if c.status.capacity.get("storage") != Some(cap) {
-                        n.status.capacity = v.spec.capacity.clone();
-                        dirty = true;
-                    }
-                }
+            if c.status.phase != phase
+                && let Some(cap) = v.spec.capacity.get("storage")
+                && c.status.capacity.get("storage") != Some(cap)
+            {
+                n.status.capacity = v.spec.capacity.clone();
+                dirty = true;
             }
         }
     }
@@ -609,15 +608,15 @@ impl PvBinder {
     fn delete_volume(&mut self, cx: &mut Cx, v: PersistentVolume) {
         // External deleters (every dynamically provisioned volume here, and
         // CSI volumes) are the provisioner's business.
-        if let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED) {
-            if !p.is_empty() {
-                if !p.starts_with("kubernetes.io/") {
-                    return;
-                }
-                let msg = format!("no volume plugin matched name: {p}");
-                set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+        if let Some(p) = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED)
+            && !p.is_empty()
+        {
+            if !p.starts_with("kubernetes.io/") {
                 return;
             }
+            let msg = format!("no volume plugin matched name: {p}");
+            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+            return;
         }
         if v.spec.csi.is_some() {
             return;
@@ -698,10 +697,11 @@ impl Controller for PvBinder {
                 // later keys keep their place in the instant's rounds
                 // (transcripts are byte-for-byte). Dropping it is a change of
                 // timing to make on its own.
-                if let (Some(p), None) = ch.typed::<Pod>() {
-                    if p.spec.node_name.is_empty() && storage::pod_claims(p).next().is_some() {
-                        q.add(resync_key_schedule());
-                    }
+                if let (Some(p), None) = ch.typed::<Pod>()
+                    && p.spec.node_name.is_empty()
+                    && storage::pod_claims(p).next().is_some()
+                {
+                    q.add(resync_key_schedule());
                 }
             }
             Kind::StorageClass => {
@@ -746,8 +746,7 @@ mod tests {
     use crate::engine::quantity::Quantity;
 
     fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
-        let mut c = PersistentVolumeClaim::default();
-        c.metadata = ObjectMeta::named("default", name);
+        let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         c.spec.storage_class_name = class.map(|s| s.to_string());
         c.spec.access_modes = vec!["ReadWriteOnce".into()];
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());

@@ -26,10 +26,11 @@ impl Controller for PvcProtection {
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
             Kind::PersistentVolumeClaim => {
-                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>() {
-                    if c.metadata.is_deleting() && c.metadata.has_finalizer(FINALIZER_PVC_PROTECTION) {
-                        q.add(ch.obj_ref());
-                    }
+                if let (_, Some(c)) = ch.typed::<PersistentVolumeClaim>()
+                    && c.metadata.is_deleting()
+                    && c.metadata.has_finalizer(FINALIZER_PVC_PROTECTION)
+                {
+                    q.add(ch.obj_ref());
                 }
             }
             Kind::Pod => {
@@ -76,13 +77,11 @@ mod tests {
     #[test]
     fn only_scheduled_pods_hold_a_claim() {
         let mut c = Cluster::new(1);
-        let mut cl = PersistentVolumeClaim::default();
-        cl.metadata = ObjectMeta::named("default", "c");
+        let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         cl.spec.access_modes = vec!["ReadWriteOnce".into()];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named("default", "p");
+        let mut p = Pod { metadata: ObjectMeta::named("default", "p"), ..Default::default() };
         p.spec.containers.push(Container { name: "c".into(), image: "busybox".into(), ..Default::default() });
         p.spec.volumes.push(Volume {
             name: "v".into(),

@@ -17,10 +17,11 @@ impl Controller for PvProtection {
     }
 
     fn watch(&mut self, ch: &Change, _api: &Api, q: &mut WorkQueue) {
-        if let (_, Some(v)) = ch.typed::<PersistentVolume>() {
-            if v.metadata.is_deleting() && v.metadata.has_finalizer(FINALIZER_PV_PROTECTION) {
-                q.add(ch.obj_ref());
-            }
+        if let (_, Some(v)) = ch.typed::<PersistentVolume>()
+            && v.metadata.is_deleting()
+            && v.metadata.has_finalizer(FINALIZER_PV_PROTECTION)
+        {
+            q.add(ch.obj_ref());
         }
     }
 
@@ -52,8 +53,7 @@ mod tests {
         v.spec.access_modes = vec!["ReadWriteOnce".into()];
         v.spec.nfs = Some(NfsVolumeSource { server: "s".into(), path: "/p".into(), read_only: false });
         c.create(Object::PersistentVolume(v)).unwrap();
-        let mut cl = PersistentVolumeClaim::default();
-        cl.metadata = ObjectMeta::named("default", "c");
+        let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         cl.spec.storage_class_name = Some(String::new());
         cl.spec.access_modes = vec!["ReadWriteOnce".into()];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());

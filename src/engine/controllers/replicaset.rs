@@ -140,17 +140,16 @@ impl ReplicaSetController {
     /// Keeps `track` in step with one pod change.
     fn observe_pod(&mut self, ch: &Change, api: &Api) {
         let (old, new) = ch.typed::<Pod>();
-        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "ReplicaSet") {
-            if let Some(t) = self.track.get_mut(&r.uid) {
-                t.remove(&ch.key.name);
-            }
+        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "ReplicaSet")
+            && let Some(t) = self.track.get_mut(&r.uid)
+        {
+            t.remove(&ch.key.name);
         }
-        if let Some(p) = new {
-            if let Some(r) = p.metadata.controller_ref() {
-                if let Some(rs) = resolve_controller::<ReplicaSet>(api, &p.metadata.namespace, r) {
-                    self.track.entry(rs.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, rs));
-                }
-            }
+        if let Some(p) = new
+            && let Some(r) = p.metadata.controller_ref()
+            && let Some(rs) = resolve_controller::<ReplicaSet>(api, &p.metadata.namespace, r)
+        {
+            self.track.entry(rs.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, rs));
         }
     }
 
@@ -222,10 +221,10 @@ impl Controller for ReplicaSetController {
 }
 
 fn enqueue_controller_of(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = pod.metadata.controller_ref() {
-        if let Some(rs) = resolve_controller::<ReplicaSet>(api, &pod.metadata.namespace, r) {
-            q.add(rs.obj_ref());
-        }
+    if let Some(r) = pod.metadata.controller_ref()
+        && let Some(rs) = resolve_controller::<ReplicaSet>(api, &pod.metadata.namespace, r)
+    {
+        q.add(rs.obj_ref());
     }
 }
 
@@ -311,12 +310,12 @@ fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: Rep
         }
         if pods.unselected > 0 {
             for (name, f) in &pods.pods {
-                if f.active && !f.selected {
-                    if let Some(p) = api.get_t::<Pod>(&ns, name).cloned() {
-                        if let Err(e) = release(api, Kind::Pod, &ns, name, &p.metadata.uid, &rs.metadata.uid) {
-                            errs.push(e.message);
-                        }
-                    }
+                if f.active
+                    && !f.selected
+                    && let Some(p) = api.get_t::<Pod>(&ns, name).cloned()
+                    && let Err(e) = release(api, Kind::Pod, &ns, name, &p.metadata.uid, &rs.metadata.uid)
+                {
+                    errs.push(e.message);
                 }
             }
         }
@@ -427,10 +426,10 @@ fn related_pods(api: &Api, rs: &ReplicaSet) -> Vec<Pod> {
         .collect();
     for s in siblings {
         for r in api.store.dependents_of_kind(&s.metadata.uid, Kind::Pod) {
-            if let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) {
-                if selector_matches(s.spec.selector.as_ref(), &p.metadata.labels) {
-                    out.entry(p.metadata.uid.clone()).or_insert_with(|| p.clone());
-                }
+            if let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o))
+                && selector_matches(s.spec.selector.as_ref(), &p.metadata.labels)
+            {
+                out.entry(p.metadata.uid.clone()).or_insert_with(|| p.clone());
             }
         }
     }
@@ -734,14 +733,13 @@ mod tests {
         // bound pods terminate gracefully: they count as terminating, not as replicas
         let st = h.api.get_t::<ReplicaSet>("default", "web").unwrap().status.clone();
         assert_eq!((st.replicas, st.terminating_replicas), (1, Some(2)));
-        assert!(h.pod(&"default", &names[1]).unwrap().metadata.is_deleting());
+        assert!(h.pod("default", &names[1]).unwrap().metadata.is_deleting());
     }
 
     #[test]
     fn unassigned_pods_go_first_and_deletion_cost_counts() {
         let mk = |name: &str, node: &str, ready: bool, cost: Option<&str>, created: i64| {
-            let mut p = Pod::default();
-            p.metadata = ObjectMeta::named("default", name);
+            let mut p = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
             p.metadata.uid = name.into();
             p.metadata.creation_timestamp = Some(Time(created * 1000));
             p.spec.node_name = node.into();
@@ -764,8 +762,10 @@ mod tests {
     #[test]
     fn adopts_orphans_and_releases_pods_that_stop_matching() {
         let mut h = harness();
-        let mut orphan = Pod::default();
-        orphan.metadata = ObjectMeta { name: "stray".into(), namespace: "default".into(), labels: labels(&[("app", "web")]), ..Default::default() };
+        let mut orphan = Pod {
+            metadata: ObjectMeta { name: "stray".into(), namespace: "default".into(), labels: labels(&[("app", "web")]), ..Default::default() },
+            ..Default::default()
+        };
         orphan.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
         h.create(Object::Pod(orphan));
         let o = h.create(rs("web", 2));

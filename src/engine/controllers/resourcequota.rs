@@ -108,14 +108,12 @@ mod tests {
     #[test]
     fn used_follows_the_namespace() {
         let mut c = Cluster::new(1);
-        let mut rq = ResourceQuota::default();
-        rq.metadata = ObjectMeta::named("default", "q");
+        let mut rq = ResourceQuota { metadata: ObjectMeta::named("default", "q"), ..Default::default() };
         for (k, v) in [("pods", "10"), ("count/configmaps", "5"), ("services.nodeports", "2"), ("requests.cpu", "2")] {
             rq.spec.hard.insert(k.into(), Quantity::parse(v).unwrap());
         }
         c.create(Object::ResourceQuota(rq)).unwrap();
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named("default", "p");
+        let mut p = Pod { metadata: ObjectMeta::named("default", "p"), ..Default::default() };
         let mut ctr = Container { name: "c".into(), image: "busybox".into(), ..Default::default() };
         ctr.resources.requests.insert("cpu".into(), Quantity::parse("250m").unwrap());
         p.spec.containers.push(ctr);

@@ -216,8 +216,7 @@ mod perf {
             Box::new(DeploymentController::default()),
             Box::new(ReplicaSetController::default()),
         ]);
-        let mut s = StatefulSet::default();
-        s.metadata = ObjectMeta::named("default", "web");
+        let mut s = StatefulSet { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
         s.spec.replicas = Some(PERF_N);
         s.spec.pod_management_policy = "Parallel".into();
         s.spec.selector = selector("web");
@@ -227,8 +226,7 @@ mod perf {
         churn(&mut h, "default");
         println!("statefulset {PERF_N}: {:?}, {} syncs, {:?} in controllers", t.elapsed(), h.syncs, h.busy);
         h.create(Object::Namespace(Namespace { metadata: ObjectMeta::named("", "d"), ..Default::default() }));
-        let mut d = Deployment::default();
-        d.metadata = ObjectMeta::named("d", "api");
+        let mut d = Deployment { metadata: ObjectMeta::named("d", "api"), ..Default::default() };
         d.spec.replicas = Some(PERF_N);
         d.spec.selector = selector("api");
         d.spec.template = template("api", "nginx");

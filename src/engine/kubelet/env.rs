@@ -66,16 +66,16 @@ pub fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
                 i += 2;
                 continue;
             }
-            if b[i + 1] == b'(' {
-                if let Some(end) = input[i + 2..].find(')') {
-                    let name = &input[i + 2..i + 2 + end];
-                    match lookup(name) {
-                        Some(v) => out.push_str(&v),
-                        None => out.push_str(&input[i..i + 3 + end]),
-                    }
-                    i += 3 + end;
-                    continue;
+            if b[i + 1] == b'('
+                && let Some(end) = input[i + 2..].find(')')
+            {
+                let name = &input[i + 2..i + 2 + end];
+                match lookup(name) {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(&input[i..i + 3 + end]),
                 }
+                i += 3 + end;
+                continue;
             }
         }
         let ch = input[i..].chars().next().unwrap_or('\0');

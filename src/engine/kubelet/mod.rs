@@ -136,10 +136,10 @@ pub fn power_off(cx: &mut Cx, node: &str) -> Result<(), String> {
     let pods: Vec<Pod> = cx.api.store.pods_on_node(node).cloned().collect();
     for p in &pods {
         for cs in p.status.init_container_statuses.iter().chain(p.status.container_statuses.iter()) {
-            if cs.state.running.is_some() {
-                if let Some(proc) = proc_for(cx.api, p, &cs.name) {
-                    crate::engine::programs::stop(cx, &proc, false);
-                }
+            if cs.state.running.is_some()
+                && let Some(proc) = proc_for(cx.api, p, &cs.name)
+            {
+                crate::engine::programs::stop(cx, &proc, false);
             }
         }
     }

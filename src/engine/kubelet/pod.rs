@@ -277,10 +277,10 @@ fn pod_event(cx: &mut Cx, pod: &Pod, type_: &str, reason: &str, message: &str) {
 /// the SIGKILL at the end of the grace period stops it.
 pub fn shutdown_delay(p: &Proc) -> Option<Millis> {
     let first = p.command.first().or(if p.command.is_empty() { p.args.first() } else { None }).map(|s| s.rsplit('/').next().unwrap_or(s).to_string());
-    if let Some(f) = first {
-        if matches!(f.as_str(), "sleep" | "sh" | "bash" | "ash" | "tail" | "cat" | "watch") {
-            return None;
-        }
+    if let Some(f) = first
+        && matches!(f.as_str(), "sleep" | "sh" | "bash" | "ash" | "tail" | "cat" | "watch")
+    {
+        return None;
     }
     Some(match programs::image_name(&p.image) {
         "nginx" => 120,
@@ -358,7 +358,7 @@ impl Kubelet {
                 }
                 return;
             }
-            self.pods.insert(uid.clone(), PodRt::new(&pod, now));
+            self.pods.insert(uid.clone(), PodRt::new(pod, now));
             self.by_key.entry(key.clone()).or_default().insert(uid.clone());
         }
         let mut rt = self.pods.remove(&uid).expect("runtime pod");
@@ -370,11 +370,11 @@ impl Kubelet {
         }
         let mut wake = Wake::default();
         let mut nrt = self.nodes.remove(&node).expect("node runtime");
-        let done = self.drive(&mut rt, &pod, &mut nrt, cx, &mut wake);
+        let done = self.drive(&mut rt, pod, &mut nrt, cx, &mut wake);
         self.nodes.insert(node.clone(), nrt);
         // The pod's claims may have changed what the node should report in
         // volumesInUse: it arrived, waits for an attach, finished or is gone.
-        if crate::engine::storage::pod_claims(&pod).next().is_some() {
+        if crate::engine::storage::pod_claims(pod).next().is_some() {
             let finished = done || cx.api.get_t::<Pod>(&key.namespace, &key.name).is_some_and(crate::engine::storage::is_pod_terminated);
             if finished || !rt.volumes_ready {
                 self.volumes_report_due(cx, &node);
@@ -386,17 +386,18 @@ impl Kubelet {
             return;
         }
         let r = ObjRef { kind: Kind::Pod, key: key.clone() };
-        if let Some(t) = wake.sig {
-            if rt.pending_sig.is_none_or(|p| t < p) {
-                rt.pending_sig = Some(t);
-                cx.api.wake_at(t, Ctl::Kubelet, r.clone());
-            }
+        if let Some(t) = wake.sig
+            && rt.pending_sig.is_none_or(|p| t < p)
+        {
+            rt.pending_sig = Some(t);
+            cx.api.wake_at(t, Ctl::Kubelet, r.clone());
         }
-        if let Some(t) = wake.idle {
-            if wake.sig.is_none_or(|s| t < s) && rt.pending_idle.is_none_or(|p| t < p) {
-                rt.pending_idle = Some(t);
-                cx.api.wake_idle_at(t, Ctl::Kubelet, r);
-            }
+        if let Some(t) = wake.idle
+            && wake.sig.is_none_or(|s| t < s)
+            && rt.pending_idle.is_none_or(|p| t < p)
+        {
+            rt.pending_idle = Some(t);
+            cx.api.wake_idle_at(t, Ctl::Kubelet, r);
         }
         self.pods.insert(uid, rt);
     }
@@ -436,10 +437,10 @@ impl Kubelet {
         if self.kubelet_up(cx.world, &rt.node) {
             self.volumes_report_due(cx, &rt.node);
             for c in &rt.ctrs {
-                if let Some(p) = &c.proc {
-                    if c.running() {
-                        programs::stop(cx, p, true);
-                    }
+                if let Some(p) = &c.proc
+                    && c.running()
+                {
+                    programs::stop(cx, p, true);
                 }
             }
             volumes::cleanup(cx.world, uid);
@@ -655,11 +656,11 @@ impl Kubelet {
                 }
                 return;
             }
-            if c.backoff_wait {
-                if let Some(b) = &mut c.crash_backoff {
-                    b.dur = (b.dur * 2).min(CRASH_MAX);
-                    b.last = now;
-                }
+            if c.backoff_wait
+                && let Some(b) = &mut c.crash_backoff
+            {
+                b.dur = (b.dur * 2).min(CRASH_MAX);
+                b.last = now;
             }
             c.restart_at = None;
             c.backoff_wait = false;
@@ -683,11 +684,12 @@ impl Kubelet {
         let now = cx.api.now;
         let image = spec.image.clone();
         let node = rt.node.clone();
-        // the image
-        loop {
+        // the image: every path either returns (waiting on the pull) or leaves
+        // the block with the image ready
+        'image: {
             let c = &mut rt.ctrs[i];
             match c.img.clone() {
-                Img::Ready => break,
+                Img::Ready => break 'image,
                 Img::Pulling { requested, started, done } => {
                     if now < done {
                         wake.at(done, true);
@@ -724,7 +726,7 @@ impl Kubelet {
                             images::size_bytes(&image)
                         ),
                     );
-                    break;
+                    break 'image;
                 }
                 Img::Unknown | Img::Failed { .. } => {
                     let present = cx.world.machines.get(&node).is_some_and(|m| m.images.contains(&image));
@@ -755,33 +757,33 @@ impl Kubelet {
                             "Pulled",
                             &format!("Container image \"{image}\" already present on machine and can be accessed by the pod"),
                         );
-                        break;
+                        break 'image;
                     }
-                    if let Some(b) = c.pull_backoff {
-                        if now.0 < b.last.0 + b.dur {
-                            // the failure shows as ErrImagePull until the next sync notices the back-off
-                            if let Img::Failed { at, .. } = &c.img {
-                                if now < at.plus(PLEG_DELAY) {
-                                    wake.at(at.plus(PLEG_DELAY), true);
-                                    return;
-                                }
-                            }
-                            if !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff") {
-                                let err = match &c.img {
-                                    Img::Failed { err, .. } => err.clone(),
-                                    _ => String::new(),
-                                };
-                                c.state = CState::Waiting {
-                                    reason: "ImagePullBackOff".into(),
-                                    message: format!("Back-off pulling image \"{image}\": ErrImagePull: {err}"),
-                                };
-                                let c = c.clone();
-                                container_event(cx, pod, &c, "Normal", "BackOff", &format!("Back-off pulling image \"{image}\""));
-                                container_event(cx, pod, &c, "Warning", "Failed", "Error: ImagePullBackOff");
-                            }
-                            wake.at(b.last.plus(b.dur), b.dur < PULL_MAX);
+                    if let Some(b) = c.pull_backoff
+                        && now.0 < b.last.0 + b.dur
+                    {
+                        // the failure shows as ErrImagePull until the next sync notices the back-off
+                        if let Img::Failed { at, .. } = &c.img
+                            && now < at.plus(PLEG_DELAY)
+                        {
+                            wake.at(at.plus(PLEG_DELAY), true);
                             return;
                         }
+                        if !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff") {
+                            let err = match &c.img {
+                                Img::Failed { err, .. } => err.clone(),
+                                _ => String::new(),
+                            };
+                            c.state = CState::Waiting {
+                                reason: "ImagePullBackOff".into(),
+                                message: format!("Back-off pulling image \"{image}\": ErrImagePull: {err}"),
+                            };
+                            let c = c.clone();
+                            container_event(cx, pod, &c, "Normal", "BackOff", &format!("Back-off pulling image \"{image}\""));
+                            container_event(cx, pod, &c, "Warning", "Failed", "Error: ImagePullBackOff");
+                        }
+                        wake.at(b.last.plus(b.dur), b.dur < PULL_MAX);
+                        return;
                     }
                     let dur = if present { images::refresh_duration(&image) } else { images::pull_duration(&image) };
                     let started = if nrt.pull_free_at > now { nrt.pull_free_at } else { now };
@@ -1005,10 +1007,8 @@ fn start_kill(c: &mut CtrRt, pod: &Pod, cx: &mut Cx, message: &str, deadline: Ti
 fn finish_kill(c: &mut CtrRt, cx: &mut Cx, now: Time) -> i32 {
     let Some(k) = c.kill.take() else { return 0 };
     let graceful = k.exit_at.is_some_and(|e| e <= k.deadline);
-    if !graceful {
-        if let Some(p) = &c.proc {
-            programs::stop(cx, p, false);
-        }
+    if !graceful && let Some(p) = &c.proc {
+        programs::stop(cx, p, false);
     }
     let code = if graceful { 0 } else { 137 };
     let since = match c.state {

@@ -85,7 +85,7 @@ fn meter(size: u64) -> String {
 
 /// One HTTP exchange from this container. Err: (curl exit code, message).
 fn fetch(ctx: &mut Ctx, url: &Url, method: &str, ua: &str) -> Result<(Response, String), (i32, String)> {
-    let addrs = net::resolve(ctx, &url.host).map_err(|_| (6, format!("Could not resolve host: {}", url.host)))?;
+    let addrs = net::resolve(ctx, &url.host).ok_or_else(|| (6, format!("Could not resolve host: {}", url.host)))?;
     let client_ip = ctx.pod_ip();
     for a in &addrs {
         if let Some(r) = try_addr(ctx, a, url, method, ua, &client_ip) {
@@ -197,14 +197,15 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let (resp, ip) = loop {
         match fetch(ctx, &url, &method, &ua) {
             Ok((r, ip)) => {
-                if follow && r.status == 301 && hops < 5 {
-                    if let Some((_, loc)) = r.headers.iter().find(|(k, _)| k == "Location") {
-                        if let Ok(next) = parse_url(loc) {
-                            url = next;
-                            hops += 1;
-                            continue;
-                        }
-                    }
+                if follow
+                    && r.status == 301
+                    && hops < 5
+                    && let Some((_, loc)) = r.headers.iter().find(|(k, _)| k == "Location")
+                    && let Ok(next) = parse_url(loc)
+                {
+                    url = next;
+                    hops += 1;
+                    continue;
                 }
                 break (r, ip);
             }
@@ -348,8 +349,8 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     };
     let mut o = Output::default();
     let addrs = match net::resolve(ctx, &url.host) {
-        Ok(a) => a,
-        Err(_) => return Output::err(format!("wget: bad address '{}'\n", url.host), 1),
+        Some(a) => a,
+        None => return Output::err(format!("wget: bad address '{}'\n", url.host), 1),
     };
     let ip = addrs.last().map(|a| a.ip.clone()).unwrap_or_default();
     if !quiet {

@@ -162,7 +162,7 @@ pub fn lookup(image: &str) -> Image {
             let version = resolve_version(&tag, POSTGRES_VERSIONS);
             let mut img = base(Server::Postgres, version, if alpine { Userland::Busybox } else { Userland::Debian }, if alpine { "alpine" } else { "" });
             let major = img.major();
-            let major_s = if major == 9 { img.version.rsplitn(2, '.').nth(1).unwrap_or("9.6").to_string() } else { major.to_string() };
+            let major_s = if major == 9 { img.version.rsplit_once('.').map(|x| x.0).unwrap_or("9.6").to_string() } else { major.to_string() };
             img.distro = if alpine {
                 "alpine".into()
             } else if img.version == resolve_version(&major_s, POSTGRES_VERSIONS) && major >= 13 {
@@ -249,7 +249,7 @@ pub fn lookup(image: &str) -> Image {
             img.env = vec![
                 ("PATH".into(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()),
                 ("GOSU_VERSION".into(), "1.19".into()),
-                ("MYSQL_MAJOR".into(), version.rsplitn(2, '.').nth(1).unwrap_or("8.4").to_string()),
+                ("MYSQL_MAJOR".into(), version.rsplit_once('.').map(|x| x.0).unwrap_or("8.4").to_string()),
                 ("MYSQL_VERSION".into(), format!("{version}-1.el9")),
                 ("MYSQL_SHELL_VERSION".into(), format!("{version}-1.el9")),
             ];

@@ -473,10 +473,10 @@ pub fn poll_exit(cx: &mut Cx, p: &Proc) -> Option<i32> {
     }
     let e = cx.world.programs.exits.remove(&key)?;
     append_log(cx.world, p, &e.log);
-    if let Some(r) = cx.world.programs.running.remove(&key) {
-        if let ServerState::Postgres(_) = &r.server {
-            postgres::forget(cx.world, &key);
-        }
+    if let Some(r) = cx.world.programs.running.remove(&key)
+        && let ServerState::Postgres(_) = &r.server
+    {
+        postgres::forget(cx.world, &key);
     }
     Some(e.code)
 }
@@ -584,7 +584,7 @@ fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
         "nginx" | "nginx-debug" if img.server == Server::Nginx => http::nginx_main(ctx, String::new()),
         "httpd-foreground" | "httpd" if img.server == Server::Httpd => http::httpd_main(ctx),
         "redis-server" if img.server == Server::Redis => redis::server(ctx, &argv[1..], String::new()),
-        "mysqld" if img.server == Server::Mysql => mysql::entrypoint(ctx, &argv[..]),
+        "mysqld" if img.server == Server::Mysql => mysql::entrypoint(ctx, argv),
         _ if img.server == Server::None && !image::has_program(&img, &base) => {
             // An unknown image's own program: it runs.
             Main::Running { log: String::new(), server: ServerState::None }

@@ -150,7 +150,7 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             log.push_str(&note(t.plus(1500), &format!("Creating database {db}")));
             let _ = ctx.fs().mkdir_all(&format!("{DATADIR}/{db}"));
         }
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(1600), "Stopping temporary server"));
         log.push_str(&sys(
             t.plus(1700),
@@ -169,9 +169,9 @@ pub fn entrypoint(ctx: &mut Ctx, args: &[String]) -> Main {
             &format!("/usr/sbin/mysqld: Shutdown complete (mysqld {version})  MySQL Community Server - GPL."),
         ));
         log.push_str(&note(t.plus(3000), "Temporary server stopped"));
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(3000), "MySQL init process done. Ready for start up."));
-        log.push_str("\n");
+        log.push('\n');
         log.push_str(&note(t.plus(3100), &format!("Entrypoint script for MySQL Server {full} started.")));
         t = t.plus(3200);
     }
@@ -273,8 +273,8 @@ fn parse(args: &[String]) -> Args {
             a.user = val(&mut i, "-u");
         } else if s.starts_with("--password") {
             a.password = Some(s.trim_start_matches("--password").trim_start_matches('=').to_string());
-        } else if s.starts_with("-p") {
-            a.password = Some(s[2..].to_string());
+        } else if let Some(p) = s.strip_prefix("-p") {
+            a.password = Some(p.to_string());
         } else if s.starts_with("--host") {
             a.host = Some(val(&mut i, "--host"));
         } else if s.starts_with("-h") {
@@ -414,13 +414,12 @@ fn mysql_error(e: &SqlError, db: &str, line: usize) -> String {
 fn load_db(fs: &crate::engine::fs::ContainerFs, datadir: &str, name: &str) -> Database {
     let mut db = Database { name: name.to_string(), oid: 0, ..Default::default() };
     for f in fs.list(&format!("{datadir}/{name}")).unwrap_or_default() {
-        if let Some(t) = f.strip_suffix(".ibd") {
-            if let Ok(text) = fs.read(&format!("{datadir}/{name}/{f}")) {
-                if let Some(mut td) = super::postgres::table_from_text(&text, 0) {
-                    td.name = t.to_string();
-                    db.tables.insert(t.to_string(), td);
-                }
-            }
+        if let Some(t) = f.strip_suffix(".ibd")
+            && let Ok(text) = fs.read(&format!("{datadir}/{name}/{f}"))
+            && let Some(mut td) = super::postgres::table_from_text(&text, 0)
+        {
+            td.name = t.to_string();
+            db.tables.insert(t.to_string(), td);
         }
     }
     db
@@ -450,11 +449,11 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             ctx.cx.world.programs.running.get(&k).filter(|r| matches!(r.server, ServerState::Mysql(_))).map(|_| k)
         }
         Some(h) => match net::resolve(ctx, h) {
-            Err(_) => {
+            None => {
                 o.eprint(format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)\n"));
                 return o.with_code(1);
             }
-            Ok(addrs) => addrs
+            Some(addrs) => addrs
                 .iter()
                 .find_map(|ad| net::route(ctx, ad, a.port).and_then(|(u, p)| net::listener(ctx, &u, p)))
                 .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),
@@ -478,11 +477,11 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     }
     let datadir = server.datadir.clone();
     let mut current = a.db.clone();
-    if let Some(d) = &current {
-        if !server_fs_is_dir(ctx, &r.proc, &format!("{datadir}/{d}")) {
-            o.eprint(format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
-            return o.with_code(1);
-        }
+    if let Some(d) = &current
+        && !server_fs_is_dir(ctx, &r.proc, &format!("{datadir}/{d}"))
+    {
+        o.eprint(format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
+        return o.with_code(1);
     }
     let script = if a.execute.is_empty() { stdin.to_string() } else { a.execute.join(";") };
     let env =

@@ -44,54 +44,55 @@ fn is_ipv4(s: &str) -> bool {
 /// The running pod with this IP.
 pub fn pod_by_ip(ctx: &Ctx, ip: &str) -> Option<String> {
     for (k, r) in &ctx.cx.world.programs.running {
-        if let Some(pod) = ctx.cx.api.get_t::<Pod>(&r.proc.pod.namespace, &r.proc.pod.name) {
-            if pod.status.pod_ip == ip && pod.metadata.uid == k.0 {
-                return Some(k.0.clone());
-            }
+        if let Some(pod) = ctx.cx.api.get_t::<Pod>(&r.proc.pod.namespace, &r.proc.pod.name)
+            && pod.status.pod_ip == ip
+            && pod.metadata.uid == k.0
+        {
+            return Some(k.0.clone());
         }
     }
     None
 }
 
-/// Resolves a host name as the pod's resolver does. Err: unknown name.
-pub fn resolve(ctx: &mut Ctx, host: &str) -> Result<Vec<Addr>, ()> {
+/// Resolves a host name as the pod's resolver does. None: unknown name.
+pub fn resolve(ctx: &mut Ctx, host: &str) -> Option<Vec<Addr>> {
     let own = ctx.pod_ip();
     let a = |ip: &str, kind| Addr { host: host.to_string(), ip: ip.to_string(), kind };
     if host == "localhost" {
-        return Ok(vec![a("::1", AddrKind::Loopback), a("127.0.0.1", AddrKind::Loopback)]);
+        return Some(vec![a("::1", AddrKind::Loopback), a("127.0.0.1", AddrKind::Loopback)]);
     }
     if host == "127.0.0.1" || host == "::1" || host == "0.0.0.0" {
-        return Ok(vec![a(host, AddrKind::Loopback)]);
+        return Some(vec![a(host, AddrKind::Loopback)]);
     }
     // The kubelet-managed /etc/hosts maps the pod's own hostname to its IP,
     // ahead of cluster DNS.
     if host == own || host == ctx.hostname() {
-        return Ok(vec![a(&own, AddrKind::Loopback)]);
+        return Some(vec![a(&own, AddrKind::Loopback)]);
     }
     if is_ipv4(host) {
         if let Some((name, _)) = ctx.cx.world.machines.iter().find(|(_, m)| m.internal_ip == host) {
-            return Ok(vec![a(host, AddrKind::Node(name.clone()))]);
+            return Some(vec![a(host, AddrKind::Node(name.clone()))]);
         }
         // A ClusterIP, or a pod IP.
         let uid = pod_by_ip(ctx, host).unwrap_or_default();
-        if uid.is_empty() {
-            if let Some(svc) = service_by_ip(ctx, host) {
-                return Ok(vec![a(host, AddrKind::Service { namespace: svc.0, name: svc.1 })]);
-            }
+        if uid.is_empty()
+            && let Some(svc) = service_by_ip(ctx, host)
+        {
+            return Some(vec![a(host, AddrKind::Service { namespace: svc.0, name: svc.1 })]);
         }
-        return Ok(vec![a(host, AddrKind::Pod(uid))]);
+        return Some(vec![a(host, AddrKind::Pod(uid))]);
     }
     let ns = ctx.p.pod.namespace.clone();
     match dns::resolve(ctx.cx.api, &ns, host) {
         Resolved::Pod { key, ip } => {
             let uid = ctx.cx.api.get_t::<Pod>(&key.namespace, &key.name).map(|p| p.metadata.uid.clone()).unwrap_or_default();
             if uid == ctx.p.pod_uid {
-                return Ok(vec![a(&ip, AddrKind::Loopback)]);
+                return Some(vec![a(&ip, AddrKind::Loopback)]);
             }
-            Ok(vec![a(&ip, AddrKind::Pod(uid))])
+            Some(vec![a(&ip, AddrKind::Pod(uid))])
         }
-        Resolved::Service { namespace, name, ip, .. } => Ok(vec![a(&ip, AddrKind::Service { namespace, name })]),
-        Resolved::NotFound => Err(()),
+        Resolved::Service { namespace, name, ip, .. } => Some(vec![a(&ip, AddrKind::Service { namespace, name })]),
+        Resolved::NotFound => None,
     }
 }
 

@@ -340,10 +340,10 @@ impl DataDir<'_, '_> {
         let dir = self.p(&format!("base/{oid}"));
         for f in self.fs.list(&dir).unwrap_or_default() {
             let Ok(rel) = f.parse::<u32>() else { continue };
-            if let Ok(text) = self.fs.read(&format!("{dir}/{f}")) {
-                if let Some(t) = table_from_text(&text, rel) {
-                    db.tables.insert(t.name.clone(), t);
-                }
+            if let Ok(text) = self.fs.read(&format!("{dir}/{f}"))
+                && let Some(t) = table_from_text(&text, rel)
+            {
+                db.tables.insert(t.name.clone(), t);
             }
         }
         db
@@ -728,10 +728,11 @@ fn holders(ctx: &Ctx, dir: &(VolumeId, String)) -> Vec<(ProcKey, String)> {
         if *k == me {
             continue;
         }
-        if let ServerState::Postgres(pg) = &r.server {
-            if &pg.dir == dir && super::is_alive(ctx.cx.api, ctx.cx.world, k) {
-                v.push((k.clone(), r.proc.node.clone()));
-            }
+        if let ServerState::Postgres(pg) = &r.server
+            && &pg.dir == dir
+            && super::is_alive(ctx.cx.api, ctx.cx.world, k)
+        {
+            v.push((k.clone(), r.proc.node.clone()));
         }
     }
     v
@@ -749,15 +750,13 @@ fn postmaster(ctx: &mut Ctx, pgdata: &str, now: &mut Time, pid: u32, listen_tcp:
     // The lock file.
     let lock = ctx.fs().read(&format!("{pgdata}/postmaster.pid")).ok();
     let others = holders(ctx, &dir);
-    if lock.is_some() {
-        if others.iter().any(|(_, n)| *n == node) {
-            let other_pid = lock.as_deref().and_then(|l| l.lines().next()).unwrap_or("1").trim().to_string();
-            log.push_str(&line(*now, pid, "FATAL", "lock file \"postmaster.pid\" already exists"));
-            log.push_str(&line(*now, pid, "HINT", &format!("Is another postmaster (PID {other_pid}) running in data directory \"{pgdata}\"?")));
-            return (log, None);
-        }
-        // The PID in it is not a live process here: a stale lock file.
+    if lock.is_some() && others.iter().any(|(_, n)| *n == node) {
+        let other_pid = lock.as_deref().and_then(|l| l.lines().next()).unwrap_or("1").trim().to_string();
+        log.push_str(&line(*now, pid, "FATAL", "lock file \"postmaster.pid\" already exists"));
+        log.push_str(&line(*now, pid, "HINT", &format!("Is another postmaster (PID {other_pid}) running in data directory \"{pgdata}\"?")));
+        return (log, None);
     }
+    // The PID in it is not a live process here: a stale lock file.
     let key = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
     if !others.is_empty() {
         // Another machine's postmaster has this directory open: nothing on

@@ -223,7 +223,7 @@ fn targets(ctx: &mut Ctx, host: Option<&str>, port: u16) -> Result<Vec<(Target, 
         None => Ok(vec![(Target::Socket, local_server(ctx))]),
         Some(h) if h.starts_with('/') => Ok(vec![(Target::Socket, local_server(ctx))]),
         Some(h) => {
-            let addrs = net::resolve(ctx, h).map_err(|_| net::dns_error(ctx).to_string())?;
+            let addrs = net::resolve(ctx, h).ok_or_else(|| net::dns_error(ctx).to_string())?;
             let mut v = vec![];
             for a in addrs {
                 let dest = net::route(ctx, &a, port);
@@ -484,11 +484,9 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             }
             let r = run_one(ctx, &conn, &mut cat, &mut db, &env, &stmt, &mut session_tx, &a, true, &format!("psql:{name}:{line}: "));
             out.append(r.0);
-            if r.1 {
-                if a.on_error_stop {
-                    code = 3;
-                    break;
-                }
+            if r.1 && a.on_error_stop {
+                code = 3;
+                break;
             }
             if r.2 {
                 code = 2;
@@ -526,7 +524,6 @@ pub fn main(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
 }
 
 /// Runs one query string; returns (output, failed, connection lost).
-#[allow(clippy::too_many_arguments)]
 fn run_one(
     ctx: &mut Ctx,
     conn: &Conn,

@@ -199,7 +199,7 @@ pub fn server(ctx: &mut Ctx, args: &[String], mut log: String) -> Main {
             log.push_str(&l(now, 'M', '*', "RDB is base AOF"));
             log.push_str(&l(now, 'M', '*', "Done loading RDB, keys loaded: 0, keys expired: 0."));
             log.push_str(&l(now, 'M', '*', "DB loaded from base file appendonly.aof.1.base.rdb: 0.001 seconds"));
-            log.push_str(&l(now, 'M', '*', &format!("DB loaded from incr file appendonly.aof.1.incr.aof: 0.000 seconds")));
+            log.push_str(&l(now, 'M', '*', "DB loaded from incr file appendonly.aof.1.incr.aof: 0.000 seconds"));
             log.push_str(&l(now, 'M', '*', "DB loaded from append only file: 0.001 seconds"));
             log.push_str(&l(now, 'M', '*', "Opening AOF incr file appendonly.aof.1.incr.aof on server start"));
         }
@@ -414,7 +414,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 return (Reply::Int(1), true);
             }
         }
-        "MSET" if !a.is_empty() && a.len() % 2 == 0 => {
+        "MSET" if !a.is_empty() && a.len().is_multiple_of(2) => {
             for c in a.chunks(2) {
                 st.keys.insert(c[0].clone(), Val::Str(c[1].clone()));
             }
@@ -666,8 +666,8 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         o.code = 1;
     };
     let addrs = match net::resolve(ctx, &host) {
-        Ok(a) => a,
-        Err(_) => {
+        Some(a) => a,
+        None => {
             let why = net::dns_error(ctx);
             refused(&mut o, why);
             return o;
@@ -675,13 +675,12 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     };
     let mut key = None;
     for a in &addrs {
-        if let Some((uid, p)) = net::route(ctx, a, port) {
-            if let Some(k) = net::listener(ctx, &uid, p) {
-                if matches!(ctx.cx.world.programs.running.get(&k).map(|r| &r.server), Some(ServerState::Redis(_))) {
-                    key = Some(k);
-                    break;
-                }
-            }
+        if let Some((uid, p)) = net::route(ctx, a, port)
+            && let Some(k) = net::listener(ctx, &uid, p)
+            && matches!(ctx.cx.world.programs.running.get(&k).map(|r| &r.server), Some(ServerState::Redis(_)))
+        {
+            key = Some(k);
+            break;
         }
     }
     let Some(key) = key else {
@@ -691,12 +690,12 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     let now = ctx.now();
     catch_up(ctx.cx.world, &key, now);
     let mut authed = false;
-    if let Some(pw) = &password {
-        if let Some(ServerState::Redis(st)) = ctx.cx.world.programs.running.get_mut(&key).map(|r| &mut r.server) {
-            let (r, _) = execute(st, &["AUTH".into(), pw.clone()], &mut authed);
-            if let Reply::Err(e) = r {
-                o.eprint(format!("AUTH failed: {}\n", e.split_once(' ').map(|(_, m)| m).unwrap_or(&e)));
-            }
+    if let Some(pw) = &password
+        && let Some(ServerState::Redis(st)) = ctx.cx.world.programs.running.get_mut(&key).map(|r| &mut r.server)
+    {
+        let (r, _) = execute(st, &["AUTH".into(), pw.clone()], &mut authed);
+        if let Reply::Err(e) = r {
+            o.eprint(format!("AUTH failed: {}\n", e.split_once(' ').map(|(_, m)| m).unwrap_or(&e)));
         }
     }
     for argv in commands {
@@ -740,12 +739,12 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
                 bgsave(ctx.cx.world, &key, now, None);
             }
         }
-        if let Reply::Err(e) = &reply {
-            if set_errcode {
-                o.eprint(format!("{e}\n"));
-                o.code = 1;
-                return o;
-            }
+        if let Reply::Err(e) = &reply
+            && set_errcode
+        {
+            o.eprint(format!("{e}\n"));
+            o.code = 1;
+            return o;
         }
         if raw_mode {
             o.print(format!("{}\n", raw(&reply)));

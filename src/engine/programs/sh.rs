@@ -75,8 +75,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn run(&mut self) -> Result<(), SyntaxError> {
-        loop {
-            let Some(c) = self.peek(0) else { break };
+        while let Some(c) = self.peek(0) {
             match c {
                 ' ' | '\t' => self.pos += 1,
                 '\\' if self.peek(1) == Some('\n') => {
@@ -170,10 +169,7 @@ impl<'s> Lexer<'s> {
             let idx = self.out.len();
             self.push(Tok::Redir(fd, op.to_string()));
             self.push(Tok::Word(w));
-            self.pending_heredocs.push((idx, delim, quoted || op == "<<-" && false));
-            if quoted {
-                self.heredoc_bodies.insert(idx, String::new());
-            }
+            self.pending_heredocs.push((idx, delim, quoted));
             return Ok(());
         }
         self.push(Tok::Redir(fd, op.to_string()));
@@ -182,9 +178,8 @@ impl<'s> Lexer<'s> {
 
     fn read_heredocs(&mut self) -> Result<(), SyntaxError> {
         let pending = std::mem::take(&mut self.pending_heredocs);
-        for (idx, delim, _) in pending {
+        for (idx, delim, quoted) in pending {
             let strip_tabs = matches!(&self.out[idx].tok, Tok::Redir(_, op) if op == "<<-");
-            let quoted = self.heredoc_bodies.contains_key(&idx);
             let mut body = String::new();
             loop {
                 if self.pos >= self.src.len() {
@@ -1816,9 +1811,8 @@ impl Shell {
         let saved = (self.vars.clone(), self.exported.clone(), self.cwd.clone(), self.flow.clone(), self.main, self.clock, self.timeline.len());
         self.main = false;
         let mut o = Output::default();
-        match parse(src) {
-            Ok(node) => self.exec_node(ctx, &node, "", &mut o),
-            Err(_) => {}
+        if let Ok(node) = parse(src) {
+            self.exec_node(ctx, &node, "", &mut o)
         }
         let status = match self.flow {
             Flow::Exit(c) => c,
@@ -2079,11 +2073,9 @@ pub fn run_shell_argv(ctx: &mut Ctx, argv: &[String], stdin: &str, parent: Optio
                 return Output::err(msg, if sh.bash || sh.userland == Userland::Busybox { 127 } else { 2 });
             }
         }
-    } else if script.is_some() {
-        if i < argv.len() {
-            sh.name = argv[i].clone();
-            sh.args = argv[i + 1..].to_vec();
-        }
+    } else if script.is_some() && i < argv.len() {
+        sh.name = argv[i].clone();
+        sh.args = argv[i + 1..].to_vec();
     }
     let _ = from_file;
     let src = match script {

@@ -186,7 +186,7 @@ fn format_float(f: f64, single: bool) -> String {
     }
     let s = if single { format!("{}", f as f32) } else { format!("{f}") };
     let a = f.abs();
-    if a != 0.0 && (a >= 1e15 || a < 1e-4) {
+    if a != 0.0 && !(1e-4..1e15).contains(&a) {
         let e = if single { format!("{:e}", f as f32) } else { format!("{f:e}") };
         // Rust: 1e21, 1.5e-5; PostgreSQL: 1e+21, 1.5e-05.
         if let Some((m, x)) = e.split_once('e') {
@@ -1000,10 +1000,10 @@ impl P {
             if let T::Num(n) = self.bump().t {
                 arg = n.parse::<u32>().ok();
             }
-            if self.eat_op(",") {
-                if let T::Num(n) = self.bump().t {
-                    arg2 = n.parse::<u32>().ok();
-                }
+            if self.eat_op(",")
+                && let T::Num(n) = self.bump().t
+            {
+                arg2 = n.parse::<u32>().ok();
             }
             self.expect_op(")")?;
         }
@@ -1242,11 +1242,11 @@ impl P {
             let mut alias = None;
             if self.eat_kw("as") {
                 alias = Some(self.ident()?.0);
-            } else if let T::Ident(a) = &self.peek().t {
-                if !RESERVED.contains(&a.as_str()) {
-                    alias = Some(a.clone());
-                    self.bump();
-                }
+            } else if let T::Ident(a) = &self.peek().t
+                && !RESERVED.contains(&a.as_str())
+            {
+                alias = Some(a.clone());
+                self.bump();
             }
             s.from = Some((t, p, alias));
         }
@@ -1503,10 +1503,10 @@ impl P {
                     T::Ident(s) | T::QIdent(s) => s.clone(),
                     _ => unreachable!(),
                 };
-                if let T::Ident(k) = &t.t {
-                    if RESERVED.contains(&k.as_str()) {
-                        return Err(self.err());
-                    }
+                if let T::Ident(k) = &t.t
+                    && RESERVED.contains(&k.as_str())
+                {
+                    return Err(self.err());
                 }
                 self.bump();
                 if self.is_op("(") {
@@ -1709,11 +1709,11 @@ impl<'a> Session<'a> {
             *self.db = before.0;
             *self.cat = before.1;
             for (n, s) in seqs {
-                if let Some(t) = self.db.tables.get_mut(&n) {
-                    if t.sequences != s {
-                        t.sequences = s;
-                        self.db.dirty.insert(n);
-                    }
+                if let Some(t) = self.db.tables.get_mut(&n)
+                    && t.sequences != s
+                {
+                    t.sequences = s;
+                    self.db.dirty.insert(n);
                 }
             }
         } else if self.in_tx {
@@ -2048,10 +2048,10 @@ impl<'a> Session<'a> {
                     }
                     true
                 };
-                if let Some((_, idx)) = &mut t.pkey {
-                    if !fix(idx) {
-                        t.pkey = None;
-                    }
+                if let Some((_, idx)) = &mut t.pkey
+                    && !fix(idx)
+                {
+                    t.pkey = None;
                 }
                 t.uniques.retain_mut(|(_, idx)| fix(idx));
             }
@@ -2166,8 +2166,10 @@ impl<'a> Session<'a> {
             if exprs.len() > targets.len() {
                 return Err(SqlError::at("INSERT has more expressions than target columns", exprs[targets.len()].pos() - 1));
             }
-            if exprs.len() < targets.len() && cols.is_some() {
-                let p = cols.as_ref().unwrap()[exprs.len()].1;
+            if exprs.len() < targets.len()
+                && let Some(cols) = &cols
+            {
+                let p = cols[exprs.len()].1;
                 return Err(SqlError::at("INSERT has more target columns than expressions", p - 1));
             }
             let mut row: Vec<Option<Value>> = vec![None; t.columns.len()];
@@ -2447,10 +2449,10 @@ impl<'a> Session<'a> {
             }
             for (_, members) in groups {
                 let gctx = GroupCtx { table: table.as_ref(), rows: &members, alias: alias.as_deref() };
-                if let Some(h) = &s.having {
-                    if !truthy(&self.eval_group(h, &gctx)?) {
-                        continue;
-                    }
+                if let Some(h) = &s.having
+                    && !truthy(&self.eval_group(h, &gctx)?)
+                {
+                    continue;
                 }
                 let mut vals = vec![];
                 for it in &s.items {
@@ -2482,10 +2484,10 @@ impl<'a> Session<'a> {
         // Expression types may only be known from values (e.g. NULL).
         if let Some((first, _)) = out.first() {
             for (i, v) in first.iter().enumerate() {
-                if types[i] == Ty::Text {
-                    if let Value::Int(_) = v {
-                        types[i] = Ty::Int4;
-                    }
+                if types[i] == Ty::Text
+                    && let Value::Int(_) = v
+                {
+                    types[i] = Ty::Int4;
                 }
             }
         }
@@ -2676,10 +2678,10 @@ impl<'a> Session<'a> {
             _ => {
                 let row = g.rows.first();
                 let ctx = Ctx { table: g.table, row: row.map(|r| r.as_slice()), alias: g.alias };
-                if row.is_none() {
-                    if let Expr::Col(..) = e {
-                        return Ok(Typed { v: Value::Null, t: self.type_of(e, g.table)? });
-                    }
+                if row.is_none()
+                    && let Expr::Col(..) = e
+                {
+                    return Ok(Typed { v: Value::Null, t: self.type_of(e, g.table)? });
                 }
                 self.eval(e, &ctx)
             }
@@ -2692,19 +2694,20 @@ impl<'a> Session<'a> {
             Expr::Star(p) => Err(SqlError::at("syntax error at or near \"*\"", *p)),
             Expr::Col(q, name, p) => {
                 let Some(t) = ctx.table else { return Err(SqlError::at(format!("column \"{name}\" does not exist"), *p)) };
-                if let Some(q) = q {
-                    if q != &t.name && Some(q.as_str()) != ctx.alias {
-                        return Err(SqlError::at(format!("missing FROM-clause entry for table \"{q}\""), *p));
-                    }
+                if let Some(q) = q
+                    && q != &t.name
+                    && Some(q.as_str()) != ctx.alias
+                {
+                    return Err(SqlError::at(format!("missing FROM-clause entry for table \"{q}\""), *p));
                 }
                 match t.columns.iter().position(|c| &c.name == name) {
                     Some(i) => Ok(Typed { v: ctx.row.map(|r| r[i].clone()).unwrap_or(Value::Null), t: t.columns[i].ty.clone() }),
                     None => {
                         let mut err = SqlError::at(format!("column \"{name}\" does not exist"), *p);
-                        if name.chars().any(|c| c.is_uppercase()) || t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
-                            if let Some(c) = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
-                                err = err.hint(format!("Perhaps you meant to reference the column \"{}.{}\".", t.name, c.name));
-                            }
+                        if (name.chars().any(|c| c.is_uppercase()) || t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+                            && let Some(c) = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+                        {
+                            err = err.hint(format!("Perhaps you meant to reference the column \"{}.{}\".", t.name, c.name));
                         }
                         Err(err)
                     }
@@ -3301,24 +3304,24 @@ fn coerce_assign(v: Typed, ty: &Ty, col: &str, pos: usize) -> R<Value> {
         _ => return Err(mismatch()),
     };
     // Length limits.
-    if let (Ty::Varchar(Some(n)), Value::Text(s)) = (ty, &value) {
-        if s.chars().count() > *n as usize {
-            return Err(SqlError::new(format!("value too long for type character varying({n})")));
-        }
+    if let (Ty::Varchar(Some(n)), Value::Text(s)) = (ty, &value)
+        && s.chars().count() > *n as usize
+    {
+        return Err(SqlError::new(format!("value too long for type character varying({n})")));
     }
-    if let (Ty::Char(n), Value::Text(s)) = (ty, &value) {
-        if s.trim_end().chars().count() > *n as usize {
-            return Err(SqlError::new(format!("value too long for type character({n})")));
-        }
+    if let (Ty::Char(n), Value::Text(s)) = (ty, &value)
+        && s.trim_end().chars().count() > *n as usize
+    {
+        return Err(SqlError::new(format!("value too long for type character({n})")));
     }
-    if let (Ty::Timestamp | Ty::Timestamptz | Ty::Date, Value::Text(s)) = (ty, &value) {
-        if let Some(us) = parse_ts(s) {
-            return Ok(Value::Text(match ty {
-                Ty::Date => format_ts(us, false)[..10].to_string(),
-                Ty::Timestamptz => format_ts(us, true),
-                _ => format_ts(us, false),
-            }));
-        }
+    if let (Ty::Timestamp | Ty::Timestamptz | Ty::Date, Value::Text(s)) = (ty, &value)
+        && let Some(us) = parse_ts(s)
+    {
+        return Ok(Value::Text(match ty {
+            Ty::Date => format_ts(us, false)[..10].to_string(),
+            Ty::Timestamptz => format_ts(us, true),
+            _ => format_ts(us, false),
+        }));
     }
     Ok(value)
 }
@@ -3365,7 +3368,7 @@ fn binop(op: &str, a: Typed, b: Typed, pos: usize, env: &Env) -> R<Typed> {
         (Ty::Unknown, Ty::Unknown) => (Typed { t: Ty::Text, ..a }, Typed { t: Ty::Text, ..b }),
         (Ty::Unknown, t) if op != "||" => {
             let t = t.clone();
-            let v = if a.v.is_null() { Value::Null } else { input(&text_of(&a.v), &t, pos - 0).map_err(|e| SqlError { position: None, ..e })? };
+            let v = if a.v.is_null() { Value::Null } else { input(&text_of(&a.v), &t, pos).map_err(|e| SqlError { position: None, ..e })? };
             (Typed { v, t }, b)
         }
         (t, Ty::Unknown) if op != "||" => {
@@ -3488,7 +3491,7 @@ pub fn parse_ts(s: &str) -> Option<i64> {
     }
     let mut us = days_from_civil(y, m, dd) * 86_400_000_000;
     if !time.is_empty() {
-        let t = time.trim_end_matches(|c: char| c == 'Z' || c == 'z');
+        let t = time.trim_end_matches(['Z', 'z']);
         let t = match t.find(['+', '-']) {
             Some(i) => &t[..i],
             None => t,

@@ -284,6 +284,9 @@ fn shell_basics_with_dash_and_busybox_messages() {
     assert_eq!(out(&t.exec(&b, &["ls", "/nope"])), ("ls: /nope: No such file or directory\n", 1));
     assert_eq!(out(&t.exec(&d, &["echo", "hi"])), ("hi\n", 0));
     assert_eq!(out(&t.sh(&d, "cat <<EOF > /tmp/h\nline $GREETING\nEOF\ncat /tmp/h")), ("line hi\n", 0));
+    // A quoted delimiter means no expansion; <<- strips leading tabs (and still expands).
+    assert_eq!(out(&t.sh(&d, "cat <<'EOF'\nline $GREETING\nEOF")), ("line $GREETING\n", 0));
+    assert_eq!(out(&t.sh(&d, "cat <<-EOF\n\tline $GREETING\n\tEOF")), ("line hi\n", 0));
     assert_eq!(out(&t.sh(&d, "echo 'unterminated")), ("sh: 1: Syntax error: Unterminated quoted string\n", 2));
     assert_eq!(out(&t.sh(&d, "set -- a 'b c'; for x in \"$@\"; do echo \"<$x>\"; done")), ("<a>\n<b c>\n", 0));
     // dash's echo knows no -e (and always interprets escapes); busybox's needs -e.

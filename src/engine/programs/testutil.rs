@@ -29,7 +29,6 @@ impl T {
         self.pod_with(name, node, image, env, mounts, vec![], vec![])
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn pod_with(
         &mut self,
         name: &str,
@@ -52,8 +51,7 @@ impl T {
             self.next_ip
         );
         self.next_ip += 1;
-        let mut pod = Pod::default();
-        pod.metadata = ObjectMeta::named("default", name);
+        let mut pod = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
         pod.metadata.labels.insert("app".into(), name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-').to_string());
         let c = Container { name: "main".into(), image: image.into(), command: command.clone(), args: args.clone(), ..Default::default() };
         pod.spec.containers = vec![c];

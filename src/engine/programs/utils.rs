@@ -653,13 +653,13 @@ fn cp(ctx: &mut Ctx, args: &[String], mv: bool) -> Output {
 // ------------------------------------------------------------- env, sleep
 
 fn env(ctx: &mut Ctx, name: &str, args: &[String], stdin: &str) -> Output {
-    if name == "printenv" {
-        if let Some(v) = args.first() {
-            return match ctx.env.get(v) {
-                Some(val) => Output::out(format!("{val}\n")),
-                None => Output::ok().with_code(1),
-            };
-        }
+    if name == "printenv"
+        && let Some(v) = args.first()
+    {
+        return match ctx.env.get(v) {
+            Some(val) => Output::out(format!("{val}\n")),
+            None => Output::ok().with_code(1),
+        };
     }
     // `env VAR=value program args...`
     let mut vars = ctx.env.clone();
@@ -711,10 +711,10 @@ fn kube_env_order(ctx: &Ctx, vars: &std::collections::BTreeMap<String, String>) 
         }
     }
     for (k, _) in &ctx.img.env {
-        if let Some(v) = vars.get(k) {
-            if seen.insert(k.clone()) {
-                out.push((k.clone(), v.clone()));
-            }
+        if let Some(v) = vars.get(k)
+            && seen.insert(k.clone())
+        {
+            out.push((k.clone(), v.clone()));
         }
     }
     for (k, v) in vars {
@@ -1065,10 +1065,10 @@ impl Regex {
             n += 1;
         }
         loop {
-            if n >= it.min {
-                if let Some(e) = self.match_here(k + 1, t, pos + n) {
-                    return Some(e);
-                }
+            if n >= it.min
+                && let Some(e) = self.match_here(k + 1, t, pos + n)
+            {
+                return Some(e);
             }
             if n == 0 {
                 return None;
@@ -1220,8 +1220,8 @@ fn sort(args: &[String], stdin: &str) -> Output {
     let numeric = args.iter().any(|a| a.starts_with('-') && a.contains('n'));
     if numeric {
         crate::engine::sort::sort_by(&mut lines, |a, b| {
-            let x: f64 = a.trim().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
-            let y: f64 = b.trim().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            let x: f64 = a.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            let y: f64 = b.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
             x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
         });
     } else {
@@ -1516,10 +1516,10 @@ fn find(ctx: &mut Ctx, args: &[String]) -> Output {
                 format!("{}{}", r.trim_end_matches('/'), &p[base.len()..])
             };
             let name = p.rsplit('/').next().unwrap_or("");
-            if let Some(pat) = &name_pat {
-                if !super::sh::glob_match(pat, name) {
-                    continue;
-                }
+            if let Some(pat) = &name_pat
+                && !super::sh::glob_match(pat, name)
+            {
+                continue;
             }
             let is_dir = fs.is_dir(&p);
             match kind {
@@ -1596,10 +1596,10 @@ pub fn test(ctx: &mut Ctx, args: &[String]) -> i32 {
         if let Some(i) = a.iter().position(|x| x == "-o") {
             return Some(eval(ctx, &a[..i])? || eval(ctx, &a[i + 1..])?);
         }
-        if let Some(i) = a.iter().position(|x| x == "-a") {
-            if i > 0 {
-                return Some(eval(ctx, &a[..i])? && eval(ctx, &a[i + 1..])?);
-            }
+        if let Some(i) = a.iter().position(|x| x == "-a")
+            && i > 0
+        {
+            return Some(eval(ctx, &a[..i])? && eval(ctx, &a[i + 1..])?);
         }
         match a {
             [] => Some(false),

@@ -241,10 +241,11 @@ impl Cache {
     /// The domains of a topology key over `nodes` (all the nodes, in name
     /// order): computed again only when nodes or their labels changed.
     pub fn topology(&mut self, key: &str, nodes: &[&Node]) -> Rc<Topology> {
-        if let Some((generation, t)) = self.topologies.get(key) {
-            if *generation == self.node_generation && t.domain_of.len() == nodes.len() {
-                return t.clone();
-            }
+        if let Some((generation, t)) = self.topologies.get(key)
+            && *generation == self.node_generation
+            && t.domain_of.len() == nodes.len()
+        {
+            return t.clone();
         }
         if self.topologies.len() >= MAX_MATCHERS {
             self.topologies.clear();
@@ -305,7 +306,7 @@ impl Cache {
         // the cluster is small (the tests' clusters), at about one cycle in
         // pods/500 in a big one, so debug runs stay linear in its size.
         let pods = store.count(Kind::Pod) as u64;
-        if pods > 500 && self.cycle % (pods / 500 + 1) != 0 {
+        if pods > 500 && !self.cycle.is_multiple_of(pods / 500 + 1) {
             return;
         }
         let mut want = Cache::default();

@@ -43,10 +43,11 @@ pub fn check_binding(api: &Api) -> Result<(), String> {
         if r.uid.is_empty() {
             continue;
         }
-        if let Some(other) = by_claim.insert(r.uid.clone(), v.metadata.name.clone()) {
-            if v.status.phase == "Bound" && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == "Bound") {
-                return Err(format!("claim {}/{} has two Bound PVs: {} and {}", r.namespace, r.name, other, v.metadata.name));
-            }
+        if let Some(other) = by_claim.insert(r.uid.clone(), v.metadata.name.clone())
+            && v.status.phase == "Bound"
+            && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == "Bound")
+        {
+            return Err(format!("claim {}/{} has two Bound PVs: {} and {}", r.namespace, r.name, other, v.metadata.name));
         }
     }
     Ok(())
@@ -193,8 +194,7 @@ mod tests {
     fn two_claims_on_one_volume_are_caught() {
         let mut c = Cluster::new(1);
         for name in ["a", "b"] {
-            let mut cl = PersistentVolumeClaim::default();
-            cl.metadata = ObjectMeta::named("default", name);
+            let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
             cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
             cl.spec.storage_class_name = Some("none".into());
             cl.spec.volume_name = "shared".into();

@@ -259,10 +259,11 @@ pub fn register_node_plugins(cx: &mut Cx, node: &str) {
     // Topology labels on the Node.
     let mut labelled = n.clone();
     for d in &csi {
-        if let Some(key) = d.topology_key {
-            if !zone.is_empty() && labelled.metadata.labels.get(key) != Some(&zone) {
-                labelled.metadata.labels.insert(key.to_string(), zone.clone());
-            }
+        if let Some(key) = d.topology_key
+            && !zone.is_empty()
+            && labelled.metadata.labels.get(key) != Some(&zone)
+        {
+            labelled.metadata.labels.insert(key.to_string(), zone.clone());
         }
     }
     if labelled != n {
@@ -441,10 +442,10 @@ pub fn find_matching_volume<'a>(
         if v.status.phase != "Available" {
             continue;
         }
-        if let Some(sel) = &c.spec.selector {
-            if !sel.matches(&v.metadata.labels) {
-                continue;
-            }
+        if let Some(sel) = &c.spec.selector
+            && !sel.matches(&v.metadata.labels)
+        {
+            continue;
         }
         if pv_class(v) != class {
             continue;
@@ -589,10 +590,10 @@ pub fn volumes_in_use(api: &Api, node: &str) -> Vec<String> {
         }
         for claim in pod_claims(p) {
             let Some(c) = api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, claim) else { continue };
-            if let Some(v) = claim_volume(api, c) {
-                if is_attachable(api, v) {
-                    out.insert(unique_volume_name(v));
-                }
+            if let Some(v) = claim_volume(api, c)
+                && is_attachable(api, v)
+            {
+                out.insert(unique_volume_name(v));
             }
         }
     }
@@ -721,8 +722,7 @@ mod tests {
     }
 
     fn claim(size: &str, modes: &[&str], class: Option<&str>) -> PersistentVolumeClaim {
-        let mut c = PersistentVolumeClaim::default();
-        c.metadata = ObjectMeta::named("default", "c");
+        let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         c.metadata.uid = "uid-c".into();
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
         c.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();

@@ -152,10 +152,10 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     }
     let mut new: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for claim in pod_claims(pod) {
-        if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim) {
-            if limits.contains_key(d.as_str()) {
-                new.entry(d).or_default().insert(h);
-            }
+        if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim)
+            && limits.contains_key(d.as_str())
+        {
+            new.entry(d).or_default().insert(h);
         }
     }
     if new.is_empty() {
@@ -444,8 +444,7 @@ mod tests {
     use crate::engine::quantity::Quantity;
 
     fn pod_with(claim: &str) -> Pod {
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named("default", "p");
+        let mut p = Pod { metadata: ObjectMeta::named("default", "p"), ..Default::default() };
         p.spec.volumes.push(Volume {
             name: "v".into(),
             persistent_volume_claim: Some(PvcVolumeSource { claim_name: claim.into(), read_only: false }),
@@ -459,8 +458,7 @@ mod tests {
         let mut c = Cluster::new(1);
         assert_eq!(pre_filter(&c.api, &Pod::default()), Ok(()));
         assert_eq!(pre_filter(&c.api, &pod_with("x")), Err("persistentvolumeclaim \"x\" not found".into()));
-        let mut cl = PersistentVolumeClaim::default();
-        cl.metadata = ObjectMeta::named("default", "x");
+        let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "x"), ..Default::default() };
         cl.spec.access_modes = vec!["ReadWriteOnce".into()];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();

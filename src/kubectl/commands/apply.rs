@@ -170,15 +170,15 @@ fn remove_nulls(v: &mut Value) {
 /// filled in for namespaced kinds.
 fn manifest_object(m: &Manifest) -> Value {
     let mut v = m.value.clone();
-    if m.kind.namespaced() {
-        if let Some(obj) = v.as_object_mut() {
-            let meta = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-            if !meta.is_object() {
-                *meta = Value::Object(Map::new());
-            }
-            if let Some(mm) = meta.as_object_mut() {
-                mm.insert("namespace".into(), Value::String(m.namespace.clone()));
-            }
+    if m.kind.namespaced()
+        && let Some(obj) = v.as_object_mut()
+    {
+        let meta = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        if !meta.is_object() {
+            *meta = Value::Object(Map::new());
+        }
+        if let Some(mm) = meta.as_object_mut() {
+            mm.insert("namespace".into(), Value::String(m.namespace.clone()));
         }
     }
     v
@@ -604,12 +604,11 @@ fn run_create_deployment(ctx: &mut Ctx) -> Result<(), CmdError> {
         }
         containers.push(Container { name: cname, image: image.clone(), command: command.clone(), ..Default::default() });
     }
-    if let Some(port) = ctx.f.int("port") {
-        if port >= 0 {
-            if let Some(c) = containers.first_mut() {
-                c.ports = vec![ContainerPort { container_port: port as i32, ..Default::default() }];
-            }
-        }
+    if let Some(port) = ctx.f.int("port")
+        && port >= 0
+        && let Some(c) = containers.first_mut()
+    {
+        c.ports = vec![ContainerPort { container_port: port as i32, ..Default::default() }];
     }
     let mut meta = ObjectMeta::named(if ctx.ns_explicit { &ctx.ns } else { "" }, &name);
     meta.labels = labels.clone();

@@ -120,11 +120,11 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
             "server" => op = format!("{op} (server dry run)"),
             _ => {}
         }
-        if dry == "server" {
-            if let Err(e) = crate::engine::apiserver::admission::validate_delete(it.kind, &it.name) {
-                errors.push(with_source("deleting", &it.source, CmdError::Api(e)));
-                continue;
-            }
+        if dry == "server"
+            && let Err(e) = crate::engine::apiserver::admission::validate_delete(it.kind, &it.name)
+        {
+            errors.push(with_source("deleting", &it.source, CmdError::Api(e)));
+            continue;
         }
         if dry.is_empty() {
             let o = DeleteOptions { grace_period: if grace >= 0 { Some(grace) } else { None }, propagation: Some(propagation), uid: None };

@@ -207,10 +207,10 @@ fn pick_container(ctx: &mut Ctx, p: &Pod, requested: Option<&str>, quiet: bool) 
         }
         return Ok(c.to_string());
     }
-    if let Some(d) = p.metadata.annotation("kubectl.kubernetes.io/default-container") {
-        if exists(d) {
-            return Ok(d.to_string());
-        }
+    if let Some(d) = p.metadata.annotation("kubectl.kubernetes.io/default-container")
+        && exists(d)
+    {
+        return Ok(d.to_string());
     }
     let Some(first) = p.spec.containers.first() else {
         return Err(CmdError::msg(format!("pod {}/{} does not have any containers", p.metadata.namespace, p.metadata.name)));
@@ -284,10 +284,10 @@ pub fn run_logs(ctx: &mut Ctx) -> Result<(), CmdError> {
         }
         _ => return Err(ctx.usage_error("expected POD or TYPE/NAME is a required argument for the logs command")),
     };
-    if let Some(t) = ctx.f.int("tail") {
-        if t < -1 {
-            return Err(CmdError::msg("--tail must be greater than or equal to -1"));
-        }
+    if let Some(t) = ctx.f.int("tail")
+        && t < -1
+    {
+        return Err(CmdError::msg("--tail must be greater than or equal to -1"));
     }
     let timeout = ctx.f.duration("pod-running-timeout").unwrap_or(20_000);
     let (pod, n) = pod_for_target(ctx, &target, timeout, true)?;
@@ -307,10 +307,11 @@ pub fn run_logs(ctx: &mut Ctx) -> Result<(), CmdError> {
     for c in containers {
         let text = container_log(ctx, &pod, &c, previous)?;
         let mut lines: Vec<&str> = text.lines().collect();
-        if let Some(t) = ctx.f.int("tail") {
-            if t >= 0 && (t as usize) < lines.len() {
-                lines = lines.split_off(lines.len() - t as usize);
-            }
+        if let Some(t) = ctx.f.int("tail")
+            && t >= 0
+            && (t as usize) < lines.len()
+        {
+            lines = lines.split_off(lines.len() - t as usize);
         }
         for l in lines {
             if prefix {

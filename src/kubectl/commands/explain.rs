@@ -45,8 +45,11 @@ struct TypeEntry {
     /// The type's description.
     d: String,
     /// Fields: [json name, type, description, required (0/1), enum values?]
-    f: Vec<(String, String, String, u8, Option<Vec<String>>)>,
+    f: Vec<FieldEntry>,
 }
+
+/// A field as the embedded schema stores it: a JSON array.
+type FieldEntry = (String, String, String, u8, Option<Vec<String>>);
 
 #[derive(Deserialize)]
 struct Schema {
@@ -162,11 +165,11 @@ impl Explainer<'_> {
             d.push_str(o);
             d.push('\n');
         }
-        if let Some(te) = self.ty(referenced(t)) {
-            if !te.d.is_empty() {
-                d.push_str(&te.d);
-                d.push('\n');
-            }
+        if let Some(te) = self.ty(referenced(t))
+            && !te.d.is_empty()
+        {
+            d.push_str(&te.d);
+            d.push('\n');
         }
         d
     }
@@ -240,14 +243,14 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let path: Vec<&str> = parts.collect();
     let kind = super::resources::resolve_type(resource)?;
     let info = kind.info();
-    if let Some(v) = ctx.f.str("api-version") {
-        if v != info.api_version() {
-            return Err(CmdError::msg(format!(
-                "couldn't find resource for \"{}, Kind={}\"",
-                if info.group.is_empty() { format!("/{v}") } else { v.to_string() },
-                info.kind
-            )));
-        }
+    if let Some(v) = ctx.f.str("api-version")
+        && v != info.api_version()
+    {
+        return Err(CmdError::msg(format!(
+            "couldn't find resource for \"{}, Kind={}\"",
+            if info.group.is_empty() { format!("/{v}") } else { v.to_string() },
+            info.kind
+        )));
     }
     let Some(ke) = s.kinds.get(info.kind) else {
         return Err(CmdError::msg(format!("GVR ({}) not found in OpenAPI schema", info.qualified_plural())));

@@ -220,17 +220,17 @@ fn run(ctx: &mut Ctx, which: Which) -> Result<(), CmdError> {
                 removed += 1;
             }
         }
-        if let Some(rv) = ctx.f.str("resource-version") {
-            if rv != live.meta().resource_version {
-                return Err(CmdError::Api(crate::engine::apiserver::ApiError::new(
-                    crate::engine::apiserver::Reason::Conflict,
-                    format!(
-                        "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
-                        it.kind.info().qualified_plural(),
-                        it.name
-                    ),
-                )));
-            }
+        if let Some(rv) = ctx.f.str("resource-version")
+            && rv != live.meta().resource_version
+        {
+            return Err(CmdError::Api(crate::engine::apiserver::ApiError::new(
+                crate::engine::apiserver::Reason::Conflict,
+                format!(
+                    "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
+                    it.kind.info().qualified_plural(),
+                    it.name
+                ),
+            )));
         }
         if (added > 0 || removed > 0) && !dry {
             match which {
@@ -295,7 +295,7 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl annotate cm c note-"), ("configmap/c annotated\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl label cm c --list"), ("app=web\n".into(), 0));
         let cm = s.cluster.get::<ConfigMap>("default", "c").unwrap();
-        assert!(cm.metadata.annotations.get("note").is_none());
+        assert!(!cm.metadata.annotations.contains_key("note"));
         assert_eq!(run(&mut s, "kubectl label cm nope a=b").0, "Error from server (NotFound): configmaps \"nope\" not found\n");
     }
 }

@@ -91,10 +91,10 @@ fn run_current_context(ctx: &mut Ctx) -> Result<(), CmdError> {
 }
 
 fn run_get_contexts(ctx: &mut Ctx) -> Result<(), CmdError> {
-    if let Some(name) = ctx.f.args.first() {
-        if name != CONTEXT {
-            return Err(CmdError::msg(format!("context {name} not found")));
-        }
+    if let Some(name) = ctx.f.args.first()
+        && name != CONTEXT
+    {
+        return Err(CmdError::msg(format!("context {name} not found")));
     }
     if ctx.f.str("output") == Some("name") {
         ctx.println(CONTEXT);
@@ -181,46 +181,6 @@ pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
     let text = out::table(&rows);
     ctx.print(&text);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::kubectl::commands::testutil::run;
-    use crate::kubectl::session::Session;
-
-    #[test]
-    fn version_and_config() {
-        let mut s = Session::new(1);
-        assert_eq!(run(&mut s, "kubectl version"), ("Client Version: v1.36.0\nKustomize Version: v5.7.1\nServer Version: v1.36.0\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl config current-context"), ("kubarium\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl config set-context --current --namespace=kube-system"), ("Context \"kubarium\" modified.\n".into(), 0));
-        assert_eq!(s.namespace, "kube-system");
-    }
-
-    #[test]
-    fn run_replace_and_the_rest() {
-        use crate::kubectl::commands::testutil::run_in;
-        let mut s = Session::new(1);
-        assert_eq!(run(&mut s, "kubectl run nginx --image=nginx:1.25 --port=80 --env=A=1"), ("pod/nginx created\n".into(), 0));
-        let p = s.cluster.get::<crate::engine::api::Pod>("default", "nginx").unwrap();
-        assert_eq!(p.metadata.labels["run"], "nginx");
-        assert_eq!(p.spec.containers[0].ports[0].container_port, 80);
-        assert_eq!(run(&mut s, "kubectl run x").0, "error: --image is required\n");
-        assert_eq!(run(&mut s, "kubectl run").0, "error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n");
-        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n";
-        assert_eq!(
-            run_in(&mut s, "kubectl replace -f -", cm),
-            ("Error from server (NotFound): error when replacing \"STDIN\": configmaps \"c\" not found\n".into(), 1)
-        );
-        run_in(&mut s, "kubectl create -f -", cm);
-        assert_eq!(run_in(&mut s, "kubectl replace -f -", &cm.replace("\"1\"", "\"2\"")), ("configmap/c replaced\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl top pods"), ("error: Metrics API not available\n".into(), 1));
-        assert_eq!(
-            run(&mut s, "kubectl edit pod nginx -o yaml").0,
-            "error: `kubectl edit` is not simulated by Kubarium (interactive and host-side commands are not available)\n"
-        );
-        assert!(run(&mut s, "kubectl cluster-info").0.starts_with("Kubernetes control plane is running at https://127.0.0.1:6443\n"));
-    }
 }
 
 // ---------------------------------------------------------------- run, replace, cluster-info
@@ -387,10 +347,10 @@ pub fn run_replace(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut errs = vec![];
     for m in manifests {
         let mut v = m.value.clone();
-        if m.kind.namespaced() {
-            if let Some(meta) = v.get_mut("metadata").and_then(|x| x.as_object_mut()) {
-                meta.insert("namespace".into(), serde_json::Value::String(m.namespace.clone()));
-            }
+        if m.kind.namespaced()
+            && let Some(meta) = v.get_mut("metadata").and_then(|x| x.as_object_mut())
+        {
+            meta.insert("namespace".into(), serde_json::Value::String(m.namespace.clone()));
         }
         let r = super::apply::decode_strict(m.kind, &v).and_then(|o| ctx.cluster().update(o));
         match r {
@@ -448,4 +408,44 @@ pub fn any_flags() -> Vec<Flag> {
 
 pub fn top_flags() -> Vec<Flag> {
     vec![flag("selector", Some('l'), FlagKind::Str), boolf("all-namespaces").with_short('A'), strf("sort-by"), boolf("containers"), boolf("no-headers")]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kubectl::commands::testutil::run;
+    use crate::kubectl::session::Session;
+
+    #[test]
+    fn version_and_config() {
+        let mut s = Session::new(1);
+        assert_eq!(run(&mut s, "kubectl version"), ("Client Version: v1.36.0\nKustomize Version: v5.7.1\nServer Version: v1.36.0\n".into(), 0));
+        assert_eq!(run(&mut s, "kubectl config current-context"), ("kubarium\n".into(), 0));
+        assert_eq!(run(&mut s, "kubectl config set-context --current --namespace=kube-system"), ("Context \"kubarium\" modified.\n".into(), 0));
+        assert_eq!(s.namespace, "kube-system");
+    }
+
+    #[test]
+    fn run_replace_and_the_rest() {
+        use crate::kubectl::commands::testutil::run_in;
+        let mut s = Session::new(1);
+        assert_eq!(run(&mut s, "kubectl run nginx --image=nginx:1.25 --port=80 --env=A=1"), ("pod/nginx created\n".into(), 0));
+        let p = s.cluster.get::<crate::engine::api::Pod>("default", "nginx").unwrap();
+        assert_eq!(p.metadata.labels["run"], "nginx");
+        assert_eq!(p.spec.containers[0].ports[0].container_port, 80);
+        assert_eq!(run(&mut s, "kubectl run x").0, "error: --image is required\n");
+        assert_eq!(run(&mut s, "kubectl run").0, "error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n");
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n";
+        assert_eq!(
+            run_in(&mut s, "kubectl replace -f -", cm),
+            ("Error from server (NotFound): error when replacing \"STDIN\": configmaps \"c\" not found\n".into(), 1)
+        );
+        run_in(&mut s, "kubectl create -f -", cm);
+        assert_eq!(run_in(&mut s, "kubectl replace -f -", &cm.replace("\"1\"", "\"2\"")), ("configmap/c replaced\n".into(), 0));
+        assert_eq!(run(&mut s, "kubectl top pods"), ("error: Metrics API not available\n".into(), 1));
+        assert_eq!(
+            run(&mut s, "kubectl edit pod nginx -o yaml").0,
+            "error: `kubectl edit` is not simulated by Kubarium (interactive and host-side commands are not available)\n"
+        );
+        assert!(run(&mut s, "kubectl cluster-info").0.starts_with("Kubernetes control plane is running at https://127.0.0.1:6443\n"));
+    }
 }

@@ -328,20 +328,19 @@ fn first_command_word(argv: &[String], flags: &[Flag]) -> Option<usize> {
             return None;
         }
         if let Some(body) = a.strip_prefix("--") {
-            if !body.contains('=') {
-                if let Some(f) = flags.iter().find(|f| f.long == body) {
-                    if f.no_opt.is_none() {
-                        i += 1;
-                    }
-                }
+            if !body.contains('=')
+                && let Some(f) = flags.iter().find(|f| f.long == body)
+                && f.no_opt.is_none()
+            {
+                i += 1;
             }
         } else if a.len() > 1 && a.starts_with('-') {
             if a.len() == 2 {
                 let c = a.chars().nth(1).unwrap_or(' ');
-                if let Some(f) = flags.iter().find(|f| f.short == Some(c)) {
-                    if f.no_opt.is_none() {
-                        i += 1;
-                    }
+                if let Some(f) = flags.iter().find(|f| f.short == Some(c))
+                    && f.no_opt.is_none()
+                {
+                    i += 1;
                 }
             }
         } else {
@@ -386,14 +385,13 @@ fn run_command(session: &mut Session, cmd: &Command, path: String, argv: &[Strin
     let subs = (cmd.subcommands)();
     let mut all_flags = (cmd.flags)();
     all_flags.extend(global_flags());
-    if !subs.is_empty() {
-        if let Some(si) = first_command_word(argv, &all_flags) {
-            if let Some(sub) = subs.iter().find(|c| c.matches(&argv[si])) {
-                let mut rest: Vec<String> = argv[..si].to_vec();
-                rest.extend_from_slice(&argv[si + 1..]);
-                return run_command(session, sub, format!("{path} {}", sub.name), &rest, stdin, out);
-            }
-        }
+    if !subs.is_empty()
+        && let Some(si) = first_command_word(argv, &all_flags)
+        && let Some(sub) = subs.iter().find(|c| c.matches(&argv[si]))
+    {
+        let mut rest: Vec<String> = argv[..si].to_vec();
+        rest.extend_from_slice(&argv[si + 1..]);
+        return run_command(session, sub, format!("{path} {}", sub.name), &rest, stdin, out);
     }
     let f = parse_flags(argv, &all_flags).map_err(|e| CmdError::msg(format!("{e}\nSee '{path} --help' for usage.")))?;
     if f.bool("help") {
@@ -412,10 +410,10 @@ fn run_command(session: &mut Session, cmd: &Command, path: String, argv: &[Strin
         Some(n) => (n.to_string(), true),
         None => (session.namespace.clone(), false),
     };
-    if let Some(ctx_name) = f.str("context") {
-        if ctx_name != misc::CONTEXT {
-            return Err(CmdError::msg(format!("context was not found for specified context: {ctx_name}")));
-        }
+    if let Some(ctx_name) = f.str("context")
+        && ctx_name != misc::CONTEXT
+    {
+        return Err(CmdError::msg(format!("context was not found for specified context: {ctx_name}")));
     }
     if ns_explicit && ns.is_empty() {
         // kubectl -n "" falls back to the context's namespace

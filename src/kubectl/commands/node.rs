@@ -297,13 +297,15 @@ fn filter_pod(ctx: &Ctx, p: &Pod) -> Verdict {
     let force = ctx.f.bool("force");
     let mut v = Verdict::Okay;
     // daemonSetFilter: no DaemonSets are served here, so a DaemonSet owner is always missing
-    if let Some(cr) = p.metadata.controller_ref() {
-        if cr.kind == "DaemonSet" && cr.api_version == "apps/v1" && !finished {
-            let msg = format!("daemonsets.apps {:?} not found", cr.name);
-            v = if force { Verdict::Warning("orphaned DaemonSet pod") } else { Verdict::Error(msg) };
-            if let Verdict::Error(_) = v {
-                return v;
-            }
+    if let Some(cr) = p.metadata.controller_ref()
+        && cr.kind == "DaemonSet"
+        && cr.api_version == "apps/v1"
+        && !finished
+    {
+        let msg = format!("daemonsets.apps {:?} not found", cr.name);
+        v = if force { Verdict::Warning("orphaned DaemonSet pod") } else { Verdict::Error(msg) };
+        if let Verdict::Error(_) = v {
+            return v;
         }
     }
     if p.metadata.annotations.contains_key("kubernetes.io/config.mirror") {
@@ -355,10 +357,10 @@ fn pods_for_deletion(ctx: &Ctx, node: &str) -> Result<(Vec<Pod>, Vec<String>), V
 }
 
 pub fn run_drain(ctx: &mut Ctx) -> Result<(), CmdError> {
-    if let Some(s) = ctx.f.str("pod-selector") {
-        if super::selector::parse_label_selector(s).is_err() {
-            return Err(CmdError::msg("--pod-selector=<pod_selector> must be a valid label selector"));
-        }
+    if let Some(s) = ctx.f.str("pod-selector")
+        && super::selector::parse_label_selector(s).is_err()
+    {
+        return Err(CmdError::msg("--pod-selector=<pod_selector> must be a valid label selector"));
     }
     let list = nodes(ctx, "drain NODE")?;
     let dry = ctx.f.str("dry-run").is_some_and(|d| d != "none");

@@ -120,11 +120,12 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
             }
         };
         let changed = !deep_eq(&comparable(&obj), &comparable(&live));
-        if changed && !dry {
-            if let Err(e) = ctx.cluster().update(obj) {
-                errs.push(CmdError::Api(e));
-                continue;
-            }
+        if changed
+            && !dry
+            && let Err(e) = ctx.cluster().update(obj)
+        {
+            errs.push(CmdError::Api(e));
+            continue;
         }
         let op = if changed { "patched" } else { "patched (no change)" };
         let op = if dry { format!("{op} (dry run)") } else { op.to_string() };

@@ -374,18 +374,18 @@ pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
                 None => Default::default(),
             };
             for kind in kinds {
-                if let Some(sample) = api.store.list(kind).next().map(|o| (**o).clone()).or_else(|| sample_object(kind)) {
-                    if let Err(e) = fields.check(&sample) {
-                        return Err(CmdError::Api(ApiError::new(
-                            Reason::BadRequest,
-                            format!(
-                                "Unable to find {:?} that match label selector {:?}, field selector {:?}: {e}",
-                                gvr_string(kind),
-                                o.selector.clone().unwrap_or_default(),
-                                o.field_selector.clone().unwrap_or_default()
-                            ),
-                        )));
-                    }
+                if let Some(sample) = api.store.list(kind).next().map(|o| (**o).clone()).or_else(|| sample_object(kind))
+                    && let Err(e) = fields.check(&sample)
+                {
+                    return Err(CmdError::Api(ApiError::new(
+                        Reason::BadRequest,
+                        format!(
+                            "Unable to find {:?} that match label selector {:?}, field selector {:?}: {e}",
+                            gvr_string(kind),
+                            o.selector.clone().unwrap_or_default(),
+                            o.field_selector.clone().unwrap_or_default()
+                        ),
+                    )));
                 }
                 let list: Vec<Rc<Object>> = if !kind.namespaced() || o.all_namespaces {
                     api.store.list(kind).cloned().collect()

@@ -101,13 +101,13 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
                     return Err(CmdError::msg(format!("deployment {name:?} exceeded its progress deadline")));
                 }
                 let s = &d.status;
-                if let Some(r) = d.spec.replicas {
-                    if s.updated_replicas < r {
-                        return Ok((
-                            format!("Waiting for deployment {name:?} rollout to finish: {} out of {r} new replicas have been updated...\n", s.updated_replicas),
-                            false,
-                        ));
-                    }
+                if let Some(r) = d.spec.replicas
+                    && s.updated_replicas < r
+                {
+                    return Ok((
+                        format!("Waiting for deployment {name:?} rollout to finish: {} out of {r} new replicas have been updated...\n", s.updated_replicas),
+                        false,
+                    ));
                 }
                 if s.replicas > s.updated_replicas {
                     return Ok((
@@ -139,23 +139,19 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
             if s.status.observed_generation == 0 || s.metadata.generation > s.status.observed_generation {
                 return Ok(("Waiting for statefulset spec update to be observed...\n".into(), false));
             }
-            if let Some(r) = s.spec.replicas {
-                if s.status.ready_replicas < r {
-                    return Ok((format!("Waiting for {} pods to be ready...\n", r - s.status.ready_replicas), false));
-                }
+            if let Some(r) = s.spec.replicas
+                && s.status.ready_replicas < r
+            {
+                return Ok((format!("Waiting for {} pods to be ready...\n", r - s.status.ready_replicas), false));
             }
             if let Some(ru) = &strategy.rolling_update {
-                if let (Some(r), Some(p)) = (s.spec.replicas, ru.partition) {
-                    if s.status.updated_replicas < r - p {
-                        return Ok((
-                            format!(
-                                "Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n",
-                                s.status.updated_replicas,
-                                r - p
-                            ),
-                            false,
-                        ));
-                    }
+                if let (Some(r), Some(p)) = (s.spec.replicas, ru.partition)
+                    && s.status.updated_replicas < r - p
+                {
+                    return Ok((
+                        format!("Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n", s.status.updated_replicas, r - p),
+                        false,
+                    ));
                 }
                 return Ok((format!("partitioned roll out complete: {} new pods have been updated...\n", s.status.updated_replicas), true));
             }
@@ -479,12 +475,11 @@ fn each(
                 None => errs.push(CmdError::msg(format!("failed to create patch for {}: if restart has already been triggered within the past second, please wait before attempting to trigger another", it.name))),
             },
             Ok(true) => {
-                if !dry {
-                    if let Err(e) = ctx.cluster().update(obj) {
+                if !dry
+                    && let Err(e) = ctx.cluster().update(obj) {
                         errs.push(CmdError::msg(format!("failed to patch: {}", e.message)));
                         continue;
                     }
-                }
                 let op = if dry { format!("{done} (dry run)") } else { done.to_string() };
                 super::apply::print_name(ctx, it.kind, &it.name, &op);
             }

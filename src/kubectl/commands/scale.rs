@@ -128,7 +128,7 @@ impl ScaleWait {
         while let Some((kind, ns, name)) = self.items.get(self.at).cloned() {
             if let Some(lp) = self.lp.as_mut() {
                 let o = ctx.api().get(kind, &ns, &name).map_err(CmdError::Api)?;
-                if !replicas_of(&o).is_some_and(|(_, status)| status as i64 == self.replicas) {
+                if replicas_of(&o).is_none_or(|(_, status)| status as i64 != self.replicas) {
                     return match lp.tick(ctx.cluster()) {
                         Ok(max) => Ok(Some(max)),
                         Err(end) => {
@@ -145,10 +145,10 @@ impl ScaleWait {
                 if self.current >= 0 && spec as i64 != self.current {
                     return Err(CmdError::msg(format!("Expected replicas to be {}, was {spec}", self.current)));
                 }
-                if let Some(rv) = ctx.f.str("resource-version") {
-                    if rv != live.meta().resource_version {
-                        return Err(CmdError::msg(format!("Expected resource version to be {rv}, was {}", live.meta().resource_version)));
-                    }
+                if let Some(rv) = ctx.f.str("resource-version")
+                    && rv != live.meta().resource_version
+                {
+                    return Err(CmdError::msg(format!("Expected resource version to be {rv}, was {}", live.meta().resource_version)));
                 }
                 if !self.dry {
                     let obj = with_replicas(&live, self.replicas as i32).expect("scalable kind");

@@ -398,7 +398,6 @@ node-a   Ready    <none>   5m    v1.36.0   172.18.0.2    <none>        Debian GN
     assert!(table(&[Rc::new(n)]).contains("cp     Unknown   control-plane"));
 }
 
-#[allow(clippy::too_many_arguments)]
 fn event(name: &str, kind: &str, obj_name: &str, type_: &str, reason: &str, msg: &str, first: i64, last: i64, count: i32) -> Rc<Object> {
     obj(json!({"apiVersion": "v1", "kind": "Event",
         "metadata": {"name": name, "namespace": "default", "creationTimestamp": ago(first)},

@@ -34,41 +34,37 @@ pub fn update_stateful_set(
     now: Time,
 ) -> Result<StatefulSetStatus, String> {
     sort_revisions(&mut revisions);
-    let r = perform_update(api, set, pods, &revisions, now);
-    let (current, update) = match &r {
-        Ok((c, u, _)) => (Some(c.clone()), Some(u.clone())),
-        Err((c, u, _)) => (c.clone(), u.clone()),
-    };
+    let (current, update, r) = perform_update(api, set, pods, &revisions, now);
     let trunc = truncate_history(api, set, pods.iter().map(|p| pod_revision(pod(p))), &revisions, current.as_ref(), update.as_ref());
     match r {
-        Ok((_, _, st)) => trunc.map(|_| st),
-        Err((_, _, e)) => Err(match trunc {
+        Ok(st) => trunc.map(|_| st),
+        Err(e) => Err(match trunc {
             Ok(()) => e,
             Err(t) => aggregate(vec![e, t]),
         }),
     }
 }
 
-type Revs = (Option<ControllerRevision>, Option<ControllerRevision>, String);
-
+/// `performUpdate`: the current and update revisions (when they could be
+/// computed) come back whether or not the update failed, as upstream's do.
 fn perform_update(
     api: &mut Api,
     set: &StatefulSet,
     pods: &[Rc<Object>],
     revisions: &[ControllerRevision],
     now: Time,
-) -> Result<(ControllerRevision, ControllerRevision, StatefulSetStatus), Revs> {
-    let (current, update, collision) = stateful_set_revisions(api, set, revisions).map_err(|e| (None, None, e))?;
+) -> (Option<ControllerRevision>, Option<ControllerRevision>, Result<StatefulSetStatus, String>) {
+    let (current, update, collision) = match stateful_set_revisions(api, set, revisions) {
+        Ok(r) => r,
+        Err(e) => return (None, None, Err(e)),
+    };
     let (status, err) = update_pods(api, set, &current, &update, collision, pods, now);
     let status_err = status.as_ref().map(|st| update_status(api, set, st.clone())).transpose().err();
-    if let Some(e) = err {
-        return Err((Some(current), Some(update), e));
-    }
-    if let Some(e) = status_err {
-        return Err((Some(current), Some(update), e));
-    }
-    let st = status.unwrap_or_default();
-    Ok((current, update, st))
+    let r = match err.or(status_err) {
+        Some(e) => Err(e),
+        None => Ok(status.unwrap_or_default()),
+    };
+    (Some(current), Some(update), r)
 }
 
 /// `updateStatefulSetStatus`.

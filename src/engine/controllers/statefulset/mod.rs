@@ -163,11 +163,11 @@ impl Controller for StatefulSetController {
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
             Kind::StatefulSet => {
-                if ch.op == Op::Deleted {
-                    if let Some(o) = ch.old.as_deref() {
-                        self.track.remove(&o.meta().uid);
-                        self.patches.remove(&o.meta().uid);
-                    }
+                if ch.op == Op::Deleted
+                    && let Some(o) = ch.old.as_deref()
+                {
+                    self.track.remove(&o.meta().uid);
+                    self.patches.remove(&o.meta().uid);
                 }
                 q.add(ch.obj_ref());
             }
@@ -200,17 +200,16 @@ impl Controller for StatefulSetController {
 impl StatefulSetController {
     fn observe_pod(&mut self, ch: &Change, api: &Api) {
         let (old, new) = ch.typed::<Pod>();
-        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "StatefulSet") {
-            if let Some(t) = self.track.get_mut(&r.uid) {
-                t.remove(&ch.key.name);
-            }
+        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "StatefulSet")
+            && let Some(t) = self.track.get_mut(&r.uid)
+        {
+            t.remove(&ch.key.name);
         }
-        if let Some(p) = new {
-            if let Some(r) = p.metadata.controller_ref() {
-                if let Some(set) = resolve_controller::<StatefulSet>(api, &p.metadata.namespace, r) {
-                    self.track.entry(set.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, set));
-                }
-            }
+        if let Some(p) = new
+            && let Some(r) = p.metadata.controller_ref()
+            && let Some(set) = resolve_controller::<StatefulSet>(api, &p.metadata.namespace, r)
+        {
+            self.track.entry(set.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, set));
         }
     }
 
@@ -393,10 +392,10 @@ impl StatefulSetController {
 }
 
 fn enqueue_controller_of(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = pod.metadata.controller_ref() {
-        if let Some(s) = resolve_controller::<StatefulSet>(api, &pod.metadata.namespace, r) {
-            q.add(s.obj_ref());
-        }
+    if let Some(r) = pod.metadata.controller_ref()
+        && let Some(s) = resolve_controller::<StatefulSet>(api, &pod.metadata.namespace, r)
+    {
+        q.add(s.obj_ref());
     }
 }
 
@@ -451,7 +450,7 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
         let mut identities: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in api.store.dependents_of_kind(&set.metadata.uid, Kind::Pod) {
             let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o)) else { continue };
-            if !p.metadata.controller_ref().is_some_and(|c| c.uid == set.metadata.uid) {
+            if p.metadata.controller_ref().is_none_or(|c| c.uid != set.metadata.uid) {
                 continue;
             }
             let (parent, ord) = parent_and_ordinal(&p.metadata.name);
@@ -474,10 +473,11 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             if is_pod_terminal(p) {
                 continue;
             }
-            if let Some(id) = p.metadata.label(POD_NAME_LABEL) {
-                if parent_and_ordinal(id).0 == set.metadata.name && p.metadata.controller_ref().is_some_and(|c| c.uid == set.metadata.uid) {
-                    identities.entry(id.to_string()).or_default().push(p.metadata.name.clone());
-                }
+            if let Some(id) = p.metadata.label(POD_NAME_LABEL)
+                && parent_and_ordinal(id).0 == set.metadata.name
+                && p.metadata.controller_ref().is_some_and(|c| c.uid == set.metadata.uid)
+            {
+                identities.entry(id.to_string()).or_default().push(p.metadata.name.clone());
             }
         }
         for (id, pods) in identities {

@@ -99,10 +99,10 @@ pub fn create_stateful_pod(api: &mut Api, set: &StatefulSet, pod: &Pod) -> Resul
         return Err(e);
     }
     let r = api.create(Object::Pod(pod.clone()));
-    if let Err(e) = &r {
-        if e.reason == Reason::AlreadyExists {
-            return Err(e.message.clone());
-        }
+    if let Err(e) = &r
+        && e.reason == Reason::AlreadyExists
+    {
+        return Err(e.message.clone());
     }
     if let Err(e) = update_claims_for_retention(api, set, pod) {
         record_pod_event(api, "update", set, pod, Some(&e));
