@@ -233,10 +233,10 @@ fn strip_tests(toks: Vec<(Tok, usize)>) -> (Vec<(Tok, usize)>, Vec<String>) {
         if toks.len() - i >= pat.len() && toks[i..i + pat.len()].iter().map(|t| &t.0).eq(pat.iter()) {
             let end = skip_item(&toks, i + pat.len());
             let item = &toks[i + pat.len()..end];
-            if let Some(k) = item.iter().position(|t| t.0 == Tok::Ident("mod".into())) {
-                if punct(item.get(k + 2), ';') {
-                    test_mods.push(ident(item.get(k + 1)).unwrap_or_default().to_string());
-                }
+            if let Some(k) = item.iter().position(|t| t.0 == Tok::Ident("mod".into()))
+                && punct(item.get(k + 2), ';')
+            {
+                test_mods.push(ident(item.get(k + 1)).unwrap_or_default().to_string());
             }
             i = end;
         } else {
@@ -373,10 +373,8 @@ fn refs(toks: &[(Tok, usize)], module: &[String]) -> Vec<Ref> {
                     }
                     j += 2;
                 }
-                if !visibility {
-                    if let Some(path) = resolve(raw, &inline) {
-                        out.push(Ref { line, path });
-                    }
+                if !visibility && let Some(path) = resolve(raw, &inline) {
+                    out.push(Ref { line, path });
                 }
                 i = j;
             }
