@@ -741,7 +741,7 @@ impl Ui {
                 self.notices.push(Notice { text, action: Some(NoticeAction::UndoBranch) });
             }
         }
-        if line.trim().starts_with("cluster reset") {
+        if out.was_reset() {
             self.markers.clear();
             self.seen_events.clear();
         }

@@ -10,6 +10,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, FieldError, Reason, Written};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::{CmdError, with_source};
+use crate::kubectl::session::{Rejected, Why};
 use serde_json::{Map, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -125,30 +126,36 @@ fn filenames(ctx: &Ctx) -> Result<Vec<String>, CmdError> {
 /// The error a strict decode of a request body gives (the create path):
 /// `StatefulSet in version "v1" cannot be handled as a StatefulSet: ...`.
 pub fn decode_strict(kind: Kind, v: &Value) -> Result<Object, ApiError> {
+    decode_strict_fields(kind, v).map_err(|(e, _)| e)
+}
+
+/// [`decode_strict`], with the unknown fields' paths it refused.
+fn decode_strict_fields(kind: Kind, v: &Value) -> Result<Object, (ApiError, Vec<String>)> {
     let i = kind.info();
+    let head = format!("{} in version {:?} cannot be handled as a {}", i.kind, i.version, i.kind);
     match Object::from_value(kind, v) {
-        Err(e) => Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {}", i.kind, i.version, i.kind, e.message))),
+        Err(e) => Err((ApiError::new(Reason::BadRequest, format!("{head}: {}", e.message)), vec![])),
         Ok((_, unknown)) if !unknown.is_empty() => {
-            let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
-            Err(ApiError::new(
-                Reason::BadRequest,
-                format!("{} in version {:?} cannot be handled as a {}: strict decoding error: {list}", i.kind, i.version, i.kind),
-            ))
+            let err = ApiError::new(Reason::BadRequest, format!("{head}: {}", strict_error(&unknown)));
+            Err((err, unknown.into_iter().map(|u| u.path).collect()))
         }
         Ok((o, _)) => Ok(o),
     }
 }
 
+fn strict_error(unknown: &[crate::engine::decode::UnknownField]) -> String {
+    let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
+    format!("strict decoding error: {list}")
+}
+
 /// The error the server gives when a patched object does not decode
-/// (handlers/patch.go applyPatchToObject): an Invalid with no kind.
-fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, ApiError> {
+/// (handlers/patch.go applyPatchToObject): an Invalid with no kind; and
+/// the unknown fields' paths it refused.
+fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, (ApiError, Vec<String>)> {
     match Object::from_value(kind, patched) {
         Ok((o, unknown)) if unknown.is_empty() => Ok(o),
-        Ok((_, unknown)) => {
-            let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
-            Err(patch_invalid(patch, &format!("strict decoding error: {list}")))
-        }
-        Err(e) => Err(patch_invalid(patch, &e.message)),
+        Ok((_, unknown)) => Err((patch_invalid(patch, &strict_error(&unknown)), unknown.into_iter().map(|u| u.path).collect())),
+        Err(e) => Err((patch_invalid(patch, &e.message), vec![])),
     }
 }
 
@@ -220,32 +227,35 @@ enum Planned {
     Unchanged { warn_missing_annotation: bool },
 }
 
-fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
+/// What applying `m` would do; or kubectl's error, with the unknown fields
+/// strict decoding refused (if that was why).
+fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, (CmdError, Vec<String>)> {
     let src = m.source.as_str();
     let obj = manifest_object(m);
     if m.name.is_empty() {
         let generate = obj.get("metadata").and_then(|x| x.get("generateName")).and_then(|x| x.as_str()).unwrap_or("");
         if !generate.is_empty() {
-            return Err(CmdError::msg(format!("from {generate}: cannot use generate name with apply")));
+            return Err((CmdError::msg(format!("from {generate}: cannot use generate name with apply")), vec![]));
         }
         let i = m.kind.info();
-        return Err(CmdError::msg(format!(
+        let e = CmdError::msg(format!(
             "error when retrieving current configuration of:\nResource: {:?}, GroupVersionKind: \"{}, Kind={}\"\nName: \"\", Namespace: {:?}\nfrom server for: {src:?}: resource name may not be empty",
             gvr_string(m.kind),
             i.api_version(),
             i.kind,
             m.namespace
-        )));
+        ));
+        return Err((e, vec![]));
     }
     let (_, modified) = modified_configuration(&obj);
     match api.get(m.kind, &m.namespace, &m.name) {
         Err(e) if e.is_not_found() => {
             let mut body = modified;
             remove_nulls(&mut body);
-            let o = decode_strict(m.kind, &body).map_err(|e| with_source("creating", src, CmdError::Api(e)))?;
+            let o = decode_strict_fields(m.kind, &body).map_err(|(e, unknown)| (with_source("creating", src, CmdError::Api(e)), unknown))?;
             Ok(Planned::Create(o))
         }
-        Err(e) => Err(CmdError::Api(e)),
+        Err(e) => Err((CmdError::Api(e), vec![])),
         Ok(live) => {
             let current = live.to_value();
             let annotation = live.meta().annotation(LAST_APPLIED).map(|s| s.to_string());
@@ -255,9 +265,9 @@ fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
             if patch.as_object().is_some_and(|p| p.is_empty()) {
                 return Ok(Planned::Unchanged { warn_missing_annotation: warn });
             }
-            let wrap = |e: ApiError| patch_error(m, &patch, e);
-            let patched = apply_strategic(m.kind, &current, &patch).map_err(|e| wrap(ApiError::new(Reason::BadRequest, e)))?;
-            let o = patch_decode_error(m.kind, &patched, &patch).map_err(wrap)?;
+            let wrap = |e: ApiError, unknown| (patch_error(m, &patch, e), unknown);
+            let patched = apply_strategic(m.kind, &current, &patch).map_err(|e| wrap(ApiError::new(Reason::BadRequest, e), vec![]))?;
+            let o = patch_decode_error(m.kind, &patched, &patch).map_err(|(e, unknown)| wrap(e, unknown))?;
             Ok(Planned::Update { obj: o, warn_missing_annotation: warn, patch })
         }
     }
@@ -317,10 +327,10 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
         match plan_apply(&rehearsal, m) {
             Ok(p) => {
                 if let Err(e) = write(&mut rehearsal, &p) {
-                    errs.push(write_error(m, &p, e));
+                    errs.push(refused(ctx, m, write_error(m, &p, e), vec![]));
                 }
             }
-            Err(e) => errs.push(e),
+            Err((e, unknown)) => errs.push(refused(ctx, m, e, unknown)),
         }
     }
     if !errs.is_empty() {
@@ -330,8 +340,8 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     for m in &manifests {
         let p = match plan_apply(ctx.api(), m) {
             Ok(p) => p,
-            Err(e) => {
-                errs.push(e);
+            Err((e, unknown)) => {
+                errs.push(refused(ctx, m, e, unknown));
                 continue;
             }
         };
@@ -360,7 +370,7 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
             match r {
                 Ok(w) => w,
                 Err(e) => {
-                    errs.push(write_error(m, &p, e));
+                    errs.push(refused(ctx, m, write_error(m, &p, e), vec![]));
                     continue;
                 }
             }
@@ -387,6 +397,19 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
         print_written(ctx, m.kind, &m.name, &op_suffix(op, dry), shown.as_ref())?;
     }
     if errs.is_empty() { Ok(()) } else { Err(CmdError::Many(errs)) }
+}
+
+/// Notes what the error refusing `m` says about its fields (the unknown
+/// fields strict decoding refused, the causes of an Invalid naming the
+/// object) in the command's [`Rejected`] list; returns the error.
+fn refused(ctx: &mut Ctx, m: &Manifest, e: CmdError, unknown: Vec<String>) -> CmdError {
+    let why = match &e {
+        _ if !unknown.is_empty() => Why::UnknownFields(unknown),
+        CmdError::Api(a) if a.reason == Reason::Invalid && !a.kind.is_empty() => Why::Invalid(a.causes.clone()),
+        _ => return e,
+    };
+    ctx.session.rejected.push(Rejected { source: m.source.clone(), doc: m.doc, item: m.item, why });
+    e
 }
 
 fn write_error(m: &Manifest, p: &Planned, e: ApiError) -> CmdError {
