@@ -126,36 +126,35 @@ fn filenames(ctx: &Ctx) -> Result<Vec<String>, CmdError> {
 /// The error a strict decode of a request body gives (the create path):
 /// `StatefulSet in version "v1" cannot be handled as a StatefulSet: ...`.
 pub fn decode_strict(kind: Kind, v: &Value) -> Result<Object, ApiError> {
-    decode_strict_fields(kind, v).map_err(|(e, _)| e)
+    decode_strict_fields(kind, v, &mut vec![])
 }
 
-/// [`decode_strict`], with the unknown fields' paths it refused.
-fn decode_strict_fields(kind: Kind, v: &Value) -> Result<Object, (ApiError, Vec<String>)> {
+/// [`decode_strict`], noting the unknown fields' paths it refused in `refused`.
+fn decode_strict_fields(kind: Kind, v: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
     let i = kind.info();
-    let head = format!("{} in version {:?} cannot be handled as a {}", i.kind, i.version, i.kind);
-    match Object::from_value(kind, v) {
-        Err(e) => Err((ApiError::new(Reason::BadRequest, format!("{head}: {}", e.message)), vec![])),
-        Ok((_, unknown)) if !unknown.is_empty() => {
-            let err = ApiError::new(Reason::BadRequest, format!("{head}: {}", strict_error(&unknown)));
-            Err((err, unknown.into_iter().map(|u| u.path).collect()))
-        }
-        Ok((o, _)) => Ok(o),
-    }
+    let detail = match Object::from_value(kind, v) {
+        Err(e) => e.message,
+        Ok((o, unknown)) if unknown.is_empty() => return Ok(o),
+        Ok((_, unknown)) => strict_error(unknown, refused),
+    };
+    Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {detail}", i.kind, i.version, i.kind)))
 }
 
-fn strict_error(unknown: &[crate::engine::decode::UnknownField]) -> String {
+/// `strict decoding error: unknown field "a", unknown field "b"`; the paths go to `refused`.
+fn strict_error(unknown: Vec<crate::engine::decode::UnknownField>, refused: &mut Vec<String>) -> String {
     let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
+    refused.extend(unknown.into_iter().map(|u| u.path));
     format!("strict decoding error: {list}")
 }
 
 /// The error the server gives when a patched object does not decode
-/// (handlers/patch.go applyPatchToObject): an Invalid with no kind; and
-/// the unknown fields' paths it refused.
-fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, (ApiError, Vec<String>)> {
+/// (handlers/patch.go applyPatchToObject): an Invalid with no kind. The
+/// unknown fields' paths go to `refused`.
+fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
     match Object::from_value(kind, patched) {
         Ok((o, unknown)) if unknown.is_empty() => Ok(o),
-        Ok((_, unknown)) => Err((patch_invalid(patch, &strict_error(&unknown)), unknown.into_iter().map(|u| u.path).collect())),
-        Err(e) => Err((patch_invalid(patch, &e.message), vec![])),
+        Ok((_, unknown)) => Err(patch_invalid(patch, &strict_error(unknown, refused))),
+        Err(e) => Err(patch_invalid(patch, &e.message)),
     }
 }
 
@@ -227,35 +226,34 @@ enum Planned {
     Unchanged { warn_missing_annotation: bool },
 }
 
-/// What applying `m` would do; or kubectl's error, with the unknown fields
-/// strict decoding refused (if that was why).
-fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, (CmdError, Vec<String>)> {
+/// What applying `m` would do, or kubectl's error (the unknown fields, if
+/// strict decoding refused them, go to `refused`).
+fn plan_apply(api: &Api, m: &Manifest, refused: &mut Vec<String>) -> Result<Planned, CmdError> {
     let src = m.source.as_str();
     let obj = manifest_object(m);
     if m.name.is_empty() {
         let generate = obj.get("metadata").and_then(|x| x.get("generateName")).and_then(|x| x.as_str()).unwrap_or("");
         if !generate.is_empty() {
-            return Err((CmdError::msg(format!("from {generate}: cannot use generate name with apply")), vec![]));
+            return Err(CmdError::msg(format!("from {generate}: cannot use generate name with apply")));
         }
         let i = m.kind.info();
-        let e = CmdError::msg(format!(
+        return Err(CmdError::msg(format!(
             "error when retrieving current configuration of:\nResource: {:?}, GroupVersionKind: \"{}, Kind={}\"\nName: \"\", Namespace: {:?}\nfrom server for: {src:?}: resource name may not be empty",
             gvr_string(m.kind),
             i.api_version(),
             i.kind,
             m.namespace
-        ));
-        return Err((e, vec![]));
+        )));
     }
     let (_, modified) = modified_configuration(&obj);
     match api.get(m.kind, &m.namespace, &m.name) {
         Err(e) if e.is_not_found() => {
             let mut body = modified;
             remove_nulls(&mut body);
-            let o = decode_strict_fields(m.kind, &body).map_err(|(e, unknown)| (with_source("creating", src, CmdError::Api(e)), unknown))?;
+            let o = decode_strict_fields(m.kind, &body, refused).map_err(|e| with_source("creating", src, CmdError::Api(e)))?;
             Ok(Planned::Create(o))
         }
-        Err(e) => Err((CmdError::Api(e), vec![])),
+        Err(e) => Err(CmdError::Api(e)),
         Ok(live) => {
             let current = live.to_value();
             let annotation = live.meta().annotation(LAST_APPLIED).map(|s| s.to_string());
@@ -265,9 +263,9 @@ fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, (CmdError, Vec<String>
             if patch.as_object().is_some_and(|p| p.is_empty()) {
                 return Ok(Planned::Unchanged { warn_missing_annotation: warn });
             }
-            let wrap = |e: ApiError, unknown| (patch_error(m, &patch, e), unknown);
-            let patched = apply_strategic(m.kind, &current, &patch).map_err(|e| wrap(ApiError::new(Reason::BadRequest, e), vec![]))?;
-            let o = patch_decode_error(m.kind, &patched, &patch).map_err(|(e, unknown)| wrap(e, unknown))?;
+            let wrap = |e: ApiError| patch_error(m, &patch, e);
+            let patched = apply_strategic(m.kind, &current, &patch).map_err(|e| wrap(ApiError::new(Reason::BadRequest, e)))?;
+            let o = patch_decode_error(m.kind, &patched, &patch, refused).map_err(wrap)?;
             Ok(Planned::Update { obj: o, warn_missing_annotation: warn, patch })
         }
     }
@@ -324,13 +322,14 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut rehearsal = ctx.api().clone();
     let mut errs = vec![];
     for m in &manifests {
-        match plan_apply(&rehearsal, m) {
+        let mut unknown = vec![];
+        match plan_apply(&rehearsal, m, &mut unknown) {
             Ok(p) => {
                 if let Err(e) = write(&mut rehearsal, &p) {
-                    errs.push(refused(ctx, m, write_error(m, &p, e), vec![]));
+                    errs.push(refused(ctx, m, write_error(m, &p, e), unknown));
                 }
             }
-            Err((e, unknown)) => errs.push(refused(ctx, m, e, unknown)),
+            Err(e) => errs.push(refused(ctx, m, e, unknown)),
         }
     }
     if !errs.is_empty() {
@@ -338,9 +337,10 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let mut errs = vec![];
     for m in &manifests {
-        let p = match plan_apply(ctx.api(), m) {
+        let mut unknown = vec![];
+        let p = match plan_apply(ctx.api(), m, &mut unknown) {
             Ok(p) => p,
-            Err((e, unknown)) => {
+            Err(e) => {
                 errs.push(refused(ctx, m, e, unknown));
                 continue;
             }
