@@ -3,6 +3,7 @@
 //! and the page's console all run command lines through [`Session::run`],
 //! which never prints to the process and never panics on bad input.
 
+use crate::engine::apiserver::FieldError;
 use crate::engine::cluster::{Cluster, Config};
 use crate::engine::time::{Millis, Time};
 use crate::kubectl::args::split_words;
@@ -10,11 +11,92 @@ use crate::kubectl::commands;
 use crate::kubectl::errors::{CmdError, render};
 
 /// What one command printed (stdout and stderr merged, in order) and its
-/// exit code.
+/// exit code; and, for callers that act on it (the page), the same facts as
+/// data, so nothing reads the printed text back.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CmdOutput {
     pub output: String,
     pub exit_code: i32,
+    /// The command the line ran.
+    pub ran: Ran,
+    /// The `-f` documents the API server refused, and why (what `apply`
+    /// printed as `strict decoding error` or `... is invalid: ...`).
+    pub rejected: Vec<Rejected>,
+}
+
+impl CmdOutput {
+    /// The line was `cluster reset`, and the cluster is a fresh one.
+    pub fn was_reset(&self) -> bool {
+        self.ran == Ran::Cluster(ClusterCmd::Reset) && self.exit_code == 0
+    }
+}
+
+/// Which command a line runs, from its words, as [`Session`] dispatches it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ran {
+    /// Nothing: an empty line, or one the shell could not split.
+    #[default]
+    Nothing,
+    Kubectl,
+    Cluster(ClusterCmd),
+    Sleep,
+    /// A program the session does not have (`bash: x: command not found`).
+    Unknown,
+}
+
+/// The `cluster` verbs callers tell apart (the rest is `Other`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterCmd {
+    /// `cluster advance DURATION`: time passes as fast as it is polled.
+    Advance,
+    /// `cluster settle`: the same, until nothing more would happen.
+    Settle,
+    /// `cluster reset`: a fresh cluster.
+    Reset,
+    Other,
+}
+
+impl Ran {
+    fn of(words: &[String]) -> Ran {
+        match words.first().map(String::as_str) {
+            None => Ran::Nothing,
+            Some("kubectl" | "k") => Ran::Kubectl,
+            Some("cluster") => Ran::Cluster(commands::cluster::verb(&words[1..])),
+            Some("sleep") => Ran::Sleep,
+            Some(_) => Ran::Unknown,
+        }
+    }
+
+    /// What `line` runs (without running it).
+    pub fn of_line(line: &str) -> Ran {
+        split_words(line).map(|(w, _)| Ran::of(&w)).unwrap_or_default()
+    }
+
+    /// `cluster advance` and `cluster settle`: work through simulated time
+    /// as fast as they are polled, not with a clock.
+    pub fn is_fast_forward(self) -> bool {
+        matches!(self, Ran::Cluster(ClusterCmd::Advance | ClusterCmd::Settle))
+    }
+}
+
+/// One `-f` document (or item of a `List` document) that a write refused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// `STDIN` or the file's name, as kubectl names the source.
+    pub source: String,
+    /// The document's index in its source (0-based, `---` separated).
+    pub doc: usize,
+    /// For an item of a `List` document: its index in `items`.
+    pub item: Option<usize>,
+    pub why: Why,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why {
+    /// Strict field validation refused these unknown fields (their paths).
+    UnknownFields(Vec<String>),
+    /// Validation refused these fields (the Invalid status's causes).
+    Invalid(Vec<FieldError>),
 }
 
 /// Reads a file named on a command line (`-f FILE`); the transcript runner
@@ -29,6 +111,8 @@ pub struct Session {
     files: Option<FileReader>,
     /// Where a command that waits leaves the rest of its work (see [`Waiter`]).
     pending: Option<Box<dyn Waiter>>,
+    /// What the command under way has had refused (see [`CmdOutput::rejected`]).
+    pub(crate) rejected: Vec<Rejected>,
 }
 
 /// The part of a command that waits for the cluster (`kubectl wait`,
@@ -54,6 +138,7 @@ pub(crate) enum Check {
 /// [`Session::run`] gives (it is how `run` works).
 pub struct Running {
     out: String,
+    ran: Ran,
     state: RunState,
 }
 
@@ -96,7 +181,7 @@ impl Session {
     }
 
     pub fn with_config(seed: u64, config: Config) -> Session {
-        Session { cluster: Cluster::with_config(seed, config.clone()), namespace: "default".into(), config, files: None, pending: None }
+        Session { cluster: Cluster::with_config(seed, config.clone()), namespace: "default".into(), config, files: None, pending: None, rejected: vec![] }
     }
 
     /// A command that waits leaves the rest of its work here (and returns).
@@ -139,8 +224,10 @@ impl Session {
     /// advance`, `cluster settle`) has done its writes and printed what
     /// comes first, and goes on in [`Running::poll`].
     pub fn begin(&mut self, line: &str, stdin: &str) -> Running {
+        self.rejected.clear();
         if self.cluster.has_pending_work() {
-            return Running { out: String::new(), state: RunState::Queued { line: line.to_string(), stdin: stdin.to_string() } };
+            let state = RunState::Queued { line: line.to_string(), stdin: stdin.to_string() };
+            return Running { out: String::new(), ran: Ran::of_line(line), state };
         }
         self.start(line, stdin)
     }
@@ -149,24 +236,23 @@ impl Session {
         self.pending = None;
         let words = match split_words(line) {
             Ok((w, _heredoc)) => w,
-            Err(e) => return Running { out: format!("bash: {e}\n"), state: RunState::Finished(2) },
+            Err(e) => return Running { out: format!("bash: {e}\n"), ran: Ran::Nothing, state: RunState::Finished(2) },
         };
-        if words.is_empty() {
-            return Running { out: String::new(), state: RunState::Finished(0) };
-        }
+        let ran = Ran::of(&words);
         let mut out = String::new();
-        let result = match words[0].as_str() {
-            "kubectl" | "k" => commands::kubectl(self, &words[1..], stdin, &mut out),
-            "cluster" => commands::cluster::run(self, &words[1..], &mut out),
-            "sleep" => commands::cluster::sleep(self, &words[1..], &mut out),
-            other => Err(CmdError::Raw(format!("bash: {other}: command not found\n"), 127)),
+        let result = match ran {
+            Ran::Nothing => Ok(()),
+            Ran::Kubectl => commands::kubectl(self, &words[1..], stdin, &mut out),
+            Ran::Cluster(_) => commands::cluster::run(self, &words[1..], &mut out),
+            Ran::Sleep => commands::cluster::sleep(self, &words[1..], &mut out),
+            Ran::Unknown => Err(CmdError::Raw(format!("bash: {}: command not found\n", words[0]), 127)),
         };
         let waiter = self.pending.take();
         match (result, waiter) {
-            (Ok(()), Some(waiter)) => Running { out, state: RunState::Waiting { waiter, step: Step::Look } },
+            (Ok(()), Some(waiter)) => Running { out, ran, state: RunState::Waiting { waiter, step: Step::Look } },
             (result, _) => {
                 let code = finish(&mut out, result);
-                Running { out, state: RunState::Finished(code) }
+                Running { out, ran, state: RunState::Finished(code) }
             }
         }
     }
@@ -188,6 +274,11 @@ impl Running {
     /// What the command has printed so far.
     pub fn output(&self) -> &str {
         &self.out
+    }
+
+    /// The command the line runs.
+    pub fn ran(&self) -> Ran {
+        self.ran
     }
 
     /// Whether the command is still under way (waiting for the cluster, or
@@ -267,7 +358,7 @@ impl Running {
             }
         }
         match std::mem::replace(&mut self.state, RunState::Taken) {
-            RunState::Finished(code) => Some(CmdOutput { output: std::mem::take(&mut self.out), exit_code: code }),
+            RunState::Finished(code) => Some(self.output_of(s, code)),
             _ => None,
         }
     }
@@ -276,11 +367,18 @@ impl Running {
     /// terminal shows `^C`; the shell's status is 130). What it wrote and the
     /// time that passed stay; work of the current instant left undone runs
     /// before the next input, as a replay would run it.
-    pub fn interrupt(self, _s: &mut Session) -> CmdOutput {
+    pub fn interrupt(mut self, s: &mut Session) -> CmdOutput {
         match self.state {
-            RunState::Finished(code) => CmdOutput { output: self.out, exit_code: code },
-            _ => CmdOutput { output: format!("{}^C\n", self.out), exit_code: 130 },
+            RunState::Finished(code) => self.output_of(s, code),
+            _ => {
+                self.out.push_str("^C\n");
+                self.output_of(s, 130)
+            }
         }
+    }
+
+    fn output_of(&mut self, s: &mut Session, exit_code: i32) -> CmdOutput {
+        CmdOutput { output: std::mem::take(&mut self.out), exit_code, ran: self.ran, rejected: std::mem::take(&mut s.rejected) }
     }
 }
 
@@ -307,7 +405,40 @@ mod tests {
             let _ = s.run(line, "");
         }
         let r = s.run("nope", "");
-        assert_eq!(r, CmdOutput { output: "bash: nope: command not found\n".into(), exit_code: 127 });
+        assert_eq!(r, CmdOutput { output: "bash: nope: command not found\n".into(), exit_code: 127, ran: Ran::Unknown, rejected: vec![] });
+    }
+
+    /// What a line ran is what the session dispatched: `cluster reset`
+    /// only when the reset ran, time's verbs told apart before they run.
+    #[test]
+    fn what_ran() {
+        let mut s = Session::new(1);
+        for (line, ran, code) in [
+            ("", Ran::Nothing, 0),
+            ("kubectl 'open", Ran::Nothing, 2),
+            ("k get pods", Ran::Kubectl, 0),
+            ("cluster reset", Ran::Cluster(ClusterCmd::Reset), 0),
+            ("cluster --zone=zone-a reset", Ran::Cluster(ClusterCmd::Reset), 0),
+            ("cluster reset now", Ran::Cluster(ClusterCmd::Other), 1),
+            ("cluster reset --help", Ran::Cluster(ClusterCmd::Other), 0),
+            ("cluster advance 1s", Ran::Cluster(ClusterCmd::Advance), 0),
+            ("cluster advance", Ran::Cluster(ClusterCmd::Other), 1),
+            ("cluster settle", Ran::Cluster(ClusterCmd::Settle), 0),
+            ("cluster node stop node-a", Ran::Cluster(ClusterCmd::Other), 0),
+            ("sleep 1", Ran::Sleep, 0),
+            ("ls", Ran::Unknown, 127),
+        ] {
+            assert_eq!(Ran::of_line(line), ran, "{line}");
+            let out = s.run(line, "");
+            assert_eq!((out.ran, out.exit_code), (ran, code), "{line}: {}", out.output);
+            assert_eq!(out.was_reset(), ran == Ran::Cluster(ClusterCmd::Reset), "{line}");
+        }
+        assert!(s.begin("cluster advance 1m", "").ran().is_fast_forward());
+        assert!(!s.begin("sleep 60", "").ran().is_fast_forward());
+        // what was_reset says happened did happen
+        assert_eq!(s.run("kubectl create configmap x", "").exit_code, 0);
+        assert!(s.run("cluster reset", "").was_reset());
+        assert_eq!(s.run("kubectl get configmap x", "").exit_code, 1);
     }
 
     /// The deepest manifest the parser accepts goes through apply, every

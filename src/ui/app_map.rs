@@ -226,7 +226,7 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
             </g>
         };
     }
-    let detail = if !p.waiting.is_empty() && p.status == "Pending" {
+    let detail = if !p.waiting.is_empty() && p.look() == PodLook::Pending {
         clip(&p.waiting, 24)
     } else {
         let restarts = if p.restarts > 0 { format!(" ↻{}", p.restarts) } else { String::new() };

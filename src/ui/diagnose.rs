@@ -5,13 +5,14 @@
 //! unknown kinds and type errors land on the line and column the engine
 //! reports, and unknown fields (which the API server rejects under strict
 //! field validation) are marked as warnings while typing.
-//! [`after_apply`] reads what a failed `kubectl apply` printed and places
-//! the server's errors too: `The StatefulSet "web" is invalid:
-//! spec.replicas: ...` goes on the `replicas:` key of the document named
-//! `web`.
+//! [`after_apply`] places the server's errors of a failed `kubectl apply`
+//! too, from the refusals the command reports as data (never from its
+//! printed text): `The StatefulSet "web" is invalid: spec.replicas: ...`
+//! goes on the `replicas:` key of the document the apply read it from.
 
 use crate::engine::api::{Kind, Object};
 use crate::engine::yaml::{self, Doc, Node, Pos, Val};
+use crate::kubectl::session::{CmdOutput, Why};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -126,76 +127,46 @@ fn lint_doc(d: &Doc, out: &mut Vec<Diag>) {
     }
 }
 
-/// Diagnostics after `kubectl apply` failed with `output`: the buffer's own
-/// problems as errors (unknown fields included, since the server rejected
-/// them), and the server's field errors placed on their fields.
-pub fn after_apply(text: &str, output: &str) -> Vec<Diag> {
-    let mut out: Vec<Diag> = lint(text)
+/// Diagnostics after `kubectl apply -f -` of `text` failed with `out`: the
+/// buffer's own problems as errors (unknown fields included, when the
+/// server refused them), and the server's field errors placed on their
+/// fields, from the documents the apply reports it refused.
+pub fn after_apply(text: &str, out: &CmdOutput) -> Vec<Diag> {
+    let strict = out.rejected.iter().any(|r| matches!(r.why, Why::UnknownFields(_)));
+    let mut diags: Vec<Diag> = lint(text)
         .into_iter()
         .map(|mut d| {
-            if d.severity == Severity::Warning && output.contains("strict decoding error") {
+            if strict && d.severity == Severity::Warning {
                 d.severity = Severity::Error;
             }
             d
         })
         .collect();
-    let Ok(docs) = yaml::parse_stream(text) else { return out };
-    for (kind, name, errors) in invalid_reports(output) {
-        let Some(doc) = docs.iter().find(|d| {
-            d.node.get("kind").and_then(Node::as_str) == Some(kind.as_str())
-                && d.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str) == Some(name.as_str())
-        }) else {
-            continue;
+    let Ok(docs) = yaml::parse_stream(text) else { return diags };
+    for r in out.rejected.iter().filter(|r| r.source == "STDIN") {
+        let Why::Invalid(causes) = &r.why else { continue };
+        let Some(doc) = docs.get(r.doc) else { continue };
+        let node = match (r.item, doc.node.get("items").map(|i| &i.v)) {
+            (Some(i), Some(Val::Seq(items))) => items.get(i),
+            (None, _) => Some(&doc.node),
+            _ => None,
         };
-        for (path, message) in errors {
-            let pos = field_pos(&doc.node, &path).unwrap_or(doc_pos(doc));
-            let d = diag(pos, Severity::Error, format!("{path}: {message}"));
-            if !out.contains(&d) {
-                out.push(d);
+        let Some(node) = node else { continue };
+        let at = if r.item.is_some() { node.pos } else { doc_pos(doc) };
+        for c in causes {
+            let d = diag(field_pos(node, &c.field).unwrap_or(at), Severity::Error, c.to_string());
+            if !diags.contains(&d) {
+                diags.push(d);
             }
         }
     }
     // Errors that name no field still deserve a marker: put them on the
     // first document so the editor shows that the apply failed.
-    if out.is_empty() && !output.trim().is_empty() {
+    if diags.is_empty() && !out.output.trim().is_empty() {
         let pos = docs.first().map(doc_pos).unwrap_or(Pos { line: 1, col: 1 });
-        out.push(diag(pos, Severity::Error, output.trim().to_string()));
+        diags.push(diag(pos, Severity::Error, out.output.trim().to_string()));
     }
-    out
-}
-
-/// One `is invalid` report: (kind, name, [(field path, message)]).
-type InvalidReport = (String, String, Vec<(String, String)>);
-
-/// `The StatefulSet "web" is invalid: a: b` and the `* a: b` list form.
-fn invalid_reports(output: &str) -> Vec<InvalidReport> {
-    let mut out = vec![];
-    let mut rest = output;
-    while let Some(i) = rest.find("\" is invalid: ") {
-        let head = &rest[..i];
-        let after = &rest[i + "\" is invalid: ".len()..];
-        let Some(q) = head.rfind('"') else { break };
-        let name = head[q + 1..].to_string();
-        // the word before the quote: `The StatefulSet` or `StatefulSet.apps`
-        let kind_word = head[..q].trim_end().rsplit([' ', ':']).next().unwrap_or("");
-        let kind = kind_word.split('.').next().unwrap_or("").to_string();
-        let mut errors = vec![];
-        let body_end = after.find("\nError from server").or_else(|| after.find("\nThe ")).unwrap_or(after.len());
-        let body = &after[..body_end];
-        let items: Vec<&str> = if body.starts_with('\n') || body.starts_with("[") {
-            body.lines().filter_map(|l| l.trim().strip_prefix("* ")).collect()
-        } else {
-            vec![body.lines().next().unwrap_or("")]
-        };
-        for item in items {
-            if let Some((path, msg)) = item.split_once(": ") {
-                errors.push((path.trim().to_string(), msg.trim().to_string()));
-            }
-        }
-        out.push((kind, name, errors));
-        rest = &after[body_end..];
-    }
-    out
+    diags
 }
 
 /// Finds the source position of a field path (`spec.template.spec.containers[0].image`,
@@ -327,7 +298,7 @@ mod tests {
         assert_eq!(d[0].message, "error validating data: apiVersion not set, kind not set");
     }
 
-    /// The server's validation errors, as the Session prints them, are put
+    /// The server's validation errors, as the Session reports them, are put
     /// on their fields; the apply changed nothing.
     #[test]
     fn server_errors_after_a_failed_apply() {
@@ -335,29 +306,60 @@ mod tests {
         let text = format!("{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n", STS.replace("replicas: 3", "replicas: -1"));
         let out = s.run("kubectl apply -f -", &text);
         assert_ne!(out.exit_code, 0);
-        let d = after_apply(&text, &out.output);
-        assert!(d.iter().any(|d| d.line == 6 && d.col == 3 && d.message.contains("spec.replicas")), "{d:?}\n{}", out.output);
+        let d = after_apply(&text, &out);
+        assert_eq!(
+            d,
+            vec![Diag { line: 6, col: 3, severity: Severity::Error, message: "spec.replicas: Invalid value: -1: must be greater than or equal to 0".into() }],
+            "{}",
+            out.output
+        );
         assert_eq!(s.run("kubectl get cm ok", "").exit_code, 1, "a failed apply changes nothing");
 
         // strict decoding: the unknown field becomes an error
         let text = STS.replace("  replicas: 3", "  replica: 3");
         let out = s.run("kubectl apply -f -", &text);
-        let d = after_apply(&text, &out.output);
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!(out.rejected[0].why, Why::UnknownFields(vec!["spec.replica".into()]));
+        let d = after_apply(&text, &out);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].line, d[0].severity), (6, Severity::Error));
+        assert_eq!((d[0].line, d[0].col, d[0].severity), (6, 3, Severity::Error));
+        // an apply that failed for another reason leaves them warnings
+        let text = format!("{text}---\napiVersion: v1\nkind: Widget\nmetadata:\n  name: w\n");
+        let out = s.run("kubectl apply -f -", &text);
+        assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+        assert!(after_apply(&text, &out).iter().any(|d| d.line == 6 && d.severity == Severity::Warning));
     }
 
+    /// Each refused document's errors land in that document, by its place
+    /// in the stream (not by its name: here two documents share one), the
+    /// several causes of one Invalid each on its own field, and a List's
+    /// items on the item.
     #[test]
-    fn several_field_errors_in_list_form() {
-        let output = "The StatefulSet \"web\" is invalid: \n* spec.selector: Required value\n* spec.template.spec.containers[0].image: Required value\n";
-        let r = invalid_reports(output);
-        assert_eq!(r.len(), 1);
-        assert_eq!(r[0].0, "StatefulSet");
-        assert_eq!(r[0].1, "web");
-        assert_eq!(r[0].2.len(), 2);
-        let d = after_apply(STS, output);
-        assert!(d.iter().any(|d| d.line == 7 && d.message.starts_with("spec.selector")), "{d:?}");
-        assert!(d.iter().any(|d| d.line == 17 && d.message.starts_with("spec.template.spec.containers[0].image")), "{d:?}");
+    fn several_field_errors_land_in_their_documents() {
+        let mut s = Session::new(1);
+        let bad = STS.replace("  selector:\n    matchLabels:\n      app: web\n", "").replace("        image: nginx:1.25\n", "");
+        let text = format!("{STS}---\n{bad}");
+        let out = s.run("kubectl apply -f -", &text);
+        assert_ne!(out.exit_code, 0);
+        assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
+        assert_eq!((out.rejected[0].doc, out.rejected[0].item), (1, None));
+        let d = after_apply(&text, &out);
+        let at = |path: &str| d.iter().filter(|d| d.message.starts_with(path)).map(|d| (d.line, d.col)).collect::<Vec<_>>();
+        // the second document starts at line 19: `spec:` is on its 5th line,
+        // the container (no image: its `- name:` item) on its 13th
+        assert_eq!(at("spec.selector: Required value"), vec![(23, 1)], "{d:?}\n{}", out.output);
+        assert_eq!(at("spec.template.spec.containers[0].image: Required value"), vec![(31, 9)], "{d:?}");
+        assert!(d.iter().all(|d| d.line > 18 && d.severity == Severity::Error), "{d:?}");
+
+        let list = format!(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: {}\n",
+            "x".repeat(300)
+        );
+        let out = s.run("kubectl apply -f -", &list);
+        assert_eq!((out.rejected.len(), out.rejected[0].doc, out.rejected[0].item), (1, 0, Some(1)), "{}", out.output);
+        let d = after_apply(&list, &out);
+        assert_eq!(d.iter().map(|d| (d.line, d.col)).collect::<Vec<_>>(), vec![(11, 5)], "{d:?}");
+        assert!(d[0].message.starts_with("metadata.name: Invalid value: "), "{d:?}");
     }
 
     #[test]

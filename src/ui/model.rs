@@ -9,7 +9,7 @@ use crate::engine::api::*;
 use crate::engine::programs::postgres::table_from_text;
 use crate::engine::storage;
 use crate::engine::world::{FileTree, VolumeId};
-use crate::kubectl::printers::rows::pod_summary;
+use crate::kubectl::printers::rows::{PodState, pod_summary};
 use std::collections::BTreeMap;
 
 /// How a node looks: its Ready condition.
@@ -56,8 +56,11 @@ pub struct PodModel {
     pub owner: String,
     /// Index into the owner palette (stable per owner).
     pub color: usize,
-    /// kubectl's STATUS column.
+    /// kubectl's STATUS column (`Terminating` while it is deleted, even
+    /// on a lost node, until it has finished).
     pub status: String,
+    /// What that STATUS says, as kubectl's printer decided it.
+    pub state: PodState,
     /// `1/1`
     pub ready: String,
     pub is_ready: bool,
@@ -137,19 +140,13 @@ pub fn count_looks<'a>(pods: impl Iterator<Item = &'a PodModel>) -> [usize; 6] {
 
 impl PodModel {
     pub fn look(&self) -> PodLook {
-        let s = self.status.as_str();
-        if self.terminating {
-            PodLook::Terminating
-        } else if self.is_ready && s == "Running" {
-            PodLook::Ready
-        } else if s == "Running" {
-            PodLook::Running
-        } else if s == "Pending" || s == "ContainerCreating" || s.starts_with("Init:") || s == "PodInitializing" {
-            PodLook::Pending
-        } else if s == "Completed" || s == "Succeeded" {
-            PodLook::Done
-        } else {
-            PodLook::Failing
+        match self.state {
+            _ if self.terminating => PodLook::Terminating,
+            PodState::Running if self.is_ready => PodLook::Ready,
+            PodState::Running => PodLook::Running,
+            PodState::Starting => PodLook::Pending,
+            PodState::Done => PodLook::Done,
+            PodState::Failing | PodState::Terminating => PodLook::Failing,
         }
     }
 
@@ -322,13 +319,15 @@ pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
         }
     }
     let terminating = p.metadata.is_deleting();
+    let finished = p.status.phase == "Succeeded" || p.status.phase == "Failed";
     PodModel {
         uid: p.metadata.uid.clone(),
         namespace: p.metadata.namespace.clone(),
         name: p.metadata.name.clone(),
         color: color_of(&owner),
         owner,
-        status: if terminating && s.reason != "Completed" && s.reason != "Error" { "Terminating".into() } else { s.reason.clone() },
+        status: if terminating && !finished { "Terminating".into() } else { s.reason },
+        state: s.state,
         ready: format!("{}/{}", s.ready, s.total),
         is_ready: s.total > 0 && s.ready == s.total,
         restarts: s.restarts,
@@ -812,6 +811,26 @@ mod tests {
         assert!(m.missing_drivers.is_empty());
     }
 
+    /// Pods are drawn by the state kubectl's printer decided, as it goes.
+    #[test]
+    fn pod_looks_follow_the_printers_state() {
+        let mut s = Session::new(1);
+        let looks = |s: &Session| {
+            let m = MapModel::from_cluster(&s.cluster);
+            let mut v: Vec<(String, String, PodLook)> = m.all_pods().map(|p| (p.name.clone(), p.status.clone(), p.look())).collect();
+            crate::engine::sort::sort_by_key(&mut v, |p| p.0.clone());
+            v
+        };
+        assert_eq!(s.run("kubectl create deployment web --image=nginx:1.25", "").exit_code, 0);
+        s.cluster.settle();
+        let pod = looks(&s)[0].0.clone();
+        assert_eq!(looks(&s), [(pod.clone(), "Running".into(), PodLook::Ready)]);
+        assert_eq!(s.run(&format!("kubectl delete pod {pod} --wait=false"), "").exit_code, 0);
+        let now = looks(&s);
+        assert!(now.contains(&(pod, "Terminating".into(), PodLook::Terminating)), "{now:?}");
+        assert!(now.iter().any(|(_, status, look)| status == "ContainerCreating" && *look == PodLook::Pending), "its replacement starts: {now:?}");
+    }
+
     #[test]
     fn statefulset_pods_sit_on_nodes_with_their_local_disks_and_data() {
         let mut s = Session::new(1);
@@ -825,6 +844,7 @@ mod tests {
         let node = m.zones.iter().flat_map(|z| &z.nodes).find(|n| n.pods.iter().any(|p| p.name == "web-0")).unwrap();
         let pod = node.pods.iter().find(|p| p.name == "web-0").unwrap();
         assert_eq!((pod.status.as_str(), pod.ready.as_str(), pod.is_ready), ("Running", "1/1", true));
+        assert_eq!((pod.state, pod.look()), (PodState::Running, PodLook::Ready));
         assert_eq!(pod.claims, ["www-web-0"]);
         assert_eq!(pod.owner, "StatefulSet/web");
         let disk = node.disks.iter().find(|d| d.claim.as_deref() == Some("www-web-0")).expect("local-path disk on the pod's node");

@@ -318,7 +318,7 @@ impl Page {
         if self.future.is_some() {
             self.branch(at_before);
         }
-        let with_clock = !(line.starts_with("cluster advance") || line.starts_with("cluster settle"));
+        let with_clock = !running.ran().is_fast_forward();
         let was_playing = self.playing;
         if with_clock {
             self.playing = true;
@@ -339,10 +339,11 @@ impl Page {
     /// What a finished command leaves: the branch it made, its console entry.
     fn record(&mut self, line: &str, stdin: &str, out: &CmdOutput, log_before: usize, at_before: Millis) {
         let changed = self.session.cluster.log().len() != log_before;
-        if changed || line.starts_with("cluster reset") {
+        let reset = out.was_reset();
+        if changed || reset {
             self.branch(at_before);
         }
-        if line.starts_with("cluster reset") {
+        if reset {
             self.start = self.session.cluster.now();
             self.discarded = None;
             self.adopt_settings();
@@ -369,7 +370,7 @@ impl Page {
     pub fn apply(&mut self) -> CmdOutput {
         let text = self.editor.clone();
         let out = self.run("kubectl apply -f -", &text);
-        self.diags = if out.exit_code == 0 { diagnose::lint(&text) } else { diagnose::after_apply(&text, &out.output) };
+        self.diags = if out.exit_code == 0 { diagnose::lint(&text) } else { diagnose::after_apply(&text, &out) };
         out
     }
 

@@ -743,7 +743,7 @@ impl Ui {
             self.notices.retain(|n| n.action != Some(NoticeAction::UndoBranch));
             self.notices.push(Notice { text, action: Some(NoticeAction::UndoBranch) });
         }
-        if line.trim().starts_with("cluster reset") {
+        if out.was_reset() {
             self.markers.clear();
             self.seen_events.clear();
         }

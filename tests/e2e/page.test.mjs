@@ -83,6 +83,15 @@ test('paste, apply, scale, write data, kill a node, scrub, reload', async () => 
   assert.match(await page.textContent('.diags'), /line 18:3: unknown field "spec.replica"/);
   await page.click('button.primary:has-text("Apply")');
   assert.match(await lastOutput(page), /strict decoding error: unknown field "spec.replica"/);
+  // the server refused it: the warning becomes an error, in the same place
+  await page.waitForSelector('.diag.error');
+  assert.match(await page.textContent('.diag.error'), /line 18:3: unknown field "spec.replica"/);
+  // the server's field errors land on their field
+  await paste(page, STS.replace('  replicas: 2', '  replicas: -2'));
+  await page.click('button.primary:has-text("Apply")');
+  assert.match(await lastOutput(page), /is invalid: spec.replicas: Invalid value: -2/);
+  await page.waitForSelector('.diag.error');
+  assert.match(await page.textContent('.diag.error'), /^line 18:3: spec.replicas: Invalid value: -2: must be greater than or equal to 0$/);
   assert.equal(await page.$$eval('.pod', (p) => p.length), 0);
   await screenshot(page, 'page-1-failed-apply');
 
@@ -173,6 +182,7 @@ test('paste, apply, scale, write data, kill a node, scrub, reload', async () => 
   // Reload: the editor text and the whole session come back.
   await page.reload();
   await page.waitForSelector('.pod[data-pod="pg-2"]');
+  await page.waitForSelector('.editor .cm-content'); // the editor loads on its own, after the map
   assert.match(await page.textContent('.editor'), /volumeClaimTemplates/);
   await page.waitForSelector(`.node.stopped[data-node="${nodeOf0}"]`);
   assert.equal(await podStatus(page, 'pg-0'), 'Terminating');

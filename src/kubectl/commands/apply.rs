@@ -10,6 +10,7 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, FieldError, Reason, Written};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::{CmdError, with_source};
+use crate::kubectl::session::{Rejected, Why};
 use serde_json::{Map, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -125,29 +126,34 @@ fn filenames(ctx: &Ctx) -> Result<Vec<String>, CmdError> {
 /// The error a strict decode of a request body gives (the create path):
 /// `StatefulSet in version "v1" cannot be handled as a StatefulSet: ...`.
 pub fn decode_strict(kind: Kind, v: &Value) -> Result<Object, ApiError> {
+    decode_strict_fields(kind, v, &mut vec![])
+}
+
+/// [`decode_strict`], noting the unknown fields' paths it refused in `refused`.
+fn decode_strict_fields(kind: Kind, v: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
     let i = kind.info();
-    match Object::from_value(kind, v) {
-        Err(e) => Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {}", i.kind, i.version, i.kind, e.message))),
-        Ok((_, unknown)) if !unknown.is_empty() => {
-            let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
-            Err(ApiError::new(
-                Reason::BadRequest,
-                format!("{} in version {:?} cannot be handled as a {}: strict decoding error: {list}", i.kind, i.version, i.kind),
-            ))
-        }
-        Ok((o, _)) => Ok(o),
-    }
+    let detail = match Object::from_value(kind, v) {
+        Err(e) => e.message,
+        Ok((o, unknown)) if unknown.is_empty() => return Ok(o),
+        Ok((_, unknown)) => strict_error(unknown, refused),
+    };
+    Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {detail}", i.kind, i.version, i.kind)))
+}
+
+/// `strict decoding error: unknown field "a", unknown field "b"`; the paths go to `refused`.
+fn strict_error(unknown: Vec<crate::engine::decode::UnknownField>, refused: &mut Vec<String>) -> String {
+    let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
+    refused.extend(unknown.into_iter().map(|u| u.path));
+    format!("strict decoding error: {list}")
 }
 
 /// The error the server gives when a patched object does not decode
-/// (handlers/patch.go applyPatchToObject): an Invalid with no kind.
-fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, ApiError> {
+/// (handlers/patch.go applyPatchToObject): an Invalid with no kind. The
+/// unknown fields' paths go to `refused`.
+fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
     match Object::from_value(kind, patched) {
         Ok((o, unknown)) if unknown.is_empty() => Ok(o),
-        Ok((_, unknown)) => {
-            let list = unknown.iter().map(|u| format!("unknown field {:?}", u.path)).collect::<Vec<_>>().join(", ");
-            Err(patch_invalid(patch, &format!("strict decoding error: {list}")))
-        }
+        Ok((_, unknown)) => Err(patch_invalid(patch, &strict_error(unknown, refused))),
         Err(e) => Err(patch_invalid(patch, &e.message)),
     }
 }
@@ -220,7 +226,9 @@ enum Planned {
     Unchanged { warn_missing_annotation: bool },
 }
 
-fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
+/// What applying `m` would do, or kubectl's error (the unknown fields, if
+/// strict decoding refused them, go to `refused`).
+fn plan_apply(api: &Api, m: &Manifest, refused: &mut Vec<String>) -> Result<Planned, CmdError> {
     let src = m.source.as_str();
     let obj = manifest_object(m);
     if m.name.is_empty() {
@@ -242,7 +250,7 @@ fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
         Err(e) if e.is_not_found() => {
             let mut body = modified;
             remove_nulls(&mut body);
-            let o = decode_strict(m.kind, &body).map_err(|e| with_source("creating", src, CmdError::Api(e)))?;
+            let o = decode_strict_fields(m.kind, &body, refused).map_err(|e| with_source("creating", src, CmdError::Api(e)))?;
             Ok(Planned::Create(o))
         }
         Err(e) => Err(CmdError::Api(e)),
@@ -257,7 +265,7 @@ fn plan_apply(api: &Api, m: &Manifest) -> Result<Planned, CmdError> {
             }
             let wrap = |e: ApiError| patch_error(m, &patch, e);
             let patched = apply_strategic(m.kind, &current, &patch).map_err(|e| wrap(ApiError::new(Reason::BadRequest, e)))?;
-            let o = patch_decode_error(m.kind, &patched, &patch).map_err(wrap)?;
+            let o = patch_decode_error(m.kind, &patched, &patch, refused).map_err(wrap)?;
             Ok(Planned::Update { obj: o, warn_missing_annotation: warn, patch })
         }
     }
@@ -314,13 +322,14 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut rehearsal = ctx.api().clone();
     let mut errs = vec![];
     for m in &manifests {
-        match plan_apply(&rehearsal, m) {
+        let mut unknown = vec![];
+        match plan_apply(&rehearsal, m, &mut unknown) {
             Ok(p) => {
                 if let Err(e) = write(&mut rehearsal, &p) {
-                    errs.push(write_error(m, &p, e));
+                    errs.push(refused(ctx, m, write_error(m, &p, e), unknown));
                 }
             }
-            Err(e) => errs.push(e),
+            Err(e) => errs.push(refused(ctx, m, e, unknown)),
         }
     }
     if !errs.is_empty() {
@@ -328,10 +337,11 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let mut errs = vec![];
     for m in &manifests {
-        let p = match plan_apply(ctx.api(), m) {
+        let mut unknown = vec![];
+        let p = match plan_apply(ctx.api(), m, &mut unknown) {
             Ok(p) => p,
             Err(e) => {
-                errs.push(e);
+                errs.push(refused(ctx, m, e, unknown));
                 continue;
             }
         };
@@ -360,7 +370,7 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
             match r {
                 Ok(w) => w,
                 Err(e) => {
-                    errs.push(write_error(m, &p, e));
+                    errs.push(refused(ctx, m, write_error(m, &p, e), vec![]));
                     continue;
                 }
             }
@@ -387,6 +397,19 @@ pub fn run_apply(ctx: &mut Ctx) -> Result<(), CmdError> {
         print_written(ctx, m.kind, &m.name, &op_suffix(op, dry), shown.as_ref())?;
     }
     if errs.is_empty() { Ok(()) } else { Err(CmdError::Many(errs)) }
+}
+
+/// Notes what the error refusing `m` says about its fields (the unknown
+/// fields strict decoding refused, the causes of an Invalid naming the
+/// object) in the command's [`Rejected`] list; returns the error.
+fn refused(ctx: &mut Ctx, m: &Manifest, e: CmdError, unknown: Vec<String>) -> CmdError {
+    let why = match &e {
+        _ if !unknown.is_empty() => Why::UnknownFields(unknown),
+        CmdError::Api(a) if a.reason == Reason::Invalid && !a.kind.is_empty() => Why::Invalid(a.causes.clone()),
+        _ => return e,
+    };
+    ctx.session.rejected.push(Rejected { source: m.source.clone(), doc: m.doc, item: m.item, why });
+    e
 }
 
 fn write_error(m: &Manifest, p: &Planned, e: ApiError) -> CmdError {

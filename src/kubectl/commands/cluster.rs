@@ -7,7 +7,7 @@ use crate::engine::cluster::SETTLE_LIMIT;
 use crate::engine::time::{DurationError, MAX_ADVANCE, Millis, go_duration, parse_duration};
 use crate::kubectl::args::{Flag, parse_flags, strf};
 use crate::kubectl::errors::CmdError;
-use crate::kubectl::session::{Check, Session, Waiter};
+use crate::kubectl::session::{Check, ClusterCmd, Session, Waiter};
 
 pub const HELP: &str = "\
 Simulator controls (on a real cluster these map to node and driver tooling):
@@ -44,9 +44,24 @@ fn duration(s: &str) -> Result<Millis, CmdError> {
 }
 
 /// `cluster ...`
+fn flags() -> Vec<Flag> {
+    vec![strf("zone"), crate::kubectl::args::boolf("help").with_short('h')]
+}
+
+/// Which verb `cluster ARGS` runs, as [`run`] tells them apart.
+pub fn verb(argv: &[String]) -> ClusterCmd {
+    let Ok(p) = parse_flags(argv, &flags()) else { return ClusterCmd::Other };
+    match p.args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        _ if p.bool("help") => ClusterCmd::Other,
+        ["advance", _] => ClusterCmd::Advance,
+        ["settle"] => ClusterCmd::Settle,
+        ["reset"] => ClusterCmd::Reset,
+        _ => ClusterCmd::Other,
+    }
+}
+
 pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(), CmdError> {
-    let flags: Vec<Flag> = vec![strf("zone"), crate::kubectl::args::boolf("help").with_short('h')];
-    let p = parse_flags(argv, &flags).map_err(|e| err(format!("{e}\nSee 'cluster help' for usage.")))?;
+    let p = parse_flags(argv, &flags()).map_err(|e| err(format!("{e}\nSee 'cluster help' for usage.")))?;
     let a: Vec<&str> = p.args.iter().map(|s| s.as_str()).collect();
     if p.bool("help") {
         out.push_str(HELP);

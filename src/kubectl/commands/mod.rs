@@ -429,12 +429,12 @@ pub(crate) mod testutil {
 
     /// Runs a line on a session and returns (output, exit code).
     pub fn run(s: &mut Session, line: &str) -> (String, i32) {
-        let CmdOutput { output, exit_code } = s.run(line, "");
+        let CmdOutput { output, exit_code, .. } = s.run(line, "");
         (output, exit_code)
     }
 
     pub fn run_in(s: &mut Session, line: &str, stdin: &str) -> (String, i32) {
-        let CmdOutput { output, exit_code } = s.run(line, stdin);
+        let CmdOutput { output, exit_code, .. } = s.run(line, stdin);
         (output, exit_code)
     }
 }

@@ -55,6 +55,10 @@ pub struct Manifest {
     /// The namespace the object goes to (from the document, else the
     /// command's), empty for cluster-scoped kinds.
     pub namespace: String,
+    /// Where in `source` it is: the document's index, and the item's for
+    /// the items of a `List` document.
+    pub doc: usize,
+    pub item: Option<usize>,
 }
 
 /// Reads `-f` arguments (`-` is standard input) into manifests, with
@@ -67,21 +71,22 @@ pub fn read_manifests(ctx: &Ctx, filenames: &[String]) -> Result<Vec<Manifest>, 
         let (text, source) = if f == "-" { (ctx.stdin.to_string(), "STDIN".to_string()) } else { (ctx.read_file(f).map_err(CmdError::Msg)?, f.clone()) };
         let docs = yaml::parse_stream(&text).map_err(|e| CmdError::msg(format!("error parsing {source}: error converting YAML to JSON: {}", e.go_text())))?;
         let mut values = vec![];
-        for d in docs {
+        for (doc, d) in docs.into_iter().enumerate() {
             if let Some(bad) = d.node.unsupported_value() {
                 return Err(CmdError::msg(format!("error parsing {source}: error converting YAML to JSON: json: unsupported value: {bad}")));
             }
             let v = d.node.to_json();
             // a List is flattened into its items
-            if v.get("kind").and_then(|k| k.as_str()) == Some("List") && v.get("items").is_some_and(|i| i.is_array()) {
-                values.extend(v["items"].as_array().cloned().unwrap_or_default());
-            } else {
-                values.push(v);
+            match v.get("items").and_then(|i| i.as_array()) {
+                Some(items) if v.get("kind").and_then(|k| k.as_str()) == Some("List") => {
+                    values.extend(items.iter().enumerate().map(|(i, item)| (item.clone(), doc, Some(i))));
+                }
+                _ => values.push((v, doc, None)),
             }
         }
-        for v in values {
+        for (v, doc, item) in values {
             match manifest_from_value(ctx, v, &source) {
-                Ok(m) => out.push(m),
+                Ok(m) => out.push(Manifest { doc, item, ..m }),
                 Err(e @ CmdError::Msg(_)) if is_validation_error(&e) => return Err(e),
                 Err(e) => errs.push(e),
             }
@@ -143,7 +148,7 @@ fn manifest_from_value(ctx: &Ctx, v: Value, source: &str) -> Result<Manifest, Cm
         }
         doc_ns
     };
-    Ok(Manifest { kind, value: v, source: source.to_string(), name, namespace })
+    Ok(Manifest { kind, value: v, source: source.to_string(), name, namespace, doc: 0, item: None })
 }
 
 /// What a command's arguments select.

@@ -560,9 +560,41 @@ fn finished_at(s: &ContainerStatus) -> Option<Time> {
 pub struct PodSummary {
     pub ready: usize,
     pub total: usize,
+    /// The STATUS word.
     pub reason: String,
+    /// What that word says, decided where the word is (for readers that
+    /// need the meaning: the page's map colours pods by it).
+    pub state: PodState,
     pub restarts: i64,
     pub last_restart: Option<Time>,
+}
+
+/// What a pod's STATUS word says about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodState {
+    /// `Pending`, `ContainerCreating`, `PodInitializing`, `Init:...`.
+    Starting,
+    /// `Running` (its containers may not all be ready).
+    Running,
+    /// `Completed`, `Succeeded`.
+    Done,
+    /// Anything else: `CrashLoopBackOff`, `Error`, `NotReady`, `Unknown`, ...
+    Failing,
+    /// `Terminating`.
+    Terminating,
+}
+
+impl PodState {
+    /// The state a word of the API (a phase, a pod's or a container's
+    /// reason) means when STATUS shows it as is.
+    fn of_api_word(w: &str) -> PodState {
+        match w {
+            "Running" => PodState::Running,
+            "Pending" | "ContainerCreating" | "PodInitializing" => PodState::Starting,
+            "Completed" | "Succeeded" => PodState::Done,
+            _ => PodState::Failing,
+        }
+    }
 }
 
 /// printPod's status logic.
@@ -580,9 +612,11 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
     };
 
     let mut reason = if pod.status.reason.is_empty() { pod.status.phase.clone() } else { pod.status.reason.clone() };
+    let mut state = PodState::of_api_word(&reason);
     for c in &pod.status.conditions {
         if c.type_ == "PodScheduled" && c.reason == "SchedulingGated" {
             reason = "SchedulingGated".into();
+            state = PodState::Failing;
         }
     }
 
@@ -624,6 +658,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         } else {
             reason = format!("Init:{i}/{n_init}");
         }
+        state = PodState::Starting;
         initializing = true;
         break;
     }
@@ -632,22 +667,23 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         restarts = restartable_init_restarts;
         last_restart = last_restartable_init_restart;
         let mut has_running = false;
-        let mut error_reason = String::new();
+        let mut error_reason = None;
         for cs in pod.status.container_statuses.iter().rev() {
             restarts += cs.restart_count as i64;
             last_restart = later(last_restart, finished_at(cs));
             if let Some(w) = cs.state.waiting.as_ref().filter(|w| !w.reason.is_empty()) {
                 reason = w.reason.clone();
+                state = PodState::of_api_word(&reason);
             } else if let Some(t) = &cs.state.terminated {
-                reason = if !t.reason.is_empty() {
-                    t.reason.clone()
+                (reason, state) = if !t.reason.is_empty() {
+                    (t.reason.clone(), PodState::of_api_word(&t.reason))
                 } else if t.signal != 0 {
-                    format!("Signal:{}", t.signal)
+                    (format!("Signal:{}", t.signal), PodState::Failing)
                 } else {
-                    format!("ExitCode:{}", t.exit_code)
+                    (format!("ExitCode:{}", t.exit_code), PodState::Failing)
                 };
                 if t.exit_code != 0 {
-                    error_reason = reason.clone();
+                    error_reason = Some((reason.clone(), state));
                 }
             } else if cs.ready && cs.state.running.is_some() {
                 has_running = true;
@@ -656,21 +692,21 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         }
         if reason == "Completed" {
             if has_running && condition_true(pod, "Ready") {
-                reason = "Running".into();
-            } else if !error_reason.is_empty() {
-                reason = error_reason;
+                (reason, state) = ("Running".into(), PodState::Running);
+            } else if let Some(e) = error_reason {
+                (reason, state) = e;
             } else if has_running {
-                reason = "NotReady".into();
+                (reason, state) = ("NotReady".into(), PodState::Failing);
             }
         }
     }
 
     if pod.metadata.deletion_timestamp.is_some() && pod.status.reason == "NodeLost" {
-        reason = "Unknown".into();
+        (reason, state) = ("Unknown".into(), PodState::Failing);
     } else if pod.metadata.deletion_timestamp.is_some() && pod.status.phase != "Succeeded" && pod.status.phase != "Failed" {
-        reason = "Terminating".into();
+        (reason, state) = ("Terminating".into(), PodState::Terminating);
     }
-    PodSummary { ready, total, reason, restarts, last_restart }
+    PodSummary { ready, total, reason, state, restarts, last_restart }
 }
 
 fn pod_row(pod: &Pod, now: Time) -> Vec<String> {

@@ -264,6 +264,72 @@ fn pod_status_column_logic() {
     assert_eq!((s.ready, s.total, s.reason.as_str()), (2, 2, "Running"));
 }
 
+/// The printer's typed state says what its STATUS word says (the word is
+/// for people; the page's map reads the state), for every way printPod
+/// picks the word.
+#[test]
+fn pod_state_says_what_the_word_says() {
+    fn meaning(word: &str) -> PodState {
+        match word {
+            "Running" => PodState::Running,
+            "Pending" | "ContainerCreating" | "PodInitializing" => PodState::Starting,
+            w if w.starts_with("Init:") => PodState::Starting,
+            "Completed" | "Succeeded" => PodState::Done,
+            "Terminating" => PodState::Terminating,
+            _ => PodState::Failing,
+        }
+    }
+    let term = |code: i32, reason: &str, signal: i32| json!({"terminated": {"exitCode": code, "reason": reason, "signal": signal}});
+    let init = json!({"initContainers": [{"name": "init", "image": "busybox"}]});
+    let two = json!({"containers": [{"name": "app", "image": "img"}, {"name": "b", "image": "img"}]});
+    let mut cases = vec![
+        (json!({"phase": "Pending"}), json!({})),
+        (json!({"phase": "Succeeded"}), json!({})),
+        (json!({"phase": "Failed", "reason": "Evicted"}), json!({})),
+        (json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}), json!({})),
+        (
+            json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [{"name": "app", "ready": true, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                                      {"name": "b", "ready": true, "state": {"running": {}}}]}),
+            two.clone(),
+        ),
+        (
+            json!({"phase": "Running",
+                "containerStatuses": [{"name": "app", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                                      {"name": "b", "ready": true, "state": {"running": {}}}]}),
+            two.clone(),
+        ),
+        (
+            json!({"phase": "Running",
+                "containerStatuses": [{"name": "app", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                                      {"name": "b", "state": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}]}),
+            two,
+        ),
+        (json!({"phase": "Running", "containerStatuses": [{"name": "app", "ready": true, "state": {"running": {}}}]}), json!({})),
+    ];
+    for w in ["ContainerCreating", "PodInitializing", "ErrImagePull", "CrashLoopBackOff", "CreateContainerConfigError"] {
+        cases.push((json!({"phase": "Pending", "containerStatuses": [{"name": "app", "state": {"waiting": {"reason": w}}}]}), json!({})));
+        cases.push((json!({"phase": "Pending", "initContainerStatuses": [{"name": "init", "state": {"waiting": {"reason": w}}}]}), init.clone()));
+    }
+    for t in [term(0, "Completed", 0), term(1, "Error", 0), term(2, "", 0), term(137, "", 9), term(0, "", 0)] {
+        cases.push((json!({"phase": "Failed", "containerStatuses": [{"name": "app", "state": t.clone()}]}), json!({})));
+        cases.push((json!({"phase": "Pending", "initContainerStatuses": [{"name": "init", "state": t}]}), init.clone()));
+    }
+    let mut words = std::collections::BTreeSet::new();
+    for (status, spec) in cases {
+        let s = pod_with(status.clone(), spec);
+        assert_eq!(s.state, meaning(&s.reason), "{} from {status}", s.reason);
+        words.insert(s.reason);
+    }
+    assert!(words.len() >= 20, "{words:?}");
+    let mut p = (*running_pod("web-0", "node-a", "10.244.1.2", "nginx")).clone();
+    p.meta_mut().deletion_timestamp = Some(NOW);
+    let Object::Pod(pod) = &mut p else { unreachable!() };
+    assert_eq!((pod_summary(pod).reason.as_str(), pod_summary(pod).state), ("Terminating", PodState::Terminating));
+    pod.status.reason = "NodeLost".into();
+    assert_eq!((pod_summary(pod).reason.as_str(), pod_summary(pod).state), ("Unknown", PodState::Failing));
+}
+
 #[test]
 fn pod_terminating_unknown_and_restarts() {
     let mut p = (*running_pod("web-0", "node-a", "10.244.1.2", "nginx")).clone();
