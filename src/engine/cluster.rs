@@ -784,13 +784,6 @@ impl Cluster {
         }
     }
 
-    /// Wakes a controller for a key now (used by bootstrap and verbs).
-    pub fn enqueue(&mut self, ctl: Ctl, key: ObjRef) {
-        if let Some(i) = self.slots[ctl as usize] {
-            self.queues[i].add(key);
-        }
-    }
-
     // ------------------------------------------------------------ reads
 
     pub fn get<T: Resource>(&self, namespace: &str, name: &str) -> Option<&T> {

@@ -115,10 +115,6 @@ impl Quantity {
         Quantity { nanos: v as i128 * NANO, format }
     }
 
-    pub fn from_millis(v: i64) -> Quantity {
-        Quantity { nanos: v as i128 * 1_000_000, format: Format::DecimalSI }
-    }
-
     pub fn is_zero(&self) -> bool {
         self.nanos == 0
     }

@@ -226,10 +226,6 @@ impl Store {
         std::mem::take(&mut self.journal)
     }
 
-    pub fn has_pending_changes(&self) -> bool {
-        !self.journal.is_empty()
-    }
-
     fn index(&mut self, o: &Rc<Object>) {
         let r = o.obj_ref();
         let m = o.meta();

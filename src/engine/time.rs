@@ -39,9 +39,6 @@ pub const EPOCH: Millis = 1_767_603_600_000;
 pub struct Time(pub Millis);
 
 impl Time {
-    pub fn millis(self) -> Millis {
-        self.0
-    }
     /// `d` later (saturating: a deadline beyond the end of time is never reached).
     pub fn plus(self, d: Millis) -> Time {
         Time(self.0.saturating_add(d))

@@ -248,9 +248,6 @@ impl Parsed {
     pub fn str(&self, long: &str) -> Option<&str> {
         self.values.get(long).and_then(|v| v.last()).map(|s| s.as_str())
     }
-    pub fn str_or<'a>(&'a self, long: &str, default: &'a str) -> &'a str {
-        self.str(long).unwrap_or(default)
-    }
     pub fn all(&self, long: &str) -> Vec<String> {
         self.values.get(long).cloned().unwrap_or_default()
     }

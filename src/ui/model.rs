@@ -576,17 +576,6 @@ impl MapModel {
     }
 }
 
-/// The id of the on-disk volume a VolumeId describes, for tests.
-pub fn volume_label(id: &VolumeId) -> String {
-    match id {
-        VolumeId::HostDir { node, path } => format!("{node}:{path}"),
-        VolumeId::Nfs { server, path } => format!("{server}:{path}"),
-        VolumeId::Disk { handle } => handle.clone(),
-        VolumeId::EmptyDir { pod_uid, volume } => format!("emptyDir {volume} of {pod_uid}"),
-        VolumeId::Container { pod_uid, container, instance } => format!("{container}#{instance} of {pod_uid}"),
-    }
-}
-
 // ------------------------------------------------------------------ layout
 
 /// A box on the map, in SVG user units.

@@ -15,7 +15,6 @@
 //!   forms), and destructive actions never receive focus by themselves.
 
 use crate::engine::api::*;
-use crate::engine::cluster::Input;
 use crate::engine::time::Millis;
 use crate::ui::lessons::{self, Lesson};
 use crate::ui::model::{Layout, MapModel};
@@ -1433,11 +1432,6 @@ pub fn example_text(v: &str) -> Option<String> {
         "all" => Some(ex.manifests.iter().map(|m| m.yaml.trim_end().to_string()).collect::<Vec<_>>().join("\n---\n") + "\n"),
         i => i.parse::<usize>().ok().and_then(|i| ex.manifests.get(i)).map(|m| m.yaml.clone()),
     }
-}
-
-/// Whether the session is still the fresh default cluster (nothing done).
-pub fn is_fresh(page: &Page) -> bool {
-    page.cluster().log().iter().all(|i| matches!(i, Input::Advance { .. }))
 }
 
 #[cfg(test)]

@@ -134,23 +134,6 @@ impl LabelSelector {
                 }
             })
     }
-    /// The string form kubectl prints (`app=web,tier in (a,b)`).
-    pub fn to_selector_string(&self) -> String {
-        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        for r in &self.match_expressions {
-            let mut vals = r.values.clone();
-            crate::engine::sort::sort(&mut vals);
-            parts.push(match r.operator.as_str() {
-                "In" => format!("{} in ({})", r.key, vals.join(",")),
-                "NotIn" => format!("{} notin ({})", r.key, vals.join(",")),
-                "Exists" => r.key.clone(),
-                "DoesNotExist" => format!("!{}", r.key),
-                op => format!("{} {op}", r.key),
-            });
-        }
-        crate::engine::sort::sort(&mut parts);
-        parts.join(",")
-    }
 }
 
 /// metav1.Condition (used by PodDisruptionBudget status).

@@ -433,17 +433,12 @@ impl Api {
     /// Replaces an object's spec and metadata as a client update would. The
     /// status is kept from the stored object for kinds with a status subresource.
     pub fn update(&mut self, obj: Object) -> Result<Written, ApiError> {
-        self.update_inner(obj, false, false)
-    }
-
-    /// Validates an update without writing it.
-    pub fn update_dry_run(&mut self, obj: Object) -> Result<Written, ApiError> {
-        self.update_inner(obj, false, true)
+        self.update_inner(obj, false)
     }
 
     /// Writes the status (and only the status) of an object.
     pub fn update_status(&mut self, obj: Object) -> Result<Written, ApiError> {
-        self.update_inner(obj, true, false)
+        self.update_inner(obj, true)
     }
 
     /// Writes a pod's status, as the kubelet's status manager does: the
@@ -455,7 +450,7 @@ impl Api {
         self.update_status(Object::Pod(Pod { metadata, status, ..Default::default() }))
     }
 
-    fn update_inner(&mut self, obj: Object, status_only: bool, dry_run: bool) -> Result<Written, ApiError> {
+    fn update_inner(&mut self, obj: Object, status_only: bool) -> Result<Written, ApiError> {
         let kind = obj.kind();
         let mut obj = obj.with_type_meta();
         if !kind.namespaced() {
@@ -500,9 +495,6 @@ impl Api {
             if has_generation(kind) && (spec_changed(&old, &obj) || annotations_changed) {
                 obj.meta_mut().generation = old.meta().generation + 1;
             }
-        }
-        if dry_run {
-            return Ok(Written { object: Rc::new(obj), warnings });
         }
         if same_but_rv(&old, &mut obj) {
             // a no-op write does not bump the resourceVersion

@@ -42,11 +42,6 @@ pub fn selector_selects(sel: Option<&LabelSelector>, labels: &Labels) -> bool {
     sel.is_some_and(|s| !s.is_empty() && s.matches(labels))
 }
 
-/// Whether `ref_` names this object: kind and name, then the uid.
-pub fn ref_resolves(r: &OwnerReference, kind: Kind, meta: &ObjectMeta) -> bool {
-    r.kind == kind.info().kind && r.name == meta.name && r.uid == meta.uid
-}
-
 /// The controller of kind `kind` a controllerRef points to, if it exists with that uid.
 pub fn resolve_controller<'a, T: Resource>(api: &'a Api, namespace: &str, r: &OwnerReference) -> Option<&'a T> {
     if r.kind != T::KIND.info().kind {
@@ -450,11 +445,6 @@ impl Wakeups {
     pub fn forget(&mut self, key: &ObjRef) {
         self.at.remove(key);
     }
-}
-
-/// A condition list's `(type) -> index` lookup shared by the set/remove helpers.
-pub fn find_condition<'a>(conds: &'a [DeploymentCondition], type_: &str) -> Option<&'a DeploymentCondition> {
-    conds.iter().find(|c| c.type_ == type_)
 }
 
 #[cfg(test)]

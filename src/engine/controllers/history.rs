@@ -13,7 +13,6 @@
 //!   the canonical JSON) plus the collision count as 8 little-endian bytes.
 
 use crate::engine::api::*;
-use crate::engine::apiserver::Api;
 use crate::engine::rng::{fnv32a, safe_encode};
 use serde_json::{Value, json};
 
@@ -105,20 +104,6 @@ pub fn sort_revisions(revs: &mut [ControllerRevision]) {
             .then_with(|| a.metadata.creation_timestamp.map(|t| t.0 / 1000).cmp(&b.metadata.creation_timestamp.map(|t| t.0 / 1000)))
             .then_with(|| a.metadata.name.cmp(&b.metadata.name))
     });
-}
-
-/// The ControllerRevisions a controller owns (by controllerRef), oldest
-/// revision first. For clients such as `kubectl rollout history|undo`
-/// (they list the namespace); the StatefulSet controller uses its indexes.
-pub fn revisions_of(api: &Api, owner: &ObjectMeta) -> Vec<ControllerRevision> {
-    let mut v: Vec<ControllerRevision> = api
-        .store
-        .list_ns_t::<ControllerRevision>(&owner.namespace)
-        .filter(|r| r.metadata.controller_ref().is_some_and(|c| c.uid == owner.uid))
-        .cloned()
-        .collect();
-    sort_revisions(&mut v);
-    v
 }
 
 /// `getPatch`: the part of a StatefulSet a revision records (its template),

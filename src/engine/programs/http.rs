@@ -3,7 +3,7 @@
 //! or whatever volume is mounted over the directory), with their error
 //! pages, response headers, access and error log lines.
 
-use super::image::{Server, gcc};
+use super::image::gcc;
 use super::{Ctx, Main, Output, Proc, ServerState, append_log};
 use crate::engine::fs::clean;
 use crate::engine::time::Time;
@@ -389,18 +389,6 @@ pub fn serve(
 /// Whether a server kind speaks HTTP.
 pub fn is_http(s: &ServerState) -> bool {
     matches!(s, ServerState::Nginx | ServerState::Httpd)
-}
-
-pub fn is_http_image(s: Server) -> bool {
-    matches!(s, Server::Nginx | Server::Httpd)
-}
-
-/// The reply of a non-HTTP server to an HTTP request (curl's view).
-pub fn non_http(kind: &ServerState) -> Option<&'static str> {
-    match kind {
-        ServerState::Redis(_) => Some("-ERR wrong number of arguments for 'get' command\r\n"),
-        _ => None,
-    }
 }
 
 pub fn output_of(o: &Response) -> Output {

@@ -10,7 +10,7 @@
 //! table is one file `base/<db oid>/<relfilenode>` in a line format of our
 //! own (COPY text escaping) that says so in its first line.
 
-use super::image::{Image, Server, gcc};
+use super::image::{Image, gcc};
 use super::sql::{Catalog, Column, Database, TableData, Ty, Value};
 use super::{Ctx, Main, Output, Proc, ProcKey, ServerState, append_log};
 use crate::engine::fs::{ContainerFs, clean};
@@ -1043,8 +1043,4 @@ pub fn tool(ctx: &mut Ctx, name: &str, args: &[String]) -> Output {
         }
         _ => Output::err(format!("{name}: unknown tool\n"), 127),
     }
-}
-
-pub fn is_postgres(img: &Image) -> bool {
-    img.server == Server::Postgres
 }
