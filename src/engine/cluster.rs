@@ -3,8 +3,9 @@
 //! verbs, the passing of time) is an [`Input`], recorded in order, so a
 //! session replays exactly from its seed and its log.
 //!
-//! Within one instant, controllers take turns (one key each, in [`Ctl`]
-//! order) until no queue has work; then time jumps to the next timer.
+//! Within one instant, controllers take turns (one key each, in the order
+//! of `control_loops()`) until no queue has work; then time jumps to the
+//! next timer.
 
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Flags, Propagation, Written};
@@ -132,7 +133,10 @@ impl Config {
     }
 }
 
-/// Every controller of the simulated control plane, plus the kubelets.
+/// Every controller of the simulated control plane, plus the kubelets, in
+/// the order they take turns within one instant (one key each per round).
+/// Reordering them changes which write lands first, so replays of recorded
+/// sessions would differ.
 fn control_loops() -> Vec<Box<dyn Controller>> {
     vec![
         Box::new(controllers::namespace::NamespaceController::default()),
@@ -273,7 +277,7 @@ impl Cluster {
 
     pub fn with_config(seed: u64, config: Config) -> Cluster {
         let ctls: Vec<Box<dyn Controller>> = control_loops().into_iter().filter(|c| !config.disabled.contains(&c.id())).collect();
-        let mut slots = vec![None; 32];
+        let mut slots = vec![None; Ctl::COUNT];
         for (i, c) in ctls.iter().enumerate() {
             slots[c.id() as usize] = Some(i);
         }
@@ -730,8 +734,9 @@ impl Cluster {
     /// Runs controllers at the current instant until no queue has work
     /// (true) or `left` units of work are spent (false: the instant's state
     /// is kept and the next call resumes it). Controllers take turns, one
-    /// key each, in a fixed order; a resumed instant continues the same
-    /// round, so slicing never changes the order of syncs.
+    /// key each, in the order of [`control_loops`] (not of [`Ctl`]); a
+    /// resumed instant continues the same round, so slicing never changes
+    /// the order of syncs.
     fn run_instant_for(&mut self, left: &mut u64) -> bool {
         let mut st = match self.instant.take() {
             Some(st) => st,
@@ -918,6 +923,13 @@ fn decode_value(v: &serde_json::Value) -> Result<Object, String> {
 mod tests {
     use super::*;
     use crate::engine::time::HOUR;
+
+    #[test]
+    fn every_ctl_has_exactly_one_control_loop() {
+        let mut ids: Vec<usize> = control_loops().iter().map(|c| c.id() as usize).collect();
+        crate::engine::sort::sort(&mut ids);
+        assert_eq!(ids, (0..Ctl::COUNT).collect::<Vec<_>>());
+    }
 
     #[test]
     fn default_cluster_has_nodes_classes_and_namespaces() {

@@ -136,10 +136,11 @@ impl Default for Flags {
     }
 }
 
-/// Every control loop in the simulation, in the order the cluster gives
-/// them turns within one instant. The timers carry it as plain data: the
-/// API server knows which loop to wake, not what the loop is
+/// Every control loop in the simulation. The timers carry it as plain
+/// data: the API server knows which loop to wake, not what the loop is
 /// (`controllers::Controller` implementations say which one they are).
+/// The order of the variants means nothing: within one instant the loops
+/// take turns in the order of `cluster::control_loops()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ctl {
     Namespace,
@@ -162,6 +163,12 @@ pub enum Ctl {
     TaintEviction,
     PodGc,
     Kubelet,
+}
+
+impl Ctl {
+    /// How many loops there are (`Kubelet` is the last variant), for tables
+    /// indexed by `Ctl as usize`.
+    pub const COUNT: usize = Ctl::Kubelet as usize + 1;
 }
 
 /// A pending wake-up of a controller for one key.
