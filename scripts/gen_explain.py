@@ -2,7 +2,15 @@
 """Generates the schema table `kubectl explain` reads
 (src/kubectl/commands/explain_data.json) from the Kubernetes API sources.
 
-    scripts/gen_explain.py /work/ref/k8s > src/kubectl/commands/explain_data.json
+    scripts/gen_explain.py KUBERNETES_TREE > src/kubectl/commands/explain_data.json
+
+KUBERNETES_TREE is the root of a Kubernetes source tree of the simulated
+version (1.36): the one with `staging/src/k8s.io/api` in it. Either clone
+kubernetes/kubernetes at the matching tag, or use the copy
+openshift/microshift vendors under deps/github.com/openshift/kubernetes:
+
+    git clone --depth 1 https://github.com/openshift/microshift
+    scripts/gen_explain.py microshift/deps/github.com/openshift/kubernetes > ...
 
 For every kind Kubarium serves it walks the Go types reachable from the
 kind (k8s.io/api core, apps, storage, policy, coordination; apimachinery's
@@ -157,7 +165,12 @@ def parse_package(path):
 
 
 def main():
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/ref/k8s")
+    if len(sys.argv) != 2:
+        sys.exit("usage: scripts/gen_explain.py KUBERNETES_TREE > src/kubectl/commands/explain_data.json\n"
+                 "(the root of a Kubernetes 1.36 source tree; see the docstring)")
+    root = Path(sys.argv[1])
+    if not (root / PACKAGES["core"]).is_dir():
+        sys.exit(f"{root} is not a Kubernetes source tree: {root / PACKAGES['core']} does not exist")
     pkgs = {k: parse_package(root / p) for k, p in PACKAGES.items()}
     out_types = {}
 
