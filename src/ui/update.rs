@@ -716,6 +716,9 @@ impl Ui {
     /// timeline, the note about a discarded future, the map redrawn, a save.
     fn after_command(&mut self, line: &str, was_past: bool, out: &crate::kubectl::session::CmdOutput, fx: &mut Vec<Effect>) {
         let exit_code = out.exit_code;
+        // A command may change what the side panel shows without a new
+        // resourceVersion (bytes written into a pod): it is recomputed.
+        self.views.key = None;
         if let Some(e) = self.page.console.last().filter(|e| e.command == line.trim())
             && let Some(m) = Ui::command_marker(e)
         {

@@ -511,3 +511,15 @@ fn a_frame_does_a_bounded_amount_of_work_whatever_the_cluster() {
     eprintln!("max work in a frame: {max}");
     assert!(u.map.all_pods().count() > 100, "pods appeared over the frames");
 }
+
+#[test]
+fn the_inspector_shows_data_written_while_its_pod_is_selected() {
+    // Writing data changes no object (no new resourceVersion) and may take
+    // no whole second: the side panel must still be redrawn after the command.
+    let mut u = applied(PG_DEPLOYMENT);
+    let pod = u.map.all_pods().next().unwrap().clone();
+    u.update(Msg::Select(sel(Kind::Pod, &pod.name)));
+    assert!(u.views.inspect.contains("0 tables, 0 rows"), "{}", u.views.inspect);
+    u.update(Msg::Run("kubectl exec deploy/pg -- psql -U postgres -c \"CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50)); INSERT INTO users (name) VALUES ('Alice')\"".into()));
+    assert!(u.views.inspect.contains("1 table, 1 row"), "{}", u.views.inspect);
+}
