@@ -259,6 +259,8 @@ test('every action on the map is a kubectl command in the console', async () => 
     await page.waitForSelector('.node.cordoned[data-node="node-c"]');
     await page.click('.inspector button:has-text("Drain")');
     assert.match(await last(), /node\/node-c (already cordoned|drained|evicting)/);
+    // The drain waits for its evictions; the next action once it is done (as a person would).
+    await page.waitForSelector('.entry.running', { state: 'detached' });
     await page.click('.inspector button:has-text("Uncordon")');
     await page.click('button:has-text("+ Add node-d")');
     await page.waitForSelector('.node[data-node="node-d"]');
