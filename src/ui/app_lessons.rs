@@ -31,7 +31,8 @@ fn gallery(link: &Scope<App>, compact: bool) -> Html {
 /// What a first-time visitor sees: the lessons and the examples, next to
 /// the editor (which stays where it is).
 pub fn start_panel(_ui: &Ui, link: &Scope<App>) -> Html {
-    let examples = examples::all().into_iter().map(|ex| {
+    let all = examples::cached();
+    let examples = all.iter().map(|ex| {
         let v = format!("{}#all", ex.id);
         html! { <li><button class="text-link" onclick={link.callback(move |_| Msg::Example(v.clone()))}>{ &ex.title }</button></li> }
     });

@@ -88,10 +88,8 @@ pub fn cluster_map(props: &MapProps) -> Html {
         let on = pick(Kind::Node, "", &n.name);
         node(n, &r, is_sel(sel, Kind::Node, "", &n.name), l.aggregate, on)
     });
-    let links = l.links.iter().filter_map(|(uid, key)| {
-        let a = l.pod(uid)?;
-        let b = l.disk(key)?;
-        Some(html! { <line key={format!("{uid}>{key}")} class="link" x1={a.cx().to_string()} y1={(a.y + a.h).to_string()} x2={b.cx().to_string()} y2={b.y.to_string()} /> })
+    let links = l.links.iter().map(|(uid, key, a, b)| {
+        html! { <line key={format!("{uid}>{key}")} class="link" x1={a.cx().to_string()} y1={(a.y + a.h).to_string()} x2={b.cx().to_string()} y2={b.y.to_string()} /> }
     });
     let all_disks: Vec<&DiskModel> =
         m.zones.iter().flat_map(|z| z.nodes.iter().flat_map(|n| &n.disks).chain(&z.disks)).chain(&m.unbound).chain(&m.shared).collect();
@@ -104,9 +102,10 @@ pub fn cluster_map(props: &MapProps) -> Html {
             Some(html! { <line key={format!("att-{}-{pv}", n.name)} class="attach" x1={dr.cx().to_string()} y1={dr.y.to_string()} x2={nr.cx().to_string()} y2={(nr.y + nr.h).to_string()} ><title>{ format!("{pv} attached to {}", n.name) }</title></line> })
         })
     });
-    let pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending).filter_map(|p| {
-        let r = l.pod(&p.uid)?;
-        Some(pod(p, &r, l.compact, is_sel(sel, Kind::Pod, &p.namespace, &p.name), pick(Kind::Pod, &p.namespace, &p.name)))
+    // The layout has the pods' boxes in this order (none when aggregated).
+    let pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending).zip(&l.pods).map(|(p, (_, r))| {
+        let selected = is_sel(sel, Kind::Pod, &p.namespace, &p.name);
+        html! { <PodBox key={p.uid.clone()} pod={p.clone()} r={*r} compact={l.compact} selected={selected} on_select={props.on_select.clone()} /> }
     });
     let disks = all_disks.iter().filter_map(|d| {
         let r = l.disk(&d.key)?;
@@ -188,8 +187,8 @@ fn pod_class(p: &PodModel) -> &'static str {
 
 /// A node's (or the waiting area's) pods as counts: a bar split by state
 /// and the numbers, when there are too many pods to draw one by one.
-fn counts(pods: &[PodModel], x: f64, y: f64, w: f64) -> Html {
-    let n = count_looks(pods.iter());
+fn counts(pods: &[Rc<PodModel>], x: f64, y: f64, w: f64) -> Html {
+    let n = count_looks(pods.iter().map(|p| &**p));
     let total: usize = n.iter().sum();
     let mut at = 0.0;
     let bars = PodLook::ALL.iter().zip(n).filter(|(_, k)| *k > 0).map(|(look, k)| {
@@ -211,6 +210,34 @@ fn counts(pods: &[PodModel], x: f64, y: f64, w: f64) -> Html {
             if !line2.is_empty() { <text class="count-text" x={x.to_string()} y={(y + 40.0).to_string()}>{ line2 }</text> }
         </g>
     }
+}
+
+#[derive(Properties)]
+struct PodProps {
+    pod: Rc<PodModel>,
+    r: Rect,
+    compact: bool,
+    selected: bool,
+    on_select: Callback<Selection>,
+}
+
+/// The callback is left out: it is always the map's `on_select` (the same
+/// message to the same page), and a new closure every render would redraw
+/// every pod. With it out, a pod whose model, box and selection did not
+/// change is not redrawn: at 1,000 pods a frame touches only the few that
+/// moved on.
+impl PartialEq for PodProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.pod == o.pod && self.r == o.r && self.compact == o.compact && self.selected == o.selected
+    }
+}
+
+#[function_component(PodBox)]
+fn pod_box(props: &PodProps) -> Html {
+    let p = &props.pod;
+    let cb = props.on_select.clone();
+    let s = Selection { kind: Kind::Pod, namespace: p.namespace.clone(), name: p.name.clone() };
+    pod(p, &props.r, props.compact, props.selected, Callback::from(move |_: ()| cb.emit(s.clone())))
 }
 
 fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) -> Html {

@@ -176,8 +176,8 @@ fn notices(ui: &Ui, link: &Scope<App>) -> Html {
 }
 
 fn editor_pane(ui: &Ui, link: &Scope<App>, editor_ref: &NodeRef) -> Html {
-    let examples_menu = examples::all()
-        .into_iter()
+    let examples_menu = examples::cached()
+        .iter()
         .map(|ex| {
             let opts = ex.manifests.iter().enumerate().map(|(i, m)| html! { <option value={format!("{}#{i}", ex.id)}>{ &m.label }</option> });
             html! {

@@ -99,6 +99,16 @@ pub fn all() -> Vec<Example> {
     FILES.iter().map(|(id, text)| parse(id, text)).collect()
 }
 
+thread_local! {
+    /// The examples, parsed once (the editor's menu is drawn on every render).
+    static ALL: std::rc::Rc<Vec<Example>> = std::rc::Rc::new(all());
+}
+
+/// Every example, parsed once per thread.
+pub fn cached() -> std::rc::Rc<Vec<Example>> {
+    ALL.with(|a| a.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use crate::engine::storage;
 use crate::engine::world::{FileTree, VolumeId};
 use crate::kubectl::printers::rows::{PodState, pod_summary};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// How a node looks: its Ready condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +41,8 @@ pub struct NodeModel {
     /// Why it is not Ready, in words: "powered off", "kubelet stopped
     /// posting node status", the kubelet's own message; empty when Ready.
     pub reason: String,
-    pub pods: Vec<PodModel>,
+    /// Shared with the map's pod boxes, which redraw only when theirs changed.
+    pub pods: Vec<Rc<PodModel>>,
     /// Node-local volumes (hostPath, local, local-path) that live here.
     pub disks: Vec<DiskModel>,
     /// Attachable volumes attached here (VolumeAttachments with attached=true).
@@ -219,7 +221,7 @@ pub struct MapModel {
     pub zones: Vec<ZoneModel>,
     pub classes: Vec<ClassModel>,
     /// Pods with no node yet.
-    pub pending: Vec<PodModel>,
+    pub pending: Vec<Rc<PodModel>>,
     /// Claims not bound yet, and volumes reachable from everywhere.
     pub unbound: Vec<DiskModel>,
     pub shared: Vec<DiskModel>,
@@ -491,7 +493,7 @@ impl MapModel {
             } else {
                 ready.map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.clone() }).unwrap_or_else(|| "no Ready condition yet".into())
             };
-            let mut pods: Vec<PodModel> = api.store.pods_on_node(&n.metadata.name).map(|p| pod_model_with(p, &storage)).collect();
+            let mut pods: Vec<Rc<PodModel>> = api.store.pods_on_node(&n.metadata.name).map(|p| Rc::new(pod_model_with(p, &storage))).collect();
             crate::engine::sort::sort_by(&mut pods, |a, b| (&a.namespace, &a.name, &a.uid).cmp(&(&b.namespace, &b.name, &b.uid)));
             let attached: Vec<String> = api
                 .store
@@ -517,7 +519,8 @@ impl MapModel {
             };
             zones.entry(zone.clone()).or_insert_with(|| ZoneModel { name: zone, nodes: vec![], disks: vec![] }).nodes.push(model);
         }
-        let mut pending: Vec<PodModel> = api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(|p| pod_model_with(p, &storage)).collect();
+        let mut pending: Vec<Rc<PodModel>> =
+            api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(|p| Rc::new(pod_model_with(p, &storage))).collect();
         crate::engine::sort::sort_by(&mut pending, |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         // Disks: every claim (with its volume), then volumes without a claim object.
         let mut disks: Vec<DiskModel> = api.store.list_t::<PersistentVolumeClaim>().map(|p| disk_for_claim(c, p)).collect();
@@ -568,7 +571,7 @@ impl MapModel {
 
     /// Every pod on the map: on nodes, then waiting.
     pub fn all_pods(&self) -> impl Iterator<Item = &PodModel> {
-        self.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&self.pending)
+        self.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&self.pending).map(|p| &**p)
     }
 
     pub fn pod_count(&self) -> usize {
@@ -603,15 +606,16 @@ pub struct Layout {
     pub height: f64,
     pub zones: Vec<(String, Rect)>,
     pub nodes: Vec<(String, Rect)>,
-    /// pod uid -> box
+    /// pod uid -> box, in the model's order (`MapModel::all_pods`): the
+    /// map zips the two instead of looking each pod up.
     pub pods: Vec<(String, Rect)>,
     /// disk key -> box
     pub disks: Vec<(String, Rect)>,
     /// The waiting area (pending pods and unbound claims), and the shared-storage strip.
     pub waiting: Rect,
     pub shared: Rect,
-    /// Pod uid -> disk key, for the lines between them.
-    pub links: Vec<(String, String)>,
+    /// Pod uid -> disk key, with their boxes, for the lines between them.
+    pub links: Vec<(String, String, Rect, Rect)>,
     /// Compact pods (dots) when nodes are crowded.
     pub compact: bool,
     /// Too many pods to draw one by one: each node (and the waiting area)
@@ -761,17 +765,19 @@ impl Layout {
         let narrow = width < 520.0;
         l.waiting_label = if narrow { "Waiting: Pending pods, claims" } else { "Waiting: Pending pods and unbound claims" };
         l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
-        // Links: pod -> the disk of each claim it mounts.
-        let disk_keys: std::collections::BTreeSet<&str> = crate::engine::sort::set_from(l.disks.iter().map(|(k, _)| k.as_str()));
-        let all_pods = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| &n.pods).chain(&m.pending);
-        for p in all_pods {
+        // Links: pod -> the disk of each claim it mounts, with both boxes
+        // (the pods' boxes are in `all_pods` order; none when aggregated).
+        let disks: BTreeMap<&str, Rect> = crate::engine::sort::map_from(l.disks.iter().map(|(k, r)| (k.as_str(), *r)));
+        let mut links = vec![];
+        for (p, (_, pr)) in m.all_pods().zip(&l.pods) {
             for c in &p.claims {
                 let k = format!("pvc/{}/{}", p.namespace, c);
-                if disk_keys.contains(k.as_str()) {
-                    l.links.push((p.uid.clone(), k));
+                if let Some(dr) = disks.get(k.as_str()) {
+                    links.push((p.uid.clone(), k, *pr, *dr));
                 }
             }
         }
+        l.links = links;
         l
     }
 
@@ -842,7 +848,7 @@ mod tests {
         let pr = l.pod(&pod.uid).unwrap();
         let nr = l.nodes.iter().find(|(n, _)| *n == node.name).unwrap().1;
         assert!(pr.x >= nr.x && pr.x + pr.w <= nr.x + nr.w && pr.y + pr.h <= nr.y + nr.h, "pod inside its node");
-        assert!(l.links.contains(&(pod.uid.clone(), "pvc/default/www-web-0".into())));
+        assert!(l.links.iter().any(|(u, k, ..)| *u == pod.uid && k == "pvc/default/www-web-0"));
     }
 
     #[test]
@@ -863,6 +869,26 @@ mod tests {
         let l = Layout::of(&m);
         let r = l.pod(&m.pending[0].uid).unwrap();
         assert!(r.y >= l.waiting.y && r.y < l.waiting.y + l.waiting.h);
+    }
+
+    #[test]
+    fn the_layout_lists_pod_boxes_in_the_models_order() {
+        // The map zips `all_pods` with `Layout::pods` instead of looking each
+        // pod up: pods on nodes (zone by zone) then waiting ones, both orders.
+        let mut s = Session::new(1);
+        let bad =
+            STS.replace("storageClassName: local-path", "storageClassName: nope").replace("name: web\nspec:\n  serviceName", "name: bad\nspec:\n  serviceName");
+        let good = STS.replace("replicas: 2", "replicas: 5");
+        assert_eq!(s.run("kubectl apply -f -", &good).exit_code, 0);
+        assert_eq!(s.run("kubectl apply -f -", &bad).exit_code, 0);
+        s.cluster.advance(120_000);
+        let m = MapModel::from_cluster(&s.cluster);
+        assert!(!m.pending.is_empty() && m.pod_count() > m.pending.len(), "pods both placed and waiting");
+        for l in [Layout::of(&m), Layout::of_columns(&m, 1)] {
+            let boxes: Vec<&str> = l.pods.iter().map(|(u, _)| u.as_str()).collect();
+            let pods: Vec<&str> = m.all_pods().map(|p| p.uid.as_str()).collect();
+            assert_eq!(boxes, pods);
+        }
     }
 
     #[test]

@@ -1429,7 +1429,7 @@ fn nsflag(kind: Kind, ns: &str) -> String {
 /// The editor text for an Examples menu value (`<id>#all` or `<id>#<index>`).
 pub fn example_text(v: &str) -> Option<String> {
     let (id, idx) = v.split_once('#')?;
-    let all = crate::ui::examples::all();
+    let all = crate::ui::examples::cached();
     let ex = all.iter().find(|x| x.id == id)?;
     match idx {
         "all" => Some(ex.manifests.iter().map(|m| m.yaml.trim_end().to_string()).collect::<Vec<_>>().join("\n---\n") + "\n"),
