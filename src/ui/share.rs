@@ -4,24 +4,15 @@
 //! Hostile or truncated links give a readable error, never a panic.
 
 use crate::ui::state::{Page, SAVE_VERSION, Saved};
-use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "k1.";
 /// A decoded session larger than this is refused (a zip bomb, or not ours).
 const MAX_JSON: usize = 8 << 20;
 
-#[derive(Serialize, Deserialize)]
-struct Shared {
-    #[serde(flatten)]
-    saved: Saved,
-    /// Milliseconds since the session's start to show (None: the end).
-    #[serde(default)]
-    at: Option<i64>,
-}
-
 /// The fragment (without `#`) for a session, positioned at `at` ms.
 pub fn encode(saved: &Saved, at: Option<i64>) -> String {
-    let json = serde_json::to_vec(&Shared { saved: saved.clone(), at }).unwrap_or_default();
+    // The position is one more field of the session (`Saved::at`).
+    let json = serde_json::to_vec(&Saved { at, ..saved.clone() }).unwrap_or_default();
     let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
     format!("{PREFIX}{}", crate::engine::base64::encode_url(&packed))
 }
@@ -39,14 +30,12 @@ pub fn decode(fragment: &str) -> Result<(Saved, Option<i64>), String> {
         miniz_oxide::inflate::TINFLStatus::HasMoreOutput => "This share link holds more than 8 MiB of session: it was not made by Kubarium.".to_string(),
         _ => format!("{DAMAGED}: its data does not decompress."),
     })?;
-    let shared: Shared = serde_json::from_slice(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
-    if shared.saved.version != SAVE_VERSION {
-        return Err(format!(
-            "This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).",
-            shared.saved.version
-        ));
+    let mut saved: Saved = serde_json::from_slice(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
+    if saved.version != SAVE_VERSION {
+        return Err(format!("This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).", saved.version));
     }
-    Ok((shared.saved, shared.at))
+    let at = saved.at.take();
+    Ok((saved, at))
 }
 
 /// Opens a share link's session (with or without `#`), replayed and
@@ -94,6 +83,23 @@ mod tests {
         assert_eq!(q.cluster().api.store.resource_version(), p.cluster().api.store.resource_version());
         assert_eq!(q.editor, p.editor);
         assert_eq!(q.elapsed(), p.elapsed());
+    }
+
+    #[test]
+    fn links_made_before_the_position_moved_into_the_session_still_open() {
+        // Earlier links wrote the session's fields with `"at"` beside them
+        // (null for the end): the same JSON `Saved::at` reads.
+        let p = session();
+        let mut v = serde_json::to_value(p.save()).unwrap();
+        for (at, want) in [(serde_json::json!(100_000), Some(100_000)), (serde_json::Value::Null, None)] {
+            v["at"] = at;
+            let json = serde_json::to_vec(&v).unwrap();
+            let link = format!("{PREFIX}{}", crate::engine::base64::encode_url(&miniz_oxide::deflate::compress_to_vec(&json, 9)));
+            let (saved, got) = decode(&link).unwrap();
+            assert_eq!((got, saved.at), (want, None));
+        }
+        // A save never holds a position.
+        assert!(serde_json::to_value(p.save()).unwrap().get("at").is_none());
     }
 
     #[test]

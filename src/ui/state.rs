@@ -123,6 +123,10 @@ pub struct Saved {
     pub namespace: String,
     #[serde(default)]
     pub console: Vec<ConsoleEntry>,
+    /// A share link's position: milliseconds since the session's start to
+    /// show (None: the end; never in a save).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<i64>,
 }
 
 pub const SAVE_VERSION: u32 = 1;
@@ -580,6 +584,7 @@ impl Page {
             namespace: self.session.namespace.clone(),
             // Outputs are kept short (stdin stays: Export writes the manifests from it).
             console: self.console.iter().rev().take(50).rev().map(|e| ConsoleEntry { output: clip_output(&e.output), ..e.clone() }).collect(),
+            at: None,
         }
     }
 
