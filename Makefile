@@ -7,7 +7,7 @@ ENV := source $(CACHE)/env.sh
 SHARED ?= ../shared
 PORT ?= 8080
 
-.PHONY: serve test setup setup-build dist package test-lint test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-wasm bench-page bench-embed sizes clean
+.PHONY: serve test setup setup-build dist package test-lint test-native test-transcripts test-wasm test-e2e test-soak soak fuzz test-fuzz setup-fuzz bench bench-engine bench-wasm bench-page bench-map bench-embed sizes clean
 
 setup:
 	@scripts/setup.sh
@@ -114,7 +114,7 @@ test-e2e:
 	@echo "== end-to-end tests in headless Chromium"
 	@cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
 
-bench: bench-engine bench-wasm bench-page bench-embed
+bench: bench-engine bench-wasm bench-page bench-map bench-embed
 
 bench-engine:
 	@cargo bench --locked --bench engine
@@ -128,6 +128,10 @@ bench-wasm: setup-build
 # Transfer size, first frame and frame times of the built page in Chromium.
 bench-page: dist
 	@$(ENV) && cd tests/e2e && node bench-page.mjs
+
+# Main-thread CPU of a fixed 1,000-pod scenario, drawn (robust to a busy machine).
+bench-map: dist
+	@$(ENV) && cd tests/e2e && node bench-map.mjs
 
 # Bytes and first frame of a docs page showing <kubarium-cluster> elements.
 bench-embed: dist
