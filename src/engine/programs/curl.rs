@@ -1,6 +1,15 @@
 //! `curl` and busybox `wget`: resolve the host (cluster DNS), connect
 //! through the Service to a backend, and fetch from the nginx/httpd that
 //! listens there; errors and the progress meter as curl prints them.
+//!
+//! curl: `-s`, `-S`, `-o FILE`, `-w FORMAT`, `-I`, `-i`, `-f`, `-L`, `-X
+//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`); `-H`,
+//! `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
+//! `--compressed` accepted and ignored; other long options are refused as
+//! curl refuses them. http:// only, served by nginx or httpd in the target
+//! pod; https, or a server that does not speak HTTP, fails as a
+//! connection that yields no response. wget (busybox): `-q`, `-O FILE`/`-O -`,
+//! `--spider`, `-T`.
 
 use super::http::{self, Response};
 use super::net::{self, Addr};

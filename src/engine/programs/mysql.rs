@@ -5,6 +5,13 @@
 //! output over the shared SQL engine. Databases are directories under the
 //! data directory; each table is one file `<db>/<table>.ibd` holding our
 //! table format.
+//!
+//! `mysql`: `-u`, `-p[PASSWORD]`, `-h`, `-P`, `-D`/database argument, `-e`,
+//! `-N`, `-t`, `-V`, statements from stdin; client-side `USE`, `SHOW
+//! DATABASES`, `SHOW TABLES`, `CREATE`/`DROP DATABASE`, `SELECT VERSION()`;
+//! everything else goes to the shared SQL engine (`sql`, PostgreSQL's
+//! subset, with MySQL's error texts where lessons meet them).
+//! `mysqladmin`: `ping`, `status`.
 
 use super::sql::{Catalog, Database, Env, Event, Session, SqlError};
 use super::{Ctx, Main, Output, ServerState, append_log, net};

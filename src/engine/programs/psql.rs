@@ -3,6 +3,13 @@
 //! `-c` strings, `-f` files or standard input, and prints results, notices
 //! and errors exactly as psql of the image's major version does. Also
 //! `pg_isready`.
+//!
+//! Options: `-U`, `-d`, `-h`, `-p`, `-c` (repeatable), `-f`, `-t`, `-A`,
+//! `-F`, `-q`, `-x`, `-v`/`--set`, `-P`/`--pset`, `-l`, `-V`, `-w`, `-W`,
+//! `-X`, `-a` (long forms too);
+//! meta-commands `\q`, `\dt`, `\d [TABLE]`, `\l`, `\du`, `\conninfo`,
+//! `\c DB`, `\echo`, and `\timing`, `\x`, `\pset`, `\set`, `\a`, `\t`,
+//! `\encoding` accepted. SQL: [`super::sql`].
 
 use super::net;
 use super::postgres::{self, Handle, SOCKET};

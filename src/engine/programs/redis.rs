@@ -2,6 +2,14 @@
 //! snapshots by the default `save` rules and on shutdown, the append-only
 //! file with `--appendonly yes`, loading either at start) and `redis-cli`
 //! (non-tty raw output, errors, `-h`/`-p`/`-a`, commands from stdin).
+//!
+//! Commands: `PING`, `ECHO`, `AUTH`, `SELECT`, `INFO`, `CONFIG GET`,
+//! `DBSIZE`, `KEYS`, `EXISTS`, `TYPE`, `DEL`, `UNLINK`, `FLUSHDB`,
+//! `FLUSHALL`, `SAVE`, `BGSAVE`, `LASTSAVE`; strings `GET`, `SET` (no
+//! options: no `EX`, `NX`, ...), `SETNX`, `MGET`, `MSET`, `APPEND`, `STRLEN`, `INCR`,
+//! `INCRBY`, `DECR`, `DECRBY`; hashes `HSET`, `HMSET`, `HGET`, `HGETALL`;
+//! lists `LPUSH`, `RPUSH`, `LPOP`, `RPOP`, `LLEN`, `LRANGE`; sets `SADD`,
+//! `SMEMBERS`. Anything else: `ERR unknown command`.
 
 use super::{Ctx, Main, Output, ProcKey, Runtime, ServerState, append_log, net};
 use crate::engine::time::Time;
