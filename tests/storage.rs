@@ -106,7 +106,7 @@ fn schedule(c: &mut Cluster, pod: &str, only: Option<&str>) -> Result<String, St
     let mut prebinds = scheduling::PreBinds::new();
     loop {
         let r = {
-            let mut cx = Cx { api: &mut c.api, world: &mut c.world };
+            let mut cx = Cx { api: &mut c.api, world: &mut c.world, rt: &mut c.runtime };
             scheduling::pre_bind(&mut cx, &mut prebinds, &p, &node)
         };
         c.run_instant();
@@ -562,7 +562,7 @@ fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
     let mut cx_pod = c.get::<Pod>("default", "use-rwx").unwrap().clone();
     cx_pod.metadata.uid = c.get::<Pod>("default", "use-rwx").unwrap().metadata.uid.clone();
     let r = {
-        let mut cx = Cx { api: &mut c.api, world: &mut c.world };
+        let mut cx = Cx { api: &mut c.api, world: &mut c.world, rt: &mut c.runtime };
         scheduling::pre_bind(&mut cx, &mut scheduling::PreBinds::new(), &cx_pod, "node-a")
     };
     assert_eq!(r, PreBind::Waiting);

@@ -13,6 +13,7 @@ use crate::engine::bootstrap;
 use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::controllers;
 use crate::engine::kubelet::Kubelet;
+use crate::engine::programs::Runtime;
 use crate::engine::scheduler::Scheduler;
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{EPOCH, MAX_ADVANCE, MINUTE, Millis, Time};
@@ -207,6 +208,9 @@ pub const SETTLE_LIMIT: Millis = 15 * MINUTE;
 pub struct Cluster {
     pub api: Api,
     pub world: World,
+    /// The container runtime of every machine: what runs in the containers
+    /// (lent to the control loops in their `Cx`; the kubelet drives it).
+    pub runtime: Runtime,
     seed: u64,
     ctls: Vec<Box<dyn Controller>>,
     queues: Vec<WorkQueue>,
@@ -284,6 +288,7 @@ impl Cluster {
         let mut c = Cluster {
             api: Api::new(seed, Time(EPOCH), config.flags()),
             world: World::default(),
+            runtime: Runtime::default(),
             seed,
             queues: vec![WorkQueue::default(); ctls.len()],
             ctls,
@@ -294,7 +299,7 @@ impl Cluster {
             instant: None,
             deferred: false,
         };
-        bootstrap::default_cluster(&mut Cx { api: &mut c.api, world: &mut c.world });
+        bootstrap::default_cluster(&mut Cx { api: &mut c.api, world: &mut c.world, rt: &mut c.runtime });
         c.run_instant();
         // The cluster has been up for a little while when the session starts.
         c.advance_quiet(2 * MINUTE);
@@ -320,6 +325,7 @@ impl Cluster {
         Cluster {
             api: self.api.clone(),
             world: self.world.clone(),
+            runtime: self.runtime.clone(),
             seed: self.seed,
             ctls: self.ctls.clone(),
             queues: self.queues.clone(),
@@ -494,7 +500,7 @@ impl Cluster {
     /// Runs a program in a container; returns its output and exit code.
     pub fn exec(&mut self, namespace: &str, pod: &str, container: &str, argv: &[String], stdin: &str) -> crate::engine::kubelet::ExecResult {
         self.finish_pending();
-        let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+        let mut cx = Cx { api: &mut self.api, world: &mut self.world, rt: &mut self.runtime };
         let r = crate::engine::kubelet::exec(&mut cx, namespace, pod, container, argv, stdin);
         self.log.push(Input::Exec { namespace: namespace.into(), pod: pod.into(), container: container.into(), argv: argv.to_vec(), stdin: stdin.into() });
         self.after_input();
@@ -508,7 +514,7 @@ impl Cluster {
         verb.check()?;
         self.log.push(Input::Cluster { verb: verb.clone() });
         let r = {
-            let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+            let mut cx = Cx { api: &mut self.api, world: &mut self.world, rt: &mut self.runtime };
             apply_verb(&mut cx, &verb)
         };
         self.after_input();
@@ -758,7 +764,7 @@ impl Cluster {
                 st.syncs += 1;
                 self.work += 1;
                 *left -= 1;
-                let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+                let mut cx = Cx { api: &mut self.api, world: &mut self.world, rt: &mut self.runtime };
                 self.ctls[i].sync(&key, &mut cx);
                 self.dispatch();
             }

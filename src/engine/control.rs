@@ -12,16 +12,19 @@
 use crate::engine::api::ObjRef;
 use crate::engine::apiserver::Api;
 pub use crate::engine::apiserver::Ctl;
+use crate::engine::cri::ContainerRuntime;
 use crate::engine::store::Change;
 use crate::engine::world::World;
 use std::collections::{BTreeSet, VecDeque};
 
 /// What a controller may touch while it reconciles: the API (store, clock,
-/// random generator, events, timers) and the physical world (machines,
-/// disks, files).
+/// random generator, events, timers), the physical world (machines, disks,
+/// files) and the container runtime that runs what is on the machines (the
+/// kubelet's: the other loops leave it alone). The cluster owns all three.
 pub struct Cx<'a> {
     pub api: &'a mut Api,
     pub world: &'a mut World,
+    pub rt: &'a mut dyn ContainerRuntime,
 }
 
 pub trait Controller: ControllerClone {

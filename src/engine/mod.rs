@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod cluster;
 pub mod control;
 pub mod controllers;
+pub mod cri;
 pub mod decode;
 pub mod dns;
 pub mod fs;

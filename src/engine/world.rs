@@ -78,9 +78,6 @@ pub struct World {
     /// The external provisioners of installed drivers, by driver: who they
     /// say they are (see [`Provisioner`]).
     pub provisioners: BTreeMap<String, Provisioner>,
-    /// What the simulated programs keep: running servers and their memory,
-    /// exits scheduled for later (engine::programs).
-    pub programs: crate::engine::programs::State,
 }
 
 impl World {

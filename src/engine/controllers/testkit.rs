@@ -14,6 +14,8 @@ use std::rc::Rc;
 pub struct Harness {
     pub api: Api,
     pub world: World,
+    /// Nothing runs in containers here (no kubelet), but `Cx` lends one.
+    runtime: crate::engine::programs::Runtime,
     ctls: Vec<Box<dyn Controller>>,
     queues: Vec<WorkQueue>,
     pub syncs: usize,
@@ -27,6 +29,7 @@ impl Harness {
         let mut h = Harness {
             api: Api::new(7, Time(EPOCH), Default::default()),
             world: World::default(),
+            runtime: Default::default(),
             queues: vec![WorkQueue::default(); ctls.len()],
             ctls,
             syncs: 0,
@@ -50,7 +53,7 @@ impl Harness {
                 progressed = true;
                 self.syncs += 1;
                 assert!(self.syncs < 1_000_000, "controllers do not converge");
-                let mut cx = Cx { api: &mut self.api, world: &mut self.world };
+                let mut cx = Cx { api: &mut self.api, world: &mut self.world, rt: &mut self.runtime };
                 let t = std::time::Instant::now();
                 self.ctls[i].sync(&key, &mut cx);
                 self.busy += t.elapsed();

@@ -88,7 +88,7 @@ pub fn pull_error(image: &str) -> Option<String> {
 
 /// Compressed size in bytes, near the real image's.
 pub fn size_bytes(image: &str) -> i64 {
-    let name = crate::engine::programs::image_name(image);
+    let name = crate::engine::cri::image_name(image);
     let base: i64 = match name {
         "nginx" => 72_000_000,
         "httpd" => 58_000_000,

@@ -24,7 +24,7 @@ use crate::engine::store::Change;
 use crate::engine::time::{MINUTE, MicroTime, Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use crate::engine::programs::ExecResult;
+pub use crate::engine::cri::ExecResult;
 pub use pod::PodRt;
 
 /// The version every simulated kubelet reports (nodeInfo, and the
@@ -139,7 +139,7 @@ pub fn power_off(cx: &mut Cx, node: &str) -> Result<(), String> {
             if cs.state.running.is_some()
                 && let Some(proc) = proc_for(cx.api, p, &cs.name)
             {
-                crate::engine::programs::stop(cx, &proc, false);
+                cx.rt.stop(cx.api, cx.world, &proc, false);
             }
         }
     }
@@ -199,7 +199,7 @@ pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[St
     let Some(proc) = proc_for(cx.api, &p, &name) else {
         return fail(format!("error: unable to upgrade connection: container not found (\"{name}\")\n"));
     };
-    let mut r = crate::engine::programs::exec(cx, &proc, argv, stdin);
+    let mut r = cx.rt.exec(cx.api, cx.world, &proc, argv, stdin);
     if r.exit_code != 0 {
         let trailer = format!("command terminated with exit code {}\n", r.exit_code);
         if !r.output.ends_with(&trailer) {
@@ -215,7 +215,7 @@ pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[St
 /// The process view of a pod's container as it runs now: image, command,
 /// environment, writable layer (the instance is the restart count) and
 /// mounts resolved to volumes. `None` if the container does not exist.
-pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::programs::Proc> {
+pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::cri::Proc> {
     let restarts = pod
         .status
         .container_statuses
@@ -230,7 +230,7 @@ pub fn proc_for(api: &Api, pod: &Pod, container: &str) -> Option<crate::engine::
 
 /// Builds the process of a container instance; `Err` carries a
 /// CreateContainerConfigError message (a missing ConfigMap or Secret).
-pub fn build_proc(api: &Api, pod: &Pod, container: &str, instance: u32, pod_ip: &str, host_ip: &str) -> Result<crate::engine::programs::Proc, String> {
+pub fn build_proc(api: &Api, pod: &Pod, container: &str, instance: u32, pod_ip: &str, host_ip: &str) -> Result<crate::engine::cri::Proc, String> {
     use crate::engine::world::VolumeId;
     let c = pod
         .spec
@@ -246,7 +246,7 @@ pub fn build_proc(api: &Api, pod: &Pod, container: &str, instance: u32, pod_ip: 
     let lookup = |n: &str| environment.get(n).cloned();
     let command = c.command.iter().map(|a| env::expand(a, &lookup)).collect();
     let args = c.args.iter().map(|a| env::expand(a, &lookup)).collect();
-    Ok(crate::engine::programs::Proc {
+    Ok(crate::engine::cri::Proc {
         pod: pod.key(),
         pod_uid: uid.clone(),
         node: pod.spec.node_name.clone(),

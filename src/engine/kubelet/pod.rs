@@ -9,7 +9,7 @@ use super::volumes;
 use super::{COMPONENT, Kubelet, NodeRt};
 use crate::engine::api::*;
 use crate::engine::control::{Ctl, Cx};
-use crate::engine::programs::{self, Proc, StartOutcome};
+use crate::engine::cri::{self, Proc, StartOutcome};
 use crate::engine::time::{Millis, Time, go_duration};
 
 /// Sandbox creation and network setup after the volumes are in place.
@@ -282,7 +282,7 @@ pub fn shutdown_delay(p: &Proc) -> Option<Millis> {
     {
         return None;
     }
-    Some(match programs::image_name(&p.image) {
+    Some(match cri::image_name(&p.image) {
         "nginx" => 120,
         "httpd" => 200,
         "redis" => 150,
@@ -440,7 +440,7 @@ impl Kubelet {
                 if let Some(p) = &c.proc
                     && c.running()
                 {
-                    programs::stop(cx, p, true);
+                    cx.rt.stop(cx.api, cx.world, p, true);
                 }
             }
             volumes::cleanup(cx.world, uid);
@@ -824,7 +824,7 @@ impl Kubelet {
         let snapshot = c.clone();
         container_event(cx, pod, &snapshot, "Normal", "Created", "Container created");
         container_event(cx, pod, &snapshot, "Normal", "Started", "Container started");
-        let outcome = programs::start(cx, &proc);
+        let outcome = cx.rt.start(cx.api, cx.world, &proc);
         let (log, exited) = match outcome {
             StartOutcome::Running { log } => (log, None),
             StartOutcome::Exited { code, log } => (log, Some(code)),
@@ -991,7 +991,7 @@ fn start_kill(c: &mut CtrRt, pod: &Pod, cx: &mut Cx, message: &str, deadline: Ti
     let exit_at = match &c.proc {
         Some(p) => match shutdown_delay(p) {
             Some(d) => {
-                programs::stop(cx, p, true);
+                cx.rt.stop(cx.api, cx.world, p, true);
                 Some(now.plus(d))
             }
             None => None,
@@ -1008,7 +1008,7 @@ fn finish_kill(c: &mut CtrRt, cx: &mut Cx, now: Time) -> i32 {
     let Some(k) = c.kill.take() else { return 0 };
     let graceful = k.exit_at.is_some_and(|e| e <= k.deadline);
     if !graceful && let Some(p) = &c.proc {
-        programs::stop(cx, p, false);
+        cx.rt.stop(cx.api, cx.world, p, false);
     }
     let code = if graceful { 0 } else { 137 };
     let since = match c.state {

@@ -1,11 +1,11 @@
-//! Container probes (pkg/kubelet/prober): exec probes run through the
-//! simulated programs; HTTP probes are answered by the simulated server
+//! Container probes (pkg/kubelet/prober): exec probes run in the container
+//! through the container runtime; HTTP probes are answered by the simulated server
 //! listening in the pod (nginx serves or 404s the path); TCP probes succeed
 //! when the container's program listens on the port.
 
 use crate::engine::api::*;
 use crate::engine::control::Cx;
-use crate::engine::programs::{self, Proc};
+use crate::engine::cri::{self, Proc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProbeKind {
@@ -40,7 +40,7 @@ impl ProbeKind {
 pub fn listens(image: &str, command: &[String], args: &[String], port: i32) -> bool {
     let words: Vec<&str> = command.iter().chain(args.iter()).map(|s| s.as_str()).collect();
     let joined = words.join(" ");
-    match programs::image_name(image) {
+    match cri::image_name(image) {
         "nginx" | "httpd" => port == 80 && !overrides_main_process(&words),
         "postgres" => port == 5432 && !overrides_main_process(&words),
         "mysql" => (port == 3306 || port == 33060) && !overrides_main_process(&words),
@@ -59,7 +59,7 @@ pub fn listens(image: &str, command: &[String], args: &[String], port: i32) -> b
 /// postgres, mysql, redis), whose own answers decide the probe.
 fn simulated_server(image: &str, command: &[String], args: &[String]) -> bool {
     let words: Vec<&str> = command.iter().chain(args.iter()).map(|s| s.as_str()).collect();
-    matches!(programs::image_name(image), "nginx" | "httpd" | "postgres" | "mysql" | "redis") && !overrides_main_process(&words)
+    matches!(cri::image_name(image), "nginx" | "httpd" | "postgres" | "mysql" | "redis") && !overrides_main_process(&words)
 }
 
 /// A command that replaces the image's server (`sleep 3600`, `sh -c ...`).
@@ -84,7 +84,7 @@ fn resolve_port(c: &Container, p: &IntOrString) -> Result<i32, String> {
 /// Runs one probe; the result and the output the prober reports on failure.
 pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str) -> (bool, String) {
     if let Some(e) = &probe.exec {
-        let r = programs::exec(cx, proc, &e.command, "");
+        let r = cx.rt.exec(cx.api, cx.world, proc, &e.command, "");
         let out = r.output.trim_end_matches('\n').to_string();
         return (r.exit_code == 0, out);
     }
@@ -100,7 +100,7 @@ pub fn run(cx: &mut Cx, proc: &Proc, c: &Container, probe: &Probe, pod_ip: &str)
         // missing file); images without one are assumed to serve the port.
         let pod = cx.api.get_t::<Pod>(&proc.pod.namespace, &proc.pod.name).cloned();
         let answer = match pod.filter(|p| p.metadata.uid == proc.pod_uid) {
-            Some(pod) if port > 0 && port <= 65535 => programs::probe_http(cx, &pod, port as u16, path, &user_agent()),
+            Some(pod) if port > 0 && port <= 65535 => cx.rt.probe_http(cx.api, cx.world, &pod, port as u16, path, &user_agent()),
             _ => Err(String::new()),
         };
         return match answer {

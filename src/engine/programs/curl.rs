@@ -1,6 +1,15 @@
 //! `curl` and busybox `wget`: resolve the host (cluster DNS), connect
 //! through the Service to a backend, and fetch from the nginx/httpd that
 //! listens there; errors and the progress meter as curl prints them.
+//!
+//! curl: `-s`, `-S`, `-o FILE`, `-w FORMAT`, `-I`, `-i`, `-f`, `-L`, `-X
+//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`); `-H`,
+//! `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
+//! `--compressed` accepted and ignored; other long options are refused as
+//! curl refuses them. http:// only, served by nginx or httpd in the target
+//! pod; https, or a server that does not speak HTTP, fails as a
+//! connection that yields no response. wget (busybox): `-q`, `-O FILE`/`-O -`,
+//! `--spider`, `-T`.
 
 use super::http::{self, Response};
 use super::net::{self, Addr};
@@ -100,7 +109,7 @@ fn fetch(ctx: &mut Ctx, url: &Url, method: &str, ua: &str) -> Result<(Response, 
 fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_ip: &str) -> Option<Response> {
     let (uid, port) = net::route(ctx, a, url.port)?;
     let key = net::listener(ctx, &uid, port)?;
-    let r = ctx.cx.world.programs.running.get(&key)?.clone();
+    let r = ctx.cx.rt.running.get(&key)?.clone();
     if !http::is_http(&r.server) || url.scheme == "https" {
         return None;
     }
@@ -108,7 +117,7 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
     // (its hostname, from /etc/hosts), from that IP.
     let from = if a.ip == "127.0.0.1" || a.ip == "::1" { "127.0.0.1".to_string() } else { client_ip.to_string() };
-    Some(http::serve(ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
+    Some(http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
 }
 
 /// `curl [options] URL`

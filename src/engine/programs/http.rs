@@ -3,6 +3,7 @@
 //! or whatever volume is mounted over the directory), with their error
 //! pages, response headers, access and error log lines.
 
+use super::Runtime;
 use super::image::gcc;
 use super::{Ctx, Main, Output, Proc, ServerState, append_log};
 use crate::engine::fs::clean;
@@ -160,7 +161,7 @@ pub fn nginx_tool(ctx: &mut Ctx, args: &[String]) -> Output {
             let t = nginx_time(ctx.now());
             if let Some(sig) = args.get(1) {
                 let key = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
-                let running = ctx.cx.world.programs.running.get(&key).is_some_and(|r| r.server == ServerState::Nginx);
+                let running = ctx.cx.rt.running.get(&key).is_some_and(|r| r.server == ServerState::Nginx);
                 if running && sig == "reload" {
                     let l = format!("{t} [notice] 1#1: signal 1 (SIGHUP) received from 64, reconfiguring\n{t} [notice] 1#1: reconfiguring\n");
                     append_log(ctx.cx.world, ctx.p, &l);
@@ -263,6 +264,7 @@ fn url_decode(s: &str) -> String {
 /// The server in `proc` answers a request. Logs the access (and errors)
 /// to the server container's log.
 pub fn serve(
+    rt: &mut Runtime,
     world: &mut World,
     now: Time,
     server: &Proc,
@@ -360,7 +362,7 @@ pub fn serve(
     // Logs: nginx writes its access log to stdout and errors to stderr.
     let sent = if method == "HEAD" { 0 } else { len };
     let key = (server.pod_uid.clone(), server.container.clone());
-    let conn = match world.programs.running.get_mut(&key) {
+    let conn = match rt.running.get_mut(&key) {
         Some(r) => {
             r.requests += 1;
             r.requests

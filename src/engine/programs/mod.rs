@@ -5,33 +5,55 @@
 //! files only through [`ContainerFs`](crate::engine::fs::ContainerFs), so
 //! data lives where the mounts say: container layer, emptyDir, or a volume.
 //!
-//! Seams for the kubelet:
-//! - [`start`] when a container's main process starts, [`stop`] when it is
-//!   killed (`clean = false` on power loss), [`exec`] for `kubectl exec` and
-//!   exec probes (the output is what the program printed; the caller adds
-//!   `command terminated with exit code N`);
-//! - [`probe_http`] / [`probe_tcp`]: httpGet and tcpSocket probes answered
-//!   by the server that really listens in the pod (nginx's 404 for a
-//!   missing path, refused when nothing listens);
-//! - [`start_error`] before `start`: containerd's error when the command
-//!   does not exist in the image (the container never starts);
-//! - [`shutdown_ms`]: how long the process takes to exit after the stop
-//!   signal (a `sleep` as PID 1 ignores SIGTERM: the whole grace period);
-//! - [`poll_exit`]: a main process that ends on its own later (`sleep 30`,
-//!   a script, a database that crashes) is recorded with its exit time; the
-//!   programs wake the kubelet (`Ctl::Kubelet`, the pod's key) at that time,
-//!   and the kubelet's pod sync calls `poll_exit` to learn the exit code.
-//!   Log lines a process writes later are appended to `World::logs` under
-//!   the container's (pod uid, container, instance) key; lines a script
-//!   prints after a `sleep` wait in `State::later_logs` until
-//!   [`flush_logs`] (called on every entry point here; a log reader may
-//!   call it too).
+//! The kubelet's way in is the container runtime interface
+//! ([`crate::engine::cri::ContainerRuntime`]), which [`Runtime`] implements:
+//! - `start` when a container's main process starts ([`start`]), `stop`
+//!   when it is stopped or killed (`clean = false` on SIGKILL and power
+//!   loss), `exec` for `kubectl exec` and exec probes (the output is what the
+//!   program printed; the kubelet adds `command terminated with exit code
+//!   N`), `probe_http` for httpGet probes answered by the server that really
+//!   listens in the pod (nginx's 404 for a missing path, refused when
+//!   nothing listens).
+//! - [`Runtime`] is the runtime's state: the main processes that run and the
+//!   servers' memory, exits scheduled for later, Service round-robin
+//!   counters, split data directories, log lines due later. The cluster owns
+//!   it; every entry point gets it in a [`Sys`] with the API and the world.
 //!
-//! Module map: `image` (what each image is and ships), `sh` and `utils`
-//! (the shell and coreutils/busybox), `postgres`/`sql`/`psql`/`text`
-//! (server, SQL engine, client, psql's table printer), `http`/`curl`
-//! (nginx, httpd, curl, wget), `redis`, `mysql`, `net` (DNS, Services,
-//! NodePorts, listeners).
+//! Inside, for the programs and their tests (the kubelet does not call
+//! these): [`start_error`], containerd's error when the command does not
+//! exist in the image (`start` exits 128 then); [`shutdown_ms`], how long the
+//! process takes to exit after the stop signal; [`probe_tcp`]; and
+//! [`poll_exit`]: a main process that ends on its own later (`sleep 30`, a
+//! script, a database that crashes) is recorded with its exit time and the
+//! kubelet is woken (`Ctl::Kubelet`, the pod's key) at that time;
+//! `poll_exit` tells the exit code. Log lines a process writes later are
+//! appended to `World::logs` under the container's (pod uid, container,
+//! instance) key; lines a script prints after a `sleep` wait in
+//! `Runtime::later_logs` until [`flush_logs`] (called on every entry point
+//! here; a log reader may call it too).
+//!
+//! Module map: `image` (what each image is and ships), `sh` (the shell:
+//! lexer, parser, interpreter, expansion) and `utils` (coreutils/busybox),
+//! `postgres`/`sql`/`psql`/`text` (server, SQL engine — lexer, parser,
+//! executor —, client, psql's table printer), `http`/`curl` (nginx, httpd,
+//! curl, wget), `redis`, `mysql`, `net` (DNS, Services, NodePorts,
+//! listeners). Each module's own documentation says what it supports.
+//!
+//! What is simulated, in short (what demos and lessons use; anything else
+//! says `command not found` or the program's own "unknown option" error):
+//! - images: postgres, nginx, httpd, redis, mysql (their servers and
+//!   clients), busybox, alpine, debian, ubuntu (a shell and utilities); an
+//!   unknown image runs as if its command worked and serves what it is
+//!   probed on.
+//! - `sh` (dash, busybox ash or bash by image), see [`sh`]; utilities, see
+//!   [`utils`]: echo printf true false cat ls mkdir rmdir rm touch cp mv ln
+//!   pwd hostname env printenv sleep wc grep egrep fgrep head tail date
+//!   whoami id uname seq tee sort uniq basename dirname test [ which tr cut
+//!   sed awk xargs find df kill chmod chown sync stat yes ps, each the
+//!   subset its module lists. No `nc`, `ping`, `ip`, `vi`, package managers.
+//! - postgres/psql: see [`sql`] for the SQL subset, [`psql`] for the client.
+//! - mysql/mysqladmin: [`mysql`]. redis-server/redis-cli: [`redis`].
+//! - curl/wget: [`curl`]; nginx/httpd serving files: [`http`].
 
 pub mod curl;
 pub mod http;
@@ -46,31 +68,19 @@ pub mod sql;
 pub mod text;
 pub mod utils;
 
-use crate::engine::api::{Kind, ObjKey, ObjRef, Pod};
-use crate::engine::control::{Ctl, Cx};
-use crate::engine::fs::{ContainerFs, Mount};
+use crate::engine::api::{Kind, ObjRef, Pod};
+use crate::engine::apiserver::{Api, Ctl};
+use crate::engine::cri::ContainerRuntime;
+use crate::engine::fs::ContainerFs;
 use crate::engine::time::{Millis, Time};
 use crate::engine::world::{VolumeId, World};
 use image::{Image, Server};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A running container as programs see it (built by the kubelet, see
-/// `kubelet::proc_for`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Proc {
-    pub pod: ObjKey,
-    pub pod_uid: String,
-    pub node: String,
-    pub container: String,
-    pub image: String,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub env: BTreeMap<String, String>,
-    pub working_dir: String,
-    /// The container's writable layer (changes at every restart).
-    pub layer: VolumeId,
-    pub mounts: Vec<Mount>,
-}
+/// A container as programs see it: the runtime interface's (built by the
+/// kubelet, see `kubelet::proc_for`); its methods that need images and
+/// logs are here.
+pub use crate::engine::cri::{ExecResult, Proc, StartOutcome};
 
 impl Proc {
     pub fn fs<'w>(&self, world: &'w mut crate::engine::world::World) -> ContainerFs<'w> {
@@ -87,14 +97,6 @@ impl Proc {
             } else {
                 "/".into()
             },
-        }
-    }
-
-    /// The restart instance of this container (its writable layer's).
-    pub fn instance(&self) -> u32 {
-        match &self.layer {
-            VolumeId::Container { instance, .. } => *instance,
-            _ => 0,
         }
     }
 
@@ -121,30 +123,6 @@ impl Proc {
     }
 }
 
-/// What `kubectl exec` gets back.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExecResult {
-    /// stdout and stderr, interleaved as a terminal shows them.
-    pub output: String,
-    pub exit_code: i32,
-}
-
-/// How a container's main process fares when it starts.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StartOutcome {
-    /// It runs (and logs these lines).
-    Running { log: String },
-    /// It exits at once with this code (and logs these lines).
-    Exited { code: i32, log: String },
-}
-
-/// The image's name without registry, tag or digest (`postgres`, `nginx`).
-pub fn image_name(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
-    last.split(':').next().unwrap_or(last)
-}
-
 /// Files an image ships (directories as `path/` with empty content).
 pub fn image_files(image: &str) -> Vec<(String, String)> {
     image::files(&image::lookup(image))
@@ -154,10 +132,12 @@ pub fn image_files(image: &str) -> Vec<(String, String)> {
 
 type ProcKey = (String, String);
 
-/// What the programs keep in the world: the main processes that run (and
-/// the servers' memory), exits scheduled for later.
+/// The container runtime's state: the main processes that run (and the
+/// servers' memory), exits scheduled for later, what spans machines (Service
+/// round-robin, split data directories). The cluster owns it (next to the
+/// world) and lends it to the kubelet as a [`ContainerRuntime`].
 #[derive(Clone, Debug, Default)]
-pub struct State {
+pub struct Runtime {
     /// Running main processes by (pod uid, container).
     pub running: BTreeMap<ProcKey, Running>,
     /// Main processes that end on their own later, by (pod uid, container).
@@ -171,21 +151,45 @@ pub struct State {
     pub later_logs: BTreeMap<(String, String, u32), Vec<(Time, String)>>,
 }
 
+/// Everything the programs of the cluster reach: the API (clock, pods,
+/// DNS, timers), the world (files, machines, logs) and the runtime's state.
+pub struct Sys<'a> {
+    pub api: &'a mut Api,
+    pub world: &'a mut World,
+    pub rt: &'a mut Runtime,
+}
+
+/// The kubelet's way in (see [`crate::engine::cri`]).
+impl ContainerRuntime for Runtime {
+    fn start(&mut self, api: &mut Api, world: &mut World, p: &Proc) -> StartOutcome {
+        start(&mut Sys { api, world, rt: self }, p)
+    }
+    fn stop(&mut self, api: &mut Api, world: &mut World, p: &Proc, clean: bool) {
+        stop(&mut Sys { api, world, rt: self }, p, clean)
+    }
+    fn exec(&mut self, api: &mut Api, world: &mut World, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
+        exec(&mut Sys { api, world, rt: self }, p, argv, stdin)
+    }
+    fn probe_http(&mut self, api: &mut Api, world: &mut World, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
+        probe_http(&mut Sys { api, world, rt: self }, pod, port, path, user_agent)
+    }
+}
+
 /// Moves log lines whose time has come into `World::logs`. The programs
 /// call it on every entry point; a log reader may call it too.
-pub fn flush_logs(world: &mut World, now: Time) {
-    if world.programs.later_logs.is_empty() {
+pub fn flush_logs(rt: &mut Runtime, world: &mut World, now: Time) {
+    if rt.later_logs.is_empty() {
         return;
     }
-    let keys: Vec<_> = world.programs.later_logs.keys().cloned().collect();
+    let keys: Vec<_> = rt.later_logs.keys().cloned().collect();
     for k in keys {
-        let lines = world.programs.later_logs.remove(&k).unwrap_or_default();
+        let lines = rt.later_logs.remove(&k).unwrap_or_default();
         let (due, rest): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(t, _)| *t <= now);
         for (_, text) in due {
             world.logs.entry(k.clone()).or_default().push_str(&text);
         }
         if !rest.is_empty() {
-            world.programs.later_logs.insert(k, rest);
+            rt.later_logs.insert(k, rest);
         }
     }
 }
@@ -296,7 +300,7 @@ impl Output {
 
 /// Everything a program run inside a container can reach.
 pub struct Ctx<'a, 'c> {
-    pub cx: &'a mut Cx<'c>,
+    pub cx: &'a mut Sys<'c>,
     pub p: &'a Proc,
     pub img: Image,
     pub env: BTreeMap<String, String>,
@@ -307,7 +311,7 @@ pub struct Ctx<'a, 'c> {
 }
 
 impl<'a, 'c> Ctx<'a, 'c> {
-    pub fn new(cx: &'a mut Cx<'c>, p: &'a Proc, main: bool) -> Ctx<'a, 'c> {
+    pub fn new(cx: &'a mut Sys<'c>, p: &'a Proc, main: bool) -> Ctx<'a, 'c> {
         let img = image::lookup(&p.image);
         let host = hostname(cx.api, p);
         let env = p.environment(&img, &host);
@@ -346,7 +350,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
 }
 
 /// The pod's hostname: `spec.hostname`, else the pod's name.
-pub fn hostname(api: &crate::engine::apiserver::Api, p: &Proc) -> String {
+pub fn hostname(api: &Api, p: &Proc) -> String {
     match api.get_t::<Pod>(&p.pod.namespace, &p.pod.name) {
         Some(pod) if !pod.spec.hostname.is_empty() => pod.spec.hostname.clone(),
         _ => p.pod.name.clone(),
@@ -363,8 +367,8 @@ pub fn append_log(world: &mut World, p: &Proc, text: &str) {
 
 /// Whether a recorded main process is really running: its pod still
 /// exists with that uid, its machine has power, and it is the same restart.
-pub fn is_alive(api: &crate::engine::apiserver::Api, world: &World, key: &ProcKey) -> bool {
-    let Some(r) = world.programs.running.get(key) else { return false };
+pub fn is_alive(api: &Api, world: &World, rt: &Runtime, key: &ProcKey) -> bool {
+    let Some(r) = rt.running.get(key) else { return false };
     if !world.is_powered(&r.proc.node) {
         return false;
     }
@@ -375,8 +379,8 @@ pub fn is_alive(api: &crate::engine::apiserver::Api, world: &World, key: &ProcKe
 }
 
 /// The running server process of a container, if any.
-pub fn running<'w>(world: &'w World, pod_uid: &str, container: &str) -> Option<&'w Running> {
-    world.programs.running.get(&(pod_uid.to_string(), container.to_string()))
+pub fn running<'r>(rt: &'r Runtime, pod_uid: &str, container: &str) -> Option<&'r Running> {
+    rt.running.get(&(pod_uid.to_string(), container.to_string()))
 }
 
 // ------------------------------------------------------------- lifecycle
@@ -417,11 +421,11 @@ pub fn start_error(p: &Proc) -> Option<String> {
 }
 
 /// The container's main process starts.
-pub fn start(cx: &mut Cx, p: &Proc) -> StartOutcome {
-    flush_logs(cx.world, cx.api.now);
+pub fn start(cx: &mut Sys, p: &Proc) -> StartOutcome {
+    flush_logs(cx.rt, cx.world, cx.api.now);
     // A new instance replaces whatever the previous one left behind.
-    cx.world.programs.exits.remove(&p.key());
-    cx.world.programs.running.remove(&p.key());
+    cx.rt.exits.remove(&p.key());
+    cx.rt.running.remove(&p.key());
     if start_error(p).is_some() {
         return StartOutcome::Exited { code: 128, log: String::new() };
     }
@@ -435,60 +439,60 @@ pub fn start(cx: &mut Cx, p: &Proc) -> StartOutcome {
         Main::Running { log, server } => (log, server),
         Main::ExitsLater { log, after, code, exit_log } => {
             let at = started.plus(after.max(0));
-            cx.world.programs.exits.insert(p.key(), PendingExit { instance: p.instance(), at, code, log: exit_log });
+            cx.rt.exits.insert(p.key(), PendingExit { instance: p.instance(), at, code, log: exit_log });
             wake_kubelet(cx, p, at);
             (log, ServerState::None)
         }
     };
-    cx.world.programs.running.insert(p.key(), Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 });
+    cx.rt.running.insert(p.key(), Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 });
     StartOutcome::Running { log }
 }
 
 /// Wakes the kubelet for the pod at `at` (the main process ends then).
-pub fn wake_kubelet(cx: &mut Cx, p: &Proc, at: Time) {
+pub fn wake_kubelet(cx: &mut Sys, p: &Proc, at: Time) {
     cx.api.wake_at(at, Ctl::Kubelet, ObjRef::new(Kind::Pod, &p.pod.namespace, &p.pod.name));
 }
 
 /// Schedules the main process of `key` to exit on its own at `at`.
-pub fn schedule_exit(cx: &mut Cx, key: &ProcKey, at: Time, code: i32, log: String) {
-    let Some(r) = cx.world.programs.running.get(key) else { return };
+pub fn schedule_exit(cx: &mut Sys, key: &ProcKey, at: Time, code: i32, log: String) {
+    let Some(r) = cx.rt.running.get(key) else { return };
     let p = r.proc.clone();
     let instance = r.instance;
-    match cx.world.programs.exits.get(key) {
+    match cx.rt.exits.get(key) {
         Some(e) if e.at <= at => return,
         _ => {}
     }
-    cx.world.programs.exits.insert(key.clone(), PendingExit { instance, at, code, log });
+    cx.rt.exits.insert(key.clone(), PendingExit { instance, at, code, log });
     wake_kubelet(cx, &p, at);
 }
 
 /// Whether the main process has ended on its own by now; if so, its exit
 /// code (its last log lines are appended to the container log).
-pub fn poll_exit(cx: &mut Cx, p: &Proc) -> Option<i32> {
-    flush_logs(cx.world, cx.api.now);
+pub fn poll_exit(cx: &mut Sys, p: &Proc) -> Option<i32> {
+    flush_logs(cx.rt, cx.world, cx.api.now);
     let key = p.key();
-    let e = cx.world.programs.exits.get(&key)?;
+    let e = cx.rt.exits.get(&key)?;
     if e.instance != p.instance() || e.at > cx.api.now {
         return None;
     }
-    let e = cx.world.programs.exits.remove(&key)?;
+    let e = cx.rt.exits.remove(&key)?;
     append_log(cx.world, p, &e.log);
-    if let Some(r) = cx.world.programs.running.remove(&key)
+    if let Some(r) = cx.rt.running.remove(&key)
         && let ServerState::Postgres(_) = &r.server
     {
-        postgres::forget(cx.world, &key);
+        postgres::forget(cx.rt, &key);
     }
     Some(e.code)
 }
 
 /// The container's main process stops (SIGTERM or power loss).
-pub fn stop(cx: &mut Cx, p: &Proc, clean: bool) {
-    flush_logs(cx.world, cx.api.now);
+pub fn stop(cx: &mut Sys, p: &Proc, clean: bool) {
+    flush_logs(cx.rt, cx.world, cx.api.now);
     // What the process would have printed later, it never prints.
-    cx.world.programs.later_logs.remove(&p.log_key());
+    cx.rt.later_logs.remove(&p.log_key());
     let key = p.key();
-    cx.world.programs.exits.remove(&key);
-    let Some(r) = cx.world.programs.running.remove(&key) else { return };
+    cx.rt.exits.remove(&key);
+    let Some(r) = cx.rt.running.remove(&key) else { return };
     if r.instance != p.instance() {
         return;
     }
@@ -596,8 +600,8 @@ fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
 // ------------------------------------------------------------------ exec
 
 /// Runs a command in a running container.
-pub fn exec(cx: &mut Cx, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
-    flush_logs(cx.world, cx.api.now);
+pub fn exec(cx: &mut Sys, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
+    flush_logs(cx.rt, cx.world, cx.api.now);
     let Some(first) = argv.first() else {
         return ExecResult { output: "error: you must specify at least one command for the container\n".into(), exit_code: 1 };
     };
@@ -621,11 +625,11 @@ pub fn exec(cx: &mut Cx, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
 /// the kubelet reports (`dial tcp 10.244.1.5:80: connect: connection
 /// refused`). The request comes from the node (the pod CIDR's gateway),
 /// with the kubelet's `User-Agent` (`kube-probe/1.36`).
-pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
+pub fn probe_http(cx: &mut Sys, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
     let ip = pod.status.pod_ip.clone();
     let refused = format!("dial tcp {ip}:{port}: connect: connection refused");
-    let Some(key) = net::listener_in(cx.api, cx.world, &pod.metadata.uid, port) else { return Err(refused) };
-    let Some(r) = cx.world.programs.running.get(&key).cloned() else { return Err(refused) };
+    let Some(key) = net::listener_in(cx.api, cx.world, cx.rt, &pod.metadata.uid, port) else { return Err(refused) };
+    let Some(r) = cx.rt.running.get(&key).cloned() else { return Err(refused) };
     if !http::is_http(&r.server) {
         // Not an HTTP server: the connection closes without a response.
         return Err(format!("Get \"http://{ip}:{port}{path}\": EOF"));
@@ -635,19 +639,19 @@ pub fn probe_http(cx: &mut Cx, pod: &Pod, port: u16, path: &str, user_agent: &st
         None => ip.clone(),
     };
     let now = cx.api.now;
-    let resp = http::serve(cx.world, now, &r.proc, &r.server, "GET", path, &format!("{ip}:{port}"), &gateway, user_agent);
+    let resp = http::serve(cx.rt, cx.world, now, &r.proc, &r.server, "GET", path, &format!("{ip}:{port}"), &gateway, user_agent);
     Ok(resp.status)
 }
 
 /// The kubelet's tcpSocket probe: whether something listens on the port.
-pub fn probe_tcp(cx: &mut Cx, pod: &Pod, port: u16) -> Result<(), String> {
-    match net::listener_in(cx.api, cx.world, &pod.metadata.uid, port) {
+pub fn probe_tcp(cx: &mut Sys, pod: &Pod, port: u16) -> Result<(), String> {
+    match net::listener_in(cx.api, cx.world, cx.rt, &pod.metadata.uid, port) {
         Some(_) => Ok(()),
         None => Err(format!("dial tcp {}:{port}: connect: connection refused", pod.status.pod_ip)),
     }
 }
 
-fn path_exists(cx: &mut Cx, p: &Proc, path: &str) -> bool {
+fn path_exists(cx: &mut Sys, p: &Proc, path: &str) -> bool {
     let img = image::lookup(&p.image);
     let base = path.rsplit('/').next().unwrap_or(path);
     if ["/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/lib/postgresql/"].iter().any(|d| path.starts_with(d))

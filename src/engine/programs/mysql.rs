@@ -5,6 +5,13 @@
 //! output over the shared SQL engine. Databases are directories under the
 //! data directory; each table is one file `<db>/<table>.ibd` holding our
 //! table format.
+//!
+//! `mysql`: `-u`, `-p[PASSWORD]`, `-h`, `-P`, `-D`/database argument, `-e`,
+//! `-N`, `-t`, `-V`, statements from stdin; client-side `USE`, `SHOW
+//! DATABASES`, `SHOW TABLES`, `CREATE`/`DROP DATABASE`, `SELECT VERSION()`;
+//! everything else goes to the shared SQL engine (`sql`, PostgreSQL's
+//! subset, with MySQL's error texts where lessons meet them).
+//! `mysqladmin`: `ping`, `status`.
 
 use super::sql::{Catalog, Database, Env, Event, Session, SqlError};
 use super::{Ctx, Main, Output, ServerState, append_log, net};
@@ -446,7 +453,7 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     let key = match &a.host {
         None => {
             let k = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
-            ctx.cx.world.programs.running.get(&k).filter(|r| matches!(r.server, ServerState::Mysql(_))).map(|_| k)
+            ctx.cx.rt.running.get(&k).filter(|r| matches!(r.server, ServerState::Mysql(_))).map(|_| k)
         }
         Some(h) => match net::resolve(ctx, h) {
             None => {
@@ -456,7 +463,7 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             Some(addrs) => addrs
                 .iter()
                 .find_map(|ad| net::route(ctx, ad, a.port).and_then(|(u, p)| net::listener(ctx, &u, p)))
-                .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),
+                .filter(|k| matches!(ctx.cx.rt.running.get(k).map(|r| &r.server), Some(ServerState::Mysql(_)))),
         },
     };
     let Some(key) = key else {
@@ -466,7 +473,7 @@ pub fn client(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         }
         return o.with_code(1);
     };
-    let r = ctx.cx.world.programs.running[&key].clone();
+    let r = ctx.cx.rt.running[&key].clone();
     let ServerState::Mysql(server) = &r.server else { unreachable!() };
     let pw = a.password.clone().unwrap_or_default();
     let ok = a.user == "root" && super::sql::hash_password(&pw) == server.root_password;
@@ -599,7 +606,7 @@ fn render(headers: &[String], rows: &[Vec<Option<String>>], right: &[bool], a: &
 /// `mysqladmin ping|status`
 pub fn admin(ctx: &mut Ctx, args: &[String]) -> Output {
     let k = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
-    let up = ctx.cx.world.programs.running.get(&k).is_some_and(|r| matches!(r.server, ServerState::Mysql(_)));
+    let up = ctx.cx.rt.running.get(&k).is_some_and(|r| matches!(r.server, ServerState::Mysql(_)));
     if args.iter().any(|a| a == "ping") {
         if up {
             return Output::out("mysqld is alive\n");

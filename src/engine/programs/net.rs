@@ -4,6 +4,7 @@
 //! robin, its `port` mapped to `targetPort`), and which process in the
 //! target pod listens on the port.
 
+use super::Runtime;
 use super::image::Server;
 use super::{Ctx, ProcKey, ServerState};
 use crate::engine::api::{IntOrString, Pod, Service};
@@ -43,7 +44,7 @@ fn is_ipv4(s: &str) -> bool {
 
 /// The running pod with this IP.
 pub fn pod_by_ip(ctx: &Ctx, ip: &str) -> Option<String> {
-    for (k, r) in &ctx.cx.world.programs.running {
+    for (k, r) in &ctx.cx.rt.running {
         if let Some(pod) = ctx.cx.api.get_t::<Pod>(&r.proc.pod.namespace, &r.proc.pod.name)
             && pod.status.pod_ip == ip
             && pod.metadata.uid == k.0
@@ -132,7 +133,7 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
             if backends.is_empty() {
                 return None;
             }
-            let counter = ctx.cx.world.programs.rr.entry(format!("{namespace}/{name}")).or_insert(0);
+            let counter = ctx.cx.rt.rr.entry(format!("{namespace}/{name}")).or_insert(0);
             let pick = backends[(*counter % backends.len() as u64) as usize].clone();
             *counter += 1;
             let pod = ctx.cx.api.get_t::<Pod>(&pick.namespace, &pick.name)?.clone();
@@ -159,16 +160,16 @@ pub fn server_port(s: &ServerState) -> Option<u16> {
 
 /// The live process in a pod listening on a port.
 pub fn listener(ctx: &Ctx, pod_uid: &str, port: u16) -> Option<ProcKey> {
-    listener_in(ctx.cx.api, ctx.cx.world, pod_uid, port)
+    listener_in(ctx.cx.api, ctx.cx.world, ctx.cx.rt, pod_uid, port)
 }
 
-pub fn listener_in(api: &crate::engine::apiserver::Api, world: &World, pod_uid: &str, port: u16) -> Option<ProcKey> {
+pub fn listener_in(api: &crate::engine::apiserver::Api, world: &World, rt: &Runtime, pod_uid: &str, port: u16) -> Option<ProcKey> {
     let start = (pod_uid.to_string(), String::new());
-    for (k, r) in world.programs.running.range(start..) {
+    for (k, r) in rt.running.range(start..) {
         if k.0 != pod_uid {
             break;
         }
-        if server_port(&r.server) == Some(port) && super::is_alive(api, world, k) {
+        if server_port(&r.server) == Some(port) && super::is_alive(api, world, rt, k) {
             return Some(k.clone());
         }
     }

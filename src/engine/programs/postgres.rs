@@ -10,6 +10,7 @@
 //! table is one file `base/<db oid>/<relfilenode>` in a line format of our
 //! own (COPY text escaping) that says so in its first line.
 
+use super::Runtime;
 use super::image::{Image, gcc};
 use super::sql::{Catalog, Column, Database, TableData, Ty, Value};
 use super::{Ctx, Main, Output, Proc, ProcKey, ServerState, append_log};
@@ -724,13 +725,13 @@ fn checkpoint_complete(major: u32, buffers: u32) -> String {
 fn holders(ctx: &Ctx, dir: &(VolumeId, String)) -> Vec<(ProcKey, String)> {
     let me = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
     let mut v = vec![];
-    for (k, r) in &ctx.cx.world.programs.running {
+    for (k, r) in &ctx.cx.rt.running {
         if *k == me {
             continue;
         }
         if let ServerState::Postgres(pg) = &r.server
             && &pg.dir == dir
-            && super::is_alive(ctx.cx.api, ctx.cx.world, k)
+            && super::is_alive(ctx.cx.api, ctx.cx.world, ctx.cx.rt, k)
         {
             v.push((k.clone(), r.proc.node.clone()));
         }
@@ -761,7 +762,7 @@ fn postmaster(ctx: &mut Ctx, pgdata: &str, now: &mut Time, pid: u32, listen_tcp:
     if !others.is_empty() {
         // Another machine's postmaster has this directory open: nothing on
         // this machine can tell. Both will now write it.
-        let sb = ctx.cx.world.programs.split_brain.entry(dir.clone()).or_default();
+        let sb = ctx.cx.rt.split_brain.entry(dir.clone()).or_default();
         for (k, _) in &others {
             sb.servers.insert(k.clone());
         }
@@ -865,7 +866,7 @@ fn first_torn_relation(ctx: &mut Ctx, pgdata: &str) -> Option<String> {
 
 /// The server is stopped: SIGINT (fast shutdown) or power loss.
 pub fn stop(ctx: &mut Ctx, key: &ProcKey, pg: PgServer, clean: bool) -> String {
-    forget(ctx.cx.world, key);
+    forget(ctx.cx.rt, key);
     if !clean {
         // Nothing runs any more: postmaster.pid and pg_control stay as they were.
         return String::new();
@@ -901,9 +902,9 @@ pub fn stop(ctx: &mut Ctx, key: &ProcKey, pg: PgServer, clean: bool) -> String {
 }
 
 /// Forgets a server in the split-brain bookkeeping.
-pub fn forget(world: &mut World, key: &ProcKey) {
+pub fn forget(rt: &mut Runtime, key: &ProcKey) {
     let mut empty = vec![];
-    for (dir, sb) in world.programs.split_brain.iter_mut() {
+    for (dir, sb) in rt.split_brain.iter_mut() {
         sb.servers.remove(key);
         sb.writers.remove(key);
         if sb.servers.len() < 2 {
@@ -911,7 +912,7 @@ pub fn forget(world: &mut World, key: &ProcKey) {
         }
     }
     for d in empty {
-        world.programs.split_brain.remove(&d);
+        rt.split_brain.remove(&d);
     }
 }
 
@@ -926,8 +927,8 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub fn find(world: &World, key: &ProcKey) -> Option<Handle> {
-        let r = world.programs.running.get(key)?;
+    pub fn find(rt: &Runtime, key: &ProcKey) -> Option<Handle> {
+        let r = rt.running.get(key)?;
         match &r.server {
             ServerState::Postgres(pg) => Some(Handle { key: key.clone(), proc: r.proc.clone(), pg: pg.clone() }),
             _ => None,
@@ -942,8 +943,8 @@ impl Handle {
         append_log(world, &self.proc, text);
     }
 
-    pub fn next_pid(&self, world: &mut World) -> u32 {
-        match world.programs.running.get_mut(&self.key) {
+    pub fn next_pid(&self, rt: &mut Runtime) -> u32 {
+        match rt.running.get_mut(&self.key) {
             Some(r) => {
                 r.next_pid += 1;
                 r.next_pid + 34
@@ -954,21 +955,21 @@ impl Handle {
 
     /// Whether this server shares its data directory with a server on
     /// another machine right now.
-    pub fn split(&self, world: &World) -> bool {
-        world.programs.split_brain.get(&self.pg.dir).is_some_and(|sb| sb.servers.len() > 1 && sb.servers.contains(&self.key))
+    pub fn split(&self, rt: &Runtime) -> bool {
+        rt.split_brain.get(&self.pg.dir).is_some_and(|sb| sb.servers.len() > 1 && sb.servers.contains(&self.key))
     }
 
     /// Writes a committed query's changes. With two servers on one data
     /// directory, the pages they both keep in separate buffer caches are
     /// torn, and their WAL streams interleave.
-    pub fn commit(&self, world: &mut World, now: Time, cat: &mut Catalog, db: &mut Database) -> Vec<String> {
+    pub fn commit(&self, rt: &mut Runtime, world: &mut World, now: Time, cat: &mut Catalog, db: &mut Database) -> Vec<String> {
         let changed = !db.dirty.is_empty() || !db.dropped.is_empty() || cat.dirty;
         if !changed {
             return vec![];
         }
-        let split = self.split(world);
+        let split = self.split(rt);
         let both_wrote = if split {
-            let sb = world.programs.split_brain.get_mut(&self.pg.dir).unwrap();
+            let sb = rt.split_brain.get_mut(&self.pg.dir).unwrap();
             sb.writers.insert(self.key.clone());
             sb.writers.len() > 1 || sb.servers.len() > 1
         } else {
@@ -989,10 +990,10 @@ impl Handle {
 /// The other servers on a split data directory crash when their
 /// checkpointer next flushes pages another postmaster stamped with WAL
 /// positions beyond its own (and every restart then fails recovery).
-pub fn crash_split_servers(cx: &mut crate::engine::control::Cx, dir: &(VolumeId, String), relation: &str) {
-    let Some(sb) = cx.world.programs.split_brain.get(dir).cloned() else { return };
+pub fn crash_split_servers(cx: &mut super::Sys, dir: &(VolumeId, String), relation: &str) {
+    let Some(sb) = cx.rt.split_brain.get(dir).cloned() else { return };
     for key in sb.servers {
-        let Some(h) = Handle::find(cx.world, &key) else { continue };
+        let Some(h) = Handle::find(cx.rt, &key) else { continue };
         // Checkpoints run every checkpoint_timeout (5 min) from start.
         let since = cx.api.now.0 - h.pg.started.0;
         let at = Time(h.pg.started.0 + (since / 300_000 + 1) * 300_000);

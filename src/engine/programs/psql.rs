@@ -3,6 +3,13 @@
 //! `-c` strings, `-f` files or standard input, and prints results, notices
 //! and errors exactly as psql of the image's major version does. Also
 //! `pg_isready`.
+//!
+//! Options: `-U`, `-d`, `-h`, `-p`, `-c` (repeatable), `-f`, `-t`, `-A`,
+//! `-F`, `-q`, `-x`, `-v`/`--set`, `-P`/`--pset`, `-l`, `-V`, `-w`, `-W`,
+//! `-X`, `-a` (long forms too);
+//! meta-commands `\q`, `\dt`, `\d [TABLE]`, `\l`, `\du`, `\conninfo`,
+//! `\c DB`, `\echo`, and `\timing`, `\x`, `\pset`, `\set`, `\a`, `\t`,
+//! `\encoding` accepted. SQL: [`super::sql`].
 
 use super::net;
 use super::postgres::{self, Handle, SOCKET};
@@ -213,8 +220,8 @@ fn prefix(major: u32) -> &'static str {
 /// The postgres server in this container (its Unix socket).
 fn local_server(ctx: &Ctx) -> Option<ProcKey> {
     let key = (ctx.p.pod_uid.clone(), ctx.p.container.clone());
-    let r = ctx.cx.world.programs.running.get(&key)?;
-    if matches!(r.server, ServerState::Postgres(_)) && super::is_alive(ctx.cx.api, ctx.cx.world, &key) { Some(key) } else { None }
+    let r = ctx.cx.rt.running.get(&key)?;
+    if matches!(r.server, ServerState::Postgres(_)) && super::is_alive(ctx.cx.api, ctx.cx.world, ctx.cx.rt, &key) { Some(key) } else { None }
 }
 
 /// Resolves the host and finds the server each address reaches.
@@ -230,7 +237,7 @@ fn targets(ctx: &mut Ctx, host: Option<&str>, port: u16) -> Result<Vec<(Target, 
                 let key = dest
                     .clone()
                     .and_then(|(uid, p)| net::listener(ctx, &uid, p))
-                    .filter(|k| matches!(ctx.cx.world.programs.running.get(k).map(|r| &r.server), Some(ServerState::Postgres(_))));
+                    .filter(|k| matches!(ctx.cx.rt.running.get(k).map(|r| &r.server), Some(ServerState::Postgres(_))));
                 let loopback = a.kind == net::AddrKind::Loopback || dest.as_ref().is_some_and(|(uid, _)| *uid == ctx.p.pod_uid);
                 v.push((Target::Tcp(h.to_string(), a.ip.clone(), loopback), key));
             }
@@ -272,9 +279,9 @@ fn connect(ctx: &mut Ctx, a: &Args, major: u32) -> Result<Conn, (String, i32)> {
             errors.push_str(&msg);
             continue;
         };
-        let server = Handle::find(ctx.cx.world, &key).expect("running postgres");
+        let server = Handle::find(ctx.cx.rt, &key).expect("running postgres");
         let now = ctx.now();
-        let pid = server.next_pid(ctx.cx.world);
+        let pid = server.next_pid(ctx.cx.rt);
         let cat = load_catalog(ctx, &server);
         let fail = |ctx: &mut Ctx, msg: &str, detail: Option<String>| -> (String, i32) {
             let mut l = postgres_line(now, pid, "FATAL", msg);
@@ -538,7 +545,7 @@ fn run_one(
 ) -> (Output, bool, bool) {
     let mut out = Output::default();
     // The server may have died since the connection was made.
-    if !super::is_alive(ctx.cx.api, ctx.cx.world, &conn.server.key) || ctx.cx.world.programs.exits.get(&conn.server.key).is_some_and(|e| e.at <= ctx.now()) {
+    if !super::is_alive(ctx.cx.api, ctx.cx.world, ctx.cx.rt, &conn.server.key) || ctx.cx.rt.exits.get(&conn.server.key).is_some_and(|e| e.at <= ctx.now()) {
         out.eprint("server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\nconnection to server was lost\n");
         return (out, true, true);
     }
@@ -550,11 +557,11 @@ fn run_one(
         *tx = (s.in_tx, s.tx_failed);
         let in_tx = s.in_tx;
         drop(s);
-        let written = if !in_tx { conn.server.commit(ctx.cx.world, ctx.now(), cat, db) } else { vec![] };
+        let written = if !in_tx { conn.server.commit(ctx.cx.rt, ctx.cx.world, ctx.now(), cat, db) } else { vec![] };
         (events, err, written)
     };
     // Two servers on one data directory: the written pages are torn.
-    if !written.is_empty() && conn.server.split(ctx.cx.world) {
+    if !written.is_empty() && conn.server.split(ctx.cx.rt) {
         postgres::crash_split_servers(ctx.cx, &conn.server.pg.dir, &written[0]);
     }
     // psql before 15 shows only the last statement's result (PQexec).

@@ -2,8 +2,16 @@
 //! snapshots by the default `save` rules and on shutdown, the append-only
 //! file with `--appendonly yes`, loading either at start) and `redis-cli`
 //! (non-tty raw output, errors, `-h`/`-p`/`-a`, commands from stdin).
+//!
+//! Commands: `PING`, `ECHO`, `AUTH`, `SELECT`, `INFO`, `CONFIG GET`,
+//! `DBSIZE`, `KEYS`, `EXISTS`, `TYPE`, `DEL`, `UNLINK`, `FLUSHDB`,
+//! `FLUSHALL`, `SAVE`, `BGSAVE`, `LASTSAVE`; strings `GET`, `SET` (no
+//! options: no `EX`, `NX`, ...), `SETNX`, `MGET`, `MSET`, `APPEND`, `STRLEN`, `INCR`,
+//! `INCRBY`, `DECR`, `DECRBY`; hashes `HSET`, `HMSET`, `HGET`, `HGETALL`;
+//! lists `LPUSH`, `RPUSH`, `LPOP`, `RPOP`, `LLEN`, `LRANGE`; sets `SADD`,
+//! `SMEMBERS`. Anything else: `ERR unknown command`.
 
-use super::{Ctx, Main, Output, ProcKey, ServerState, append_log, net};
+use super::{Ctx, Main, Output, ProcKey, Runtime, ServerState, append_log, net};
 use crate::engine::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -245,8 +253,8 @@ pub fn server_tool(ctx: &mut Ctx, args: &[String]) -> Output {
 }
 
 /// Writes an RDB snapshot (background save) and logs it.
-fn bgsave(world: &mut crate::engine::world::World, key: &ProcKey, at: Time, reason: Option<(u64, i64)>) {
-    let Some(r) = world.programs.running.get_mut(key) else { return };
+fn bgsave(rt: &mut Runtime, world: &mut crate::engine::world::World, key: &ProcKey, at: Time, reason: Option<(u64, i64)>) {
+    let Some(r) = rt.running.get_mut(key) else { return };
     let ServerState::Redis(st) = &mut r.server else { return };
     st.bgsave_pid += 1;
     let pid = st.bgsave_pid;
@@ -268,8 +276,8 @@ fn bgsave(world: &mut crate::engine::world::World, key: &ProcKey, at: Time, reas
 }
 
 /// The `save` rules fire when enough changes are old enough (serverCron).
-fn catch_up(world: &mut crate::engine::world::World, key: &ProcKey, now: Time) {
-    let Some(r) = world.programs.running.get(key) else { return };
+fn catch_up(rt: &mut Runtime, world: &mut crate::engine::world::World, key: &ProcKey, now: Time) {
+    let Some(r) = rt.running.get(key) else { return };
     let ServerState::Redis(st) = &r.server else { return };
     if st.dirty == 0 {
         return;
@@ -279,7 +287,7 @@ fn catch_up(world: &mut crate::engine::world::World, key: &ProcKey, now: Time) {
         if st.dirty >= changes && due <= now {
             let at = if due < st.last_write { st.last_write } else { due };
             let dirty = st.dirty;
-            bgsave(world, key, at, Some((dirty, secs)));
+            bgsave(rt, world, key, at, Some((dirty, secs)));
             return;
         }
     }
@@ -677,7 +685,7 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
     for a in &addrs {
         if let Some((uid, p)) = net::route(ctx, a, port)
             && let Some(k) = net::listener(ctx, &uid, p)
-            && matches!(ctx.cx.world.programs.running.get(&k).map(|r| &r.server), Some(ServerState::Redis(_)))
+            && matches!(ctx.cx.rt.running.get(&k).map(|r| &r.server), Some(ServerState::Redis(_)))
         {
             key = Some(k);
             break;
@@ -688,10 +696,10 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
         return o;
     };
     let now = ctx.now();
-    catch_up(ctx.cx.world, &key, now);
+    catch_up(ctx.cx.rt, ctx.cx.world, &key, now);
     let mut authed = false;
     if let Some(pw) = &password
-        && let Some(ServerState::Redis(st)) = ctx.cx.world.programs.running.get_mut(&key).map(|r| &mut r.server)
+        && let Some(ServerState::Redis(st)) = ctx.cx.rt.running.get_mut(&key).map(|r| &mut r.server)
     {
         let (r, _) = execute(st, &["AUTH".into(), pw.clone()], &mut authed);
         if let Reply::Err(e) = r {
@@ -703,7 +711,7 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             continue;
         }
         let (reply, wrote, save) = {
-            let Some(ServerState::Redis(st)) = ctx.cx.world.programs.running.get_mut(&key).map(|r| &mut r.server) else { break };
+            let Some(ServerState::Redis(st)) = ctx.cx.rt.running.get_mut(&key).map(|r| &mut r.server) else { break };
             let (reply, wrote) = execute(st, &argv, &mut authed);
             if wrote {
                 st.dirty += 1;
@@ -713,19 +721,19 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
             (reply, wrote, save)
         };
         if wrote {
-            let (aof, dir, text) = match ctx.cx.world.programs.running.get(&key).map(|r| &r.server) {
+            let (aof, dir, text) = match ctx.cx.rt.running.get(&key).map(|r| &r.server) {
                 Some(ServerState::Redis(st)) => (st.appendonly, st.dir.clone(), dump(&st.keys, &st.version)),
                 _ => (false, String::new(), String::new()),
             };
             if aof {
-                let proc = ctx.cx.world.programs.running[&key].proc.clone();
+                let proc = ctx.cx.rt.running[&key].proc.clone();
                 let _ = proc.fs(ctx.cx.world).write(&format!("{dir}/appendonlydir/appendonly.aof.1.incr.aof"), &text);
             }
-            catch_up(ctx.cx.world, &key, now);
+            catch_up(ctx.cx.rt, ctx.cx.world, &key, now);
         }
         if save {
             if argv[0].eq_ignore_ascii_case("save") {
-                let Some(r) = ctx.cx.world.programs.running.get_mut(&key) else { break };
+                let Some(r) = ctx.cx.rt.running.get_mut(&key) else { break };
                 let proc = r.proc.clone();
                 if let ServerState::Redis(st) = &mut r.server {
                     st.dirty = 0;
@@ -736,7 +744,7 @@ pub fn cli(ctx: &mut Ctx, args: &[String], stdin: &str) -> Output {
                     append_log(ctx.cx.world, &proc, &l(now, 'M', '*', "DB saved on disk"));
                 }
             } else {
-                bgsave(ctx.cx.world, &key, now, None);
+                bgsave(ctx.cx.rt, ctx.cx.world, &key, now, None);
             }
         }
         if let Reply::Err(e) = &reply

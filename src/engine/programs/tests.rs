@@ -417,7 +417,7 @@ fn main_processes_of_plain_images() {
     let inf = t.pod_with("inf", "node-a", "busybox", &[], &[], vec!["sh".into(), "-c".into(), "while true; do echo tick; sleep 10; done".into()], vec![]);
     assert_eq!(t.start(&inf), StartOutcome::Running { log: "tick\n".into() });
     t.advance(25_000);
-    flush_logs(&mut t.c.world, t.c.api.now);
+    flush_logs(&mut t.c.runtime, &mut t.c.world, t.c.api.now);
     assert_eq!(t.log(&inf), "tick\ntick\n");
     let w = t.pod_with("w", "node-a", "busybox", &[], &[], vec!["sh".into(), "-c".into(), "trap : TERM INT; sleep infinity & wait".into()], vec![]);
     assert_eq!(t.start(&w), StartOutcome::Running { log: String::new() });

@@ -2,10 +2,9 @@
 //! pods with IPs, Procs built the way the kubelet builds them, and
 //! start/stop/exec around them.
 
-use super::{ExecResult, Proc, StartOutcome, exec, start, stop};
+use super::{ExecResult, Proc, StartOutcome, Sys, exec, start, stop};
 use crate::engine::api::*;
 use crate::engine::cluster::Cluster;
-use crate::engine::control::Cx;
 use crate::engine::fs::Mount;
 use crate::engine::world::VolumeId;
 
@@ -19,8 +18,8 @@ impl T {
         T { c: Cluster::new(7), next_ip: 5 }
     }
 
-    pub fn cx(&mut self) -> Cx<'_> {
-        Cx { api: &mut self.c.api, world: &mut self.c.world }
+    pub fn cx(&mut self) -> Sys<'_> {
+        Sys { api: &mut self.c.api, world: &mut self.c.world, rt: &mut self.c.runtime }
     }
 
     /// Creates a pod in the API (with an IP on its node) and returns the

@@ -2,6 +2,22 @@
 //! applets on busybox/Alpine): `cat`, `ls`, `echo`, `mkdir`, `rm`, `touch`,
 //! `wc`, `grep`, ... with each implementation's own messages and exit codes,
 //! and the dispatch to the bigger programs (psql, curl, redis-cli, mysql).
+//!
+//! The programs, each with the options lessons use (an unknown option is
+//! ignored or refused as the real tool does for the common ones): `echo`
+//! (`-n`, `-e`), `printf`, `true`, `false`, `cat`, `ls` (`-l`, `-a`, `-A`,
+//! `-d`, `-h`, `-1`), `mkdir` (`-p`), `rmdir`, `rm` (`-r`, `-f`), `touch`,
+//! `cp`, `mv`, `ln` (as a copy), `pwd`, `hostname` (`-i`), `env`,
+//! `printenv`, `sleep`, `wc`, `grep`/`egrep`/`fgrep` (`-v`, `-i`, `-c`,
+//! `-q`, `-n`, `-l`, `-e`; a small regex engine), `head`/`tail` (`-n`),
+//! `date`, `whoami`, `id`, `uname`, `seq`, `tee`, `sort`, `uniq`,
+//! `basename`, `dirname`, `test`/`[`, `which`, `tr`, `cut`, `sed` (`s///`
+//! with `g`, `-i`, `-e`), `awk` (`'{print $N, ...}'` with `-F`), `xargs`,
+//! `find`, `df`, `stat`, `yes`, `ps` (not on Debian slim images), and
+//! `kill`, `chmod`, `chown`, `sync` accepted without effect. Which exist in
+//! an image is `image::has_program`'s (every image has `curl`; `wget` is
+//! busybox's). Not simulated: `nc`, `ping`, `ip`, `nslookup`, `dig`,
+//! editors, package managers (`command not found`).
 
 use super::image::{Server, Userland};
 use super::{Ctx, Output};
