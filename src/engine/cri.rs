@@ -82,6 +82,11 @@ pub trait ContainerRuntime {
     /// exec probes). The output is what the program printed; the caller adds
     /// kubectl's `command terminated with exit code N`.
     fn exec(&mut self, api: &mut Api, world: &mut World, p: &Proc, argv: &[String], stdin: &str) -> ExecResult;
+    /// Whether the main process has ended on its own by now (a script that
+    /// reached its end, `sleep 30` run out): its exit code, as a
+    /// ContainerStatus with state exited tells. A process that ends later
+    /// has woken the kubelet for that instant when it started.
+    fn poll_exit(&mut self, api: &mut Api, world: &mut World, p: &Proc) -> Option<i32>;
     /// An httpGet probe of the pod, answered by the server that listens on
     /// the port: the HTTP status, or the error the prober reports.
     fn probe_http(&mut self, api: &mut Api, world: &mut World, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String>;

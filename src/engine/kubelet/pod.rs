@@ -674,7 +674,14 @@ impl Kubelet {
             }
         }
         match rt.ctrs[i].state.clone() {
-            CState::Running { .. } => self.run_probes(rt, i, pod, &spec, cx, wake),
+            CState::Running { since } => {
+                // PLEG: the main process may have ended on its own.
+                let exited = rt.ctrs[i].proc.as_ref().and_then(|p| cx.rt.poll_exit(cx.api, cx.world, p));
+                match exited {
+                    Some(code) => container_exited(&mut rt.ctrs[i], pod, code, Some(since), cx.api.now, wake),
+                    None => self.run_probes(rt, i, pod, &spec, cx, wake),
+                }
+            }
             CState::Terminated(_) => {}
             CState::Waiting { .. } => self.start_container(rt, i, pod, &spec, nrt, cx, wake),
         }
@@ -841,24 +848,7 @@ impl Kubelet {
                 c.ready = spec.readiness_probe.is_none() && (!c.init || c.sidecar);
                 self.run_probes(rt, i, pod, spec, cx, wake);
             }
-            Some(code) => {
-                c.state = CState::Terminated(ContainerStateTerminated {
-                    exit_code: code,
-                    reason: if code == 0 { "Completed".into() } else { "Error".into() },
-                    started_at: Some(now),
-                    finished_at: Some(now),
-                    container_id: c.id.clone(),
-                    ..Default::default()
-                });
-                c.ready = false;
-                c.started = false;
-                let policy = pod.spec.restart_policy.clone();
-                plan_restart(c, &policy, code, false, now);
-                if let Some(at) = c.restart_at {
-                    let capped = c.backoff_wait && c.crash_backoff.is_some_and(|b| b.dur >= CRASH_MAX);
-                    wake.at(at, !capped);
-                }
-            }
+            Some(code) => container_exited(c, pod, code, Some(now), now, wake),
         }
     }
 
@@ -1000,6 +990,28 @@ fn start_kill(c: &mut CtrRt, pod: &Pod, cx: &mut Cx, message: &str, deadline: Ti
     };
     c.kill = Some(Kill { deadline, exit_at, restart });
     c.ready = false;
+}
+
+/// The main process ended on its own with `code` (at once when it
+/// started, or later): the container is Terminated (Completed or Error),
+/// and restarted as the pod's restartPolicy says, after the crash back-off.
+fn container_exited(c: &mut CtrRt, pod: &Pod, code: i32, since: Option<Time>, now: Time, wake: &mut Wake) {
+    c.state = CState::Terminated(ContainerStateTerminated {
+        exit_code: code,
+        reason: if code == 0 { "Completed".into() } else { "Error".into() },
+        started_at: since,
+        finished_at: Some(now),
+        container_id: c.id.clone(),
+        ..Default::default()
+    });
+    c.proc = None;
+    c.ready = false;
+    c.started = false;
+    plan_restart(c, &pod.spec.restart_policy, code, false, now);
+    if let Some(at) = c.restart_at {
+        let capped = c.backoff_wait && c.crash_backoff.is_some_and(|b| b.dur >= CRASH_MAX);
+        wake.at(at, !capped);
+    }
 }
 
 /// The process is gone: by itself after the stop signal (exit 0) or by

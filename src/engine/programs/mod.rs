@@ -170,6 +170,9 @@ impl ContainerRuntime for Runtime {
     fn exec(&mut self, api: &mut Api, world: &mut World, p: &Proc, argv: &[String], stdin: &str) -> ExecResult {
         exec(&mut Sys { api, world, rt: self }, p, argv, stdin)
     }
+    fn poll_exit(&mut self, api: &mut Api, world: &mut World, p: &Proc) -> Option<i32> {
+        poll_exit(&mut Sys { api, world, rt: self }, p)
+    }
     fn probe_http(&mut self, api: &mut Api, world: &mut World, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
         probe_http(&mut Sys { api, world, rt: self }, pod, port, path, user_agent)
     }
