@@ -487,19 +487,14 @@ fn ports_conflict(want: &[HostPort], used: &[HostPort]) -> bool {
 /// pod's own) and the topology key. A term without a labelSelector
 /// selects as an empty one. namespaceSelector, matchLabelKeys and
 /// mismatchLabelKeys are not applied.
-#[derive(Clone, Debug, Default)]
-struct AffinityTerm {
-    selector: LabelSelector,
-    namespaces: Vec<String>,
-    topology_key: String,
-}
+type AffinityTerm = PodAffinityTerm;
 
 fn affinity_terms(terms: &[PodAffinityTerm]) -> Vec<AffinityTerm> {
-    terms.iter().map(AffinityTerm::new).collect()
+    terms.to_vec()
 }
 
 fn weighted_terms(terms: &[WeightedPodAffinityTerm]) -> Vec<(i64, AffinityTerm)> {
-    terms.iter().map(|w| (i64::from(w.weight), AffinityTerm::new(&w.pod_affinity_term))).collect()
+    terms.iter().map(|w| (i64::from(w.weight), w.pod_affinity_term.clone())).collect()
 }
 
 /// The pod's required anti-affinity terms (what NodeInfo keeps of the pods
@@ -513,12 +508,9 @@ fn required_anti_terms(p: &Pod) -> Vec<AffinityTerm> {
 }
 
 impl AffinityTerm {
-    fn new(t: &PodAffinityTerm) -> AffinityTerm {
-        AffinityTerm { selector: t.label_selector.clone().unwrap_or_default(), namespaces: t.namespaces.clone(), topology_key: t.topology_key.clone() }
-    }
     fn matches_pod(&self, owner_ns: &str, p: &Pod) -> bool {
         let ns_ok = if self.namespaces.is_empty() { p.metadata.namespace == owner_ns } else { self.namespaces.contains(&p.metadata.namespace) };
-        ns_ok && self.selector.matches(&p.metadata.labels)
+        ns_ok && self.label_selector.as_ref().is_none_or(|s| s.matches(&p.metadata.labels))
     }
 }
 
@@ -578,7 +570,7 @@ fn spread_matcher(pod: &Pod, selector: &LabelSelector) -> Matcher {
 
 fn term_matcher(pod: &Pod, t: &AffinityTerm) -> Matcher {
     let namespaces = if t.namespaces.is_empty() { vec![pod.metadata.namespace.clone()] } else { t.namespaces.clone() };
-    Matcher { namespaces, selector: t.selector.clone(), live_only: false }
+    Matcher { namespaces, selector: t.label_selector.clone().unwrap_or_default(), live_only: false }
 }
 
 /// One node in a scheduling cycle's snapshot: the node, what the cache
