@@ -194,9 +194,9 @@ fn check(s: &Session) -> Result<(), String> {
             // required anti-affinity on the hostname, both ways
             for (x, y) in [(a, b), (b, a)] {
                 let anti = x.spec.affinity.as_ref().and_then(|af| af.pod_anti_affinity.as_ref());
-                let Some(terms) = anti.and_then(|v| v.get("requiredDuringSchedulingIgnoredDuringExecution")).and_then(|t| t.as_array()) else { continue };
-                for t in terms {
-                    let want = t.pointer("/labelSelector/matchLabels/app").and_then(|v| v.as_str());
+                let Some(anti) = anti else { continue };
+                for t in &anti.required_during_scheduling_ignored_during_execution {
+                    let want = t.label_selector.as_ref().and_then(|s| s.match_labels.get("app")).map(|s| s.as_str());
                     if same_node && want.is_some() && y.metadata.labels.get("app").map(|s| s.as_str()) == want {
                         return Err(format!("pod {} is on {} with {}, against its anti-affinity", x.metadata.name, x.spec.node_name, y.metadata.name));
                     }

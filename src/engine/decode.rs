@@ -96,7 +96,11 @@ fn go_list_type(path: &str) -> &'static str {
         "taints" => "[]v1.Taint",
         "volumeClaimTemplates" => "[]v1.PersistentVolumeClaim",
         "accessModes" => "[]v1.PersistentVolumeAccessMode",
+        "matchExpressions" | "matchFields" if path.contains("nodeSelectorTerms") || path.contains("preference") => "[]v1.NodeSelectorRequirement",
         "matchExpressions" => "[]v1.LabelSelectorRequirement",
+        "requiredDuringSchedulingIgnoredDuringExecution" => "[]v1.PodAffinityTerm",
+        "preferredDuringSchedulingIgnoredDuringExecution" if path.contains("nodeAffinity") => "[]v1.PreferredSchedulingTerm",
+        "preferredDuringSchedulingIgnoredDuringExecution" => "[]v1.WeightedPodAffinityTerm",
         "nodeSelectorTerms" => "[]v1.NodeSelectorTerm",
         "ownerReferences" => "[]v1.OwnerReference",
         _ => "[]string",
@@ -267,6 +271,8 @@ impl<'de> de::Deserializer<'de> for De<'de> {
     }
 
     fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, DecodeError> {
+        // PodAntiAffinity is PodAffinity's Rust type (api/core.rs); Go names it.
+        let name = if name == "PodAffinity" && self.path.ends_with("podAntiAffinity") { "PodAntiAffinity" } else { name };
         let inner = De { node: self.node, path: self.path.clone(), strukt: name, unknown: self.unknown };
         match &self.node.v {
             Val::Null => v.visit_map(Map { de: &inner, entries: &[], i: 0, fields: Some(fields), value: None }),
@@ -389,6 +395,32 @@ mod tests {
         let e = decode::<PersistentVolumeClaim>(&n).unwrap_err();
         assert!(e.message.starts_with("quantities must match the regular expression"), "{}", e.message);
         assert_eq!(e.pos.line, 4);
+    }
+
+    #[test]
+    fn affinity_is_typed() {
+        let n = first(
+            "spec:\n  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: db}}\n        topologykey: zone\n",
+        );
+        let (p, unknown): (Pod, _) = decode(&n).unwrap();
+        let path = "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologykey";
+        assert_eq!(unknown, vec![UnknownField { path: path.into(), pos: Pos { line: 6, col: 9 } }]);
+        let terms = &p.spec.affinity.unwrap().pod_affinity.unwrap().required_during_scheduling_ignored_during_execution;
+        assert_eq!(terms[0].label_selector.as_ref().unwrap().match_labels["app"], "db");
+        let n = first(
+            "spec:\n  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchFields: {key: metadata.name}\n",
+        );
+        let e = decode::<Pod>(&n).unwrap_err();
+        let want = "json: cannot unmarshal object into Go struct field NodeSelectorTerm.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.matchFields of type []v1.NodeSelectorRequirement";
+        assert_eq!(e.message, want);
+        let n = first("spec:\n  affinity:\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: heavy\n");
+        let e = decode::<Pod>(&n).unwrap_err();
+        let want = "json: cannot unmarshal string into Go struct field WeightedPodAffinityTerm.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.weight of type int32";
+        assert_eq!(e.message, want);
+        let n = first("spec:\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: {topologyKey: zone}\n");
+        let e = decode::<Pod>(&n).unwrap_err();
+        let want = "json: cannot unmarshal object into Go struct field PodAntiAffinity.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution of type []v1.PodAffinityTerm";
+        assert_eq!(e.message, want);
     }
 
     #[test]

@@ -482,36 +482,35 @@ fn ports_conflict(want: &[HostPort], used: &[HostPort]) -> bool {
         .any(|(ip, proto, port)| used.iter().any(|(uip, uproto, uport)| uport == port && uproto == proto && (ip == uip || ip == "0.0.0.0" || uip == "0.0.0.0")))
 }
 
-/// A pod affinity term from the opaque affinity JSON.
-#[derive(Clone, Debug, Default)]
-struct AffinityTerm {
-    selector: LabelSelector,
-    namespaces: Vec<String>,
-    topology_key: String,
+/// A pod affinity term as InterPodAffinity uses it (the framework's
+/// AffinityTerm): the selector, the namespaces it looks in (none: the
+/// pod's own) and the topology key. A term without a labelSelector
+/// selects as an empty one. namespaceSelector, matchLabelKeys and
+/// mismatchLabelKeys are not applied.
+type AffinityTerm = PodAffinityTerm;
+
+fn affinity_terms(terms: &[PodAffinityTerm]) -> Vec<AffinityTerm> {
+    terms.to_vec()
 }
 
-fn parse_terms(v: Option<&serde_json::Value>, key: &str) -> Vec<AffinityTerm> {
-    let Some(arr) = v.and_then(|v| v.get(key)).and_then(|x| x.as_array()) else { return vec![] };
-    arr.iter().map(parse_term).collect()
+fn weighted_terms(terms: &[WeightedPodAffinityTerm]) -> Vec<(i64, AffinityTerm)> {
+    terms.iter().map(|w| (i64::from(w.weight), w.pod_affinity_term.clone())).collect()
 }
 
-fn parse_term(t: &serde_json::Value) -> AffinityTerm {
-    AffinityTerm {
-        selector: t.get("labelSelector").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or_default(),
-        namespaces: t.get("namespaces").and_then(|n| serde_json::from_value(n.clone()).ok()).unwrap_or_default(),
-        topology_key: t.get("topologyKey").and_then(|k| k.as_str()).unwrap_or("").to_string(),
-    }
-}
-
-fn parse_weighted(v: Option<&serde_json::Value>) -> Vec<(i64, AffinityTerm)> {
-    let Some(arr) = v.and_then(|v| v.get("preferredDuringSchedulingIgnoredDuringExecution")).and_then(|x| x.as_array()) else { return vec![] };
-    arr.iter().map(|w| (w.get("weight").and_then(|x| x.as_i64()).unwrap_or(0), w.get("podAffinityTerm").map(parse_term).unwrap_or_default())).collect()
+/// The pod's required anti-affinity terms (what NodeInfo keeps of the pods
+/// with required anti-affinity).
+fn required_anti_terms(p: &Pod) -> Vec<AffinityTerm> {
+    p.spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+        .map_or_else(Vec::new, |a| affinity_terms(&a.required_during_scheduling_ignored_during_execution))
 }
 
 impl AffinityTerm {
     fn matches_pod(&self, owner_ns: &str, p: &Pod) -> bool {
         let ns_ok = if self.namespaces.is_empty() { p.metadata.namespace == owner_ns } else { self.namespaces.contains(&p.metadata.namespace) };
-        ns_ok && self.selector.matches(&p.metadata.labels)
+        ns_ok && self.label_selector.as_ref().is_none_or(|s| s.matches(&p.metadata.labels))
     }
 }
 
@@ -532,7 +531,7 @@ fn spread_constraints(pod: &Pod) -> Vec<SpreadConstraint> {
             max_skew: c.get("maxSkew").and_then(|x| x.as_i64()).unwrap_or(1).max(1),
             topology_key: c.get("topologyKey").and_then(|x| x.as_str()).unwrap_or("").to_string(),
             hard: c.get("whenUnsatisfiable").and_then(|x| x.as_str()).unwrap_or("DoNotSchedule") == "DoNotSchedule",
-            selector: c.get("labelSelector").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or_default(),
+            selector: c.get("labelSelector").and_then(crate::engine::decode::from_json).unwrap_or_default(),
         })
         .collect()
 }
@@ -571,7 +570,7 @@ fn spread_matcher(pod: &Pod, selector: &LabelSelector) -> Matcher {
 
 fn term_matcher(pod: &Pod, t: &AffinityTerm) -> Matcher {
     let namespaces = if t.namespaces.is_empty() { vec![pod.metadata.namespace.clone()] } else { t.namespaces.clone() };
-    Matcher { namespaces, selector: t.selector.clone(), live_only: false }
+    Matcher { namespaces, selector: t.label_selector.clone().unwrap_or_default(), live_only: false }
 }
 
 /// One node in a scheduling cycle's snapshot: the node, what the cache
@@ -718,17 +717,19 @@ impl PodState {
         let soft = soft.into_iter().map(|c| counted(cache, nodes, c.clone(), spread_matcher(pod, &c.selector), &c.topology_key)).collect();
         let aff = pod.spec.affinity.as_ref();
         let has_affinity = aff.is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some());
-        let required = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<AffinityTerm>> {
-            parse_terms(v, "requiredDuringSchedulingIgnoredDuringExecution")
-                .into_iter()
-                .map(|t| counted(cache, nodes, t.clone(), term_matcher(pod, &t), &t.topology_key))
-                .collect()
+        let pod_aff = aff.and_then(|a| a.pod_affinity.as_ref());
+        let pod_anti = aff.and_then(|a| a.pod_anti_affinity.as_ref());
+        let required = |terms: &[PodAffinityTerm], cache: &mut Cache| -> Vec<Counted<AffinityTerm>> {
+            affinity_terms(terms).into_iter().map(|t| counted(cache, nodes, t.clone(), term_matcher(pod, &t), &t.topology_key)).collect()
         };
-        let preferred = |v: Option<&serde_json::Value>, cache: &mut Cache| -> Vec<Counted<(i64, AffinityTerm)>> {
-            parse_weighted(v).into_iter().map(|(w, t)| counted(cache, nodes, (w, t.clone()), term_matcher(pod, &t), &t.topology_key)).collect()
+        let preferred = |terms: &[WeightedPodAffinityTerm], cache: &mut Cache| -> Vec<Counted<(i64, AffinityTerm)>> {
+            weighted_terms(terms).into_iter().map(|(w, t)| counted(cache, nodes, (w, t.clone()), term_matcher(pod, &t), &t.topology_key)).collect()
         };
         let (affinity, anti) = if has_affinity {
-            (required(aff.and_then(|a| a.pod_affinity.as_ref()), cache), required(aff.and_then(|a| a.pod_anti_affinity.as_ref()), cache))
+            (
+                required(pod_aff.map_or(&[], |a| &a.required_during_scheduling_ignored_during_execution), cache),
+                required(pod_anti.map_or(&[], |a| &a.required_during_scheduling_ignored_during_execution), cache),
+            )
         } else {
             (vec![], vec![])
         };
@@ -742,8 +743,8 @@ impl PodState {
             affinity,
             anti,
             soft,
-            preferred: preferred(aff.and_then(|a| a.pod_affinity.as_ref()), cache),
-            preferred_anti: preferred(aff.and_then(|a| a.pod_anti_affinity.as_ref()), cache),
+            preferred: preferred(pod_aff.map_or(&[], |a| &a.preferred_during_scheduling_ignored_during_execution), cache),
+            preferred_anti: preferred(pod_anti.map_or(&[], |a| &a.preferred_during_scheduling_ignored_during_execution), cache),
         }
     }
 }
@@ -793,10 +794,7 @@ impl<'a> FilterState<'a> {
             }
             for p in &v.assumed {
                 if p.spec.affinity.as_ref().is_some_and(|a| a.pod_anti_affinity.is_some()) {
-                    note(
-                        p,
-                        &parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution"),
-                    );
+                    note(p, &required_anti_terms(p));
                 }
             }
         }
@@ -1149,6 +1147,40 @@ mod tests {
 
     fn status(code: Code, r: &[&str]) -> NodeStatus {
         NodeStatus { code, reasons: r.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// Required node affinity and required pod anti-affinity, read from
+    /// the typed affinity: pods go only where the node terms allow, and
+    /// replicas that must not share a node spread one per node, the one
+    /// left over waiting: the placed replicas' terms keep it off every node.
+    #[test]
+    fn required_node_affinity_and_pod_anti_affinity_place_pods() {
+        use crate::kubectl::session::Session;
+        let mut s = Session::new(1);
+        let deployment = |name: &str, replicas: u32, affinity: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      affinity:\n{affinity}      containers:\n      - name: web\n        image: nginx:1.25\n"
+            )
+        };
+        let not_zone_a = "        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - key: topology.kubernetes.io/zone\n                operator: NotIn\n                values: [zone-a]\n";
+        let one_per_node = "        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - labelSelector:\n              matchLabels:\n                app: spread\n            topologyKey: kubernetes.io/hostname\n";
+        for (name, replicas, affinity) in [("pinned", 4, not_zone_a), ("spread", 4, one_per_node)] {
+            let out = s.run("kubectl apply -f -", &deployment(name, replicas, affinity));
+            assert_eq!(out.exit_code, 0, "{}", out.output);
+        }
+        s.run("cluster advance 30s", "");
+        let nodes = |app: &str| -> Vec<String> {
+            let mut v: Vec<String> =
+                s.cluster.api.store.list_t::<Pod>().filter(|p| p.metadata.label("app") == Some(app)).map(|p| p.spec.node_name.clone()).collect();
+            crate::engine::sort::sort(&mut v);
+            v
+        };
+        let pinned = nodes("pinned");
+        assert_eq!(pinned.len(), 4);
+        assert!(pinned.iter().all(|n| n == "node-b" || n == "node-c"), "{pinned:?}");
+        assert_eq!(nodes("spread"), ["", "node-a", "node-b", "node-c"]);
+        let events = s.run("kubectl get events --field-selector reason=FailedScheduling -o custom-columns=MESSAGE:.message", "").output;
+        assert!(events.contains("0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules."), "{events}");
     }
 
     #[test]

@@ -555,9 +555,97 @@ pub struct Affinity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_affinity: Option<NodeAffinity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pod_affinity: Option<Value>,
+    pub pod_affinity: Option<PodAffinity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pod_anti_affinity: Option<Value>,
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+/// core/v1 PodAffinity. Serialized through `to_json` (below), not derived.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodAffinity {
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTerm>,
+}
+
+/// Go's PodAntiAffinity has PodAffinity's fields: one Rust type keeps the
+/// wasm smaller (the decoder gives it its Go name in errors, from its path).
+pub type PodAntiAffinity = PodAffinity;
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WeightedPodAffinityTerm {
+    pub weight: i32,
+    pub pod_affinity_term: PodAffinityTerm,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodAffinityTerm {
+    pub label_selector: Option<LabelSelector>,
+    pub namespaces: Vec<String>,
+    pub topology_key: String,
+    pub namespace_selector: Option<LabelSelector>,
+    pub match_label_keys: Vec<String>,
+    pub mismatch_label_keys: Vec<String>,
+}
+
+/// Pod affinity serializes as the JSON it was kept as before it was typed,
+/// to every serializer: keys sorted (so the pod-template-hash, which hashes
+/// the template's JSON, is what it was), omitempty fields left out when
+/// empty, and also `weight` when zero and `topologyKey` when empty (Go
+/// writes both always; validation refuses them, so a manifest without them
+/// prints as written). One conversion to a `Value` instead of a derived
+/// Serialize per serializer keeps the wasm smaller.
+impl PodAffinity {
+    pub fn to_json(&self) -> Value {
+        fn strings(m: &mut serde_json::Map<String, Value>, k: &str, v: &[String]) {
+            if !v.is_empty() {
+                m.insert(k.into(), Value::Array(v.iter().map(|s| Value::String(s.clone())).collect()));
+            }
+        }
+        fn selector(m: &mut serde_json::Map<String, Value>, k: &str, v: &Option<LabelSelector>) {
+            if let Some(s) = v {
+                m.insert(k.into(), serde_json::to_value(s).unwrap_or_default());
+            }
+        }
+        fn term(t: &PodAffinityTerm) -> Value {
+            let mut m = serde_json::Map::new();
+            selector(&mut m, "labelSelector", &t.label_selector);
+            strings(&mut m, "matchLabelKeys", &t.match_label_keys);
+            strings(&mut m, "mismatchLabelKeys", &t.mismatch_label_keys);
+            selector(&mut m, "namespaceSelector", &t.namespace_selector);
+            strings(&mut m, "namespaces", &t.namespaces);
+            if !t.topology_key.is_empty() {
+                m.insert("topologyKey".into(), Value::String(t.topology_key.clone()));
+            }
+            Value::Object(m)
+        }
+        let mut m = serde_json::Map::new();
+        let preferred = &self.preferred_during_scheduling_ignored_during_execution;
+        if !preferred.is_empty() {
+            let weighted = |w: &WeightedPodAffinityTerm| {
+                let mut m = serde_json::Map::new();
+                m.insert("podAffinityTerm".into(), term(&w.pod_affinity_term));
+                if w.weight != 0 {
+                    m.insert("weight".into(), Value::from(w.weight));
+                }
+                Value::Object(m)
+            };
+            m.insert("preferredDuringSchedulingIgnoredDuringExecution".into(), Value::Array(preferred.iter().map(weighted).collect()));
+        }
+        let required = &self.required_during_scheduling_ignored_during_execution;
+        if !required.is_empty() {
+            m.insert("requiredDuringSchedulingIgnoredDuringExecution".into(), Value::Array(required.iter().map(term).collect()));
+        }
+        Value::Object(m)
+    }
+}
+
+impl Serialize for PodAffinity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -2,13 +2,14 @@
 //! pkg/controller/controller_utils.go and controller_ref_manager.go: owner
 //! references, pod readiness and availability, adoption and release
 //! (ControllerRefManager), pods created from templates, the index of
-//! orphans each controller keeps from its watch, and the rate-limited
-//! requeue of keys whose sync failed.
+//! orphans each controller keeps from its watch, the watch that wakes a
+//! controller for what it owns, and the rate-limited requeue of keys whose
+//! sync failed.
 
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, ApiError, Reason};
-use crate::engine::controllers::Ctl;
-use crate::engine::store::Change;
+use crate::engine::controllers::{Ctl, WorkQueue};
+use crate::engine::store::{Change, Op};
 use crate::engine::time::{Millis, SECOND, Time};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -49,6 +50,90 @@ pub fn resolve_controller<'a, T: Resource>(api: &'a Api, namespace: &str, r: &Ow
     }
     let obj = api.store.get_t::<T>(namespace, &r.name)?;
     (obj.meta().uid == r.uid).then_some(obj)
+}
+
+// ---------------------------------------------------------------- owner watch
+
+/// `resolveControllerRef` on an untyped object: the controller of kind
+/// `kind` a controllerRef points to, if it exists with that uid.
+pub fn resolve_controller_ref<'a>(api: &'a Api, kind: Kind, namespace: &str, r: &OwnerReference) -> Option<&'a Rc<Object>> {
+    if r.kind != kind.info().kind {
+        return None;
+    }
+    api.store.get(kind, &ObjKey::new(namespace, &r.name)).filter(|o| o.meta().uid == r.uid)
+}
+
+/// What a controller's watch of its children needs to know about the
+/// controllers: their kind and where their selector is.
+pub struct OwnerKind {
+    pub kind: Kind,
+    pub selector: fn(&Object) -> Option<&LabelSelector>,
+}
+
+impl OwnerKind {
+    /// Wakes the controller the child's controllerRef resolves to, if any.
+    pub fn enqueue_controller_of(&self, child: &ObjectMeta, api: &Api, q: &mut WorkQueue) {
+        if let Some(r) = child.controller_ref()
+            && let Some(o) = resolve_controller_ref(api, self.kind, &child.namespace, r)
+        {
+            q.add(o.obj_ref());
+        }
+    }
+
+    /// The listers' `GetPodReplicaSets`, `GetPodStatefulSets`,
+    /// `GetDeploymentsForReplicaSet`: the controllers of the child's
+    /// namespace, by name, whose selector selects it. A child without
+    /// labels matches none, nor does a nil or empty selector.
+    fn enqueue_selecting(&self, child: &ObjectMeta, api: &Api, q: &mut WorkQueue) {
+        if child.labels.is_empty() {
+            return;
+        }
+        for o in api.store.list_ns(self.kind, &child.namespace) {
+            if selector_selects((self.selector)(o), &child.labels) {
+                q.add(o.obj_ref());
+            }
+        }
+    }
+
+    /// The add / update / delete handlers a workload controller registers
+    /// for its children (the ReplicaSet and StatefulSet controllers'
+    /// addPod, updatePod, deletePod; the Deployment controller's
+    /// addReplicaSet, updateReplicaSet, deleteReplicaSet): a child with a
+    /// controllerRef wakes that controller (and the old one when the ref
+    /// changed); an orphan wakes the controllers selecting it when it
+    /// appears or its labels or controllerRef changed; a deleted child
+    /// wakes its controller. A child created already being deleted only
+    /// wakes its controller.
+    pub fn enqueue_for_child(&self, ch: &Change, api: &Api, q: &mut WorkQueue) {
+        let old = ch.old.as_deref().map(Object::meta);
+        let new = ch.new.as_deref().map(Object::meta);
+        match (ch.op, old, new) {
+            (Op::Added, _, Some(cur)) => {
+                if cur.is_deleting() || cur.controller_ref().is_some() {
+                    self.enqueue_controller_of(cur, api, q);
+                } else {
+                    self.enqueue_selecting(cur, api, q);
+                }
+            }
+            (Op::Modified, Some(old), Some(cur)) => {
+                let cur_ref = cur.controller_ref();
+                let old_ref = old.controller_ref();
+                let ref_changed = cur_ref != old_ref;
+                if ref_changed && old_ref.is_some() {
+                    self.enqueue_controller_of(old, api, q);
+                }
+                if cur_ref.is_some() {
+                    self.enqueue_controller_of(cur, api, q);
+                    return;
+                }
+                if old.labels != cur.labels || ref_changed {
+                    self.enqueue_selecting(cur, api, q);
+                }
+            }
+            (Op::Deleted, Some(old), _) => self.enqueue_controller_of(old, api, q),
+            _ => {}
+        }
+    }
 }
 
 // ---------------------------------------------------------------- pods
@@ -492,6 +577,58 @@ mod tests {
         assert!(is_pod_available(&p, 5, Time(15_000)));
         assert_eq!(next_availability_check([&p], 5, Time(12_000)), Some(Time(15_000)));
         assert_eq!(next_availability_check([&p], 5, Time(15_000)), None);
+    }
+
+    /// The owner watch: owned children wake their controller (its uid
+    /// checked), orphans the controllers selecting them, and a child
+    /// without labels none, even one a selector of only `DoesNotExist`
+    /// would match (the listers refuse unlabeled children).
+    #[test]
+    fn children_wake_their_controller_or_the_ones_selecting_them() {
+        use crate::engine::controllers::testkit::{Harness, labels, selector, template};
+        let mut h = Harness::new(vec![]);
+        let mut uids = BTreeMap::new();
+        let no_tier = LabelSelector {
+            match_expressions: vec![LabelSelectorRequirement { key: "tier".into(), operator: "DoesNotExist".into(), values: vec![] }],
+            ..Default::default()
+        };
+        for (name, sel, app) in [("a", selector("web"), "web"), ("b", Some(no_tier), "web"), ("c", selector("db"), "db")] {
+            let mut rs = ReplicaSet { metadata: ObjectMeta::named("default", name), ..Default::default() };
+            rs.spec.selector = sel;
+            rs.spec.template = template(app, "nginx");
+            let o = h.create(Object::ReplicaSet(rs));
+            uids.insert(name, o.meta().uid.clone());
+        }
+        let owner = OwnerKind { kind: Kind::ReplicaSet, selector: |o| ReplicaSet::from_object(o).and_then(|rs| rs.spec.selector.as_ref()) };
+        let pod = |l: &[(&str, &str)], owner: Option<(&str, &str)>| {
+            let mut p = Pod { metadata: ObjectMeta::named("default", "p"), ..Default::default() };
+            p.metadata.labels = labels(l);
+            if let Some((name, uid)) = owner {
+                let mut m = ObjectMeta::named("default", name);
+                m.uid = uid.to_string();
+                p.metadata.owner_references.push(new_controller_ref(&m, Kind::ReplicaSet));
+            }
+            Some(Rc::new(Object::Pod(p)))
+        };
+        let woken = |op: Op, old: Option<Rc<Object>>, new: Option<Rc<Object>>| {
+            let ch = Change { op, kind: Kind::Pod, key: ObjKey::new("default", "p"), rv: 1, old, new };
+            let mut q = WorkQueue::default();
+            owner.enqueue_for_child(&ch, &h.api, &mut q);
+            std::iter::from_fn(|| q.pop()).map(|r| r.key.name).collect::<Vec<_>>()
+        };
+        let web = [("app", "web")];
+        assert_eq!(woken(Op::Added, None, pod(&web, None)), ["a", "b"]);
+        assert_eq!(woken(Op::Added, None, pod(&[], None)), Vec::<String>::new());
+        assert_eq!(woken(Op::Added, None, pod(&web, Some(("c", &uids["c"])))), ["c"]);
+        assert_eq!(woken(Op::Added, None, pod(&web, Some(("c", "stale")))), Vec::<String>::new());
+        // adopted: the new controller only; released: the old one, then the selecting ones
+        assert_eq!(woken(Op::Modified, pod(&web, None), pod(&web, Some(("c", &uids["c"])))), ["c"]);
+        assert_eq!(woken(Op::Modified, pod(&web, Some(("c", &uids["c"]))), pod(&web, None)), ["c", "a", "b"]);
+        // an orphan wakes the selecting controllers only when its labels changed
+        assert_eq!(woken(Op::Modified, pod(&web, None), pod(&web, None)), Vec::<String>::new());
+        assert_eq!(woken(Op::Modified, pod(&[("app", "db")], None), pod(&web, None)), ["a", "b"]);
+        assert_eq!(woken(Op::Deleted, pod(&web, Some(("a", &uids["a"]))), None), ["a"]);
+        assert_eq!(woken(Op::Deleted, pod(&web, None), None), Vec::<String>::new());
     }
 
     #[test]

@@ -220,60 +220,23 @@ impl Controller for ReplicaSetController {
     }
 }
 
-fn enqueue_controller_of(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = pod.metadata.controller_ref()
-        && let Some(rs) = resolve_controller::<ReplicaSet>(api, &pod.metadata.namespace, r)
-    {
-        q.add(rs.obj_ref());
-    }
-}
+/// The ReplicaSets, as the owners of pods.
+const OWNER: OwnerKind = OwnerKind { kind: Kind::ReplicaSet, selector: |o| ReplicaSet::from_object(o).and_then(|rs| rs.spec.selector.as_ref()) };
 
-/// `getPodReplicaSets`: the ReplicaSets of the pod's namespace selecting it.
-fn enqueue_selecting(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    for rs in api.store.list_ns_t::<ReplicaSet>(&pod.metadata.namespace) {
-        if selector_selects(rs.spec.selector.as_ref(), &pod.metadata.labels) {
-            q.add(rs.obj_ref());
-        }
-    }
-}
-
-/// addPod / updatePod / deletePod.
+/// addPod / updatePod / deletePod. updatePod starts with its own case: a
+/// pod being deleted counts as deleted (the expectations observe it), and
+/// wakes its old controller too when its labels changed.
 fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
-    let (old, new) = ch.typed::<Pod>();
-    match (ch.op, old, new) {
-        (Op::Added, _, Some(cur)) => {
-            if cur.metadata.is_deleting() || cur.metadata.controller_ref().is_some() {
-                enqueue_controller_of(cur, api, q);
-            } else {
-                enqueue_selecting(cur, api, q);
-            }
+    if let (Op::Modified, (Some(old), Some(cur))) = (ch.op, ch.typed::<Pod>())
+        && cur.metadata.is_deleting()
+    {
+        OWNER.enqueue_controller_of(&cur.metadata, api, q);
+        if old.metadata.labels != cur.metadata.labels {
+            OWNER.enqueue_controller_of(&old.metadata, api, q);
         }
-        (Op::Modified, Some(old), Some(cur)) => {
-            let label_changed = old.metadata.labels != cur.metadata.labels;
-            if cur.metadata.is_deleting() {
-                enqueue_controller_of(cur, api, q);
-                if label_changed {
-                    enqueue_controller_of(old, api, q);
-                }
-                return;
-            }
-            let cur_ref = cur.metadata.controller_ref();
-            let old_ref = old.metadata.controller_ref();
-            let ref_changed = cur_ref != old_ref;
-            if ref_changed && old_ref.is_some() {
-                enqueue_controller_of(old, api, q);
-            }
-            if cur_ref.is_some() {
-                enqueue_controller_of(cur, api, q);
-                return;
-            }
-            if label_changed || ref_changed {
-                enqueue_selecting(cur, api, q);
-            }
-        }
-        (Op::Deleted, Some(old), _) => enqueue_controller_of(old, api, q),
-        _ => {}
+        return;
     }
+    OWNER.enqueue_for_child(ch, api, q);
 }
 
 /// Counts of the pods a sync works with (`activePods` and the terminating ones).

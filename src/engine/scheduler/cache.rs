@@ -20,7 +20,7 @@
 //! A cache only: it never changes a decision. Debug builds check it against
 //! a recomputation from the store at every decision.
 
-use super::{AffinityTerm, HostPort, Resources, allocatable, host_ports, occupies, parse_terms, pod_requests};
+use super::{AffinityTerm, HostPort, Resources, allocatable, host_ports, occupies, pod_requests, required_anti_terms};
 use crate::engine::api::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -164,7 +164,7 @@ impl Cache {
     }
 
     fn add(&mut self, key: &ObjKey, p: &Pod, object: Rc<Object>) {
-        let anti = parse_terms(p.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()), "requiredDuringSchedulingIgnoredDuringExecution");
+        let anti = required_anti_terms(p);
         let cp = CachedPod {
             node: p.spec.node_name.clone(),
             object,

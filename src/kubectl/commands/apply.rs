@@ -704,6 +704,48 @@ mod tests {
         assert!(last.ends_with("}\n"));
     }
 
+    /// Pod affinity is typed (core/v1's Affinity): a misspelled field is
+    /// refused as the API server's strict decoder refuses it, a wrong shape
+    /// with Go's words, and what was accepted prints as it did while the
+    /// terms were kept as JSON (keys sorted, flow lists as blocks; a term
+    /// written without weight or topologyKey prints without them).
+    #[test]
+    fn pod_affinity_is_decoded_strictly_and_prints_as_written() {
+        let mut s = Session::new(1);
+        let pod = |name: &str, affinity: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels:\n    app: web\nspec:\n  affinity:\n{affinity}  containers:\n  - name: web\n    image: nginx:1.25\n"
+            )
+        };
+        let misspelled = "    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels:\n            app: web\n        topologyKeys: kubernetes.io/hostname\n";
+        let (out, code) = run_in(&mut s, "kubectl apply -f -", &pod("p", misspelled));
+        assert_eq!(
+            out,
+            "Error from server (BadRequest): error when creating \"STDIN\": Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKeys\"\n"
+        );
+        assert_eq!(code, 1);
+        let not_a_list = "    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n        weight: 5\n";
+        let (out, code) = run_in(&mut s, "kubectl apply -f -", &pod("p", not_a_list));
+        assert!(
+            out.ends_with("json: cannot unmarshal object into Go struct field PodAffinity.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution of type []v1.WeightedPodAffinityTerm\n"),
+            "{out}"
+        );
+        assert_eq!(code, 1);
+        assert!(s.cluster.get::<Pod>("default", "p").is_none());
+
+        let written = "    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: kubernetes.io/hostname\n            operator: In\n            values: [node-a, node-b]\n          matchFields:\n          - key: metadata.name\n            operator: NotIn\n            values: [node-c]\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 10\n        preference:\n          matchExpressions:\n          - key: topology.kubernetes.io/zone\n            operator: In\n            values: [zone-b]\n    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 20\n        podAffinityTerm:\n          labelSelector:\n            matchExpressions:\n            - key: app\n              operator: In\n              values: [db]\n          namespaces: [default, other]\n          namespaceSelector: {}\n          topologyKey: topology.kubernetes.io/zone\n          matchLabelKeys: [pod-template-hash]\n          mismatchLabelKeys: [tenant]\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels:\n            app: web\n        topologyKey: kubernetes.io/hostname\n";
+        let printed = "    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - preference:\n          matchExpressions:\n          - key: topology.kubernetes.io/zone\n            operator: In\n            values:\n            - zone-b\n        weight: 10\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: kubernetes.io/hostname\n            operator: In\n            values:\n            - node-a\n            - node-b\n          matchFields:\n          - key: metadata.name\n            operator: NotIn\n            values:\n            - node-c\n    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - podAffinityTerm:\n          labelSelector:\n            matchExpressions:\n            - key: app\n              operator: In\n              values:\n              - db\n          matchLabelKeys:\n          - pod-template-hash\n          mismatchLabelKeys:\n          - tenant\n          namespaceSelector: {}\n          namespaces:\n          - default\n          - other\n          topologyKey: topology.kubernetes.io/zone\n        weight: 20\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels:\n            app: web\n        topologyKey: kubernetes.io/hostname\n";
+        let (out, code) = run_in(&mut s, "kubectl apply -f -", &pod("p", written));
+        assert_eq!((out.as_str(), code), ("pod/p created\n", 0));
+        let (out, _) = run(&mut s, "kubectl get pod p -o yaml");
+        assert!(out.contains(&format!("spec:\n  affinity:\n{printed}  containers:\n")), "{out}");
+        let loose = "    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - podAffinityTerm:\n          labelSelector: {}\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels:\n            app: db\n";
+        let (out, code) = run_in(&mut s, "kubectl apply -f -", &pod("q", loose));
+        assert_eq!((out.as_str(), code), ("pod/q created\n", 0));
+        let (out, _) = run(&mut s, "kubectl get pod q -o yaml");
+        assert!(out.contains(&format!("spec:\n  affinity:\n{loose}  containers:\n")), "{out}");
+    }
+
     #[test]
     fn apply_rejects_unknown_fields_and_writes_nothing() {
         let mut s = Session::new(1);

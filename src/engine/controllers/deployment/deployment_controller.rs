@@ -26,7 +26,7 @@ impl Controller for DeploymentController {
             Kind::Deployment => q.add(ch.obj_ref()),
             Kind::ReplicaSet => {
                 self.orphans.observe(ch);
-                rs_changed(ch, api, q);
+                OWNER.enqueue_for_child(ch, api, q);
             }
             Kind::Pod if ch.op == Op::Deleted => pod_deleted(ch, api, q),
             _ => {}
@@ -55,56 +55,9 @@ impl Controller for DeploymentController {
 
 // ---------------------------------------------------------------- watch
 
-pub(super) fn enqueue_controller_of(rs: &ReplicaSet, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = rs.metadata.controller_ref()
-        && let Some(d) = resolve_controller::<Deployment>(api, &rs.metadata.namespace, r)
-    {
-        q.add(d.obj_ref());
-    }
-}
-
-/// `getDeploymentsForReplicaSet`.
-pub(super) fn enqueue_selecting(rs: &ReplicaSet, api: &Api, q: &mut WorkQueue) {
-    if rs.metadata.labels.is_empty() {
-        return;
-    }
-    for d in api.store.list_ns_t::<Deployment>(&rs.metadata.namespace) {
-        if selector_selects(d.spec.selector.as_ref(), &rs.metadata.labels) {
-            q.add(d.obj_ref());
-        }
-    }
-}
-
-/// addReplicaSet / updateReplicaSet / deleteReplicaSet.
-pub(super) fn rs_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
-    let (old, new) = ch.typed::<ReplicaSet>();
-    match (ch.op, old, new) {
-        (Op::Added, _, Some(cur)) => {
-            if cur.metadata.is_deleting() || cur.metadata.controller_ref().is_some() {
-                enqueue_controller_of(cur, api, q);
-            } else {
-                enqueue_selecting(cur, api, q);
-            }
-        }
-        (Op::Modified, Some(old), Some(cur)) => {
-            let cur_ref = cur.metadata.controller_ref();
-            let old_ref = old.metadata.controller_ref();
-            let ref_changed = cur_ref != old_ref;
-            if ref_changed && old_ref.is_some() {
-                enqueue_controller_of(old, api, q);
-            }
-            if cur_ref.is_some() {
-                enqueue_controller_of(cur, api, q);
-                return;
-            }
-            if old.metadata.labels != cur.metadata.labels || ref_changed {
-                enqueue_selecting(cur, api, q);
-            }
-        }
-        (Op::Deleted, Some(old), _) => enqueue_controller_of(old, api, q),
-        _ => {}
-    }
-}
+/// The Deployments, as the owners of ReplicaSets: addReplicaSet /
+/// updateReplicaSet / deleteReplicaSet.
+const OWNER: OwnerKind = OwnerKind { kind: Kind::Deployment, selector: |o| Deployment::from_object(o).and_then(|d| d.spec.selector.as_ref()) };
 
 /// deletePod: a Recreate Deployment waits for the last old pod to go.
 pub(super) fn pod_deleted(ch: &Change, api: &Api, q: &mut WorkQueue) {

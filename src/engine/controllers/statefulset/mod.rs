@@ -174,7 +174,7 @@ impl Controller for StatefulSetController {
             Kind::Pod => {
                 self.orphan_pods.observe(ch);
                 self.observe_pod(ch, api);
-                pod_changed(ch, api, q);
+                OWNER.enqueue_for_child(ch, api, q);
             }
             Kind::ControllerRevision => self.orphan_revisions.observe(ch),
             Kind::PersistentVolumeClaim => self.claim_changed(ch, api, q),
@@ -391,53 +391,8 @@ impl StatefulSetController {
     }
 }
 
-fn enqueue_controller_of(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    if let Some(r) = pod.metadata.controller_ref()
-        && let Some(s) = resolve_controller::<StatefulSet>(api, &pod.metadata.namespace, r)
-    {
-        q.add(s.obj_ref());
-    }
-}
-
-/// `GetPodStatefulSets`.
-fn enqueue_selecting(pod: &Pod, api: &Api, q: &mut WorkQueue) {
-    for s in api.store.list_ns_t::<StatefulSet>(&pod.metadata.namespace) {
-        if selector_selects(s.spec.selector.as_ref(), &pod.metadata.labels) {
-            q.add(s.obj_ref());
-        }
-    }
-}
-
-/// addPod / updatePod / deletePod.
-fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
-    let (old, new) = ch.typed::<Pod>();
-    match (ch.op, old, new) {
-        (Op::Added, _, Some(cur)) => {
-            if cur.metadata.is_deleting() || cur.metadata.controller_ref().is_some() {
-                enqueue_controller_of(cur, api, q);
-            } else {
-                enqueue_selecting(cur, api, q);
-            }
-        }
-        (Op::Modified, Some(old), Some(cur)) => {
-            let cur_ref = cur.metadata.controller_ref();
-            let old_ref = old.metadata.controller_ref();
-            let ref_changed = cur_ref != old_ref;
-            if ref_changed && old_ref.is_some() {
-                enqueue_controller_of(old, api, q);
-            }
-            if cur_ref.is_some() {
-                enqueue_controller_of(cur, api, q);
-                return;
-            }
-            if old.metadata.labels != cur.metadata.labels || ref_changed {
-                enqueue_selecting(cur, api, q);
-            }
-        }
-        (Op::Deleted, Some(old), _) => enqueue_controller_of(old, api, q),
-        _ => {}
-    }
-}
+/// The StatefulSets, as the owners of pods: addPod / updatePod / deletePod.
+const OWNER: OwnerKind = OwnerKind { kind: Kind::StatefulSet, selector: |o| StatefulSet::from_object(o).and_then(|s| s.spec.selector.as_ref()) };
 
 /// Invariants that hold whenever the controllers have caught up (after any
 /// `Cluster` call): a StatefulSet identity (its
