@@ -72,7 +72,7 @@ fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
     p.status.phase = "Running".into();
     match p.status.conditions.iter_mut().find(|x| x.type_ == "Ready") {
         Some(x) => {
-            if x.status != "True" {
+            if x.status != ConditionStatus::True {
                 x.status = "True".into();
                 x.last_transition_time = Some(now);
             }
@@ -84,7 +84,7 @@ fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == "True")
+    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == ConditionStatus::True)
 }
 
 /// Binds pods the scheduler has not placed (there may be no scheduler), so
@@ -339,7 +339,7 @@ fn deleting_a_namespace_removes_its_content_then_the_namespace() {
     c.create(Object::Deployment(deployment("shop", "api", 2, "nginx"))).unwrap();
     bring_up(&mut c, "shop");
     c.delete(Kind::Namespace, "", "shop", &DeleteOptions::default()).unwrap();
-    assert_eq!(c.get::<Namespace>("", "shop").unwrap().status.phase, "Terminating");
+    assert_eq!(c.get::<Namespace>("", "shop").unwrap().status.phase, NamespacePhase::Terminating);
     for _ in 0..20 {
         c.advance(5 * SECOND);
         finish_terminating(&mut c, "shop");

@@ -93,13 +93,13 @@ pub fn responsible_for(p: &Pod) -> bool {
     p.spec.node_name.is_empty()
         && (p.spec.scheduler_name.is_empty() || p.spec.scheduler_name == SCHEDULER_NAME)
         && p.metadata.deletion_timestamp.is_none()
-        && p.status.phase != "Succeeded"
-        && p.status.phase != "Failed"
+        && p.status.phase != PodPhase::Succeeded
+        && p.status.phase != PodPhase::Failed
 }
 
 /// Does this pod hold resources on its node (bound and not terminal)?
 fn occupies(p: &Pod) -> bool {
-    !p.spec.node_name.is_empty() && p.status.phase != "Succeeded" && p.status.phase != "Failed"
+    !p.spec.node_name.is_empty() && !p.status.phase.is_terminal()
 }
 
 impl Scheduler {
@@ -143,8 +143,8 @@ impl Scheduler {
         let generation = np.metadata.generation;
         let changed = match np.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
             Some(c) => {
-                let changed = c.status != "False" || c.reason != "Unschedulable" || c.message != message;
-                if c.status != "False" {
+                let changed = c.status != ConditionStatus::False || c.reason != "Unschedulable" || c.message != message;
+                if c.status != ConditionStatus::False {
                     c.last_transition_time = Some(now);
                 }
                 c.status = "False".into();

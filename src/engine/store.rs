@@ -352,7 +352,7 @@ mod tests {
             p.status.phase = "Running".into();
         }
         s.put(b);
-        assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.as_str()).collect::<Vec<_>>(), ["Running"]);
+        assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.clone()).collect::<Vec<_>>(), [PodPhase::Running]);
         let copy = s.clone();
         assert_eq!(copy.unshared_with(&s), 0);
         s.remove(Kind::Pod, &ObjKey::new("default", "a"));

@@ -856,7 +856,13 @@ mod tests {
         for _ in 0..600 {
             p.tick(100.0);
         }
-        let ready = p.cluster().api.store.list_t::<Pod>().filter(|x| x.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")).count();
+        let ready = p
+            .cluster()
+            .api
+            .store
+            .list_t::<Pod>()
+            .filter(|x| x.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True))
+            .count();
         assert_eq!(ready, 2);
         assert_eq!(p.elapsed(), 60_000);
     }

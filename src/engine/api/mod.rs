@@ -5,11 +5,13 @@ pub mod apps;
 pub mod core;
 pub mod meta;
 pub mod storage;
+pub mod vocab;
 
 pub use self::apps::*;
 pub use self::core::*;
 pub use self::meta::*;
 pub use self::storage::*;
+pub use self::vocab::*;
 
 use serde::Serialize;
 

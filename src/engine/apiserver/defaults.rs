@@ -207,7 +207,7 @@ fn default_deployment(d: &mut Deployment) {
     if st.type_.is_empty() {
         st.type_ = "RollingUpdate".into();
     }
-    if st.type_ == "RollingUpdate" {
+    if st.type_ == DeploymentStrategyType::RollingUpdate {
         let ru = st.rolling_update.get_or_insert_with(Default::default);
         ru.max_unavailable.get_or_insert_with(|| IntOrString::Str("25%".into()));
         ru.max_surge.get_or_insert_with(|| IntOrString::Str("25%".into()));
@@ -226,7 +226,7 @@ fn default_statefulset(s: &mut StatefulSet) {
         spec.update_strategy.type_ = "RollingUpdate".into();
         spec.update_strategy.rolling_update.get_or_insert_with(Default::default);
     }
-    if spec.update_strategy.type_ == "RollingUpdate"
+    if spec.update_strategy.type_ == StatefulSetUpdateStrategyType::RollingUpdate
         && let Some(ru) = &mut spec.update_strategy.rolling_update
     {
         ru.partition.get_or_insert(0);
@@ -302,8 +302,8 @@ mod tests {
         let mut o = Object::StatefulSet(StatefulSet::default());
         apply(&mut o);
         let Object::StatefulSet(s) = o else { unreachable!() };
-        assert_eq!(s.spec.pod_management_policy, "OrderedReady");
-        assert_eq!(s.spec.update_strategy.type_, "RollingUpdate");
+        assert_eq!(s.spec.pod_management_policy, PodManagementPolicyType::OrderedReady);
+        assert_eq!(s.spec.update_strategy.type_, StatefulSetUpdateStrategyType::RollingUpdate);
         assert_eq!(s.spec.update_strategy.rolling_update.as_ref().unwrap().partition, Some(0));
         assert_eq!(s.spec.replicas, Some(1));
         assert_eq!(s.spec.revision_history_limit, Some(10));

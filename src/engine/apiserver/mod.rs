@@ -90,14 +90,9 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// How dependents are treated when their owner is deleted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Propagation {
-    #[default]
-    Background,
-    Foreground,
-    Orphan,
-}
+/// How dependents are treated when their owner is deleted
+/// (`metav1.DeletionPropagation`, under the name the engine's callers use).
+pub use crate::engine::api::DeletionPropagation as Propagation;
 
 #[derive(Clone, Debug, Default)]
 pub struct DeleteOptions {
@@ -523,6 +518,7 @@ impl Api {
     /// Deletes an object: immediately, or by setting deletionTimestamp when it
     /// has finalizers or (a pod on a node) a grace period.
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: &DeleteOptions) -> Result<Rc<Object>, ApiError> {
+        validate_delete_options(opts)?;
         let ns = if kind.namespaced() { namespace } else { "" };
         let key = ObjKey::new(ns, name);
         let Some(old) = self.store.get(kind, &key).cloned() else {
@@ -544,14 +540,14 @@ impl Api {
             ));
         }
         let mut obj = (*old).clone();
-        let propagation = opts.propagation.unwrap_or(default_propagation(kind));
+        let propagation = opts.propagation.clone().unwrap_or(default_propagation(kind));
         let now = self.now;
 
         // Graceful deletion of pods bound to a node: the kubelet finishes it.
         let mut grace = 0i64;
         if let Object::Pod(p) = &obj {
             grace = opts.grace_period.unwrap_or_else(|| p.spec.termination_grace_period_seconds.unwrap_or(30));
-            let terminal = p.status.phase == "Succeeded" || p.status.phase == "Failed";
+            let terminal = p.status.phase.is_terminal();
             if p.spec.node_name.is_empty() || terminal {
                 grace = 0;
             }
@@ -565,7 +561,8 @@ impl Api {
             match propagation {
                 Propagation::Orphan => m.add_finalizer("orphan"),
                 Propagation::Foreground => m.add_finalizer("foregroundDeletion"),
-                Propagation::Background => {}
+                // refused by validate_delete_options
+                Propagation::Background | Propagation::Other(_) => {}
             }
         }
         if let Object::Namespace(n) = &mut obj {
@@ -643,7 +640,7 @@ impl Api {
         let now = self.now;
         match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
             Some(c) => {
-                if c.status != "True" {
+                if c.status != ConditionStatus::True {
                     c.last_transition_time = Some(now);
                 }
                 c.status = "True".into();
@@ -813,6 +810,22 @@ fn pod_may_vanish(obj: &Object) -> bool {
         Object::Pod(p) => p.metadata.deletion_grace_period_seconds == Some(0) || p.spec.node_name.is_empty(),
         _ => true,
     }
+}
+
+/// apimachinery's `ValidateDeleteOptions`, as the DELETE handler runs it
+/// before it looks the object up: an unknown propagationPolicy is refused.
+fn validate_delete_options(opts: &DeleteOptions) -> Result<(), ApiError> {
+    let Some(Propagation::Other(p)) = &opts.propagation else {
+        return Ok(());
+    };
+    let cause = validation::FieldError::not_supported("propagationPolicy", p, &["Foreground", "Background", "Orphan", "nil"]);
+    Err(ApiError {
+        reason: Reason::Invalid,
+        message: format!("DeleteOptions.meta.k8s.io \"\" is invalid: {cause}"),
+        kind: "DeleteOptions".into(),
+        name: String::new(),
+        causes: vec![cause],
+    })
 }
 
 fn default_propagation(kind: Kind) -> Propagation {

@@ -59,7 +59,7 @@ pub fn pod_ready_condition(p: &Pod) -> Option<&PodCondition> {
 
 /// `podutil.IsPodReady`.
 pub fn is_pod_ready(p: &Pod) -> bool {
-    pod_ready_condition(p).is_some_and(|c| c.status == "True")
+    pod_ready_condition(p).is_some_and(|c| c.status == ConditionStatus::True)
 }
 
 /// `podutil.IsPodAvailable`: ready for at least minReadySeconds.
@@ -77,7 +77,7 @@ pub fn is_pod_available(p: &Pod, min_ready_seconds: i32, now: Time) -> bool {
 }
 
 pub fn is_pod_terminal(p: &Pod) -> bool {
-    p.status.phase == "Succeeded" || p.status.phase == "Failed"
+    p.status.phase.is_terminal()
 }
 
 /// `controller.IsPodActive`: not terminal and not being deleted.

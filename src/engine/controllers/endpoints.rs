@@ -32,7 +32,7 @@ fn selects(svc: &Service, labels: &Labels) -> bool {
 
 /// endpointsliceutil.ShouldPodBeInEndpoints.
 pub fn should_be_in_endpoints(p: &Pod, include_terminating: bool) -> bool {
-    if p.status.phase == "Succeeded" || p.status.phase == "Failed" {
+    if p.status.phase.is_terminal() {
         return false;
     }
     if p.status.pod_ip.is_empty() && p.status.pod_ips.is_empty() {

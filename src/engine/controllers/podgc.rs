@@ -36,7 +36,7 @@ impl PodGc {
 }
 
 fn terminal(p: &Pod) -> bool {
-    p.status.phase == "Succeeded" || p.status.phase == "Failed"
+    p.status.phase.is_terminal()
 }
 
 fn next_tick(now: Time) -> Time {
@@ -44,7 +44,7 @@ fn next_tick(now: Time) -> Time {
 }
 
 fn node_ready(n: &Node) -> bool {
-    n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+    n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True)
 }
 
 /// markFailedAndDeletePodWithCondition.

@@ -31,7 +31,7 @@ impl Controller for PvProtection {
             return;
         }
         // isBeingUsed: the PV controller says Bound.
-        if v.status.phase == "Bound" {
+        if v.status.phase == PersistentVolumePhase::Bound {
             return;
         }
         let _ = cx.api.remove_finalizer(Kind::PersistentVolume, &key.key, FINALIZER_PV_PROTECTION);

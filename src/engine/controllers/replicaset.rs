@@ -461,10 +461,10 @@ pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -
     pods
 }
 
-fn phase_ordinal(phase: &str) -> i32 {
+fn phase_ordinal(phase: &PodPhase) -> i32 {
     match phase {
-        "Unknown" => 1,
-        "Running" => 2,
+        PodPhase::Unknown => 1,
+        PodPhase::Running => 2,
         _ => 0, // Pending, and phases the map does not list
     }
 }
@@ -482,7 +482,7 @@ fn ready_time(p: &Pod) -> Option<i64> {
     if !is_pod_ready(p) {
         return None;
     }
-    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == "True").and_then(|c| secs(c.last_transition_time))
+    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == ConditionStatus::True).and_then(|c| secs(c.last_transition_time))
 }
 
 /// `afterOrZero`: a zero time counts as after any other.
@@ -802,8 +802,8 @@ mod tests {
         assert_eq!(st.conditions.len(), 1);
         let c = &st.conditions[0];
         assert_eq!(
-            (c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()),
-            ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden")
+            (c.type_.as_str(), &c.status, c.reason.as_str(), c.message.as_str()),
+            ("ReplicaFailure", &ConditionStatus::True, "FailedCreate", "pods \"x\" is forbidden")
         );
         let mut r2 = r.clone();
         r2.status = st;

@@ -124,7 +124,7 @@ pub fn add_condition(p: &mut Pod, type_: &str, reason: &str, message: &str, now:
     let generation = p.metadata.generation;
     match p.status.conditions.iter_mut().find(|c| c.type_ == type_) {
         Some(c) => {
-            if c.status != "True" {
+            if c.status != ConditionStatus::True {
                 c.last_transition_time = Some(now);
             }
             c.status = "True".into();

@@ -157,16 +157,16 @@ impl Harness {
 }
 
 pub fn set_running_ready(p: &mut Pod, now: Time, ready: bool) {
-    p.status.phase = "Running".into();
-    let status = if ready { "True" } else { "False" };
+    p.status.phase = PodPhase::Running;
+    let status = ConditionStatus::of(ready);
     match p.status.conditions.iter_mut().find(|c| c.type_ == "Ready") {
         Some(c) => {
             if c.status != status {
-                c.status = status.into();
+                c.status = status;
                 c.last_transition_time = Some(now);
             }
         }
-        None => p.status.conditions.push(PodCondition { type_: "Ready".into(), status: status.into(), last_transition_time: Some(now), ..Default::default() }),
+        None => p.status.conditions.push(PodCondition { type_: "Ready".into(), status, last_transition_time: Some(now), ..Default::default() }),
     }
 }
 

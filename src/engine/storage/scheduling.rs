@@ -53,7 +53,7 @@ fn pod_volume_claims(api: &Api, pod: &Pod) -> Result<Option<PodClaims>, String> 
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, name) else {
             return Err(format!("persistentvolumeclaim {name:?} not found"));
         };
-        if c.status.phase == "Lost" {
+        if c.status.phase == PersistentVolumeClaimPhase::Lost {
             return Err(format!("persistentvolumeclaim {name:?} bound to non-existent persistentvolume {:?}", c.spec.volume_name));
         }
         if c.metadata.is_deleting() {
@@ -115,7 +115,7 @@ pub fn filter(api: &Api, pod: &Pod, node: &Node, rwop_conflict: bool) -> Result<
 pub fn read_write_once_pod_conflict(api: &Api, pod: &Pod, assumed: &dyn Fn(&ObjKey) -> bool) -> bool {
     for name in pod_claims(pod) {
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, name) else { continue };
-        if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+        if !c.spec.access_modes.contains(&PersistentVolumeAccessMode::ReadWriteOncePod) {
             continue;
         }
         let used = api

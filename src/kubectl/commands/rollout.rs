@@ -133,7 +133,7 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
         }
         Object::StatefulSet(s) => {
             let strategy = &s.spec.update_strategy;
-            if strategy.type_ != "RollingUpdate" {
+            if strategy.type_ != StatefulSetUpdateStrategyType::RollingUpdate {
                 return Err(CmdError::msg("rollout status is only available for RollingUpdate strategy type"));
             }
             if s.status.observed_generation == 0 || s.metadata.generation > s.status.observed_generation {

@@ -28,7 +28,7 @@ pub(super) fn sync_rollout_status(cx: &mut Ctx, old: &[ReplicaSet], new_rs: Opti
             };
             let mut c = new_condition("Progressing", "True", REPLICA_SET_UPDATED, &msg, now);
             if let Some(cur) = &current {
-                if cur.status == "True" {
+                if cur.status == ConditionStatus::True {
                     c.last_transition_time = cur.last_transition_time;
                 }
                 remove_condition(&mut st, "Progressing");

@@ -70,10 +70,13 @@ fn creates_a_hashed_replica_set_and_reports_progress() {
     let d = get(&h, "web");
     assert_eq!(d.metadata.annotations[REVISION_ANNOTATION], "1");
     let p = get_condition(&d.status, "Progressing").unwrap();
-    assert_eq!((p.status.as_str(), p.reason.as_str()), ("True", REPLICA_SET_UPDATED));
+    assert_eq!((&p.status, p.reason.as_str()), (&ConditionStatus::True, REPLICA_SET_UPDATED));
     assert_eq!(p.message, format!("ReplicaSet \"web-{hash}\" is progressing."));
     let a = get_condition(&d.status, "Available").unwrap();
-    assert_eq!((a.status.as_str(), a.reason.as_str(), a.message.as_str()), ("False", MIN_UNAVAILABLE, "Deployment does not have minimum availability."));
+    assert_eq!(
+        (&a.status, a.reason.as_str(), a.message.as_str()),
+        (&ConditionStatus::False, MIN_UNAVAILABLE, "Deployment does not have minimum availability.")
+    );
     all_ready(&mut h);
     let d = get(&h, "web");
     assert_eq!(
@@ -177,7 +180,7 @@ fn paused_deployments_do_not_roll_out() {
     d.spec.paused = true;
     h.update(Object::Deployment(d));
     let c = get_condition(&get(&h, "web").status, "Progressing").unwrap().clone();
-    assert_eq!((c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("Unknown", PAUSED, "Deployment is paused"));
+    assert_eq!((&c.status, c.reason.as_str(), c.message.as_str()), (&ConditionStatus::Unknown, PAUSED, "Deployment is paused"));
     set_image(&mut h, "web", "nginx:1.26");
     assert_eq!(rss(&h).len(), 1);
     // scaling still works while paused
@@ -200,11 +203,11 @@ fn progress_deadline_is_reported() {
     h.create(Object::Deployment(d));
     let rs = rss(&h)[0].metadata.name.clone();
     h.advance(29 * SECOND);
-    assert_eq!(get_condition(&get(&h, "web").status, "Progressing").unwrap().status, "True");
+    assert_eq!(get_condition(&get(&h, "web").status, "Progressing").unwrap().status, ConditionStatus::True);
     h.advance(3 * SECOND);
     let d = get(&h, "web");
     let c = get_condition(&d.status, "Progressing").unwrap();
-    assert_eq!((c.status.as_str(), c.reason.as_str()), ("False", TIMED_OUT));
+    assert_eq!((&c.status, c.reason.as_str()), (&ConditionStatus::False, TIMED_OUT));
     assert_eq!(c.message, format!("ReplicaSet \"{rs}\" has timed out progressing."));
 }
 

@@ -12,7 +12,7 @@ pub(super) fn rs_replicas(rs: &ReplicaSet) -> i32 {
 }
 
 pub(super) fn is_rolling(d: &Deployment) -> bool {
-    d.spec.strategy.type_ == "RollingUpdate"
+    d.spec.strategy.type_ == DeploymentStrategyType::RollingUpdate
 }
 
 /// `ResolveFenceposts`: surge rounds up, unavailability down; never both zero.
@@ -257,8 +257,8 @@ pub(super) fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: T
 
 /// `NewRSNewReplicas`.
 pub(super) fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &ReplicaSet) -> Result<i32, String> {
-    match d.spec.strategy.type_.as_str() {
-        "RollingUpdate" => {
+    match &d.spec.strategy.type_ {
+        DeploymentStrategyType::RollingUpdate => {
             let ru = d.spec.strategy.rolling_update.clone().unwrap_or_default();
             let surge = ru.max_surge.unwrap_or(IntOrString::Int(0)).scaled_value(d_replicas(d), true)?;
             let current = sum(all, rs_replicas);
@@ -269,7 +269,7 @@ pub(super) fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &
             let up = max_total.wrapping_sub(current).min(d_replicas(d).wrapping_sub(rs_replicas(new_rs)));
             Ok(rs_replicas(new_rs).wrapping_add(up))
         }
-        "Recreate" => Ok(d_replicas(d)),
+        DeploymentStrategyType::Recreate => Ok(d_replicas(d)),
         t => Err(format!("deployment type {t} isn't supported")),
     }
 }

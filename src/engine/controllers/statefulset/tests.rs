@@ -148,7 +148,7 @@ fn an_unhealthy_pod_halts_scaling_but_a_deleted_predecessor_is_recreated() {
     // "should not deadlock when a pod's predecessor fails"
     h.delete(Kind::Pod, "default", "web-0", DeleteOptions::default());
     assert_eq!(live_names(&h), ["web-0", "web-1"], "web-0 is recreated at once");
-    assert_eq!(h.pod("default", "web-0").unwrap().status.phase, "Pending");
+    assert_eq!(h.pod("default", "web-0").unwrap().status.phase, PodPhase::Pending);
     h.ready("default", "web-0");
     h.ready("default", "web-1");
     bring_up(&mut h);
