@@ -416,7 +416,7 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     let r = c.exec("default", "web-0", "nginx", &["ls".into()], "");
     assert!(r.output.starts_with("Error from server: error dialing backend: dial tcp 172.18.0.3:10250"), "{}", r.output);
     c.advance(30 * SECOND);
-    assert_eq!(node(&c, "node-b").status.conditions.iter().find(|c| c.type_ == "Ready").unwrap().status, ConditionStatus::True);
+    assert_eq!(get_condition(&node(&c, "node-b").status.conditions, "Ready").unwrap().status, ConditionStatus::True);
     // the lease was last renewed before the stop; 50 s after that the node is Unknown
     wait_until(&mut c, MINUTE, |c| node(c, "node-b").status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::Unknown));
     let tainted = c.now();
@@ -747,7 +747,7 @@ fn kubelets_renew_their_leases_and_idle_clusters_settle() {
     // the nodes stay Ready however long nothing happens
     c.advance(20 * MINUTE);
     for n in ["node-a", "node-b", "node-c"] {
-        assert!(node(&c, n).status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True));
+        assert!(is_condition_true(&node(&c, n).status.conditions, "Ready"));
         assert!(node(&c, n).spec.taints.is_empty());
     }
     let hb = node(&c, "node-a").status.conditions[3].last_heartbeat_time.unwrap();

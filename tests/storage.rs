@@ -129,7 +129,7 @@ fn bind_pod(c: &mut Cluster, pod: &str, node: &str) {
     p.spec.node_name = node.into();
     c.api.update(Object::Pod(p)).expect("bind pod");
     let mut p = c.get::<Pod>("default", pod).unwrap().clone();
-    p.status.phase = "Running".into();
+    p.status.phase = PodPhase::Running;
     p.status.container_statuses = vec![ContainerStatus {
         name: "main".into(),
         ready: true,
@@ -908,7 +908,7 @@ fn the_data_loss_invariant_catches_a_retained_volume_wiped() {
     let id = VolumeId::Nfs { server: "nfs.example.com".into(), path: "/exports/data-0002".into() };
     write_file(&mut c, &id, "/x", "1");
     let mut v = pv(&c, "nfs-0002").clone();
-    v.spec.persistent_volume_reclaim_policy = "Retain".into();
+    v.spec.persistent_volume_reclaim_policy = PersistentVolumeReclaimPolicy::Retain;
     c.update(Object::PersistentVolume(v)).unwrap();
     let before = (c.api.clone(), c.world.clone());
     c.world.volumes.remove(&id);
@@ -977,7 +977,7 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
         "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
     );
     let mut other = pvc(&c, "data").clone();
-    other.spec.access_modes = vec!["ReadWriteMany".into()];
+    other.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteMany];
     let err = c.update(Object::PersistentVolumeClaim(other)).unwrap_err();
     assert_eq!(
         err.message,

@@ -147,7 +147,7 @@ impl Scheduler {
                 if c.status != ConditionStatus::False {
                     c.last_transition_time = Some(now);
                 }
-                c.status = "False".into();
+                c.status = ConditionStatus::False;
                 c.reason = "Unschedulable".into();
                 c.message = message.into();
                 c.observed_generation = generation;
@@ -156,7 +156,7 @@ impl Scheduler {
             None => {
                 np.status.conditions.push(PodCondition {
                     type_: "PodScheduled".into(),
-                    status: "False".into(),
+                    status: ConditionStatus::False,
                     observed_generation: generation,
                     last_probe_time: None,
                     last_transition_time: Some(now),

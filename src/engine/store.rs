@@ -349,7 +349,7 @@ mod tests {
         // a status write on the same node: the node index holds the new version
         let mut b = pod("default", "b", "node-c", "");
         if let Object::Pod(p) = &mut b {
-            p.status.phase = "Running".into();
+            p.status.phase = PodPhase::Running;
         }
         s.put(b);
         assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.clone()).collect::<Vec<_>>(), [PodPhase::Running]);

@@ -462,7 +462,7 @@ impl MapModel {
         let mut node_zone: BTreeMap<String, String> = BTreeMap::new();
         for n in api.store.list_t::<Node>() {
             let zone = n.metadata.label("topology.kubernetes.io/zone").unwrap_or("(no zone)").to_string();
-            let ready = n.status.conditions.iter().find(|c| c.type_ == "Ready");
+            let ready = get_condition(&n.status.conditions, "Ready");
             let state = match ready.map(|c| &c.status) {
                 Some(ConditionStatus::True) => NodeState::Ready,
                 Some(ConditionStatus::False) => NodeState::NotReady,

@@ -24,7 +24,7 @@ fn node_trouble(c: &Cluster, node: &str) -> Option<String> {
     if !c.world.is_powered(node) {
         return Some(format!("{node} is powered off"));
     }
-    match n.status.conditions.iter().find(|x| x.type_ == "Ready").map(|x| &x.status) {
+    match get_condition(&n.status.conditions, "Ready").map(|x| &x.status) {
         Some(ConditionStatus::True) => None,
         Some(ConditionStatus::False) => Some(format!("{node} reports NotReady")),
         _ => Some(format!("{node} stopped reporting (its kubelet is unreachable)")),
@@ -257,7 +257,7 @@ fn owned_pods<'a>(c: &'a Cluster, uid: &str) -> Vec<&'a Pod> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == ConditionStatus::True)
+    is_condition_true(&p.status.conditions, "Ready")
 }
 
 /// The first thing that holds a set of pods back, from the first pod that
@@ -317,13 +317,14 @@ pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
     if !s.spec.volume_claim_templates.is_empty() {
         let templates: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
         let policy = s.spec.persistent_volume_claim_retention_policy.as_ref();
-        let when_deleted = policy.map(|p| p.when_deleted.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
-        let when_scaled = policy.map(|p| p.when_scaled.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
+        let deletes = |w: Option<&PersistentVolumeClaimRetentionPolicyType>| w == Some(&PersistentVolumeClaimRetentionPolicyType::Delete);
+        let when_deleted = deletes(policy.map(|p| &p.when_deleted));
+        let when_scaled = deletes(policy.map(|p| &p.when_scaled));
         out.push(format!(
             "Each pod gets its own claim from volumeClaimTemplates ({}-{name}-0, ...), and a replacement pod with the same name mounts the same claim, so its data survives the pod. Claims are {} when the StatefulSet is deleted and {} when it scales down.",
             templates.join(", "),
-            if when_deleted == "Delete" { "deleted" } else { "kept" },
-            if when_scaled == "Delete" { "deleted" } else { "kept" }
+            if when_deleted { "deleted" } else { "kept" },
+            if when_scaled { "deleted" } else { "kept" }
         ));
     }
     out
@@ -349,7 +350,7 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
     if d.spec.paused {
         out.push("The rollout is paused (kubectl rollout resume continues it).".into());
     }
-    if let Some(p) = d.status.conditions.iter().find(|x| x.type_ == "Progressing") {
+    if let Some(p) = get_condition(&d.status.conditions, "Progressing") {
         match p.reason.as_str() {
             "ProgressDeadlineExceeded" => out.push(format!("The rollout is stuck: {} (progressDeadlineSeconds passed without progress).", p.message)),
             "NewReplicaSetAvailable" => {}

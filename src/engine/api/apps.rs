@@ -185,10 +185,10 @@ pub struct RollingUpdateStatefulSetStrategy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PvcRetentionPolicy {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub when_deleted: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub when_scaled: String,
+    #[serde(skip_serializing_if = "PersistentVolumeClaimRetentionPolicyType::is_empty")]
+    pub when_deleted: PersistentVolumeClaimRetentionPolicyType,
+    #[serde(skip_serializing_if = "PersistentVolumeClaimRetentionPolicyType::is_empty")]
+    pub when_scaled: PersistentVolumeClaimRetentionPolicyType,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

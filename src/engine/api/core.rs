@@ -190,7 +190,7 @@ pub struct Pod {
 
 /// `podutil.IsPodReady` (pkg/api/v1/pod): the Ready condition is True.
 pub fn pod_is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True)
+    super::conditions::is_condition_true(&p.status.conditions, "Ready")
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -108,31 +108,6 @@ impl ConditionStatus {
 }
 
 vocab! {
-    /// The condition types the engine sets or reads, of every kind
-    /// (`v1.PodConditionType`, `v1.NodeConditionType`,
-    /// `apps/v1.DeploymentConditionType`, ...: Go has one type per kind,
-    /// their values do not clash).
-    ConditionType {
-        Ready = "Ready",
-        PodScheduled = "PodScheduled",
-        Initialized = "Initialized",
-        ContainersReady = "ContainersReady",
-        PodReadyToStartContainers = "PodReadyToStartContainers",
-        DisruptionTarget = "DisruptionTarget",
-        MemoryPressure = "MemoryPressure",
-        DiskPressure = "DiskPressure",
-        PidPressure = "PIDPressure",
-        NetworkUnavailable = "NetworkUnavailable",
-        Available = "Available",
-        Progressing = "Progressing",
-        ReplicaFailure = "ReplicaFailure",
-        Resizing = "Resizing",
-        FileSystemResizePending = "FileSystemResizePending",
-        DisruptionAllowed = "DisruptionAllowed",
-    }
-}
-
-vocab! {
     /// `v1.PodPhase`.
     PodPhase { Pending = "Pending", Running = "Running", Succeeded = "Succeeded", Failed = "Failed", Unknown = "Unknown" }
 }
@@ -218,6 +193,11 @@ vocab! {
 vocab! {
     /// `apps/v1.StatefulSetUpdateStrategyType`.
     StatefulSetUpdateStrategyType { RollingUpdate = "RollingUpdate", OnDelete = "OnDelete" }
+}
+
+vocab! {
+    /// `apps/v1.PersistentVolumeClaimRetentionPolicyType`.
+    PersistentVolumeClaimRetentionPolicyType { Retain = "Retain", Delete = "Delete" }
 }
 
 vocab! {

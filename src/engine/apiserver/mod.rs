@@ -566,7 +566,7 @@ impl Api {
             }
         }
         if let Object::Namespace(n) = &mut obj {
-            n.status.phase = "Terminating".into();
+            n.status.phase = NamespacePhase::Terminating;
             n.metadata.deletion_timestamp.get_or_insert(now);
             n.metadata.deletion_grace_period_seconds = Some(0);
             let o = self.store.put(obj);
@@ -638,27 +638,18 @@ impl Api {
         }
         let generation = p.metadata.generation;
         let now = self.now;
-        match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
-            Some(c) => {
-                if c.status != ConditionStatus::True {
-                    c.last_transition_time = Some(now);
-                }
-                c.status = "True".into();
-                c.reason.clear();
-                c.message.clear();
-                c.last_probe_time = None;
-                c.observed_generation = generation;
-            }
-            None => p.status.conditions.push(PodCondition {
+        set_condition(
+            &mut p.status.conditions,
+            PodCondition {
                 type_: "PodScheduled".into(),
-                status: "True".into(),
+                status: ConditionStatus::True,
                 observed_generation: generation,
                 last_probe_time: None,
                 last_transition_time: Some(now),
                 reason: String::new(),
                 message: String::new(),
-            }),
-        }
+            },
+        );
         Ok(self.store.put(Object::Pod(p)))
     }
 
@@ -1004,15 +995,15 @@ fn keep_status(old: &Object, new: Object) -> Object {
 fn prepare_create_status(obj: &mut Object, now: Time) {
     match obj {
         Object::Pod(p) => {
-            p.status = PodStatus { phase: "Pending".into(), qos_class: admission::qos_class(&p.spec), ..Default::default() };
+            p.status = PodStatus { phase: PodPhase::Pending, qos_class: admission::qos_class(&p.spec), ..Default::default() };
         }
         Object::PersistentVolumeClaim(c) => {
-            c.status = PersistentVolumeClaimStatus { phase: "Pending".into(), ..Default::default() };
+            c.status = PersistentVolumeClaimStatus { phase: PersistentVolumeClaimPhase::Pending, ..Default::default() };
         }
         Object::PersistentVolume(v) => {
-            v.status = PersistentVolumeStatus { phase: "Pending".into(), last_phase_transition_time: Some(now), ..Default::default() };
+            v.status = PersistentVolumeStatus { phase: PersistentVolumePhase::Pending, last_phase_transition_time: Some(now), ..Default::default() };
         }
-        Object::Namespace(n) => n.status.phase = "Active".into(),
+        Object::Namespace(n) => n.status.phase = NamespacePhase::Active,
         Object::Deployment(d) => d.status = Default::default(),
         Object::ReplicaSet(r) => r.status = Default::default(),
         Object::StatefulSet(s) => s.status = Default::default(),

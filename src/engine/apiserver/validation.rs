@@ -531,8 +531,12 @@ fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
     }
     if let Some(pol) = &s.spec.persistent_volume_claim_retention_policy {
         for (f, v) in [("whenDeleted", &pol.when_deleted), ("whenScaled", &pol.when_scaled)] {
-            if v != "Retain" && v != "Delete" {
-                errs.push(FieldError::not_supported(&format!("spec.persistentVolumeClaimRetentionPolicy.{f}"), v, &["Retain", "Delete"]));
+            if !v.is_known() {
+                errs.push(FieldError::not_supported(
+                    &format!("spec.persistentVolumeClaimRetentionPolicy.{f}"),
+                    v.as_str(),
+                    PersistentVolumeClaimRetentionPolicyType::KNOWN,
+                ));
             }
         }
     }
@@ -773,8 +777,8 @@ mod tests {
         a.spec.template.metadata.labels = [("app".to_string(), "web".to_string())].into();
         a.spec.template.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
         a.spec.template.spec.restart_policy = "Always".into();
-        a.spec.pod_management_policy = "OrderedReady".into();
-        a.spec.update_strategy.type_ = "RollingUpdate".into();
+        a.spec.pod_management_policy = PodManagementPolicyType::OrderedReady;
+        a.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::RollingUpdate;
         let mut b = a.clone();
         b.spec.replicas = Some(5);
         let store = Store::new();

@@ -106,25 +106,17 @@ fn update_allowed_condition(pdb: &mut PodDisruptionBudget, now: Time) {
     let (status, reason) =
         if pdb.status.disruptions_allowed > 0 { (ConditionStatus::True, "SufficientPods") } else { (ConditionStatus::False, "InsufficientPods") };
     let generation = pdb.status.observed_generation;
-    match pdb.status.conditions.iter_mut().find(|c| c.type_ == "DisruptionAllowed") {
-        Some(c) => {
-            if c.status != status {
-                c.status = status;
-                c.last_transition_time = Some(now);
-            }
-            c.reason = reason.into();
-            c.message = String::new();
-            c.observed_generation = generation;
-        }
-        None => pdb.status.conditions.push(Condition {
+    set_condition(
+        &mut pdb.status.conditions,
+        Condition {
             type_: "DisruptionAllowed".into(),
             status,
             observed_generation: generation,
             last_transition_time: Some(now),
             reason: reason.into(),
             message: String::new(),
-        }),
-    }
+        },
+    );
 }
 
 #[derive(Clone, Default)]
@@ -247,24 +239,19 @@ impl Controller for Disruption {
                 let mut np = pdb.clone();
                 np.status.disruptions_allowed = 0;
                 let generation = np.status.observed_generation;
-                match np.status.conditions.iter_mut().find(|c| c.type_ == "DisruptionAllowed") {
-                    Some(c) => {
-                        if c.status != ConditionStatus::False {
-                            c.status = "False".into();
-                            c.last_transition_time = Some(now);
-                        }
-                        c.reason = "SyncFailed".into();
-                        c.message = e.clone();
-                    }
-                    None => np.status.conditions.push(Condition {
+                // an existing condition keeps its observedGeneration
+                let observed_generation = get_condition(&np.status.conditions, "DisruptionAllowed").map_or(generation, |c| c.observed_generation);
+                set_condition(
+                    &mut np.status.conditions,
+                    Condition {
                         type_: "DisruptionAllowed".into(),
-                        status: "False".into(),
-                        observed_generation: generation,
+                        status: ConditionStatus::False,
+                        observed_generation,
                         last_transition_time: Some(now),
                         reason: "SyncFailed".into(),
                         message: e,
-                    }),
-                }
+                    },
+                );
                 if np != pdb {
                     let _ = cx.api.update_status(Object::PodDisruptionBudget(np));
                 }

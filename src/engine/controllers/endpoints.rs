@@ -289,7 +289,7 @@ mod tests {
             ports: vec![ContainerPort { name: port_name.into(), container_port: 8080, protocol: "TCP".into(), ..Default::default() }],
             ..Default::default()
         });
-        p.status.phase = "Running".into();
+        p.status.phase = PodPhase::Running;
         p.status.pod_ip = ip.into();
         p.status.pod_ips = vec![IpEntry { ip: ip.into() }];
         p.status.conditions.push(PodCondition { type_: "Ready".into(), status: if ready { "True" } else { "False" }.into(), ..Default::default() });

@@ -47,7 +47,7 @@ fn resizer_component(driver: &str) -> String {
 fn condition(type_: &str, now: crate::engine::time::Time, message: &str) -> PvcCondition {
     PvcCondition {
         type_: type_.into(),
-        status: "True".into(),
+        status: ConditionStatus::True,
         last_probe_time: None,
         last_transition_time: Some(now),
         reason: String::new(),
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn work_is_a_bigger_request_or_an_unfinished_resize() {
         let mut c = PersistentVolumeClaim::default();
-        c.status.phase = "Bound".into();
+        c.status.phase = PersistentVolumeClaimPhase::Bound;
         c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         c.status.capacity.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         assert!(!needs_work(&c));
@@ -249,7 +249,7 @@ mod tests {
         c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         c.status.allocated_resource_statuses.insert("storage".into(), "NodeResizePending".into());
         assert!(needs_work(&c));
-        c.status.phase = "Pending".into();
+        c.status.phase = PersistentVolumeClaimPhase::Pending;
         assert!(!needs_work(&c));
     }
 }

@@ -261,23 +261,7 @@ fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals:
     let mut changed = false;
     for (t, ok_reason, ok_msg) in CONDITION_TYPES {
         let (status, reason, message) = fresh.get(t).cloned().unwrap_or((ConditionStatus::False, ok_reason.into(), ok_msg.into()));
-        match ns.status.conditions.iter_mut().find(|c| c.type_ == t) {
-            None => {
-                ns.status.conditions.push(NamespaceCondition { type_: t.into(), status, last_transition_time: Some(now), reason, message });
-                changed = true;
-            }
-            Some(c) => {
-                if c.status != status || c.reason != reason || c.message != message {
-                    if c.status != status {
-                        c.last_transition_time = Some(now);
-                    }
-                    c.status = status;
-                    c.reason = reason;
-                    c.message = message;
-                    changed = true;
-                }
-            }
-        }
+        changed |= set_condition(&mut ns.status.conditions, NamespaceCondition { type_: t.into(), status, last_transition_time: Some(now), reason, message });
     }
     if changed {
         let _ = api.update_status(Object::Namespace(ns));
@@ -353,10 +337,10 @@ mod tests {
         h.delete(Kind::Namespace, "", "shop", DeleteOptions::default());
         h.advance(5 * SECOND);
         let ns = h.api.get_t::<Namespace>("", "shop").unwrap().clone();
-        let c = ns.status.conditions.iter().find(|c| c.type_ == "NamespaceContentRemaining").unwrap();
+        let c = get_condition(&ns.status.conditions, "NamespaceContentRemaining").unwrap();
         assert_eq!((&c.status, c.reason.as_str()), (&ConditionStatus::True, "SomeResourcesRemain"));
         assert_eq!(c.message, "Some resources are remaining: configmaps. has 1 resource instances");
-        let f = ns.status.conditions.iter().find(|c| c.type_ == "NamespaceFinalizersRemaining").unwrap();
+        let f = get_condition(&ns.status.conditions, "NamespaceFinalizersRemaining").unwrap();
         assert_eq!(f.message, "Some content in the namespace has finalizers remaining: example.com/keep in 1 resource instances");
         h.api.remove_finalizer(Kind::ConfigMap, &ObjKey::new("shop", "settings"), "example.com/keep").unwrap();
         h.run();

@@ -49,7 +49,7 @@ impl NodeLifecycle {
 }
 
 fn ready_status(n: &Node) -> Option<&ConditionStatus> {
-    n.status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| &c.status)
+    get_condition(&n.status.conditions, "Ready").map(|c| &c.status)
 }
 
 fn zone(n: &Node) -> String {
@@ -108,7 +108,7 @@ impl Controller for NodeLifecycle {
             h.lease_renew = renew;
             h.probe = h.probe.max(renew.unwrap_or(now));
         }
-        let hb = node.status.conditions.iter().find(|c| c.type_ == "Ready").and_then(|c| c.last_heartbeat_time);
+        let hb = get_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time);
         if hb.is_some() && hb != h.heartbeat {
             h.heartbeat = hb;
             h.probe = h.probe.max(hb.unwrap_or(now));
@@ -148,7 +148,7 @@ impl NodeLifecycle {
             match node.status.conditions.iter_mut().find(|c| &c.type_ == t) {
                 Some(c) => {
                     if c.status != ConditionStatus::Unknown {
-                        c.status = "Unknown".into();
+                        c.status = ConditionStatus::Unknown;
                         c.reason = "NodeStatusUnknown".into();
                         c.message = "Kubelet stopped posting node status.".into();
                         c.last_transition_time = Some(now);
@@ -158,7 +158,7 @@ impl NodeLifecycle {
                 None => {
                     node.status.conditions.push(NodeCondition {
                         type_: t.to_string(),
-                        status: "Unknown".into(),
+                        status: ConditionStatus::Unknown,
                         last_heartbeat_time: node.metadata.creation_timestamp,
                         last_transition_time: Some(now),
                         reason: "NodeStatusNeverUpdated".into(),
@@ -201,7 +201,7 @@ impl NodeLifecycle {
             ("PIDPressure", "node.kubernetes.io/pid-pressure"),
             ("NetworkUnavailable", "node.kubernetes.io/network-unavailable"),
         ] {
-            if node.status.conditions.iter().any(|c| c.type_ == cond && c.status == ConditionStatus::True) {
+            if is_condition_true(&node.status.conditions, cond) {
                 want_noschedule.push(key);
             }
         }
@@ -274,12 +274,12 @@ fn mark_pods_not_ready(cx: &mut Cx, node: &str) {
     let now = cx.api.now;
     let pods: Vec<Pod> = cx.api.store.pods_on_node(node).cloned().collect();
     for mut p in pods {
-        let Some(c) = p.status.conditions.iter_mut().find(|c| c.type_ == "Ready") else { continue };
+        let Some(c) = get_condition(&p.status.conditions, "Ready") else { continue };
         if c.status == ConditionStatus::False {
             continue;
         }
-        c.status = "False".into();
-        c.last_transition_time = Some(now);
+        let not_ready = PodCondition { status: ConditionStatus::False, last_transition_time: Some(now), ..c.clone() };
+        set_condition(&mut p.status.conditions, not_ready);
         if cx.api.update_status(Object::Pod(p.clone())).is_ok() {
             cx.api.event(&Object::Pod(p), "Warning", "NodeNotReady", "Node is not ready", COMPONENT);
         }

@@ -609,7 +609,7 @@ impl PvBinder {
             .api
             .store
             .list_t::<Node>()
-            .filter(|n| n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True) && !n.spec.unschedulable)
+            .filter(|n| is_condition_true(&n.status.conditions, "Ready") && !n.spec.unschedulable)
             .map(|n| n.metadata.name.clone())
             .collect();
         if nodes.is_empty() {
@@ -781,7 +781,7 @@ mod tests {
     fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
         let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         c.spec.storage_class_name = class.map(|s| s.to_string());
-        c.spec.access_modes = vec!["ReadWriteOnce".into()];
+        c.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
         c
     }
@@ -790,7 +790,7 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = name.into();
         v.spec.capacity.insert("storage".into(), Quantity::parse(size).unwrap());
-        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         v.spec.nfs = Some(NfsVolumeSource { server: "nfs".into(), path: format!("/{name}"), read_only: false });
         v
     }
@@ -803,7 +803,7 @@ mod tests {
         v.spec.storage_class_name = "x".into();
         assert_eq!(check_volume_satisfy_claim(&v, &c), Err("storageClassName does not match".into()));
         let mut v = nfs_pv("v", "2Gi");
-        v.spec.access_modes = vec!["ReadOnlyMany".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadOnlyMany];
         assert_eq!(check_volume_satisfy_claim(&v, &c), Err("incompatible accessMode".into()));
         assert_eq!(check_volume_satisfy_claim(&nfs_pv("v", "2Gi"), &c), Ok(()));
     }
@@ -864,7 +864,7 @@ mod tests {
     fn static_nfs_delete_policy_fails_without_a_deleter() {
         let mut c = Cluster::new(4);
         let mut v = nfs_pv("del", "1Gi");
-        v.spec.persistent_volume_reclaim_policy = "Delete".into();
+        v.spec.persistent_volume_reclaim_policy = PersistentVolumeReclaimPolicy::Delete;
         c.create(Object::PersistentVolume(v)).unwrap();
         c.create(Object::PersistentVolumeClaim(claim("c", Some(""), "1Gi"))).unwrap();
         c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();

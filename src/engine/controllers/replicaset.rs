@@ -575,7 +575,7 @@ fn less(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> bool {
 /// `calculateStatus`.
 fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
     let mut st = rs.status.clone();
-    let has_failure = st.conditions.iter().any(|c| c.type_ == "ReplicaFailure");
+    let has_failure = get_condition(&st.conditions, "ReplicaFailure").is_some();
     match manage_err {
         Some(e) if !has_failure => {
             let diff = c.replicas as i64 - rs.spec.replicas.unwrap_or(1) as i64;
@@ -586,17 +586,21 @@ fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: T
             } else {
                 ""
             };
-            st.conditions.retain(|c| c.type_ != "ReplicaFailure");
-            st.conditions.push(DeploymentCondition {
-                type_: "ReplicaFailure".into(),
-                status: "True".into(),
-                last_update_time: None,
-                last_transition_time: Some(now),
-                reason: reason.into(),
-                message: e.into(),
-            });
+            set_condition_last(
+                &mut st.conditions,
+                DeploymentCondition {
+                    type_: "ReplicaFailure".into(),
+                    status: ConditionStatus::True,
+                    last_update_time: None,
+                    last_transition_time: Some(now),
+                    reason: reason.into(),
+                    message: e.into(),
+                },
+            );
         }
-        None if has_failure => st.conditions.retain(|c| c.type_ != "ReplicaFailure"),
+        None if has_failure => {
+            remove_condition(&mut st.conditions, "ReplicaFailure");
+        }
         _ => {}
     }
     st.replicas = c.replicas;
@@ -749,7 +753,7 @@ mod tests {
             if ready {
                 set_running_ready(&mut p, Time(created * 1000), true);
             } else {
-                p.status.phase = "Running".into();
+                p.status.phase = PodPhase::Running;
             }
             p
         };

@@ -415,18 +415,7 @@ impl Kubelet {
             if !rebooted || before.is_none_or(|c| &c.status != s) {
                 cx.api.event_from(&obj, "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
             }
-            match nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
-                Some(c) => {
-                    if &c.status != s {
-                        c.last_transition_time = Some(now);
-                    }
-                    c.status = s.clone();
-                    c.reason = r.to_string();
-                    c.message = msg.to_string();
-                    c.last_heartbeat_time = Some(now);
-                }
-                None => nn.status.conditions.push(node_condition(t, s.clone(), r, msg, now)),
-            }
+            set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
         }
         cx.api.event_from(&obj, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods", COMPONENT, name);
         let _ = cx.api.update_status(Object::Node(nn));
@@ -470,16 +459,11 @@ impl Kubelet {
         nn.status.volumes_in_use = in_use;
         if heartbeat {
             for (t, s, r, msg, event) in HEALTHY {
-                if let Some(c) = nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
-                    if &c.status != s {
-                        c.last_transition_time = Some(now);
-                        cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
-                    }
-                    c.status = s.clone();
-                    c.reason = r.to_string();
-                    c.message = msg.to_string();
-                    c.last_heartbeat_time = Some(now);
+                let Some(c) = get_condition(&nn.status.conditions, t) else { continue };
+                if &c.status != s {
+                    cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
                 }
+                set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
             }
         }
         let _ = cx.api.update_status(Object::Node(nn));

@@ -1169,20 +1169,17 @@ fn set_condition(
     generation: i64,
     now: Time,
 ) {
-    let prev = old.iter().find(|c| c.type_ == type_);
-    let last_transition_time = match prev {
-        Some(p) if p.status == status => p.last_transition_time,
-        _ => Some(now),
-    };
-    out.push(PodCondition {
+    let mut c = PodCondition {
         type_: type_.into(),
         status,
         observed_generation: generation,
         last_probe_time: None,
-        last_transition_time,
+        last_transition_time: Some(now),
         reason: reason.into(),
         message: message.into(),
-    });
+    };
+    keep_transition_time(get_condition(old, type_), &mut c);
+    out.push(c);
 }
 
 /// The pod status the kubelet reports: its own conditions first

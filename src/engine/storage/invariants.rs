@@ -202,7 +202,7 @@ mod tests {
             cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
             cl.spec.storage_class_name = Some("none".into());
             cl.spec.volume_name = "shared".into();
-            cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+            cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
             cl.spec.resources.requests.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
             c.api.create(Object::PersistentVolumeClaim(cl)).unwrap();
         }
@@ -215,7 +215,7 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = "disk".into();
         v.spec.capacity.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
-        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         v.spec.csi = Some(CsiPersistentVolumeSource { driver: "x.csi".into(), volume_handle: "h".into(), ..Default::default() });
         c.api.create(Object::PersistentVolume(v)).unwrap();
         for node in ["node-a", "node-b"] {

@@ -706,7 +706,7 @@ mod tests {
         v.spec.capacity.insert("storage".into(), Quantity::parse(size).unwrap());
         v.spec.access_modes = modes.iter().map(|s| PersistentVolumeAccessMode::parse(s)).collect();
         v.spec.storage_class_name = class.into();
-        v.status.phase = "Available".into();
+        v.status.phase = PersistentVolumePhase::Available;
         v
     }
 

@@ -459,13 +459,13 @@ mod tests {
         assert_eq!(pre_filter(&c.api, &Pod::default()), Ok(()));
         assert_eq!(pre_filter(&c.api, &pod_with("x")), Err("persistentvolumeclaim \"x\" not found".into()));
         let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "x"), ..Default::default() };
-        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();
         // standard is WaitForFirstConsumer: nothing to wait for before filtering.
         assert_eq!(pre_filter(&c.api, &pod_with("x")), Ok(()));
         let mut cl = c.get::<PersistentVolumeClaim>("default", "x").unwrap().clone();
-        cl.status.phase = "Lost".into();
+        cl.status.phase = PersistentVolumeClaimPhase::Lost;
         cl.spec.volume_name = "gone".into();
         c.api.update_status(Object::PersistentVolumeClaim(cl.clone())).unwrap();
         c.api.update(Object::PersistentVolumeClaim(cl)).unwrap();

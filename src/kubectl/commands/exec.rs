@@ -44,7 +44,7 @@ pub fn logs_flags() -> Vec<Flag> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True)
+    is_condition_true(&p.status.conditions, "Ready")
 }
 
 fn ready_time(p: &Pod) -> Option<crate::engine::time::Time> {
@@ -372,7 +372,7 @@ mod tests {
         if ready {
             p.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
-                status: "True".into(),
+                status: ConditionStatus::True,
                 last_transition_time: Some(Time(created + 5)),
                 ..Default::default()
             });

@@ -570,7 +570,7 @@ mod tests {
         );
         s.status.updated_replicas = 3;
         assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("partitioned roll out complete: 3 new pods have been updated...\n".into(), true));
-        s.spec.update_strategy.type_ = "OnDelete".into();
+        s.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::OnDelete;
         assert!(status_of(&Object::StatefulSet(s), 0).is_err());
     }
 

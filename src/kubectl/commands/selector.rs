@@ -437,7 +437,7 @@ mod tests {
     fn field_selectors() {
         let mut p = Pod::default();
         p.metadata.name = "web-0".into();
-        p.status.phase = "Running".into();
+        p.status.phase = PodPhase::Running;
         p.spec.node_name = "node-a".into();
         let o = Object::Pod(p);
         let s = parse_field_selector("status.phase=Running,spec.nodeName!=node-b").unwrap();

@@ -540,7 +540,7 @@ fn is_restartable_init(c: Option<&Container>) -> bool {
 }
 
 fn condition_true(p: &Pod, type_: &str) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == type_ && c.status == ConditionStatus::True)
+    is_condition_true(&p.status.conditions, type_)
 }
 
 fn finished_at(s: &ContainerStatus) -> Option<Time> {

@@ -56,7 +56,7 @@ use rollback::*;
 use rolling::*;
 use sync::*;
 use util::*;
-pub use util::{max_surge, max_unavailable, new_condition, resolve_fenceposts, revision, set_condition};
+pub use util::{max_surge, max_unavailable, new_condition, resolve_fenceposts, revision, set_deployment_condition};
 
 // ---------------------------------------------------------------- invariants
 

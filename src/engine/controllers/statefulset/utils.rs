@@ -109,7 +109,7 @@ pub fn storage_matches(set: &StatefulSet, pod: &Pod) -> bool {
 /// `getPersistentVolumeClaimRetentionPolicy`: (whenDeleted, whenScaled).
 pub fn retention_policy(set: &StatefulSet) -> (bool, bool) {
     let p = set.spec.persistent_volume_claim_retention_policy.clone().unwrap_or_default();
-    (p.when_deleted == "Delete", p.when_scaled == "Delete")
+    (p.when_deleted == PersistentVolumeClaimRetentionPolicyType::Delete, p.when_scaled == PersistentVolumeClaimRetentionPolicyType::Delete)
 }
 
 /// `getPersistentVolumeClaims`: the claims a pod of this ordinal uses, by
