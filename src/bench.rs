@@ -45,7 +45,7 @@ pub fn deployment(name: &str, replicas: usize) -> Object {
 }
 
 fn running_pods(c: &Cluster) -> usize {
-    c.api.store.list_t::<Pod>().filter(|p| p.status.phase == "Running").count()
+    c.api.store.list_t::<Pod>().filter(|p| p.status.phase == PodPhase::Running).count()
 }
 
 /// Applies the two workloads and settles.

@@ -40,7 +40,7 @@ fn cond(p: &Pod, t: &str) -> Option<PodCondition> {
 }
 
 fn ready(p: &Pod) -> bool {
-    cond(p, "Ready").is_some_and(|c| c.status == "True")
+    cond(p, "Ready").is_some_and(|c| c.status == ConditionStatus::True)
 }
 
 /// Events about a pod: (type, reason, message, count).
@@ -83,7 +83,7 @@ fn a_pod_is_scheduled_pulled_created_started_and_ready_within_seconds() {
     let took = wait_until(&mut c, MINUTE, |c| ready(&p(c, "web-0")));
     assert!((1_500..8_000).contains(&took), "ready after {took} ms");
     let pod = p(&c, "web-0");
-    assert_eq!(pod.status.phase, "Running");
+    assert_eq!(pod.status.phase, PodPhase::Running);
     let node = pod.spec.node_name.clone();
     let ev = pod_events(&c, "web-0");
     let rs: Vec<&str> = ev.iter().map(|e| e.1.as_str()).collect();
@@ -173,7 +173,7 @@ fn failed_scheduling_reports_every_node_and_retries_when_a_node_changes() {
     c.advance(10 * SECOND);
     let pod = p(&c, "db-0");
     assert_eq!(pod.spec.node_name, "");
-    assert_eq!(pod.status.phase, "Pending");
+    assert_eq!(pod.status.phase, PodPhase::Pending);
     let msg = "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
     let sc = cond(&pod, "PodScheduled").unwrap();
     assert_eq!((sc.status.as_str(), sc.reason.as_str(), sc.message.as_str()), ("False", "Unschedulable", msg));
@@ -247,7 +247,7 @@ fn a_missing_image_tag_fails_to_pull_and_backs_off() {
     assert!(find("BackOff", "Back-off pulling image \"nginx:does-not-exist\"") >= 2);
     assert!(find("Failed", "Error: ImagePullBackOff") >= 2);
     let pod = p(&c, "bad-0");
-    assert_eq!(pod.status.phase, "Pending");
+    assert_eq!(pod.status.phase, PodPhase::Pending);
     assert_eq!(ctr_status(&pod, "nginx").image, "nginx:does-not-exist");
     assert_eq!(ctr_status(&pod, "nginx").image_id, "");
 }
@@ -265,7 +265,7 @@ fn a_crashing_container_restarts_with_growing_back_off() {
     assert_eq!(w.message, format!("back-off 10s restarting failed container=db pod=db-0_default({})", pod.metadata.uid));
     let last = cs.last_state.terminated.unwrap();
     assert_eq!((last.exit_code, last.reason.as_str()), (1, "Error"));
-    assert_eq!(pod.status.phase, "Running");
+    assert_eq!(pod.status.phase, PodPhase::Running);
     assert!(!ready(&pod));
     // restarts: ~1s, then +10s, +20s, +40s
     wait_until(&mut c, 2 * MINUTE, |c| ctr_status(&p(c, "db-0"), "db").restart_count >= 2);
@@ -290,7 +290,7 @@ fn restart_policy_never_and_on_failure() {
     let mut c = Cluster::new(4);
     c.create(mkpod("once-0", json!({"restartPolicy": "Never", "containers": [{"name": "job", "image": "busybox:1.36", "command": ["false"]}]}))).unwrap();
     c.create(mkpod("ok-0", json!({"restartPolicy": "OnFailure", "containers": [{"name": "job", "image": "busybox:1.36", "command": ["true"]}]}))).unwrap();
-    wait_until(&mut c, MINUTE, |c| p(c, "once-0").status.phase == "Failed");
+    wait_until(&mut c, MINUTE, |c| p(c, "once-0").status.phase == PodPhase::Failed);
     let pod = p(&c, "once-0");
     assert_eq!(ctr_status(&pod, "job").restart_count, 0);
     assert_eq!(cond(&pod, "Ready").unwrap().reason, "PodFailed");
@@ -416,9 +416,9 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     let r = c.exec("default", "web-0", "nginx", &["ls".into()], "");
     assert!(r.output.starts_with("Error from server: error dialing backend: dial tcp 172.18.0.3:10250"), "{}", r.output);
     c.advance(30 * SECOND);
-    assert_eq!(node(&c, "node-b").status.conditions.iter().find(|c| c.type_ == "Ready").unwrap().status, "True");
+    assert_eq!(get_condition(&node(&c, "node-b").status.conditions, "Ready").unwrap().status, ConditionStatus::True);
     // the lease was last renewed before the stop; 50 s after that the node is Unknown
-    wait_until(&mut c, MINUTE, |c| node(c, "node-b").status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "Unknown"));
+    wait_until(&mut c, MINUTE, |c| node(c, "node-b").status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::Unknown));
     let tainted = c.now();
     let after = c.now().0 - stopped_at.0;
     assert!((40 * SECOND..=50 * SECOND).contains(&after), "NotReady {after} ms after the stop");
@@ -464,7 +464,7 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     c.cluster_verb(ClusterVerb::NodeStart { node: "node-b".into() }).unwrap();
     wait_until(&mut c, MINUTE, |c| get(c, "web-0").is_none());
     let n = node(&c, "node-b");
-    assert!(n.status.conditions.iter().all(|c| c.status == if c.type_ == "Ready" { "True" } else { "False" }));
+    assert!(n.status.conditions.iter().all(|c| c.status == ConditionStatus::of(c.type_ == "Ready")));
     assert!(n.spec.taints.is_empty(), "{:?}", n.spec.taints);
     let ev = events(&c, Kind::Node, "", "node-b");
     assert!(ev.iter().any(|e| e.1 == "Rebooted" && e.0 == "Warning"), "{ev:?}");
@@ -637,7 +637,7 @@ fn an_attachable_volume_holds_the_pod_until_it_is_attached_to_the_node() {
     c.advance(2 * MINUTE);
     let pod = p(&c, "db-0");
     assert_eq!(waiting_reason(&pod, "db").as_deref(), Some("ContainerCreating"));
-    assert_eq!(cond(&pod, "PodReadyToStartContainers").unwrap().status, "False");
+    assert_eq!(cond(&pod, "PodReadyToStartContainers").unwrap().status, ConditionStatus::False);
     let vas: Vec<VolumeAttachment> = c.api.store.list_t::<VolumeAttachment>().cloned().collect();
     assert_eq!(vas.len(), 1, "the attach/detach controller asked for the attachment");
     assert_eq!((vas[0].spec.node_name.as_str(), vas[0].status.attached), ("node-a", false));
@@ -716,7 +716,7 @@ fn init_containers_run_first_and_hold_the_pod_when_they_fail() {
     .unwrap();
     wait_until(&mut c, MINUTE, |c| p(c, "app-0").status.init_container_statuses.first().is_some_and(|s| s.restart_count >= 2));
     let pod = p(&c, "app-0");
-    assert_eq!(pod.status.phase, "Pending");
+    assert_eq!(pod.status.phase, PodPhase::Pending);
     let init = cond(&pod, "Initialized").unwrap();
     assert_eq!(
         (init.status.as_str(), init.reason.as_str(), init.message.as_str()),
@@ -747,7 +747,7 @@ fn kubelets_renew_their_leases_and_idle_clusters_settle() {
     // the nodes stay Ready however long nothing happens
     c.advance(20 * MINUTE);
     for n in ["node-a", "node-b", "node-c"] {
-        assert!(node(&c, n).status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        assert!(is_condition_true(&node(&c, n).status.conditions, "Ready"));
         assert!(node(&c, n).spec.taints.is_empty());
     }
     let hb = node(&c, "node-a").status.conditions[3].last_heartbeat_time.unwrap();
@@ -826,10 +826,10 @@ fn a_pod_that_completed_lets_its_disk_go() {
         "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo done > /data/out"], "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}),
     ))
     .unwrap();
-    wait_until(&mut c, MINUTE, |c| p(c, "job-0").status.phase == "Succeeded");
+    wait_until(&mut c, MINUTE, |c| p(c, "job-0").status.phase == PodPhase::Succeeded);
     // The pod object stays, Completed; its volume is unmounted and detached.
     settled_without_attachments(&mut c);
-    assert_eq!(p(&c, "job-0").status.phase, "Succeeded");
+    assert_eq!(p(&c, "job-0").status.phase, PodPhase::Succeeded);
 }
 
 /// A Deployment of `replicas` pods on node-a sharing the claim `data`.
@@ -854,7 +854,7 @@ fn deployment_on_the_disk(seed: u64, replicas: i32) -> Cluster {
 fn deleting_the_owner_detaches_with_background_and_foreground_propagation_but_not_orphan() {
     for (seed, propagation) in [(44, Propagation::Background), (45, Propagation::Foreground)] {
         let mut c = deployment_on_the_disk(seed, 2);
-        c.delete(Kind::Deployment, "default", "app", &DeleteOptions { propagation: Some(propagation), ..Default::default() }).unwrap();
+        c.delete(Kind::Deployment, "default", "app", &DeleteOptions { propagation: Some(propagation.clone()), ..Default::default() }).unwrap();
         settled_without_attachments(&mut c);
         assert_eq!(c.api.store.pods_on_node("node-a").count(), 0, "{propagation:?}");
     }

@@ -287,7 +287,7 @@ fn step(c: &mut Cluster, op: &Op) {
             }
         }
         Op::DeleteSts { idx, cascade } => {
-            let propagation = [Propagation::Background, Propagation::Foreground, Propagation::Orphan][cascade as usize];
+            let propagation = [Propagation::Background, Propagation::Foreground, Propagation::Orphan][cascade as usize].clone();
             let _ = c.delete(Kind::StatefulSet, "default", &format!("s{idx}"), &DeleteOptions { propagation: Some(propagation), ..Default::default() });
         }
         Op::DeleteDeploy { idx } => {
@@ -304,7 +304,7 @@ fn step(c: &mut Cluster, op: &Op) {
                 .api
                 .store
                 .list_ns_t::<Pod>("default")
-                .filter(|p| p.status.phase == "Running" && p.spec.volumes.iter().any(|v| v.persistent_volume_claim.is_some()))
+                .filter(|p| p.status.phase == PodPhase::Running && p.spec.volumes.iter().any(|v| v.persistent_volume_claim.is_some()))
                 .map(|p| p.metadata.name.clone())
                 .collect();
             if !pods.is_empty() {

@@ -179,7 +179,12 @@ fn step(s: &mut Session, op: &Op) {
 
 /// Bound pods that hold their place on the node.
 fn placed(s: &Session) -> Vec<&Pod> {
-    s.cluster.api.store.list_t::<Pod>().filter(|p| !p.spec.node_name.is_empty() && p.status.phase != "Succeeded" && p.status.phase != "Failed").collect()
+    s.cluster
+        .api
+        .store
+        .list_t::<Pod>()
+        .filter(|p| !p.spec.node_name.is_empty() && p.status.phase != PodPhase::Succeeded && p.status.phase != PodPhase::Failed)
+        .collect()
 }
 
 fn check(s: &Session) -> Result<(), String> {

@@ -129,7 +129,7 @@ fn bind_pod(c: &mut Cluster, pod: &str, node: &str) {
     p.spec.node_name = node.into();
     c.api.update(Object::Pod(p)).expect("bind pod");
     let mut p = c.get::<Pod>("default", pod).unwrap().clone();
-    p.status.phase = "Running".into();
+    p.status.phase = PodPhase::Running;
     p.status.container_statuses = vec![ContainerStatus {
         name: "main".into(),
         ready: true,
@@ -223,7 +223,7 @@ spec:
 fn static_claims_wait_then_bind_by_size_at_the_resync() {
     let mut c = cluster(1);
     create(&mut c, STATIC_CLAIMS);
-    assert_eq!(pvc(&c, "claim-http").status.phase, "Pending");
+    assert_eq!(pvc(&c, "claim-http").status.phase, PersistentVolumeClaimPhase::Pending);
     let ev = events(&c, Kind::PersistentVolumeClaim, "default", "claim-http");
     assert_eq!(ev[0].0, "FailedBinding");
     assert_eq!(ev[0].1, "no persistent volumes available for this claim and no storage class is set");
@@ -241,22 +241,22 @@ fn static_claims_wait_then_bind_by_size_at_the_resync() {
     assert!(events(&c, Kind::PersistentVolumeClaim, "default", "claim-http")[0].3 >= 2);
 
     create(&mut c, NFS_PVS);
-    assert_eq!(pv(&c, "nfs-0001").status.phase, "Available");
+    assert_eq!(pv(&c, "nfs-0001").status.phase, PersistentVolumePhase::Available);
     // Bound at the next resync, not at once.
-    assert_eq!(pvc(&c, "claim-http").status.phase, "Pending");
+    assert_eq!(pvc(&c, "claim-http").status.phase, PersistentVolumeClaimPhase::Pending);
     let (waited, settled) = c.settle();
     assert!(settled);
     assert!(waited <= 15 * SECOND, "bound within one resync period, took {waited}");
     let http = pvc(&c, "claim-http");
-    assert_eq!(http.status.phase, "Bound");
+    assert_eq!(http.status.phase, PersistentVolumeClaimPhase::Bound);
     assert_eq!(http.spec.volume_name, "nfs-0001");
     assert_eq!(http.status.capacity["storage"].to_string(), "2Gi");
-    assert_eq!(http.status.access_modes, vec!["ReadWriteOnce", "ReadWriteMany"]);
+    assert_eq!(http.status.access_modes, vec![PersistentVolumeAccessMode::ReadWriteOnce, PersistentVolumeAccessMode::ReadWriteMany]);
     assert_eq!(http.metadata.annotations.get("pv.kubernetes.io/bind-completed").map(|s| s.as_str()), Some("yes"));
     assert_eq!(http.metadata.annotations.get("pv.kubernetes.io/bound-by-controller").map(|s| s.as_str()), Some("yes"));
     assert_eq!(pvc(&c, "claim-mysql").spec.volume_name, "nfs-0002");
     let v = pv(&c, "nfs-0001");
-    assert_eq!(v.status.phase, "Bound");
+    assert_eq!(v.status.phase, PersistentVolumePhase::Bound);
     assert_eq!(v.spec.claim_ref.as_ref().unwrap().name, "claim-http");
     assert_eq!(v.metadata.annotations.get("pv.kubernetes.io/bound-by-controller").map(|s| s.as_str()), Some("yes"));
     assert!(v.status.last_phase_transition_time.is_some());
@@ -355,7 +355,7 @@ spec:
     // The class must match; "manual" is not the default class.
     assert_eq!(pvc(&c, "want-manual").spec.volume_name, "classy");
     // Nothing RWX is big enough; the claim waits.
-    assert_eq!(pvc(&c, "want-rwx").status.phase, "Pending");
+    assert_eq!(pvc(&c, "want-rwx").status.phase, PersistentVolumeClaimPhase::Pending);
     check_invariants(&c);
 }
 
@@ -394,8 +394,8 @@ spec:
   nfs: {server: nfs.example.com, path: /r}
 ",
     );
-    assert_eq!(pv(&c, "my-pv").spec.persistent_volume_reclaim_policy, "Retain");
-    assert_eq!(pv(&c, "reserved").status.phase, "Available");
+    assert_eq!(pv(&c, "my-pv").spec.persistent_volume_reclaim_policy, PersistentVolumeReclaimPolicy::Retain);
+    assert_eq!(pv(&c, "reserved").status.phase, PersistentVolumePhase::Available);
     create(
         &mut c,
         "
@@ -426,13 +426,13 @@ spec:
 ",
     );
     let claim = pvc(&c, "my-pvc");
-    assert_eq!(claim.status.phase, "Bound");
+    assert_eq!(claim.status.phase, PersistentVolumeClaimPhase::Bound);
     // The user named the volume: only bind-completed is added to the claim.
     assert!(claim.metadata.annotations.contains_key("pv.kubernetes.io/bind-completed"));
     assert!(!claim.metadata.annotations.contains_key("pv.kubernetes.io/bound-by-controller"));
     assert!(pv(&c, "my-pv").metadata.annotations.contains_key("pv.kubernetes.io/bound-by-controller"));
     // The reserved PV went to the claim it names, not to the first comer.
-    assert_eq!(pvc(&c, "other").status.phase, "Pending");
+    assert_eq!(pvc(&c, "other").status.phase, PersistentVolumeClaimPhase::Pending);
     assert_eq!(pvc(&c, "mine").spec.volume_name, "reserved");
     assert!(!pv(&c, "reserved").metadata.annotations.contains_key("pv.kubernetes.io/bound-by-controller"));
     // The scheduler honours the PV's node affinity.
@@ -514,7 +514,7 @@ fn local_path_provisions_on_the_selected_node() {
     let node = schedule(&mut c, "web-0", Some("node-b")).unwrap();
     assert_eq!(node, "node-b");
     let claim = pvc(&c, "data-web-0").clone();
-    assert_eq!(claim.status.phase, "Bound");
+    assert_eq!(claim.status.phase, PersistentVolumeClaimPhase::Bound);
     let ann = &claim.metadata.annotations;
     assert_eq!(ann["volume.kubernetes.io/selected-node"], "node-b");
     assert_eq!(ann["volume.kubernetes.io/storage-provisioner"], "rancher.io/local-path");
@@ -523,7 +523,7 @@ fn local_path_provisions_on_the_selected_node() {
     assert_eq!(ann["pv.kubernetes.io/bound-by-controller"], "yes");
     assert_eq!(claim.spec.volume_name, format!("pvc-{}", claim.metadata.uid));
     let v = pv(&c, &claim.spec.volume_name).clone();
-    assert_eq!(v.spec.persistent_volume_reclaim_policy, "Delete");
+    assert_eq!(v.spec.persistent_volume_reclaim_policy, PersistentVolumeReclaimPolicy::Delete);
     assert_eq!(v.spec.storage_class_name, "standard");
     let hp = v.spec.host_path.as_ref().unwrap();
     assert_eq!(hp.path, format!("/var/local-path-provisioner/{}_default_data-web-0", v.metadata.name));
@@ -574,7 +574,7 @@ fn read_write_many_on_local_path_fails_with_the_provisioners_error() {
         failed.1,
         "failed to provision volume with StorageClass \"standard\": NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes"
     );
-    assert_eq!(pvc(&c, "shared").status.phase, "Pending");
+    assert_eq!(pvc(&c, "shared").status.phase, PersistentVolumeClaimPhase::Pending);
     // Retries do not keep the cluster busy forever.
     let (_, settled) = c.settle();
     assert!(settled);
@@ -720,7 +720,7 @@ spec:
     let (_, settled) = c.settle();
     assert!(settled, "waiting claims do not keep the cluster busy");
     c.advance(MINUTE);
-    assert_eq!(pvc(&c, "c").status.phase, "Pending");
+    assert_eq!(pvc(&c, "c").status.phase, PersistentVolumeClaimPhase::Pending);
     assert!(events(&c, Kind::PersistentVolumeClaim, "default", "c").iter().find(|e| e.0 == "ExternalProvisioning").unwrap().3 >= 4);
 }
 
@@ -736,13 +736,13 @@ fn uninstalled_driver_stops_provisioning_until_it_is_back() {
         "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\nspec:\n  storageClassName: gp3\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
     );
     c.advance(MINUTE);
-    assert_eq!(pvc(&c, "d").status.phase, "Pending");
+    assert_eq!(pvc(&c, "d").status.phase, PersistentVolumeClaimPhase::Pending);
     assert!(reasons(&c, Kind::PersistentVolumeClaim, "default", "d").iter().all(|r| r == "ExternalProvisioning"));
     c.cluster_verb(ClusterVerb::DriverInstall { driver: "ebs.csi.aws.com".into() }).unwrap();
     let (_, settled) = c.settle();
     assert!(settled);
     let claim = pvc(&c, "d").clone();
-    assert_eq!(claim.status.phase, "Bound");
+    assert_eq!(claim.status.phase, PersistentVolumeClaimPhase::Bound);
     // Immediate binding: the disk went to a zone some node is in.
     let v = pv(&c, &claim.spec.volume_name).clone();
     assert!(c.api.store.list_t::<Node>().any(|n| storage::check_node_affinity(&v, n)));
@@ -841,11 +841,11 @@ fn recycle_scrubs_the_nfs_export_and_makes_the_volume_available() {
     write_file(&mut c, &id, "/index.html", "Hello NFS World\n");
     let before = (c.api.clone(), c.world.clone());
     delete(&mut c, Kind::PersistentVolumeClaim, "claim-http", None);
-    assert_eq!(pv(&c, "nfs-0001").status.phase, "Released");
+    assert_eq!(pv(&c, "nfs-0001").status.phase, PersistentVolumePhase::Released);
     let (_, settled) = c.settle();
     assert!(settled);
     let v = pv(&c, "nfs-0001");
-    assert_eq!(v.status.phase, "Available");
+    assert_eq!(v.status.phase, PersistentVolumePhase::Available);
     assert!(v.spec.claim_ref.is_none());
     assert!(c.world.volumes[&id].is_empty());
     let r = reasons(&c, Kind::PersistentVolume, "", "nfs-0001");
@@ -883,7 +883,7 @@ fn retain_keeps_the_data_and_delete_removes_it() {
     delete(&mut c, Kind::PersistentVolumeClaim, "gone", None);
     c.settle();
     assert!(pvc(&c, "gone").metadata.is_deleting());
-    assert_eq!(pv(&c, &gone_pv).status.phase, "Bound");
+    assert_eq!(pv(&c, &gone_pv).status.phase, PersistentVolumePhase::Bound);
     let before = (c.api.clone(), c.world.clone());
     delete(&mut c, Kind::Pod, "pod-kept", Some(0));
     delete(&mut c, Kind::Pod, "pod-gone", Some(0));
@@ -892,7 +892,7 @@ fn retain_keeps_the_data_and_delete_removes_it() {
     assert!(c.get::<PersistentVolumeClaim>("default", "gone").is_none());
     assert!(c.get::<PersistentVolumeClaim>("default", "kept").is_none());
     // Retain: Released, data kept.
-    assert_eq!(pv(&c, &kept_pv).status.phase, "Released");
+    assert_eq!(pv(&c, &kept_pv).status.phase, PersistentVolumePhase::Released);
     assert!(!c.world.volumes[&ids[0]].is_empty());
     // Delete: the provisioner removed the directory, then the PV went.
     assert!(c.get::<PersistentVolume>("", &gone_pv).is_none());
@@ -908,7 +908,7 @@ fn the_data_loss_invariant_catches_a_retained_volume_wiped() {
     let id = VolumeId::Nfs { server: "nfs.example.com".into(), path: "/exports/data-0002".into() };
     write_file(&mut c, &id, "/x", "1");
     let mut v = pv(&c, "nfs-0002").clone();
-    v.spec.persistent_volume_reclaim_policy = "Retain".into();
+    v.spec.persistent_volume_reclaim_policy = PersistentVolumeReclaimPolicy::Retain;
     c.update(Object::PersistentVolume(v)).unwrap();
     let before = (c.api.clone(), c.world.clone());
     c.world.volumes.remove(&id);
@@ -977,7 +977,7 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
         "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
     );
     let mut other = pvc(&c, "data").clone();
-    other.spec.access_modes = vec!["ReadWriteMany".into()];
+    other.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteMany];
     let err = c.update(Object::PersistentVolumeClaim(other)).unwrap_err();
     assert_eq!(
         err.message,
@@ -1062,9 +1062,9 @@ fn read_write_once_pod_claim_of_a_new_deployment_runs_one_replica() {
     }
     let pods: Vec<&Pod> = c.api.store.list_ns_t::<Pod>("default").collect();
     assert_eq!(pods.len(), 3);
-    assert_eq!(pods.iter().filter(|p| p.status.phase == "Running").count(), 1);
-    assert_eq!(pvc(&c, "solo").status.phase, "Bound");
-    for p in pods.iter().filter(|p| p.status.phase == "Pending") {
+    assert_eq!(pods.iter().filter(|p| p.status.phase == PodPhase::Running).count(), 1);
+    assert_eq!(pvc(&c, "solo").status.phase, PersistentVolumeClaimPhase::Bound);
+    for p in pods.iter().filter(|p| p.status.phase == PodPhase::Pending) {
         let msgs: Vec<String> = events(&c, Kind::Pod, "default", &p.metadata.name).into_iter().filter(|e| e.0 == "FailedScheduling").map(|e| e.1).collect();
         assert!(
             msgs.iter().any(|m| m.starts_with(
@@ -1124,7 +1124,7 @@ spec:
     );
     // The PV controller never binds it without a consumer.
     c.advance(30 * SECOND);
-    assert_eq!(pvc(&c, "fast").status.phase, "Pending");
+    assert_eq!(pvc(&c, "fast").status.phase, PersistentVolumeClaimPhase::Pending);
     create(&mut c, &pod_yaml("p", "fast"));
     let p = c.get::<Pod>("default", "p").unwrap().clone();
     let a = c.get::<Node>("", "node-a").unwrap().clone();
@@ -1133,7 +1133,7 @@ spec:
     let claim = pvc(&c, "fast");
     assert_eq!(claim.spec.volume_name, "local-c");
     assert!(!claim.metadata.annotations.contains_key("volume.kubernetes.io/selected-node"));
-    assert_eq!(pv(&c, "local-c").status.phase, "Bound");
+    assert_eq!(pv(&c, "local-c").status.phase, PersistentVolumePhase::Bound);
     check_invariants(&c);
 }
 
@@ -1147,7 +1147,7 @@ fn csi_migrated_in_tree_class_is_provisioned_by_the_csi_driver() {
     );
     c.settle();
     let claim = pvc(&c, "old").clone();
-    assert_eq!(claim.status.phase, "Bound");
+    assert_eq!(claim.status.phase, PersistentVolumeClaimPhase::Bound);
     assert_eq!(claim.metadata.annotations["volume.kubernetes.io/storage-provisioner"], "ebs.csi.aws.com");
     let v = pv(&c, &claim.spec.volume_name).clone();
     assert_eq!(v.metadata.annotations["pv.kubernetes.io/migrated-to"], "ebs.csi.aws.com");
@@ -1221,7 +1221,7 @@ fn every_default_driver_provisions_for_a_first_consumer() {
         assert_eq!(claim.metadata.annotations["volume.kubernetes.io/selected-node"], "node-c", "{driver}");
         let v = pv(&c, &claim.spec.volume_name).clone();
         assert_eq!(v.metadata.annotations["pv.kubernetes.io/provisioned-by"], driver);
-        assert_eq!(v.spec.access_modes, [mode]);
+        assert_eq!(v.spec.access_modes, [PersistentVolumeAccessMode::parse(mode)]);
         match topology {
             Some((key, value)) => {
                 let e = &v.spec.node_affinity.as_ref().unwrap().required.as_ref().unwrap().node_selector_terms[0].match_expressions[0];
@@ -1340,7 +1340,7 @@ fn random_storage_stories_keep_the_invariants() {
         eprintln!(
             "seed {seed}: {} claims ({} bound), {} PVs, {} attachments, {} pods running",
             c.api.store.count(Kind::PersistentVolumeClaim),
-            c.api.store.list_t::<PersistentVolumeClaim>().filter(|x| x.status.phase == "Bound").count(),
+            c.api.store.list_t::<PersistentVolumeClaim>().filter(|x| x.status.phase == PersistentVolumeClaimPhase::Bound).count(),
             c.api.store.count(Kind::PersistentVolume),
             c.api.store.count(Kind::VolumeAttachment),
             c.api.store.list_t::<Pod>().filter(|p| !p.spec.node_name.is_empty()).count()

@@ -41,7 +41,7 @@ fn statefulset(ns: &str, name: &str, replicas: i32) -> StatefulSet {
     t.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/usr/share/nginx/html".into(), ..Default::default() });
     let mut claim = PersistentVolumeClaim::default();
     claim.metadata.name = "data".into();
-    claim.spec.access_modes = vec!["ReadWriteOnce".into()];
+    claim.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
     claim.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
     StatefulSet {
         metadata: ObjectMeta::named(ns, name),
@@ -69,22 +69,27 @@ fn deployment(ns: &str, name: &str, replicas: i32, image: &str) -> Deployment {
 fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
     let mut p = c.get::<Pod>(ns, name).expect("pod exists").clone();
     let now = c.now();
-    p.status.phase = "Running".into();
+    p.status.phase = PodPhase::Running;
     match p.status.conditions.iter_mut().find(|x| x.type_ == "Ready") {
         Some(x) => {
-            if x.status != "True" {
-                x.status = "True".into();
+            if x.status != ConditionStatus::True {
+                x.status = ConditionStatus::True;
                 x.last_transition_time = Some(now);
             }
         }
-        None => p.status.conditions.push(PodCondition { type_: "Ready".into(), status: "True".into(), last_transition_time: Some(now), ..Default::default() }),
+        None => p.status.conditions.push(PodCondition {
+            type_: "Ready".into(),
+            status: ConditionStatus::True,
+            last_transition_time: Some(now),
+            ..Default::default()
+        }),
     }
     c.api.update_status(Object::Pod(p)).expect("status update");
     c.run_instant();
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == "True")
+    is_condition_true(&p.status.conditions, "Ready")
 }
 
 /// Binds pods the scheduler has not placed (there may be no scheduler), so
@@ -271,7 +276,7 @@ fn deployment_rolls_out_and_back() {
     assert_eq!(back.spec.replicas, Some(3));
     assert_eq!(back.metadata.annotations["deployment.kubernetes.io/revision"], "3");
     let d = c.get::<Deployment>("default", "api").unwrap();
-    let progressing = d.status.conditions.iter().find(|x| x.type_ == "Progressing").unwrap();
+    let progressing = get_condition(&d.status.conditions, "Progressing").unwrap();
     assert_eq!(progressing.reason, "NewReplicaSetAvailable");
     assert_eq!(progressing.message, format!("ReplicaSet \"{}\" has successfully progressed.", first_rs[0]));
     invariants(&c);
@@ -301,7 +306,10 @@ fn deleting_a_deployment_cascades_and_orphaning_a_statefulset_keeps_its_pods() {
 fn claims_follow_the_retention_policy_through_the_garbage_collector() {
     let mut c = cluster(6);
     let mut s = statefulset("default", "web", 2);
-    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Delete".into(), when_scaled: "Retain".into() });
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy {
+        when_deleted: PersistentVolumeClaimRetentionPolicyType::Delete,
+        when_scaled: PersistentVolumeClaimRetentionPolicyType::Retain,
+    });
     c.create(Object::StatefulSet(s)).unwrap();
     bring_up(&mut c, "default");
     c.delete(Kind::StatefulSet, "default", "web", &DeleteOptions::default()).unwrap();
@@ -315,7 +323,10 @@ fn claims_follow_the_retention_policy_through_the_garbage_collector() {
 fn claims_of_scaled_down_pods_go_with_them_when_when_scaled_is_delete() {
     let mut c = cluster(8);
     let mut s = statefulset("default", "web", 2);
-    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Retain".into(), when_scaled: "Delete".into() });
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy {
+        when_deleted: PersistentVolumeClaimRetentionPolicyType::Retain,
+        when_scaled: PersistentVolumeClaimRetentionPolicyType::Delete,
+    });
     c.create(Object::StatefulSet(s)).unwrap();
     bring_up(&mut c, "default");
     bind_all(&mut c, "default");
@@ -339,7 +350,7 @@ fn deleting_a_namespace_removes_its_content_then_the_namespace() {
     c.create(Object::Deployment(deployment("shop", "api", 2, "nginx"))).unwrap();
     bring_up(&mut c, "shop");
     c.delete(Kind::Namespace, "", "shop", &DeleteOptions::default()).unwrap();
-    assert_eq!(c.get::<Namespace>("", "shop").unwrap().status.phase, "Terminating");
+    assert_eq!(c.get::<Namespace>("", "shop").unwrap().status.phase, NamespacePhase::Terminating);
     for _ in 0..20 {
         c.advance(5 * SECOND);
         finish_terminating(&mut c, "shop");

@@ -55,8 +55,8 @@ pub fn default_cluster(cx: &mut Cx) {
         let sc = StorageClass {
             metadata: meta,
             provisioner: "rancher.io/local-path".into(),
-            reclaim_policy: Some("Delete".into()),
-            volume_binding_mode: Some("WaitForFirstConsumer".into()),
+            reclaim_policy: Some(PersistentVolumeReclaimPolicy::Delete),
+            volume_binding_mode: Some(VolumeBindingMode::WaitForFirstConsumer),
             ..Default::default()
         };
         cx.api.create(Object::StorageClass(sc)).expect("bootstrap storage class");

@@ -8,7 +8,7 @@
 //! next timer.
 
 use crate::engine::api::*;
-use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Flags, Propagation, Written};
+use crate::engine::apiserver::{Api, ApiError, DeleteOptions, Flags, Written};
 use crate::engine::bootstrap;
 use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::controllers;
@@ -28,7 +28,7 @@ use std::rc::Rc;
 pub enum Input {
     Create { object: serde_json::Value },
     Update { object: serde_json::Value },
-    Delete { kind: String, namespace: String, name: String, grace: Option<i64>, propagation: Option<String> },
+    Delete { kind: String, namespace: String, name: String, grace: Option<i64>, propagation: Option<DeletionPropagation> },
     Evict { namespace: String, name: String },
     Exec { namespace: String, pod: String, container: String, argv: Vec<String>, stdin: String },
     Advance { ms: Millis },
@@ -429,7 +429,6 @@ impl Cluster {
             }
             Input::Delete { kind, namespace, name, grace, propagation } => {
                 let k = Kind::lookup(&kind).ok_or_else(|| format!("unknown kind {kind}"))?;
-                let propagation = propagation.as_deref().map(parse_propagation);
                 self.delete(k, &namespace, &name, &DeleteOptions { grace_period: grace, propagation, uid: None }).map(|_| ()).map_err(|e| e.message)
             }
             Input::Evict { namespace, name } => self.evict(&namespace, &name).map(|_| ()).map_err(|e| e.message),
@@ -481,7 +480,7 @@ impl Cluster {
             namespace: namespace.into(),
             name: name.into(),
             grace: opts.grace_period,
-            propagation: opts.propagation.map(|p| format!("{p:?}")),
+            propagation: opts.propagation.clone(),
         });
         let r = self.api.delete(kind, namespace, name, opts);
         self.after_input();
@@ -910,14 +909,6 @@ pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
     }
 }
 
-pub fn parse_propagation(s: &str) -> Propagation {
-    match s.to_ascii_lowercase().as_str() {
-        "orphan" => Propagation::Orphan,
-        "foreground" => Propagation::Foreground,
-        _ => Propagation::Background,
-    }
-}
-
 fn decode_value(v: &serde_json::Value) -> Result<Object, String> {
     let api_version = v.get("apiVersion").and_then(|x| x.as_str()).unwrap_or("");
     let kind = v.get("kind").and_then(|x| x.as_str()).unwrap_or("");
@@ -958,6 +949,36 @@ mod tests {
         let b = Cluster::replay(5, a.log());
         assert_eq!(a.now(), b.now());
         assert_eq!(a.api.store.resource_version(), b.api.store.resource_version());
+    }
+
+    #[test]
+    fn a_recorded_delete_with_an_unknown_propagation_is_refused_as_the_api_server_refuses_it() {
+        let mut c = Cluster::new(3);
+        // A saved session or share link carries the policy as its string;
+        // one the API does not define (even a case variant, which used to
+        // become Background) gets ValidateDeleteOptions' error, and nothing is deleted.
+        let input: Input =
+            serde_json::from_str(r#"{"op":"delete","kind":"namespaces","namespace":"","name":"kube-public","grace":null,"propagation":"background"}"#).unwrap();
+        assert_eq!(
+            c.apply_input(input.clone()),
+            Err(r#"DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "background": supported values: "Foreground", "Background", "Orphan", "nil""#.into())
+        );
+        // Checked before the object is looked up, as the DELETE handler does.
+        let missing = Input::Delete {
+            kind: "pods".into(),
+            namespace: "default".into(),
+            name: "none".into(),
+            grace: None,
+            propagation: Some(DeletionPropagation::Other("All".into())),
+        };
+        assert!(c.apply_input(missing).unwrap_err().starts_with("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"All\""));
+        assert!(c.api.store.get_t::<Namespace>("", "kube-public").is_some_and(|n| !n.metadata.is_deleting()));
+        // The three defined policies are recorded and read back as they were.
+        c.create(Object::ConfigMap(ConfigMap { metadata: ObjectMeta::named("default", "cm"), ..Default::default() })).unwrap();
+        c.delete(Kind::ConfigMap, "default", "cm", &DeleteOptions { propagation: Some(DeletionPropagation::Foreground), ..Default::default() }).unwrap();
+        let json = serde_json::to_string(c.log().last().unwrap()).unwrap();
+        assert!(json.ends_with(r#""propagation":"Foreground"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Input>(&json).unwrap(), *c.log().last().unwrap());
     }
 
     fn recorded_session() -> Cluster {

@@ -93,13 +93,13 @@ pub fn responsible_for(p: &Pod) -> bool {
     p.spec.node_name.is_empty()
         && (p.spec.scheduler_name.is_empty() || p.spec.scheduler_name == SCHEDULER_NAME)
         && p.metadata.deletion_timestamp.is_none()
-        && p.status.phase != "Succeeded"
-        && p.status.phase != "Failed"
+        && p.status.phase != PodPhase::Succeeded
+        && p.status.phase != PodPhase::Failed
 }
 
 /// Does this pod hold resources on its node (bound and not terminal)?
 fn occupies(p: &Pod) -> bool {
-    !p.spec.node_name.is_empty() && p.status.phase != "Succeeded" && p.status.phase != "Failed"
+    !p.spec.node_name.is_empty() && !p.status.phase.is_terminal()
 }
 
 impl Scheduler {
@@ -143,11 +143,11 @@ impl Scheduler {
         let generation = np.metadata.generation;
         let changed = match np.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
             Some(c) => {
-                let changed = c.status != "False" || c.reason != "Unschedulable" || c.message != message;
-                if c.status != "False" {
+                let changed = c.status != ConditionStatus::False || c.reason != "Unschedulable" || c.message != message;
+                if c.status != ConditionStatus::False {
                     c.last_transition_time = Some(now);
                 }
-                c.status = "False".into();
+                c.status = ConditionStatus::False;
                 c.reason = "Unschedulable".into();
                 c.message = message.into();
                 c.observed_generation = generation;
@@ -156,7 +156,7 @@ impl Scheduler {
             None => {
                 np.status.conditions.push(PodCondition {
                     type_: "PodScheduled".into(),
-                    status: "False".into(),
+                    status: ConditionStatus::False,
                     observed_generation: generation,
                     last_probe_time: None,
                     last_transition_time: Some(now),

@@ -349,10 +349,10 @@ mod tests {
         // a status write on the same node: the node index holds the new version
         let mut b = pod("default", "b", "node-c", "");
         if let Object::Pod(p) = &mut b {
-            p.status.phase = "Running".into();
+            p.status.phase = PodPhase::Running;
         }
         s.put(b);
-        assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.as_str()).collect::<Vec<_>>(), ["Running"]);
+        assert_eq!(s.pods_on_node("node-c").map(|p| p.status.phase.clone()).collect::<Vec<_>>(), [PodPhase::Running]);
         let copy = s.clone();
         assert_eq!(copy.unshared_with(&s), 0);
         s.remove(Kind::Pod, &ObjKey::new("default", "a"));

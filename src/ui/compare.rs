@@ -4,7 +4,7 @@
 //! the first tutorial: identity and data follow the StatefulSet's pods, not
 //! the Deployment's.
 
-use crate::engine::api::Pod;
+use crate::engine::api::{Pod, PodPhase};
 use crate::ui::state::{Page, clock, data_commands};
 
 pub const DEPLOYMENT: &str = "apiVersion: v1
@@ -144,7 +144,7 @@ fn commands(p: &Page, kind: &str, a: Action) -> Vec<String> {
                 .api
                 .store
                 .list_ns_t::<Pod>("default")
-                .filter(|x| x.status.phase == "Running" && !x.metadata.is_deleting())
+                .filter(|x| x.status.phase == PodPhase::Running && !x.metadata.is_deleting())
                 .map(|x| x.metadata.name.clone())
                 .collect();
             crate::engine::sort::sort(&mut names);

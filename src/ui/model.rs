@@ -311,7 +311,7 @@ pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
         .status
         .conditions
         .iter()
-        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .find(|c| c.type_ == "PodScheduled" && c.status == ConditionStatus::False)
         .map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.clone() })
         .unwrap_or_default();
     let mut claims: Vec<String> = p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone())).collect();
@@ -321,7 +321,7 @@ pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
         }
     }
     let terminating = p.metadata.is_deleting();
-    let finished = p.status.phase == "Succeeded" || p.status.phase == "Failed";
+    let finished = p.status.phase.is_terminal();
     PodModel {
         uid: p.metadata.uid.clone(),
         namespace: p.metadata.namespace.clone(),
@@ -425,7 +425,7 @@ fn disk_for_claim(c: &Cluster, pvc: &PersistentVolumeClaim) -> DiskModel {
         claim: Some(pvc.metadata.name.clone()),
         namespace: pvc.metadata.namespace.clone(),
         volume: pv.map(|v| v.metadata.name.clone()),
-        phase: if pvc.metadata.is_deleting() { "Terminating".into() } else { pvc.status.phase.clone() },
+        phase: if pvc.metadata.is_deleting() { "Terminating".into() } else { pvc.status.phase.to_string() },
         class: pvc.spec.storage_class_name.clone().unwrap_or_default(),
         capacity,
         access: short_modes(&pvc.spec.access_modes),
@@ -441,7 +441,7 @@ fn disk_for_volume(c: &Cluster, pv: &PersistentVolume) -> DiskModel {
         claim: None,
         namespace: String::new(),
         volume: Some(pv.metadata.name.clone()),
-        phase: if pv.metadata.is_deleting() { "Terminating".into() } else { pv.status.phase.clone() },
+        phase: if pv.metadata.is_deleting() { "Terminating".into() } else { pv.status.phase.to_string() },
         class: pv.spec.storage_class_name.clone(),
         capacity: pv.spec.capacity.get("storage").map(|q| q.to_string()).unwrap_or_default(),
         access: short_modes(&pv.spec.access_modes),
@@ -452,17 +452,8 @@ fn disk_for_volume(c: &Cluster, pv: &PersistentVolume) -> DiskModel {
 }
 
 /// `RWO,RWX` as kubectl prints access modes.
-pub fn short_modes(m: &[String]) -> String {
-    m.iter()
-        .map(|x| match x.as_str() {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            o => o,
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+pub fn short_modes(m: &[PersistentVolumeAccessMode]) -> String {
+    m.iter().map(|x| x.short().unwrap_or(x.as_str())).collect::<Vec<_>>().join(",")
 }
 
 impl MapModel {
@@ -473,10 +464,10 @@ impl MapModel {
         let mut node_zone: BTreeMap<String, String> = BTreeMap::new();
         for n in api.store.list_t::<Node>() {
             let zone = n.metadata.label("topology.kubernetes.io/zone").unwrap_or("(no zone)").to_string();
-            let ready = n.status.conditions.iter().find(|c| c.type_ == "Ready");
-            let state = match ready.map(|c| c.status.as_str()) {
-                Some("True") => NodeState::Ready,
-                Some("False") => NodeState::NotReady,
+            let ready = get_condition(&n.status.conditions, "Ready");
+            let state = match ready.map(|c| &c.status) {
+                Some(ConditionStatus::True) => NodeState::Ready,
+                Some(ConditionStatus::False) => NodeState::NotReady,
                 _ => NodeState::Unknown,
             };
             let stopped = !c.world.is_powered(&n.metadata.name);

@@ -1321,7 +1321,7 @@ impl Ui {
                 danger.push(run("Delete", format!("kubectl delete pvc {name}{nsflag} --wait=false")));
             }
             Kind::PersistentVolume => {
-                if c.api.get_t::<PersistentVolume>("", &name).is_some_and(|p| p.status.phase == "Released") {
+                if c.api.get_t::<PersistentVolume>("", &name).is_some_and(|p| p.status.phase == PersistentVolumePhase::Released) {
                     safe.push(run(
                         "Make Available (remove claimRef)",
                         format!("kubectl patch pv {name} --type=json -p=[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]"),

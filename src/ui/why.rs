@@ -24,10 +24,9 @@ fn node_trouble(c: &Cluster, node: &str) -> Option<String> {
     if !c.world.is_powered(node) {
         return Some(format!("{node} is powered off"));
     }
-    let ready = n.status.conditions.iter().find(|x| x.type_ == "Ready").map(|x| x.status.clone()).unwrap_or_default();
-    match ready.as_str() {
-        "True" => None,
-        "False" => Some(format!("{node} reports NotReady")),
+    match get_condition(&n.status.conditions, "Ready").map(|x| &x.status) {
+        Some(ConditionStatus::True) => None,
+        Some(ConditionStatus::False) => Some(format!("{node} reports NotReady")),
         _ => Some(format!("{node} stopped reporting (its kubelet is unreachable)")),
     }
 }
@@ -82,7 +81,8 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
         return out;
     }
     if p.spec.node_name.is_empty() {
-        let msg = p.status.conditions.iter().find(|x| x.type_ == "PodScheduled" && x.status == "False").map(|x| x.message.clone()).unwrap_or_default();
+        let msg =
+            p.status.conditions.iter().find(|x| x.type_ == "PodScheduled" && x.status == ConditionStatus::False).map(|x| x.message.clone()).unwrap_or_default();
         if msg.is_empty() {
             out.push(format!("{name} has not been looked at by the scheduler yet."));
         } else {
@@ -91,7 +91,7 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
         for cl in &claims {
             match c.api.get_t::<PersistentVolumeClaim>(ns, cl) {
                 None => out.push(format!("It needs claim {cl}, which does not exist.")),
-                Some(pvc) if pvc.status.phase != "Bound" => {
+                Some(pvc) if pvc.status.phase != PersistentVolumeClaimPhase::Bound => {
                     out.push(format!("Its claim {cl} is {}: {}", pvc.status.phase, claim(c, pvc).join(" ")));
                 }
                 _ => {
@@ -186,14 +186,14 @@ pub fn claim(c: &Cluster, pvc: &PersistentVolumeClaim) -> Vec<String> {
         }
         return out;
     }
-    match pvc.status.phase.as_str() {
-        "Bound" => {
+    match pvc.status.phase {
+        PersistentVolumeClaimPhase::Bound => {
             out.push(format!("{name} is bound to volume {}.", pvc.spec.volume_name));
             if let Some(h) = claim_home(c, ns, name) {
                 out.push(format!("{}.", capitalize(&h)));
             }
         }
-        "Lost" => out.push(format!("{name} lost its volume {}: the PersistentVolume is gone; the data cannot be reached through this claim.", pvc.spec.volume_name)),
+        PersistentVolumeClaimPhase::Lost => out.push(format!("{name} lost its volume {}: the PersistentVolume is gone; the data cannot be reached through this claim.", pvc.spec.volume_name)),
         _ => match latest_event(c, Kind::PersistentVolumeClaim, ns, name) {
             Some((r, m)) if r == "WaitForFirstConsumer" => out.push(format!("{name} waits for a pod that uses it: its class binds volumes only once that pod is scheduled (volumeBindingMode: WaitForFirstConsumer), so the volume is made where the pod can run. ({m})")),
             Some((r, m)) if r == "WaitForPodScheduled" => out.push(format!("{name} waits until its pod is scheduled: {m}")),
@@ -211,14 +211,14 @@ pub fn volume(_c: &Cluster, pv: &PersistentVolume) -> Vec<String> {
     let name = &pv.metadata.name;
     let mut out = vec![];
     let claim = pv.spec.claim_ref.as_ref().map(|r| format!("{}/{}", r.namespace, r.name)).unwrap_or_default();
-    match pv.status.phase.as_str() {
-        "Available" => out.push(format!("{name} is free: any claim of class {:?} whose size and access modes it covers can bind it.", pv.spec.storage_class_name)),
-        "Bound" => out.push(format!("{name} is bound to claim {claim}.")),
-        "Released" => out.push(format!(
+    match &pv.status.phase {
+        PersistentVolumePhase::Available => out.push(format!("{name} is free: any claim of class {:?} whose size and access modes it covers can bind it.", pv.spec.storage_class_name)),
+        PersistentVolumePhase::Bound => out.push(format!("{name} is bound to claim {claim}.")),
+        PersistentVolumePhase::Released => out.push(format!(
             "{name}'s claim {claim} was deleted. Reclaim policy {}: the data is still there, but the volume keeps its claimRef and will not bind again until an administrator removes spec.claimRef (or deletes the volume).",
             pv.spec.persistent_volume_reclaim_policy
         )),
-        "Failed" => out.push(format!("{name} failed to be reclaimed: {}", pv.status.message)),
+        PersistentVolumePhase::Failed => out.push(format!("{name} failed to be reclaimed: {}", pv.status.message)),
         p => out.push(format!("{name} is {p}.")),
     }
     out
@@ -257,7 +257,7 @@ fn owned_pods<'a>(c: &'a Cluster, uid: &str) -> Vec<&'a Pod> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|x| x.type_ == "Ready" && x.status == "True")
+    is_condition_true(&p.status.conditions, "Ready")
 }
 
 /// The first thing that holds a set of pods back, from the first pod that
@@ -287,7 +287,7 @@ pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
     let start = s.spec.ordinals.as_ref().map(|o| o.start).unwrap_or(0);
     let names: Vec<String> = (0..want.max(0)).map(|i| format!("{name}-{}", start + i)).collect();
     let missing: Vec<&String> = names.iter().filter(|n| !pods.iter().any(|p| &&p.metadata.name == n)).collect();
-    let ordered = s.spec.pod_management_policy != "Parallel";
+    let ordered = s.spec.pod_management_policy != PodManagementPolicyType::Parallel;
     if let Some(first_missing) = missing.first() {
         if ordered {
             match first_stuck_pod(c, &pods) {
@@ -317,13 +317,14 @@ pub fn statefulset(c: &Cluster, s: &StatefulSet) -> Vec<String> {
     if !s.spec.volume_claim_templates.is_empty() {
         let templates: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
         let policy = s.spec.persistent_volume_claim_retention_policy.as_ref();
-        let when_deleted = policy.map(|p| p.when_deleted.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
-        let when_scaled = policy.map(|p| p.when_scaled.as_str()).filter(|w| !w.is_empty()).unwrap_or("Retain");
+        let deletes = |w: Option<&PersistentVolumeClaimRetentionPolicyType>| w == Some(&PersistentVolumeClaimRetentionPolicyType::Delete);
+        let when_deleted = deletes(policy.map(|p| &p.when_deleted));
+        let when_scaled = deletes(policy.map(|p| &p.when_scaled));
         out.push(format!(
             "Each pod gets its own claim from volumeClaimTemplates ({}-{name}-0, ...), and a replacement pod with the same name mounts the same claim, so its data survives the pod. Claims are {} when the StatefulSet is deleted and {} when it scales down.",
             templates.join(", "),
-            if when_deleted == "Delete" { "deleted" } else { "kept" },
-            if when_scaled == "Delete" { "deleted" } else { "kept" }
+            if when_deleted { "deleted" } else { "kept" },
+            if when_scaled { "deleted" } else { "kept" }
         ));
     }
     out
@@ -349,7 +350,7 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
     if d.spec.paused {
         out.push("The rollout is paused (kubectl rollout resume continues it).".into());
     }
-    if let Some(p) = d.status.conditions.iter().find(|x| x.type_ == "Progressing") {
+    if let Some(p) = get_condition(&d.status.conditions, "Progressing") {
         match p.reason.as_str() {
             "ProgressDeadlineExceeded" => out.push(format!("The rollout is stuck: {} (progressDeadlineSeconds passed without progress).", p.message)),
             "NewReplicaSetAvailable" => {}

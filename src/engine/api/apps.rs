@@ -2,6 +2,7 @@
 
 use super::core::{PersistentVolumeClaim, PodTemplateSpec};
 use super::meta::*;
+use super::vocab::*;
 use crate::engine::time::Time;
 use serde::{Deserialize, Serialize};
 
@@ -36,8 +37,8 @@ pub struct DeploymentSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentStrategy {
-    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
-    pub type_: String,
+    #[serde(rename = "type", skip_serializing_if = "DeploymentStrategyType::is_empty")]
+    pub type_: DeploymentStrategyType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolling_update: Option<RollingUpdateDeployment>,
 }
@@ -80,7 +81,7 @@ pub struct DeploymentStatus {
 pub struct DeploymentCondition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: ConditionStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<Time>,
     pub last_transition_time: Option<Time>,
@@ -150,8 +151,8 @@ pub struct StatefulSetSpec {
     pub volume_claim_templates: Vec<PersistentVolumeClaim>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub service_name: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub pod_management_policy: String,
+    #[serde(skip_serializing_if = "PodManagementPolicyType::is_empty")]
+    pub pod_management_policy: PodManagementPolicyType,
     pub update_strategy: StatefulSetUpdateStrategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision_history_limit: Option<i32>,
@@ -166,8 +167,8 @@ pub struct StatefulSetSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StatefulSetUpdateStrategy {
-    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
-    pub type_: String,
+    #[serde(rename = "type", skip_serializing_if = "StatefulSetUpdateStrategyType::is_empty")]
+    pub type_: StatefulSetUpdateStrategyType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolling_update: Option<RollingUpdateStatefulSetStrategy>,
 }
@@ -184,10 +185,10 @@ pub struct RollingUpdateStatefulSetStrategy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PvcRetentionPolicy {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub when_deleted: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub when_scaled: String,
+    #[serde(skip_serializing_if = "PersistentVolumeClaimRetentionPolicyType::is_empty")]
+    pub when_deleted: PersistentVolumeClaimRetentionPolicyType,
+    #[serde(skip_serializing_if = "PersistentVolumeClaimRetentionPolicyType::is_empty")]
+    pub when_scaled: PersistentVolumeClaimRetentionPolicyType,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! kept as opaque JSON so real manifests are accepted and round-trip.
 
 use super::meta::*;
+use super::vocab::*;
 use crate::engine::quantity::Quantity;
 use crate::engine::time::{MicroTime, Time};
 use serde::{Deserialize, Serialize};
@@ -33,8 +34,8 @@ pub struct NamespaceSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NamespaceStatus {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub phase: String,
+    #[serde(skip_serializing_if = "NamespacePhase::is_empty")]
+    pub phase: NamespacePhase,
     /// Set by the namespace controller while it deletes the content.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<NamespaceCondition>,
@@ -45,7 +46,7 @@ pub struct NamespaceStatus {
 pub struct NamespaceCondition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: ConditionStatus,
     pub last_transition_time: Option<Time>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -124,7 +125,7 @@ pub struct NodeStatus {
 pub struct NodeCondition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: ConditionStatus,
     pub last_heartbeat_time: Option<Time>,
     pub last_transition_time: Option<Time>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -189,7 +190,7 @@ pub struct Pod {
 
 /// `podutil.IsPodReady` (pkg/api/v1/pod): the Ready condition is True.
 pub fn pod_is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+    super::conditions::is_condition_true(&p.status.conditions, "Ready")
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -761,8 +762,8 @@ impl Toleration {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodStatus {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub phase: String,
+    #[serde(skip_serializing_if = "PodPhase::is_empty")]
+    pub phase: PodPhase,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<PodCondition>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -802,7 +803,7 @@ pub struct IpEntry {
 pub struct PodCondition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: ConditionStatus,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub observed_generation: i64,
     pub last_probe_time: Option<Time>,
@@ -1113,11 +1114,11 @@ pub struct PersistentVolumeSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local: Option<LocalVolumeSource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub access_modes: Vec<String>,
+    pub access_modes: Vec<PersistentVolumeAccessMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_ref: Option<ObjectReference>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub persistent_volume_reclaim_policy: String,
+    #[serde(skip_serializing_if = "PersistentVolumeReclaimPolicy::is_empty")]
+    pub persistent_volume_reclaim_policy: PersistentVolumeReclaimPolicy,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub storage_class_name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1161,8 +1162,8 @@ pub struct VolumeNodeAffinity {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeStatus {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub phase: String,
+    #[serde(skip_serializing_if = "PersistentVolumePhase::is_empty")]
+    pub phase: PersistentVolumePhase,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -1185,7 +1186,7 @@ pub struct PersistentVolumeClaim {
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeClaimSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub access_modes: Vec<String>,
+    pub access_modes: Vec<PersistentVolumeAccessMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<LabelSelector>,
     pub resources: VolumeResourceRequirements,
@@ -1216,10 +1217,10 @@ pub struct VolumeResourceRequirements {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeClaimStatus {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub phase: String,
+    #[serde(skip_serializing_if = "PersistentVolumeClaimPhase::is_empty")]
+    pub phase: PersistentVolumeClaimPhase,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub access_modes: Vec<String>,
+    pub access_modes: Vec<PersistentVolumeAccessMode>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub capacity: ResourceList,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1235,7 +1236,7 @@ pub struct PersistentVolumeClaimStatus {
 pub struct PvcCondition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: ConditionStatus,
     pub last_probe_time: Option<Time>,
     pub last_transition_time: Option<Time>,
     #[serde(skip_serializing_if = "String::is_empty")]

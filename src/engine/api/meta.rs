@@ -142,7 +142,7 @@ impl LabelSelector {
 pub struct Condition {
     #[serde(rename = "type")]
     pub type_: String,
-    pub status: String,
+    pub status: super::vocab::ConditionStatus,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub observed_generation: i64,
     pub last_transition_time: Option<Time>,

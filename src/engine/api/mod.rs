@@ -2,14 +2,18 @@
 //! scope) that the API server, kubectl and the store share.
 
 pub mod apps;
+pub mod conditions;
 pub mod core;
 pub mod meta;
 pub mod storage;
+pub mod vocab;
 
 pub use self::apps::*;
+pub use self::conditions::*;
 pub use self::core::*;
 pub use self::meta::*;
 pub use self::storage::*;
+pub use self::vocab::*;
 
 use serde::Serialize;
 

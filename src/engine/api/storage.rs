@@ -2,6 +2,7 @@
 
 use super::core::NodeSelectorTerm;
 use super::meta::*;
+use super::vocab::*;
 use crate::engine::time::{MicroTime, Time};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,13 +18,13 @@ pub struct StorageClass {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reclaim_policy: Option<String>,
+    pub reclaim_policy: Option<PersistentVolumeReclaimPolicy>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mount_options: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_volume_expansion: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub volume_binding_mode: Option<String>,
+    pub volume_binding_mode: Option<VolumeBindingMode>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_topologies: Vec<TopologySelectorTerm>,
 }
@@ -47,11 +48,17 @@ impl StorageClass {
         self.metadata.annotation("storageclass.kubernetes.io/is-default-class") == Some("true")
             || self.metadata.annotation("storageclass.beta.kubernetes.io/is-default-class") == Some("true")
     }
-    pub fn binding_mode(&self) -> &str {
-        self.volume_binding_mode.as_deref().unwrap_or("Immediate")
+    /// The binding mode (Immediate when unset).
+    pub fn binding_mode(&self) -> VolumeBindingMode {
+        self.volume_binding_mode.clone().unwrap_or(VolumeBindingMode::Immediate)
     }
-    pub fn reclaim(&self) -> &str {
-        self.reclaim_policy.as_deref().unwrap_or("Delete")
+    /// `volumeBindingMode: WaitForFirstConsumer`: claims bind when a pod is scheduled.
+    pub fn waits_for_first_consumer(&self) -> bool {
+        self.volume_binding_mode == Some(VolumeBindingMode::WaitForFirstConsumer)
+    }
+    /// The reclaim policy of the volumes it provisions (Delete when unset).
+    pub fn reclaim(&self) -> PersistentVolumeReclaimPolicy {
+        self.reclaim_policy.clone().unwrap_or(PersistentVolumeReclaimPolicy::Delete)
     }
 }
 

@@ -170,7 +170,7 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
         }
         Object::PersistentVolume(v) => {
             v.metadata.add_finalizer("kubernetes.io/pv-protection");
-            if v.spec.persistent_volume_reclaim_policy == "Recycle" {
+            if v.spec.persistent_volume_reclaim_policy == PersistentVolumeReclaimPolicy::Recycle {
                 warnings.push("spec.persistentVolumeReclaimPolicy: The Recycle reclaim policy is deprecated. Instead, the recommended approach is to use dynamic provisioning.".into());
             }
         }
@@ -420,7 +420,7 @@ fn one() -> Quantity {
 
 /// A pod counts against quota until it reaches a terminal phase (QuotaV1Pod).
 pub fn pod_counts(p: &Pod) -> bool {
-    p.status.phase != "Succeeded" && p.status.phase != "Failed"
+    !p.status.phase.is_terminal()
 }
 
 /// A pod's `requests` or `limits` of one resource: its containers' sum, or

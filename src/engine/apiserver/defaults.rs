@@ -16,20 +16,20 @@ pub fn apply(obj: &mut Object) {
         Object::Service(s) => default_service(s),
         Object::PersistentVolume(v) => {
             if v.spec.persistent_volume_reclaim_policy.is_empty() {
-                v.spec.persistent_volume_reclaim_policy = "Retain".into();
+                v.spec.persistent_volume_reclaim_policy = PersistentVolumeReclaimPolicy::Retain;
             }
             v.spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
             if let Some(hp) = &mut v.spec.host_path {
                 hp.type_.get_or_insert_with(String::new);
             }
             if v.status.phase.is_empty() {
-                v.status.phase = "Pending".into();
+                v.status.phase = PersistentVolumePhase::Pending;
             }
         }
         Object::PersistentVolumeClaim(c) => default_pvc(c),
         Object::StorageClass(sc) => {
-            sc.reclaim_policy.get_or_insert_with(|| "Delete".into());
-            sc.volume_binding_mode.get_or_insert_with(|| "Immediate".into());
+            sc.reclaim_policy.get_or_insert(PersistentVolumeReclaimPolicy::Delete);
+            sc.volume_binding_mode.get_or_insert(VolumeBindingMode::Immediate);
         }
         Object::CsiDriver(d) => {
             let s = &mut d.spec;
@@ -205,9 +205,9 @@ fn default_deployment(d: &mut Deployment) {
     d.spec.replicas.get_or_insert(1);
     let st = &mut d.spec.strategy;
     if st.type_.is_empty() {
-        st.type_ = "RollingUpdate".into();
+        st.type_ = DeploymentStrategyType::RollingUpdate;
     }
-    if st.type_ == "RollingUpdate" {
+    if st.type_ == DeploymentStrategyType::RollingUpdate {
         let ru = st.rolling_update.get_or_insert_with(Default::default);
         ru.max_unavailable.get_or_insert_with(|| IntOrString::Str("25%".into()));
         ru.max_surge.get_or_insert_with(|| IntOrString::Str("25%".into()));
@@ -220,23 +220,23 @@ fn default_deployment(d: &mut Deployment) {
 fn default_statefulset(s: &mut StatefulSet) {
     let spec = &mut s.spec;
     if spec.pod_management_policy.is_empty() {
-        spec.pod_management_policy = "OrderedReady".into();
+        spec.pod_management_policy = PodManagementPolicyType::OrderedReady;
     }
     if spec.update_strategy.type_.is_empty() {
-        spec.update_strategy.type_ = "RollingUpdate".into();
+        spec.update_strategy.type_ = StatefulSetUpdateStrategyType::RollingUpdate;
         spec.update_strategy.rolling_update.get_or_insert_with(Default::default);
     }
-    if spec.update_strategy.type_ == "RollingUpdate"
+    if spec.update_strategy.type_ == StatefulSetUpdateStrategyType::RollingUpdate
         && let Some(ru) = &mut spec.update_strategy.rolling_update
     {
         ru.partition.get_or_insert(0);
     }
     let policy = spec.persistent_volume_claim_retention_policy.get_or_insert_with(Default::default);
     if policy.when_deleted.is_empty() {
-        policy.when_deleted = "Retain".into();
+        policy.when_deleted = PersistentVolumeClaimRetentionPolicyType::Retain;
     }
     if policy.when_scaled.is_empty() {
-        policy.when_scaled = "Retain".into();
+        policy.when_scaled = PersistentVolumeClaimRetentionPolicyType::Retain;
     }
     spec.replicas.get_or_insert(1);
     spec.revision_history_limit.get_or_insert(10);
@@ -256,7 +256,7 @@ fn default_statefulset(s: &mut StatefulSet) {
 fn default_pvc(c: &mut PersistentVolumeClaim) {
     c.spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
     if c.status.phase.is_empty() {
-        c.status.phase = "Pending".into();
+        c.status.phase = PersistentVolumeClaimPhase::Pending;
     }
 }
 
@@ -302,14 +302,14 @@ mod tests {
         let mut o = Object::StatefulSet(StatefulSet::default());
         apply(&mut o);
         let Object::StatefulSet(s) = o else { unreachable!() };
-        assert_eq!(s.spec.pod_management_policy, "OrderedReady");
-        assert_eq!(s.spec.update_strategy.type_, "RollingUpdate");
+        assert_eq!(s.spec.pod_management_policy, PodManagementPolicyType::OrderedReady);
+        assert_eq!(s.spec.update_strategy.type_, StatefulSetUpdateStrategyType::RollingUpdate);
         assert_eq!(s.spec.update_strategy.rolling_update.as_ref().unwrap().partition, Some(0));
         assert_eq!(s.spec.replicas, Some(1));
         assert_eq!(s.spec.revision_history_limit, Some(10));
         assert_eq!(s.spec.template.spec.termination_grace_period_seconds, Some(30));
         let p = s.spec.persistent_volume_claim_retention_policy.unwrap();
-        assert_eq!((p.when_deleted.as_str(), p.when_scaled.as_str()), ("Retain", "Retain"));
+        assert_eq!((&p.when_deleted, &p.when_scaled), (&PersistentVolumeClaimRetentionPolicyType::Retain, &PersistentVolumeClaimRetentionPolicyType::Retain));
     }
 
     #[test]

@@ -90,14 +90,9 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// How dependents are treated when their owner is deleted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Propagation {
-    #[default]
-    Background,
-    Foreground,
-    Orphan,
-}
+/// How dependents are treated when their owner is deleted
+/// (`metav1.DeletionPropagation`, under the name the engine's callers use).
+pub use crate::engine::api::DeletionPropagation as Propagation;
 
 #[derive(Clone, Debug, Default)]
 pub struct DeleteOptions {
@@ -523,6 +518,7 @@ impl Api {
     /// Deletes an object: immediately, or by setting deletionTimestamp when it
     /// has finalizers or (a pod on a node) a grace period.
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: &DeleteOptions) -> Result<Rc<Object>, ApiError> {
+        validate_delete_options(opts)?;
         let ns = if kind.namespaced() { namespace } else { "" };
         let key = ObjKey::new(ns, name);
         let Some(old) = self.store.get(kind, &key).cloned() else {
@@ -544,14 +540,14 @@ impl Api {
             ));
         }
         let mut obj = (*old).clone();
-        let propagation = opts.propagation.unwrap_or(default_propagation(kind));
+        let propagation = opts.propagation.clone().unwrap_or(default_propagation(kind));
         let now = self.now;
 
         // Graceful deletion of pods bound to a node: the kubelet finishes it.
         let mut grace = 0i64;
         if let Object::Pod(p) = &obj {
             grace = opts.grace_period.unwrap_or_else(|| p.spec.termination_grace_period_seconds.unwrap_or(30));
-            let terminal = p.status.phase == "Succeeded" || p.status.phase == "Failed";
+            let terminal = p.status.phase.is_terminal();
             if p.spec.node_name.is_empty() || terminal {
                 grace = 0;
             }
@@ -565,11 +561,12 @@ impl Api {
             match propagation {
                 Propagation::Orphan => m.add_finalizer("orphan"),
                 Propagation::Foreground => m.add_finalizer("foregroundDeletion"),
-                Propagation::Background => {}
+                // refused by validate_delete_options
+                Propagation::Background | Propagation::Other(_) => {}
             }
         }
         if let Object::Namespace(n) = &mut obj {
-            n.status.phase = "Terminating".into();
+            n.status.phase = NamespacePhase::Terminating;
             n.metadata.deletion_timestamp.get_or_insert(now);
             n.metadata.deletion_grace_period_seconds = Some(0);
             let o = self.store.put(obj);
@@ -641,27 +638,18 @@ impl Api {
         }
         let generation = p.metadata.generation;
         let now = self.now;
-        match p.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
-            Some(c) => {
-                if c.status != "True" {
-                    c.last_transition_time = Some(now);
-                }
-                c.status = "True".into();
-                c.reason.clear();
-                c.message.clear();
-                c.last_probe_time = None;
-                c.observed_generation = generation;
-            }
-            None => p.status.conditions.push(PodCondition {
+        set_condition(
+            &mut p.status.conditions,
+            PodCondition {
                 type_: "PodScheduled".into(),
-                status: "True".into(),
+                status: ConditionStatus::True,
                 observed_generation: generation,
                 last_probe_time: None,
                 last_transition_time: Some(now),
                 reason: String::new(),
                 message: String::new(),
-            }),
-        }
+            },
+        );
         Ok(self.store.put(Object::Pod(p)))
     }
 
@@ -813,6 +801,22 @@ fn pod_may_vanish(obj: &Object) -> bool {
         Object::Pod(p) => p.metadata.deletion_grace_period_seconds == Some(0) || p.spec.node_name.is_empty(),
         _ => true,
     }
+}
+
+/// apimachinery's `ValidateDeleteOptions`, as the DELETE handler runs it
+/// before it looks the object up: an unknown propagationPolicy is refused.
+fn validate_delete_options(opts: &DeleteOptions) -> Result<(), ApiError> {
+    let Some(Propagation::Other(p)) = &opts.propagation else {
+        return Ok(());
+    };
+    let cause = validation::FieldError::not_supported("propagationPolicy", p, &["Foreground", "Background", "Orphan", "nil"]);
+    Err(ApiError {
+        reason: Reason::Invalid,
+        message: format!("DeleteOptions.meta.k8s.io \"\" is invalid: {cause}"),
+        kind: "DeleteOptions".into(),
+        name: String::new(),
+        causes: vec![cause],
+    })
 }
 
 fn default_propagation(kind: Kind) -> Propagation {
@@ -991,15 +995,15 @@ fn keep_status(old: &Object, new: Object) -> Object {
 fn prepare_create_status(obj: &mut Object, now: Time) {
     match obj {
         Object::Pod(p) => {
-            p.status = PodStatus { phase: "Pending".into(), qos_class: admission::qos_class(&p.spec), ..Default::default() };
+            p.status = PodStatus { phase: PodPhase::Pending, qos_class: admission::qos_class(&p.spec), ..Default::default() };
         }
         Object::PersistentVolumeClaim(c) => {
-            c.status = PersistentVolumeClaimStatus { phase: "Pending".into(), ..Default::default() };
+            c.status = PersistentVolumeClaimStatus { phase: PersistentVolumeClaimPhase::Pending, ..Default::default() };
         }
         Object::PersistentVolume(v) => {
-            v.status = PersistentVolumeStatus { phase: "Pending".into(), last_phase_transition_time: Some(now), ..Default::default() };
+            v.status = PersistentVolumeStatus { phase: PersistentVolumePhase::Pending, last_phase_transition_time: Some(now), ..Default::default() };
         }
-        Object::Namespace(n) => n.status.phase = "Active".into(),
+        Object::Namespace(n) => n.status.phase = NamespacePhase::Active,
         Object::Deployment(d) => d.status = Default::default(),
         Object::ReplicaSet(r) => r.status = Default::default(),
         Object::StatefulSet(s) => s.status = Default::default(),

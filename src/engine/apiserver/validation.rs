@@ -300,14 +300,14 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
                 errs.push(FieldError::required("provisioner", ""));
             }
             if let Some(p) = &sc.reclaim_policy
-                && !["Delete", "Retain"].contains(&p.as_str())
+                && !matches!(p, PersistentVolumeReclaimPolicy::Delete | PersistentVolumeReclaimPolicy::Retain)
             {
-                errs.push(FieldError::not_supported("reclaimPolicy", p, &["Delete", "Retain"]));
+                errs.push(FieldError::not_supported("reclaimPolicy", p.as_str(), &["Delete", "Retain"]));
             }
             if let Some(m) = &sc.volume_binding_mode
-                && !["Immediate", "WaitForFirstConsumer"].contains(&m.as_str())
+                && !m.is_known()
             {
-                errs.push(FieldError::not_supported("volumeBindingMode", m, &["Immediate", "WaitForFirstConsumer"]));
+                errs.push(FieldError::not_supported("volumeBindingMode", m.as_str(), VolumeBindingMode::KNOWN));
             }
         }
         Object::Service(s) => validate_service(s, &mut errs),
@@ -428,7 +428,7 @@ pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldEr
             // class given to a claim without one, volumeAttributesClassName,
             // and the storage request of a bound claim. (The real message goes
             // on with a go-cmp diff of the two specs; only its first line is here.)
-            let bound = o.status.phase == "Bound";
+            let bound = o.status.phase == PersistentVolumeClaimPhase::Bound;
             let mut a = o.spec.clone();
             let mut b = n.spec.clone();
             if a.volume_name.is_empty() {
@@ -508,14 +508,14 @@ fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpe
 
 fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
     let p = &s.spec.pod_management_policy;
-    if p != "OrderedReady" && p != "Parallel" {
-        errs.push(FieldError::not_supported("spec.podManagementPolicy", p, &["OrderedReady", "Parallel"]));
+    if !p.is_known() {
+        errs.push(FieldError::not_supported("spec.podManagementPolicy", p.as_str(), PodManagementPolicyType::KNOWN));
     }
     let t = &s.spec.update_strategy.type_;
-    if t != "RollingUpdate" && t != "OnDelete" {
-        errs.push(FieldError::not_supported("spec.updateStrategy.type", t, &["OnDelete", "RollingUpdate"]));
+    if !t.is_known() {
+        errs.push(FieldError::not_supported("spec.updateStrategy.type", t.as_str(), &["OnDelete", "RollingUpdate"]));
     }
-    if t == "OnDelete" && s.spec.update_strategy.rolling_update.is_some() {
+    if *t == StatefulSetUpdateStrategyType::OnDelete && s.spec.update_strategy.rolling_update.is_some() {
         errs.push(FieldError::invalid("spec.updateStrategy.rollingUpdate", "", "only allowed for updateStrategy 'RollingUpdate'"));
     }
     if let Some(ru) = &s.spec.update_strategy.rolling_update
@@ -531,8 +531,12 @@ fn validate_statefulset(s: &StatefulSet, errs: &mut Vec<FieldError>) {
     }
     if let Some(pol) = &s.spec.persistent_volume_claim_retention_policy {
         for (f, v) in [("whenDeleted", &pol.when_deleted), ("whenScaled", &pol.when_scaled)] {
-            if v != "Retain" && v != "Delete" {
-                errs.push(FieldError::not_supported(&format!("spec.persistentVolumeClaimRetentionPolicy.{f}"), v, &["Retain", "Delete"]));
+            if !v.is_known() {
+                errs.push(FieldError::not_supported(
+                    &format!("spec.persistentVolumeClaimRetentionPolicy.{f}"),
+                    v.as_str(),
+                    PersistentVolumeClaimRetentionPolicyType::KNOWN,
+                ));
             }
         }
     }
@@ -610,16 +614,16 @@ fn validate_pod_spec_with(spec: &PodSpec, path: &str, extra_volumes: &[&str], er
 
 pub const ACCESS_MODES: &[&str] = &["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
 
-fn validate_access_modes(modes: &[String], path: &str, errs: &mut Vec<FieldError>) {
+fn validate_access_modes(modes: &[PersistentVolumeAccessMode], path: &str, errs: &mut Vec<FieldError>) {
     if modes.is_empty() {
         errs.push(FieldError::required(path, "at least 1 access mode is required"));
     }
     for m in modes {
-        if !ACCESS_MODES.contains(&m.as_str()) {
-            errs.push(FieldError::not_supported(path, m, ACCESS_MODES));
+        if !m.is_known() {
+            errs.push(FieldError::not_supported(path, m.as_str(), ACCESS_MODES));
         }
     }
-    if modes.iter().any(|m| m == "ReadWriteOncePod") && modes.len() > 1 {
+    if modes.contains(&PersistentVolumeAccessMode::ReadWriteOncePod) && modes.len() > 1 {
         errs.push(FieldError::forbidden(path, "may not use ReadWriteOncePod with other access modes"));
     }
 }
@@ -646,15 +650,16 @@ fn validate_pv(v: &PersistentVolume, errs: &mut Vec<FieldError>) {
     } else if sources > 1 {
         errs.push(FieldError::forbidden("spec", "may not specify more than 1 volume type"));
     }
-    let rp = v.spec.persistent_volume_reclaim_policy.as_str();
-    if !["Retain", "Delete", "Recycle"].contains(&rp) {
-        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp, &["Delete", "Recycle", "Retain"]));
+    let rp = &v.spec.persistent_volume_reclaim_policy;
+    if !rp.is_known() {
+        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp.as_str(), &["Delete", "Recycle", "Retain"]));
     }
-    if rp == "Recycle" && v.spec.host_path.is_none() && v.spec.nfs.is_none() {
-        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp, &["Delete", "Retain"]));
+    let recycle = *rp == PersistentVolumeReclaimPolicy::Recycle;
+    if recycle && v.spec.host_path.is_none() && v.spec.nfs.is_none() {
+        errs.push(FieldError::not_supported("spec.persistentVolumeReclaimPolicy", rp.as_str(), &["Delete", "Retain"]));
     }
     if let Some(hp) = &v.spec.host_path
-        && rp == "Recycle"
+        && recycle
         && (hp.path == "/" || hp.path.is_empty())
     {
         errs.push(FieldError::forbidden("spec.persistentVolumeReclaimPolicy", "may not be 'recycle' for a hostPath mount of '/'"));
@@ -772,8 +777,8 @@ mod tests {
         a.spec.template.metadata.labels = [("app".to_string(), "web".to_string())].into();
         a.spec.template.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ..Default::default() });
         a.spec.template.spec.restart_policy = "Always".into();
-        a.spec.pod_management_policy = "OrderedReady".into();
-        a.spec.update_strategy.type_ = "RollingUpdate".into();
+        a.spec.pod_management_policy = PodManagementPolicyType::OrderedReady;
+        a.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::RollingUpdate;
         let mut b = a.clone();
         b.spec.replicas = Some(5);
         let store = Store::new();

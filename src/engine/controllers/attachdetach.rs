@@ -89,7 +89,7 @@ pub fn attacher_finalizer(driver: &str) -> String {
 }
 
 fn node_ready(n: &Node) -> bool {
-    n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+    is_condition_true(&n.status.conditions, "Ready")
 }
 
 impl AttachDetach {

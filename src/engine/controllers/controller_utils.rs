@@ -138,13 +138,14 @@ impl OwnerKind {
 
 // ---------------------------------------------------------------- pods
 
+/// `podutil.GetPodReadyCondition`.
 pub fn pod_ready_condition(p: &Pod) -> Option<&PodCondition> {
-    p.status.conditions.iter().find(|c| c.type_ == "Ready")
+    get_condition(&p.status.conditions, "Ready")
 }
 
 /// `podutil.IsPodReady`.
 pub fn is_pod_ready(p: &Pod) -> bool {
-    pod_ready_condition(p).is_some_and(|c| c.status == "True")
+    pod_is_ready(p)
 }
 
 /// `podutil.IsPodAvailable`: ready for at least minReadySeconds.
@@ -162,7 +163,7 @@ pub fn is_pod_available(p: &Pod, min_ready_seconds: i32, now: Time) -> bool {
 }
 
 pub fn is_pod_terminal(p: &Pod) -> bool {
-    p.status.phase == "Succeeded" || p.status.phase == "Failed"
+    p.status.phase.is_terminal()
 }
 
 /// `controller.IsPodActive`: not terminal and not being deleted.
@@ -571,7 +572,12 @@ mod tests {
     fn availability_needs_min_ready_seconds_of_readiness() {
         let mut p = Pod::default();
         assert!(!is_pod_available(&p, 0, Time(0)));
-        p.status.conditions.push(PodCondition { type_: "Ready".into(), status: "True".into(), last_transition_time: Some(Time(10_000)), ..Default::default() });
+        p.status.conditions.push(PodCondition {
+            type_: "Ready".into(),
+            status: ConditionStatus::True,
+            last_transition_time: Some(Time(10_000)),
+            ..Default::default()
+        });
         assert!(is_pod_available(&p, 0, Time(10_000)));
         assert!(!is_pod_available(&p, 5, Time(14_999)));
         assert!(is_pod_available(&p, 5, Time(15_000)));

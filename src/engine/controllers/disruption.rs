@@ -40,7 +40,7 @@ pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, A
     };
     let now = api.now;
     // canIgnorePDB: terminal, pending or already terminating pods go at once
-    let ignore = pod.status.phase == "Succeeded" || pod.status.phase == "Failed" || pod.status.phase == "Pending" || pod.metadata.deletion_timestamp.is_some();
+    let ignore = pod.status.phase.is_terminal() || pod.status.phase == PodPhase::Pending || pod.metadata.deletion_timestamp.is_some();
     if !ignore {
         let pdbs: Vec<PodDisruptionBudget> = budgets_for(api, &pod).into_iter().cloned().collect();
         if pdbs.len() > 1 {
@@ -63,7 +63,7 @@ pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, A
         }
     }
     // addConditionAndDeletePod
-    if !(pod.status.phase == "Succeeded" || pod.status.phase == "Failed") && pod.metadata.deletion_timestamp.is_none() {
+    if !(pod.status.phase.is_terminal()) && pod.metadata.deletion_timestamp.is_none() {
         let mut p = pod.clone();
         add_condition(&mut p, "DisruptionTarget", "EvictionByEvictionAPI", "Eviction API: evicting", now);
         let _ = api.update_status(Object::Pod(p));
@@ -103,27 +103,20 @@ fn check_and_decrement(api: &mut Api, pod: &Pod, mut pdb: PodDisruptionBudget, n
 
 /// pdbhelper.UpdateDisruptionAllowedCondition (apimeta.SetStatusCondition).
 fn update_allowed_condition(pdb: &mut PodDisruptionBudget, now: Time) {
-    let (status, reason) = if pdb.status.disruptions_allowed > 0 { ("True", "SufficientPods") } else { ("False", "InsufficientPods") };
+    let (status, reason) =
+        if pdb.status.disruptions_allowed > 0 { (ConditionStatus::True, "SufficientPods") } else { (ConditionStatus::False, "InsufficientPods") };
     let generation = pdb.status.observed_generation;
-    match pdb.status.conditions.iter_mut().find(|c| c.type_ == "DisruptionAllowed") {
-        Some(c) => {
-            if c.status != status {
-                c.status = status.into();
-                c.last_transition_time = Some(now);
-            }
-            c.reason = reason.into();
-            c.message = String::new();
-            c.observed_generation = generation;
-        }
-        None => pdb.status.conditions.push(Condition {
+    set_condition(
+        &mut pdb.status.conditions,
+        Condition {
             type_: "DisruptionAllowed".into(),
-            status: status.into(),
+            status,
             observed_generation: generation,
             last_transition_time: Some(now),
             reason: reason.into(),
             message: String::new(),
-        }),
-    }
+        },
+    );
 }
 
 #[derive(Clone, Default)]
@@ -246,24 +239,19 @@ impl Controller for Disruption {
                 let mut np = pdb.clone();
                 np.status.disruptions_allowed = 0;
                 let generation = np.status.observed_generation;
-                match np.status.conditions.iter_mut().find(|c| c.type_ == "DisruptionAllowed") {
-                    Some(c) => {
-                        if c.status != "False" {
-                            c.status = "False".into();
-                            c.last_transition_time = Some(now);
-                        }
-                        c.reason = "SyncFailed".into();
-                        c.message = e.clone();
-                    }
-                    None => np.status.conditions.push(Condition {
+                // an existing condition keeps its observedGeneration
+                let observed_generation = get_condition(&np.status.conditions, "DisruptionAllowed").map_or(generation, |c| c.observed_generation);
+                set_condition(
+                    &mut np.status.conditions,
+                    Condition {
                         type_: "DisruptionAllowed".into(),
-                        status: "False".into(),
-                        observed_generation: generation,
+                        status: ConditionStatus::False,
+                        observed_generation,
                         last_transition_time: Some(now),
                         reason: "SyncFailed".into(),
                         message: e,
-                    }),
-                }
+                    },
+                );
                 if np != pdb {
                     let _ = cx.api.update_status(Object::PodDisruptionBudget(np));
                 }

@@ -32,7 +32,7 @@ fn selects(svc: &Service, labels: &Labels) -> bool {
 
 /// endpointsliceutil.ShouldPodBeInEndpoints.
 pub fn should_be_in_endpoints(p: &Pod, include_terminating: bool) -> bool {
-    if p.status.phase == "Succeeded" || p.status.phase == "Failed" {
+    if p.status.phase.is_terminal() {
         return false;
     }
     if p.status.pod_ip.is_empty() && p.status.pod_ips.is_empty() {
@@ -289,7 +289,7 @@ mod tests {
             ports: vec![ContainerPort { name: port_name.into(), container_port: 8080, protocol: "TCP".into(), ..Default::default() }],
             ..Default::default()
         });
-        p.status.phase = "Running".into();
+        p.status.phase = PodPhase::Running;
         p.status.pod_ip = ip.into();
         p.status.pod_ips = vec![IpEntry { ip: ip.into() }];
         p.status.conditions.push(PodCondition { type_: "Ready".into(), status: if ready { "True" } else { "False" }.into(), ..Default::default() });

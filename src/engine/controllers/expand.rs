@@ -47,7 +47,7 @@ fn resizer_component(driver: &str) -> String {
 fn condition(type_: &str, now: crate::engine::time::Time, message: &str) -> PvcCondition {
     PvcCondition {
         type_: type_.into(),
-        status: "True".into(),
+        status: ConditionStatus::True,
         last_probe_time: None,
         last_transition_time: Some(now),
         reason: String::new(),
@@ -59,7 +59,7 @@ fn condition(type_: &str, now: crate::engine::time::Time, message: &str) -> PvcC
 fn needs_work(c: &PersistentVolumeClaim) -> bool {
     let req = requested_storage(c);
     let cap = c.status.capacity.get("storage").cloned().unwrap_or_default();
-    c.status.phase == "Bound" && (req > cap || !c.status.allocated_resource_statuses.is_empty())
+    c.status.phase == PersistentVolumeClaimPhase::Bound && (req > cap || !c.status.allocated_resource_statuses.is_empty())
 }
 
 impl Expander {
@@ -175,7 +175,8 @@ impl Expander {
             n.status.allocated_resource_statuses.remove("storage");
             update_status_t(cx.api, n);
             let msg = format!("MountVolume.NodeExpandVolume succeeded for volume {:?} {node}", pv.metadata.name);
-            let pod = cx.api.store.pods_using_claim(&key.namespace, &key.name).find(|p| p.spec.node_name == node && p.status.phase == "Running").cloned();
+            let pod =
+                cx.api.store.pods_using_claim(&key.namespace, &key.name).find(|p| p.spec.node_name == node && p.status.phase == PodPhase::Running).cloned();
             if let Some(p) = pod {
                 cx.api.event_from(&Object::Pod(p), "Normal", "FileSystemResizeSuccessful", &msg, "kubelet", &node);
             }
@@ -186,7 +187,7 @@ impl Expander {
             .api
             .store
             .pods_using_claim(&key.namespace, &key.name)
-            .find(|p| !p.spec.node_name.is_empty() && p.status.phase == "Running" && !p.metadata.is_deleting())
+            .find(|p| !p.spec.node_name.is_empty() && p.status.phase == PodPhase::Running && !p.metadata.is_deleting())
             .map(|p| p.spec.node_name.clone());
         let Some(node) = runner.filter(|n| cx.world.is_powered(n)) else { return };
         let due = now + NODE_EXPAND_MS;
@@ -212,7 +213,7 @@ impl Controller for Expander {
             Kind::Pod => {
                 // A pod starting on a node lets its kubelet finish pending file system resizes.
                 if let (_, Some(p)) = ch.typed::<Pod>()
-                    && p.status.phase == "Running"
+                    && p.status.phase == PodPhase::Running
                 {
                     for claim in pod_claims(p) {
                         if api.get_t::<PersistentVolumeClaim>(&p.metadata.namespace, claim).is_some_and(needs_work) {
@@ -239,7 +240,7 @@ mod tests {
     #[test]
     fn work_is_a_bigger_request_or_an_unfinished_resize() {
         let mut c = PersistentVolumeClaim::default();
-        c.status.phase = "Bound".into();
+        c.status.phase = PersistentVolumeClaimPhase::Bound;
         c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         c.status.capacity.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         assert!(!needs_work(&c));
@@ -248,7 +249,7 @@ mod tests {
         c.spec.resources.requests.insert("storage".into(), Quantity::parse("2Gi").unwrap());
         c.status.allocated_resource_statuses.insert("storage".into(), "NodeResizePending".into());
         assert!(needs_work(&c));
-        c.status.phase = "Pending".into();
+        c.status.phase = PersistentVolumeClaimPhase::Pending;
         assert!(!needs_work(&c));
     }
 }

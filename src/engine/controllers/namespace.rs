@@ -207,7 +207,7 @@ fn delete_kind(api: &mut Api, kind: Kind, ns: &str, deleted_at: Time, totals: &m
 fn estimate_pods(api: &Api, ns: &str, deleted_at: Time) -> i64 {
     let mut est = 0;
     for p in api.store.list_ns_t::<Pod>(ns) {
-        if p.status.phase == "Succeeded" || p.status.phase == "Failed" {
+        if p.status.phase.is_terminal() {
             continue;
         }
         if let Some(g) = p.spec.termination_grace_period_seconds {
@@ -229,18 +229,21 @@ const CONDITION_TYPES: [(&str, &str, &str); 5] = [
 fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals: bool) {
     let Some(mut ns) = api.get_t::<Namespace>("", name).cloned() else { return };
     let now = api.now;
-    let mut fresh: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
+    let mut fresh: BTreeMap<&str, (ConditionStatus, String, String)> = BTreeMap::new();
     if content_totals && !totals.remaining.is_empty() {
         let mut parts: Vec<String> = totals.remaining.iter().map(|((res, group), n)| format!("{res}.{group} has {n} resource instances")).collect();
         crate::engine::sort::sort(&mut parts);
-        fresh.insert("NamespaceContentRemaining", ("True".into(), "SomeResourcesRemain".into(), format!("Some resources are remaining: {}", parts.join(", "))));
+        fresh.insert(
+            "NamespaceContentRemaining",
+            (ConditionStatus::True, "SomeResourcesRemain".into(), format!("Some resources are remaining: {}", parts.join(", "))),
+        );
     }
     if content_totals && !totals.finalizers.is_empty() {
         let mut parts: Vec<String> = totals.finalizers.iter().map(|(f, n)| format!("{f} in {n} resource instances")).collect();
         crate::engine::sort::sort(&mut parts);
         fresh.insert(
             "NamespaceFinalizersRemaining",
-            ("True".into(), "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))),
+            (ConditionStatus::True, "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))),
         );
     }
     if !totals.errors.is_empty() {
@@ -248,29 +251,17 @@ fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals:
         crate::engine::sort::sort(&mut msgs);
         fresh.insert(
             "NamespaceDeletionContentFailure",
-            ("True".into(), "ContentDeletionFailed".into(), format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", "))),
+            (
+                ConditionStatus::True,
+                "ContentDeletionFailed".into(),
+                format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", ")),
+            ),
         );
     }
     let mut changed = false;
     for (t, ok_reason, ok_msg) in CONDITION_TYPES {
-        let (status, reason, message) = fresh.get(t).cloned().unwrap_or(("False".into(), ok_reason.into(), ok_msg.into()));
-        match ns.status.conditions.iter_mut().find(|c| c.type_ == t) {
-            None => {
-                ns.status.conditions.push(NamespaceCondition { type_: t.into(), status, last_transition_time: Some(now), reason, message });
-                changed = true;
-            }
-            Some(c) => {
-                if c.status != status || c.reason != reason || c.message != message {
-                    if c.status != status {
-                        c.last_transition_time = Some(now);
-                    }
-                    c.status = status;
-                    c.reason = reason;
-                    c.message = message;
-                    changed = true;
-                }
-            }
-        }
+        let (status, reason, message) = fresh.get(t).cloned().unwrap_or((ConditionStatus::False, ok_reason.into(), ok_msg.into()));
+        changed |= set_condition(&mut ns.status.conditions, NamespaceCondition { type_: t.into(), status, last_transition_time: Some(now), reason, message });
     }
     if changed {
         let _ = api.update_status(Object::Namespace(ns));
@@ -305,7 +296,7 @@ mod tests {
         setup(&mut h);
         h.delete(Kind::Namespace, "", "shop", DeleteOptions::default());
         let ns = h.api.get_t::<Namespace>("", "shop").unwrap();
-        assert_eq!(ns.status.phase, "Terminating");
+        assert_eq!(ns.status.phase, NamespacePhase::Terminating);
         assert_eq!(h.pods("shop").len(), 2, "nothing happens before the 5s grace");
         h.advance(5 * SECOND);
         assert!(h.api.get_t::<Namespace>("", "shop").is_none(), "content deleted and namespace finalized");
@@ -327,7 +318,7 @@ mod tests {
         assert!(h.api.get_t::<ConfigMap>("shop", "settings").is_some());
         let ns = h.api.get_t::<Namespace>("", "shop").unwrap().clone();
         assert_eq!(ns.status.conditions.len(), 5);
-        assert!(ns.status.conditions.iter().all(|c| c.status == "False"), "{:?}", ns.status.conditions);
+        assert!(ns.status.conditions.iter().all(|c| c.status == ConditionStatus::False), "{:?}", ns.status.conditions);
         for n in &names {
             h.finish_deletion("shop", n);
         }
@@ -346,10 +337,10 @@ mod tests {
         h.delete(Kind::Namespace, "", "shop", DeleteOptions::default());
         h.advance(5 * SECOND);
         let ns = h.api.get_t::<Namespace>("", "shop").unwrap().clone();
-        let c = ns.status.conditions.iter().find(|c| c.type_ == "NamespaceContentRemaining").unwrap();
-        assert_eq!((c.status.as_str(), c.reason.as_str()), ("True", "SomeResourcesRemain"));
+        let c = get_condition(&ns.status.conditions, "NamespaceContentRemaining").unwrap();
+        assert_eq!((&c.status, c.reason.as_str()), (&ConditionStatus::True, "SomeResourcesRemain"));
         assert_eq!(c.message, "Some resources are remaining: configmaps. has 1 resource instances");
-        let f = ns.status.conditions.iter().find(|c| c.type_ == "NamespaceFinalizersRemaining").unwrap();
+        let f = get_condition(&ns.status.conditions, "NamespaceFinalizersRemaining").unwrap();
         assert_eq!(f.message, "Some content in the namespace has finalizers remaining: example.com/keep in 1 resource instances");
         h.api.remove_finalizer(Kind::ConfigMap, &ObjKey::new("shop", "settings"), "example.com/keep").unwrap();
         h.run();

@@ -48,8 +48,8 @@ impl NodeLifecycle {
     }
 }
 
-fn ready_status(n: &Node) -> Option<&str> {
-    n.status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status.as_str())
+fn ready_status(n: &Node) -> Option<&ConditionStatus> {
+    get_condition(&n.status.conditions, "Ready").map(|c| &c.status)
 }
 
 fn zone(n: &Node) -> String {
@@ -108,7 +108,7 @@ impl Controller for NodeLifecycle {
             h.lease_renew = renew;
             h.probe = h.probe.max(renew.unwrap_or(now));
         }
-        let hb = node.status.conditions.iter().find(|c| c.type_ == "Ready").and_then(|c| c.last_heartbeat_time);
+        let hb = get_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time);
         if hb.is_some() && hb != h.heartbeat {
             h.heartbeat = hb;
             h.probe = h.probe.max(hb.unwrap_or(now));
@@ -142,13 +142,13 @@ impl NodeLifecycle {
     /// tryUpdateNodeHealth past the grace period: conditions go Unknown.
     fn mark_unknown(&mut self, cx: &mut Cx, node: &mut Node) {
         let now = cx.api.now;
-        let was_ready = ready_status(node) == Some("True");
+        let was_ready = ready_status(node).is_some_and(ConditionStatus::is_true);
         let mut changed = false;
         for t in MONITORED {
             match node.status.conditions.iter_mut().find(|c| &c.type_ == t) {
                 Some(c) => {
-                    if c.status != "Unknown" {
-                        c.status = "Unknown".into();
+                    if c.status != ConditionStatus::Unknown {
+                        c.status = ConditionStatus::Unknown;
                         c.reason = "NodeStatusUnknown".into();
                         c.message = "Kubelet stopped posting node status.".into();
                         c.last_transition_time = Some(now);
@@ -158,7 +158,7 @@ impl NodeLifecycle {
                 None => {
                     node.status.conditions.push(NodeCondition {
                         type_: t.to_string(),
-                        status: "Unknown".into(),
+                        status: ConditionStatus::Unknown,
                         last_heartbeat_time: node.metadata.creation_timestamp,
                         last_transition_time: Some(now),
                         reason: "NodeStatusNeverUpdated".into(),
@@ -188,11 +188,11 @@ impl NodeLifecycle {
     /// follow the Ready condition and spec.unschedulable.
     fn sync_taints(&mut self, cx: &mut Cx, node: &Node) {
         let now = cx.api.now;
-        let ready = ready_status(node).unwrap_or("Unknown").to_string();
+        let ready = ready_status(node).cloned().unwrap_or(ConditionStatus::Unknown);
         let mut want_noschedule: Vec<&str> = vec![];
-        match ready.as_str() {
-            "False" => want_noschedule.push(TAINT_NOT_READY),
-            "Unknown" => want_noschedule.push(TAINT_UNREACHABLE),
+        match ready {
+            ConditionStatus::False => want_noschedule.push(TAINT_NOT_READY),
+            ConditionStatus::Unknown => want_noschedule.push(TAINT_UNREACHABLE),
             _ => {}
         }
         for (cond, key) in [
@@ -201,7 +201,7 @@ impl NodeLifecycle {
             ("PIDPressure", "node.kubernetes.io/pid-pressure"),
             ("NetworkUnavailable", "node.kubernetes.io/network-unavailable"),
         ] {
-            if node.status.conditions.iter().any(|c| c.type_ == cond && c.status == "True") {
+            if is_condition_true(&node.status.conditions, cond) {
                 want_noschedule.push(key);
             }
         }
@@ -234,12 +234,12 @@ impl NodeLifecycle {
         }
         // NoExecute: unreachable for Unknown, not-ready for False, none when Ready;
         // none at all when every node is down (the control plane assumes it is the one cut off).
-        let want_noexecute = match ready.as_str() {
-            "False" => Some(TAINT_NOT_READY),
-            "Unknown" => Some(TAINT_UNREACHABLE),
+        let want_noexecute = match ready {
+            ConditionStatus::False => Some(TAINT_NOT_READY),
+            ConditionStatus::Unknown => Some(TAINT_UNREACHABLE),
             _ => None,
         };
-        let all_down = want_noexecute.is_some() && cx.api.store.list_t::<Node>().all(|n| ready_status(n) != Some("True"));
+        let all_down = want_noexecute.is_some() && cx.api.store.list_t::<Node>().all(|n| !ready_status(n).is_some_and(ConditionStatus::is_true));
         let has = |t: &[Taint], k: &str| t.iter().any(|x| same_taint(x, k, "NoExecute"));
         match want_noexecute {
             Some(k) if !all_down => {
@@ -274,12 +274,12 @@ fn mark_pods_not_ready(cx: &mut Cx, node: &str) {
     let now = cx.api.now;
     let pods: Vec<Pod> = cx.api.store.pods_on_node(node).cloned().collect();
     for mut p in pods {
-        let Some(c) = p.status.conditions.iter_mut().find(|c| c.type_ == "Ready") else { continue };
-        if c.status == "False" {
+        let Some(c) = get_condition(&p.status.conditions, "Ready") else { continue };
+        if c.status == ConditionStatus::False {
             continue;
         }
-        c.status = "False".into();
-        c.last_transition_time = Some(now);
+        let not_ready = PodCondition { status: ConditionStatus::False, last_transition_time: Some(now), ..c.clone() };
+        set_condition(&mut p.status.conditions, not_ready);
         if cx.api.update_status(Object::Pod(p.clone())).is_ok() {
             cx.api.event(&Object::Pod(p), "Warning", "NodeNotReady", "Node is not ready", COMPONENT);
         }

@@ -36,7 +36,7 @@ impl PodGc {
 }
 
 fn terminal(p: &Pod) -> bool {
-    p.status.phase == "Succeeded" || p.status.phase == "Failed"
+    p.status.phase.is_terminal()
 }
 
 fn next_tick(now: Time) -> Time {
@@ -44,14 +44,14 @@ fn next_tick(now: Time) -> Time {
 }
 
 fn node_ready(n: &Node) -> bool {
-    n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+    is_condition_true(&n.status.conditions, "Ready")
 }
 
 /// markFailedAndDeletePodWithCondition.
 fn force_delete(cx: &mut Cx, pod: &Pod, condition: Option<(&str, &str)>) {
     if !terminal(pod) {
         let mut p = pod.clone();
-        p.status.phase = "Failed".into();
+        p.status.phase = PodPhase::Failed;
         p.status.observed_generation = p.metadata.generation;
         if let Some((reason, message)) = condition {
             add_condition(&mut p, "DisruptionTarget", reason, message, cx.api.now);

@@ -72,7 +72,7 @@ impl Provisioner {
             return false;
         }
         let Some(sc) = cx.api.get_t::<StorageClass>("", claim_class(c)) else { return false };
-        if sc.binding_mode() == "WaitForFirstConsumer" {
+        if sc.waits_for_first_consumer() {
             return c.metadata.annotations.get(ANN_SELECTED_NODE).is_some_and(|n| !n.is_empty());
         }
         true
@@ -176,7 +176,7 @@ impl Provisioner {
                 pv.metadata.name = pv_name.clone();
                 pv.spec.claim_ref = Some(claim_reference(&c));
                 pv.spec.storage_class_name = class_name.clone();
-                pv.spec.persistent_volume_reclaim_policy = sc.reclaim().to_string();
+                pv.spec.persistent_volume_reclaim_policy = sc.reclaim();
                 pv.spec.mount_options = sc.mount_options.clone();
                 pv.spec.access_modes = c.spec.access_modes.clone();
                 pv.spec.volume_mode = Some("Filesystem".into());
@@ -216,7 +216,7 @@ impl Provisioner {
         if c.spec.selector.is_some() {
             return Err("claim.Spec.Selector is not supported".into());
         }
-        if c.spec.access_modes.iter().any(|m| m != "ReadWriteOnce" && m != "ReadWriteOncePod") {
+        if c.spec.access_modes.iter().any(|m| !matches!(m, PersistentVolumeAccessMode::ReadWriteOnce | PersistentVolumeAccessMode::ReadWriteOncePod)) {
             return Err("NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes".into());
         }
         let Some(node) = node else { return Err("configuration error, no node was specified".into()) };
@@ -316,8 +316,8 @@ impl Provisioner {
         let v = if info.csi { Self::protection_finalizer(cx, v) } else { v };
         // shouldDelete
         let should = if info.csi { !v.metadata.is_deleting() || v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER) } else { !v.metadata.is_deleting() }
-            && v.status.phase == "Released"
-            && v.spec.persistent_volume_reclaim_policy == "Delete";
+            && v.status.phase == PersistentVolumePhase::Released
+            && v.spec.persistent_volume_reclaim_policy == PersistentVolumeReclaimPolicy::Delete;
         if !should {
             self.deleting.remove(name);
             return;
@@ -349,12 +349,12 @@ impl Provisioner {
 
     /// `handleProtectionFinalizer` (csi-provisioner runs with the finalizer on).
     fn protection_finalizer(cx: &mut Cx, v: PersistentVolume) -> PersistentVolume {
-        let policy = v.spec.persistent_volume_reclaim_policy.as_str();
+        let policy = &v.spec.persistent_volume_reclaim_policy;
         let has = v.metadata.has_finalizer(FINALIZER_EXTERNAL_PROVISIONER);
         let mut n = v.clone();
-        if policy == "Delete" && !v.metadata.is_deleting() && v.status.phase == "Bound" && !has {
+        if *policy == PersistentVolumeReclaimPolicy::Delete && !v.metadata.is_deleting() && v.status.phase == PersistentVolumePhase::Bound && !has {
             n.metadata.finalizers.push(FINALIZER_EXTERNAL_PROVISIONER.into());
-        } else if (policy == "Retain" || policy == "Recycle") && has {
+        } else if matches!(policy, PersistentVolumeReclaimPolicy::Retain | PersistentVolumeReclaimPolicy::Recycle) && has {
             n.metadata.remove_finalizer(FINALIZER_EXTERNAL_PROVISIONER);
         } else {
             return v;
@@ -445,7 +445,9 @@ pub fn wake_waiting_claims(api: &mut Api, driver: &str) {
     let pvs: Vec<ObjRef> = api
         .store
         .list_t::<PersistentVolume>()
-        .filter(|v| v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).map(|s| s.as_str()) == Some(driver) && v.status.phase == "Released")
+        .filter(|v| {
+            v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).map(|s| s.as_str()) == Some(driver) && v.status.phase == PersistentVolumePhase::Released
+        })
         .map(|v| v.obj_ref())
         .collect();
     for k in pvs {
@@ -468,7 +470,7 @@ mod tests {
     fn claim(c: &mut Cluster, name: &str, class: &str, modes: &[&str], node: Option<&str>) {
         let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         cl.spec.storage_class_name = Some(class.into());
-        cl.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
+        cl.spec.access_modes = modes.iter().map(|s| PersistentVolumeAccessMode::parse(s)).collect();
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         if let Some(n) = node {
             cl.metadata.annotations.insert(ANN_SELECTED_NODE.into(), n.into());
@@ -484,7 +486,7 @@ mod tests {
         claim(&mut c, "shared", "efs", &["ReadWriteMany"], None);
         c.settle();
         let cl = c.get::<PersistentVolumeClaim>("default", "shared").unwrap().clone();
-        assert_eq!(cl.status.phase, "Bound");
+        assert_eq!(cl.status.phase, PersistentVolumeClaimPhase::Bound);
         let v = c.get::<PersistentVolume>("", &cl.spec.volume_name).unwrap();
         assert!(v.spec.node_affinity.is_none());
         assert!(v.spec.csi.as_ref().unwrap().volume_handle.starts_with("fs-"));

@@ -66,19 +66,26 @@ pub(crate) fn update_status_t<T: Resource>(api: &mut Api, obj: T) -> Option<T> {
 
 /// `updateVolumePhase`: writes a new phase (and message) through the status
 /// subresource, stamping lastPhaseTransitionTime as the API server does.
-pub fn set_volume_phase(api: &mut Api, v: &PersistentVolume, phase: &str, message: &str) -> PersistentVolume {
+pub fn set_volume_phase(api: &mut Api, v: &PersistentVolume, phase: PersistentVolumePhase, message: &str) -> PersistentVolume {
     if v.status.phase == phase {
         return v.clone();
     }
     let mut n = v.clone();
-    n.status.phase = phase.into();
+    n.status.phase = phase;
     n.status.message = message.into();
     n.status.last_phase_transition_time = Some(api.now);
     update_status_t(api, n).unwrap_or_else(|| v.clone())
 }
 
 /// `updateVolumePhaseWithEvent`: the event only when the phase changes.
-fn set_volume_phase_with_event(api: &mut Api, v: &PersistentVolume, phase: &str, type_: &str, reason: &str, message: &str) -> PersistentVolume {
+fn set_volume_phase_with_event(
+    api: &mut Api,
+    v: &PersistentVolume,
+    phase: PersistentVolumePhase,
+    type_: &str,
+    reason: &str,
+    message: &str,
+) -> PersistentVolume {
     if v.status.phase == phase {
         return v.clone();
     }
@@ -88,11 +95,12 @@ fn set_volume_phase_with_event(api: &mut Api, v: &PersistentVolume, phase: &str,
 }
 
 /// `updateClaimStatus`.
-fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, volume: Option<&PersistentVolume>) -> PersistentVolumeClaim {
+fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: PersistentVolumeClaimPhase, volume: Option<&PersistentVolume>) -> PersistentVolumeClaim {
     let mut n = c.clone();
     let mut dirty = false;
-    if c.status.phase != phase {
-        n.status.phase = phase.into();
+    let becoming = c.status.phase != phase;
+    if becoming {
+        n.status.phase = phase;
         dirty = true;
     }
     match volume {
@@ -109,7 +117,7 @@ fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, volum
                 dirty = true;
             }
             // Capacity only when the claim is becoming Bound.
-            if c.status.phase != phase
+            if becoming
                 && let Some(cap) = v.spec.capacity.get("storage")
                 && c.status.capacity.get("storage") != Some(cap)
             {
@@ -124,7 +132,7 @@ fn set_claim_status(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, volum
     update_status_t(api, n).unwrap_or_else(|| c.clone())
 }
 
-fn set_claim_status_with_event(api: &mut Api, c: &PersistentVolumeClaim, phase: &str, type_: &str, reason: &str, message: &str) {
+fn set_claim_status_with_event(api: &mut Api, c: &PersistentVolumeClaim, phase: PersistentVolumeClaimPhase, type_: &str, reason: &str, message: &str) {
     if c.status.phase == phase {
         return;
     }
@@ -265,14 +273,14 @@ impl PvBinder {
                             COMPONENT,
                         );
                     }
-                    set_claim_status(cx.api, &c, "Pending", None);
+                    set_claim_status(cx.api, &c, PersistentVolumeClaimPhase::Pending, None);
                 }
             }
             return;
         }
         // The user asked for a specific volume.
         let Some(v) = cx.api.get_t::<PersistentVolume>("", &c.spec.volume_name).cloned() else {
-            set_claim_status(cx.api, &c, "Pending", None);
+            set_claim_status(cx.api, &c, PersistentVolumeClaimPhase::Pending, None);
             return;
         };
         if v.spec.claim_ref.is_none() {
@@ -280,7 +288,7 @@ impl PvBinder {
                 Err(e) => {
                     let msg = format!("Cannot bind to requested volume {:?}: {e}", v.metadata.name);
                     cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Warning", "VolumeMismatch", &msg, COMPONENT);
-                    set_claim_status(cx.api, &c, "Pending", None);
+                    set_claim_status(cx.api, &c, PersistentVolumeClaimPhase::Pending, None);
                 }
                 Ok(()) => self.bind(cx, v, c),
             }
@@ -290,7 +298,7 @@ impl PvBinder {
             let msg = format!("volume {:?} already bound to a different claim.", v.metadata.name);
             cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Warning", "FailedBinding", &msg, COMPONENT);
             if !has_ann(&c.metadata, ANN_BOUND_BY_CONTROLLER) {
-                set_claim_status(cx.api, &c, "Pending", None);
+                set_claim_status(cx.api, &c, PersistentVolumeClaimPhase::Pending, None);
             }
         }
     }
@@ -300,7 +308,7 @@ impl PvBinder {
             set_claim_status_with_event(
                 cx.api,
                 &c,
-                "Lost",
+                PersistentVolumeClaimPhase::Lost,
                 "Warning",
                 "ClaimLost",
                 "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!",
@@ -308,7 +316,14 @@ impl PvBinder {
             return;
         }
         let Some(v) = cx.api.get_t::<PersistentVolume>("", &c.spec.volume_name).cloned() else {
-            set_claim_status_with_event(cx.api, &c, "Lost", "Warning", "ClaimLost", "Bound claim has lost its PersistentVolume. Data on the volume is lost!");
+            set_claim_status_with_event(
+                cx.api,
+                &c,
+                PersistentVolumeClaimPhase::Lost,
+                "Warning",
+                "ClaimLost",
+                "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+            );
             return;
         };
         match &v.spec.claim_ref {
@@ -317,7 +332,7 @@ impl PvBinder {
             Some(_) => set_claim_status_with_event(
                 cx.api,
                 &c,
-                "Lost",
+                PersistentVolumeClaimPhase::Lost,
                 "Warning",
                 "ClaimMisbound",
                 "Two claims are bound to the same volume, this one is bound incorrectly",
@@ -414,7 +429,7 @@ impl PvBinder {
                 None => return,
             }
         }
-        let v = set_volume_phase(cx.api, &v, "Bound", "");
+        let v = set_volume_phase(cx.api, &v, PersistentVolumePhase::Bound, "");
         let mut c = claim;
         let mut n = c.clone();
         let mut dirty = false;
@@ -434,7 +449,7 @@ impl PvBinder {
             }
         }
         self.pending.remove(&c.key());
-        set_claim_status(cx.api, &c, "Bound", Some(&v));
+        set_claim_status(cx.api, &c, PersistentVolumeClaimPhase::Bound, Some(&v));
     }
 
     // ------------------------------------------------------------ volumes
@@ -445,24 +460,28 @@ impl PvBinder {
             self.recycling.remove(name);
             return;
         };
-        if v.status.phase == "Failed" {
+        if v.status.phase == PersistentVolumePhase::Failed {
             self.failed.insert(name.to_string());
         } else {
             self.failed.remove(name);
         }
         let Some(r) = v.spec.claim_ref.clone() else {
-            set_volume_phase(cx.api, &v, "Available", "");
+            set_volume_phase(cx.api, &v, PersistentVolumePhase::Available, "");
             return;
         };
         if r.uid.is_empty() {
             // Pre-bound by the user; the claim's sync finishes the binding.
-            set_volume_phase(cx.api, &v, "Available", "");
+            set_volume_phase(cx.api, &v, PersistentVolumePhase::Available, "");
             return;
         }
         let claim = cx.api.get_t::<PersistentVolumeClaim>(&r.namespace, &r.name).filter(|c| c.metadata.uid == r.uid).cloned();
         match claim {
             None => {
-                let v = if v.status.phase != "Released" && v.status.phase != "Failed" { set_volume_phase(cx.api, &v, "Released", "") } else { v };
+                let v = if v.status.phase != PersistentVolumePhase::Released && v.status.phase != PersistentVolumePhase::Failed {
+                    set_volume_phase(cx.api, &v, PersistentVolumePhase::Released, "")
+                } else {
+                    v
+                };
                 self.reclaim(cx, v);
             }
             Some(c) if c.spec.volume_name.is_empty() => {
@@ -470,11 +489,15 @@ impl PvBinder {
                 self.sync_claim(cx, &c.key());
             }
             Some(c) if c.spec.volume_name == v.metadata.name => {
-                set_volume_phase(cx.api, &v, "Bound", "");
+                set_volume_phase(cx.api, &v, PersistentVolumePhase::Bound, "");
             }
             Some(_) => {
-                if has_ann(&v.metadata, ANN_DYNAMICALLY_PROVISIONED) && v.spec.persistent_volume_reclaim_policy == "Delete" {
-                    let v = if v.status.phase != "Released" && v.status.phase != "Failed" { set_volume_phase(cx.api, &v, "Released", "") } else { v };
+                if has_ann(&v.metadata, ANN_DYNAMICALLY_PROVISIONED) && v.spec.persistent_volume_reclaim_policy == PersistentVolumeReclaimPolicy::Delete {
+                    let v = if v.status.phase != PersistentVolumePhase::Released && v.status.phase != PersistentVolumePhase::Failed {
+                        set_volume_phase(cx.api, &v, PersistentVolumePhase::Released, "")
+                    } else {
+                        v
+                    };
                     self.reclaim(cx, v);
                 } else {
                     self.unbind_volume(cx, &v);
@@ -494,7 +517,7 @@ impl PvBinder {
             r.uid.clear();
         }
         if let Some(u) = update_t(cx.api, n) {
-            set_volume_phase(cx.api, &u, "Available", "");
+            set_volume_phase(cx.api, &u, PersistentVolumePhase::Available, "");
         }
     }
 
@@ -503,9 +526,9 @@ impl PvBinder {
         if has_ann(&v.metadata, ANN_MIGRATED_TO) {
             return;
         }
-        match v.spec.persistent_volume_reclaim_policy.as_str() {
-            "Retain" => {}
-            "Recycle" => {
+        match v.spec.persistent_volume_reclaim_policy.clone() {
+            PersistentVolumeReclaimPolicy::Retain => {}
+            PersistentVolumeReclaimPolicy::Recycle => {
                 let now = cx.api.now.0;
                 match self.recycling.get(&v.metadata.name).copied() {
                     None => {
@@ -520,12 +543,12 @@ impl PvBinder {
                     Some(_) => {}
                 }
             }
-            "Delete" => self.delete_volume(cx, v),
+            PersistentVolumeReclaimPolicy::Delete => self.delete_volume(cx, v),
             _ => {
                 set_volume_phase_with_event(
                     cx.api,
                     &v,
-                    "Failed",
+                    PersistentVolumePhase::Failed,
                     "Warning",
                     "VolumeUnknownReclaimPolicy",
                     "Volume has unrecognized PersistentVolumeReclaimPolicy",
@@ -569,7 +592,14 @@ impl PvBinder {
             return;
         }
         if v.spec.host_path.is_none() && v.spec.nfs.is_none() {
-            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedRecycle", "No recycler plugin found for the volume!");
+            set_volume_phase_with_event(
+                cx.api,
+                &v,
+                PersistentVolumePhase::Failed,
+                "Warning",
+                "VolumeFailedRecycle",
+                "No recycler plugin found for the volume!",
+            );
             return;
         }
         // The recycler pod: scheduled like any pod (a hostPath recycler has
@@ -579,12 +609,12 @@ impl PvBinder {
             .api
             .store
             .list_t::<Node>()
-            .filter(|n| n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True") && !n.spec.unschedulable)
+            .filter(|n| is_condition_true(&n.status.conditions, "Ready") && !n.spec.unschedulable)
             .map(|n| n.metadata.name.clone())
             .collect();
         if nodes.is_empty() {
             let msg = "Recycle failed: failed to recycle volume: recycler pod was deleted";
-            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedRecycle", msg);
+            set_volume_phase_with_event(cx.api, &v, PersistentVolumePhase::Failed, "Warning", "VolumeFailedRecycle", msg);
             return;
         }
         let node = nodes[cx.api.rng.below(nodes.len() as u64) as usize].clone();
@@ -615,7 +645,7 @@ impl PvBinder {
                 return;
             }
             let msg = format!("no volume plugin matched name: {p}");
-            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+            set_volume_phase_with_event(cx.api, &v, PersistentVolumePhase::Failed, "Warning", "VolumeFailedDelete", &msg);
             return;
         }
         if v.spec.csi.is_some() {
@@ -623,7 +653,7 @@ impl PvBinder {
         }
         let Some(hp) = v.spec.host_path.clone() else {
             let msg = format!("error getting deleter volume plugin for volume {:?}: no deletable volume plugin matched", v.metadata.name);
-            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+            set_volume_phase_with_event(cx.api, &v, PersistentVolumePhase::Failed, "Warning", "VolumeFailedDelete", &msg);
             return;
         };
         if !Self::is_released(cx.api, &v) {
@@ -635,7 +665,7 @@ impl PvBinder {
         let ok = hp.path.match_indices("/tmp/").any(|(i, _)| hp.path.len() > i + 5);
         if !ok {
             let msg = format!("host_path deleter only supports /tmp/.+ but received provided {}", hp.path);
-            set_volume_phase_with_event(cx.api, &v, "Failed", "Warning", "VolumeFailedDelete", &msg);
+            set_volume_phase_with_event(cx.api, &v, PersistentVolumePhase::Failed, "Warning", "VolumeFailedDelete", &msg);
             return;
         }
         let _ = cx.api.delete(Kind::PersistentVolume, "", &v.metadata.name, &Default::default());
@@ -676,7 +706,10 @@ impl Controller for PvBinder {
                 match new {
                     Some(v) => {
                         self.index_pv(v, true);
-                        if v.status.phase == "Available" && old.is_none_or(|o| o.status.phase != "Available" || o.spec != v.spec) && !self.pending.is_empty() {
+                        if v.status.phase == PersistentVolumePhase::Available
+                            && old.is_none_or(|o| o.status.phase != PersistentVolumePhase::Available || o.spec != v.spec)
+                            && !self.pending.is_empty()
+                        {
                             self.want_significant = true;
                         }
                         q.add(ch.obj_ref());
@@ -748,7 +781,7 @@ mod tests {
     fn claim(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
         let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", name), ..Default::default() };
         c.spec.storage_class_name = class.map(|s| s.to_string());
-        c.spec.access_modes = vec!["ReadWriteOnce".into()];
+        c.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
         c
     }
@@ -757,7 +790,7 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = name.into();
         v.spec.capacity.insert("storage".into(), Quantity::parse(size).unwrap());
-        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         v.spec.nfs = Some(NfsVolumeSource { server: "nfs".into(), path: format!("/{name}"), read_only: false });
         v
     }
@@ -770,7 +803,7 @@ mod tests {
         v.spec.storage_class_name = "x".into();
         assert_eq!(check_volume_satisfy_claim(&v, &c), Err("storageClassName does not match".into()));
         let mut v = nfs_pv("v", "2Gi");
-        v.spec.access_modes = vec!["ReadOnlyMany".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadOnlyMany];
         assert_eq!(check_volume_satisfy_claim(&v, &c), Err("incompatible accessMode".into()));
         assert_eq!(check_volume_satisfy_claim(&nfs_pv("v", "2Gi"), &c), Ok(()));
     }
@@ -793,11 +826,11 @@ mod tests {
         c.create(Object::PersistentVolume(nfs_pv("big", "10Gi"))).unwrap();
         c.create(Object::PersistentVolumeClaim(claim("small", Some(""), "1Gi"))).unwrap();
         let pvc = c.get::<PersistentVolumeClaim>("default", "small").unwrap();
-        assert_eq!(pvc.status.phase, "Bound");
+        assert_eq!(pvc.status.phase, PersistentVolumeClaimPhase::Bound);
         assert_eq!(pvc.status.capacity["storage"].to_string(), "10Gi");
         let pv = c.get::<PersistentVolume>("", "big").unwrap();
         assert_eq!(pv.spec.claim_ref.as_ref().unwrap().uid, pvc.metadata.uid);
-        assert_eq!(pv.status.phase, "Bound");
+        assert_eq!(pv.status.phase, PersistentVolumePhase::Bound);
     }
 
     #[test]
@@ -820,23 +853,23 @@ mod tests {
         c.create(Object::PersistentVolumeClaim(claim("c", Some(""), "1Gi"))).unwrap();
         c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
         let v = c.get::<PersistentVolume>("", "keep").unwrap();
-        assert_eq!(v.status.phase, "Released");
+        assert_eq!(v.status.phase, PersistentVolumePhase::Released);
         assert!(v.spec.claim_ref.is_some());
         // A new claim cannot take it: Released is not Available.
         c.create(Object::PersistentVolumeClaim(claim("c2", Some(""), "1Gi"))).unwrap();
-        assert_eq!(c.get::<PersistentVolumeClaim>("default", "c2").unwrap().status.phase, "Pending");
+        assert_eq!(c.get::<PersistentVolumeClaim>("default", "c2").unwrap().status.phase, PersistentVolumeClaimPhase::Pending);
     }
 
     #[test]
     fn static_nfs_delete_policy_fails_without_a_deleter() {
         let mut c = Cluster::new(4);
         let mut v = nfs_pv("del", "1Gi");
-        v.spec.persistent_volume_reclaim_policy = "Delete".into();
+        v.spec.persistent_volume_reclaim_policy = PersistentVolumeReclaimPolicy::Delete;
         c.create(Object::PersistentVolume(v)).unwrap();
         c.create(Object::PersistentVolumeClaim(claim("c", Some(""), "1Gi"))).unwrap();
         c.delete(Kind::PersistentVolumeClaim, "default", "c", &Default::default()).unwrap();
         let v = c.get::<PersistentVolume>("", "del").unwrap();
-        assert_eq!(v.status.phase, "Failed");
+        assert_eq!(v.status.phase, PersistentVolumePhase::Failed);
         assert_eq!(v.status.message, "error getting deleter volume plugin for volume \"del\": no deletable volume plugin matched");
         let ev = c.api.events_for(Kind::PersistentVolume, "", "del", "");
         assert_eq!(ev[0].reason, "VolumeFailedDelete");

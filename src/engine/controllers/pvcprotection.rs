@@ -78,7 +78,7 @@ mod tests {
     fn only_scheduled_pods_hold_a_claim() {
         let mut c = Cluster::new(1);
         let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
-        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();
         let mut p = Pod { metadata: ObjectMeta::named("default", "p"), ..Default::default() };

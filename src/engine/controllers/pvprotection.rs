@@ -31,7 +31,7 @@ impl Controller for PvProtection {
             return;
         }
         // isBeingUsed: the PV controller says Bound.
-        if v.status.phase == "Bound" {
+        if v.status.phase == PersistentVolumePhase::Bound {
             return;
         }
         let _ = cx.api.remove_finalizer(Kind::PersistentVolume, &key.key, FINALIZER_PV_PROTECTION);
@@ -50,12 +50,12 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = "v".into();
         v.spec.capacity.insert("storage".into(), Quantity::parse("1Gi").unwrap());
-        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         v.spec.nfs = Some(NfsVolumeSource { server: "s".into(), path: "/p".into(), read_only: false });
         c.create(Object::PersistentVolume(v)).unwrap();
         let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         cl.spec.storage_class_name = Some(String::new());
-        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();
         c.delete(Kind::PersistentVolume, "", "v", &Default::default()).unwrap();

@@ -424,10 +424,10 @@ pub fn pods_to_delete(active: &[Pod], related: &[Pod], diff: usize, now: Time) -
     pods
 }
 
-fn phase_ordinal(phase: &str) -> i32 {
+fn phase_ordinal(phase: &PodPhase) -> i32 {
     match phase {
-        "Unknown" => 1,
-        "Running" => 2,
+        PodPhase::Unknown => 1,
+        PodPhase::Running => 2,
         _ => 0, // Pending, and phases the map does not list
     }
 }
@@ -445,7 +445,7 @@ fn ready_time(p: &Pod) -> Option<i64> {
     if !is_pod_ready(p) {
         return None;
     }
-    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == "True").and_then(|c| secs(c.last_transition_time))
+    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == ConditionStatus::True).and_then(|c| secs(c.last_transition_time))
 }
 
 /// `afterOrZero`: a zero time counts as after any other.
@@ -538,7 +538,7 @@ fn less(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> bool {
 /// `calculateStatus`.
 fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
     let mut st = rs.status.clone();
-    let has_failure = st.conditions.iter().any(|c| c.type_ == "ReplicaFailure");
+    let has_failure = get_condition(&st.conditions, "ReplicaFailure").is_some();
     match manage_err {
         Some(e) if !has_failure => {
             let diff = c.replicas as i64 - rs.spec.replicas.unwrap_or(1) as i64;
@@ -549,17 +549,21 @@ fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: T
             } else {
                 ""
             };
-            st.conditions.retain(|c| c.type_ != "ReplicaFailure");
-            st.conditions.push(DeploymentCondition {
-                type_: "ReplicaFailure".into(),
-                status: "True".into(),
-                last_update_time: None,
-                last_transition_time: Some(now),
-                reason: reason.into(),
-                message: e.into(),
-            });
+            set_condition_last(
+                &mut st.conditions,
+                DeploymentCondition {
+                    type_: "ReplicaFailure".into(),
+                    status: ConditionStatus::True,
+                    last_update_time: None,
+                    last_transition_time: Some(now),
+                    reason: reason.into(),
+                    message: e.into(),
+                },
+            );
         }
-        None if has_failure => st.conditions.retain(|c| c.type_ != "ReplicaFailure"),
+        None if has_failure => {
+            remove_condition(&mut st.conditions, "ReplicaFailure");
+        }
         _ => {}
     }
     st.replicas = c.replicas;
@@ -712,7 +716,7 @@ mod tests {
             if ready {
                 set_running_ready(&mut p, Time(created * 1000), true);
             } else {
-                p.status.phase = "Running".into();
+                p.status.phase = PodPhase::Running;
             }
             p
         };
@@ -765,8 +769,8 @@ mod tests {
         assert_eq!(st.conditions.len(), 1);
         let c = &st.conditions[0];
         assert_eq!(
-            (c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()),
-            ("ReplicaFailure", "True", "FailedCreate", "pods \"x\" is forbidden")
+            (c.type_.as_str(), &c.status, c.reason.as_str(), c.message.as_str()),
+            ("ReplicaFailure", &ConditionStatus::True, "FailedCreate", "pods \"x\" is forbidden")
         );
         let mut r2 = r.clone();
         r2.status = st;

@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(used["count/configmaps"].to_string(), "2");
         // A finished pod no longer counts.
         let mut p = c.get::<Pod>("default", "p").unwrap().clone();
-        p.status.phase = "Succeeded".into();
+        p.status.phase = PodPhase::Succeeded;
         c.api.update_status(Object::Pod(p)).unwrap();
         c.run_instant();
         assert_eq!(c.get::<ResourceQuota>("default", "q").unwrap().status.used["pods"].to_string(), "0");

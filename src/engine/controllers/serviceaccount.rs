@@ -62,7 +62,7 @@ impl Controller for ServiceAccountController {
 /// `ServiceAccountsController.syncNamespace`.
 fn sync_service_accounts(api: &mut Api, ns: &str) -> Result<(), String> {
     let Some(n) = api.get_t::<Namespace>("", ns) else { return Ok(()) };
-    if n.status.phase != "Active" {
+    if n.status.phase != NamespacePhase::Active {
         return Ok(());
     }
     if api.get_t::<ServiceAccount>(ns, "default").is_some() {
@@ -82,7 +82,7 @@ fn publish_root_ca(api: &mut Api, ns: &str, ca: &str) -> Result<(), String> {
     let data: std::collections::BTreeMap<String, String> = crate::engine::sort::map_from([("ca.crt".to_string(), ca.to_string())]);
     match api.get_t::<ConfigMap>(ns, ROOT_CA_CONFIGMAP).cloned() {
         None => {
-            if n.status.phase != "Active" {
+            if n.status.phase != NamespacePhase::Active {
                 // namespaceUpdated ignores terminating namespaces; a create would be refused
                 return Ok(());
             }

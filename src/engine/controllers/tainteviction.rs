@@ -122,26 +122,18 @@ impl TaintEviction {
 /// apipod.UpdatePodCondition for a True condition.
 pub fn add_condition(p: &mut Pod, type_: &str, reason: &str, message: &str, now: Time) {
     let generation = p.metadata.generation;
-    match p.status.conditions.iter_mut().find(|c| c.type_ == type_) {
-        Some(c) => {
-            if c.status != "True" {
-                c.last_transition_time = Some(now);
-            }
-            c.status = "True".into();
-            c.reason = reason.into();
-            c.message = message.into();
-            c.observed_generation = generation;
-        }
-        None => p.status.conditions.push(PodCondition {
+    set_condition(
+        &mut p.status.conditions,
+        PodCondition {
             type_: type_.into(),
-            status: "True".into(),
+            status: ConditionStatus::True,
             observed_generation: generation,
             last_probe_time: None,
             last_transition_time: Some(now),
             reason: reason.into(),
             message: message.into(),
-        }),
-    }
+        },
+    );
 }
 
 impl Controller for TaintEviction {

@@ -137,12 +137,12 @@ impl Harness {
         self.run();
     }
 
-    pub fn set_phase(&mut self, ns: &str, name: &str, phase: &str) {
+    pub fn set_phase(&mut self, ns: &str, name: &str, phase: PodPhase) {
         let mut p = self.pod(ns, name).expect("pod exists");
-        p.status.phase = phase.into();
-        if phase != "Running" {
+        if phase != PodPhase::Running {
             p.status.conditions.retain(|c| c.type_ != "Ready");
         }
+        p.status.phase = phase;
         self.api.update_status(Object::Pod(p)).unwrap();
         self.run();
     }
@@ -160,17 +160,10 @@ impl Harness {
 }
 
 pub fn set_running_ready(p: &mut Pod, now: Time, ready: bool) {
-    p.status.phase = "Running".into();
-    let status = if ready { "True" } else { "False" };
-    match p.status.conditions.iter_mut().find(|c| c.type_ == "Ready") {
-        Some(c) => {
-            if c.status != status {
-                c.status = status.into();
-                c.last_transition_time = Some(now);
-            }
-        }
-        None => p.status.conditions.push(PodCondition { type_: "Ready".into(), status: status.into(), last_transition_time: Some(now), ..Default::default() }),
-    }
+    p.status.phase = PodPhase::Running;
+    let status = ConditionStatus::of(ready);
+    let cur = get_condition(&p.status.conditions, "Ready").cloned().unwrap_or_else(|| PodCondition { type_: "Ready".into(), ..Default::default() });
+    set_condition(&mut p.status.conditions, PodCondition { status, last_transition_time: Some(now), ..cur });
 }
 
 pub fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -204,7 +197,7 @@ mod perf {
             h.bind(ns, n, &format!("node-{}", i % 100));
         }
         for n in &names {
-            h.set_phase(ns, n, "Running");
+            h.set_phase(ns, n, PodPhase::Running);
         }
         for n in &names {
             h.ready(ns, n);
@@ -221,7 +214,7 @@ mod perf {
         ]);
         let mut s = StatefulSet { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
         s.spec.replicas = Some(PERF_N);
-        s.spec.pod_management_policy = "Parallel".into();
+        s.spec.pod_management_policy = PodManagementPolicyType::Parallel;
         s.spec.selector = selector("web");
         s.spec.template = template("web", "nginx");
         let t = Instant::now();

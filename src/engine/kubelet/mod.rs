@@ -51,10 +51,10 @@ const STATUS_REPORT: Millis = 5 * MINUTE;
 /// From power-on to a running kubelet (firmware, OS, containerd, kubelet).
 pub const BOOT_DELAY: Millis = 15 * SECOND;
 
-fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: Time) -> NodeCondition {
+fn node_condition(type_: &str, status: ConditionStatus, reason: &str, message: &str, now: Time) -> NodeCondition {
     NodeCondition {
         type_: type_.into(),
-        status: status.into(),
+        status,
         last_heartbeat_time: Some(now),
         last_transition_time: Some(now),
         reason: reason.into(),
@@ -64,11 +64,11 @@ fn node_condition(type_: &str, status: &str, reason: &str, message: &str, now: T
 
 /// The conditions a healthy kubelet reports, with the event each one's
 /// transition records (nodestatus setters).
-const HEALTHY: &[(&str, &str, &str, &str, &str)] = &[
-    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory"),
-    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
-    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
-    ("Ready", "True", "KubeletReady", "kubelet is posting ready status", "NodeReady"),
+const HEALTHY: &[(&str, ConditionStatus, &str, &str, &str)] = &[
+    ("MemoryPressure", ConditionStatus::False, "KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory"),
+    ("DiskPressure", ConditionStatus::False, "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
+    ("PIDPressure", ConditionStatus::False, "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
+    ("Ready", ConditionStatus::True, "KubeletReady", "kubelet is posting ready status", "NodeReady"),
 ];
 
 /// The Node object a kubelet registers for its machine (the API server's
@@ -96,7 +96,7 @@ pub fn register_node(cx: &mut Cx, name: &str) -> Result<(), ApiError> {
         status: NodeStatus {
             capacity: node_capacity(),
             allocatable: node_capacity(),
-            conditions: HEALTHY.iter().map(|(t, s, r, msg, _)| node_condition(t, s, r, msg, now)).collect(),
+            conditions: HEALTHY.iter().map(|(t, s, r, msg, _)| node_condition(t, s.clone(), r, msg, now)).collect(),
             addresses: vec![
                 NodeAddress { type_: "InternalIP".into(), address: m.internal_ip.clone() },
                 NodeAddress { type_: "Hostname".into(), address: name.into() },
@@ -180,7 +180,7 @@ pub fn exec(cx: &mut Cx, namespace: &str, pod: &str, container: &str, argv: &[St
     if !p.spec.containers.iter().chain(p.spec.init_containers.iter()).any(|c| c.name == name) {
         return fail(format!("Error from server (BadRequest): container {name} is not valid for pod {pod}\n"));
     }
-    if p.status.phase == "Succeeded" || p.status.phase == "Failed" {
+    if p.status.phase.is_terminal() {
         return fail(format!("error: cannot exec into a container in a completed pod; current phase is {}\n", p.status.phase));
     }
     if p.spec.node_name.is_empty() {
@@ -415,18 +415,7 @@ impl Kubelet {
             if !rebooted || before.is_none_or(|c| &c.status != s) {
                 cx.api.event_from(&obj, "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
             }
-            match nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
-                Some(c) => {
-                    if &c.status != s {
-                        c.last_transition_time = Some(now);
-                    }
-                    c.status = s.to_string();
-                    c.reason = r.to_string();
-                    c.message = msg.to_string();
-                    c.last_heartbeat_time = Some(now);
-                }
-                None => nn.status.conditions.push(node_condition(t, s, r, msg, now)),
-            }
+            set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
         }
         cx.api.event_from(&obj, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods", COMPONENT, name);
         let _ = cx.api.update_status(Object::Node(nn));
@@ -470,16 +459,11 @@ impl Kubelet {
         nn.status.volumes_in_use = in_use;
         if heartbeat {
             for (t, s, r, msg, event) in HEALTHY {
-                if let Some(c) = nn.status.conditions.iter_mut().find(|c| &c.type_ == t) {
-                    if &c.status != s {
-                        c.last_transition_time = Some(now);
-                        cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
-                    }
-                    c.status = s.to_string();
-                    c.reason = r.to_string();
-                    c.message = msg.to_string();
-                    c.last_heartbeat_time = Some(now);
+                let Some(c) = get_condition(&nn.status.conditions, t) else { continue };
+                if &c.status != s {
+                    cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
                 }
+                set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
             }
         }
         let _ = cx.api.update_status(Object::Node(nn));

@@ -352,7 +352,7 @@ impl Kubelet {
         let uid = pod.metadata.uid.clone();
         let now = cx.api.now;
         if !self.pods.contains_key(&uid) {
-            if pod.status.phase == "Succeeded" || pod.status.phase == "Failed" {
+            if pod.status.phase.is_terminal() {
                 if pod.metadata.deletion_timestamp.is_some() {
                     cx.api.finish_pod_deletion(key);
                 }
@@ -454,7 +454,7 @@ impl Kubelet {
         if pod.metadata.deletion_timestamp.is_some() {
             return self.terminate(rt, pod, cx, wake);
         }
-        if pod.status.phase == "Succeeded" || pod.status.phase == "Failed" {
+        if pod.status.phase.is_terminal() {
             return false;
         }
         // 1. volumes: WaitForAttachAndMount (volume_manager.go) polls until
@@ -1102,7 +1102,7 @@ fn container_status(c: &CtrRt, spec: &Container) -> ContainerStatus {
 }
 
 /// getPhase (kubelet_pods.go) over the runtime state.
-fn phase(rt: &PodRt, policy: &str, terminal: bool) -> &'static str {
+fn phase(rt: &PodRt, policy: &str, terminal: bool) -> PodPhase {
     let mut pending_init = 0;
     let mut failed_init_unrestartable = 0;
     let (mut running, mut stopped, mut waiting, mut succeeded) = (0, 0, 0, 0);
@@ -1150,42 +1150,48 @@ fn phase(rt: &PodRt, policy: &str, terminal: bool) -> &'static str {
         }
     }
     if failed_init_unrestartable > 0 {
-        return "Failed";
+        return PodPhase::Failed;
     }
     if pending_init > 0 || waiting > 0 {
-        return "Pending";
+        return PodPhase::Pending;
     }
     if running > 0 {
-        return "Running";
+        return PodPhase::Running;
     }
     if stopped > 0 {
         if terminal {
-            return if stopped == succeeded { "Succeeded" } else { "Failed" };
+            return if stopped == succeeded { PodPhase::Succeeded } else { PodPhase::Failed };
         }
         let restarting = rt.ctrs.iter().any(|c| !c.init && (c.restart_at.is_some() || matches!(c.state, CState::Waiting { .. })));
         if restarting || policy == "Always" {
-            return "Running";
+            return PodPhase::Running;
         }
-        return if stopped == succeeded { "Succeeded" } else { "Failed" };
+        return if stopped == succeeded { PodPhase::Succeeded } else { PodPhase::Failed };
     }
-    "Pending"
+    PodPhase::Pending
 }
 
-fn set_condition(out: &mut Vec<PodCondition>, old: &[PodCondition], type_: &str, status: &str, reason: &str, message: &str, generation: i64, now: Time) {
-    let prev = old.iter().find(|c| c.type_ == type_);
-    let last_transition_time = match prev {
-        Some(p) if p.status == status => p.last_transition_time,
-        _ => Some(now),
-    };
-    out.push(PodCondition {
+fn set_condition(
+    out: &mut Vec<PodCondition>,
+    old: &[PodCondition],
+    type_: &str,
+    status: ConditionStatus,
+    reason: &str,
+    message: &str,
+    generation: i64,
+    now: Time,
+) {
+    let mut c = PodCondition {
         type_: type_.into(),
-        status: status.into(),
+        status,
         observed_generation: generation,
         last_probe_time: None,
-        last_transition_time,
+        last_transition_time: Some(now),
         reason: reason.into(),
         message: message.into(),
-    });
+    };
+    keep_transition_time(get_condition(old, type_), &mut c);
+    out.push(c);
 }
 
 /// The pod status the kubelet reports: its own conditions first
@@ -1198,7 +1204,7 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
     let mut st = old.clone();
     let policy = pod.spec.restart_policy.as_str();
     let ph = phase(rt, policy, terminal);
-    st.phase = ph.into();
+    st.phase = ph.clone();
     st.observed_generation = generation;
     let m = cx.world.machines.get(&rt.node);
     st.host_ip = m.map(|m| m.internal_ip.clone()).unwrap_or_default();
@@ -1224,18 +1230,18 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
     // conditions
     let mut conds = vec![];
     let sandbox = !rt.ip.is_empty() && !terminal;
-    set_condition(&mut conds, &old.conditions, "PodReadyToStartContainers", if sandbox { "True" } else { "False" }, "", "", generation, now);
+    set_condition(&mut conds, &old.conditions, "PodReadyToStartContainers", ConditionStatus::of(sandbox), "", "", generation, now);
     let incomplete: Vec<String> =
         rt.ctrs.iter().filter(|c| c.init && !(if c.sidecar { c.running() && c.started } else { c.succeeded() })).map(|c| c.name.clone()).collect();
     let any_main_started = rt.ctrs.iter().any(|c| !c.init && c.runs > 0);
     if incomplete.is_empty() || any_main_started {
-        set_condition(&mut conds, &old.conditions, "Initialized", "True", "", "", generation, now);
+        set_condition(&mut conds, &old.conditions, "Initialized", ConditionStatus::True, "", "", generation, now);
     } else {
         set_condition(
             &mut conds,
             &old.conditions,
             "Initialized",
-            "False",
+            ConditionStatus::False,
             "ContainersNotInitialized",
             &format!("containers with incomplete status: [{}]", incomplete.join(" ")),
             generation,
@@ -1243,14 +1249,14 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
         );
     }
     let unready: Vec<String> = rt.ctrs.iter().filter(|c| (!c.init || c.sidecar) && !(c.ready && c.running())).map(|c| c.name.clone()).collect();
-    let (status, reason, message) = if ph == "Succeeded" || ph == "Failed" {
-        ("False", if ph == "Failed" { "PodFailed" } else { "PodCompleted" }, String::new())
+    let (status, reason, message) = if ph.is_terminal() {
+        (ConditionStatus::False, if ph == PodPhase::Failed { "PodFailed" } else { "PodCompleted" }, String::new())
     } else if unready.is_empty() {
-        ("True", "", String::new())
+        (ConditionStatus::True, "", String::new())
     } else {
-        ("False", "ContainersNotReady", format!("containers with unready status: [{}]", unready.join(" ")))
+        (ConditionStatus::False, "ContainersNotReady", format!("containers with unready status: [{}]", unready.join(" ")))
     };
-    set_condition(&mut conds, &old.conditions, "Ready", status, reason, &message, generation, now);
+    set_condition(&mut conds, &old.conditions, "Ready", status.clone(), reason, &message, generation, now);
     set_condition(&mut conds, &old.conditions, "ContainersReady", status, reason, &message, generation, now);
     for c in &old.conditions {
         if !matches!(c.type_.as_str(), "PodReadyToStartContainers" | "Initialized" | "Ready" | "ContainersReady") {
@@ -1302,14 +1308,14 @@ mod tests {
     fn phases() {
         let pod = Pod { spec: PodSpec { containers: vec![Container { name: "c".into(), ..Default::default() }], ..Default::default() }, ..Default::default() };
         let mut rt = PodRt::new(&pod, Time(0));
-        assert_eq!(phase(&rt, "Always", false), "Pending");
+        assert_eq!(phase(&rt, "Always", false), PodPhase::Pending);
         rt.ctrs[0].state = CState::Running { since: Time(0) };
-        assert_eq!(phase(&rt, "Always", false), "Running");
+        assert_eq!(phase(&rt, "Always", false), PodPhase::Running);
         rt.ctrs[0].state = CState::Terminated(ContainerStateTerminated { exit_code: 1, ..Default::default() });
-        assert_eq!(phase(&rt, "Never", false), "Failed");
-        assert_eq!(phase(&rt, "Always", false), "Running");
+        assert_eq!(phase(&rt, "Never", false), PodPhase::Failed);
+        assert_eq!(phase(&rt, "Always", false), PodPhase::Running);
         rt.ctrs[0].state = CState::Terminated(ContainerStateTerminated { exit_code: 0, ..Default::default() });
-        assert_eq!(phase(&rt, "Never", false), "Succeeded");
-        assert_eq!(phase(&rt, "Always", true), "Succeeded");
+        assert_eq!(phase(&rt, "Never", false), PodPhase::Succeeded);
+        assert_eq!(phase(&rt, "Always", true), PodPhase::Succeeded);
     }
 }

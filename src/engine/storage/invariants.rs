@@ -24,7 +24,7 @@ pub fn check_binding(api: &Api) -> Result<(), String> {
         if let Some(other) = claimed.insert(c.spec.volume_name.clone(), c.key()) {
             return Err(format!("PV {} is bound by two claims: {} and {}", c.spec.volume_name, other, c.key()));
         }
-        if c.status.phase == "Bound" {
+        if c.status.phase == PersistentVolumeClaimPhase::Bound {
             match api.get_t::<PersistentVolume>("", &c.spec.volume_name) {
                 None => return Err(format!("claim {} is Bound to missing PV {}", c.key(), c.spec.volume_name)),
                 Some(v) => {
@@ -44,8 +44,8 @@ pub fn check_binding(api: &Api) -> Result<(), String> {
             continue;
         }
         if let Some(other) = by_claim.insert(r.uid.clone(), v.metadata.name.clone())
-            && v.status.phase == "Bound"
-            && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == "Bound")
+            && v.status.phase == PersistentVolumePhase::Bound
+            && api.get_t::<PersistentVolume>("", &other).is_some_and(|o| o.status.phase == PersistentVolumePhase::Bound)
         {
             return Err(format!("claim {}/{} has two Bound PVs: {} and {}", r.namespace, r.name, other, v.metadata.name));
         }
@@ -98,9 +98,11 @@ pub fn check_no_unauthorized_data_loss(before_api: &Api, before_world: &World, a
                     Some(c) => c.metadata.uid != r.uid || c.metadata.is_deleting(),
                 })
             };
-            let policy = v.spec.persistent_volume_reclaim_policy.as_str();
-            let released = claim_gone(before_api) || claim_gone(after_api) || matches!(v.status.phase.as_str(), "Released" | "Failed");
-            let authorized = ((policy == "Delete" || policy == "Recycle") && released) || (policy == "Delete" && pv_deleted);
+            let policy = &v.spec.persistent_volume_reclaim_policy;
+            let released =
+                claim_gone(before_api) || claim_gone(after_api) || matches!(v.status.phase, PersistentVolumePhase::Released | PersistentVolumePhase::Failed);
+            let authorized = (matches!(policy, PersistentVolumeReclaimPolicy::Delete | PersistentVolumeReclaimPolicy::Recycle) && released)
+                || (*policy == PersistentVolumeReclaimPolicy::Delete && pv_deleted);
             if !authorized {
                 return Err(format!("the data of PV {} ({:?}, reclaim policy {policy}) was lost", v.metadata.name, id));
             }
@@ -146,9 +148,11 @@ impl DataSnapshot {
                     None => true,
                     Some(c) => c.metadata.uid != r.uid || c.metadata.is_deleting(),
                 });
-                let policy = v.spec.persistent_volume_reclaim_policy.as_str();
-                let released = *claim_gone_before || claim_gone_after || matches!(v.status.phase.as_str(), "Released" | "Failed");
-                let authorized = ((policy == "Delete" || policy == "Recycle") && released) || (policy == "Delete" && pv_deleted);
+                let policy = &v.spec.persistent_volume_reclaim_policy;
+                let released =
+                    *claim_gone_before || claim_gone_after || matches!(v.status.phase, PersistentVolumePhase::Released | PersistentVolumePhase::Failed);
+                let authorized = (matches!(policy, PersistentVolumeReclaimPolicy::Delete | PersistentVolumeReclaimPolicy::Recycle) && released)
+                    || (*policy == PersistentVolumeReclaimPolicy::Delete && pv_deleted);
                 if !authorized {
                     return Err(format!("the data of PV {} ({:?}, reclaim policy {policy}) was lost", v.metadata.name, id));
                 }
@@ -162,7 +166,7 @@ impl DataSnapshot {
 /// terminated (the scheduler's VolumeRestrictions and the kubelet keep it so).
 pub fn check_read_write_once_pod(api: &Api) -> Result<(), String> {
     for c in api.store.list_t::<PersistentVolumeClaim>() {
-        if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+        if !c.spec.access_modes.contains(&PersistentVolumeAccessMode::ReadWriteOncePod) {
             continue;
         }
         let users: Vec<&str> = api
@@ -198,7 +202,7 @@ mod tests {
             cl.metadata.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
             cl.spec.storage_class_name = Some("none".into());
             cl.spec.volume_name = "shared".into();
-            cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+            cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
             cl.spec.resources.requests.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
             c.api.create(Object::PersistentVolumeClaim(cl)).unwrap();
         }
@@ -211,7 +215,7 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = "disk".into();
         v.spec.capacity.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
-        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         v.spec.csi = Some(CsiPersistentVolumeSource { driver: "x.csi".into(), volume_handle: "h".into(), ..Default::default() });
         c.api.create(Object::PersistentVolume(v)).unwrap();
         for node in ["node-a", "node-b"] {

@@ -117,9 +117,9 @@ impl DriverInfo {
         matches!(self.family, Family::ZonalDisk | Family::SharedFile)
     }
     /// The access modes the driver can provision.
-    pub fn supports_access_mode(&self, mode: &str) -> bool {
+    pub fn supports_access_mode(&self, mode: &PersistentVolumeAccessMode) -> bool {
         match self.family {
-            Family::LocalPath | Family::ZonalDisk => mode == "ReadWriteOnce" || mode == "ReadWriteOncePod",
+            Family::LocalPath | Family::ZonalDisk => matches!(mode, PersistentVolumeAccessMode::ReadWriteOnce | PersistentVolumeAccessMode::ReadWriteOncePod),
             _ => true,
         }
     }
@@ -352,7 +352,7 @@ pub fn is_delay_binding(api: &Api, c: &PersistentVolumeClaim) -> bool {
     if class.is_empty() {
         return false;
     }
-    api.get_t::<StorageClass>("", class).is_some_and(|sc| sc.binding_mode() == "WaitForFirstConsumer")
+    api.get_t::<StorageClass>("", class).is_some_and(|sc| sc.waits_for_first_consumer())
 }
 
 pub fn requested_storage(c: &PersistentVolumeClaim) -> Quantity {
@@ -361,17 +361,6 @@ pub fn requested_storage(c: &PersistentVolumeClaim) -> Quantity {
 
 pub fn pv_capacity(v: &PersistentVolume) -> Quantity {
     v.spec.capacity.get("storage").cloned().unwrap_or_default()
-}
-
-/// kubectl's short form of access modes (`RWO,RWX`), in its fixed order.
-pub fn access_modes_string(modes: &[String]) -> String {
-    let mut out = vec![];
-    for (m, s) in [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")] {
-        if modes.iter().any(|x| x == m) {
-            out.push(s);
-        }
-    }
-    out.join(",")
 }
 
 /// `CheckAccessModes`: the volume offers every mode the claim asks for.
@@ -439,7 +428,7 @@ pub fn find_matching_volume<'a>(
         if node.is_none() && delay_binding {
             continue;
         }
-        if v.status.phase != "Available" {
+        if v.status.phase != PersistentVolumePhase::Available {
             continue;
         }
         if let Some(sel) = &c.spec.selector
@@ -470,8 +459,8 @@ pub fn find_matching_volume<'a>(
 pub fn find_best_match_for_claim<'a>(c: &PersistentVolumeClaim, volumes: &[&'a PersistentVolume], delay_binding: bool) -> Option<&'a PersistentVolume> {
     let mut groups: BTreeMap<(usize, String), Vec<&'a PersistentVolume>> = BTreeMap::new();
     for &v in volumes {
-        let mut modes: Vec<String> = v.spec.access_modes.clone();
-        crate::engine::sort::sort(&mut modes);
+        let mut modes = v.spec.access_modes.clone();
+        crate::engine::sort::sort_by(&mut modes, |a, b| a.as_str().cmp(b.as_str()));
         modes.dedup();
         if !c.spec.access_modes.iter().all(|m| modes.contains(m)) {
             continue;
@@ -485,7 +474,7 @@ pub fn find_best_match_for_claim<'a>(c: &PersistentVolumeClaim, volumes: &[&'a P
 /// `IsPodTerminated`: the pod's containers are done (or it is deleted and
 /// nothing runs any more).
 pub fn is_pod_terminated(p: &Pod) -> bool {
-    if p.status.phase == "Failed" || p.status.phase == "Succeeded" {
+    if p.status.phase.is_terminal() {
         return true;
     }
     let not_running = |s: &[ContainerStatus]| s.iter().all(|c| c.state.running.is_none() && c.state.waiting.is_none());
@@ -535,7 +524,7 @@ pub fn is_attachable(api: &Api, v: &PersistentVolume) -> bool {
 /// `IsMultiAttachAllowed`: ReadWriteMany / ReadOnlyMany volumes may be
 /// attached to several nodes.
 pub fn multi_attach_allowed(v: &PersistentVolume) -> bool {
-    v.spec.access_modes.iter().any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
+    v.spec.access_modes.iter().any(|m| matches!(m, PersistentVolumeAccessMode::ReadWriteMany | PersistentVolumeAccessMode::ReadOnlyMany))
 }
 
 /// The VolumeAttachment name the CSI attacher uses:
@@ -715,9 +704,9 @@ mod tests {
         let mut v = PersistentVolume::default();
         v.metadata.name = name.into();
         v.spec.capacity.insert("storage".into(), Quantity::parse(size).unwrap());
-        v.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
+        v.spec.access_modes = modes.iter().map(|s| PersistentVolumeAccessMode::parse(s)).collect();
         v.spec.storage_class_name = class.into();
-        v.status.phase = "Available".into();
+        v.status.phase = PersistentVolumePhase::Available;
         v
     }
 
@@ -725,7 +714,7 @@ mod tests {
         let mut c = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "c"), ..Default::default() };
         c.metadata.uid = "uid-c".into();
         c.spec.resources.requests.insert("storage".into(), Quantity::parse(size).unwrap());
-        c.spec.access_modes = modes.iter().map(|s| s.to_string()).collect();
+        c.spec.access_modes = modes.iter().map(|s| PersistentVolumeAccessMode::parse(s)).collect();
         c.spec.storage_class_name = class.map(|s| s.to_string());
         c
     }
@@ -764,7 +753,7 @@ mod tests {
 
     #[test]
     fn access_mode_strings() {
-        assert_eq!(access_modes_string(&["ReadWriteMany".into(), "ReadWriteOnce".into()]), "RWO,RWX");
-        assert_eq!(access_modes_string(&["ReadWriteOncePod".into()]), "RWOP");
+        assert_eq!(access_modes_string(&[PersistentVolumeAccessMode::ReadWriteMany, PersistentVolumeAccessMode::ReadWriteOnce]), "RWO,RWX");
+        assert_eq!(access_modes_string(&[PersistentVolumeAccessMode::ReadWriteOncePod]), "RWOP");
     }
 }

@@ -53,7 +53,7 @@ fn pod_volume_claims(api: &Api, pod: &Pod) -> Result<Option<PodClaims>, String> 
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, name) else {
             return Err(format!("persistentvolumeclaim {name:?} not found"));
         };
-        if c.status.phase == "Lost" {
+        if c.status.phase == PersistentVolumeClaimPhase::Lost {
             return Err(format!("persistentvolumeclaim {name:?} bound to non-existent persistentvolume {:?}", c.spec.volume_name));
         }
         if c.metadata.is_deleting() {
@@ -115,7 +115,7 @@ pub fn filter(api: &Api, pod: &Pod, node: &Node, rwop_conflict: bool) -> Result<
 pub fn read_write_once_pod_conflict(api: &Api, pod: &Pod, assumed: &dyn Fn(&ObjKey) -> bool) -> bool {
     for name in pod_claims(pod) {
         let Some(c) = api.get_t::<PersistentVolumeClaim>(&pod.metadata.namespace, name) else { continue };
-        if !c.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+        if !c.spec.access_modes.contains(&PersistentVolumeAccessMode::ReadWriteOncePod) {
             continue;
         }
         let used = api
@@ -459,13 +459,13 @@ mod tests {
         assert_eq!(pre_filter(&c.api, &Pod::default()), Ok(()));
         assert_eq!(pre_filter(&c.api, &pod_with("x")), Err("persistentvolumeclaim \"x\" not found".into()));
         let mut cl = PersistentVolumeClaim { metadata: ObjectMeta::named("default", "x"), ..Default::default() };
-        cl.spec.access_modes = vec!["ReadWriteOnce".into()];
+        cl.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         cl.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
         c.create(Object::PersistentVolumeClaim(cl)).unwrap();
         // standard is WaitForFirstConsumer: nothing to wait for before filtering.
         assert_eq!(pre_filter(&c.api, &pod_with("x")), Ok(()));
         let mut cl = c.get::<PersistentVolumeClaim>("default", "x").unwrap().clone();
-        cl.status.phase = "Lost".into();
+        cl.status.phase = PersistentVolumeClaimPhase::Lost;
         cl.spec.volume_name = "gone".into();
         c.api.update_status(Object::PersistentVolumeClaim(cl.clone())).unwrap();
         c.api.update(Object::PersistentVolumeClaim(cl)).unwrap();

@@ -127,7 +127,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
             continue;
         }
         if dry.is_empty() {
-            let o = DeleteOptions { grace_period: if grace >= 0 { Some(grace) } else { None }, propagation: Some(propagation), uid: None };
+            let o = DeleteOptions { grace_period: if grace >= 0 { Some(grace) } else { None }, propagation: Some(propagation.clone()), uid: None };
             match ctx.cluster().delete(it.kind, &it.namespace, &it.name, &o) {
                 Ok(_) => deleted.push((it.kind, it.namespace.clone(), it.name.clone(), it.obj.meta().uid.clone())),
                 Err(e) => {

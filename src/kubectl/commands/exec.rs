@@ -44,11 +44,11 @@ pub fn logs_flags() -> Vec<Flag> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+    is_condition_true(&p.status.conditions, "Ready")
 }
 
 fn ready_time(p: &Pod) -> Option<crate::engine::time::Time> {
-    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == "True").and_then(|c| c.last_transition_time)
+    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == ConditionStatus::True).and_then(|c| c.last_transition_time)
 }
 
 fn max_restarts(p: &Pod) -> i32 {
@@ -69,10 +69,10 @@ fn active_less(a: &Pod, b: &Pod) -> bool {
     if an != bn && (an.is_empty() || bn.is_empty()) {
         return an.is_empty();
     }
-    let rank = |p: &Pod| match p.status.phase.as_str() {
-        "Pending" => 0,
-        "Unknown" => 1,
-        "Running" => 2,
+    let rank = |p: &Pod| match p.status.phase {
+        PodPhase::Pending => 0,
+        PodPhase::Unknown => 1,
+        PodPhase::Running => 2,
         _ => 0,
     };
     if rank(a) != rank(b) {
@@ -106,10 +106,10 @@ fn logging_less(a: &Pod, b: &Pod) -> bool {
     if an != bn && (an.is_empty() || bn.is_empty()) {
         return !an.is_empty();
     }
-    let rank = |p: &Pod| match p.status.phase.as_str() {
-        "Running" => 0,
-        "Unknown" => 1,
-        "Pending" => 2,
+    let rank = |p: &Pod| match p.status.phase {
+        PodPhase::Running => 0,
+        PodPhase::Unknown => 1,
+        PodPhase::Pending => 2,
         _ => 0,
     };
     if rank(a) != rank(b) {
@@ -241,7 +241,7 @@ pub fn run_exec(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let timeout = ctx.f.duration("pod-running-timeout").unwrap_or(60_000);
     let (pod, _) = pod_for_target(ctx, &target, timeout, false)?;
-    if pod.status.phase == "Succeeded" || pod.status.phase == "Failed" {
+    if pod.status.phase.is_terminal() {
         return Err(CmdError::msg(format!("cannot exec into a container in a completed pod; current phase is {}", pod.status.phase)));
     }
     let quiet = ctx.f.bool("quiet");
@@ -372,7 +372,7 @@ mod tests {
         if ready {
             p.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
-                status: "True".into(),
+                status: ConditionStatus::True,
                 last_transition_time: Some(Time(created + 5)),
                 ..Default::default()
             });

@@ -293,7 +293,7 @@ enum Verdict {
 
 /// The drain filters, in kubectl's order; the last filter that ran decides.
 fn filter_pod(ctx: &Ctx, p: &Pod) -> Verdict {
-    let finished = p.status.phase == "Succeeded" || p.status.phase == "Failed";
+    let finished = p.status.phase.is_terminal();
     let force = ctx.f.bool("force");
     let mut v = Verdict::Okay;
     // daemonSetFilter: no DaemonSets are served here, so a DaemonSet owner is always missing

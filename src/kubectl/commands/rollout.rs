@@ -133,7 +133,7 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
         }
         Object::StatefulSet(s) => {
             let strategy = &s.spec.update_strategy;
-            if strategy.type_ != "RollingUpdate" {
+            if strategy.type_ != StatefulSetUpdateStrategyType::RollingUpdate {
                 return Err(CmdError::msg("rollout status is only available for RollingUpdate strategy type"));
             }
             if s.status.observed_generation == 0 || s.metadata.generation > s.status.observed_generation {
@@ -570,7 +570,7 @@ mod tests {
         );
         s.status.updated_replicas = 3;
         assert_eq!(status_of(&Object::StatefulSet(s.clone()), 0).unwrap(), ("partitioned roll out complete: 3 new pods have been updated...\n".into(), true));
-        s.spec.update_strategy.type_ = "OnDelete".into();
+        s.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::OnDelete;
         assert!(status_of(&Object::StatefulSet(s), 0).is_err());
     }
 

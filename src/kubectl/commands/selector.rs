@@ -342,7 +342,7 @@ pub fn field_value(obj: &Object, field: &str) -> Option<String> {
             "spec.schedulerName" => p.spec.scheduler_name.clone(),
             "spec.serviceAccountName" => p.spec.service_account_name.clone(),
             "spec.hostNetwork" => p.spec.host_network.to_string(),
-            "status.phase" => p.status.phase.clone(),
+            "status.phase" => p.status.phase.to_string(),
             "status.podIP" => p.status.pod_ip.clone(),
             "status.nominatedNodeName" => p.status.nominated_node_name.clone(),
             _ => return None,
@@ -352,7 +352,7 @@ pub fn field_value(obj: &Object, field: &str) -> Option<String> {
             _ => None,
         },
         Object::Namespace(n) => match field {
-            "status.phase" => Some(n.status.phase.clone()),
+            "status.phase" => Some(n.status.phase.to_string()),
             _ => None,
         },
         Object::Secret(s) => match field {
@@ -437,7 +437,7 @@ mod tests {
     fn field_selectors() {
         let mut p = Pod::default();
         p.metadata.name = "web-0".into();
-        p.status.phase = "Running".into();
+        p.status.phase = PodPhase::Running;
         p.spec.node_name = "node-a".into();
         let o = Object::Pod(p);
         let s = parse_field_selector("status.phase=Running,spec.nodeName!=node-b").unwrap();

@@ -80,7 +80,7 @@ pub(crate) fn describe_node(w: &mut PrefixWriter, cx: &Cx, n: &Node) {
     if !n.spec.provider_id.is_empty() {
         w.write(LEVEL_0, &format!("ProviderID:\t{}\n", n.spec.provider_id));
     }
-    let pods: Vec<&Pod> = cx.api.store.pods_on_node(&m.name).filter(|p| p.status.phase != "Succeeded" && p.status.phase != "Failed").collect();
+    let pods: Vec<&Pod> = cx.api.store.pods_on_node(&m.name).filter(|p| !p.status.phase.is_terminal()).collect();
     describe_node_resource(w, cx, n, &pods);
     // Events about the node by its uid, and the kubelet's (whose uid is the node name).
     let mut events: Vec<Event> = cx.events(&Object::Node(n.clone()));

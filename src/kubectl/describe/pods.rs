@@ -29,7 +29,7 @@ pub(crate) fn describe_pod(w: &mut PrefixWriter, cx: &Cx, pod: &Pod) {
     }
     print_labels(w, "Labels", &m.labels);
     print_annotations(w, "Annotations", &m.annotations);
-    if let Some(dt) = m.deletion_timestamp.filter(|_| pod.status.phase != "Failed" && pod.status.phase != "Succeeded") {
+    if let Some(dt) = m.deletion_timestamp.filter(|_| !pod.status.phase.is_terminal()) {
         w.write(LEVEL_0, &format!("Status:\tTerminating (lasts {})\n", age(Some(dt), cx.now)));
         w.write(LEVEL_0, &format!("Termination Grace Period:\t{}s\n", m.deletion_grace_period_seconds.unwrap_or(0)));
     } else {

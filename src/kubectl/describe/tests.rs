@@ -90,8 +90,8 @@ fn pvc_bound_seed000_with_used_by() {
     let mut c = (*claim("pvc-pg-0", Some("local-path"), json!({"app": "pg"}), annotations)).clone();
     if let Object::PersistentVolumeClaim(pc) = &mut c {
         pc.spec.volume_name = "pvc-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0".into();
-        pc.status.phase = "Bound".into();
-        pc.status.access_modes = vec!["ReadWriteOnce".into()];
+        pc.status.phase = PersistentVolumeClaimPhase::Bound;
+        pc.status.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
         pc.status.capacity.insert("storage".into(), crate::engine::quantity::Quantity::parse("1Gi").unwrap());
     }
     let c = add(&mut api, Rc::new(c));

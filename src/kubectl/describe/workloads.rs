@@ -19,11 +19,11 @@ fn pod_phases(cx: &Cx, owner: &ObjectMeta, selector: Option<&LabelSelector>) -> 
         if p.metadata.controller_ref().is_none_or(|c| c.uid != owner.uid) {
             continue;
         }
-        match p.status.phase.as_str() {
-            "Running" => running += 1,
-            "Pending" => waiting += 1,
-            "Succeeded" => succeeded += 1,
-            "Failed" => failed += 1,
+        match p.status.phase {
+            PodPhase::Running => running += 1,
+            PodPhase::Pending => waiting += 1,
+            PodPhase::Succeeded => succeeded += 1,
+            PodPhase::Failed => failed += 1,
             _ => {}
         }
     }
@@ -164,7 +164,7 @@ pub(crate) fn describe_stateful_set(w: &mut PrefixWriter, cx: &Cx, s: &StatefulS
                 Some(q) => w.write(LEVEL_1, &format!("Capacity:\t{q}\n")),
                 None => w.write(LEVEL_1, "Capacity:\t<default>\n"),
             }
-            w.write(LEVEL_1, &format!("Access Modes:\t{}\n", go_list(&c.spec.access_modes)));
+            w.write(LEVEL_1, &format!("Access Modes:\t{}\n", go_list(&c.spec.access_modes.iter().map(|m| m.to_string()).collect::<Vec<_>>())));
         }
     }
     describe_events(w, cx, cx.events(&Object::StatefulSet(s.clone())));

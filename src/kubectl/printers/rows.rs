@@ -158,17 +158,17 @@ pub fn row(obj: &Object, now: Time) -> Vec<String> {
         Object::Endpoints(e) => vec![name, format_endpoints(e), age],
         Object::Node(n) => node_row(n, age),
         Object::Event(e) => event_row(e, now),
-        Object::Namespace(n) => vec![name, n.status.phase.clone(), age],
+        Object::Namespace(n) => vec![name, n.status.phase.to_string(), age],
         Object::Secret(s) => vec![name, s.type_.clone(), s.data.len().to_string(), age],
         Object::ServiceAccount(_) => vec![name, age],
         Object::PersistentVolume(v) => {
             let claim = v.spec.claim_ref.as_ref().map(|c| format!("{}/{}", c.namespace, c.name)).unwrap_or_default();
-            let phase = if v.metadata.is_deleting() { "Terminating".to_string() } else { v.status.phase.clone() };
+            let phase = if v.metadata.is_deleting() { "Terminating".to_string() } else { v.status.phase.to_string() };
             vec![
                 name,
                 quantity_string(v.spec.capacity.get("storage")),
                 access_modes_string(&v.spec.access_modes),
-                v.spec.persistent_volume_reclaim_policy.clone(),
+                v.spec.persistent_volume_reclaim_policy.to_string(),
                 phase,
                 claim,
                 pv_class(v).to_string(),
@@ -179,7 +179,7 @@ pub fn row(obj: &Object, now: Time) -> Vec<String> {
             ]
         }
         Object::PersistentVolumeClaim(c) => {
-            let phase = if c.metadata.is_deleting() { "Terminating".to_string() } else { c.status.phase.clone() };
+            let phase = if c.metadata.is_deleting() { "Terminating".to_string() } else { c.status.phase.to_string() };
             let (capacity, modes) = if c.spec.volume_name.is_empty() {
                 (String::new(), String::new())
             } else {
@@ -217,8 +217,8 @@ pub fn row(obj: &Object, now: Time) -> Vec<String> {
             vec![
                 shown,
                 s.provisioner.clone(),
-                s.reclaim_policy.clone().unwrap_or_else(|| "Delete".into()),
-                s.volume_binding_mode.clone().unwrap_or_else(|| "Immediate".into()),
+                s.reclaim().to_string(),
+                s.binding_mode().to_string(),
                 s.allow_volume_expansion.unwrap_or(false).to_string(),
                 age,
             ]
@@ -302,15 +302,7 @@ pub fn quantity_string(q: Option<&crate::engine::quantity::Quantity>) -> String 
 }
 
 /// helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP, in that order, deduplicated.
-pub fn access_modes_string(modes: &[String]) -> String {
-    let mut out = vec![];
-    for (mode, short) in [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")] {
-        if modes.iter().any(|m| m == mode) {
-            out.push(short);
-        }
-    }
-    out.join(",")
-}
+pub use crate::engine::api::access_modes_string;
 
 const BETA_STORAGE_CLASS_ANNOTATION: &str = "volume.beta.kubernetes.io/storage-class";
 
@@ -464,7 +456,7 @@ pub fn format_endpoints(e: &Endpoints) -> String {
 fn node_row(n: &Node, age: String) -> Vec<String> {
     let mut status = vec![];
     if let Some(c) = n.status.conditions.iter().rev().find(|c| c.type_ == "Ready") {
-        status.push(if c.status == "True" { "Ready".to_string() } else { "NotReady".to_string() });
+        status.push(if c.status == ConditionStatus::True { "Ready".to_string() } else { "NotReady".to_string() });
     }
     if status.is_empty() {
         status.push("Unknown".into());
@@ -548,7 +540,7 @@ fn is_restartable_init(c: Option<&Container>) -> bool {
 }
 
 fn condition_true(p: &Pod, type_: &str) -> bool {
-    p.status.conditions.iter().any(|c| c.type_ == type_ && c.status == "True")
+    is_condition_true(&p.status.conditions, type_)
 }
 
 fn finished_at(s: &ContainerStatus) -> Option<Time> {
@@ -611,7 +603,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         (c, _) => c,
     };
 
-    let mut reason = if pod.status.reason.is_empty() { pod.status.phase.clone() } else { pod.status.reason.clone() };
+    let mut reason = if pod.status.reason.is_empty() { pod.status.phase.to_string() } else { pod.status.reason.clone() };
     let mut state = PodState::of_api_word(&reason);
     for c in &pod.status.conditions {
         if c.type_ == "PodScheduled" && c.reason == "SchedulingGated" {
@@ -703,7 +695,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
 
     if pod.metadata.deletion_timestamp.is_some() && pod.status.reason == "NodeLost" {
         (reason, state) = ("Unknown".into(), PodState::Failing);
-    } else if pod.metadata.deletion_timestamp.is_some() && pod.status.phase != "Succeeded" && pod.status.phase != "Failed" {
+    } else if pod.metadata.deletion_timestamp.is_some() && !pod.status.phase.is_terminal() {
         (reason, state) = ("Terminating".into(), PodState::Terminating);
     }
     PodSummary { ready, total, reason, state, restarts, last_restart }
@@ -726,7 +718,7 @@ fn pod_row(pod: &Pod, now: Time) -> Vec<String> {
         for g in &pod.spec.readiness_gates {
             let ct = g.get("conditionType").and_then(|v| v.as_str()).unwrap_or("");
             if let Some(c) = pod.status.conditions.iter().find(|c| c.type_ == ct)
-                && c.status == "True"
+                && c.status == ConditionStatus::True
             {
                 true_conditions += 1;
             }

@@ -66,7 +66,7 @@ pub(super) fn pod_deleted(ch: &Change, api: &Api, q: &mut WorkQueue) {
     let Some(rs) = resolve_controller::<ReplicaSet>(api, &pod.metadata.namespace, r) else { return };
     let Some(dr) = rs.metadata.controller_ref() else { return };
     let Some(d) = resolve_controller::<Deployment>(api, &rs.metadata.namespace, dr) else { return };
-    if d.spec.strategy.type_ != "Recreate" {
+    if d.spec.strategy.type_ != DeploymentStrategyType::Recreate {
         return;
     }
     let remaining = api
@@ -135,9 +135,9 @@ pub(super) fn sync_deployment(api: &mut Api, orphans: &OrphanIndex, d: Deploymen
     if is_scaling_event(&mut cx, &rs_list)? {
         return sync(&mut cx, rs_list);
     }
-    match cx.d.spec.strategy.type_.as_str() {
-        "Recreate" => rollout_recreate(&mut cx, rs_list),
-        "RollingUpdate" => rollout_rolling(&mut cx, rs_list),
+    match &cx.d.spec.strategy.type_ {
+        DeploymentStrategyType::Recreate => rollout_recreate(&mut cx, rs_list),
+        DeploymentStrategyType::RollingUpdate => rollout_rolling(&mut cx, rs_list),
         t => Err(format!("unexpected deployment strategy type: {t}")),
     }
 }
@@ -164,7 +164,7 @@ pub(super) fn old_pods_running(api: &Api, new_rs: Option<&ReplicaSet>, old: &[Re
             if p.metadata.controller_ref().is_none_or(|c| c.uid != rs.metadata.uid) {
                 continue;
             }
-            if !matches!(p.status.phase.as_str(), "Failed" | "Succeeded") {
+            if !p.status.phase.is_terminal() {
                 return true;
             }
         }

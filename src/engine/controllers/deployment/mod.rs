@@ -56,7 +56,7 @@ use rollback::*;
 use rolling::*;
 use sync::*;
 use util::*;
-pub use util::{max_surge, max_unavailable, new_condition, resolve_fenceposts, revision, set_condition};
+pub use util::{max_surge, max_unavailable, new_condition, resolve_fenceposts, revision, set_deployment_condition};
 
 // ---------------------------------------------------------------- invariants
 
@@ -96,7 +96,7 @@ pub fn check_invariants(api: &Api) -> Result<(), String> {
             if total > max.max(pre) {
                 return Err(format!("Deployment {} sizes its ReplicaSets to {total}, more than {max}", d.key()));
             }
-        } else if d.spec.strategy.type_ == "Recreate" {
+        } else if d.spec.strategy.type_ == DeploymentStrategyType::Recreate {
             let pods_of = |rs: &ReplicaSet| -> Vec<&Pod> {
                 api.store
                     .dependents_of_kind(&rs.metadata.uid, Kind::Pod)

@@ -12,7 +12,7 @@ pub(super) fn rs_replicas(rs: &ReplicaSet) -> i32 {
 }
 
 pub(super) fn is_rolling(d: &Deployment) -> bool {
-    d.spec.strategy.type_ == "RollingUpdate"
+    d.spec.strategy.type_ == DeploymentStrategyType::RollingUpdate
 }
 
 /// `ResolveFenceposts`: surge rounds up, unavailability down; never both zero.
@@ -88,10 +88,11 @@ pub(super) fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> std::cmp::Ordering 
     secs(a.metadata.creation_timestamp).cmp(&secs(b.metadata.creation_timestamp)).then_with(|| a.metadata.name.cmp(&b.metadata.name))
 }
 
-pub fn new_condition(type_: &str, status: &str, reason: &str, message: &str, now: Time) -> DeploymentCondition {
+/// `NewDeploymentCondition`.
+pub fn new_condition(type_: &str, status: ConditionStatus, reason: &str, message: &str, now: Time) -> DeploymentCondition {
     DeploymentCondition {
         type_: type_.into(),
-        status: status.into(),
+        status,
         last_update_time: Some(now),
         last_transition_time: Some(now),
         reason: reason.into(),
@@ -100,26 +101,19 @@ pub fn new_condition(type_: &str, status: &str, reason: &str, message: &str, now
 }
 
 /// `SetDeploymentCondition`: same status and reason is no change; same
-/// status keeps the transition time.
-pub fn set_condition(st: &mut DeploymentStatus, mut c: DeploymentCondition) {
-    if let Some(cur) = st.conditions.iter().find(|x| x.type_ == c.type_) {
-        if cur.status == c.status && cur.reason == c.reason {
-            return;
-        }
-        if cur.status == c.status {
-            c.last_transition_time = cur.last_transition_time;
-        }
-    }
-    st.conditions.retain(|x| x.type_ != c.type_);
-    st.conditions.push(c);
+/// status keeps the transition time (the shared helper's rule).
+pub fn set_deployment_condition(st: &mut DeploymentStatus, c: DeploymentCondition) {
+    set_condition_last(&mut st.conditions, c);
 }
 
-pub(super) fn remove_condition(st: &mut DeploymentStatus, type_: &str) {
-    st.conditions.retain(|x| x.type_ != type_);
+/// `RemoveDeploymentCondition`.
+pub(super) fn remove_deployment_condition(st: &mut DeploymentStatus, type_: &str) {
+    crate::engine::api::remove_condition(&mut st.conditions, type_);
 }
 
-pub(super) fn get_condition<'a>(st: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
-    st.conditions.iter().find(|x| x.type_ == type_)
+/// `GetDeploymentCondition`.
+pub(super) fn get_deployment_condition<'a>(st: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
+    crate::engine::api::get_condition(&st.conditions, type_)
 }
 
 pub(super) fn set_deployment_revision(d: &mut Deployment, rev: &str) -> bool {
@@ -244,7 +238,7 @@ pub(super) fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: T
     if !has_progress_deadline(d) {
         return false;
     }
-    let Some(c) = get_condition(st, "Progressing") else { return false };
+    let Some(c) = get_deployment_condition(st, "Progressing") else { return false };
     if c.reason == NEW_RS_AVAILABLE {
         return false;
     }
@@ -257,8 +251,8 @@ pub(super) fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: T
 
 /// `NewRSNewReplicas`.
 pub(super) fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &ReplicaSet) -> Result<i32, String> {
-    match d.spec.strategy.type_.as_str() {
-        "RollingUpdate" => {
+    match &d.spec.strategy.type_ {
+        DeploymentStrategyType::RollingUpdate => {
             let ru = d.spec.strategy.rolling_update.clone().unwrap_or_default();
             let surge = ru.max_surge.unwrap_or(IntOrString::Int(0)).scaled_value(d_replicas(d), true)?;
             let current = sum(all, rs_replicas);
@@ -269,7 +263,7 @@ pub(super) fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &
             let up = max_total.wrapping_sub(current).min(d_replicas(d).wrapping_sub(rs_replicas(new_rs)));
             Ok(rs_replicas(new_rs).wrapping_add(up))
         }
-        "Recreate" => Ok(d_replicas(d)),
+        DeploymentStrategyType::Recreate => Ok(d_replicas(d)),
         t => Err(format!("deployment type {t} isn't supported")),
     }
 }

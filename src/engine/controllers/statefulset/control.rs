@@ -358,7 +358,7 @@ fn update_pods(
         }
     }
     finish(&mut st);
-    if set.spec.update_strategy.type_ == "OnDelete" {
+    if set.spec.update_strategy.type_ == StatefulSetUpdateStrategyType::OnDelete {
         return (Some(st), None);
     }
     let ru = set.spec.update_strategy.rolling_update.clone();

@@ -369,7 +369,7 @@ impl StatefulSetController {
             return Ok(None);
         };
         let updated = t.by_revision.get(&update.metadata.name).copied().unwrap_or(0);
-        if set.spec.update_strategy.type_ != "OnDelete" && updated as i64 != n {
+        if set.spec.update_strategy.type_ != StatefulSetUpdateStrategyType::OnDelete && updated as i64 != n {
             return Ok(None);
         }
         let current = revisions.iter().find(|r| r.metadata.name == set.status.current_revision).cloned().unwrap_or_else(|| update.clone());

@@ -13,7 +13,7 @@ fn harness() -> Harness {
 fn claim_template(name: &str) -> PersistentVolumeClaim {
     let mut c = PersistentVolumeClaim::default();
     c.metadata.name = name.into();
-    c.spec.access_modes = vec!["ReadWriteOnce".into()];
+    c.spec.access_modes = vec![PersistentVolumeAccessMode::ReadWriteOnce];
     c.spec.resources.requests.insert("storage".into(), Quantity::parse("1Gi").unwrap());
     c
 }
@@ -95,7 +95,7 @@ fn ordered_creation_with_identity_and_claims() {
         ]
     );
     // web-1 waits for web-0 to be Running and Ready
-    h.set_phase("default", "web-0", "Running");
+    h.set_phase("default", "web-0", PodPhase::Running);
     assert_eq!(live_names(&h), ["web-0"]);
     h.ready("default", "web-0");
     assert_eq!(live_names(&h), ["web-0", "web-1"]);
@@ -141,14 +141,14 @@ fn an_unhealthy_pod_halts_scaling_but_a_deleted_predecessor_is_recreated() {
     let mut h = harness();
     h.create(Object::StatefulSet(sts("web", 2)));
     h.ready("default", "web-0");
-    h.set_phase("default", "web-1", "Running");
+    h.set_phase("default", "web-1", PodPhase::Running);
     // scale up: web-1 is not ready, so web-2 does not come
     update_set(&mut h, "web", |s| s.spec.replicas = Some(3));
     assert_eq!(live_names(&h), ["web-0", "web-1"]);
     // "should not deadlock when a pod's predecessor fails"
     h.delete(Kind::Pod, "default", "web-0", DeleteOptions::default());
     assert_eq!(live_names(&h), ["web-0", "web-1"], "web-0 is recreated at once");
-    assert_eq!(h.pod("default", "web-0").unwrap().status.phase, "Pending");
+    assert_eq!(h.pod("default", "web-0").unwrap().status.phase, PodPhase::Pending);
     h.ready("default", "web-0");
     h.ready("default", "web-1");
     bring_up(&mut h);
@@ -180,7 +180,7 @@ fn failed_pods_are_deleted_and_recreated() {
     h.create(Object::StatefulSet(sts("web", 1)));
     h.ready("default", "web-0");
     let uid = h.pod("default", "web-0").unwrap().metadata.uid;
-    h.set_phase("default", "web-0", "Failed");
+    h.set_phase("default", "web-0", PodPhase::Failed);
     let p = h.pod("default", "web-0").unwrap();
     assert_ne!(p.metadata.uid, uid);
     let ev = events(&h, "web");
@@ -195,7 +195,7 @@ fn failed_pods_are_deleted_and_recreated() {
 fn parallel_creates_and_deletes_at_once() {
     let mut h = harness();
     let mut s = sts("web", 3);
-    s.spec.pod_management_policy = "Parallel".into();
+    s.spec.pod_management_policy = PodManagementPolicyType::Parallel;
     h.create(Object::StatefulSet(s));
     assert_eq!(live_names(&h), ["web-0", "web-1", "web-2"]);
     bring_up(&mut h);
@@ -295,7 +295,7 @@ fn revision_history_is_truncated() {
     let mut h = harness();
     let mut s = sts("web", 1);
     s.spec.revision_history_limit = Some(1);
-    s.spec.update_strategy.type_ = "OnDelete".into();
+    s.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::OnDelete;
     s.spec.update_strategy.rolling_update = None;
     h.create(Object::StatefulSet(s));
     for v in 2..=5 {
@@ -310,7 +310,7 @@ fn revision_history_is_truncated() {
 fn on_delete_updates_only_deleted_pods() {
     let mut h = harness();
     let mut s = sts("web", 2);
-    s.spec.update_strategy.type_ = "OnDelete".into();
+    s.spec.update_strategy.type_ = StatefulSetUpdateStrategyType::OnDelete;
     s.spec.update_strategy.rolling_update = None;
     h.create(Object::StatefulSet(s));
     bring_up(&mut h);
@@ -327,7 +327,7 @@ fn max_unavailable_needs_the_feature_gate() {
         let mut h = harness();
         h.api.config.max_unavailable_statefulset = gate;
         let mut s = sts("web", 4);
-        s.spec.pod_management_policy = "Parallel".into();
+        s.spec.pod_management_policy = PodManagementPolicyType::Parallel;
         s.spec.update_strategy.rolling_update = Some(RollingUpdateStatefulSetStrategy { partition: Some(0), max_unavailable: Some(IntOrString::Int(2)) });
         h.create(Object::StatefulSet(s));
         bring_up(&mut h);
@@ -345,7 +345,10 @@ fn max_unavailable_needs_the_feature_gate() {
 fn retention_policy_sets_claim_owners() {
     let mut h = harness();
     let mut s = sts("web", 2);
-    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Delete".into(), when_scaled: "Delete".into() });
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy {
+        when_deleted: PersistentVolumeClaimRetentionPolicyType::Delete,
+        when_scaled: PersistentVolumeClaimRetentionPolicyType::Delete,
+    });
     let set = h.create(Object::StatefulSet(s));
     bring_up(&mut h);
     let c = h.api.get_t::<PersistentVolumeClaim>("default", "data-web-1").unwrap();
@@ -362,7 +365,10 @@ fn retention_policy_sets_claim_owners() {
     // whenDeleted=Retain, whenScaled=Delete: the set is no owner
     let mut h = harness();
     let mut s = sts("db", 1);
-    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Retain".into(), when_scaled: "Delete".into() });
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy {
+        when_deleted: PersistentVolumeClaimRetentionPolicyType::Retain,
+        when_scaled: PersistentVolumeClaimRetentionPolicyType::Delete,
+    });
     h.create(Object::StatefulSet(s));
     bring_up(&mut h);
     assert!(h.api.get_t::<PersistentVolumeClaim>("default", "data-db-0").unwrap().metadata.owner_references.is_empty());
@@ -372,7 +378,10 @@ fn retention_policy_sets_claim_owners() {
 fn stale_claims_hold_back_the_pod() {
     let mut h = harness();
     let mut s = sts("web", 2);
-    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy { when_deleted: "Retain".into(), when_scaled: "Delete".into() });
+    s.spec.persistent_volume_claim_retention_policy = Some(PvcRetentionPolicy {
+        when_deleted: PersistentVolumeClaimRetentionPolicyType::Retain,
+        when_scaled: PersistentVolumeClaimRetentionPolicyType::Delete,
+    });
     h.create(Object::StatefulSet(s));
     bring_up(&mut h);
     update_set(&mut h, "web", |s| s.spec.replicas = Some(1));

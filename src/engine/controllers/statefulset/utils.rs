@@ -109,7 +109,7 @@ pub fn storage_matches(set: &StatefulSet, pod: &Pod) -> bool {
 /// `getPersistentVolumeClaimRetentionPolicy`: (whenDeleted, whenScaled).
 pub fn retention_policy(set: &StatefulSet) -> (bool, bool) {
     let p = set.spec.persistent_volume_claim_retention_policy.clone().unwrap_or_default();
-    (p.when_deleted == "Delete", p.when_scaled == "Delete")
+    (p.when_deleted == PersistentVolumeClaimRetentionPolicyType::Delete, p.when_scaled == PersistentVolumeClaimRetentionPolicyType::Delete)
 }
 
 /// `getPersistentVolumeClaims`: the claims a pod of this ordinal uses, by
@@ -169,7 +169,7 @@ pub fn init_identity(set: &StatefulSet, pod: &mut Pod) {
 }
 
 pub fn is_running_and_ready(p: &Pod) -> bool {
-    p.status.phase == "Running" && is_pod_ready(p)
+    p.status.phase == PodPhase::Running && is_pod_ready(p)
 }
 
 pub fn is_running_and_available(p: &Pod, min_ready: i32, now: Time) -> bool {
@@ -182,15 +182,15 @@ pub fn is_created(p: &Pod) -> bool {
 }
 
 pub fn is_pending(p: &Pod) -> bool {
-    p.status.phase == "Pending"
+    p.status.phase == PodPhase::Pending
 }
 
 pub fn is_failed(p: &Pod) -> bool {
-    p.status.phase == "Failed"
+    p.status.phase == PodPhase::Failed
 }
 
 pub fn is_succeeded(p: &Pod) -> bool {
-    p.status.phase == "Succeeded"
+    p.status.phase == PodPhase::Succeeded
 }
 
 pub fn is_terminating(p: &Pod) -> bool {
@@ -202,7 +202,7 @@ pub fn is_unavailable(p: &Pod, min_ready: i32, now: Time) -> bool {
 }
 
 pub fn allows_burst(set: &StatefulSet) -> bool {
-    set.spec.pod_management_policy == "Parallel"
+    set.spec.pod_management_policy == PodManagementPolicyType::Parallel
 }
 
 pub fn pod_revision(p: &Pod) -> &str {
@@ -222,7 +222,7 @@ pub fn new_stateful_pod(set: &StatefulSet, ordinal: i64) -> Pod {
 /// currentReplicas without a rollingUpdate block) get the current revision.
 pub fn new_versioned_pod(current_set: &StatefulSet, update_set: &StatefulSet, current_rev: &str, update_rev: &str, ordinal: i64) -> Pod {
     let ru = current_set.spec.update_strategy.rolling_update.as_ref();
-    let rolling = current_set.spec.update_strategy.type_ == "RollingUpdate";
+    let rolling = current_set.spec.update_strategy.type_ == StatefulSetUpdateStrategyType::RollingUpdate;
     let use_current = (rolling && ru.is_none() && ordinal < start_ordinal(current_set) + current_set.status.current_replicas as i64)
         || ru.is_some_and(|r| ordinal < start_ordinal(current_set) + r.partition.unwrap_or(0) as i64);
     let (set, rev) = if use_current { (current_set, current_rev) } else { (update_set, update_rev) };
@@ -269,7 +269,8 @@ pub fn inconsistent_status(set: &StatefulSet, st: &StatefulSetStatus) -> bool {
 /// `completeRollingUpdate`.
 pub fn complete_rolling_update(set: &StatefulSet, st: &mut StatefulSetStatus) {
     let r = replicas(set) as i32;
-    if set.spec.update_strategy.type_ == "RollingUpdate" && st.updated_replicas == r && st.ready_replicas == r && st.replicas == r {
+    if set.spec.update_strategy.type_ == StatefulSetUpdateStrategyType::RollingUpdate && st.updated_replicas == r && st.ready_replicas == r && st.replicas == r
+    {
         st.current_replicas = st.updated_replicas;
         st.current_revision = st.update_revision.clone();
     }
