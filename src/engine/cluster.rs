@@ -23,7 +23,12 @@ use std::rc::Rc;
 
 /// Something from outside the cluster. The log of these, with the seed,
 /// reproduces a session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized as serde's internally tagged enum (`{"op":"delete",...}`);
+/// read back by hand ([`Input::from_json`]): a derived Deserialize for a
+/// tagged enum buffers through serde's `Content` for every deserializer
+/// that reads it, several KB of wasm for two enums.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Input {
     Create { object: serde_json::Value },
@@ -36,7 +41,7 @@ pub enum Input {
 }
 
 /// The `cluster` verbs: what only a simulator can do.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "verb", rename_all = "camelCase")]
 pub enum ClusterVerb {
     NodeStop { node: String },
@@ -45,6 +50,122 @@ pub enum ClusterVerb {
     DriverInstall { driver: String },
     DriverUninstall { driver: String },
     FeatureGate { gate: String, enabled: bool },
+}
+
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Input::from_json(serde_json::Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The JSON fields of an input, read with the texts serde's derive gave.
+struct Fields(serde_json::Map<String, serde_json::Value>);
+
+impl Fields {
+    fn of(v: serde_json::Value, what: &str) -> Result<Fields, String> {
+        match v {
+            serde_json::Value::Object(m) => Ok(Fields(m)),
+            other => Err(format!("invalid type: {}, expected {what}", json_kind(&other))),
+        }
+    }
+    fn take(&mut self, k: &str) -> Result<serde_json::Value, String> {
+        self.0.remove(k).ok_or_else(|| format!("missing field `{k}`"))
+    }
+    fn string(&mut self, k: &str) -> Result<String, String> {
+        match self.take(k)? {
+            serde_json::Value::String(s) => Ok(s),
+            other => Err(format!("invalid type: {}, expected a string", json_kind(&other))),
+        }
+    }
+    fn int(&mut self, k: &str) -> Result<Option<i64>, String> {
+        match self.0.remove(k) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| format!("invalid value: {n}, expected i64")),
+            Some(other) => Err(format!("invalid type: {}, expected i64", json_kind(&other))),
+        }
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "sequence",
+        serde_json::Value::Object(_) => "map",
+    }
+}
+
+impl Input {
+    /// Reads the JSON [`Input`]'s Serialize writes (saves, share links).
+    pub fn from_json(v: serde_json::Value) -> Result<Input, String> {
+        let mut f = Fields::of(v, "internally tagged enum Input")?;
+        let op = f.string("op")?;
+        Ok(match op.as_str() {
+            "create" => Input::Create { object: f.take("object")? },
+            "update" => Input::Update { object: f.take("object")? },
+            "delete" => Input::Delete {
+                kind: f.string("kind")?,
+                namespace: f.string("namespace")?,
+                name: f.string("name")?,
+                grace: f.int("grace")?,
+                propagation: match f.0.remove("propagation") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::String(s)) => Some(DeletionPropagation::parse(&s)),
+                    Some(other) => return Err(format!("invalid type: {}, expected a string", json_kind(&other))),
+                },
+            },
+            "evict" => Input::Evict { namespace: f.string("namespace")?, name: f.string("name")? },
+            "exec" => Input::Exec {
+                namespace: f.string("namespace")?,
+                pod: f.string("pod")?,
+                container: f.string("container")?,
+                argv: match f.take("argv")? {
+                    serde_json::Value::Array(a) => a
+                        .into_iter()
+                        .map(|x| match x {
+                            serde_json::Value::String(s) => Ok(s),
+                            other => Err(format!("invalid type: {}, expected a string", json_kind(&other))),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    other => return Err(format!("invalid type: {}, expected a sequence", json_kind(&other))),
+                },
+                stdin: f.string("stdin")?,
+            },
+            "advance" => Input::Advance { ms: f.int("ms")?.ok_or("missing field `ms`")? },
+            "cluster" => Input::Cluster { verb: ClusterVerb::from_json(f.take("verb")?)? },
+            other => {
+                return Err(format!("unknown variant `{other}`, expected one of `create`, `update`, `delete`, `evict`, `exec`, `advance`, `cluster`"));
+            }
+        })
+    }
+}
+
+impl ClusterVerb {
+    fn from_json(v: serde_json::Value) -> Result<ClusterVerb, String> {
+        let mut f = Fields::of(v, "internally tagged enum ClusterVerb")?;
+        let verb = f.string("verb")?;
+        Ok(match verb.as_str() {
+            "nodeStop" => ClusterVerb::NodeStop { node: f.string("node")? },
+            "nodeStart" => ClusterVerb::NodeStart { node: f.string("node")? },
+            "nodeAdd" => ClusterVerb::NodeAdd { node: f.string("node")?, zone: f.string("zone")? },
+            "driverInstall" => ClusterVerb::DriverInstall { driver: f.string("driver")? },
+            "driverUninstall" => ClusterVerb::DriverUninstall { driver: f.string("driver")? },
+            "featureGate" => ClusterVerb::FeatureGate {
+                gate: f.string("gate")?,
+                enabled: match f.take("enabled")? {
+                    serde_json::Value::Bool(b) => b,
+                    other => return Err(format!("invalid type: {}, expected a boolean", json_kind(&other))),
+                },
+            },
+            other => {
+                return Err(format!(
+                    "unknown variant `{other}`, expected one of `nodeStop`, `nodeStart`, `nodeAdd`, `driverInstall`, `driverUninstall`, `featureGate`"
+                ));
+            }
+        })
+    }
 }
 
 /// The largest request body the API server reads (apiserver's
@@ -919,6 +1040,44 @@ fn decode_value(v: &serde_json::Value) -> Result<Object, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_input_reads_back_the_json_it_writes() {
+        let inputs = vec![
+            Input::Create { object: serde_json::json!({"kind": "Pod", "metadata": {"name": "a"}}) },
+            Input::Update { object: serde_json::json!({"kind": "Pod"}) },
+            Input::Delete {
+                kind: "Pod".into(),
+                namespace: "default".into(),
+                name: "a".into(),
+                grace: Some(0),
+                propagation: Some(DeletionPropagation::Foreground),
+            },
+            Input::Delete { kind: "Pod".into(), namespace: "".into(), name: "a".into(), grace: None, propagation: None },
+            Input::Evict { namespace: "default".into(), name: "a".into() },
+            Input::Exec { namespace: "n".into(), pod: "p".into(), container: "c".into(), argv: vec!["sh".into(), "-c".into()], stdin: "x".into() },
+            Input::Advance { ms: 90_000 },
+            Input::Cluster { verb: ClusterVerb::NodeStop { node: "node-a".into() } },
+            Input::Cluster { verb: ClusterVerb::NodeStart { node: "node-a".into() } },
+            Input::Cluster { verb: ClusterVerb::NodeAdd { node: "node-d".into(), zone: "zone-a".into() } },
+            Input::Cluster { verb: ClusterVerb::DriverInstall { driver: "d".into() } },
+            Input::Cluster { verb: ClusterVerb::DriverUninstall { driver: "d".into() } },
+            Input::Cluster { verb: ClusterVerb::FeatureGate { gate: "G".into(), enabled: true } },
+        ];
+        let json = serde_json::to_string(&inputs).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Input>>(&json).unwrap(), inputs);
+        // What a damaged save or link says.
+        for (bad, want) in [
+            (r#"{"op":"nope"}"#, "unknown variant `nope`"),
+            (r#"{"op":"evict","name":"a"}"#, "missing field `namespace`"),
+            (r#"{"op":"advance","ms":"1"}"#, "invalid type: string, expected i64"),
+            (r#"{"op":"cluster","verb":{"verb":"nodeStop"}}"#, "missing field `node`"),
+            (r#"[1]"#, "invalid type: sequence, expected internally tagged enum Input"),
+        ] {
+            let e = serde_json::from_str::<Input>(bad).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{bad}: {e}");
+        }
+    }
     use crate::engine::time::HOUR;
 
     #[test]
