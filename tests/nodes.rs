@@ -36,7 +36,7 @@ fn node(c: &Cluster, name: &str) -> Node {
 }
 
 fn cond(p: &Pod, t: &str) -> Option<PodCondition> {
-    p.status.conditions.iter().find(|c| c.type_ == t).cloned()
+    p.status.conditions.iter().find(|c| c.type_.as_str() == t).cloned()
 }
 
 fn ready(p: &Pod) -> bool {
@@ -416,9 +416,9 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     let r = c.exec("default", "web-0", "nginx", &["ls".into()], "");
     assert!(r.output.starts_with("Error from server: error dialing backend: dial tcp 172.18.0.3:10250"), "{}", r.output);
     c.advance(30 * SECOND);
-    assert_eq!(get_condition(&node(&c, "node-b").status.conditions, "Ready").unwrap().status, ConditionStatus::True);
+    assert_eq!(get_condition(&node(&c, "node-b").status.conditions, &ConditionType::Ready).unwrap().status, ConditionStatus::True);
     // the lease was last renewed before the stop; 50 s after that the node is Unknown
-    wait_until(&mut c, MINUTE, |c| node(c, "node-b").status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::Unknown));
+    wait_until(&mut c, MINUTE, |c| node(c, "node-b").status.conditions.iter().any(|c| c.type_ == ConditionType::Ready && c.status == ConditionStatus::Unknown));
     let tainted = c.now();
     let after = c.now().0 - stopped_at.0;
     assert!((40 * SECOND..=50 * SECOND).contains(&after), "NotReady {after} ms after the stop");
@@ -464,7 +464,7 @@ fn a_stopped_node_goes_not_ready_its_pods_are_evicted_and_stay_terminating() {
     c.cluster_verb(ClusterVerb::NodeStart { node: "node-b".into() }).unwrap();
     wait_until(&mut c, MINUTE, |c| get(c, "web-0").is_none());
     let n = node(&c, "node-b");
-    assert!(n.status.conditions.iter().all(|c| c.status == ConditionStatus::of(c.type_ == "Ready")));
+    assert!(n.status.conditions.iter().all(|c| c.status == ConditionStatus::of(c.type_ == ConditionType::Ready)));
     assert!(n.spec.taints.is_empty(), "{:?}", n.spec.taints);
     let ev = events(&c, Kind::Node, "", "node-b");
     assert!(ev.iter().any(|e| e.1 == "Rebooted" && e.0 == "Warning"), "{ev:?}");
@@ -747,7 +747,7 @@ fn kubelets_renew_their_leases_and_idle_clusters_settle() {
     // the nodes stay Ready however long nothing happens
     c.advance(20 * MINUTE);
     for n in ["node-a", "node-b", "node-c"] {
-        assert!(is_condition_true(&node(&c, n).status.conditions, "Ready"));
+        assert!(is_condition_true(&node(&c, n).status.conditions, &ConditionType::Ready));
         assert!(node(&c, n).spec.taints.is_empty());
     }
     let hb = node(&c, "node-a").status.conditions[3].last_heartbeat_time.unwrap();

@@ -150,7 +150,7 @@ fn report_in_use(c: &mut Cluster, node: &str) {
 
 fn set_node_ready(c: &mut Cluster, node: &str, status: &str) {
     let mut n = c.get::<Node>("", node).unwrap().clone();
-    for cond in n.status.conditions.iter_mut().filter(|x| x.type_ == "Ready") {
+    for cond in n.status.conditions.iter_mut().filter(|x| x.type_ == ConditionType::Ready) {
         cond.status = status.into();
         cond.last_transition_time = Some(c.now());
     }
@@ -986,7 +986,7 @@ fn expanding_an_ebs_claim_grows_the_disk_then_the_file_system() {
     let mut big = pvc(&c, "data").clone();
     big.spec.resources.requests.insert("storage".into(), kubarium::engine::quantity::Quantity::parse("20Gi").unwrap());
     c.update(Object::PersistentVolumeClaim(big)).unwrap();
-    assert!(pvc(&c, "data").status.conditions.iter().any(|x| x.type_ == "Resizing"));
+    assert!(pvc(&c, "data").status.conditions.iter().any(|x| x.type_ == ConditionType::Resizing));
     let (_, settled) = c.settle();
     assert!(settled);
     let claim = pvc(&c, "data");

@@ -70,7 +70,7 @@ fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
     let mut p = c.get::<Pod>(ns, name).expect("pod exists").clone();
     let now = c.now();
     p.status.phase = PodPhase::Running;
-    match p.status.conditions.iter_mut().find(|x| x.type_ == "Ready") {
+    match p.status.conditions.iter_mut().find(|x| x.type_ == ConditionType::Ready) {
         Some(x) => {
             if x.status != ConditionStatus::True {
                 x.status = ConditionStatus::True;
@@ -78,7 +78,7 @@ fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
             }
         }
         None => p.status.conditions.push(PodCondition {
-            type_: "Ready".into(),
+            type_: ConditionType::Ready,
             status: ConditionStatus::True,
             last_transition_time: Some(now),
             ..Default::default()
@@ -89,7 +89,7 @@ fn make_running_and_ready(c: &mut Cluster, ns: &str, name: &str) {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    is_condition_true(&p.status.conditions, "Ready")
+    is_condition_true(&p.status.conditions, &ConditionType::Ready)
 }
 
 /// Binds pods the scheduler has not placed (there may be no scheduler), so
@@ -276,7 +276,7 @@ fn deployment_rolls_out_and_back() {
     assert_eq!(back.spec.replicas, Some(3));
     assert_eq!(back.metadata.annotations["deployment.kubernetes.io/revision"], "3");
     let d = c.get::<Deployment>("default", "api").unwrap();
-    let progressing = get_condition(&d.status.conditions, "Progressing").unwrap();
+    let progressing = get_condition(&d.status.conditions, &ConditionType::Progressing).unwrap();
     assert_eq!(progressing.reason, "NewReplicaSetAvailable");
     assert_eq!(progressing.message, format!("ReplicaSet \"{}\" has successfully progressed.", first_rs[0]));
     invariants(&c);

@@ -138,34 +138,22 @@ impl Scheduler {
         // flushUnschedulablePodsLeftover: housekeeping, not a reason to keep settling.
         cx.api.wake_idle_at(now.plus(MAX_UNSCHEDULABLE), Ctl::Scheduler, ObjRef { kind: Kind::Pod, key: key.clone() });
         cx.api.event(&Object::Pod(pod.clone()), "Warning", "FailedScheduling", message, SCHEDULER_NAME);
-        // PodScheduled=False, reason Unschedulable (updatePod in schedule_one.go).
+        // PodScheduled=False, reason Unschedulable (updatePod in schedule_one.go:
+        // podutil.UpdatePodCondition).
         let mut np = pod.clone();
         let generation = np.metadata.generation;
-        let changed = match np.status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
-            Some(c) => {
-                let changed = c.status != ConditionStatus::False || c.reason != "Unschedulable" || c.message != message;
-                if c.status != ConditionStatus::False {
-                    c.last_transition_time = Some(now);
-                }
-                c.status = ConditionStatus::False;
-                c.reason = "Unschedulable".into();
-                c.message = message.into();
-                c.observed_generation = generation;
-                changed
-            }
-            None => {
-                np.status.conditions.push(PodCondition {
-                    type_: "PodScheduled".into(),
-                    status: ConditionStatus::False,
-                    observed_generation: generation,
-                    last_probe_time: None,
-                    last_transition_time: Some(now),
-                    reason: "Unschedulable".into(),
-                    message: message.into(),
-                });
-                true
-            }
-        };
+        let changed = set_condition(
+            &mut np.status.conditions,
+            PodCondition {
+                type_: ConditionType::PodScheduled,
+                status: ConditionStatus::False,
+                observed_generation: generation,
+                last_probe_time: None,
+                last_transition_time: Some(now),
+                reason: "Unschedulable".into(),
+                message: message.into(),
+            },
+        );
         if changed {
             let _ = cx.api.update_status(Object::Pod(np));
         }

@@ -311,7 +311,7 @@ pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
         .status
         .conditions
         .iter()
-        .find(|c| c.type_ == "PodScheduled" && c.status == ConditionStatus::False)
+        .find(|c| c.type_ == ConditionType::PodScheduled && c.status == ConditionStatus::False)
         .map(|c| if c.message.is_empty() { c.reason.clone() } else { c.message.clone() })
         .unwrap_or_default();
     let mut claims: Vec<String> = p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone())).collect();
@@ -464,7 +464,7 @@ impl MapModel {
         let mut node_zone: BTreeMap<String, String> = BTreeMap::new();
         for n in api.store.list_t::<Node>() {
             let zone = n.metadata.label("topology.kubernetes.io/zone").unwrap_or("(no zone)").to_string();
-            let ready = get_condition(&n.status.conditions, "Ready");
+            let ready = get_condition(&n.status.conditions, &ConditionType::Ready);
             let state = match ready.map(|c| &c.status) {
                 Some(ConditionStatus::True) => NodeState::Ready,
                 Some(ConditionStatus::False) => NodeState::NotReady,

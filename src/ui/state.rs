@@ -861,7 +861,7 @@ mod tests {
         for _ in 0..600 {
             p.tick(100.0);
         }
-        let ready = p.cluster().api.store.list_t::<Pod>().filter(|x| is_condition_true(&x.status.conditions, "Ready")).count();
+        let ready = p.cluster().api.store.list_t::<Pod>().filter(|x| is_condition_true(&x.status.conditions, &ConditionType::Ready)).count();
         assert_eq!(ready, 2);
         assert_eq!(p.elapsed(), 60_000);
     }

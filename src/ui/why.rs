@@ -24,7 +24,7 @@ fn node_trouble(c: &Cluster, node: &str) -> Option<String> {
     if !c.world.is_powered(node) {
         return Some(format!("{node} is powered off"));
     }
-    match get_condition(&n.status.conditions, "Ready").map(|x| &x.status) {
+    match get_condition(&n.status.conditions, &ConditionType::Ready).map(|x| &x.status) {
         Some(ConditionStatus::True) => None,
         Some(ConditionStatus::False) => Some(format!("{node} reports NotReady")),
         _ => Some(format!("{node} stopped reporting (its kubelet is unreachable)")),
@@ -81,8 +81,13 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
         return out;
     }
     if p.spec.node_name.is_empty() {
-        let msg =
-            p.status.conditions.iter().find(|x| x.type_ == "PodScheduled" && x.status == ConditionStatus::False).map(|x| x.message.clone()).unwrap_or_default();
+        let msg = p
+            .status
+            .conditions
+            .iter()
+            .find(|x| x.type_ == ConditionType::PodScheduled && x.status == ConditionStatus::False)
+            .map(|x| x.message.clone())
+            .unwrap_or_default();
         if msg.is_empty() {
             out.push(format!("{name} has not been looked at by the scheduler yet."));
         } else {
@@ -257,7 +262,7 @@ fn owned_pods<'a>(c: &'a Cluster, uid: &str) -> Vec<&'a Pod> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    is_condition_true(&p.status.conditions, "Ready")
+    is_condition_true(&p.status.conditions, &ConditionType::Ready)
 }
 
 /// The first thing that holds a set of pods back, from the first pod that
@@ -350,7 +355,7 @@ pub fn deployment(c: &Cluster, d: &Deployment) -> Vec<String> {
     if d.spec.paused {
         out.push("The rollout is paused (kubectl rollout resume continues it).".into());
     }
-    if let Some(p) = get_condition(&d.status.conditions, "Progressing") {
+    if let Some(p) = get_condition(&d.status.conditions, &ConditionType::Progressing) {
         match p.reason.as_str() {
             "ProgressDeadlineExceeded" => out.push(format!("The rollout is stuck: {} (progressDeadlineSeconds passed without progress).", p.message)),
             "NewReplicaSetAvailable" => {}

@@ -80,7 +80,7 @@ pub struct DeploymentStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentCondition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ConditionType,
     pub status: ConditionStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<Time>,

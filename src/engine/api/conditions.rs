@@ -9,12 +9,12 @@
 use super::apps::DeploymentCondition;
 use super::core::{NamespaceCondition, NodeCondition, PodCondition, PvcCondition};
 use super::meta::Condition;
-use super::vocab::ConditionStatus;
+use super::vocab::{ConditionStatus, ConditionType};
 use crate::engine::time::Time;
 
 /// What the helpers need of a condition type.
 pub trait StatusCondition {
-    fn type_(&self) -> &str;
+    fn type_(&self) -> &ConditionType;
     fn status(&self) -> &ConditionStatus;
     fn reason(&self) -> &str;
     fn message(&self) -> &str;
@@ -25,7 +25,7 @@ pub trait StatusCondition {
 macro_rules! status_condition {
     ($($t:ty),*) => {$(
         impl StatusCondition for $t {
-            fn type_(&self) -> &str {
+            fn type_(&self) -> &ConditionType {
                 &self.type_
             }
             fn status(&self) -> &ConditionStatus {
@@ -50,17 +50,17 @@ macro_rules! status_condition {
 status_condition!(PodCondition, NodeCondition, NamespaceCondition, PvcCondition, DeploymentCondition, Condition);
 
 /// The condition of type `t`, if there is one.
-pub fn get_condition<'a, C: StatusCondition>(conds: &'a [C], t: &str) -> Option<&'a C> {
+pub fn get_condition<'a, C: StatusCondition>(conds: &'a [C], t: &ConditionType) -> Option<&'a C> {
     conds.iter().find(|c| c.type_() == t)
 }
 
 /// Is there a condition of type `t` with status True?
-pub fn is_condition_true<C: StatusCondition>(conds: &[C], t: &str) -> bool {
+pub fn is_condition_true<C: StatusCondition>(conds: &[C], t: &ConditionType) -> bool {
     get_condition(conds, t).is_some_and(|c| c.status().is_true())
 }
 
 /// Removes the condition of type `t`; whether there was one.
-pub fn remove_condition<C: StatusCondition>(conds: &mut Vec<C>, t: &str) -> bool {
+pub fn remove_condition<C: StatusCondition>(conds: &mut Vec<C>, t: &ConditionType) -> bool {
     let before = conds.len();
     conds.retain(|c| c.type_() != t);
     conds.len() != before
@@ -123,9 +123,9 @@ mod tests {
         assert_eq!(conds[0].last_transition_time, Some(Time(4)));
         assert!(set_condition(&mut conds, cond("PodScheduled", ConditionStatus::True, "", 5)));
         assert_eq!(conds.len(), 2);
-        assert!(is_condition_true(&conds, "Ready") && !is_condition_true(&conds, "Initialized"));
-        assert!(remove_condition(&mut conds, "Ready") && !remove_condition(&mut conds, "Ready"));
-        assert_eq!(get_condition(&conds, "PodScheduled").map(|c| c.last_transition_time), Some(Some(Time(5))));
+        assert!(is_condition_true(&conds, &ConditionType::Ready) && !is_condition_true(&conds, &ConditionType::Initialized));
+        assert!(remove_condition(&mut conds, &ConditionType::Ready) && !remove_condition(&mut conds, &ConditionType::Ready));
+        assert_eq!(get_condition(&conds, &ConditionType::PodScheduled).map(|c| c.last_transition_time), Some(Some(Time(5))));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct NamespaceStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct NamespaceCondition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ConditionType,
     pub status: ConditionStatus,
     pub last_transition_time: Option<Time>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -124,7 +124,7 @@ pub struct NodeStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeCondition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ConditionType,
     pub status: ConditionStatus,
     pub last_heartbeat_time: Option<Time>,
     pub last_transition_time: Option<Time>,
@@ -190,7 +190,7 @@ pub struct Pod {
 
 /// `podutil.IsPodReady` (pkg/api/v1/pod): the Ready condition is True.
 pub fn pod_is_ready(p: &Pod) -> bool {
-    super::conditions::is_condition_true(&p.status.conditions, "Ready")
+    super::conditions::is_condition_true(&p.status.conditions, &ConditionType::Ready)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -802,7 +802,7 @@ pub struct IpEntry {
 #[serde(rename_all = "camelCase", default)]
 pub struct PodCondition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ConditionType,
     pub status: ConditionStatus,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub observed_generation: i64,
@@ -1235,7 +1235,7 @@ pub struct PersistentVolumeClaimStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct PvcCondition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ConditionType,
     pub status: ConditionStatus,
     pub last_probe_time: Option<Time>,
     pub last_transition_time: Option<Time>,

@@ -141,7 +141,7 @@ impl LabelSelector {
 #[serde(rename_all = "camelCase", default)]
 pub struct Condition {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: super::vocab::ConditionType,
     pub status: super::vocab::ConditionStatus,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub observed_generation: i64,

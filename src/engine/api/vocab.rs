@@ -108,6 +108,46 @@ impl ConditionStatus {
 }
 
 vocab! {
+    /// The type of a status condition, every kind's in one enum: upstream
+    /// declares one Go type per kind (`v1.PodConditionType`,
+    /// `v1.NodeConditionType`, `apps/v1.DeploymentConditionType`, ...) and
+    /// some share values (`Ready` is both a pod's and a node's); one table
+    /// is smaller in the wasm than one per kind. A kind's own values are
+    /// listed together, in upstream's order.
+    ConditionType {
+        // v1.PodConditionType
+        ContainersReady = "ContainersReady",
+        Initialized = "Initialized",
+        Ready = "Ready",
+        PodScheduled = "PodScheduled",
+        DisruptionTarget = "DisruptionTarget",
+        PodReadyToStartContainers = "PodReadyToStartContainers",
+        PodResizePending = "PodResizePending",
+        PodResizeInProgress = "PodResizeInProgress",
+        // v1.NodeConditionType (and Ready)
+        MemoryPressure = "MemoryPressure",
+        DiskPressure = "DiskPressure",
+        PIDPressure = "PIDPressure",
+        NetworkUnavailable = "NetworkUnavailable",
+        // v1.NamespaceConditionType
+        NamespaceDeletionDiscoveryFailure = "NamespaceDeletionDiscoveryFailure",
+        NamespaceDeletionContentFailure = "NamespaceDeletionContentFailure",
+        NamespaceDeletionGroupVersionParsingFailure = "NamespaceDeletionGroupVersionParsingFailure",
+        NamespaceContentRemaining = "NamespaceContentRemaining",
+        NamespaceFinalizersRemaining = "NamespaceFinalizersRemaining",
+        // v1.PersistentVolumeClaimConditionType
+        Resizing = "Resizing",
+        FileSystemResizePending = "FileSystemResizePending",
+        // apps/v1.DeploymentConditionType and ReplicaSetConditionType
+        Available = "Available",
+        Progressing = "Progressing",
+        ReplicaFailure = "ReplicaFailure",
+        // policy/v1 PodDisruptionBudget (a metav1.Condition type)
+        DisruptionAllowed = "DisruptionAllowed",
+    }
+}
+
+vocab! {
     /// `v1.PodPhase`.
     PodPhase { Pending = "Pending", Running = "Running", Succeeded = "Succeeded", Failed = "Failed", Unknown = "Unknown" }
 }

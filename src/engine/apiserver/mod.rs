@@ -641,7 +641,7 @@ impl Api {
         set_condition(
             &mut p.status.conditions,
             PodCondition {
-                type_: "PodScheduled".into(),
+                type_: ConditionType::PodScheduled,
                 status: ConditionStatus::True,
                 observed_generation: generation,
                 last_probe_time: None,

@@ -89,7 +89,7 @@ pub fn attacher_finalizer(driver: &str) -> String {
 }
 
 fn node_ready(n: &Node) -> bool {
-    is_condition_true(&n.status.conditions, "Ready")
+    is_condition_true(&n.status.conditions, &ConditionType::Ready)
 }
 
 impl AttachDetach {

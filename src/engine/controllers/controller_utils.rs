@@ -140,7 +140,7 @@ impl OwnerKind {
 
 /// `podutil.GetPodReadyCondition`.
 pub fn pod_ready_condition(p: &Pod) -> Option<&PodCondition> {
-    get_condition(&p.status.conditions, "Ready")
+    get_condition(&p.status.conditions, &ConditionType::Ready)
 }
 
 /// `podutil.IsPodReady`.
@@ -573,7 +573,7 @@ mod tests {
         let mut p = Pod::default();
         assert!(!is_pod_available(&p, 0, Time(0)));
         p.status.conditions.push(PodCondition {
-            type_: "Ready".into(),
+            type_: ConditionType::Ready,
             status: ConditionStatus::True,
             last_transition_time: Some(Time(10_000)),
             ..Default::default()

@@ -65,7 +65,7 @@ pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, A
     // addConditionAndDeletePod
     if !(pod.status.phase.is_terminal()) && pod.metadata.deletion_timestamp.is_none() {
         let mut p = pod.clone();
-        add_condition(&mut p, "DisruptionTarget", "EvictionByEvictionAPI", "Eviction API: evicting", now);
+        add_condition(&mut p, ConditionType::DisruptionTarget, "EvictionByEvictionAPI", "Eviction API: evicting", now);
         let _ = api.update_status(Object::Pod(p));
     }
     api.delete(Kind::Pod, namespace, name, &DeleteOptions::default())
@@ -109,7 +109,7 @@ fn update_allowed_condition(pdb: &mut PodDisruptionBudget, now: Time) {
     set_condition(
         &mut pdb.status.conditions,
         Condition {
-            type_: "DisruptionAllowed".into(),
+            type_: ConditionType::DisruptionAllowed,
             status,
             observed_generation: generation,
             last_transition_time: Some(now),
@@ -240,11 +240,11 @@ impl Controller for Disruption {
                 np.status.disruptions_allowed = 0;
                 let generation = np.status.observed_generation;
                 // an existing condition keeps its observedGeneration
-                let observed_generation = get_condition(&np.status.conditions, "DisruptionAllowed").map_or(generation, |c| c.observed_generation);
+                let observed_generation = get_condition(&np.status.conditions, &ConditionType::DisruptionAllowed).map_or(generation, |c| c.observed_generation);
                 set_condition(
                     &mut np.status.conditions,
                     Condition {
-                        type_: "DisruptionAllowed".into(),
+                        type_: ConditionType::DisruptionAllowed,
                         status: ConditionStatus::False,
                         observed_generation,
                         last_transition_time: Some(now),

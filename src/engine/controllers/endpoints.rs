@@ -245,7 +245,14 @@ impl Controller for EndpointsController {
         // the last change that could have moved an address
         let trigger = pods
             .iter()
-            .flat_map(|p| p.status.conditions.iter().filter(|c| c.type_ == "Ready").filter_map(|c| c.last_transition_time).chain(p.metadata.creation_timestamp))
+            .flat_map(|p| {
+                p.status
+                    .conditions
+                    .iter()
+                    .filter(|c| c.type_ == ConditionType::Ready)
+                    .filter_map(|c| c.last_transition_time)
+                    .chain(p.metadata.creation_timestamp)
+            })
             .chain(svc.metadata.creation_timestamp)
             .max()
             .unwrap_or(cx.api.now);
@@ -292,7 +299,7 @@ mod tests {
         p.status.phase = PodPhase::Running;
         p.status.pod_ip = ip.into();
         p.status.pod_ips = vec![IpEntry { ip: ip.into() }];
-        p.status.conditions.push(PodCondition { type_: "Ready".into(), status: if ready { "True" } else { "False" }.into(), ..Default::default() });
+        p.status.conditions.push(PodCondition { type_: ConditionType::Ready, status: if ready { "True" } else { "False" }.into(), ..Default::default() });
         p
     }
 

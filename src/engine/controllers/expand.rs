@@ -44,9 +44,9 @@ fn resizer_component(driver: &str) -> String {
     format!("external-resizer {driver}")
 }
 
-fn condition(type_: &str, now: crate::engine::time::Time, message: &str) -> PvcCondition {
+fn condition(type_: ConditionType, now: crate::engine::time::Time, message: &str) -> PvcCondition {
     PvcCondition {
-        type_: type_.into(),
+        type_,
         status: ConditionStatus::True,
         last_probe_time: None,
         last_transition_time: Some(now),
@@ -108,8 +108,9 @@ impl Expander {
                         &component,
                     );
                     let mut n = c.clone();
-                    n.status.conditions.retain(|x| x.type_ != "Resizing" && x.type_ != "FileSystemResizePending");
-                    n.status.conditions.push(condition("Resizing", cx.api.now, ""));
+                    remove_condition(&mut n.status.conditions, &ConditionType::Resizing);
+                    remove_condition(&mut n.status.conditions, &ConditionType::FileSystemResizePending);
+                    n.status.conditions.push(condition(ConditionType::Resizing, cx.api.now, ""));
                     n.status.allocated_resources.insert("storage".into(), req);
                     n.status.allocated_resource_statuses.insert("storage".into(), "ControllerResizeInProgress".into());
                     update_status_t(cx.api, n);
@@ -125,9 +126,9 @@ impl Expander {
                     update_t(cx.api, p);
                     let Some(c) = cx.api.get_t::<PersistentVolumeClaim>(&key.namespace, &key.name).cloned() else { return };
                     let mut n = c.clone();
-                    n.status.conditions.retain(|x| x.type_ != "Resizing");
+                    remove_condition(&mut n.status.conditions, &ConditionType::Resizing);
                     if info.family == Family::ZonalDisk {
-                        n.status.conditions.push(condition("FileSystemResizePending", cx.api.now, FS_RESIZE_PENDING_MESSAGE));
+                        n.status.conditions.push(condition(ConditionType::FileSystemResizePending, cx.api.now, FS_RESIZE_PENDING_MESSAGE));
                         n.status.allocated_resource_statuses.insert("storage".into(), "NodeResizePending".into());
                         update_status_t(cx.api, n);
                         cx.api.event(
@@ -171,7 +172,8 @@ impl Expander {
             let size = pv_capacity(&pv);
             let mut n = c.clone();
             n.status.capacity.insert("storage".into(), size);
-            n.status.conditions.retain(|x| x.type_ != "FileSystemResizePending" && x.type_ != "Resizing");
+            remove_condition(&mut n.status.conditions, &ConditionType::FileSystemResizePending);
+            remove_condition(&mut n.status.conditions, &ConditionType::Resizing);
             n.status.allocated_resource_statuses.remove("storage");
             update_status_t(cx.api, n);
             let msg = format!("MountVolume.NodeExpandVolume succeeded for volume {:?} {node}", pv.metadata.name);

@@ -217,51 +217,52 @@ fn estimate_pods(api: &Api, ns: &str, deleted_at: Time) -> i64 {
     if api.now.0 - deleted_at.0 >= est * SECOND { 0 } else { est }
 }
 
-const CONDITION_TYPES: [(&str, &str, &str); 5] = [
-    ("NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered", "All resources successfully discovered"),
-    ("NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
-    ("NamespaceDeletionContentFailure", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
-    ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
-    ("NamespaceFinalizersRemaining", "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
+const CONDITION_TYPES: [(ConditionType, &str, &str); 5] = [
+    (ConditionType::NamespaceDeletionDiscoveryFailure, "ResourcesDiscovered", "All resources successfully discovered"),
+    (ConditionType::NamespaceDeletionGroupVersionParsingFailure, "ParsedGroupVersions", "All legacy kube types successfully parsed"),
+    (ConditionType::NamespaceDeletionContentFailure, "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
+    (ConditionType::NamespaceContentRemaining, "ContentRemoved", "All content successfully removed"),
+    (ConditionType::NamespaceFinalizersRemaining, "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
 ];
 
 /// `namespaceConditionUpdater`: the five deletion conditions.
 fn update_conditions(api: &mut Api, name: &str, totals: &Totals, content_totals: bool) {
     let Some(mut ns) = api.get_t::<Namespace>("", name).cloned() else { return };
     let now = api.now;
-    let mut fresh: BTreeMap<&str, (ConditionStatus, String, String)> = BTreeMap::new();
+    let mut fresh: Vec<(ConditionType, (ConditionStatus, String, String))> = vec![];
     if content_totals && !totals.remaining.is_empty() {
         let mut parts: Vec<String> = totals.remaining.iter().map(|((res, group), n)| format!("{res}.{group} has {n} resource instances")).collect();
         crate::engine::sort::sort(&mut parts);
-        fresh.insert(
-            "NamespaceContentRemaining",
+        fresh.push((
+            ConditionType::NamespaceContentRemaining,
             (ConditionStatus::True, "SomeResourcesRemain".into(), format!("Some resources are remaining: {}", parts.join(", "))),
-        );
+        ));
     }
     if content_totals && !totals.finalizers.is_empty() {
         let mut parts: Vec<String> = totals.finalizers.iter().map(|(f, n)| format!("{f} in {n} resource instances")).collect();
         crate::engine::sort::sort(&mut parts);
-        fresh.insert(
-            "NamespaceFinalizersRemaining",
+        fresh.push((
+            ConditionType::NamespaceFinalizersRemaining,
             (ConditionStatus::True, "SomeFinalizersRemain".into(), format!("Some content in the namespace has finalizers remaining: {}", parts.join(", "))),
-        );
+        ));
     }
     if !totals.errors.is_empty() {
         let mut msgs = totals.errors.clone();
         crate::engine::sort::sort(&mut msgs);
-        fresh.insert(
-            "NamespaceDeletionContentFailure",
+        fresh.push((
+            ConditionType::NamespaceDeletionContentFailure,
             (
                 ConditionStatus::True,
                 "ContentDeletionFailed".into(),
                 format!("Failed to delete all resource types, {} remaining: {}", msgs.len(), msgs.join(", ")),
             ),
-        );
+        ));
     }
     let mut changed = false;
     for (t, ok_reason, ok_msg) in CONDITION_TYPES {
-        let (status, reason, message) = fresh.get(t).cloned().unwrap_or((ConditionStatus::False, ok_reason.into(), ok_msg.into()));
-        changed |= set_condition(&mut ns.status.conditions, NamespaceCondition { type_: t.into(), status, last_transition_time: Some(now), reason, message });
+        let (status, reason, message) =
+            fresh.iter().find(|f| f.0 == t).map(|f| f.1.clone()).unwrap_or((ConditionStatus::False, ok_reason.into(), ok_msg.into()));
+        changed |= set_condition(&mut ns.status.conditions, NamespaceCondition { type_: t, status, last_transition_time: Some(now), reason, message });
     }
     if changed {
         let _ = api.update_status(Object::Namespace(ns));
@@ -337,10 +338,10 @@ mod tests {
         h.delete(Kind::Namespace, "", "shop", DeleteOptions::default());
         h.advance(5 * SECOND);
         let ns = h.api.get_t::<Namespace>("", "shop").unwrap().clone();
-        let c = get_condition(&ns.status.conditions, "NamespaceContentRemaining").unwrap();
+        let c = get_condition(&ns.status.conditions, &ConditionType::NamespaceContentRemaining).unwrap();
         assert_eq!((&c.status, c.reason.as_str()), (&ConditionStatus::True, "SomeResourcesRemain"));
         assert_eq!(c.message, "Some resources are remaining: configmaps. has 1 resource instances");
-        let f = get_condition(&ns.status.conditions, "NamespaceFinalizersRemaining").unwrap();
+        let f = get_condition(&ns.status.conditions, &ConditionType::NamespaceFinalizersRemaining).unwrap();
         assert_eq!(f.message, "Some content in the namespace has finalizers remaining: example.com/keep in 1 resource instances");
         h.api.remove_finalizer(Kind::ConfigMap, &ObjKey::new("shop", "settings"), "example.com/keep").unwrap();
         h.run();

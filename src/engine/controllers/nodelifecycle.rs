@@ -23,7 +23,7 @@ const STARTUP_GRACE: Millis = 60 * SECOND;
 /// --node-eviction-rate 0.1: one node tainted for eviction per 10 s per zone.
 const EVICTION_INTERVAL: Millis = 10 * SECOND;
 
-const MONITORED: &[&str] = &["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
+const MONITORED: &[ConditionType] = &[ConditionType::Ready, ConditionType::MemoryPressure, ConditionType::DiskPressure, ConditionType::PIDPressure];
 
 #[derive(Clone, Debug, Default)]
 struct Health {
@@ -49,7 +49,7 @@ impl NodeLifecycle {
 }
 
 fn ready_status(n: &Node) -> Option<&ConditionStatus> {
-    get_condition(&n.status.conditions, "Ready").map(|c| &c.status)
+    get_condition(&n.status.conditions, &ConditionType::Ready).map(|c| &c.status)
 }
 
 fn zone(n: &Node) -> String {
@@ -108,7 +108,7 @@ impl Controller for NodeLifecycle {
             h.lease_renew = renew;
             h.probe = h.probe.max(renew.unwrap_or(now));
         }
-        let hb = get_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time);
+        let hb = get_condition(&node.status.conditions, &ConditionType::Ready).and_then(|c| c.last_heartbeat_time);
         if hb.is_some() && hb != h.heartbeat {
             h.heartbeat = hb;
             h.probe = h.probe.max(hb.unwrap_or(now));
@@ -145,28 +145,27 @@ impl NodeLifecycle {
         let was_ready = ready_status(node).is_some_and(ConditionStatus::is_true);
         let mut changed = false;
         for t in MONITORED {
-            match node.status.conditions.iter_mut().find(|c| &c.type_ == t) {
-                Some(c) => {
-                    if c.status != ConditionStatus::Unknown {
-                        c.status = ConditionStatus::Unknown;
-                        c.reason = "NodeStatusUnknown".into();
-                        c.message = "Kubelet stopped posting node status.".into();
-                        c.last_transition_time = Some(now);
-                        changed = true;
-                    }
-                }
-                None => {
-                    node.status.conditions.push(NodeCondition {
-                        type_: t.to_string(),
-                        status: ConditionStatus::Unknown,
-                        last_heartbeat_time: node.metadata.creation_timestamp,
-                        last_transition_time: Some(now),
-                        reason: "NodeStatusNeverUpdated".into(),
-                        message: "Kubelet never posted node status.".into(),
-                    });
-                    changed = true;
-                }
+            // A condition already Unknown is left as it is; one the kubelet
+            // posted keeps its last heartbeat, one it never posted gets the
+            // node's creation time.
+            let cur = get_condition(&node.status.conditions, t);
+            if cur.is_some_and(|c| c.status == ConditionStatus::Unknown) {
+                continue;
             }
+            let (heartbeat, reason, message) = match cur {
+                Some(c) => (c.last_heartbeat_time, "NodeStatusUnknown", "Kubelet stopped posting node status."),
+                None => (node.metadata.creation_timestamp, "NodeStatusNeverUpdated", "Kubelet never posted node status."),
+            };
+            let c = NodeCondition {
+                type_: t.clone(),
+                status: ConditionStatus::Unknown,
+                last_heartbeat_time: heartbeat,
+                last_transition_time: Some(now),
+                reason: reason.into(),
+                message: message.into(),
+            };
+            set_condition(&mut node.status.conditions, c);
+            changed = true;
         }
         if !changed {
             return;
@@ -196,12 +195,12 @@ impl NodeLifecycle {
             _ => {}
         }
         for (cond, key) in [
-            ("MemoryPressure", "node.kubernetes.io/memory-pressure"),
-            ("DiskPressure", "node.kubernetes.io/disk-pressure"),
-            ("PIDPressure", "node.kubernetes.io/pid-pressure"),
-            ("NetworkUnavailable", "node.kubernetes.io/network-unavailable"),
+            (ConditionType::MemoryPressure, "node.kubernetes.io/memory-pressure"),
+            (ConditionType::DiskPressure, "node.kubernetes.io/disk-pressure"),
+            (ConditionType::PIDPressure, "node.kubernetes.io/pid-pressure"),
+            (ConditionType::NetworkUnavailable, "node.kubernetes.io/network-unavailable"),
         ] {
-            if is_condition_true(&node.status.conditions, cond) {
+            if is_condition_true(&node.status.conditions, &cond) {
                 want_noschedule.push(key);
             }
         }
@@ -274,7 +273,7 @@ fn mark_pods_not_ready(cx: &mut Cx, node: &str) {
     let now = cx.api.now;
     let pods: Vec<Pod> = cx.api.store.pods_on_node(node).cloned().collect();
     for mut p in pods {
-        let Some(c) = get_condition(&p.status.conditions, "Ready") else { continue };
+        let Some(c) = get_condition(&p.status.conditions, &ConditionType::Ready) else { continue };
         if c.status == ConditionStatus::False {
             continue;
         }

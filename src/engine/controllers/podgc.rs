@@ -44,7 +44,7 @@ fn next_tick(now: Time) -> Time {
 }
 
 fn node_ready(n: &Node) -> bool {
-    is_condition_true(&n.status.conditions, "Ready")
+    is_condition_true(&n.status.conditions, &ConditionType::Ready)
 }
 
 /// markFailedAndDeletePodWithCondition.
@@ -54,7 +54,7 @@ fn force_delete(cx: &mut Cx, pod: &Pod, condition: Option<(&str, &str)>) {
         p.status.phase = PodPhase::Failed;
         p.status.observed_generation = p.metadata.generation;
         if let Some((reason, message)) = condition {
-            add_condition(&mut p, "DisruptionTarget", reason, message, cx.api.now);
+            add_condition(&mut p, ConditionType::DisruptionTarget, reason, message, cx.api.now);
         }
         let _ = cx.api.update_status(Object::Pod(p));
     }

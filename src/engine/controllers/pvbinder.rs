@@ -609,7 +609,7 @@ impl PvBinder {
             .api
             .store
             .list_t::<Node>()
-            .filter(|n| is_condition_true(&n.status.conditions, "Ready") && !n.spec.unschedulable)
+            .filter(|n| is_condition_true(&n.status.conditions, &ConditionType::Ready) && !n.spec.unschedulable)
             .map(|n| n.metadata.name.clone())
             .collect();
         if nodes.is_empty() {

@@ -445,7 +445,7 @@ fn ready_time(p: &Pod) -> Option<i64> {
     if !is_pod_ready(p) {
         return None;
     }
-    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == ConditionStatus::True).and_then(|c| secs(c.last_transition_time))
+    p.status.conditions.iter().find(|c| c.type_ == ConditionType::Ready && c.status == ConditionStatus::True).and_then(|c| secs(c.last_transition_time))
 }
 
 /// `afterOrZero`: a zero time counts as after any other.
@@ -538,7 +538,7 @@ fn less(a: &Pod, ra: i32, b: &Pod, rb: i32, now: Time) -> bool {
 /// `calculateStatus`.
 fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: Time) -> ReplicaSetStatus {
     let mut st = rs.status.clone();
-    let has_failure = get_condition(&st.conditions, "ReplicaFailure").is_some();
+    let has_failure = get_condition(&st.conditions, &ConditionType::ReplicaFailure).is_some();
     match manage_err {
         Some(e) if !has_failure => {
             let diff = c.replicas as i64 - rs.spec.replicas.unwrap_or(1) as i64;
@@ -552,7 +552,7 @@ fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: T
             set_condition_last(
                 &mut st.conditions,
                 DeploymentCondition {
-                    type_: "ReplicaFailure".into(),
+                    type_: ConditionType::ReplicaFailure,
                     status: ConditionStatus::True,
                     last_update_time: None,
                     last_transition_time: Some(now),
@@ -562,7 +562,7 @@ fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: T
             );
         }
         None if has_failure => {
-            remove_condition(&mut st.conditions, "ReplicaFailure");
+            remove_condition(&mut st.conditions, &ConditionType::ReplicaFailure);
         }
         _ => {}
     }

@@ -113,19 +113,19 @@ impl TaintEviction {
         let k = pod.key();
         cx.api.event_ref(pod_ref(&k), "Normal", "TaintManagerEviction", &format!("Marking for deletion Pod {}/{}", k.namespace, k.name), COMPONENT, "");
         let mut p = pod.clone();
-        add_condition(&mut p, "DisruptionTarget", "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", cx.api.now);
+        add_condition(&mut p, ConditionType::DisruptionTarget, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", cx.api.now);
         let _ = cx.api.update_status(Object::Pod(p));
         let _ = cx.api.delete(Kind::Pod, &k.namespace, &k.name, &DeleteOptions::default());
     }
 }
 
 /// apipod.UpdatePodCondition for a True condition.
-pub fn add_condition(p: &mut Pod, type_: &str, reason: &str, message: &str, now: Time) {
+pub fn add_condition(p: &mut Pod, type_: ConditionType, reason: &str, message: &str, now: Time) {
     let generation = p.metadata.generation;
     set_condition(
         &mut p.status.conditions,
         PodCondition {
-            type_: type_.into(),
+            type_,
             status: ConditionStatus::True,
             observed_generation: generation,
             last_probe_time: None,

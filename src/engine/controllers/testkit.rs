@@ -140,7 +140,7 @@ impl Harness {
     pub fn set_phase(&mut self, ns: &str, name: &str, phase: PodPhase) {
         let mut p = self.pod(ns, name).expect("pod exists");
         if phase != PodPhase::Running {
-            p.status.conditions.retain(|c| c.type_ != "Ready");
+            p.status.conditions.retain(|c| c.type_ != ConditionType::Ready);
         }
         p.status.phase = phase;
         self.api.update_status(Object::Pod(p)).unwrap();
@@ -162,7 +162,9 @@ impl Harness {
 pub fn set_running_ready(p: &mut Pod, now: Time, ready: bool) {
     p.status.phase = PodPhase::Running;
     let status = ConditionStatus::of(ready);
-    let cur = get_condition(&p.status.conditions, "Ready").cloned().unwrap_or_else(|| PodCondition { type_: "Ready".into(), ..Default::default() });
+    let cur = get_condition(&p.status.conditions, &ConditionType::Ready)
+        .cloned()
+        .unwrap_or_else(|| PodCondition { type_: ConditionType::Ready, ..Default::default() });
     set_condition(&mut p.status.conditions, PodCondition { status, last_transition_time: Some(now), ..cur });
 }
 

@@ -51,24 +51,17 @@ const STATUS_REPORT: Millis = 5 * MINUTE;
 /// From power-on to a running kubelet (firmware, OS, containerd, kubelet).
 pub const BOOT_DELAY: Millis = 15 * SECOND;
 
-fn node_condition(type_: &str, status: ConditionStatus, reason: &str, message: &str, now: Time) -> NodeCondition {
-    NodeCondition {
-        type_: type_.into(),
-        status,
-        last_heartbeat_time: Some(now),
-        last_transition_time: Some(now),
-        reason: reason.into(),
-        message: message.into(),
-    }
+fn node_condition(type_: ConditionType, status: ConditionStatus, reason: &str, message: &str, now: Time) -> NodeCondition {
+    NodeCondition { type_, status, last_heartbeat_time: Some(now), last_transition_time: Some(now), reason: reason.into(), message: message.into() }
 }
 
 /// The conditions a healthy kubelet reports, with the event each one's
 /// transition records (nodestatus setters).
-const HEALTHY: &[(&str, ConditionStatus, &str, &str, &str)] = &[
-    ("MemoryPressure", ConditionStatus::False, "KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory"),
-    ("DiskPressure", ConditionStatus::False, "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
-    ("PIDPressure", ConditionStatus::False, "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
-    ("Ready", ConditionStatus::True, "KubeletReady", "kubelet is posting ready status", "NodeReady"),
+const HEALTHY: &[(ConditionType, ConditionStatus, &str, &str, &str)] = &[
+    (ConditionType::MemoryPressure, ConditionStatus::False, "KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory"),
+    (ConditionType::DiskPressure, ConditionStatus::False, "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
+    (ConditionType::PIDPressure, ConditionStatus::False, "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
+    (ConditionType::Ready, ConditionStatus::True, "KubeletReady", "kubelet is posting ready status", "NodeReady"),
 ];
 
 /// The Node object a kubelet registers for its machine (the API server's
@@ -96,7 +89,7 @@ pub fn register_node(cx: &mut Cx, name: &str) -> Result<(), ApiError> {
         status: NodeStatus {
             capacity: node_capacity(),
             allocatable: node_capacity(),
-            conditions: HEALTHY.iter().map(|(t, s, r, msg, _)| node_condition(t, s.clone(), r, msg, now)).collect(),
+            conditions: HEALTHY.iter().map(|(t, s, r, msg, _)| node_condition(t.clone(), s.clone(), r, msg, now)).collect(),
             addresses: vec![
                 NodeAddress { type_: "InternalIP".into(), address: m.internal_ip.clone() },
                 NodeAddress { type_: "Hostname".into(), address: name.into() },
@@ -415,7 +408,7 @@ impl Kubelet {
             if !rebooted || before.is_none_or(|c| &c.status != s) {
                 cx.api.event_from(&obj, "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
             }
-            set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
+            set_condition(&mut nn.status.conditions, node_condition(t.clone(), s.clone(), r, msg, now));
         }
         cx.api.event_from(&obj, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods", COMPONENT, name);
         let _ = cx.api.update_status(Object::Node(nn));
@@ -463,7 +456,7 @@ impl Kubelet {
                 if &c.status != s {
                     cx.api.event_from(&Object::Node(node.clone()), "Normal", event, &format!("Node {name} status is now: {event}"), COMPONENT, name);
                 }
-                set_condition(&mut nn.status.conditions, node_condition(t, s.clone(), r, msg, now));
+                set_condition(&mut nn.status.conditions, node_condition(t.clone(), s.clone(), r, msg, now));
             }
         }
         let _ = cx.api.update_status(Object::Node(nn));
@@ -590,7 +583,7 @@ mod tests {
 
     #[test]
     fn healthy_conditions_are_in_kubelet_order() {
-        let types: Vec<&str> = HEALTHY.iter().map(|h| h.0).collect();
+        let types: Vec<&str> = HEALTHY.iter().map(|h| h.0.as_str()).collect();
         assert_eq!(types, ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]);
     }
 }

@@ -1174,7 +1174,7 @@ fn phase(rt: &PodRt, policy: &str, terminal: bool) -> PodPhase {
 fn set_condition(
     out: &mut Vec<PodCondition>,
     old: &[PodCondition],
-    type_: &str,
+    type_: ConditionType,
     status: ConditionStatus,
     reason: &str,
     message: &str,
@@ -1182,7 +1182,7 @@ fn set_condition(
     now: Time,
 ) {
     let mut c = PodCondition {
-        type_: type_.into(),
+        type_,
         status,
         observed_generation: generation,
         last_probe_time: None,
@@ -1190,7 +1190,7 @@ fn set_condition(
         reason: reason.into(),
         message: message.into(),
     };
-    keep_transition_time(get_condition(old, type_), &mut c);
+    keep_transition_time(get_condition(old, &c.type_), &mut c);
     out.push(c);
 }
 
@@ -1230,17 +1230,17 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
     // conditions
     let mut conds = vec![];
     let sandbox = !rt.ip.is_empty() && !terminal;
-    set_condition(&mut conds, &old.conditions, "PodReadyToStartContainers", ConditionStatus::of(sandbox), "", "", generation, now);
+    set_condition(&mut conds, &old.conditions, ConditionType::PodReadyToStartContainers, ConditionStatus::of(sandbox), "", "", generation, now);
     let incomplete: Vec<String> =
         rt.ctrs.iter().filter(|c| c.init && !(if c.sidecar { c.running() && c.started } else { c.succeeded() })).map(|c| c.name.clone()).collect();
     let any_main_started = rt.ctrs.iter().any(|c| !c.init && c.runs > 0);
     if incomplete.is_empty() || any_main_started {
-        set_condition(&mut conds, &old.conditions, "Initialized", ConditionStatus::True, "", "", generation, now);
+        set_condition(&mut conds, &old.conditions, ConditionType::Initialized, ConditionStatus::True, "", "", generation, now);
     } else {
         set_condition(
             &mut conds,
             &old.conditions,
-            "Initialized",
+            ConditionType::Initialized,
             ConditionStatus::False,
             "ContainersNotInitialized",
             &format!("containers with incomplete status: [{}]", incomplete.join(" ")),
@@ -1256,10 +1256,10 @@ fn build_status(rt: &PodRt, pod: &Pod, cx: &Cx, terminal: bool) -> PodStatus {
     } else {
         (ConditionStatus::False, "ContainersNotReady", format!("containers with unready status: [{}]", unready.join(" ")))
     };
-    set_condition(&mut conds, &old.conditions, "Ready", status.clone(), reason, &message, generation, now);
-    set_condition(&mut conds, &old.conditions, "ContainersReady", status, reason, &message, generation, now);
+    set_condition(&mut conds, &old.conditions, ConditionType::Ready, status.clone(), reason, &message, generation, now);
+    set_condition(&mut conds, &old.conditions, ConditionType::ContainersReady, status, reason, &message, generation, now);
     for c in &old.conditions {
-        if !matches!(c.type_.as_str(), "PodReadyToStartContainers" | "Initialized" | "Ready" | "ContainersReady") {
+        if !matches!(c.type_, ConditionType::PodReadyToStartContainers | ConditionType::Initialized | ConditionType::Ready | ConditionType::ContainersReady) {
             conds.push(c.clone());
         }
     }

@@ -44,11 +44,11 @@ pub fn logs_flags() -> Vec<Flag> {
 }
 
 fn is_ready(p: &Pod) -> bool {
-    is_condition_true(&p.status.conditions, "Ready")
+    is_condition_true(&p.status.conditions, &ConditionType::Ready)
 }
 
 fn ready_time(p: &Pod) -> Option<crate::engine::time::Time> {
-    p.status.conditions.iter().find(|c| c.type_ == "Ready" && c.status == ConditionStatus::True).and_then(|c| c.last_transition_time)
+    p.status.conditions.iter().find(|c| c.type_ == ConditionType::Ready && c.status == ConditionStatus::True).and_then(|c| c.last_transition_time)
 }
 
 fn max_restarts(p: &Pod) -> i32 {
@@ -371,7 +371,7 @@ mod tests {
         p.status.phase = phase.into();
         if ready {
             p.status.conditions.push(PodCondition {
-                type_: "Ready".into(),
+                type_: ConditionType::Ready,
                 status: ConditionStatus::True,
                 last_transition_time: Some(Time(created + 5)),
                 ..Default::default()

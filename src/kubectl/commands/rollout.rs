@@ -97,7 +97,7 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
                 }
             }
             if d.metadata.generation <= d.status.observed_generation {
-                if d.status.conditions.iter().any(|c| c.type_ == "Progressing" && c.reason == "ProgressDeadlineExceeded") {
+                if d.status.conditions.iter().any(|c| c.type_ == ConditionType::Progressing && c.reason == "ProgressDeadlineExceeded") {
                     return Err(CmdError::msg(format!("deployment {name:?} exceeded its progress deadline")));
                 }
                 let s = &d.status;

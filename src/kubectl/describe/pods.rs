@@ -72,7 +72,7 @@ pub(crate) fn describe_pod(w: &mut PrefixWriter, cx: &Cx, pod: &Pod) {
         w.write(LEVEL_0, "Readiness Gates:\n  Type\tStatus\n");
         for g in &pod.spec.readiness_gates {
             let ct = g.get("conditionType").and_then(|v| v.as_str()).unwrap_or("");
-            let status = pod.status.conditions.iter().find(|c| c.type_ == ct).map(|c| c.status.clone()).unwrap_or_else(|| "<none>".into());
+            let status = pod.status.conditions.iter().find(|c| c.type_.as_str() == ct).map(|c| c.status.clone()).unwrap_or_else(|| "<none>".into());
             w.write(LEVEL_1, &format!("{ct} \t{status} \n"));
         }
     }

@@ -455,7 +455,7 @@ pub fn format_endpoints(e: &Endpoints) -> String {
 
 fn node_row(n: &Node, age: String) -> Vec<String> {
     let mut status = vec![];
-    if let Some(c) = n.status.conditions.iter().rev().find(|c| c.type_ == "Ready") {
+    if let Some(c) = n.status.conditions.iter().rev().find(|c| c.type_ == ConditionType::Ready) {
         status.push(if c.status == ConditionStatus::True { "Ready".to_string() } else { "NotReady".to_string() });
     }
     if status.is_empty() {
@@ -539,7 +539,7 @@ fn is_restartable_init(c: Option<&Container>) -> bool {
     c.is_some_and(|c| c.restart_policy.as_deref() == Some("Always"))
 }
 
-fn condition_true(p: &Pod, type_: &str) -> bool {
+fn condition_true(p: &Pod, type_: &ConditionType) -> bool {
     is_condition_true(&p.status.conditions, type_)
 }
 
@@ -606,7 +606,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
     let mut reason = if pod.status.reason.is_empty() { pod.status.phase.to_string() } else { pod.status.reason.clone() };
     let mut state = PodState::of_api_word(&reason);
     for c in &pod.status.conditions {
-        if c.type_ == "PodScheduled" && c.reason == "SchedulingGated" {
+        if c.type_ == ConditionType::PodScheduled && c.reason == "SchedulingGated" {
             reason = "SchedulingGated".into();
             state = PodState::Failing;
         }
@@ -655,7 +655,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         break;
     }
 
-    if !initializing || condition_true(pod, "Initialized") {
+    if !initializing || condition_true(pod, &ConditionType::Initialized) {
         restarts = restartable_init_restarts;
         last_restart = last_restartable_init_restart;
         let mut has_running = false;
@@ -683,7 +683,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
             }
         }
         if reason == "Completed" {
-            if has_running && condition_true(pod, "Ready") {
+            if has_running && condition_true(pod, &ConditionType::Ready) {
                 (reason, state) = ("Running".into(), PodState::Running);
             } else if let Some(e) = error_reason {
                 (reason, state) = e;
@@ -717,7 +717,7 @@ fn pod_row(pod: &Pod, now: Time) -> Vec<String> {
         let mut true_conditions = 0;
         for g in &pod.spec.readiness_gates {
             let ct = g.get("conditionType").and_then(|v| v.as_str()).unwrap_or("");
-            if let Some(c) = pod.status.conditions.iter().find(|c| c.type_ == ct)
+            if let Some(c) = pod.status.conditions.iter().find(|c| c.type_.as_str() == ct)
                 && c.status == ConditionStatus::True
             {
                 true_conditions += 1;

@@ -33,9 +33,9 @@ pub(super) fn new_replica_set(cx: &mut Ctx, existing: Option<ReplicaSet>, old: &
         }
         let rev = rs.metadata.annotations.get(REVISION_ANNOTATION).cloned().unwrap_or_default();
         let mut needs_update = set_deployment_revision(&mut cx.d, &rev);
-        if has_progress_deadline(&cx.d) && get_deployment_condition(&cx.d.status, "Progressing").is_none() {
+        if has_progress_deadline(&cx.d) && get_deployment_condition(&cx.d.status, &ConditionType::Progressing).is_none() {
             let msg = format!("Found new replica set {:?}", rs.metadata.name);
-            set_deployment_condition(&mut cx.d.status, new_condition("Progressing", ConditionStatus::True, FOUND_NEW_RS, &msg, now));
+            set_deployment_condition(&mut cx.d.status, new_condition(ConditionType::Progressing, ConditionStatus::True, FOUND_NEW_RS, &msg, now));
             needs_update = true;
         }
         if needs_update {
@@ -88,7 +88,7 @@ pub(super) fn new_replica_set(cx: &mut Ctx, existing: Option<ReplicaSet>, old: &
         Err(e) => {
             let msg = format!("Failed to create new replica set {:?}: {}", new_rs.metadata.name, e.message);
             if has_progress_deadline(&cx.d) {
-                set_deployment_condition(&mut cx.d.status, new_condition("Progressing", ConditionStatus::False, FAILED_RS_CREATE, &msg, now));
+                set_deployment_condition(&mut cx.d.status, new_condition(ConditionType::Progressing, ConditionStatus::False, FAILED_RS_CREATE, &msg, now));
                 let _ = cx.write_status();
             }
             cx.event("Warning", FAILED_RS_CREATE, &msg);
@@ -101,7 +101,7 @@ pub(super) fn new_replica_set(cx: &mut Ctx, existing: Option<ReplicaSet>, old: &
     let mut needs_update = set_deployment_revision(&mut cx.d, &new_revision);
     if !already_exists && has_progress_deadline(&cx.d) {
         let msg = format!("Created new replica set {:?}", created.metadata.name);
-        set_deployment_condition(&mut cx.d.status, new_condition("Progressing", ConditionStatus::True, NEW_REPLICA_SET, &msg, now));
+        set_deployment_condition(&mut cx.d.status, new_condition(ConditionType::Progressing, ConditionStatus::True, NEW_REPLICA_SET, &msg, now));
         needs_update = true;
     }
     if needs_update {
@@ -259,11 +259,14 @@ pub(super) fn calculate_status(all: &[&ReplicaSet], new_rs: Option<&ReplicaSet>,
         conditions: d.status.conditions.clone(),
     };
     if available >= d_replicas(d).wrapping_sub(max_unavailable(d)) {
-        set_deployment_condition(&mut st, new_condition("Available", ConditionStatus::True, MIN_AVAILABLE, "Deployment has minimum availability.", now));
+        set_deployment_condition(
+            &mut st,
+            new_condition(ConditionType::Available, ConditionStatus::True, MIN_AVAILABLE, "Deployment has minimum availability.", now),
+        );
     } else {
         set_deployment_condition(
             &mut st,
-            new_condition("Available", ConditionStatus::False, MIN_UNAVAILABLE, "Deployment does not have minimum availability.", now),
+            new_condition(ConditionType::Available, ConditionStatus::False, MIN_UNAVAILABLE, "Deployment does not have minimum availability.", now),
         );
     }
     st
@@ -329,16 +332,16 @@ pub(super) fn check_paused_conditions(cx: &mut Ctx) -> Result<(), String> {
     if !has_progress_deadline(&cx.d) {
         return Ok(());
     }
-    let cond = get_deployment_condition(&cx.d.status, "Progressing").cloned();
+    let cond = get_deployment_condition(&cx.d.status, &ConditionType::Progressing).cloned();
     if cond.as_ref().is_some_and(|c| c.reason == TIMED_OUT) {
         return Ok(());
     }
     let paused_cond = cond.as_ref().is_some_and(|c| c.reason == PAUSED);
     let now = cx.api.now;
     if cx.d.spec.paused && !paused_cond {
-        set_deployment_condition(&mut cx.d.status, new_condition("Progressing", ConditionStatus::Unknown, PAUSED, "Deployment is paused", now));
+        set_deployment_condition(&mut cx.d.status, new_condition(ConditionType::Progressing, ConditionStatus::Unknown, PAUSED, "Deployment is paused", now));
     } else if !cx.d.spec.paused && paused_cond {
-        set_deployment_condition(&mut cx.d.status, new_condition("Progressing", ConditionStatus::Unknown, RESUMED, "Deployment is resumed", now));
+        set_deployment_condition(&mut cx.d.status, new_condition(ConditionType::Progressing, ConditionStatus::Unknown, RESUMED, "Deployment is resumed", now));
     } else {
         return Ok(());
     }

@@ -69,10 +69,10 @@ fn creates_a_hashed_replica_set_and_reports_progress() {
     assert_eq!(scaling_events(&h, "web"), [format!("Scaled up replica set web-{hash} from 0 to 3")]);
     let d = get(&h, "web");
     assert_eq!(d.metadata.annotations[REVISION_ANNOTATION], "1");
-    let p = get_deployment_condition(&d.status, "Progressing").unwrap();
+    let p = get_deployment_condition(&d.status, &ConditionType::Progressing).unwrap();
     assert_eq!((&p.status, p.reason.as_str()), (&ConditionStatus::True, REPLICA_SET_UPDATED));
     assert_eq!(p.message, format!("ReplicaSet \"web-{hash}\" is progressing."));
-    let a = get_deployment_condition(&d.status, "Available").unwrap();
+    let a = get_deployment_condition(&d.status, &ConditionType::Available).unwrap();
     assert_eq!(
         (&a.status, a.reason.as_str(), a.message.as_str()),
         (&ConditionStatus::False, MIN_UNAVAILABLE, "Deployment does not have minimum availability.")
@@ -84,9 +84,9 @@ fn creates_a_hashed_replica_set_and_reports_progress() {
         (3, 3, 3, 3, 0)
     );
     assert_eq!(d.status.terminating_replicas, Some(0));
-    let p = get_deployment_condition(&d.status, "Progressing").unwrap();
+    let p = get_deployment_condition(&d.status, &ConditionType::Progressing).unwrap();
     assert_eq!((p.reason.as_str(), p.message.clone()), (NEW_RS_AVAILABLE, format!("ReplicaSet \"web-{hash}\" has successfully progressed.")));
-    assert_eq!(get_deployment_condition(&d.status, "Available").unwrap().reason, MIN_AVAILABLE);
+    assert_eq!(get_deployment_condition(&d.status, &ConditionType::Available).unwrap().reason, MIN_AVAILABLE);
     assert_eq!(d.status.observed_generation, d.metadata.generation);
 }
 
@@ -118,7 +118,7 @@ fn rolling_update_respects_surge_and_unavailability() {
     assert_eq!((d.status.replicas, d.status.updated_replicas, d.status.available_replicas), (4, 4, 4));
     assert_eq!(d.metadata.annotations[REVISION_ANNOTATION], "2");
     assert_eq!(rs_replicas(h.api.get_t::<ReplicaSet>("default", &old).unwrap()), 0);
-    assert_eq!(get_deployment_condition(&d.status, "Progressing").unwrap().reason, NEW_RS_AVAILABLE);
+    assert_eq!(get_deployment_condition(&d.status, &ConditionType::Progressing).unwrap().reason, NEW_RS_AVAILABLE);
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn paused_deployments_do_not_roll_out() {
     let mut d = get(&h, "web");
     d.spec.paused = true;
     h.update(Object::Deployment(d));
-    let c = get_deployment_condition(&get(&h, "web").status, "Progressing").unwrap().clone();
+    let c = get_deployment_condition(&get(&h, "web").status, &ConditionType::Progressing).unwrap().clone();
     assert_eq!((&c.status, c.reason.as_str(), c.message.as_str()), (&ConditionStatus::Unknown, PAUSED, "Deployment is paused"));
     set_image(&mut h, "web", "nginx:1.26");
     assert_eq!(rss(&h).len(), 1);
@@ -203,10 +203,10 @@ fn progress_deadline_is_reported() {
     h.create(Object::Deployment(d));
     let rs = rss(&h)[0].metadata.name.clone();
     h.advance(29 * SECOND);
-    assert_eq!(get_deployment_condition(&get(&h, "web").status, "Progressing").unwrap().status, ConditionStatus::True);
+    assert_eq!(get_deployment_condition(&get(&h, "web").status, &ConditionType::Progressing).unwrap().status, ConditionStatus::True);
     h.advance(3 * SECOND);
     let d = get(&h, "web");
-    let c = get_deployment_condition(&d.status, "Progressing").unwrap();
+    let c = get_deployment_condition(&d.status, &ConditionType::Progressing).unwrap();
     assert_eq!((&c.status, c.reason.as_str()), (&ConditionStatus::False, TIMED_OUT));
     assert_eq!(c.message, format!("ReplicaSet \"{rs}\" has timed out progressing."));
 }

@@ -89,15 +89,8 @@ pub(super) fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> std::cmp::Ordering 
 }
 
 /// `NewDeploymentCondition`.
-pub fn new_condition(type_: &str, status: ConditionStatus, reason: &str, message: &str, now: Time) -> DeploymentCondition {
-    DeploymentCondition {
-        type_: type_.into(),
-        status,
-        last_update_time: Some(now),
-        last_transition_time: Some(now),
-        reason: reason.into(),
-        message: message.into(),
-    }
+pub fn new_condition(type_: ConditionType, status: ConditionStatus, reason: &str, message: &str, now: Time) -> DeploymentCondition {
+    DeploymentCondition { type_, status, last_update_time: Some(now), last_transition_time: Some(now), reason: reason.into(), message: message.into() }
 }
 
 /// `SetDeploymentCondition`: same status and reason is no change; same
@@ -107,12 +100,12 @@ pub fn set_deployment_condition(st: &mut DeploymentStatus, c: DeploymentConditio
 }
 
 /// `RemoveDeploymentCondition`.
-pub(super) fn remove_deployment_condition(st: &mut DeploymentStatus, type_: &str) {
+pub(super) fn remove_deployment_condition(st: &mut DeploymentStatus, type_: &ConditionType) {
     crate::engine::api::remove_condition(&mut st.conditions, type_);
 }
 
 /// `GetDeploymentCondition`.
-pub(super) fn get_deployment_condition<'a>(st: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
+pub(super) fn get_deployment_condition<'a>(st: &'a DeploymentStatus, type_: &ConditionType) -> Option<&'a DeploymentCondition> {
     crate::engine::api::get_condition(&st.conditions, type_)
 }
 
@@ -238,7 +231,7 @@ pub(super) fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: T
     if !has_progress_deadline(d) {
         return false;
     }
-    let Some(c) = get_deployment_condition(st, "Progressing") else { return false };
+    let Some(c) = get_deployment_condition(st, &ConditionType::Progressing) else { return false };
     if c.reason == NEW_RS_AVAILABLE {
         return false;
     }
