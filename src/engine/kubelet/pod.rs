@@ -996,17 +996,7 @@ fn start_kill(c: &mut CtrRt, pod: &Pod, cx: &mut Cx, message: &str, deadline: Ti
 /// started, or later): the container is Terminated (Completed or Error),
 /// and restarted as the pod's restartPolicy says, after the crash back-off.
 fn container_exited(c: &mut CtrRt, pod: &Pod, code: i32, since: Option<Time>, now: Time, wake: &mut Wake) {
-    c.state = CState::Terminated(ContainerStateTerminated {
-        exit_code: code,
-        reason: if code == 0 { "Completed".into() } else { "Error".into() },
-        started_at: since,
-        finished_at: Some(now),
-        container_id: c.id.clone(),
-        ..Default::default()
-    });
-    c.proc = None;
-    c.ready = false;
-    c.started = false;
+    set_terminated(c, code, since, now);
     plan_restart(c, &pod.spec.restart_policy, code, false, now);
     if let Some(at) = c.restart_at {
         let capped = c.backoff_wait && c.crash_backoff.is_some_and(|b| b.dur >= CRASH_MAX);
@@ -1027,9 +1017,16 @@ fn finish_kill(c: &mut CtrRt, cx: &mut Cx, now: Time) -> i32 {
         CState::Running { since } => Some(since),
         _ => None,
     };
+    set_terminated(c, code, since, now);
+    code
+}
+
+/// The container's process is gone with `code`: Terminated (Completed for
+/// 0, Error otherwise), no process, not ready, not started.
+fn set_terminated(c: &mut CtrRt, code: i32, since: Option<Time>, now: Time) {
     c.state = CState::Terminated(ContainerStateTerminated {
         exit_code: code,
-        reason: if graceful { "Completed".into() } else { "Error".into() },
+        reason: if code == 0 { "Completed".into() } else { "Error".into() },
         started_at: since,
         finished_at: Some(now),
         container_id: c.id.clone(),
@@ -1038,7 +1035,6 @@ fn finish_kill(c: &mut CtrRt, cx: &mut Cx, now: Time) -> i32 {
     c.proc = None;
     c.ready = false;
     c.started = false;
-    code
 }
 
 /// After an exit: restart now-ish (first failure: the next relist), after
