@@ -151,7 +151,7 @@ fn fetch_explain() {
         if let Ok(text) = wasm_bindgen_futures::JsFuture::from(p).await
             && let Some(t) = text.as_string()
         {
-            crate::kubectl::commands::explain::provide(t);
+            crate::engine::api::schema::provide(t);
         }
     });
 }

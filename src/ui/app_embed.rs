@@ -209,7 +209,14 @@ impl Cluster {
 /// script fetches next to itself once a cluster is on screen).
 #[wasm_bindgen(js_name = provideExplain)]
 pub fn provide_explain(text: String) {
-    crate::kubectl::commands::explain::provide(text);
+    crate::engine::api::schema::provide(text);
+}
+
+/// Whether a text an element applies at start (manifests, a transcript)
+/// needs the schema table first (kubarium.js awaits it then).
+#[wasm_bindgen(js_name = needsSchema)]
+pub fn needs_schema(text: &str) -> bool {
+    crate::engine::api::schema::needed_by(text)
 }
 
 impl Drop for Cluster {

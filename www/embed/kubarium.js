@@ -44,11 +44,13 @@ export function load() {
   return loadGlue().then(() => {});
 }
 
-let explainAsked = false;
+/** Fetches the API schema table (kubectl explain, and the check of every
+ * kind the engine stores without interpreting) once per page; resolves when
+ * it is handed over or could not be fetched. */
+let explainAsked = null;
 function fetchExplain(glue) {
-  if (explainAsked) return;
-  explainAsked = true;
-  fetch(EXPLAIN()).then((r) => (r.ok ? r.text() : null)).then((t) => t && glue.provideExplain(t)).catch(() => {});
+  explainAsked ??= fetch(EXPLAIN()).then((r) => (r.ok ? r.text() : null)).then((t) => { if (t) glue.provideExplain(t); }).catch(() => {});
+  return explainAsked;
 }
 
 // ---------------------------------------------------------------- styles
@@ -234,6 +236,8 @@ export class KubariumCluster extends Base {
     this._loading ??= (async () => {
       try {
         const [glue, sheet, cfg] = await Promise.all([loadGlue(), sheetFor(this.getAttribute('theme')), configOf(this)]);
+        // A text that writes a kind checked against the schema table waits for it.
+        if (cfg.text && glue.needsSchema(cfg.text)) await fetchExplain(glue);
         const root = this.shadowRoot;
         root.adoptedStyleSheets = [sheet];
         const mount = document.createElement('div');
@@ -291,6 +295,7 @@ export async function createCluster(options = {}) {
   fetchExplain(glue);
   const cfg = { lesson: options.lesson ?? null, nodes: options.nodes == null ? null : String(options.nodes), autoplay: false };
   if (options.yaml ?? options.transcript) cfg.text = options.yaml ?? options.transcript;
+  if (cfg.text && glue.needsSchema(cfg.text)) await fetchExplain(glue);
   if (options.snapshot) cfg.share = options.snapshot.replace(/^.*#/, '');
   const c = new HeadlessCluster(null);
   c._h = new glue.Cluster(null, cfg, emitter(c));

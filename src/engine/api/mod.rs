@@ -4,13 +4,16 @@
 pub mod apps;
 pub mod conditions;
 pub mod core;
+pub mod generic;
 pub mod meta;
+pub mod schema;
 pub mod storage;
 pub mod vocab;
 
 pub use self::apps::*;
 pub use self::conditions::*;
 pub use self::core::*;
+pub use self::generic::Generic;
 pub use self::meta::*;
 pub use self::storage::*;
 pub use self::vocab::*;
@@ -28,9 +31,19 @@ pub struct KindInfo {
     pub singular: &'static str,
     pub short_names: &'static [&'static str],
     pub namespaced: bool,
+    /// The other versions the kind is served in (`autoscaling/v1` beside
+    /// the preferred `v2`).
+    pub also: &'static [&'static str],
+    /// Discovery categories (`all`: what `kubectl get all` lists).
+    pub categories: &'static [&'static str],
 }
 
 impl KindInfo {
+    /// Whether `api_version` (`autoscaling/v1`) is one this kind is served in.
+    pub fn serves(&self, api_version: &str) -> bool {
+        let (g, v) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        g == self.group && (v == self.version || self.also.contains(&v))
+    }
     pub fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
@@ -46,40 +59,53 @@ impl KindInfo {
 }
 
 macro_rules! kinds {
-    ($( $variant:ident($ty:ty) = $kind:literal, $group:literal, $version:literal, $plural:literal, $singular:literal, [$($short:literal),*], $namespaced:literal; )*) => {
-        /// Every kind the simulated API server serves.
+    (
+        typed { $( $variant:ident($ty:ty) = $kind:literal, $group:literal, $version:literal, [$($also:literal),*], $plural:literal, $singular:literal, [$($short:literal),*], $namespaced:literal, [$($cat:literal),*]; )* }
+        generic { $( $gvariant:ident = $gkind:literal, $ggroup:literal, $gversion:literal, [$($galso:literal),*], $gplural:literal, $gsingular:literal, [$($gshort:literal),*], $gnamespaced:literal, [$($gcat:literal),*]; )* }
+    ) => {
+        /// Every kind the simulated API server serves: the typed ones the
+        /// engine interprets, then the ones it stores as [`Generic`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Kind { $($variant),* }
+        pub enum Kind { $($variant,)* $($gvariant,)* }
 
         impl Kind {
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)* $(Kind::$gvariant,)*];
             pub fn info(self) -> &'static KindInfo {
                 match self {
                     $(Kind::$variant => &KindInfo {
-                        kind: $kind, group: $group, version: $version, plural: $plural,
-                        singular: $singular, short_names: &[$($short),*], namespaced: $namespaced,
-                    }),*
+                        kind: $kind, group: $group, version: $version, also: &[$($also),*], plural: $plural,
+                        singular: $singular, short_names: &[$($short),*], namespaced: $namespaced, categories: &[$($cat),*],
+                    },)*
+                    $(Kind::$gvariant => &KindInfo {
+                        kind: $gkind, group: $ggroup, version: $gversion, also: &[$($galso),*], plural: $gplural,
+                        singular: $gsingular, short_names: &[$($gshort),*], namespaced: $gnamespaced, categories: &[$($gcat),*],
+                    },)*
                 }
+            }
+            /// Whether the engine stores this kind as a [`Generic`] object
+            /// (checked against the schema table, interpreted by nothing).
+            pub fn is_generic(self) -> bool {
+                !matches!(self, $(Kind::$variant)|*)
             }
         }
 
         /// An API object of any kind.
         #[derive(Clone, Debug, PartialEq)]
-        pub enum Object { $($variant($ty)),* }
+        pub enum Object { $($variant($ty),)* Generic(Generic) }
 
         impl Object {
             pub fn kind(&self) -> Kind {
-                match self { $(Object::$variant(_) => Kind::$variant),* }
+                match self { $(Object::$variant(_) => Kind::$variant,)* Object::Generic(g) => g.kind }
             }
             pub fn meta(&self) -> &ObjectMeta {
-                match self { $(Object::$variant(o) => &o.metadata),* }
+                match self { $(Object::$variant(o) => &o.metadata,)* Object::Generic(g) => &g.metadata }
             }
             pub fn meta_mut(&mut self) -> &mut ObjectMeta {
-                match self { $(Object::$variant(o) => &mut o.metadata),* }
+                match self { $(Object::$variant(o) => &mut o.metadata,)* Object::Generic(g) => &mut g.metadata }
             }
             /// The object as JSON (Go's encoding/json shape, keys sorted).
             pub fn to_value(&self) -> serde_json::Value {
-                match self { $(Object::$variant(o) => to_json(o)),* }
+                match self { $(Object::$variant(o) => to_json(o),)* Object::Generic(g) => g.to_value() }
             }
             /// Decodes a manifest tree of the given kind, collecting unknown fields.
             pub fn decode(kind: Kind, node: &crate::engine::yaml::Node) -> Result<(Object, Vec<crate::engine::decode::UnknownField>), crate::engine::decode::DecodeError> {
@@ -87,7 +113,11 @@ macro_rules! kinds {
                     $(Kind::$variant => {
                         let (o, unknown) = crate::engine::decode::decode::<$ty>(node)?;
                         Ok((Object::$variant(o), unknown))
-                    }),*
+                    })*
+                    _ => {
+                        let (g, unknown) = Generic::decode(kind, node)?;
+                        Ok((Object::Generic(g), unknown))
+                    }
                 }
             }
             fn set_type_meta(&mut self) {
@@ -96,7 +126,13 @@ macro_rules! kinds {
                         let info = Kind::$variant.info();
                         o.api_version = info.api_version();
                         o.kind = info.kind.to_string();
-                    }),*
+                    })*
+                    Object::Generic(g) => {
+                        let info = g.kind.info();
+                        if !info.serves(&g.api_version) {
+                            g.api_version = info.api_version();
+                        }
+                    }
                 }
             }
         }
@@ -118,30 +154,8 @@ macro_rules! kinds {
     };
 }
 
-kinds! {
-    Namespace(Namespace) = "Namespace", "", "v1", "namespaces", "namespace", ["ns"], false;
-    Node(Node) = "Node", "", "v1", "nodes", "node", ["no"], false;
-    Pod(Pod) = "Pod", "", "v1", "pods", "pod", ["po"], true;
-    Service(Service) = "Service", "", "v1", "services", "service", ["svc"], true;
-    Endpoints(Endpoints) = "Endpoints", "", "v1", "endpoints", "endpoints", ["ep"], true;
-    ConfigMap(ConfigMap) = "ConfigMap", "", "v1", "configmaps", "configmap", ["cm"], true;
-    Secret(Secret) = "Secret", "", "v1", "secrets", "secret", [], true;
-    ServiceAccount(ServiceAccount) = "ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ["sa"], true;
-    Event(Event) = "Event", "", "v1", "events", "event", ["ev"], true;
-    PersistentVolume(PersistentVolume) = "PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", ["pv"], false;
-    PersistentVolumeClaim(PersistentVolumeClaim) = "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ["pvc"], true;
-    ResourceQuota(ResourceQuota) = "ResourceQuota", "", "v1", "resourcequotas", "resourcequota", ["quota"], true;
-    Deployment(Deployment) = "Deployment", "apps", "v1", "deployments", "deployment", ["deploy"], true;
-    ReplicaSet(ReplicaSet) = "ReplicaSet", "apps", "v1", "replicasets", "replicaset", ["rs"], true;
-    StatefulSet(StatefulSet) = "StatefulSet", "apps", "v1", "statefulsets", "statefulset", ["sts"], true;
-    ControllerRevision(ControllerRevision) = "ControllerRevision", "apps", "v1", "controllerrevisions", "controllerrevision", [], true;
-    StorageClass(StorageClass) = "StorageClass", "storage.k8s.io", "v1", "storageclasses", "storageclass", ["sc"], false;
-    VolumeAttachment(VolumeAttachment) = "VolumeAttachment", "storage.k8s.io", "v1", "volumeattachments", "volumeattachment", [], false;
-    CsiDriver(CsiDriver) = "CSIDriver", "storage.k8s.io", "v1", "csidrivers", "csidriver", [], false;
-    CsiNode(CsiNode) = "CSINode", "storage.k8s.io", "v1", "csinodes", "csinode", [], false;
-    PodDisruptionBudget(PodDisruptionBudget) = "PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", ["pdb"], true;
-    Lease(Lease) = "Lease", "coordination.k8s.io", "v1", "leases", "lease", [], true;
-}
+// The table of kinds, generated from the Kubernetes API definitions.
+include!("kinds.rs");
 
 /// A typed API object.
 pub trait Resource: Clone + Sized + 'static {
@@ -210,7 +224,7 @@ impl Kind {
     }
     /// Finds a kind from a manifest's apiVersion and kind.
     pub fn from_type_meta(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| k.info().kind == kind && k.info().api_version() == api_version)
+        Kind::ALL.iter().copied().find(|k| k.info().kind == kind && k.info().serves(api_version))
     }
     pub fn namespaced(self) -> bool {
         self.info().namespaced

@@ -99,18 +99,16 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
                 mount_service_account_token(api, p);
             }
             // Priority (plugin/pkg/admission/priority, admitPod): the value
-            // comes from the PriorityClass. No class can be created here, so
-            // only the two built-in ones resolve, and there is no global
-            // default: 0.
-            let (value, class_policy) = match p.spec.priority_class_name.as_str() {
-                "" => (0, None),
-                "system-node-critical" => (2_000_001_000, Some("PreemptLowerPriority")),
-                "system-cluster-critical" => (2_000_000_000, Some("PreemptLowerPriority")),
-                other => {
-                    let msg = format!("no PriorityClass with name {other} was found");
+            // and preemption policy come from the PriorityClass named, else
+            // from the global default class, else 0 and PreemptLowerPriority.
+            let (class, value, class_policy) = match establish_priority(api, &p.spec.priority_class_name) {
+                Some(x) => x,
+                None => {
+                    let msg = format!("no PriorityClass with name {} was found", p.spec.priority_class_name);
                     return Err(ApiError::new(Reason::Forbidden, format!("pods \"{}\" is forbidden: {msg}", admission_name(&p.metadata, generated))));
                 }
             };
+            p.spec.priority_class_name = class;
             if let Some(given) = p.spec.priority.filter(|v| *v != value) {
                 return Err(ApiError::new(
                     Reason::Forbidden,
@@ -121,7 +119,7 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
                 ));
             }
             p.spec.priority = Some(value);
-            if let Some(policy) = class_policy
+            if let Some(policy) = class_policy.as_deref()
                 && let Some(given) = p.spec.preemption_policy.as_deref().filter(|g| *g != policy)
             {
                 return Err(ApiError::new(
@@ -132,7 +130,9 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
                     ),
                 ));
             }
-            p.spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+            if class_policy.is_some() {
+                p.spec.preemption_policy = class_policy;
+            }
             // PodTopologyLabels: a pod created already bound gets its node's
             // topology labels, without overwriting its own (admitPod).
             if !p.spec.node_name.is_empty() {
@@ -190,6 +190,36 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
 
 /// NamespaceLifecycle's immortal namespaces (Register in
 /// staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle).
+/// establishPriority: the class's name, value and preemption policy. The
+/// built-in classes always exist; a class written by a user is a stored
+/// PriorityClass (its preemptionPolicy defaults to PreemptLowerPriority).
+/// None: the class named does not exist.
+fn establish_priority(api: &Api, name: &str) -> Option<(String, i32, Option<String>)> {
+    let lower = || Some("PreemptLowerPriority".to_string());
+    let of = |o: &Object| {
+        let Object::Generic(g) = o else { return None };
+        let value = g.field("value").as_i64().unwrap_or(0) as i32;
+        Some((g.metadata.name.clone(), value, g.field("preemptionPolicy").as_str().map(String::from).or_else(lower)))
+    };
+    match name {
+        "system-node-critical" => Some((name.into(), 2_000_001_000, lower())),
+        "system-cluster-critical" => Some((name.into(), 2_000_000_000, lower())),
+        "" => {
+            // getDefaultPriorityClass: the global default with the lowest value.
+            let default = api
+                .store
+                .list(Kind::PriorityClass)
+                .filter_map(|o| match o.as_ref() {
+                    Object::Generic(g) if g.field("globalDefault").as_bool() == Some(true) => of(o),
+                    _ => None,
+                })
+                .min_by_key(|(_, v, _)| *v);
+            Some(default.unwrap_or_else(|| (String::new(), 0, lower())))
+        }
+        _ => api.get(Kind::PriorityClass, "", name).ok().and_then(|o| of(&o)),
+    }
+}
+
 pub fn validate_delete(kind: Kind, name: &str) -> Result<(), ApiError> {
     if kind == Kind::Namespace && matches!(name, "default" | "kube-system" | "kube-public") {
         return Err(ApiError::new(Reason::Forbidden, format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted")));

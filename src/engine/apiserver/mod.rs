@@ -30,6 +30,8 @@ pub enum Reason {
     TooManyRequests,
     InternalError,
     RequestEntityTooLarge,
+    /// 503: the page has not downloaded the schema table yet.
+    ServiceUnavailable,
 }
 
 impl Reason {
@@ -44,6 +46,7 @@ impl Reason {
             Reason::TooManyRequests => "TooManyRequests",
             Reason::InternalError => "InternalError",
             Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Reason::ServiceUnavailable => "ServiceUnavailable",
         }
     }
 }
@@ -1010,6 +1013,9 @@ fn prepare_create_status(obj: &mut Object, now: Time) {
         Object::Service(s) => s.status = ServiceStatus { load_balancer: serde_json::json!({}) },
         Object::PodDisruptionBudget(p) => p.status = Default::default(),
         Object::VolumeAttachment(v) => v.status = Default::default(),
+        Object::Generic(g) => {
+            g.body.remove("status");
+        }
         _ => {}
     }
 }

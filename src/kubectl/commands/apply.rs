@@ -131,6 +131,7 @@ pub fn decode_strict(kind: Kind, v: &Value) -> Result<Object, ApiError> {
 
 /// [`decode_strict`], noting the unknown fields' paths it refused in `refused`.
 fn decode_strict_fields(kind: Kind, v: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
+    schema_ready(kind)?;
     let i = kind.info();
     let detail = match Object::from_value(kind, v) {
         Err(e) => e.message,
@@ -138,6 +139,19 @@ fn decode_strict_fields(kind: Kind, v: &Value, refused: &mut Vec<String>) -> Res
         Ok((_, unknown)) => strict_error(unknown, refused),
     };
     Err(ApiError::new(Reason::BadRequest, format!("{} in version {:?} cannot be handled as a {}: {detail}", i.kind, i.version, i.kind)))
+}
+
+/// A kind stored as a generic object is checked against the schema table,
+/// which the page downloads after its first frame: until it is there,
+/// writing one is refused rather than accepted unchecked.
+pub fn schema_ready(kind: Kind) -> Result<(), ApiError> {
+    if crate::engine::api::Generic::checkable(kind) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Reason::ServiceUnavailable,
+        format!("the API schema for {} is still downloading (explain_data.json); try again in a moment", kind.info().qualified_plural()),
+    ))
 }
 
 /// `strict decoding error: unknown field "a", unknown field "b"`; the paths go to `refused`.
@@ -151,6 +165,7 @@ fn strict_error(unknown: Vec<crate::engine::decode::UnknownField>, refused: &mut
 /// (handlers/patch.go applyPatchToObject): an Invalid with no kind. The
 /// unknown fields' paths go to `refused`.
 fn patch_decode_error(kind: Kind, patched: &Value, patch: &Value, refused: &mut Vec<String>) -> Result<Object, ApiError> {
+    schema_ready(kind)?;
     match Object::from_value(kind, patched) {
         Ok((o, unknown)) if unknown.is_empty() => Ok(o),
         Ok((_, unknown)) => Err(patch_invalid(patch, &strict_error(unknown, refused))),

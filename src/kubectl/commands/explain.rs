@@ -1,67 +1,14 @@
 //! `kubectl explain` for the kinds Kubarium serves, rendered as kubectl
 //! 1.36's plaintext template (pkg/explain/v2/templates/plaintext.tmpl) does
 //! from the API server's OpenAPI v3 schema. The schema table
-//! (explain_data.json) is generated from the Kubernetes API sources by
-//! scripts/gen_explain.py.
+//! (engine::api::schema, explain_data.json) is generated from the
+//! Kubernetes API sources by scripts/gen_api.py.
 
 use super::Ctx;
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
-use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-/// The schema table. Natively it is compiled in; in the page it is a
-/// separate file (`explain_data.json` next to index.html) fetched after the
-/// first frame, which keeps ~80 KB (gzip) out of the wasm every visitor
-/// downloads for a command few of them type.
-#[cfg(not(target_arch = "wasm32"))]
-fn data() -> Option<&'static str> {
-    Some(include_str!("explain_data.json"))
-}
-
-#[cfg(target_arch = "wasm32")]
-static LOADED: OnceLock<String> = OnceLock::new();
-
-#[cfg(target_arch = "wasm32")]
-fn data() -> Option<&'static str> {
-    LOADED.get().map(|s| s.as_str())
-}
-
-/// Hands the fetched schema table to `kubectl explain` (the page calls it).
-#[cfg(target_arch = "wasm32")]
-pub fn provide(json: String) {
-    let _ = LOADED.set(json);
-}
-
-#[derive(Deserialize)]
-struct KindEntry {
-    group: String,
-    version: String,
-}
-
-#[derive(Deserialize)]
-struct TypeEntry {
-    /// The type's description.
-    d: String,
-    /// Fields: [json name, type, description, required (0/1), enum values?]
-    f: Vec<FieldEntry>,
-}
-
-/// A field as the embedded schema stores it: a JSON array.
-type FieldEntry = (String, String, String, u8, Option<Vec<String>>);
-
-#[derive(Deserialize)]
-struct Schema {
-    kinds: BTreeMap<String, KindEntry>,
-    types: BTreeMap<String, TypeEntry>,
-}
-
-fn schema() -> Option<&'static Schema> {
-    static S: OnceLock<Option<Schema>> = OnceLock::new();
-    let text = data()?;
-    S.get_or_init(|| serde_json::from_str(text).ok()).as_ref()
-}
+use crate::engine::api::schema::{self, Schema, TypeEntry, display};
 
 pub fn flags() -> Vec<Flag> {
     vec![boolf("recursive").with_short('R'), strf("api-version"), flag("output", Some('o'), FlagKind::Str)]
@@ -181,10 +128,10 @@ impl Explainer<'_> {
         }
         let Some(te) = self.s.types.get(&name) else { return };
         seen.push(name.clone());
-        for (fname, ftype, fdesc, required, enums) in &te.f {
+        for schema::Field(fname, ftype, fdesc, required, enums, _) in &te.f {
             let amount = level * 2;
             self.out.push_str(&indent(amount, fname));
-            self.out.push_str(&format!("\t<{ftype}>"));
+            self.out.push_str(&format!("\t<{}>", display(ftype)));
             if *required == 1 {
                 self.out.push_str(" -required-");
             }
@@ -232,8 +179,8 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         }
         Some(o) => return Err(CmdError::msg(format!("unrecognized format: {o}"))),
     }
-    let Some(s) = schema() else {
-        if data().is_none() {
+    let Some(s) = schema::get() else {
+        if schema::data().is_none() {
             return Err(CmdError::msg("the API schema for kubectl explain is still downloading (explain_data.json); try again in a moment"));
         }
         return Err(CmdError::msg("the explain schema table could not be read"));
@@ -243,25 +190,28 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let path: Vec<&str> = parts.collect();
     let kind = super::resources::resolve_type(resource)?;
     let info = kind.info();
-    if let Some(v) = ctx.f.str("api-version")
-        && v != info.api_version()
-    {
-        return Err(CmdError::msg(format!(
-            "couldn't find resource for \"{}, Kind={}\"",
-            if info.group.is_empty() { format!("/{v}") } else { v.to_string() },
-            info.kind
-        )));
-    }
-    let Some(ke) = s.kinds.get(info.kind) else {
+    let api_version = match ctx.f.str("api-version") {
+        Some(v) if !info.serves(v) => {
+            return Err(CmdError::msg(format!(
+                "couldn't find resource for \"{}, Kind={}\"",
+                if info.group.is_empty() { format!("/{v}") } else { v.to_string() },
+                info.kind
+            )));
+        }
+        Some(v) => v.to_string(),
+        None => info.api_version(),
+    };
+    let Some(root) = s.root(&api_version, info.kind) else {
         return Err(CmdError::msg(format!("GVR ({}) not found in OpenAPI schema", info.qualified_plural())));
     };
+    let version = api_version.rsplit('/').next().unwrap_or_default();
     let mut e = Explainer { s, out: String::new() };
-    if !ke.group.is_empty() {
-        e.out.push_str(&format!("GROUP:      {}\n", ke.group));
+    if !info.group.is_empty() {
+        e.out.push_str(&format!("GROUP:      {}\n", info.group));
     }
-    e.out.push_str(&format!("KIND:       {}\nVERSION:    {}\n\n", info.kind, ke.version));
+    e.out.push_str(&format!("KIND:       {}\nVERSION:    {version}\n\n", info.kind));
     // follow the field path
-    let mut cur_type = info.kind.to_string();
+    let mut cur_type = root.to_string();
     let mut own_desc: Option<String> = None;
     for (i, seg) in path.iter().enumerate() {
         let Some(te) = e.ty(referenced(&cur_type)) else {
@@ -272,7 +222,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         };
         let field = field.clone();
         if i + 1 == path.len() {
-            e.out.push_str(&format!("FIELD: {} <{}>\n", field.0, field.1));
+            e.out.push_str(&format!("FIELD: {} <{}>\n", field.0, display(&field.1)));
             if let Some(values) = &field.4 {
                 e.out.push_str("ENUM:");
                 for v in values {

@@ -183,6 +183,24 @@ pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// `kubectl api-versions`: every group/version a kind is served in, sorted
+/// as strings (so `v1` comes last).
+pub fn run_api_versions(ctx: &mut Ctx) -> Result<(), CmdError> {
+    let mut versions: Vec<String> = vec![];
+    for k in Kind::ALL {
+        let i = k.info();
+        for v in std::iter::once(&i.version).chain(i.also) {
+            versions.push(if i.group.is_empty() { v.to_string() } else { format!("{}/{v}", i.group) });
+        }
+    }
+    crate::engine::sort::sort(&mut versions);
+    versions.dedup();
+    for v in versions {
+        ctx.println(&v);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- run, replace, cluster-info
 
 pub fn run_flags() -> Vec<Flag> {

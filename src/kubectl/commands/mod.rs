@@ -213,6 +213,13 @@ pub fn commands() -> Vec<Command> {
         Command::new("cluster-info", "Display cluster information", "cluster-info", misc::any_flags, misc::run_cluster_info),
         Command::new("top", "Display resource (CPU/memory) usage", "top", misc::top_flags, misc::run_top),
         Command::new("api-resources", "Print the supported API resources on the server", "api-resources", misc::api_resources_flags, misc::run_api_resources),
+        Command::new(
+            "api-versions",
+            "Print the supported API versions on the server, in the form of \"group/version\"",
+            "api-versions",
+            Vec::new,
+            misc::run_api_versions,
+        ),
         Command::group("config", "Modify kubeconfig files", "config SUBCOMMAND", misc::config_subcommands),
         Command::new("version", "Print the client and server version information", "version", misc::version_flags, misc::run_version),
         unsupported("edit"),

@@ -39,6 +39,7 @@ fn comparable(o: &Object) -> Value {
 /// The strict decode of a patched object, as the API server's patch handler
 /// reports it.
 fn decode_patched(kind: Kind, patched: &Value, patch: &Value) -> Result<Object, ApiError> {
+    super::apply::schema_ready(kind)?;
     match Object::from_value(kind, patched) {
         Ok((o, unknown)) if unknown.is_empty() => Ok(o),
         Ok((_, unknown)) => {

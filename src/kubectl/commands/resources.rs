@@ -11,8 +11,14 @@ use crate::kubectl::errors::CmdError;
 use serde_json::Value;
 use std::rc::Rc;
 
-/// `kubectl get all`: the "all" category, restricted to the kinds served here.
-const ALL_CATEGORY: &[Kind] = &[Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet];
+/// `kubectl get all`: the kinds in discovery's "all" category, in the order
+/// kubectl expands it (the core group first, then by group; by resource
+/// within a group).
+fn all_category() -> Vec<Kind> {
+    let mut kinds: Vec<Kind> = Kind::ALL.iter().copied().filter(|k| k.info().categories.contains(&"all")).collect();
+    crate::engine::sort::sort_by_key(&mut kinds, |k| (!k.info().group.is_empty(), k.info().group, k.info().plural));
+    kinds
+}
 
 /// Maps a resource name as typed (`po`, `statefulsets.apps`, `Pod`) to a kind.
 pub fn resolve_type(name: &str) -> Result<Kind, CmdError> {
@@ -23,7 +29,7 @@ pub fn resolve_type(name: &str) -> Result<Kind, CmdError> {
 pub fn resolve_types(spec: &str) -> Result<Vec<Kind>, CmdError> {
     let mut out: Vec<Kind> = vec![];
     for part in spec.split(',') {
-        let kinds = if part.eq_ignore_ascii_case("all") { ALL_CATEGORY.to_vec() } else { vec![resolve_type(part)?] };
+        let kinds = if part.eq_ignore_ascii_case("all") { all_category() } else { vec![resolve_type(part)?] };
         for k in kinds {
             if !out.contains(&k) {
                 out.push(k);
@@ -442,7 +448,21 @@ mod tests {
     #[test]
     fn types() {
         assert_eq!(resolve_types("po,svc").unwrap(), [Kind::Pod, Kind::Service]);
-        assert_eq!(resolve_types("all").unwrap(), ALL_CATEGORY);
+        assert_eq!(
+            resolve_types("all").unwrap(),
+            [
+                Kind::Pod,
+                Kind::ReplicationController,
+                Kind::Service,
+                Kind::DaemonSet,
+                Kind::Deployment,
+                Kind::ReplicaSet,
+                Kind::StatefulSet,
+                Kind::HorizontalPodAutoscaler,
+                Kind::CronJob,
+                Kind::Job
+            ]
+        );
         assert_eq!(crate::kubectl::errors::render(&resolve_types("widgets").unwrap_err()).0, "error: the server doesn't have a resource type \"widgets\"\n");
     }
 }

@@ -46,7 +46,7 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
         Object::ReplicaSet(r) => workloads::describe_replica_set(&mut w, &cx, r),
         Object::StatefulSet(s) => workloads::describe_stateful_set(&mut w, &cx, s),
         // No dedicated describer in kubectl: the generic one.
-        Object::VolumeAttachment(_) | Object::CsiDriver(_) | Object::Lease(_) | Object::ControllerRevision(_) | Object::Event(_) => {
+        Object::VolumeAttachment(_) | Object::CsiDriver(_) | Object::Lease(_) | Object::ControllerRevision(_) | Object::Event(_) | Object::Generic(_) => {
             describe_generic(&mut w, &cx, obj)
         }
     }

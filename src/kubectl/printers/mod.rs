@@ -7,6 +7,7 @@
 //! (get.go, customcolumn.go, sorter.go), pkg/printers/internalversion/printers.go
 //! (see [`rows`]).
 
+pub mod generic;
 pub mod rows;
 
 pub use rows::*;

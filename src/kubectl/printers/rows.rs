@@ -114,6 +114,7 @@ pub fn columns(kind: Kind) -> Vec<Column> {
             col("Modes"),
             col("Age"),
         ],
+        k => super::generic::columns(k),
     }
 }
 
@@ -123,6 +124,7 @@ pub fn row(obj: &Object, now: Time) -> Vec<String> {
     let name = obj.meta().name.clone();
     match obj {
         Object::Pod(p) => pod_row(p, now),
+        Object::Generic(g) => super::generic::row(g, now),
         Object::PodDisruptionBudget(p) => vec![
             name,
             p.spec.min_available.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "N/A".into()),
