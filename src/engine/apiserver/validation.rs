@@ -133,6 +133,14 @@ fn dns1035_label_errors(s: &str) -> Vec<String> {
     errs
 }
 
+/// path.IsValidPathSegmentName: any name that is safe in a URL path.
+fn path_segment_errors(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    ["/", "%"].iter().filter(|c| name.contains(*c)).map(|c| format!("may not contain '{c}'")).collect()
+}
+
 fn validate_name(kind: Kind, name: &str, errs: &mut Vec<FieldError>) {
     if name.is_empty() {
         errs.push(FieldError::required("metadata.name", "name or generateName is required"));
@@ -143,7 +151,11 @@ fn validate_name(kind: Kind, name: &str, errs: &mut Vec<FieldError>) {
         Kind::Service => dns1035_label_errors(name),
         // The StatefulSet name becomes a pod name prefix and a label value.
         Kind::StatefulSet => dns1123_label_errors(name),
-        Kind::Event => vec![],
+        Kind::Event | Kind::EventsEvent => vec![],
+        // ValidateRBACName, ValidateFlowSchemaName...: path.IsValidPathSegmentName.
+        Kind::Role | Kind::ClusterRole | Kind::RoleBinding | Kind::ClusterRoleBinding | Kind::FlowSchema | Kind::PriorityLevelConfiguration => {
+            path_segment_errors(name)
+        }
         _ => dns1123_subdomain_errors(name),
     };
     for m in msgs {

@@ -152,6 +152,16 @@ fn selector_of(o: &Object) -> Result<LabelSel, CmdError> {
             }
             Some(LabelSelector { match_labels: s.spec.selector.clone(), match_expressions: vec![] })
         }
+        // SelectorsForObject's other kinds, stored as generic objects.
+        Object::Generic(g) if g.kind == Kind::ReplicationController => {
+            let m = g.field("spec").get("selector").and_then(|s| s.as_object());
+            let labels = crate::engine::sort::map_from(m.into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())));
+            Some(LabelSelector { match_labels: labels, match_expressions: vec![] })
+        }
+        Object::Generic(g) if matches!(g.kind, Kind::DaemonSet | Kind::Job) => match g.field("spec").get("selector") {
+            Some(v) if !v.is_null() => crate::engine::decode::from_json(v),
+            _ => return Ok(LabelSel::nothing()),
+        },
         other => return Err(CmdError::msg(format!("selector for *v1.{} not implemented", other.kind().info().kind))),
     };
     Ok(LabelSel::from_label_selector(&s.unwrap_or_default()))
@@ -271,50 +281,102 @@ pub fn run_logs(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Err(CmdError::msg("following logs (-f) is not simulated by Kubarium: let time pass with `cluster advance`, then run `kubectl logs` again"));
     }
     let args = ctx.f.args.clone();
+    let selector = ctx.f.str("selector").map(|s| s.to_string());
     let mut container = ctx.f.str("container").map(|s| s.to_string());
     let target = match args.as_slice() {
+        [] if selector.is_some() => None,
         [] => return Err(ctx.usage_error("expected POD or TYPE/NAME is a required argument for the logs command")),
-        [t] => t.clone(),
+        [_] if selector.is_some() => return Err(ctx.usage_error("only a selector (-l) or a POD name is allowed")),
+        [t] => Some(t.clone()),
         [t, c] => {
             if container.is_some() {
                 return Err(CmdError::msg("only one of -c or an inline [CONTAINER] arg is allowed"));
             }
             container = Some(c.clone());
-            t.clone()
+            Some(t.clone())
         }
         _ => return Err(ctx.usage_error("expected POD or TYPE/NAME is a required argument for the logs command")),
     };
-    if let Some(t) = ctx.f.int("tail")
+    let mut tail = ctx.f.int("tail");
+    if let Some(t) = tail
         && t < -1
     {
         return Err(CmdError::msg("--tail must be greater than or equal to -1"));
     }
+    let all_pods = ctx.f.bool("all-pods");
+    let opts = LogOpts { previous: ctx.f.bool("previous"), prefix: ctx.f.bool("prefix") || all_pods, all_containers: ctx.f.bool("all-containers"), tail };
+    if opts.all_containers
+        && let Some(c) = &container
+    {
+        return Err(CmdError::msg(format!("--all-containers=true should not be specified with container name {c}")));
+    }
+    let Some(target) = target else {
+        // `-l`: every pod the selector matches, the last 10 lines of each
+        // unless --tail says otherwise (logs.go's selectorTail).
+        let sel = super::selector::parse_label_selector(selector.as_deref().unwrap_or_default()).map_err(CmdError::msg)?;
+        let ns = ctx.ns.clone();
+        let pods: Vec<Pod> = ctx.api().store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect();
+        if pods.is_empty() {
+            ctx.print(&format!("No resources found in {ns} namespace.\n"));
+            return Ok(());
+        }
+        if !ctx.f.changed("tail") {
+            tail = Some(10);
+        }
+        let opts = LogOpts { tail, ..opts };
+        for pod in &pods {
+            pod_logs(ctx, pod, container.as_deref(), all_pods, &opts)?;
+        }
+        return Ok(());
+    };
     let timeout = ctx.f.duration("pod-running-timeout").unwrap_or(20_000);
     let (pod, n) = pod_for_target(ctx, &target, timeout, true)?;
+    if n > 1 && all_pods {
+        // --all-pods: every pod the object selects, each line prefixed.
+        let (kind, name) = target.split_once('/').map(|(t, n)| (resolve_type(t), n)).unwrap_or((Ok(Kind::Pod), target.as_str()));
+        let ns = ctx.ns.clone();
+        let obj = ctx.api().get(kind?, &ns, name).map_err(CmdError::Api)?;
+        let sel = selector_of(&obj)?;
+        let mut pods: Vec<Pod> = ctx.api().store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect();
+        crate::engine::sort::sort_by(&mut pods, |a, b| ordering(logging_less, a, b));
+        for pod in &pods {
+            pod_logs(ctx, pod, container.as_deref(), true, &opts)?;
+        }
+        return Ok(());
+    }
     if n > 1 {
         ctx.print(&format!("Found {n} pods, using pod/{}\n", pod.metadata.name));
     }
-    let containers: Vec<String> = if ctx.f.bool("all-containers") {
-        if let Some(c) = &container {
-            return Err(CmdError::msg(format!("--all-containers=true should not be specified with container name {c}")));
-        }
+    pod_logs(ctx, &pod, container.as_deref(), false, &opts)
+}
+
+/// What `kubectl logs` prints of each container.
+struct LogOpts {
+    previous: bool,
+    prefix: bool,
+    all_containers: bool,
+    tail: Option<i64>,
+}
+
+/// The logs of one pod: its default (or named) container, or all of them.
+/// `quiet`: no "Defaulted container" note (several pods at once).
+fn pod_logs(ctx: &mut Ctx, pod: &Pod, container: Option<&str>, quiet: bool, o: &LogOpts) -> Result<(), CmdError> {
+    let containers: Vec<String> = if o.all_containers {
         pod.spec.init_containers.iter().chain(&pod.spec.containers).map(|c| c.name.clone()).collect()
     } else {
-        vec![pick_container(ctx, &pod, container.as_deref(), false)?]
+        vec![pick_container(ctx, pod, container, quiet)?]
     };
-    let previous = ctx.f.bool("previous");
-    let prefix = ctx.f.bool("prefix");
     for c in containers {
-        let text = container_log(ctx, &pod, &c, previous)?;
+        let text = container_log(ctx, pod, &c, o.previous)?;
         let mut lines: Vec<&str> = text.lines().collect();
-        if let Some(t) = ctx.f.int("tail")
+        if let Some(t) = o.tail
             && t >= 0
             && (t as usize) < lines.len()
         {
             lines = lines.split_off(lines.len() - t as usize);
         }
         for l in lines {
-            if prefix {
+            if o.prefix {
                 ctx.print(&format!("[pod/{}/{}] ", pod.metadata.name, c));
             }
             ctx.println(l);

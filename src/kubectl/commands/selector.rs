@@ -29,6 +29,11 @@ pub struct LabelSel {
 }
 
 impl LabelSel {
+    /// labels.Nothing(): what a nil LabelSelector selects.
+    pub fn nothing() -> LabelSel {
+        LabelSel { reqs: vec![Requirement { key: String::new(), op: Op::In, values: vec![] }] }
+    }
+
     pub fn matches(&self, labels: &Labels) -> bool {
         self.reqs.iter().all(|r| {
             let v = labels.get(&r.key);
