@@ -1014,20 +1014,12 @@ impl Playback {
 /// bigger object is refused before it is decoded (and so is not an input:
 /// nothing happened).
 pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            if self.0 > MAX_REQUEST_BODY { Err(std::io::ErrorKind::FileTooLarge.into()) } else { Ok(b.len()) }
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    // serde_json's Vec writer: the one the saves use, not a second writer
+    // type (each compiles serde_json's serializer for Value again).
+    if serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX) <= MAX_REQUEST_BODY {
+        return Ok(());
     }
-    match serde_json::to_writer(&mut Count(0), v) {
-        Ok(()) => Ok(()),
-        Err(_) => Err(ApiError::new(crate::engine::apiserver::Reason::RequestEntityTooLarge, format!("Request entity too large: limit is {MAX_REQUEST_BODY}"))),
-    }
+    Err(ApiError::new(crate::engine::apiserver::Reason::RequestEntityTooLarge, format!("Request entity too large: limit is {MAX_REQUEST_BODY}")))
 }
 
 fn decode_value(v: &serde_json::Value) -> Result<Object, String> {

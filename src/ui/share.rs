@@ -30,7 +30,9 @@ pub fn decode(fragment: &str) -> Result<(Saved, Option<i64>), String> {
         miniz_oxide::inflate::TINFLStatus::HasMoreOutput => "This share link holds more than 8 MiB of session: it was not made by Kubarium.".to_string(),
         _ => format!("{DAMAGED}: its data does not decompress."),
     })?;
-    let mut saved: Saved = serde_json::from_slice(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
+    // Read as text, as a save is (one instantiation of serde_json's reader for `Saved`, not two).
+    let text = std::str::from_utf8(&json).map_err(|e| format!("This share link's session is not readable: {e}."))?;
+    let mut saved: Saved = serde_json::from_str(text).map_err(|e| format!("This share link's session is not readable: {e}."))?;
     if saved.version != SAVE_VERSION {
         return Err(format!("This share link was made by another version of Kubarium (session format {}, this page reads {SAVE_VERSION}).", saved.version));
     }

@@ -607,7 +607,7 @@ impl PodAffinity {
         }
         fn selector(m: &mut serde_json::Map<String, Value>, k: &str, v: &Option<LabelSelector>) {
             if let Some(s) = v {
-                m.insert(k.into(), serde_json::to_value(s).unwrap_or_default());
+                m.insert(k.into(), super::to_json(s));
             }
         }
         fn term(t: &PodAffinityTerm) -> Value {

@@ -25,7 +25,7 @@ impl Generic {
         let mut m = self.body.clone();
         m.insert("apiVersion".into(), Value::String(self.api_version.clone()));
         m.insert("kind".into(), Value::String(self.kind.info().kind.into()));
-        m.insert("metadata".into(), serde_json::to_value(&self.metadata).unwrap_or(Value::Null));
+        m.insert("metadata".into(), super::to_json(&self.metadata));
         Value::Object(m)
     }
 

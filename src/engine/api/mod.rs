@@ -179,9 +179,13 @@ pub trait Resource: Clone + Sized + 'static {
     }
 }
 
-fn to_json<T: Serialize>(o: &T) -> serde_json::Value {
-    // Serializing our own types to a Value cannot fail (string keys only).
-    serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
+/// An API type as JSON. Written as text and read back rather than through
+/// serde_json's Value serializer: every type's Serialize is then compiled
+/// once, for the text writer (which the pod-template-hash and the saves
+/// need anyway), not a second time for the Value serializer (the wasm is
+/// smaller). Our types always serialize (string keys only).
+pub fn to_json<T: Serialize>(o: &T) -> serde_json::Value {
+    serde_json::to_string(o).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null)
 }
 
 impl Object {

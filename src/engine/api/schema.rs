@@ -14,7 +14,7 @@
 
 use crate::engine::decode::{DecodeError, UnknownField};
 use crate::engine::yaml::{Node, Val};
-use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -37,7 +37,6 @@ pub fn provide(json: String) {
     let _ = LOADED.set(json);
 }
 
-#[derive(Deserialize)]
 pub struct TypeEntry {
     /// The type's description.
     pub d: String,
@@ -47,10 +46,9 @@ pub struct TypeEntry {
 
 /// A field as the table stores it: `[json name, OpenAPI type, description,
 /// required (0/1), enum values or null, Go type]`.
-#[derive(Clone, Deserialize)]
+#[derive(Clone)]
 pub struct Field(pub String, pub String, pub String, pub u8, pub Option<Vec<String>>, pub String);
 
-#[derive(Deserialize)]
 pub struct Schema {
     /// `apps/v1/DaemonSet` -> the key of its root type in `types`.
     pub kinds: BTreeMap<String, String>,
@@ -61,22 +59,55 @@ pub struct Schema {
 pub fn get() -> Option<&'static Schema> {
     static S: OnceLock<Option<Schema>> = OnceLock::new();
     let text = data()?;
-    S.get_or_init(|| serde_json::from_str(text).ok()).as_ref()
+    S.get_or_init(|| parse(text)).as_ref()
+}
+
+/// Reads the table through serde_json's Value (its code is in the wasm
+/// already) rather than a derived Deserialize of its own.
+fn parse(text: &str) -> Option<Schema> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let kinds = crate::engine::sort::map_from(v.get("kinds")?.as_object()?.iter().map(|(k, t)| (k.clone(), s(t))));
+    let types = crate::engine::sort::map_from(v.get("types")?.as_object()?.iter().map(|(name, t)| {
+        let fields = t.get("f").and_then(|f| f.as_array()).map(|a| a.as_slice()).unwrap_or_default();
+        let f = fields
+            .iter()
+            .map(|f| {
+                let at = |i: usize| f.get(i).unwrap_or(&Value::Null);
+                let enums = at(4).as_array().map(|a| a.iter().map(s).collect());
+                Field(s(at(0)), s(at(1)), s(at(2)), at(3).as_u64().unwrap_or(0) as u8, enums, s(at(5)))
+            })
+            .collect();
+        (name.clone(), TypeEntry { d: s(t.get("d").unwrap_or(&Value::Null)), f })
+    }));
+    Some(Schema { kinds, types })
 }
 
 /// Whether a text (manifests, a transcript) writes a kind that is checked
 /// against the table or runs `kubectl explain`: an embed waits for the
 /// table before it applies such a text.
 pub fn needed_by(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start().trim_start_matches("- ");
-        if l.contains("kubectl explain") {
+    if text.contains("kubectl explain") {
+        return true;
+    }
+    // Every `kind: X` and `"kind": "X"`, wherever it stands on its line.
+    let mut rest = text;
+    while let Some(i) = rest.find("kind") {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + 4..].trim_start_matches('"').trim_start();
+        rest = &rest[i + 4..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-') {
+            continue;
+        }
+        let Some(value) = after.strip_prefix(':') else { continue };
+        let value = value.trim_start().trim_start_matches(['"', '\'']);
+        let end = value.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(value.len());
+        let k = &value[..end];
+        if super::Kind::ALL.iter().any(|kind| kind.is_generic() && kind.info().kind == k) {
             return true;
         }
-        let Some(k) = l.strip_prefix("kind:").or_else(|| l.strip_prefix("\"kind\":")) else { return false };
-        let k = k.trim().trim_matches(|c| c == '"' || c == '\'' || c == ',');
-        super::Kind::ALL.iter().any(|kind| kind.is_generic() && kind.info().kind == k)
-    })
+    }
+    false
 }
 
 /// How kubectl shows a type name: the table's key without the `@package`

@@ -109,7 +109,7 @@ pub fn sort_revisions(revs: &mut [ControllerRevision]) {
 /// `getPatch`: the part of a StatefulSet a revision records (its template),
 /// as a replace-patch in Go's JSON shape.
 pub fn statefulset_patch(set: &StatefulSet) -> Value {
-    let mut t = serde_json::to_value(&set.spec.template).unwrap_or(Value::Null);
+    let mut t = crate::engine::api::to_json(&set.spec.template);
     if let Some(m) = t.as_object_mut() {
         // metav1.Time is a struct: json.Marshal writes the zero time as null.
         if let Some(meta) = m.get_mut("metadata").and_then(|x| x.as_object_mut()) {

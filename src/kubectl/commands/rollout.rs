@@ -400,7 +400,7 @@ fn undo_deployment(ctx: &mut Ctx, d: &Deployment, live: &Object, to: i64, dry: b
             annotations.insert(k.clone(), Value::String(v.clone()));
         }
     }
-    let template = serde_json::to_value(template_without_hash(&target.spec.template)).unwrap_or(Value::Null);
+    let template = crate::engine::api::to_json(&template_without_hash(&target.spec.template));
     let patch = serde_json::json!([
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},

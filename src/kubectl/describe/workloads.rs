@@ -65,7 +65,7 @@ fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     let strip = |t: &PodTemplateSpec| {
         let mut t = t.clone();
         t.metadata.labels.remove("pod-template-hash");
-        serde_json::to_value(&t).unwrap_or(Value::Null)
+        crate::engine::api::to_json(&t)
     };
     strip(a) == strip(b)
 }
