@@ -4,7 +4,7 @@
 //! unknown kind or field, list, print as YAML, and are refused with the API
 //! server's words when a field is misspelt.
 
-use kubarium::engine::api::Kind;
+use kubarium::engine::api::{Kind, Object, schema};
 use kubarium::kubectl::session::Session;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -88,4 +88,46 @@ fn a_pod_takes_its_priority_from_a_priority_class_written_by_the_user() {
     assert_eq!(out.output, "priorityclass.scheduling.k8s.io/everyday created\npod/plain created\n");
     let (out, _) = run(&mut s, "kubectl get pod plain -o custom-columns=CLASS:.spec.priorityClassName,PRIORITY:.spec.priority");
     assert_eq!(out, "CLASS      PRIORITY\neveryday   10\n");
+}
+
+/// A value of every field of a type in the schema table (a few levels deep).
+fn sample(s: &schema::Schema, ty: &str, go: &str, depth: usize) -> serde_json::Value {
+    use serde_json::json;
+    if let Some(inner) = ty.strip_prefix("[]") {
+        return json!([sample(s, inner, go.trim_start_matches("[]"), depth)]);
+    }
+    if let Some(inner) = ty.strip_prefix("map[string]") {
+        return json!({ "k": sample(s, inner, go.split_once(']').map(|x| x.1).unwrap_or(""), depth) });
+    }
+    match ty {
+        "string" if go.ends_with("Time") => json!("2026-01-01T00:00:00Z"),
+        "string" => json!("x"),
+        "integer" => json!(1),
+        "number" => json!(1.5),
+        "boolean" => json!(true),
+        "Quantity" => json!("1"),
+        "IntOrString" => json!(1),
+        _ => match s.types.get(ty) {
+            Some(te) if depth < 7 => serde_json::Value::Object(te.f.iter().map(|f| (f.0.clone(), sample(s, &f.1, &f.5, depth + 1))).collect()),
+            _ => json!({}),
+        },
+    }
+}
+
+#[test]
+fn every_field_kubernetes_has_is_accepted_by_the_kinds_the_engine_interprets_and_kept() {
+    let s = schema::get().expect("the schema table");
+    for k in Kind::ALL.iter().filter(|k| !k.is_generic()) {
+        let i = k.info();
+        let mut v = sample(s, s.root(&i.api_version(), i.kind).unwrap(), "", 0);
+        v["apiVersion"] = serde_json::json!(i.api_version());
+        v["kind"] = serde_json::json!(i.kind);
+        let (o, unknown) = Object::from_value(*k, &v).unwrap_or_else(|e| panic!("{}: {}", i.kind, e.message));
+        let unknown: Vec<&str> = unknown.iter().map(|u| u.path.as_str()).collect();
+        assert!(unknown.is_empty(), "{}: refused {unknown:?}", i.kind);
+        // What the Rust type does not model comes back as written.
+        let (again, unknown) = Object::from_value(*k, &o.to_value()).unwrap();
+        assert!(unknown.is_empty());
+        assert_eq!(again.to_value(), o.to_value(), "{}", i.kind);
+    }
 }

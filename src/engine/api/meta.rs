@@ -51,6 +51,12 @@ pub struct ObjectMeta {
     pub managed_fields: Option<serde_json::Value>,
     #[serde(skip_serializing)]
     pub self_link: Option<String>,
+    /// The fields of the object that Kubernetes 1.36 has and its Rust type
+    /// does not model (a pod's `schedulingGates`, an `image` volume...), as
+    /// written, at their paths: kept so the object round-trips
+    /// (`api::extra`). Never part of the typed (de)serialization.
+    #[serde(skip)]
+    pub extra: Option<Box<serde_json::Value>>,
 }
 
 impl ObjectMeta {

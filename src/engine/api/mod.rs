@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod conditions;
 pub mod core;
+pub mod extra;
 pub mod generic;
 pub mod meta;
 pub mod schema;
@@ -105,13 +106,23 @@ macro_rules! kinds {
             }
             /// The object as JSON (Go's encoding/json shape, keys sorted).
             pub fn to_value(&self) -> serde_json::Value {
-                match self { $(Object::$variant(o) => to_json(o),)* Object::Generic(g) => g.to_value() }
+                match self {
+                    $(Object::$variant(o) => {
+                        let mut v = to_json(o);
+                        if let Some(e) = &o.metadata.extra {
+                            extra::merge(&mut v, e);
+                        }
+                        v
+                    })*
+                    Object::Generic(g) => g.to_value(),
+                }
             }
             /// Decodes a manifest tree of the given kind, collecting unknown fields.
             pub fn decode(kind: Kind, node: &crate::engine::yaml::Node) -> Result<(Object, Vec<crate::engine::decode::UnknownField>), crate::engine::decode::DecodeError> {
                 match kind {
                     $(Kind::$variant => {
-                        let (o, unknown) = crate::engine::decode::decode::<$ty>(node)?;
+                        let (mut o, unknown) = crate::engine::decode::decode::<$ty>(node)?;
+                        let unknown = extra::keep(kind, node, &mut o.metadata, unknown);
                         Ok((Object::$variant(o), unknown))
                     })*
                     _ => {

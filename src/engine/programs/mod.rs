@@ -328,10 +328,16 @@ impl<'a, 'c> Ctx<'a, 'c> {
         Ctx { cx, p, img, env, cwd, main }
     }
 
-    /// The container's file view, at this context's working directory.
+    /// The container's file view, at this context's working directory,
+    /// with the kubelet-managed /etc/hosts over the image's.
     pub fn fs(&mut self) -> ContainerFs<'_> {
+        let hosts = self.pod().map(hosts_file);
         let mut f = self.p.fs(self.cx.world);
         f.cwd = self.cwd.clone();
+        if let Some(h) = hosts {
+            f.image_files.retain(|(p, _)| p != "/etc/hosts");
+            f.image_files.push(("/etc/hosts".into(), h));
+        }
         f
     }
 
@@ -350,6 +356,33 @@ impl<'a, 'c> Ctx<'a, 'c> {
     pub fn hostname(&self) -> String {
         hostname(self.cx.api, self.p)
     }
+}
+
+/// The kubelet's managed hosts file (kubelet_pods.go,
+/// managedHostsFileContent): localhost lines, the pod's IP with its
+/// hostname (qualified by `subdomain.namespace.svc.cluster.local` when the
+/// pod has a subdomain), then the pod's hostAliases.
+pub fn hosts_file(pod: &Pod) -> String {
+    let mut out = String::from(
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+    );
+    let host = if pod.spec.hostname.is_empty() { pod.metadata.name.chars().take(63).collect() } else { pod.spec.hostname.clone() };
+    let ip = &pod.status.pod_ip;
+    if !ip.is_empty() {
+        if pod.spec.subdomain.is_empty() {
+            out.push_str(&format!("{ip}\t{host}\n"));
+        } else {
+            out.push_str(&format!("{ip}\t{host}.{}.{}.svc.cluster.local\t{host}\n", pod.spec.subdomain, pod.metadata.namespace));
+        }
+    }
+    if !pod.spec.host_aliases.is_empty() {
+        out.push_str("\n# Entries added by HostAliases.\n");
+        for a in &pod.spec.host_aliases {
+            let names: Vec<&str> = a.get("hostnames").and_then(|h| h.as_array()).map(|h| h.iter().filter_map(|n| n.as_str()).collect()).unwrap_or_default();
+            out.push_str(&format!("{}\t{}\n", a.get("ip").and_then(|i| i.as_str()).unwrap_or_default(), names.join("\t")));
+        }
+    }
+    out
 }
 
 /// The pod's hostname: `spec.hostname`, else the pod's name.
