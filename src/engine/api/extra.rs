@@ -73,6 +73,7 @@ fn set(v: &mut Value, path: &[Step], x: Value) {
 
 /// Splits the typed decoder's unknown fields into those the API has (kept
 /// in `meta.extra`) and those it does not (returned: still refused).
+#[inline(never)]
 pub fn keep(kind: Kind, node: &Node, meta: &mut ObjectMeta, unknown: Vec<UnknownField>) -> Vec<UnknownField> {
     if unknown.is_empty() {
         return unknown;
@@ -100,8 +101,18 @@ pub fn keep(kind: Kind, node: &Node, meta: &mut ObjectMeta, unknown: Vec<Unknown
     refused
 }
 
+/// The object's JSON with its kept fields merged back.
+#[inline(never)]
+pub fn with(mut v: Value, meta: &ObjectMeta) -> Value {
+    if let Some(e) = &meta.extra {
+        merge(&mut v, e);
+    }
+    v
+}
+
 /// Merges kept fields back into the object's JSON: objects field by field,
 /// lists element by element (a null element holds nothing).
+#[inline(never)]
 pub fn merge(v: &mut Value, extra: &Value) {
     match (v, extra) {
         (Value::Object(m), Value::Object(e)) => {

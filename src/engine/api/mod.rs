@@ -107,13 +107,7 @@ macro_rules! kinds {
             /// The object as JSON (Go's encoding/json shape, keys sorted).
             pub fn to_value(&self) -> serde_json::Value {
                 match self {
-                    $(Object::$variant(o) => {
-                        let mut v = to_json(o);
-                        if let Some(e) = &o.metadata.extra {
-                            extra::merge(&mut v, e);
-                        }
-                        v
-                    })*
+                    $(Object::$variant(o) => extra::with(to_json(o), &o.metadata),)*
                     Object::Generic(g) => g.to_value(),
                 }
             }
