@@ -225,9 +225,11 @@ impl Kind {
         };
         Kind::ALL.iter().copied().find(|k| {
             let i = k.info();
-            let group_ok = group
-                .as_deref()
-                .is_none_or(|g| g == i.group || (g == "v1" && i.group.is_empty()) || g.starts_with(&format!("{}.", i.version)) && g.ends_with(i.group));
+            let group_ok = group.as_deref().is_none_or(|g| {
+                g == i.group
+                    || (g == "v1" && i.group.is_empty())
+                    || g.split_once('.').is_some_and(|(v, rest)| rest == i.group && i.serves(&format!("{}/{v}", i.group)))
+            });
             group_ok && (base == i.plural || base == i.singular || base == i.kind.to_ascii_lowercase() || i.short_names.contains(&base.as_str()))
         })
     }
@@ -296,6 +298,11 @@ mod tests {
         assert_eq!(Kind::lookup("deploy"), Some(Kind::Deployment));
         assert_eq!(Kind::lookup("volumeattachments"), Some(Kind::VolumeAttachment));
         assert_eq!(Kind::lookup("widgets"), None);
+        assert_eq!(Kind::lookup("horizontalpodautoscalers.v1.autoscaling"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::lookup("hpa.v2.autoscaling"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::lookup("hpa.v3.autoscaling"), None);
+        assert_eq!(Kind::lookup("events.events.k8s.io"), Some(Kind::EventsEvent));
+        assert_eq!(Kind::lookup("events"), Some(Kind::Event));
         assert_eq!(Kind::StatefulSet.info().qualified_singular(), "statefulset.apps");
         assert_eq!(Kind::from_type_meta("apps/v1", "Deployment"), Some(Kind::Deployment));
     }

@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 
+use crate::engine::api::Kind;
 use crate::engine::api::schema::{self, Schema, TypeEntry, display};
 
 pub fn flags() -> Vec<Flag> {
@@ -188,7 +189,13 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut parts = args[0].split('.');
     let resource = parts.next().unwrap_or("");
     let path: Vec<&str> = parts.collect();
-    let kind = super::resources::resolve_type(resource)?;
+    let mut kind = super::resources::resolve_type(resource)?;
+    // `events --api-version=events.k8s.io/v1`: the kind of that name in that group.
+    if let Some(v) = ctx.f.str("api-version")
+        && let Some(k) = Kind::ALL.iter().find(|k| k.info().serves(v) && k.info().plural == kind.info().plural)
+    {
+        kind = *k;
+    }
     let info = kind.info();
     let api_version = match ctx.f.str("api-version") {
         Some(v) if !info.serves(v) => {
