@@ -21,33 +21,61 @@ const fn wide(name: &'static str) -> Column {
 }
 
 /// The column definitions of a generic kind's table.
-pub fn columns(kind: Kind) -> Vec<Column> {
-    let workload = |first: &[Column]| {
-        let mut v = first.to_vec();
-        v.extend([wide("Containers"), wide("Images"), wide("Selector")]);
-        v
-    };
+pub fn columns(kind: Kind) -> &'static [Column] {
     match kind {
-        Kind::ReplicationController => workload(&[col("Name"), col("Desired"), col("Current"), col("Ready"), col("Age")]),
-        Kind::DaemonSet => {
-            workload(&[col("Name"), col("Desired"), col("Current"), col("Ready"), col("Up-to-date"), col("Available"), col("Node Selector"), col("Age")])
+        Kind::ReplicationController => {
+            const { &[col("Name"), col("Desired"), col("Current"), col("Ready"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")] }
         }
-        Kind::Job => workload(&[col("Name"), col("Status"), col("Completions"), col("Duration"), col("Age")]),
-        Kind::CronJob => workload(&[col("Name"), col("Schedule"), col("Timezone"), col("Suspend"), col("Active"), col("Last Schedule"), col("Age")]),
-        Kind::PodTemplate => vec![col("Name"), col("Containers"), col("Images"), col("Pod Labels")],
-        Kind::Ingress => vec![col("Name"), col("Class"), col("Hosts"), col("Address"), col("Ports"), col("Age")],
-        Kind::IngressClass => vec![col("Name"), col("Controller"), col("Parameters"), col("Age")],
-        Kind::NetworkPolicy => vec![col("Name"), col("Pod-Selector"), col("Age")],
+        Kind::DaemonSet => {
+            const {
+                &[
+                    col("Name"),
+                    col("Desired"),
+                    col("Current"),
+                    col("Ready"),
+                    col("Up-to-date"),
+                    col("Available"),
+                    col("Node Selector"),
+                    col("Age"),
+                    wide("Containers"),
+                    wide("Images"),
+                    wide("Selector"),
+                ]
+            }
+        }
+        Kind::Job => {
+            const { &[col("Name"), col("Status"), col("Completions"), col("Duration"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")] }
+        }
+        Kind::CronJob => {
+            const {
+                &[
+                    col("Name"),
+                    col("Schedule"),
+                    col("Timezone"),
+                    col("Suspend"),
+                    col("Active"),
+                    col("Last Schedule"),
+                    col("Age"),
+                    wide("Containers"),
+                    wide("Images"),
+                    wide("Selector"),
+                ]
+            }
+        }
+        Kind::PodTemplate => const { &[col("Name"), col("Containers"), col("Images"), col("Pod Labels")] },
+        Kind::Ingress => const { &[col("Name"), col("Class"), col("Hosts"), col("Address"), col("Ports"), col("Age")] },
+        Kind::IngressClass => const { &[col("Name"), col("Controller"), col("Parameters"), col("Age")] },
+        Kind::NetworkPolicy => const { &[col("Name"), col("Pod-Selector"), col("Age")] },
         Kind::HorizontalPodAutoscaler => {
-            vec![col("Name"), col("Reference"), col("Targets"), col("MinPods"), col("MaxPods"), col("Replicas"), col("Age")]
+            const { &[col("Name"), col("Reference"), col("Targets"), col("MinPods"), col("MaxPods"), col("Replicas"), col("Age")] }
         }
         Kind::RoleBinding | Kind::ClusterRoleBinding => {
-            vec![col("Name"), col("Role"), col("Age"), wide("Users"), wide("Groups"), wide("ServiceAccounts")]
+            const { &[col("Name"), col("Role"), col("Age"), wide("Users"), wide("Groups"), wide("ServiceAccounts")] }
         }
-        Kind::PriorityClass => vec![col("Name"), col("Value"), col("Global-Default"), col("Age"), wide("PreemptionPolicy")],
-        Kind::RuntimeClass => vec![col("Name"), col("Handler"), col("Age")],
-        Kind::EndpointSlice => vec![col("Name"), col("AddressType"), col("Ports"), col("Endpoints"), col("Age")],
-        _ => vec![col("Name"), col("Created At")],
+        Kind::PriorityClass => const { &[col("Name"), col("Value"), col("Global-Default"), col("Age"), wide("PreemptionPolicy")] },
+        Kind::RuntimeClass => const { &[col("Name"), col("Handler"), col("Age")] },
+        Kind::EndpointSlice => const { &[col("Name"), col("AddressType"), col("Ports"), col("Endpoints"), col("Age")] },
+        _ => const { &[col("Name"), col("Created At")] },
     }
 }
 

@@ -23,97 +23,123 @@ const fn wide(name: &'static str) -> Column {
 }
 
 /// The column definitions of a kind's table.
-pub fn columns(kind: Kind) -> Vec<Column> {
+pub fn columns(kind: Kind) -> &'static [Column] {
     match kind {
-        Kind::Pod => vec![
-            col("Name"),
-            col("Ready"),
-            col("Status"),
-            col("Restarts"),
-            col("Age"),
-            wide("IP"),
-            wide("Node"),
-            wide("Nominated Node"),
-            wide("Readiness Gates"),
-        ],
-        Kind::PodDisruptionBudget => vec![col("Name"), col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions"), col("Age")],
-        Kind::ReplicaSet => vec![col("Name"), col("Desired"), col("Current"), col("Ready"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")],
-        Kind::Service => vec![col("Name"), col("Type"), col("Cluster-IP"), col("External-IP"), col("Port(s)"), col("Age"), wide("Selector")],
-        Kind::StatefulSet => vec![col("Name"), col("Ready"), col("Age"), wide("Containers"), wide("Images")],
-        Kind::Endpoints => vec![col("Name"), col("Endpoints"), col("Age")],
-        Kind::Node => vec![
-            col("Name"),
-            col("Status"),
-            col("Roles"),
-            col("Age"),
-            col("Version"),
-            wide("Internal-IP"),
-            wide("External-IP"),
-            wide("OS-Image"),
-            wide("Kernel-Version"),
-            wide("Container-Runtime"),
-        ],
-        Kind::Event => vec![
-            col("Last Seen"),
-            col("Type"),
-            col("Reason"),
-            col("Object"),
-            wide("Subobject"),
-            wide("Source"),
-            col("Message"),
-            wide("First Seen"),
-            wide("Count"),
-            wide("Name"),
-        ],
-        Kind::Namespace => vec![col("Name"), col("Status"), col("Age")],
-        Kind::Secret => vec![col("Name"), col("Type"), col("Data"), col("Age")],
-        Kind::ServiceAccount => vec![col("Name"), col("Age")],
-        Kind::PersistentVolume => vec![
-            col("Name"),
-            col("Capacity"),
-            col("Access Modes"),
-            col("Reclaim Policy"),
-            col("Status"),
-            col("Claim"),
-            col("StorageClass"),
-            col("VolumeAttributesClass"),
-            col("Reason"),
-            col("Age"),
-            wide("VolumeMode"),
-        ],
-        Kind::PersistentVolumeClaim => vec![
-            col("Name"),
-            col("Status"),
-            col("Volume"),
-            col("Capacity"),
-            col("Access Modes"),
-            col("StorageClass"),
-            col("VolumeAttributesClass"),
-            col("Age"),
-            wide("VolumeMode"),
-        ],
+        Kind::Pod => {
+            const {
+                &[
+                    col("Name"),
+                    col("Ready"),
+                    col("Status"),
+                    col("Restarts"),
+                    col("Age"),
+                    wide("IP"),
+                    wide("Node"),
+                    wide("Nominated Node"),
+                    wide("Readiness Gates"),
+                ]
+            }
+        }
+        Kind::PodDisruptionBudget => const { &[col("Name"), col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions"), col("Age")] },
+        Kind::ReplicaSet => {
+            const { &[col("Name"), col("Desired"), col("Current"), col("Ready"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")] }
+        }
+        Kind::Service => const { &[col("Name"), col("Type"), col("Cluster-IP"), col("External-IP"), col("Port(s)"), col("Age"), wide("Selector")] },
+        Kind::StatefulSet => const { &[col("Name"), col("Ready"), col("Age"), wide("Containers"), wide("Images")] },
+        Kind::Endpoints => const { &[col("Name"), col("Endpoints"), col("Age")] },
+        Kind::Node => {
+            const {
+                &[
+                    col("Name"),
+                    col("Status"),
+                    col("Roles"),
+                    col("Age"),
+                    col("Version"),
+                    wide("Internal-IP"),
+                    wide("External-IP"),
+                    wide("OS-Image"),
+                    wide("Kernel-Version"),
+                    wide("Container-Runtime"),
+                ]
+            }
+        }
+        Kind::Event => {
+            const {
+                &[
+                    col("Last Seen"),
+                    col("Type"),
+                    col("Reason"),
+                    col("Object"),
+                    wide("Subobject"),
+                    wide("Source"),
+                    col("Message"),
+                    wide("First Seen"),
+                    wide("Count"),
+                    wide("Name"),
+                ]
+            }
+        }
+        Kind::Namespace => const { &[col("Name"), col("Status"), col("Age")] },
+        Kind::Secret => const { &[col("Name"), col("Type"), col("Data"), col("Age")] },
+        Kind::ServiceAccount => const { &[col("Name"), col("Age")] },
+        Kind::PersistentVolume => {
+            const {
+                &[
+                    col("Name"),
+                    col("Capacity"),
+                    col("Access Modes"),
+                    col("Reclaim Policy"),
+                    col("Status"),
+                    col("Claim"),
+                    col("StorageClass"),
+                    col("VolumeAttributesClass"),
+                    col("Reason"),
+                    col("Age"),
+                    wide("VolumeMode"),
+                ]
+            }
+        }
+        Kind::PersistentVolumeClaim => {
+            const {
+                &[
+                    col("Name"),
+                    col("Status"),
+                    col("Volume"),
+                    col("Capacity"),
+                    col("Access Modes"),
+                    col("StorageClass"),
+                    col("VolumeAttributesClass"),
+                    col("Age"),
+                    wide("VolumeMode"),
+                ]
+            }
+        }
         Kind::Deployment => {
-            vec![col("Name"), col("Ready"), col("Up-to-date"), col("Available"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")]
+            const { &[col("Name"), col("Ready"), col("Up-to-date"), col("Available"), col("Age"), wide("Containers"), wide("Images"), wide("Selector")] }
         }
-        Kind::ConfigMap => vec![col("Name"), col("Data"), col("Age")],
-        Kind::Lease => vec![col("Name"), col("Holder"), col("Age")],
-        Kind::StorageClass => vec![col("Name"), col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), col("Age")],
-        Kind::ControllerRevision => {
-            vec![col("Name"), col("Controller"), col("Revision"), col("Age")]
+        Kind::ConfigMap => const { &[col("Name"), col("Data"), col("Age")] },
+        Kind::Lease => const { &[col("Name"), col("Holder"), col("Age")] },
+        Kind::StorageClass => {
+            const { &[col("Name"), col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), col("Age")] }
         }
-        Kind::ResourceQuota => vec![col("Name"), col("Request"), col("Limit"), col("Age")],
-        Kind::VolumeAttachment => vec![col("Name"), col("Attacher"), col("PV"), col("Node"), col("Attached"), col("Age")],
-        Kind::CsiNode => vec![col("Name"), col("Drivers"), col("Age")],
-        Kind::CsiDriver => vec![
-            col("Name"),
-            col("AttachRequired"),
-            col("PodInfoOnMount"),
-            col("StorageCapacity"),
-            col("TokenRequests"),
-            col("RequiresRepublish"),
-            col("Modes"),
-            col("Age"),
-        ],
+        Kind::ControllerRevision => const { &[col("Name"), col("Controller"), col("Revision"), col("Age")] },
+        Kind::ResourceQuota => const { &[col("Name"), col("Request"), col("Limit"), col("Age")] },
+        Kind::VolumeAttachment => const { &[col("Name"), col("Attacher"), col("PV"), col("Node"), col("Attached"), col("Age")] },
+        Kind::CsiNode => const { &[col("Name"), col("Drivers"), col("Age")] },
+        Kind::CsiDriver => {
+            const {
+                &[
+                    col("Name"),
+                    col("AttachRequired"),
+                    col("PodInfoOnMount"),
+                    col("StorageCapacity"),
+                    col("TokenRequests"),
+                    col("RequiresRepublish"),
+                    col("Modes"),
+                    col("Age"),
+                ]
+            }
+        }
         k => super::generic::columns(k),
     }
 }
