@@ -11,6 +11,7 @@
 
 mod core;
 mod pods;
+mod rbac;
 mod storage;
 mod workloads;
 
@@ -45,6 +46,8 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
         Object::Deployment(d) => workloads::describe_deployment(&mut w, &cx, d),
         Object::ReplicaSet(r) => workloads::describe_replica_set(&mut w, &cx, r),
         Object::StatefulSet(s) => workloads::describe_stateful_set(&mut w, &cx, s),
+        Object::Generic(g) if matches!(g.kind, Kind::Role | Kind::ClusterRole) => rbac::describe_role(&mut w, g),
+        Object::Generic(g) if matches!(g.kind, Kind::RoleBinding | Kind::ClusterRoleBinding) => rbac::describe_binding(&mut w, g),
         // No dedicated describer in kubectl: the generic one.
         Object::VolumeAttachment(_) | Object::CsiDriver(_) | Object::Lease(_) | Object::ControllerRevision(_) | Object::Event(_) | Object::Generic(_) => {
             describe_generic(&mut w, &cx, obj)
