@@ -2,7 +2,9 @@
 //! RoleBindingDescriber, ClusterRoleBindingDescriber), over the stored
 //! objects' JSON. Roles print their rules broken down to one resource and
 //! verb each and compacted again (kubectl's util/rbac BreakdownRule and
-//! CompactRules), sorted by the rule's Go String().
+//! CompactRules), sorted by the rule's Go String(). And
+//! describePriorityClass, which sits with them here as the other
+//! cluster-policy describer.
 
 use super::*;
 use crate::engine::api::Generic;
@@ -109,6 +111,17 @@ pub(crate) fn describe_binding(w: &mut PrefixWriter, g: &Generic) {
         let f = |k: &str| s[k].as_str().unwrap_or_default().to_string();
         w.write(LEVEL_1, &format!("{}\t{}\t{}\n", f("kind"), f("name"), f("namespace")));
     }
+}
+
+/// describePriorityClass (with the object's events).
+pub(crate) fn describe_priority_class(w: &mut PrefixWriter, cx: &Cx, o: &Object, g: &Generic) {
+    w.write(LEVEL_0, &format!("Name:\t{}\n", g.metadata.name));
+    w.write(LEVEL_0, &format!("Value:\t{}\n", g.field("value").as_i64().unwrap_or(0)));
+    w.write(LEVEL_0, &format!("GlobalDefault:\t{}\n", g.field("globalDefault").as_bool().unwrap_or(false)));
+    w.write(LEVEL_0, &format!("PreemptionPolicy:\t{}\n", g.field("preemptionPolicy").as_str().unwrap_or("PreemptLowerPriority")));
+    w.write(LEVEL_0, &format!("Description:\t{}\n", g.field("description").as_str().unwrap_or_default()));
+    w.write(LEVEL_0, &format!("Annotations:\t{}\n", format_labels(&g.metadata.annotations)));
+    describe_events(w, cx, cx.events(o));
 }
 
 #[cfg(test)]
