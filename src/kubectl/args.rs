@@ -173,7 +173,7 @@ pub enum FlagKind {
     Duration,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Flag {
     pub long: &'static str,
     pub short: Option<char>,
@@ -200,17 +200,20 @@ pub const fn strf(long: &'static str) -> Flag {
 
 /// The flags every kubectl command accepts (kubeconfig and logging).
 pub fn global_flags() -> Vec<Flag> {
-    vec![
-        flag("namespace", Some('n'), FlagKind::Str),
-        strf("context"),
-        strf("cluster"),
-        strf("user"),
-        strf("kubeconfig"),
-        strf("request-timeout"),
-        flag("v", Some('v'), FlagKind::Str),
-        boolf("help").with_short('h'),
-        boolf("warnings-as-errors"),
-    ]
+    const {
+        &[
+            flag("namespace", Some('n'), FlagKind::Str),
+            strf("context"),
+            strf("cluster"),
+            strf("user"),
+            strf("kubeconfig"),
+            strf("request-timeout"),
+            flag("v", Some('v'), FlagKind::Str),
+            boolf("help").with_short('h'),
+            boolf("warnings-as-errors"),
+        ]
+    }
+    .to_vec()
 }
 
 impl Flag {
@@ -469,18 +472,21 @@ mod tests {
     }
 
     fn spec() -> Vec<Flag> {
-        vec![
-            flag("output", Some('o'), FlagKind::Str),
-            flag("selector", Some('l'), FlagKind::Str),
-            flag("all-namespaces", Some('A'), FlagKind::Bool),
-            flag("stdin", Some('i'), FlagKind::Bool),
-            flag("tty", Some('t'), FlagKind::Bool),
-            flag("replicas", None, FlagKind::Int),
-            flag("timeout", None, FlagKind::Duration),
-            flag("for", None, FlagKind::StrArray),
-            flag("cascade", None, FlagKind::Str).with_no_opt("background"),
-            boolf("wait"),
-        ]
+        const {
+            &[
+                flag("output", Some('o'), FlagKind::Str),
+                flag("selector", Some('l'), FlagKind::Str),
+                flag("all-namespaces", Some('A'), FlagKind::Bool),
+                flag("stdin", Some('i'), FlagKind::Bool),
+                flag("tty", Some('t'), FlagKind::Bool),
+                flag("replicas", None, FlagKind::Int),
+                flag("timeout", None, FlagKind::Duration),
+                flag("for", None, FlagKind::StrArray),
+                flag("cascade", None, FlagKind::Str).with_no_opt("background"),
+                boolf("wait"),
+            ]
+        }
+        .to_vec()
     }
 
     fn parse(s: &str) -> Result<Parsed, String> {

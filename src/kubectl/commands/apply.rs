@@ -16,40 +16,47 @@ use serde_json::{Map, Value};
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 fn common_write_flags() -> Vec<Flag> {
-    vec![
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        strf("validate").with_no_opt("strict"),
-        strf("field-manager"),
-        flag("selector", Some('l'), FlagKind::Str),
-        flag("kustomize", Some('k'), FlagKind::Str),
-        boolf("record"),
-        boolf("show-managed-fields"),
-    ]
+    const {
+        &[
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            strf("validate").with_no_opt("strict"),
+            strf("field-manager"),
+            flag("selector", Some('l'), FlagKind::Str),
+            flag("kustomize", Some('k'), FlagKind::Str),
+            boolf("record"),
+            boolf("show-managed-fields"),
+        ]
+    }
+    .to_vec()
 }
 
 pub fn apply_flags() -> Vec<Flag> {
     let mut v = common_write_flags();
-    v.extend([
-        boolf("server-side"),
-        boolf("force-conflicts"),
-        boolf("force"),
-        boolf("prune"),
-        boolf("overwrite"),
-        boolf("all"),
-        boolf("wait"),
-        flag("timeout", None, FlagKind::Duration),
-        strf("cascade").with_no_opt("background"),
-        flag("grace-period", None, FlagKind::Int),
-    ]);
+    v.extend_from_slice(
+        const {
+            &[
+                boolf("server-side"),
+                boolf("force-conflicts"),
+                boolf("force"),
+                boolf("prune"),
+                boolf("overwrite"),
+                boolf("all"),
+                boolf("wait"),
+                flag("timeout", None, FlagKind::Duration),
+                strf("cascade").with_no_opt("background"),
+                flag("grace-period", None, FlagKind::Int),
+            ]
+        },
+    );
     v
 }
 
 pub fn create_flags() -> Vec<Flag> {
     let mut v = common_write_flags();
-    v.extend([boolf("save-config"), boolf("edit"), strf("raw"), boolf("windows-line-endings")]);
+    v.extend_from_slice(const { &[boolf("save-config"), boolf("edit"), strf("raw"), boolf("windows-line-endings")] });
     v
 }
 
@@ -532,24 +539,27 @@ pub fn create_subcommands() -> Vec<Command> {
 }
 
 fn generator_flags() -> Vec<Flag> {
-    vec![
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        boolf("save-config"),
-        strf("validate").with_no_opt("strict"),
-        strf("field-manager"),
-    ]
+    const {
+        &[
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            boolf("save-config"),
+            strf("validate").with_no_opt("strict"),
+            strf("field-manager"),
+        ]
+    }
+    .to_vec()
 }
 
 fn deployment_flags() -> Vec<Flag> {
     let mut v = generator_flags();
-    v.extend([flag("image", None, FlagKind::StrSlice), flag("replicas", Some('r'), FlagKind::Int), flag("port", None, FlagKind::Int)]);
+    v.extend_from_slice(const { &[flag("image", None, FlagKind::StrSlice), flag("replicas", Some('r'), FlagKind::Int), flag("port", None, FlagKind::Int)] });
     v
 }
 
 fn configmap_flags() -> Vec<Flag> {
     let mut v = generator_flags();
-    v.extend([flag("from-literal", None, FlagKind::StrArray), flag("from-file", None, FlagKind::StrSlice), boolf("append-hash")]);
+    v.extend_from_slice(const { &[flag("from-literal", None, FlagKind::StrArray), flag("from-file", None, FlagKind::StrSlice), boolf("append-hash")] });
     v
 }
 

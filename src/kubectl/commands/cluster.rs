@@ -45,7 +45,7 @@ fn duration(s: &str) -> Result<Millis, CmdError> {
 
 /// `cluster ...`
 fn flags() -> Vec<Flag> {
-    vec![strf("zone"), crate::kubectl::args::boolf("help").with_short('h')]
+    const { &[strf("zone"), crate::kubectl::args::boolf("help").with_short('h')] }.to_vec()
 }
 
 /// Which verb `cluster ARGS` runs, as [`run`] tells them apart.

@@ -12,26 +12,29 @@ use crate::kubectl::errors::{CmdError, with_source};
 use crate::kubectl::session::{Check, Session, Waiter};
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("field-selector"),
-        boolf("all"),
-        boolf("all-namespaces").with_short('A'),
-        strf("cascade").with_no_opt("background"),
-        boolf("force"),
-        flag("grace-period", None, FlagKind::Int),
-        boolf("now"),
-        boolf("wait"),
-        flag("timeout", None, FlagKind::Duration),
-        boolf("ignore-not-found"),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        boolf("interactive").with_short('i'),
-        strf("raw"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("field-selector"),
+            boolf("all"),
+            boolf("all-namespaces").with_short('A'),
+            strf("cascade").with_no_opt("background"),
+            boolf("force"),
+            flag("grace-period", None, FlagKind::Int),
+            boolf("now"),
+            boolf("wait"),
+            flag("timeout", None, FlagKind::Duration),
+            boolf("ignore-not-found"),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            boolf("interactive").with_short('i'),
+            strf("raw"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 /// parseCascadingFlag.

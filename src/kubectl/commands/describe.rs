@@ -9,16 +9,19 @@ use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("field-selector"),
-        boolf("all-namespaces").with_short('A'),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        boolf("show-events"),
-        flag("chunk-size", None, FlagKind::Int),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("field-selector"),
+            boolf("all-namespaces").with_short('A'),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            boolf("show-events"),
+            flag("chunk-size", None, FlagKind::Int),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 /// The describe text of one object, without its Events section when

@@ -13,34 +13,40 @@ use crate::kubectl::errors::CmdError;
 use std::cmp::Ordering;
 
 pub fn exec_flags() -> Vec<Flag> {
-    vec![
-        flag("container", Some('c'), FlagKind::Str),
-        boolf("stdin").with_short('i'),
-        boolf("tty").with_short('t'),
-        boolf("quiet").with_short('q'),
-        flag("pod-running-timeout", None, FlagKind::Duration),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-    ]
+    const {
+        &[
+            flag("container", Some('c'), FlagKind::Str),
+            boolf("stdin").with_short('i'),
+            boolf("tty").with_short('t'),
+            boolf("quiet").with_short('q'),
+            flag("pod-running-timeout", None, FlagKind::Duration),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+        ]
+    }
+    .to_vec()
 }
 
 pub fn logs_flags() -> Vec<Flag> {
-    vec![
-        flag("container", Some('c'), FlagKind::Str),
-        boolf("previous").with_short('p'),
-        boolf("follow").with_short('f'),
-        flag("tail", None, FlagKind::Int),
-        boolf("timestamps"),
-        flag("selector", Some('l'), FlagKind::Str),
-        boolf("all-containers"),
-        boolf("all-pods"),
-        boolf("prefix"),
-        strf("since"),
-        strf("since-time"),
-        flag("limit-bytes", None, FlagKind::Int),
-        flag("pod-running-timeout", None, FlagKind::Duration),
-        boolf("ignore-errors"),
-        flag("max-log-requests", None, FlagKind::Int),
-    ]
+    const {
+        &[
+            flag("container", Some('c'), FlagKind::Str),
+            boolf("previous").with_short('p'),
+            boolf("follow").with_short('f'),
+            flag("tail", None, FlagKind::Int),
+            boolf("timestamps"),
+            flag("selector", Some('l'), FlagKind::Str),
+            boolf("all-containers"),
+            boolf("all-pods"),
+            boolf("prefix"),
+            strf("since"),
+            strf("since-time"),
+            flag("limit-bytes", None, FlagKind::Int),
+            flag("pod-running-timeout", None, FlagKind::Duration),
+            boolf("ignore-errors"),
+            flag("max-log-requests", None, FlagKind::Int),
+        ]
+    }
+    .to_vec()
 }
 
 fn is_ready(p: &Pod) -> bool {

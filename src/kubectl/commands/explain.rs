@@ -12,7 +12,7 @@ use crate::engine::api::Kind;
 use crate::engine::api::schema::{self, Schema, TypeEntry, display};
 
 pub fn flags() -> Vec<Flag> {
-    vec![boolf("recursive").with_short('R'), strf("api-version"), flag("output", Some('o'), FlagKind::Str)]
+    const { &[boolf("recursive").with_short('R'), strf("api-version"), flag("output", Some('o'), FlagKind::Str)] }.to_vec()
 }
 
 /// mitchellh/go-wordwrap's WrapString: wraps at whitespace within `lim`

@@ -11,31 +11,34 @@ use crate::kubectl::{OutputFormat, PrintOptions};
 use std::rc::Rc;
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("output", Some('o'), FlagKind::Str),
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("field-selector"),
-        boolf("all-namespaces").with_short('A'),
-        boolf("watch").with_short('w'),
-        boolf("watch-only"),
-        boolf("show-labels"),
-        flag("label-columns", Some('L'), FlagKind::StrSlice),
-        strf("sort-by"),
-        boolf("no-headers"),
-        boolf("ignore-not-found"),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        boolf("show-kind"),
-        flag("chunk-size", None, FlagKind::Int),
-        strf("raw"),
-        strf("subresource"),
-        strf("template"),
-        boolf("allow-missing-template-keys"),
-        boolf("show-managed-fields"),
-        boolf("server-print"),
-        boolf("output-watch-events"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("output", Some('o'), FlagKind::Str),
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("field-selector"),
+            boolf("all-namespaces").with_short('A'),
+            boolf("watch").with_short('w'),
+            boolf("watch-only"),
+            boolf("show-labels"),
+            flag("label-columns", Some('L'), FlagKind::StrSlice),
+            strf("sort-by"),
+            boolf("no-headers"),
+            boolf("ignore-not-found"),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            boolf("show-kind"),
+            flag("chunk-size", None, FlagKind::Int),
+            strf("raw"),
+            strf("subresource"),
+            strf("template"),
+            boolf("allow-missing-template-keys"),
+            boolf("show-managed-fields"),
+            boolf("server-print"),
+            boolf("output-watch-events"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 const ALLOWED_FORMATS: &str =

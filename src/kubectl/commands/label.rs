@@ -7,22 +7,25 @@ use crate::kubectl::errors::CmdError;
 use std::collections::BTreeMap;
 
 fn common_flags() -> Vec<Flag> {
-    vec![
-        boolf("overwrite"),
-        boolf("list"),
-        boolf("local"),
-        boolf("all"),
-        boolf("all-namespaces").with_short('A'),
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("field-selector"),
-        strf("resource-version"),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        strf("field-manager"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            boolf("overwrite"),
+            boolf("list"),
+            boolf("local"),
+            boolf("all"),
+            boolf("all-namespaces").with_short('A'),
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("field-selector"),
+            strf("resource-version"),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            strf("field-manager"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 pub fn label_flags() -> Vec<Flag> {

@@ -14,7 +14,7 @@ pub const VERSION: &str = "v1.36.0";
 const KUSTOMIZE_VERSION: &str = "v5.7.1";
 
 pub fn version_flags() -> Vec<Flag> {
-    vec![boolf("client"), flag("output", Some('o'), FlagKind::Str)]
+    const { &[boolf("client"), flag("output", Some('o'), FlagKind::Str)] }.to_vec()
 }
 
 fn version_info(major_minor: bool) -> serde_json::Value {
@@ -74,15 +74,15 @@ pub fn config_subcommands() -> Vec<Command> {
 }
 
 fn no_flags() -> Vec<Flag> {
-    vec![]
+    const { &[] }.to_vec()
 }
 
 fn get_contexts_flags() -> Vec<Flag> {
-    vec![flag("output", Some('o'), FlagKind::Str), boolf("no-headers")]
+    const { &[flag("output", Some('o'), FlagKind::Str), boolf("no-headers")] }.to_vec()
 }
 
 fn set_context_flags() -> Vec<Flag> {
-    vec![boolf("current")]
+    const { &[boolf("current")] }.to_vec()
 }
 
 fn run_current_context(ctx: &mut Ctx) -> Result<(), CmdError> {
@@ -141,15 +141,18 @@ fn run_set_context(ctx: &mut Ctx) -> Result<(), CmdError> {
 }
 
 pub fn api_resources_flags() -> Vec<Flag> {
-    vec![
-        flag("output", Some('o'), FlagKind::Str),
-        boolf("namespaced").with_no_opt("true"),
-        boolf("no-headers"),
-        strf("api-group"),
-        strf("sort-by"),
-        flag("verbs", None, FlagKind::StrSlice),
-        boolf("cached"),
-    ]
+    const {
+        &[
+            flag("output", Some('o'), FlagKind::Str),
+            boolf("namespaced").with_no_opt("true"),
+            boolf("no-headers"),
+            strf("api-group"),
+            strf("sort-by"),
+            flag("verbs", None, FlagKind::StrSlice),
+            boolf("cached"),
+        ]
+    }
+    .to_vec()
 }
 
 pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
@@ -204,28 +207,31 @@ pub fn run_api_versions(ctx: &mut Ctx) -> Result<(), CmdError> {
 // ---------------------------------------------------------------- run, replace, cluster-info
 
 pub fn run_flags() -> Vec<Flag> {
-    vec![
-        strf("image"),
-        flag("labels", Some('l'), FlagKind::Str),
-        flag("env", None, FlagKind::StrArray),
-        flag("annotations", None, FlagKind::StrArray),
-        strf("port"),
-        strf("restart"),
-        strf("image-pull-policy"),
-        strf("serviceaccount"),
-        boolf("command"),
-        boolf("stdin").with_short('i'),
-        boolf("tty").with_short('t'),
-        boolf("attach"),
-        boolf("rm"),
-        boolf("expose"),
-        boolf("privileged"),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        strf("override-type"),
-        strf("overrides"),
-        flag("pod-running-timeout", None, FlagKind::Duration),
-    ]
+    const {
+        &[
+            strf("image"),
+            flag("labels", Some('l'), FlagKind::Str),
+            flag("env", None, FlagKind::StrArray),
+            flag("annotations", None, FlagKind::StrArray),
+            strf("port"),
+            strf("restart"),
+            strf("image-pull-policy"),
+            strf("serviceaccount"),
+            boolf("command"),
+            boolf("stdin").with_short('i'),
+            boolf("tty").with_short('t'),
+            boolf("attach"),
+            boolf("rm"),
+            boolf("expose"),
+            boolf("privileged"),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            strf("override-type"),
+            strf("overrides"),
+            flag("pod-running-timeout", None, FlagKind::Duration),
+        ]
+    }
+    .to_vec()
 }
 
 /// `kubectl run NAME --image=IMAGE [--env ...] [--port P] [-- ARGS]`:
@@ -341,15 +347,18 @@ fn run_overrides(ptype: &str, pod: crate::engine::api::Object, overrides: &str) 
 }
 
 pub fn replace_flags() -> Vec<Flag> {
-    vec![
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        boolf("force"),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("validate").with_no_opt("strict"),
-        boolf("save-config"),
-        strf("dry-run").with_no_opt("unchanged"),
-    ]
+    const {
+        &[
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            boolf("force"),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("validate").with_no_opt("strict"),
+            boolf("save-config"),
+            strf("dry-run").with_no_opt("unchanged"),
+        ]
+    }
+    .to_vec()
 }
 
 /// `kubectl replace -f`: a full update of each object in the manifests.
@@ -421,11 +430,12 @@ pub fn run_unsupported(ctx: &mut Ctx) -> Result<(), CmdError> {
 }
 
 pub fn any_flags() -> Vec<Flag> {
-    vec![]
+    const { &[] }.to_vec()
 }
 
 pub fn top_flags() -> Vec<Flag> {
-    vec![flag("selector", Some('l'), FlagKind::Str), boolf("all-namespaces").with_short('A'), strf("sort-by"), boolf("containers"), boolf("no-headers")]
+    const { &[flag("selector", Some('l'), FlagKind::Str), boolf("all-namespaces").with_short('A'), strf("sort-by"), boolf("containers"), boolf("no-headers")] }
+        .to_vec()
 }
 
 #[cfg(test)]

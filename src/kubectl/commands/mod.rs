@@ -87,7 +87,7 @@ pub struct Command {
 }
 
 fn no_flags() -> Vec<Flag> {
-    vec![]
+    const { &[] }.to_vec()
 }
 fn no_subcommands() -> Vec<Command> {
     vec![]

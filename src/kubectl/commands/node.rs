@@ -16,15 +16,18 @@ use std::collections::BTreeMap;
 // ---------------------------------------------------------------- taint
 
 pub fn taint_flags() -> Vec<Flag> {
-    vec![
-        boolf("overwrite"),
-        boolf("all"),
-        flag("selector", Some('l'), FlagKind::Str),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        boolf("validate"),
-        strf("field-manager"),
-    ]
+    const {
+        &[
+            boolf("overwrite"),
+            boolf("all"),
+            flag("selector", Some('l'), FlagKind::Str),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            boolf("validate"),
+            strf("field-manager"),
+        ]
+    }
+    .to_vec()
 }
 
 /// parseTaint: `key=value:Effect`, `key:Effect` or `key`.
@@ -206,24 +209,27 @@ pub fn run_taint(ctx: &mut Ctx) -> Result<(), CmdError> {
 // ---------------------------------------------------------------- cordon, drain
 
 pub fn cordon_flags() -> Vec<Flag> {
-    vec![flag("selector", Some('l'), FlagKind::Str), strf("dry-run").with_no_opt("unchanged")]
+    const { &[flag("selector", Some('l'), FlagKind::Str), strf("dry-run").with_no_opt("unchanged")] }.to_vec()
 }
 
 pub fn drain_flags() -> Vec<Flag> {
-    vec![
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("pod-selector"),
-        boolf("force"),
-        boolf("ignore-daemonsets"),
-        boolf("delete-emptydir-data"),
-        boolf("delete-local-data"),
-        boolf("disable-eviction"),
-        flag("grace-period", None, FlagKind::Int),
-        flag("timeout", None, FlagKind::Duration),
-        flag("skip-wait-for-delete-timeout", None, FlagKind::Int),
-        flag("chunk-size", None, FlagKind::Int),
-        strf("dry-run").with_no_opt("unchanged"),
-    ]
+    const {
+        &[
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("pod-selector"),
+            boolf("force"),
+            boolf("ignore-daemonsets"),
+            boolf("delete-emptydir-data"),
+            boolf("delete-local-data"),
+            boolf("disable-eviction"),
+            flag("grace-period", None, FlagKind::Int),
+            flag("timeout", None, FlagKind::Duration),
+            flag("skip-wait-for-delete-timeout", None, FlagKind::Int),
+            flag("chunk-size", None, FlagKind::Int),
+            strf("dry-run").with_no_opt("unchanged"),
+        ]
+    }
+    .to_vec()
 }
 
 fn nodes(ctx: &Ctx, usage: &str) -> Result<Vec<Node>, CmdError> {

@@ -12,19 +12,22 @@ use crate::kubectl::errors::CmdError;
 use serde_json::Value;
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("patch", Some('p'), FlagKind::Str),
-        strf("patch-file"),
-        strf("type"),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        boolf("local"),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        strf("subresource"),
-        strf("field-manager"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("patch", Some('p'), FlagKind::Str),
+            strf("patch-file"),
+            strf("type"),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            boolf("local"),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            strf("subresource"),
+            strf("field-manager"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 /// The object without its resourceVersion (to tell whether a write changed anything).
@@ -154,17 +157,20 @@ pub fn set_subcommands() -> Vec<Command> {
 }
 
 fn set_image_flags() -> Vec<Flag> {
-    vec![
-        boolf("all"),
-        flag("selector", Some('l'), FlagKind::Str),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        boolf("local"),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        strf("field-manager"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            boolf("all"),
+            flag("selector", Some('l'), FlagKind::Str),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            boolf("local"),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            strf("field-manager"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 /// The pod spec of an object that has one (polymorphichelpers.UpdatePodSpecForObject).

@@ -30,24 +30,27 @@ pub fn subcommands() -> Vec<Command> {
 }
 
 fn base_flags() -> Vec<Flag> {
-    vec![
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("selector", Some('l'), FlagKind::Str),
-        flag("kustomize", Some('k'), FlagKind::Str),
-        flag("output", Some('o'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("selector", Some('l'), FlagKind::Str),
+            flag("kustomize", Some('k'), FlagKind::Str),
+            flag("output", Some('o'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 fn simple_flags() -> Vec<Flag> {
     let mut v = base_flags();
-    v.extend([strf("field-manager"), strf("dry-run").with_no_opt("unchanged")]);
+    v.extend_from_slice(const { &[strf("field-manager"), strf("dry-run").with_no_opt("unchanged")] });
     v
 }
 
 fn status_flags() -> Vec<Flag> {
     let mut v = base_flags();
-    v.extend([boolf("watch").with_short('w'), flag("revision", None, FlagKind::Int), flag("timeout", None, FlagKind::Duration)]);
+    v.extend_from_slice(const { &[boolf("watch").with_short('w'), flag("revision", None, FlagKind::Int), flag("timeout", None, FlagKind::Duration)] });
     v
 }
 
@@ -59,7 +62,7 @@ fn history_flags() -> Vec<Flag> {
 
 fn undo_flags() -> Vec<Flag> {
     let mut v = base_flags();
-    v.extend([flag("to-revision", None, FlagKind::Int), strf("dry-run").with_no_opt("unchanged")]);
+    v.extend_from_slice(const { &[flag("to-revision", None, FlagKind::Int), strf("dry-run").with_no_opt("unchanged")] });
     v
 }
 

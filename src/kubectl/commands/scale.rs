@@ -12,19 +12,22 @@ use crate::kubectl::errors::CmdError;
 use crate::kubectl::session::{Check, Session, Waiter};
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("replicas", None, FlagKind::Int),
-        flag("current-replicas", None, FlagKind::Int),
-        strf("resource-version"),
-        flag("selector", Some('l'), FlagKind::Str),
-        boolf("all"),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("timeout", None, FlagKind::Duration),
-        flag("output", Some('o'), FlagKind::Str),
-        strf("dry-run").with_no_opt("unchanged"),
-        flag("kustomize", Some('k'), FlagKind::Str),
-    ]
+    const {
+        &[
+            flag("replicas", None, FlagKind::Int),
+            flag("current-replicas", None, FlagKind::Int),
+            strf("resource-version"),
+            flag("selector", Some('l'), FlagKind::Str),
+            boolf("all"),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("timeout", None, FlagKind::Duration),
+            flag("output", Some('o'), FlagKind::Str),
+            strf("dry-run").with_no_opt("unchanged"),
+            flag("kustomize", Some('k'), FlagKind::Str),
+        ]
+    }
+    .to_vec()
 }
 
 /// The scale subresource: (spec replicas, status replicas) of a scalable object.

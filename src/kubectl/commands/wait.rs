@@ -119,18 +119,21 @@ pub fn wait_failed(end: Waited, timed_out: CmdError, what: &str) -> CmdError {
 }
 
 pub fn flags() -> Vec<Flag> {
-    vec![
-        flag("for", None, FlagKind::StrArray),
-        flag("timeout", None, FlagKind::Duration),
-        flag("selector", Some('l'), FlagKind::Str),
-        strf("field-selector"),
-        boolf("all"),
-        boolf("all-namespaces").with_short('A'),
-        flag("filename", Some('f'), FlagKind::StrSlice),
-        boolf("recursive").with_short('R'),
-        flag("output", Some('o'), FlagKind::Str),
-        boolf("local"),
-    ]
+    const {
+        &[
+            flag("for", None, FlagKind::StrArray),
+            flag("timeout", None, FlagKind::Duration),
+            flag("selector", Some('l'), FlagKind::Str),
+            strf("field-selector"),
+            boolf("all"),
+            boolf("all-namespaces").with_short('A'),
+            flag("filename", Some('f'), FlagKind::StrSlice),
+            boolf("recursive").with_short('R'),
+            flag("output", Some('o'), FlagKind::Str),
+            boolf("local"),
+        ]
+    }
+    .to_vec()
 }
 
 #[derive(Clone, Debug)]
