@@ -132,6 +132,12 @@ pub(crate) fn time_fmt(t: Option<Time>) -> String {
     }
 }
 
+/// Writes the concatenation of `parts` at `level`: one call instead of a
+/// `format!` per line (each `format!` is code of its own in the wasm).
+pub(crate) fn put(w: &mut PrefixWriter, level: usize, parts: &[&str]) {
+    w.write(level, &parts.concat());
+}
+
 /// Go's `%v` of a []string: `[a b]`.
 pub(crate) fn go_list(v: &[String]) -> String {
     format!("[{}]", v.join(" "))

@@ -85,42 +85,42 @@ fn resource_group(r: &Rule) -> String {
 }
 
 pub(crate) fn describe_role(w: &mut PrefixWriter, g: &Generic) {
-    w.write(LEVEL_0, &format!("Name:\t{}\n", g.metadata.name));
+    put(w, LEVEL_0, &["Name:\t", &g.metadata.name, "\n"]);
     print_labels(w, "Labels", &g.metadata.labels);
     print_annotations(w, "Annotations", &g.metadata.annotations);
     w.write(LEVEL_0, "PolicyRule:\n");
     w.write(LEVEL_1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
     w.write(LEVEL_1, "---------\t-----------------\t--------------\t-----\n");
     for r in compact(g.field("rules")) {
-        w.write(LEVEL_1, &format!("{}\t{}\t{}\t{}\n", resource_group(&r), go_list(&r.urls), go_list(&r.names), go_list(&r.verbs)));
+        put(w, LEVEL_1, &[&resource_group(&r), "\t", &go_list(&r.urls), "\t", &go_list(&r.names), "\t", &go_list(&r.verbs), "\n"]);
     }
 }
 
 pub(crate) fn describe_binding(w: &mut PrefixWriter, g: &Generic) {
-    w.write(LEVEL_0, &format!("Name:\t{}\n", g.metadata.name));
+    put(w, LEVEL_0, &["Name:\t", &g.metadata.name, "\n"]);
     print_labels(w, "Labels", &g.metadata.labels);
     print_annotations(w, "Annotations", &g.metadata.annotations);
     let r = g.field("roleRef");
     w.write(LEVEL_0, "Role:\n");
-    w.write(LEVEL_1, &format!("Kind:\t{}\n", r["kind"].as_str().unwrap_or_default()));
-    w.write(LEVEL_1, &format!("Name:\t{}\n", r["name"].as_str().unwrap_or_default()));
+    put(w, LEVEL_1, &["Kind:\t", r["kind"].as_str().unwrap_or_default(), "\n"]);
+    put(w, LEVEL_1, &["Name:\t", r["name"].as_str().unwrap_or_default(), "\n"]);
     w.write(LEVEL_0, "Subjects:\n");
     w.write(LEVEL_1, "Kind\tName\tNamespace\n");
     w.write(LEVEL_1, "----\t----\t---------\n");
     for s in g.field("subjects").as_array().map(|a| a.as_slice()).unwrap_or_default() {
         let f = |k: &str| s[k].as_str().unwrap_or_default().to_string();
-        w.write(LEVEL_1, &format!("{}\t{}\t{}\n", f("kind"), f("name"), f("namespace")));
+        put(w, LEVEL_1, &[&f("kind"), "\t", &f("name"), "\t", &f("namespace"), "\n"]);
     }
 }
 
 /// describePriorityClass (with the object's events).
 pub(crate) fn describe_priority_class(w: &mut PrefixWriter, cx: &Cx, o: &Object, g: &Generic) {
-    w.write(LEVEL_0, &format!("Name:\t{}\n", g.metadata.name));
-    w.write(LEVEL_0, &format!("Value:\t{}\n", g.field("value").as_i64().unwrap_or(0)));
-    w.write(LEVEL_0, &format!("GlobalDefault:\t{}\n", g.field("globalDefault").as_bool().unwrap_or(false)));
-    w.write(LEVEL_0, &format!("PreemptionPolicy:\t{}\n", g.field("preemptionPolicy").as_str().unwrap_or("PreemptLowerPriority")));
-    w.write(LEVEL_0, &format!("Description:\t{}\n", g.field("description").as_str().unwrap_or_default()));
-    w.write(LEVEL_0, &format!("Annotations:\t{}\n", format_labels(&g.metadata.annotations)));
+    put(w, LEVEL_0, &["Name:\t", &g.metadata.name, "\n"]);
+    put(w, LEVEL_0, &["Value:\t", &g.field("value").as_i64().unwrap_or(0).to_string(), "\n"]);
+    put(w, LEVEL_0, &["GlobalDefault:\t", if g.field("globalDefault").as_bool().unwrap_or(false) { "true" } else { "false" }, "\n"]);
+    put(w, LEVEL_0, &["PreemptionPolicy:\t", g.field("preemptionPolicy").as_str().unwrap_or("PreemptLowerPriority"), "\n"]);
+    put(w, LEVEL_0, &["Description:\t", g.field("description").as_str().unwrap_or_default(), "\n"]);
+    put(w, LEVEL_0, &["Annotations:\t", &format_labels(&g.metadata.annotations), "\n"]);
     describe_events(w, cx, cx.events(o));
 }
 
