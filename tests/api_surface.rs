@@ -49,6 +49,9 @@ fn a_manifest_of_every_served_kind_applies_lists_and_prints() {
         assert_eq!(code, 0, "{name}: {yaml}");
         assert!(yaml.contains(&format!("  kind: {}\n", k.info().kind)), "{name}: {yaml}");
     }
+    // An object is shown in the version it was written in (no conversion).
+    let (yaml, _) = run(&mut s, "kubectl get hpa php-apache -o yaml");
+    assert!(yaml.starts_with("apiVersion: autoscaling/v1\n"), "{yaml}");
     // Applied again: nothing changed.
     for f in files() {
         let out = s.run("kubectl apply -f -", &std::fs::read_to_string(&f).unwrap()).output;

@@ -41,7 +41,9 @@ pub fn print(api: &Api, objs: &[Rc<Object>], opts: &PrintOptions) -> Result<Stri
 /// The object as kubectl receives it: the stored JSON with apiVersion and kind.
 pub fn object_value(obj: &Object) -> Value {
     let mut v = obj.to_value();
-    if let Some(m) = v.as_object_mut() {
+    // A generic object is shown in the version its fields are in (an
+    // autoscaling/v1 HPA is not converted to the preferred v2).
+    if let Some(m) = v.as_object_mut().filter(|_| !matches!(obj, Object::Generic(_))) {
         let info = obj.kind().info();
         m.insert("apiVersion".into(), Value::String(info.api_version()));
         m.insert("kind".into(), Value::String(info.kind.into()));
