@@ -107,19 +107,26 @@ fn go_list_type(path: &str) -> &'static str {
     }
 }
 
+/// encoding/json's UnmarshalTypeError for `node` as field `path` of Go
+/// struct `strukt` with Go type `go_type` (the typed decoder's and the
+/// schema check's one wording).
+pub fn type_error(node: &Node, strukt: &str, path: &str, go_type: &str) -> DecodeError {
+    let what = match &node.v {
+        Val::Int(i) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {i}"),
+        Val::Float(f) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {f}"),
+        _ => node.json_kind().to_string(),
+    };
+    let message = if strukt.is_empty() || path.is_empty() {
+        format!("json: cannot unmarshal {what} into Go value of type {go_type}")
+    } else {
+        format!("json: cannot unmarshal {what} into Go struct field {strukt}.{} of type {go_type}", go_path(path))
+    };
+    DecodeError { message, pos: node.pos }
+}
+
 impl<'a> De<'a> {
     fn type_error(&self, go_type: &str) -> DecodeError {
-        let what = match &self.node.v {
-            Val::Int(i) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {i}"),
-            Val::Float(f) if go_type.starts_with("int") || go_type.starts_with("uint") => format!("number {f}"),
-            _ => self.node.json_kind().to_string(),
-        };
-        let message = if self.strukt.is_empty() || self.path.is_empty() {
-            format!("json: cannot unmarshal {what} into Go value of type {go_type}")
-        } else {
-            format!("json: cannot unmarshal {what} into Go struct field {}.{} of type {go_type}", self.strukt, go_path(&self.path))
-        };
-        DecodeError { message, pos: self.node.pos }
+        type_error(self.node, self.strukt, &self.path, go_type)
     }
 
     fn child(&self, node: &'a Node, path: String) -> De<'a> {

@@ -49,14 +49,10 @@ impl Generic {
     /// table is there ([`Generic::checkable`]).
     pub fn decode(kind: Kind, node: &Node) -> Result<(Generic, Vec<UnknownField>), DecodeError> {
         let info = kind.info();
-        let Val::Map(entries) = &node.v else {
+        let Val::Map(_) = &node.v else {
             return Err(DecodeError { message: format!("json: cannot unmarshal {} into Go value of type v1.{}", node.json_kind(), info.kind), pos: node.pos });
         };
-        let written = entries.iter().find(|(k, _, _)| k == "apiVersion").and_then(|(_, _, v)| match &v.v {
-            Val::Str(s) => Some(s.as_str()),
-            _ => None,
-        });
-        let api_version = match written {
+        let api_version = match node.get("apiVersion").and_then(|v| v.as_str()) {
             Some(v) if info.serves(v) => v.to_string(),
             _ => info.api_version(),
         };

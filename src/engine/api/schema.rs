@@ -210,7 +210,7 @@ impl Check<'_> {
             },
             (_, t) => !self.s.types.contains_key(t),
         };
-        if ok { Ok(()) } else { Err(self.type_error(node, strukt, go)) }
+        if ok { Ok(()) } else { Err(crate::engine::decode::type_error(node, strukt, &self.path, go)) }
     }
 
     fn push_key(&mut self, k: &str) {
@@ -218,20 +218,6 @@ impl Check<'_> {
             self.path.push('.');
         }
         self.path.push_str(k);
-    }
-
-    fn type_error(&self, node: &Node, strukt: &str, go: &str) -> DecodeError {
-        let what = match &node.v {
-            Val::Int(i) if go.starts_with("int") || go.starts_with("uint") => format!("number {i}"),
-            Val::Float(f) if go.starts_with("int") || go.starts_with("uint") => format!("number {f}"),
-            _ => node.json_kind().to_string(),
-        };
-        let message = if strukt.is_empty() || self.path.is_empty() {
-            format!("json: cannot unmarshal {what} into Go value of type {go}")
-        } else {
-            format!("json: cannot unmarshal {what} into Go struct field {strukt}.{} of type {go}", go_path(&self.path))
-        };
-        DecodeError { message, pos: node.pos }
     }
 }
 
@@ -249,21 +235,6 @@ fn int_fits(node: &Node, go: &str) -> bool {
         _ => (i64::MIN as f64, i64::MAX as f64),
     };
     v >= lo && v <= hi
-}
-
-/// Go's field path drops indices: `spec.rules[0].host` -> `spec.rules.host`.
-fn go_path(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    let mut skip = false;
-    for c in p.chars() {
-        match c {
-            '[' => skip = true,
-            ']' => skip = false,
-            _ if !skip => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -173,10 +173,16 @@ fn selector_of(o: &Object) -> Result<LabelSel, CmdError> {
     Ok(LabelSel::from_label_selector(&s.unwrap_or_default()))
 }
 
-/// Resolves `POD` or `TYPE/NAME` to a pod, waiting up to `timeout` for one
-/// to exist when the target selects pods. Returns the pod and how many
-/// pods the target selected.
-fn pod_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> Result<(Pod, usize), CmdError> {
+/// The pods of namespace `ns` whose labels `sel` matches, in store order.
+fn matching_pods(c: &crate::engine::cluster::Cluster, ns: &str, sel: &LabelSel) -> Vec<Pod> {
+    c.api.store.list_ns_t::<Pod>(ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect()
+}
+
+/// Resolves `POD` or `TYPE/NAME` to the pods it names, waiting up to
+/// `timeout` for one to exist when the target selects pods. Never empty;
+/// the pod kubectl picks comes first (by logging order for logs, else the
+/// most active).
+fn pods_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> Result<Vec<Pod>, CmdError> {
     let (kind, name) = match target.split_once('/') {
         Some((t, n)) => (resolve_type(t)?, n.to_string()),
         None => (Kind::Pod, target.to_string()),
@@ -184,16 +190,14 @@ fn pod_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> 
     let ns = ctx.ns.clone();
     let obj = ctx.api().get(kind, &ns, &name).map_err(CmdError::Api)?;
     if let Object::Pod(p) = &*obj {
-        return Ok((p.clone(), 1));
+        return Ok(vec![p.clone()]);
     }
     let sel = selector_of(&obj)?;
-    let list =
-        |c: &crate::engine::cluster::Cluster| -> Vec<Pod> { c.api.store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect() };
-    let mut pods = list(ctx.cluster());
+    let mut pods = matching_pods(ctx.cluster(), &ns, &sel);
     if pods.is_empty() {
         let deadline = ctx.cluster().now().0 + timeout;
-        match wait_until(ctx.cluster(), deadline, |c| Ok(!list(c).is_empty()))? {
-            Waited::Met => pods = list(ctx.cluster()),
+        match wait_until(ctx.cluster(), deadline, |c| Ok(!matching_pods(c, &ns, &sel).is_empty()))? {
+            Waited::Met => pods = matching_pods(ctx.cluster(), &ns, &sel),
             _ => return Err(CmdError::msg("timed out waiting for the condition")),
         }
     }
@@ -203,8 +207,7 @@ fn pod_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> 
         // sort.Reverse(ActivePods): the best pod first
         crate::engine::sort::sort_by(&mut pods, |a, b| ordering(active_less, b, a));
     }
-    let n = pods.len();
-    Ok((pods.remove(0), n))
+    Ok(pods)
 }
 
 /// podcmd.AllContainerNames.
@@ -256,7 +259,7 @@ pub fn run_exec(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Err(CmdError::msg("you must specify at least one command for the container"));
     }
     let timeout = ctx.f.duration("pod-running-timeout").unwrap_or(60_000);
-    let (pod, _) = pod_for_target(ctx, &target, timeout, false)?;
+    let pod = pods_for_target(ctx, &target, timeout, false)?.remove(0);
     if pod.status.phase.is_terminal() {
         return Err(CmdError::msg(format!("cannot exec into a container in a completed pod; current phase is {}", pod.status.phase)));
     }
@@ -321,7 +324,7 @@ pub fn run_logs(ctx: &mut Ctx) -> Result<(), CmdError> {
         // unless --tail says otherwise (logs.go's selectorTail).
         let sel = super::selector::parse_label_selector(selector.as_deref().unwrap_or_default()).map_err(CmdError::msg)?;
         let ns = ctx.ns.clone();
-        let pods: Vec<Pod> = ctx.api().store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect();
+        let pods = matching_pods(ctx.cluster(), &ns, &sel);
         if pods.is_empty() {
             ctx.print(&format!("No resources found in {ns} namespace.\n"));
             return Ok(());
@@ -336,24 +339,19 @@ pub fn run_logs(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Ok(());
     };
     let timeout = ctx.f.duration("pod-running-timeout").unwrap_or(20_000);
-    let (pod, n) = pod_for_target(ctx, &target, timeout, true)?;
-    if n > 1 && all_pods {
+    let pods = pods_for_target(ctx, &target, timeout, true)?;
+    if pods.len() > 1 && all_pods {
         // --all-pods: every pod the object selects, each line prefixed.
-        let (kind, name) = target.split_once('/').map(|(t, n)| (resolve_type(t), n)).unwrap_or((Ok(Kind::Pod), target.as_str()));
-        let ns = ctx.ns.clone();
-        let obj = ctx.api().get(kind?, &ns, name).map_err(CmdError::Api)?;
-        let sel = selector_of(&obj)?;
-        let mut pods: Vec<Pod> = ctx.api().store.list_ns_t::<Pod>(&ns).filter(|p| sel.matches(&p.metadata.labels)).cloned().collect();
-        crate::engine::sort::sort_by(&mut pods, |a, b| ordering(logging_less, a, b));
         for pod in &pods {
             pod_logs(ctx, pod, container.as_deref(), true, &opts)?;
         }
         return Ok(());
     }
-    if n > 1 {
-        ctx.print(&format!("Found {n} pods, using pod/{}\n", pod.metadata.name));
+    let pod = &pods[0];
+    if pods.len() > 1 {
+        ctx.print(&format!("Found {} pods, using pod/{}\n", pods.len(), pod.metadata.name));
     }
-    pod_logs(ctx, &pod, container.as_deref(), false, &opts)
+    pod_logs(ctx, pod, container.as_deref(), false, &opts)
 }
 
 /// What `kubectl logs` prints of each container.

@@ -4,12 +4,7 @@
 
 use super::*;
 use crate::engine::api::Generic;
-use crate::kubectl::printers::format_label_selector;
-
-fn selector(v: &Value) -> String {
-    let s: Option<LabelSelector> = crate::engine::decode::from_json(v);
-    format_label_selector(s.as_ref())
-}
+use crate::kubectl::printers::generic::selector;
 
 /// Go's time.Time String(): `2026-01-05 09:02:00 +0000 UTC`.
 fn go_time(t: Option<Time>) -> String {

@@ -8,17 +8,10 @@
 //! server defaults (a Job's parallelism, an HPA's minReplicas and metrics),
 //! the default is applied here as the printed object would have it.
 
-use super::rows::{Column, age, format_label_selector, format_labels};
+use super::rows::{Column, age, col, format_label_selector, format_labels, wide};
 use crate::engine::api::{Generic, Kind, LabelSelector};
 use crate::engine::time::{Time, human_duration};
 use serde_json::Value;
-
-const fn col(name: &'static str) -> Column {
-    Column { name, priority: 0 }
-}
-const fn wide(name: &'static str) -> Column {
-    Column { name, priority: 1 }
-}
 
 /// The column definitions of a generic kind's table.
 pub fn columns(kind: Kind) -> &'static [Column] {
@@ -112,7 +105,8 @@ fn containers(pod_spec: &Value) -> (String, String) {
     (names, images)
 }
 
-fn selector(v: &Value) -> String {
+/// metav1.FormatLabelSelector of a selector as stored JSON (`<none>` when absent or empty).
+pub(crate) fn selector(v: &Value) -> String {
     let s: Option<LabelSelector> = if v.is_null() { None } else { crate::engine::decode::from_json(v) };
     format_label_selector(s.as_ref())
 }

@@ -15,10 +15,10 @@ pub struct Column {
     pub priority: u8,
 }
 
-const fn col(name: &'static str) -> Column {
+pub(crate) const fn col(name: &'static str) -> Column {
     Column { name, priority: 0 }
 }
-const fn wide(name: &'static str) -> Column {
+pub(crate) const fn wide(name: &'static str) -> Column {
     Column { name, priority: 1 }
 }
 
