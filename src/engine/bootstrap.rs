@@ -28,6 +28,7 @@ pub fn default_cluster(cx: &mut Cx) {
         let n = Namespace { metadata: ObjectMeta::named("", ns), ..Default::default() };
         cx.api.create(Object::Namespace(n)).expect("bootstrap namespace");
     }
+    crate::engine::apiserver::rbac::bootstrap(cx.api);
     // The `kubernetes` service of the API server.
     let svc = Service {
         metadata: ObjectMeta {

@@ -280,6 +280,7 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::nodelifecycle::NodeLifecycle::new()),
         Box::new(controllers::tainteviction::TaintEviction::new()),
         Box::new(controllers::podgc::PodGc::new()),
+        Box::new(controllers::clusterroleaggregation::ClusterRoleAggregation),
         Box::new(Kubelet::new()),
     ]
 }

@@ -38,6 +38,19 @@ rules:
   resources: ["pods"]
   verbs: ["get", "list"]
 ---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: jane-reads-pods
+subjects:
+- kind: User
+  name: jane
+  apiGroup: rbac.authorization.k8s.io
+roleRef:
+  kind: Role
+  name: pod-reader
+  apiGroup: rbac.authorization.k8s.io
+---
 apiVersion: batch/v1
 kind: CronJob
 metadata:
@@ -96,5 +109,13 @@ test('an Ingress, a Role and a CronJob from a real application apply, with a typ
   assert.match(table, /NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\ningress\.networking\.k8s\.io\/shop\s+nginx\s+shop\.example\.com\s+80\s+/);
   assert.match(table, /cronjob\.batch\/report\s+\*\/5 \* \* \* \*\s+<none>\s+false\s+0\s+<none>/);
   await screenshot(page, 'api-surface-2-applied');
+
+  // The Role, bound to jane, is what the API server's authorizer answers from.
+  for (const [cmd, answer] of [['list pods', 'yes'], ['delete pods', 'no']]) {
+    await page.fill('.prompt input', `kubectl auth can-i ${cmd} --as=jane`);
+    await page.press('.prompt input', 'Enter');
+    await page.waitForFunction((c) => document.querySelector('.console-out')?.textContent.includes(`can-i ${c} --as=jane`), cmd);
+    assert.equal((await lastOutput(page)).trim(), answer);
+  }
   assert.deepEqual(errors, []);
 });

@@ -65,3 +65,15 @@ kinds! {
         VolumeAttributesClass = "VolumeAttributesClass", "storage.k8s.io", "v1", [], "volumeattributesclasses", "volumeattributesclass", ["vac"], false, [];
     }
 }
+
+/// Served without create and list: in discovery, never stored.
+pub const UNLISTED: &[Unlisted] = &[
+    Unlisted { kind: "Binding", group: "", version: "v1", plural: "bindings", short_names: &[], namespaced: true },
+    Unlisted { kind: "ComponentStatus", group: "", version: "v1", plural: "componentstatuses", short_names: &["cs"], namespaced: false },
+    Unlisted { kind: "SelfSubjectReview", group: "authentication.k8s.io", version: "v1", plural: "selfsubjectreviews", short_names: &[], namespaced: false },
+    Unlisted { kind: "TokenReview", group: "authentication.k8s.io", version: "v1", plural: "tokenreviews", short_names: &[], namespaced: false },
+    Unlisted { kind: "LocalSubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "localsubjectaccessreviews", short_names: &[], namespaced: true },
+    Unlisted { kind: "SelfSubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "selfsubjectaccessreviews", short_names: &[], namespaced: false },
+    Unlisted { kind: "SelfSubjectRulesReview", group: "authorization.k8s.io", version: "v1", plural: "selfsubjectrulesreviews", short_names: &[], namespaced: false },
+    Unlisted { kind: "SubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "subjectaccessreviews", short_names: &[], namespaced: false },
+];

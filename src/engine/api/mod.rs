@@ -218,19 +218,9 @@ impl Kind {
     /// Looks a kind up by any name kubectl accepts: plural, singular, short
     /// name, kind, optionally qualified with its group (`statefulsets.apps`).
     pub fn lookup(name: &str) -> Option<Kind> {
-        let lower = name.to_ascii_lowercase();
-        let (base, group) = match lower.split_once('.') {
-            Some((b, g)) => (b.to_string(), Some(g.to_string())),
-            None => (lower.clone(), None),
-        };
         Kind::ALL.iter().copied().find(|k| {
             let i = k.info();
-            let group_ok = group.as_deref().is_none_or(|g| {
-                g == i.group
-                    || (g == "v1" && i.group.is_empty())
-                    || g.split_once('.').is_some_and(|(v, rest)| rest == i.group && i.serves(&format!("{}/{v}", i.group)))
-            });
-            group_ok && (base == i.plural || base == i.singular || base == i.kind.to_ascii_lowercase() || i.short_names.contains(&base.as_str()))
+            names(name, i.kind, i.group, i.plural, i.short_names, |v| i.serves(&format!("{}/{v}", i.group)))
         })
     }
     /// Finds a kind from a manifest's apiVersion and kind.
@@ -239,6 +229,40 @@ impl Kind {
     }
     pub fn namespaced(self) -> bool {
         self.info().namespaced
+    }
+}
+
+/// Whether `name` is one kubectl accepts for a resource: its plural,
+/// singular (the kind in lower case), a short name or the kind, optionally
+/// qualified with its group or `version.group` (`statefulsets.apps`,
+/// `hpa.v1.autoscaling`).
+fn names(name: &str, kind: &str, group: &str, plural: &str, short: &[&str], serves: impl Fn(&str) -> bool) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let (base, g) = lower.split_once('.').map_or((lower.as_str(), None), |(b, g)| (b, Some(g)));
+    let group_ok = g.is_none_or(|g| {
+        g == group || (g == "v1" && group.is_empty()) || g.split_once('.').is_some_and(|(v, rest)| rest == group && serves(v))
+    });
+    group_ok && (base == plural || base == kind.to_ascii_lowercase() || short.contains(&base))
+}
+
+/// A resource discovery lists that is served without create and list (the
+/// access reviews, `bindings`, `componentstatuses`): nothing is stored.
+#[derive(Debug)]
+pub struct Unlisted {
+    pub kind: &'static str,
+    pub group: &'static str,
+    pub version: &'static str,
+    pub plural: &'static str,
+    pub short_names: &'static [&'static str],
+    pub namespaced: bool,
+}
+
+impl Unlisted {
+    pub fn lookup(name: &str) -> Option<&'static Unlisted> {
+        UNLISTED.iter().find(|u| names(name, u.kind, u.group, u.plural, u.short_names, |v| v == u.version))
+    }
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod defaults;
+pub mod rbac;
 pub mod validation;
 
 use crate::engine::api::*;
@@ -160,6 +161,7 @@ pub enum Ctl {
     NodeLifecycle,
     TaintEviction,
     PodGc,
+    ClusterRoleAggregation,
     Kubelet,
 }
 

@@ -5,6 +5,7 @@
 pub use crate::engine::control::{Controller, ControllerClone, Ctl, Cx, WorkQueue};
 
 pub mod attachdetach;
+pub mod clusterroleaggregation;
 pub mod controller_utils;
 pub mod deployment;
 pub mod disruption;

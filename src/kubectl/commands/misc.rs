@@ -3,7 +3,7 @@
 
 use super::out;
 use super::{Command, Ctx};
-use crate::engine::api::Kind;
+use crate::engine::api::{Kind, UNLISTED};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 
@@ -156,32 +156,39 @@ pub fn api_resources_flags() -> Vec<Flag> {
 }
 
 pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
-    let mut kinds: Vec<Kind> = Kind::ALL.to_vec();
+    // (group, plural, short names, apiVersion, namespaced, kind): the stored
+    // kinds and the ones served without a list
+    let mut rows: Vec<(&str, &str, String, String, bool, &str)> = Kind::ALL
+        .iter()
+        .map(|k| {
+            let i = k.info();
+            (i.group, i.plural, i.short_names.join(","), i.api_version(), i.namespaced, i.kind)
+        })
+        .chain(UNLISTED.iter().map(|u| (u.group, u.plural, u.short_names.join(","), u.api_version(), u.namespaced, u.kind)))
+        .collect();
     if let Some(g) = ctx.f.str("api-group") {
-        kinds.retain(|k| k.info().group == g);
+        rows.retain(|r| r.0 == g);
     }
     if ctx.f.changed("namespaced") {
         let want = ctx.f.bool("namespaced");
-        kinds.retain(|k| k.namespaced() == want);
+        rows.retain(|r| r.4 == want);
     }
     // kubectl sorts by group, then by resource name
-    crate::engine::sort::sort_by_key(&mut kinds, |k| (k.info().group, k.info().plural));
+    crate::engine::sort::sort_by_key(&mut rows, |r| (r.0, r.1));
     if ctx.f.str("output") == Some("name") {
-        for k in kinds {
-            let i = k.info();
-            ctx.println(&if i.group.is_empty() { i.plural.to_string() } else { format!("{}.{}", i.plural, i.group) });
+        for (group, plural, ..) in rows {
+            ctx.println(&if group.is_empty() { plural.to_string() } else { format!("{plural}.{group}") });
         }
         return Ok(());
     }
-    let mut rows = vec![];
+    let mut table = vec![];
     if !ctx.f.bool("no-headers") {
-        rows.push(["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].iter().map(|s| s.to_string()).collect());
+        table.push(["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].iter().map(|s| s.to_string()).collect());
     }
-    for k in kinds {
-        let i = k.info();
-        rows.push(vec![i.plural.to_string(), i.short_names.join(","), i.api_version(), k.namespaced().to_string(), i.kind.to_string()]);
+    for (_, plural, short, api_version, namespaced, kind) in rows {
+        table.push(vec![plural.to_string(), short, api_version, namespaced.to_string(), kind.to_string()]);
     }
-    let text = out::table(&rows);
+    let text = out::table(&table);
     ctx.print(&text);
     Ok(())
 }
@@ -196,6 +203,7 @@ pub fn run_api_versions(ctx: &mut Ctx) -> Result<(), CmdError> {
             versions.push(if i.group.is_empty() { v.to_string() } else { format!("{}/{v}", i.group) });
         }
     }
+    versions.extend(UNLISTED.iter().map(|u| u.api_version()));
     crate::engine::sort::sort(&mut versions);
     versions.dedup();
     for v in versions {

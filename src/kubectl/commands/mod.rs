@@ -4,6 +4,7 @@
 //! staging/src/k8s.io/kubectl/pkg/cmd.
 
 pub mod apply;
+pub mod auth;
 pub mod cluster;
 pub mod delete;
 pub mod describe;
@@ -220,6 +221,7 @@ pub fn commands() -> Vec<Command> {
             Vec::new,
             misc::run_api_versions,
         ),
+        Command::group("auth", "Inspect authorization", "auth SUBCOMMAND", auth::subcommands),
         Command::group("config", "Modify kubeconfig files", "config SUBCOMMAND", misc::config_subcommands),
         Command::new("version", "Print the client and server version information", "version", misc::version_flags, misc::run_version),
         unsupported("edit"),
@@ -227,7 +229,6 @@ pub fn commands() -> Vec<Command> {
         unsupported("port-forward"),
         unsupported("proxy"),
         unsupported("cp"),
-        unsupported("auth"),
         unsupported("debug"),
         unsupported("events"),
         unsupported("expose"),

@@ -12,7 +12,7 @@
 mod core;
 mod networking;
 mod pods;
-mod rbac;
+pub(crate) mod rbac;
 mod storage;
 mod workloads;
 

@@ -15,12 +15,12 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// A PolicyRule: apiGroups, resources, resourceNames, nonResourceURLs, verbs.
 #[derive(Clone)]
-struct Rule {
+pub(crate) struct Rule {
     groups: Vec<String>,
     resources: Vec<String>,
-    names: Vec<String>,
-    urls: Vec<String>,
-    verbs: Vec<String>,
+    pub(crate) names: Vec<String>,
+    pub(crate) urls: Vec<String>,
+    pub(crate) verbs: Vec<String>,
 }
 
 impl Rule {
@@ -39,7 +39,7 @@ impl Rule {
 
 /// BreakdownRule then CompactRules: one rule per group, resource and
 /// resource name with all its verbs; non-resource URLs one per URL and verb.
-fn compact(rules: &Value) -> Vec<Rule> {
+pub(crate) fn compact(rules: &Value) -> Vec<Rule> {
     let one = |s: &String| vec![s.clone()];
     let mut simple: Vec<Rule> = vec![];
     let mut other: Vec<Rule> = vec![];
@@ -71,7 +71,7 @@ fn compact(rules: &Value) -> Vec<Rule> {
 }
 
 /// CombineResourceGroup: `deployments.apps/scale`.
-fn resource_group(r: &Rule) -> String {
+pub(crate) fn resource_group(r: &Rule) -> String {
     let Some(first) = r.resources.first() else { return String::new() };
     let (res, sub) = first.split_once('/').map(|(a, b)| (a, Some(b))).unwrap_or((first, None));
     let mut out = res.to_string();
