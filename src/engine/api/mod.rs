@@ -239,9 +239,7 @@ impl Kind {
 fn names(name: &str, kind: &str, group: &str, plural: &str, short: &[&str], serves: impl Fn(&str) -> bool) -> bool {
     let lower = name.to_ascii_lowercase();
     let (base, g) = lower.split_once('.').map_or((lower.as_str(), None), |(b, g)| (b, Some(g)));
-    let group_ok = g.is_none_or(|g| {
-        g == group || (g == "v1" && group.is_empty()) || g.split_once('.').is_some_and(|(v, rest)| rest == group && serves(v))
-    });
+    let group_ok = g.is_none_or(|g| g == group || (g == "v1" && group.is_empty()) || g.split_once('.').is_some_and(|(v, rest)| rest == group && serves(v)));
     group_ok && (base == plural || base == kind.to_ascii_lowercase() || short.contains(&base))
 }
 

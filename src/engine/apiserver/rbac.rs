@@ -91,9 +91,7 @@ pub fn rule_allows(a: &Attributes, rule: &Value) -> bool {
     let combined = if a.subresource.is_empty() { a.resource.clone() } else { format!("{}/{}", a.resource, a.subresource) };
     let names = &rule["resourceNames"];
     (has(&rule["apiGroups"], "*") || has(&rule["apiGroups"], &a.group))
-        && strs(&rule["resources"]).any(|r| {
-            r == "*" || r == combined || (!a.subresource.is_empty() && r.strip_prefix("*/") == Some(a.subresource.as_str()))
-        })
+        && strs(&rule["resources"]).any(|r| r == "*" || r == combined || (!a.subresource.is_empty() && r.strip_prefix("*/") == Some(a.subresource.as_str())))
         && (strs(names).next().is_none() || has(names, &a.name))
 }
 

@@ -29,13 +29,7 @@ fn impersonation_flags() -> Vec<Flag> {
 
 fn can_i_flags() -> Vec<Flag> {
     let mut f = impersonation_flags();
-    f.extend_from_slice(&[
-        boolf("all-namespaces").with_short('A'),
-        boolf("quiet").with_short('q'),
-        strf("subresource"),
-        boolf("list"),
-        boolf("no-headers"),
-    ]);
+    f.extend_from_slice(&[boolf("all-namespaces").with_short('A'), boolf("quiet").with_short('q'), strf("subresource"), boolf("list"), boolf("no-headers")]);
     f
 }
 
@@ -51,8 +45,24 @@ fn user(ctx: &Ctx) -> Result<User, CmdError> {
     }
 }
 
-const RESOURCE_VERBS: &[&str] =
-    &["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind", "impersonate", "*", "approve", "sign", "escalate", "attest"];
+const RESOURCE_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "impersonate",
+    "*",
+    "approve",
+    "sign",
+    "escalate",
+    "attest",
+];
 const NON_RESOURCE_VERBS: &[&str] = &["get", "put", "post", "head", "options", "delete", "patch", "*"];
 
 fn run_can_i(ctx: &mut Ctx) -> Result<(), CmdError> {
@@ -177,10 +187,10 @@ mod tests {
         assert_eq!(run(&mut s, "kubectl auth can-i list pods --as=system:serviceaccount:default:default"), ("no\n".into(), 1));
         assert_eq!(run(&mut s, "kubectl auth can-i get /healthz --as=jane"), ("yes\n".into(), 0));
         assert_eq!(run(&mut s, "kubectl auth can-i create selfsubjectaccessreviews.authorization.k8s.io --as=jane -A"), ("yes\n".into(), 0));
-        assert_eq!(run(&mut s, "kubectl auth can-i delete nodes --as=jane --as-group=system:masters"), (
-            "Warning: resource 'nodes' is not namespace scoped\n\nyes\n".into(),
-            0
-        ));
+        assert_eq!(
+            run(&mut s, "kubectl auth can-i delete nodes --as=jane --as-group=system:masters"),
+            ("Warning: resource 'nodes' is not namespace scoped\n\nyes\n".into(), 0)
+        );
         assert_eq!(run(&mut s, "kubectl auth can-i -q get pods --as=jane"), (String::new(), 1));
         let (out, code) = run(&mut s, "kubectl auth can-i get pods extra");
         assert_eq!(code, 1);
@@ -198,9 +208,6 @@ mod tests {
         assert_eq!(run(&mut s, &format!("kubectl auth can-i get secrets {sa}")).0, "no\n", "view does not read secrets");
         let missing = rb.replace("name: ci-view", "name: ci-gone").replace("kind: ClusterRole\n  name: view", "kind: Role\n  name: gone");
         apply_yaml(&mut s, &missing);
-        assert_eq!(
-            run(&mut s, &format!("kubectl auth can-i get secrets {sa}")).0,
-            "no - RBAC: role.rbac.authorization.k8s.io \"gone\" not found\n"
-        );
+        assert_eq!(run(&mut s, &format!("kubectl auth can-i get secrets {sa}")).0, "no - RBAC: role.rbac.authorization.k8s.io \"gone\" not found\n");
     }
 }
