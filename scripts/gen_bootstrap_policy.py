@@ -12,7 +12,10 @@ reads the policy's golden files (bootstrappolicy/testdata/*.yaml, which
 upstream's policy_test.go keeps equal to what the hook writes) and writes
 src/engine/apiserver/bootstrappolicy.json: one JSON array of the objects,
 without apiVersion (all rbac.authorization.k8s.io/v1) and the golden files'
-`creationTimestamp: null`. KUBERNETES_TREE is as for scripts/gen_api.py.
+`creationTimestamp: null`, and last the ClusterRoleBinding kubeadm writes
+for its admin kubeconfig's group (EnsureAdminClusterRoleBinding, which is
+what gives kind's `kubectl` its rights). KUBERNETES_TREE is as for
+scripts/gen_api.py.
 The copy openshift/microshift vendors carries OpenShift's additions
 (`system:openshift:*`, the service CA publisher's role and binding); they
 are left out, so the output is upstream's policy. Output is deterministic.
@@ -34,6 +37,12 @@ FILES = [
 ]
 TESTDATA = "plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata"
 NOT_UPSTREAM = ("openshift", "service-ca-cert-publisher")
+KUBEADM_ADMINS = {
+    "kind": "ClusterRoleBinding",
+    "metadata": {"name": "kubeadm:cluster-admins"},
+    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+    "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"}],
+}
 
 
 def main():
@@ -50,6 +59,7 @@ def main():
             item.pop("apiVersion")
             item["metadata"].pop("creationTimestamp", None)
             out.append(item)
+    out.append(KUBEADM_ADMINS)
     dest = Path(__file__).resolve().parent.parent / "src/engine/apiserver/bootstrappolicy.json"
     with open(dest, "w") as f:
         json.dump(out, f, separators=(",", ":"), ensure_ascii=False)

@@ -187,8 +187,8 @@ pub fn authorize(store: &Store, user: &User, a: &Attributes) -> (bool, String) {
 pub fn rules_for(store: &Store, user: &User, namespace: &str) -> Vec<Value> {
     let mut rules = vec![];
     if user.groups.iter().any(|g| g == "system:masters") {
-        rules.push(serde_json::json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}));
-        rules.push(serde_json::json!({"verbs": ["*"], "nonResourceURLs": ["*"]}));
+        let all = r#"[{"verbs":["*"],"apiGroups":["*"],"resources":["*"]},{"verbs":["*"],"nonResourceURLs":["*"]}]"#;
+        rules = serde_json::from_str(all).unwrap_or_default();
     }
     visit_rules_for(store, user, namespace, &mut vec![], &mut |rule| {
         rules.push(rule.clone());
@@ -198,19 +198,13 @@ pub fn rules_for(store: &Store, user: &User, namespace: &str) -> Vec<Value> {
 }
 
 /// The objects of the bootstrap policy, as the API server's post-start hook
-/// writes them when it starts, and kubeadm's `kubeadm:cluster-admins`
-/// binding (what gives kind's admin kubeconfig its rights).
+/// writes them when it starts, and (last in the file) kubeadm's
+/// `kubeadm:cluster-admins` binding: what gives kind's admin its rights.
 pub fn bootstrap(api: &mut Api) {
     let Ok(Value::Array(items)) = serde_json::from_str::<Value>(include_str!("bootstrappolicy.json")) else {
         unreachable!("bootstrappolicy.json is generated JSON")
     };
-    let kubeadm = serde_json::json!({
-        "kind": "ClusterRoleBinding",
-        "metadata": {"name": "kubeadm:cluster-admins"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"}],
-    });
-    for item in items.into_iter().chain([kubeadm]) {
+    for item in items {
         let Value::Object(mut body) = item else { continue };
         let kind = match body.remove("kind").as_ref().and_then(Value::as_str) {
             Some("ClusterRole") => Kind::ClusterRole,

@@ -509,7 +509,7 @@ pub fn run_create(ctx: &mut Ctx) -> Result<(), CmdError> {
 }
 
 pub fn create_subcommands() -> Vec<Command> {
-    vec![
+    let mut v = vec![
         Command::new(
             "namespace",
             "Create a namespace with the specified name",
@@ -535,10 +535,12 @@ pub fn create_subcommands() -> Vec<Command> {
         )
         .with_aliases(&["cm"]),
         Command::group("secret", "Create a secret using a specified subcommand", "create secret (docker-registry | generic | tls)", secret_subcommands),
-    ]
+    ];
+    v.extend(super::create_rbac::subcommands());
+    v
 }
 
-fn generator_flags() -> Vec<Flag> {
+pub(super) fn generator_flags() -> Vec<Flag> {
     const {
         &[
             flag("output", Some('o'), FlagKind::Str),
@@ -579,7 +581,7 @@ fn secret_flags() -> Vec<Flag> {
     v
 }
 
-fn one_name(ctx: &Ctx) -> Result<String, CmdError> {
+pub(super) fn one_name(ctx: &Ctx) -> Result<String, CmdError> {
     match ctx.f.args.as_slice() {
         [] => Err(CmdError::msg("exactly one NAME is required, got 0\nSee '".to_string() + &ctx.path + " -h' for help and examples")),
         [n] => Ok(n.clone()),
@@ -588,7 +590,7 @@ fn one_name(ctx: &Ctx) -> Result<String, CmdError> {
 }
 
 /// Creates a generated object and prints it, as the create generators do.
-fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>) -> Result<(), CmdError> {
+pub(super) fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>) -> Result<(), CmdError> {
     check_output(ctx)?;
     let dry = dry_run(ctx)?;
     let kind = obj.kind();
