@@ -49,6 +49,8 @@ type Table = BTreeMap<Rc<ObjKey>, Rc<Object>>;
 #[derive(Clone, Default)]
 pub struct Store {
     tables: Vec<Table>,
+    /// What a kind without a table lists (a custom kind no object of which was written).
+    empty: Table,
     rv: u64,
     by_uid: BTreeMap<Rc<str>, (Kind, Rc<ObjKey>)>,
     /// owner uid -> objects listing it in ownerReferences
@@ -75,7 +77,16 @@ impl Store {
     }
 
     fn table(&self, kind: Kind) -> &Table {
-        &self.tables[kind as usize]
+        self.tables.get(kind.index()).unwrap_or(&self.empty)
+    }
+
+    /// A kind's table, made when its first object (a custom resource's) is written.
+    fn table_mut(&mut self, kind: Kind) -> &mut Table {
+        let i = kind.index();
+        if i >= self.tables.len() {
+            self.tables.resize(i + 1, Table::new());
+        }
+        &mut self.tables[i]
     }
 
     pub fn get(&self, kind: Kind, key: &ObjKey) -> Option<&Rc<Object>> {
@@ -139,7 +150,8 @@ impl Store {
     /// version, shared): what a copy of this store keeps alive by itself.
     pub fn unshared_with(&self, other: &Store) -> usize {
         let mut n = 0;
-        for (mine, theirs) in self.tables.iter().zip(&other.tables) {
+        for (i, mine) in self.tables.iter().enumerate() {
+            let theirs = other.tables.get(i).unwrap_or(&other.empty);
             let mut it = theirs.iter().peekable();
             for (k, o) in mine {
                 while it.next_if(|(tk, _)| tk < &k).is_some() {}
@@ -185,7 +197,7 @@ impl Store {
         let kind = obj.kind();
         let key = obj.key();
         let new = Rc::new(obj);
-        let table = &mut self.tables[kind as usize];
+        let table = self.table_mut(kind);
         let old = match table.get_mut(&key) {
             Some(slot) => Some(std::mem::replace(slot, new.clone())),
             None => {
@@ -214,7 +226,7 @@ impl Store {
 
     /// Removes an object for good (only the API server: see [`Store::put`]).
     pub fn remove(&mut self, kind: Kind, key: &ObjKey) -> Option<Rc<Object>> {
-        let old = self.tables[kind as usize].remove(key)?;
+        let old = self.table_mut(kind).remove(key)?;
         self.rv += 1;
         self.unindex(&old);
         self.journal.push(Change { op: Op::Deleted, kind, key: key.clone(), rv: self.rv, old: Some(old.clone()), new: None });

@@ -695,7 +695,7 @@ fn resolve_plain_for_emit(s: &str) -> bool {
     if s.is_empty() {
         return true;
     }
-    if resolve_plain(s).is_some() {
+    if resolve_plain(s).is_some() || is_timestamp(s) {
         return true;
     }
     // go-yaml v2 also quotes sexagesimal floats (`1:20`).
@@ -704,6 +704,60 @@ fn resolve_plain_for_emit(s: &str) -> bool {
         && parts[0].chars().all(|c| c.is_ascii_digit())
         && !parts[0].is_empty()
         && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// go-yaml v2's parseTimestamp: a plain scalar in one of its formats
+/// (`2006-1-2T15:4:5.999999999Z07:00`, with `t`, or a space and no zone,
+/// or `2006-1-2`) resolves to a timestamp, so a string that looks like one
+/// is written quoted (`creationTimestamp: "2026-01-05T09:00:00Z"`).
+fn is_timestamp(s: &str) -> bool {
+    // 1 or 2 digits (Go's non-padded fields), within 0..=max
+    fn num(b: &[u8], i: &mut usize, max: u32) -> bool {
+        let start = *i;
+        let mut v = 0u32;
+        while *i < b.len() && *i - start < 2 && b[*i].is_ascii_digit() {
+            v = v * 10 + (b[*i] - b'0') as u32;
+            *i += 1;
+        }
+        *i > start && v <= max
+    }
+    fn lit(b: &[u8], i: &mut usize, c: u8) -> bool {
+        let ok = b.get(*i) == Some(&c);
+        *i += ok as usize;
+        ok
+    }
+    let b = s.as_bytes();
+    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let mut i = 5;
+    if !(num(b, &mut i, 12) && lit(b, &mut i, b'-') && num(b, &mut i, 31)) {
+        return false;
+    }
+    let Some(&sep) = b.get(i) else { return true };
+    i += 1;
+    if !matches!(sep, b'T' | b't' | b' ') || !(num(b, &mut i, 23) && lit(b, &mut i, b':') && num(b, &mut i, 59) && lit(b, &mut i, b':') && num(b, &mut i, 59)) {
+        return false;
+    }
+    if lit(b, &mut i, b'.') {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start || i - start > 9 {
+            return false;
+        }
+    }
+    match (sep, b.get(i)) {
+        (b' ', None) => true,
+        (b' ', _) => false,
+        (_, Some(b'Z')) => i + 1 == b.len(),
+        (_, Some(b'+' | b'-')) => {
+            i += 1;
+            b.len() - i == 5 && b[i..i + 2].iter().all(u8::is_ascii_digit) && b[i + 2] == b':' && b[i + 3..].iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
 }
 
 /// libyaml's analysis of whether a scalar may be written plain in block context.
@@ -797,6 +851,16 @@ pub fn to_json_pretty(v: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn timestamps_are_quoted_as_go_yaml_v2_quotes_them() {
+        for t in ["2026-01-05T09:00:00Z", "2026-1-5t9:0:0.5+01:00", "2026-01-05", "2026-01-05 09:00:00"] {
+            assert_eq!(to_yaml(&serde_json::json!({"t": t})), format!("t: \"{t}\"\n"), "{t}");
+        }
+        for t in ["2026-01-05T09:00:00", "2026-13-05", "20260-01-05", "2026-01-05 09:00:00Z", "2026-01-05T09:00Z"] {
+            assert_eq!(to_yaml(&serde_json::json!({"t": t})), format!("t: {t}\n"), "{t}");
+        }
+    }
 
     #[test]
     fn resolves_like_go_yaml_v2() {

@@ -38,6 +38,9 @@ pub struct PrintOptions {
     /// `-o yaml|json|jsonpath` then print the object itself instead of a
     /// `List` (get.go's singleItemImplied).
     pub single_item: bool,
+    /// The printer columns of the custom kinds printed (their CRDs'
+    /// `additionalPrinterColumns`), filled in by `printers::print`.
+    pub crd_columns: Vec<(crate::engine::api::Kind, Vec<serde_json::Value>)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

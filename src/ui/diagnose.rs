@@ -10,6 +10,7 @@
 //! printed text): `The StatefulSet "web" is invalid: spec.replicas: ...`
 //! goes on the `replicas:` key of the document the apply read it from.
 
+use crate::engine::store::Store;
 use crate::engine::api::{Kind, Object};
 use crate::engine::yaml::{self, Doc, Node, Pos, Val};
 use crate::kubectl::session::{CmdOutput, Why};
@@ -60,7 +61,8 @@ fn key_pos(node: &Node, key: &str) -> Option<Pos> {
 /// every keystroke (a pasted 2 MB manifest must not slow down typing).
 pub const LINT_MAX: usize = 256 * 1024;
 
-pub fn lint(text: &str) -> Vec<Diag> {
+/// Custom resources are known by the CRDs the cluster stores.
+pub fn lint(text: &str, store: &Store) -> Vec<Diag> {
     if text.len() > LINT_MAX {
         return vec![Diag {
             line: 1,
@@ -75,12 +77,12 @@ pub fn lint(text: &str) -> Vec<Diag> {
     };
     let mut out = vec![];
     for d in &docs {
-        lint_doc(d, &mut out);
+        lint_doc(d, store, &mut out);
     }
     out
 }
 
-fn lint_doc(d: &Doc, out: &mut Vec<Diag>) {
+fn lint_doc(d: &Doc, store: &Store, out: &mut Vec<Diag>) {
     let n = &d.node;
     if !matches!(n.v, Val::Map(_)) {
         out.push(diag(doc_pos(d), Severity::Error, "a manifest is a mapping with apiVersion, kind and metadata"));
@@ -103,12 +105,12 @@ fn lint_doc(d: &Doc, out: &mut Vec<Diag>) {
     if kind == "List" {
         if let Some(Val::Seq(items)) = n.get("items").map(|i| &i.v) {
             for item in items {
-                lint_doc(&Doc { node: item.clone(), first_line: item.pos.line, index: d.index }, out);
+                lint_doc(&Doc { node: item.clone(), first_line: item.pos.line, index: d.index }, store, out);
             }
         }
         return;
     }
-    let Some(k) = Kind::from_type_meta(api_version, kind) else {
+    let Some(k) = Kind::from_type_meta(api_version, kind).or_else(|| crate::engine::apiserver::crd::kind_for(store, api_version, kind)) else {
         let pos = n.get("kind").map(|k| k.pos).unwrap_or(doc_pos(d));
         out.push(diag(pos, Severity::Error, format!("no matches for kind {kind:?} in version {api_version:?}")));
         return;
@@ -131,9 +133,9 @@ fn lint_doc(d: &Doc, out: &mut Vec<Diag>) {
 /// buffer's own problems as errors (unknown fields included, when the
 /// server refused them), and the server's field errors placed on their
 /// fields, from the documents the apply reports it refused.
-pub fn after_apply(text: &str, out: &CmdOutput) -> Vec<Diag> {
+pub fn after_apply(text: &str, store: &Store, out: &CmdOutput) -> Vec<Diag> {
     let strict = out.rejected.iter().any(|r| matches!(r.why, Why::UnknownFields(_)));
-    let mut diags: Vec<Diag> = lint(text)
+    let mut diags: Vec<Diag> = lint(text, store)
         .into_iter()
         .map(|mut d| {
             if strict && d.severity == Severity::Warning {
@@ -251,20 +253,20 @@ mod tests {
     #[test]
     fn a_huge_buffer_is_not_parsed_at_every_keystroke() {
         let big = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n".to_string() + &"  k: v\n".repeat(60_000);
-        let d = lint(&big);
+        let d = lint(&big, &Store::new());
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("checked when you apply"), "{}", d[0].message);
     }
 
     #[test]
     fn a_clean_manifest_has_no_diagnostics() {
-        assert_eq!(lint(STS), vec![]);
-        assert_eq!(lint(&format!("{STS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: None\n")), vec![]);
+        assert_eq!(lint(STS, &Store::new()), vec![]);
+        assert_eq!(lint(&format!("{STS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: None\n"), &Store::new()), vec![]);
     }
 
     #[test]
     fn syntax_errors_land_where_the_parser_stopped() {
-        let d = lint("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: 1\n");
+        let d = lint("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: 1\n", &Store::new());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Error);
         assert_eq!(d[0].line, 5, "{d:?}");
@@ -274,7 +276,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_warnings_at_the_key() {
         let text = STS.replace("  replicas: 3", "  replica: 3").replace("        image: nginx:1.25", "        imagee: nginx:1.25");
-        let d = lint(&text);
+        let d = lint(&text, &Store::new());
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d.iter().all(|d| d.severity == Severity::Warning));
         assert_eq!((d[0].line, d[0].col), (6, 3));
@@ -286,15 +288,15 @@ mod tests {
     #[test]
     fn type_errors_and_unknown_kinds_in_the_second_document() {
         let text = format!("{STS}---\napiVersion: v1\nkind: Widget\nmetadata:\n  name: w\n");
-        let d = lint(&text);
+        let d = lint(&text, &Store::new());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 20);
         assert!(d[0].message.contains("no matches for kind \"Widget\""));
-        let d = lint(&STS.replace("replicas: 3", "replicas: three"));
+        let d = lint(&STS.replace("replicas: 3", "replicas: three"), &Store::new());
         assert_eq!(d.len(), 1);
         assert_eq!((d[0].line, d[0].severity), (6, Severity::Error));
         assert!(d[0].message.contains("cannot unmarshal string"), "{}", d[0].message);
-        let d = lint("metadata:\n  name: x\n");
+        let d = lint("metadata:\n  name: x\n", &Store::new());
         assert_eq!(d[0].message, "error validating data: apiVersion not set, kind not set");
     }
 
@@ -306,7 +308,7 @@ mod tests {
         let text = format!("{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n", STS.replace("replicas: 3", "replicas: -1"));
         let out = s.run("kubectl apply -f -", &text);
         assert_ne!(out.exit_code, 0);
-        let d = after_apply(&text, &out);
+        let d = after_apply(&text, &Store::new(), &out);
         assert_eq!(
             d,
             vec![Diag { line: 6, col: 3, severity: Severity::Error, message: "spec.replicas: Invalid value: -1: must be greater than or equal to 0".into() }],
@@ -320,14 +322,14 @@ mod tests {
         let out = s.run("kubectl apply -f -", &text);
         assert_eq!(out.rejected.len(), 1);
         assert_eq!(out.rejected[0].why, Why::UnknownFields(vec!["spec.replica".into()]));
-        let d = after_apply(&text, &out);
+        let d = after_apply(&text, &Store::new(), &out);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].line, d[0].col, d[0].severity), (6, 3, Severity::Error));
         // an apply that failed for another reason leaves them warnings
         let text = format!("{text}---\napiVersion: v1\nkind: Widget\nmetadata:\n  name: w\n");
         let out = s.run("kubectl apply -f -", &text);
         assert!(out.rejected.is_empty(), "{:?}", out.rejected);
-        assert!(after_apply(&text, &out).iter().any(|d| d.line == 6 && d.severity == Severity::Warning));
+        assert!(after_apply(&text, &Store::new(), &out).iter().any(|d| d.line == 6 && d.severity == Severity::Warning));
     }
 
     /// Each refused document's errors land in that document, by its place
@@ -343,7 +345,7 @@ mod tests {
         assert_ne!(out.exit_code, 0);
         assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
         assert_eq!((out.rejected[0].doc, out.rejected[0].item), (1, None));
-        let d = after_apply(&text, &out);
+        let d = after_apply(&text, &Store::new(), &out);
         let at = |path: &str| d.iter().filter(|d| d.message.starts_with(path)).map(|d| (d.line, d.col)).collect::<Vec<_>>();
         // the second document starts at line 19: `spec:` is on its 5th line,
         // the container (no image: its `- name:` item) on its 13th
@@ -357,7 +359,7 @@ mod tests {
         );
         let out = s.run("kubectl apply -f -", &list);
         assert_eq!((out.rejected.len(), out.rejected[0].doc, out.rejected[0].item), (1, 0, Some(1)), "{}", out.output);
-        let d = after_apply(&list, &out);
+        let d = after_apply(&list, &Store::new(), &out);
         assert_eq!(d.iter().map(|d| (d.line, d.col)).collect::<Vec<_>>(), vec![(11, 5)], "{d:?}");
         assert!(d[0].message.starts_with("metadata.name: Invalid value: "), "{d:?}");
     }

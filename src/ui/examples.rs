@@ -122,7 +122,7 @@ mod tests {
             assert!(!e.title.is_empty(), "{}", e.id);
             assert!(!e.manifests.is_empty(), "{} has no manifests", e.id);
             for m in &e.manifests {
-                assert_eq!(crate::ui::diagnose::lint(&m.yaml), vec![], "{} / {}", e.id, m.label);
+                assert_eq!(crate::ui::diagnose::lint(&m.yaml, &crate::engine::store::Store::new()), vec![], "{} / {}", e.id, m.label);
                 assert!(!m.label.contains('?'), "{}", m.label);
             }
         }

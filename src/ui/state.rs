@@ -374,12 +374,13 @@ impl Page {
     pub fn apply(&mut self) -> CmdOutput {
         let text = self.editor.clone();
         let out = self.run("kubectl apply -f -", &text);
-        self.diags = if out.exit_code == 0 { diagnose::lint(&text) } else { diagnose::after_apply(&text, &out) };
+        let store = &self.session.cluster.api.store;
+        self.diags = if out.exit_code == 0 { diagnose::lint(&text, store) } else { diagnose::after_apply(&text, store, &out) };
         out
     }
 
     pub fn set_editor(&mut self, text: String) {
-        self.diags = diagnose::lint(&text);
+        self.diags = diagnose::lint(&text, &self.session.cluster.api.store);
         self.editor = text;
     }
 

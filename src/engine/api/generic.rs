@@ -33,7 +33,7 @@ impl Generic {
     /// generic ones once the schema table is there (the page fetches it
     /// after the first frame).
     pub fn checkable(kind: Kind) -> bool {
-        !kind.is_generic() || schema::get().is_some()
+        !kind.is_generic() || matches!(kind, Kind::Custom(_)) || schema::get().is_some()
     }
 
     /// A top-level field (`spec`, `rules`, `data`...).
@@ -57,7 +57,9 @@ impl Generic {
             _ => info.api_version(),
         };
         let mut unknown = vec![];
-        if let Some(schema) = schema::get() {
+        // a custom resource is checked against its CRD's schema by the API
+        // server (apiserver::crd), which has the CRD
+        if let Some(schema) = schema::get().filter(|_| !matches!(kind, Kind::Custom(_))) {
             let root = schema
                 .root(&api_version, info.kind)
                 .ok_or_else(|| DecodeError { message: format!("no schema for {api_version}/{}", info.kind), pos: node.pos })?;

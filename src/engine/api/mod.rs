@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod conditions;
 pub mod core;
+pub mod custom;
 pub mod extra;
 pub mod generic;
 pub mod meta;
@@ -22,7 +23,7 @@ pub use self::vocab::*;
 use serde::Serialize;
 
 /// Static facts about a kind, as API discovery would report them.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct KindInfo {
     pub kind: &'static str,
     pub group: &'static str,
@@ -44,6 +45,10 @@ impl KindInfo {
     pub fn serves(&self, api_version: &str) -> bool {
         let (g, v) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         g == self.group && (v == self.version || self.also.contains(&v))
+    }
+    /// The version of `api_version` if the kind is served in it, else the preferred one.
+    pub fn version_of<'a>(&'a self, api_version: &'a str) -> &'a str {
+        if self.serves(api_version) { api_version.rsplit('/').next().unwrap_or(self.version) } else { self.version }
     }
     pub fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
@@ -67,12 +72,31 @@ macro_rules! kinds {
         /// Every kind the simulated API server serves: the typed ones the
         /// engine interprets, then the ones it stores as [`Generic`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Kind { $($variant,)* $($gvariant,)* }
+        pub enum Kind {
+            $($variant,)* $($gvariant,)*
+            /// A kind a CustomResourceDefinition defines ([`custom`]).
+            Custom(custom::CustomKind),
+        }
+
+        /// The built-in kinds' positions (the store's table for each).
+        #[derive(Clone, Copy)]
+        enum Slot { $($variant,)* $($gvariant,)* }
 
         impl Kind {
+            /// The built-in kinds.
             pub const ALL: &'static [Kind] = &[$(Kind::$variant,)* $(Kind::$gvariant,)*];
+            /// Its table's position in the store: the built-in kinds in
+            /// `ALL`'s order, then the custom kinds.
+            pub fn index(self) -> usize {
+                match self {
+                    $(Kind::$variant => Slot::$variant as usize,)*
+                    $(Kind::$gvariant => Slot::$gvariant as usize,)*
+                    Kind::Custom(c) => Kind::ALL.len() + c.index(),
+                }
+            }
             pub fn info(self) -> &'static KindInfo {
                 match self {
+                    Kind::Custom(c) => c.info(),
                     $(Kind::$variant => &KindInfo {
                         kind: $kind, group: $group, version: $version, also: &[$($also),*], plural: $plural,
                         singular: $singular, short_names: &[$($short),*], namespaced: $namespaced, categories: &[$($cat),*],
@@ -218,10 +242,12 @@ impl Kind {
     /// Looks a kind up by any name kubectl accepts: plural, singular, short
     /// name, kind, optionally qualified with its group (`statefulsets.apps`).
     pub fn lookup(name: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| {
-            let i = k.info();
-            names(name, i.kind, i.group, i.plural, i.short_names, |v| i.serves(&format!("{}/{v}", i.group)))
-        })
+        Kind::ALL.iter().copied().find(|k| k.names_it(name))
+    }
+    /// Whether `name` is one kubectl accepts for this kind ([`names`]).
+    pub fn names_it(self, name: &str) -> bool {
+        let i = self.info();
+        names(name, i.kind, i.group, i.plural, i.short_names, |v| i.serves(&format!("{}/{v}", i.group)))
     }
     /// Finds a kind from a manifest's apiVersion and kind.
     pub fn from_type_meta(api_version: &str, kind: &str) -> Option<Kind> {

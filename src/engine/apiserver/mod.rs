@@ -5,6 +5,7 @@
 //! recorder and the timer wheel controllers use to wake up later.
 
 pub mod admission;
+pub mod crd;
 pub mod defaults;
 pub mod rbac;
 pub mod validation;
@@ -411,7 +412,12 @@ impl Api {
         defaults::apply(&mut obj);
         let mut warnings = vec![];
         admission::mutate_create(self, &mut obj, generated, &mut warnings)?;
-        let errs = validation::validate_create(&obj, &self.store);
+        let mut errs = validation::validate_create(&obj, &self.store);
+        match &obj {
+            Object::Generic(g) if kind == Kind::CustomResourceDefinition => errs.extend(crd::validate(g)),
+            Object::Generic(g) if matches!(kind, Kind::Custom(_)) => crd::check(&self.store, g)?,
+            _ => {}
+        }
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &name, errs));
         }
@@ -432,6 +438,11 @@ impl Api {
             m.self_link = None;
         }
         prepare_create_status(&mut obj, now);
+        if let Object::Generic(g) = &mut obj
+            && kind == Kind::CustomResourceDefinition
+        {
+            crd::on_create(g, now);
+        }
         admission::after_create(self, &mut obj);
         let object = self.store.put(obj);
         Ok(Written { object, warnings })
@@ -491,7 +502,12 @@ impl Api {
             }
             defaults::apply(&mut obj);
             admission::mutate_update(self, &old, &mut obj, &mut warnings)?;
-            let errs = validation::validate_update(&old, &obj, &self.store);
+            let mut errs = validation::validate_update(&old, &obj, &self.store);
+            match &obj {
+                Object::Generic(g) if kind == Kind::CustomResourceDefinition => errs.extend(crd::validate(g)),
+                Object::Generic(g) if matches!(kind, Kind::Custom(_)) => crd::check(&self.store, g)?,
+                _ => {}
+            }
             if !errs.is_empty() {
                 return Err(ApiError::invalid(kind, &key.name, errs));
             }
@@ -569,6 +585,18 @@ impl Api {
                 // refused by validate_delete_options
                 Propagation::Background | Propagation::Other(_) => {}
             }
+        }
+        if let Object::Generic(g) = &mut obj
+            && kind == Kind::CustomResourceDefinition
+        {
+            // the CRD finalizer controller, at once: the custom resources
+            // go, then the customresourcecleanup finalizer
+            let custom = Kind::Custom(crate::engine::api::custom::CustomKind::intern(&crd::names(g)));
+            let crs: Vec<ObjKey> = self.store.list(custom).map(|o| o.key()).collect();
+            for k in crs {
+                let _ = self.delete(custom, &k.namespace, &k.name, &DeleteOptions::default());
+            }
+            g.metadata.remove_finalizer(crd::CLEANUP_FINALIZER);
         }
         if let Object::Namespace(n) = &mut obj {
             n.status.phase = NamespacePhase::Terminating;
@@ -833,7 +861,7 @@ fn default_propagation(kind: Kind) -> Propagation {
 
 /// Kinds whose metadata.generation tracks spec changes.
 pub fn has_generation(kind: Kind) -> bool {
-    matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PodDisruptionBudget | Kind::Pod)
+    matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PodDisruptionBudget | Kind::Pod | Kind::CustomResourceDefinition | Kind::Custom(_))
 }
 
 /// Kinds whose status is only written through the status subresource.
@@ -852,6 +880,7 @@ pub fn has_status_subresource(kind: Kind) -> bool {
             | Kind::ResourceQuota
             | Kind::PodDisruptionBudget
             | Kind::VolumeAttachment
+            | Kind::CustomResourceDefinition
     )
 }
 
@@ -1015,7 +1044,9 @@ fn prepare_create_status(obj: &mut Object, now: Time) {
         Object::Service(s) => s.status = ServiceStatus { load_balancer: serde_json::json!({}) },
         Object::PodDisruptionBudget(p) => p.status = Default::default(),
         Object::VolumeAttachment(v) => v.status = Default::default(),
-        Object::Generic(g) => {
+        // a custom resource keeps the status it was written with (its CRD
+        // would have to declare the status subresource to drop it)
+        Object::Generic(g) if !matches!(g.kind, Kind::Custom(_)) => {
             g.body.remove("status");
         }
         _ => {}

@@ -151,7 +151,8 @@ fn delete_all_content(api: &mut Api, ns: &Namespace) -> Result<i64, Remaining> {
         totals.errors.push(format!("failed to delete pods for namespace: {name}, err: {err}"));
     }
     if totals.remaining.is_empty() {
-        for kind in Kind::ALL.iter().copied().filter(|k| k.namespaced() && *k != Kind::Pod) {
+        let custom: Vec<Kind> = crate::engine::apiserver::crd::kinds(&api.store).into_iter().map(|(k, _)| k).collect();
+        for kind in Kind::ALL.iter().copied().chain(custom).filter(|k| k.namespaced() && *k != Kind::Pod) {
             let (e, err) = delete_kind(api, kind, &name, deleted_at, &mut totals);
             estimate = estimate.max(e);
             if let Some(err) = err {

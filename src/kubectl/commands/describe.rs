@@ -59,7 +59,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     if !sel.errors.is_empty() && ctx.f.args.len() == 2 && sel.errors.iter().all(|e| e.is_not_found()) && !ctx.f.args[0].contains('/') {
         // DescribeMatchingResources: the second argument is a name prefix
-        let kinds = resolve_types(&ctx.f.args[0])?;
+        let kinds = resolve_types(&ctx.api().store, &ctx.f.args[0])?;
         if kinds.len() != 1 {
             return Err(CmdError::msg("you must specify only one resource"));
         }

@@ -184,7 +184,7 @@ fn matching_pods(c: &crate::engine::cluster::Cluster, ns: &str, sel: &LabelSel) 
 /// most active).
 fn pods_for_target(ctx: &mut Ctx, target: &str, timeout: i64, for_logs: bool) -> Result<Vec<Pod>, CmdError> {
     let (kind, name) = match target.split_once('/') {
-        Some((t, n)) => (resolve_type(t)?, n.to_string()),
+        Some((t, n)) => (resolve_type(&ctx.api().store, t)?, n.to_string()),
         None => (Kind::Pod, target.to_string()),
     };
     let ns = ctx.ns.clone();

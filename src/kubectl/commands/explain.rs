@@ -189,7 +189,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut parts = args[0].split('.');
     let resource = parts.next().unwrap_or("");
     let path: Vec<&str> = parts.collect();
-    let mut kind = super::resources::resolve_type(resource)?;
+    let mut kind = super::resources::resolve_type(&ctx.api().store, resource)?;
     // `events --api-version=events.k8s.io/v1`: the kind of that name in that group.
     if let Some(v) = ctx.f.str("api-version")
         && let Some(k) = Kind::ALL.iter().find(|k| k.info().serves(v) && k.info().plural == kind.info().plural)

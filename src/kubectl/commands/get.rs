@@ -132,6 +132,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         with_kind: false,
         now: ctx.api().now,
         single_item: sel.single_item_implied,
+        crd_columns: vec![],
     };
     let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
     if !human {

@@ -158,8 +158,11 @@ pub fn api_resources_flags() -> Vec<Flag> {
 pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
     // (group, plural, short names, apiVersion, namespaced, kind): the stored
     // kinds and the ones served without a list
+    let custom = crate::engine::apiserver::crd::kinds(&ctx.api().store).into_iter().map(|(k, _)| k);
     let mut rows: Vec<(&str, &str, String, String, bool, &str)> = Kind::ALL
         .iter()
+        .copied()
+        .chain(custom)
         .map(|k| {
             let i = k.info();
             (i.group, i.plural, i.short_names.join(","), i.api_version(), i.namespaced, i.kind)
@@ -197,7 +200,8 @@ pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
 /// as strings (so `v1` comes last).
 pub fn run_api_versions(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut versions: Vec<String> = vec![];
-    for k in Kind::ALL {
+    let custom = crate::engine::apiserver::crd::kinds(&ctx.api().store).into_iter().map(|(k, _)| k);
+    for k in Kind::ALL.iter().copied().chain(custom) {
         let i = k.info();
         for v in std::iter::once(&i.version).chain(i.also) {
             versions.push(if i.group.is_empty() { v.to_string() } else { format!("{}/{v}", i.group) });

@@ -112,7 +112,7 @@ pub fn run_taint(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let (add, remove) = parse_taints(&taint_args).map_err(|e| ctx.usage_error(&e))?;
     let rtype = resources[0].to_lowercase();
-    let kind = super::resources::resolve_type(&rtype)?;
+    let kind = super::resources::resolve_type(&ctx.api().store, &rtype)?;
     if kind != Kind::Node {
         return Err(CmdError::msg(format!("invalid resource type {rtype}, only node types are supported")));
     }

@@ -8,28 +8,33 @@ use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
 use crate::engine::yaml;
 use crate::kubectl::errors::CmdError;
+use crate::engine::store::Store;
 use serde_json::Value;
 use std::rc::Rc;
 
 /// `kubectl get all`: the kinds in discovery's "all" category, in the order
 /// kubectl expands it (the core group first, then by group; by resource
 /// within a group).
-fn all_category() -> Vec<Kind> {
-    let mut kinds: Vec<Kind> = Kind::ALL.iter().copied().filter(|k| k.info().categories.contains(&"all")).collect();
+fn all_category(store: &Store) -> Vec<Kind> {
+    let custom = crate::engine::apiserver::crd::kinds(store).into_iter().map(|(k, _)| k);
+    let mut kinds: Vec<Kind> = Kind::ALL.iter().copied().chain(custom).filter(|k| k.info().categories.contains(&"all")).collect();
     crate::engine::sort::sort_by_key(&mut kinds, |k| (!k.info().group.is_empty(), k.info().group, k.info().plural));
     kinds
 }
 
 /// Maps a resource name as typed (`po`, `statefulsets.apps`, `Pod`) to a kind.
-pub fn resolve_type(name: &str) -> Result<Kind, CmdError> {
-    Kind::lookup(name).ok_or_else(|| CmdError::msg(format!("the server doesn't have a resource type {name:?}")))
+/// Custom resources' names come from the CRDs the cluster stores.
+pub fn resolve_type(store: &Store, name: &str) -> Result<Kind, CmdError> {
+    Kind::lookup(name)
+        .or_else(|| crate::engine::apiserver::crd::lookup(store, name))
+        .ok_or_else(|| CmdError::msg(format!("the server doesn't have a resource type {name:?}")))
 }
 
 /// `pods,svc` / `all` -> kinds, in order, without repeats.
-pub fn resolve_types(spec: &str) -> Result<Vec<Kind>, CmdError> {
+pub fn resolve_types(store: &Store, spec: &str) -> Result<Vec<Kind>, CmdError> {
     let mut out: Vec<Kind> = vec![];
     for part in spec.split(',') {
-        let kinds = if part.eq_ignore_ascii_case("all") { all_category() } else { vec![resolve_type(part)?] };
+        let kinds = if part.eq_ignore_ascii_case("all") { all_category(store) } else { vec![resolve_type(store, part)?] };
         for k in kinds {
             if !out.contains(&k) {
                 out.push(k);
@@ -136,7 +141,8 @@ fn manifest_from_value(ctx: &Ctx, v: Value, source: &str) -> Result<Manifest, Cm
     let meta = m.get("metadata");
     let name = meta.and_then(|x| x.get("name")).and_then(|x| x.as_str()).unwrap_or("").to_string();
     let doc_ns = meta.and_then(|x| x.get("namespace")).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let Some(kind) = Kind::from_type_meta(api_version, kind_name) else {
+    let custom = || crate::engine::apiserver::crd::kind_for(&ctx.api().store, api_version, kind_name);
+    let Some(kind) = Kind::from_type_meta(api_version, kind_name).or_else(custom) else {
         return Err(CmdError::msg(format!(
             "resource mapping not found for name: {name:?} namespace: {doc_ns:?} from {source:?}: no matches for kind {kind_name:?} in version {api_version:?}\nensure CRDs are installed first"
         )));
@@ -223,7 +229,7 @@ enum Plan {
     Types(Vec<Kind>),
 }
 
-fn plan(args: &[String]) -> Result<Plan, CmdError> {
+fn plan(store: &Store, args: &[String]) -> Result<Plan, CmdError> {
     let slashes = args.iter().filter(|a| a.contains('/')).count();
     let mut args: Vec<String> = args.to_vec();
     // normalizeMultipleResourcesArgs: `a,b x y` -> a/x a/y b/x b/y
@@ -261,8 +267,8 @@ fn plan(args: &[String]) -> Result<Plan, CmdError> {
     }
     match args.len() {
         0 => Ok(Plan::Types(vec![])),
-        1 => Ok(Plan::Types(resolve_types(&args[0])?)),
-        _ => Ok(Plan::Names(resolve_types(&args[0])?, args[1..].to_vec())),
+        1 => Ok(Plan::Types(resolve_types(store, &args[0])?)),
+        _ => Ok(Plan::Names(resolve_types(store, &args[0])?, args[1..].to_vec())),
     }
 }
 
@@ -316,7 +322,7 @@ pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
         }
         return Ok(sel);
     }
-    let p = plan(&o.args)?;
+    let p = plan(&api.store, &o.args)?;
     let selecting = o.selector.is_some() || o.field_selector.is_some() || o.all;
     match p {
         Plan::Tuples(tuples) => {
@@ -326,7 +332,7 @@ pub fn select(ctx: &Ctx, o: &BuildOpts) -> Result<Selection, CmdError> {
             sel.single_item_implied = tuples.len() == 1;
             let mut kinds = vec![];
             for (t, _) in &tuples {
-                kinds.push(resolve_type(t)?);
+                kinds.push(resolve_type(&api.store, t)?);
             }
             for k in &kinds {
                 if !sel.kinds.contains(k) {
@@ -447,9 +453,9 @@ mod tests {
 
     #[test]
     fn types() {
-        assert_eq!(resolve_types("po,svc").unwrap(), [Kind::Pod, Kind::Service]);
+        assert_eq!(resolve_types(&Store::new(), "po,svc").unwrap(), [Kind::Pod, Kind::Service]);
         assert_eq!(
-            resolve_types("all").unwrap(),
+            resolve_types(&Store::new(), "all").unwrap(),
             [
                 Kind::Pod,
                 Kind::ReplicationController,
@@ -463,6 +469,6 @@ mod tests {
                 Kind::Job
             ]
         );
-        assert_eq!(crate::kubectl::errors::render(&resolve_types("widgets").unwrap_err()).0, "error: the server doesn't have a resource type \"widgets\"\n");
+        assert_eq!(crate::kubectl::errors::render(&resolve_types(&Store::new(), "widgets").unwrap_err()).0, "error: the server doesn't have a resource type \"widgets\"\n");
     }
 }

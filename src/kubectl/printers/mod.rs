@@ -27,9 +27,20 @@ use std::rc::Rc;
 /// as in `kubectl get sts,pvc`). An empty result prints nothing (the caller
 /// prints `No resources found ...` on stderr for the table formats).
 pub fn print(api: &Api, objs: &[Rc<Object>], opts: &PrintOptions) -> Result<String, String> {
-    let _ = api; // rows need nothing beyond the objects (the server prints them alone)
     match &opts.format {
-        OutputFormat::Table | OutputFormat::Wide => Ok(print_table(objs, opts)),
+        OutputFormat::Table | OutputFormat::Wide => {
+            // a custom resource's columns are its CRD's; every other kind's
+            // rows need nothing beyond the objects
+            let mut opts = opts.clone();
+            for o in objs {
+                let k = o.kind();
+                if matches!(k, Kind::Custom(_)) && !opts.crd_columns.iter().any(|(c, _)| *c == k) {
+                    let version = k.info().version_of(o.to_value()["apiVersion"].as_str().unwrap_or_default()).to_string();
+                    opts.crd_columns.push((k, crate::engine::apiserver::crd::columns(&api.store, k, &version)));
+                }
+            }
+            Ok(print_table(objs, &opts))
+        }
         OutputFormat::Name => Ok(print_names(objs)),
         OutputFormat::Yaml => Ok(to_yaml(&generic_value(objs, opts.single_item))),
         OutputFormat::Json => Ok(format!("{}\n", to_json_pretty(&generic_value(objs, opts.single_item)))),
@@ -110,7 +121,13 @@ fn label_header(key: &str) -> String {
 /// One kind's table (header and rows) as tab-separated lines, before alignment.
 pub fn table_lines(kind: Kind, objs: &[&Object], opts: &PrintOptions, with_kind: bool) -> String {
     let wide = opts.format == OutputFormat::Wide;
-    let cols = columns(kind);
+    let crd = opts.crd_columns.iter().find(|(k, _)| *k == kind).map(|(_, d)| d.as_slice());
+    let cols: Vec<Col> = match crd {
+        Some(defs) => std::iter::once(Col { name: "Name".into(), priority: 0 })
+            .chain(defs.iter().map(|d| Col { name: d["name"].as_str().unwrap_or_default().into(), priority: d["priority"].as_i64().unwrap_or(0).min(1) as u8 }))
+            .collect(),
+        None => columns(kind).iter().map(|c| Col { name: c.name.into(), priority: c.priority }).collect(),
+    };
     let with_ns = opts.with_namespace && kind.namespaced();
     // The first column whose format is "name" gets `kind/` with several kinds.
     let name_col = cols.iter().position(|c| c.name == "Name");
@@ -132,7 +149,10 @@ pub fn table_lines(kind: Kind, objs: &[&Object], opts: &PrintOptions, with_kind:
         out.push('\n');
     }
     for obj in objs {
-        let mut cells = row(obj, opts.now);
+        let mut cells = match crd {
+            Some(defs) => crd_row(obj, defs, opts.now),
+            None => row(obj, opts.now),
+        };
         if with_kind && let Some(i) = name_col {
             cells[i] = format!("{}/{}", kind_prefix(kind), cells[i]);
         }
@@ -160,6 +180,36 @@ pub fn table_lines(kind: Kind, objs: &[&Object], opts: &PrintOptions, with_kind:
         out.push('\n');
     }
     out
+}
+
+/// A table column: a kind's (static) or a CRD's printer column.
+struct Col {
+    name: String,
+    priority: u8,
+}
+
+/// A custom resource's row: its name, then each printer column's JSONPath
+/// value as the CRD table convertor renders its type (`date` as an age,
+/// `integer`, `number`, `boolean`, `string`), `<none>` when absent.
+fn crd_row(obj: &Object, defs: &[Value], now: crate::engine::time::Time) -> Vec<String> {
+    let v = obj.to_value();
+    let mut cells = vec![obj.meta().name.clone()];
+    for d in defs {
+        let path = d["jsonPath"].as_str().unwrap_or_default();
+        let found = JsonPath::parse(&format!("{{{path}}}")).and_then(|p| p.allow_missing_keys(true).find_results(&v)).unwrap_or_default();
+        let value = found.first().and_then(|r| r.first());
+        let cell = match (d["type"].as_str().unwrap_or_default(), value) {
+            (_, None) => None,
+            ("date", Some(Value::String(s))) => crate::engine::time::Time::parse_rfc3339(s).map(|t| rows::age(Some(t), now)),
+            ("date", _) => None,
+            ("integer", Some(Value::Number(n))) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).map(|i| i.to_string()),
+            ("number" | "boolean", Some(x @ (Value::Number(_) | Value::Bool(_)))) => Some(jsonpath::go_print(x)),
+            ("string", Some(x)) => Some(jsonpath::print_results(std::slice::from_ref(x))),
+            _ => None,
+        };
+        cells.push(cell.unwrap_or_else(|| "<none>".into()));
+    }
+    cells
 }
 
 /// The human-readable printer of `kubectl get` (default and `-o wide`): one
