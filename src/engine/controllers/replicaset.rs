@@ -25,7 +25,9 @@ pub struct ReplicaSetController {
     /// costs O(change), not O(replicas) (the real controller lists its pods
     /// from an informer cache at every sync; here that would make a pod
     /// event cost as much as the ReplicaSet is large).
-    track: BTreeMap<String, RsPods>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    track: BTreeMap<String, Box<RsPods>>,
     wakeups: Wakeups,
     backoff: Backoff,
 }
@@ -206,7 +208,7 @@ impl Controller for ReplicaSetController {
             return;
         };
         let empty = RsPods::default();
-        let pods = self.track.get(&rs.metadata.uid).unwrap_or(&empty);
+        let pods = self.track.get(&rs.metadata.uid).map_or(&empty, |b| b);
         match sync_replica_set(cx.api, &self.orphans, pods, rs) {
             Ok(Some(at)) => {
                 self.backoff.forget(key);

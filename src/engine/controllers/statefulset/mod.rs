@@ -32,7 +32,9 @@ pub struct StatefulSetController {
     /// whose pods all exist, carry their identity and are at the update
     /// revision is synced from these totals in O(1) (its status is all
     /// that can change); anything else takes the full algorithm.
-    track: BTreeMap<String, SetPods>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    track: BTreeMap<String, Box<SetPods>>,
     /// Each set's template as revision data (`getPatch`), by generation.
     patches: BTreeMap<String, (i64, serde_json::Value)>,
     wakeups: Wakeups,
@@ -340,7 +342,7 @@ impl StatefulSetController {
         patch: &serde_json::Value,
     ) -> Result<Option<StatefulSetStatus>, String> {
         let empty = SetPods::default();
-        let t = self.track.get(&set.metadata.uid).unwrap_or(&empty);
+        let t = self.track.get(&set.metadata.uid).map_or(&empty, |b| b);
         if set.metadata.is_deleting() || t.dirty || t.not_ok > 0 || t.terminal > 0 || t.terminating > 0 {
             return Ok(None);
         }
