@@ -62,7 +62,9 @@ struct Desired {
 #[derive(Clone, Default)]
 pub struct AttachDetach {
     /// (unique volume name, node) -> what is attached.
-    actual: BTreeMap<(String, String), Attached>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    actual: BTreeMap<(String, String), Box<Attached>>,
     /// node -> unique volume name -> the pods there that need it.
     desired: BTreeMap<String, BTreeMap<String, Desired>>,
     /// unique volume name -> nodes that want it.
@@ -220,7 +222,7 @@ impl AttachDetach {
             }
             self.actual.insert(
                 key,
-                Attached {
+                Box::new(Attached {
                     pv: pv.metadata.name.clone(),
                     va: name,
                     confirmed: false,
@@ -230,7 +232,7 @@ impl AttachDetach {
                     attach_deadline: now + CSI_ATTACH_TIMEOUT,
                     attach_retry_at: now,
                     attach_failures: 0,
-                },
+                }),
             );
             // Only an attach that will time out (no external-attacher runs
             // for the driver) keeps `settle` busy until then.

@@ -27,6 +27,7 @@ pub struct ReplicaSetController {
     /// event cost as much as the ReplicaSet is large).
     // Boxed values: BTreeMap's code is compiled per value size, and maps of
     // pointer-sized values share one copy in the wasm.
+    // Boxed values, as above.
     track: BTreeMap<String, Box<RsPods>>,
     wakeups: Wakeups,
     backoff: Backoff,
@@ -67,7 +68,8 @@ fn facts(p: &Pod, rs: &ReplicaSet) -> PodFacts {
 /// The pods one ReplicaSet controls, with running totals.
 #[derive(Clone, Debug, Default)]
 struct RsPods {
-    pods: BTreeMap<String, PodFacts>,
+    // Boxed values, as above.
+    pods: BTreeMap<String, Box<PodFacts>>,
     /// active and selected: the replicas it has
     active: i32,
     /// active but no longer selected: to be released
@@ -108,7 +110,7 @@ impl RsPods {
 
     fn insert(&mut self, name: &str, f: PodFacts) {
         self.apply(&f, 1);
-        if let Some(old) = self.pods.insert(name.to_string(), f) {
+        if let Some(old) = self.pods.insert(name.to_string(), Box::new(f)) {
             self.apply(&old, -1);
         }
     }

@@ -358,7 +358,7 @@ impl Kubelet {
                 }
                 return;
             }
-            self.pods.insert(uid.clone(), PodRt::new(pod, now));
+            self.pods.insert(uid.clone(), Box::new(PodRt::new(pod, now)));
             self.by_key.entry(key.clone()).or_default().insert(uid.clone());
         }
         let mut rt = self.pods.remove(&uid).expect("runtime pod");

@@ -34,6 +34,7 @@ pub struct StatefulSetController {
     /// that can change); anything else takes the full algorithm.
     // Boxed values: BTreeMap's code is compiled per value size, and maps of
     // pointer-sized values share one copy in the wasm.
+    // Boxed values, as above.
     track: BTreeMap<String, Box<SetPods>>,
     /// Each set's template as revision data (`getPatch`), by generation.
     patches: BTreeMap<String, (i64, serde_json::Value)>,
@@ -87,7 +88,8 @@ fn facts(p: &Pod, set: &StatefulSet) -> PodFacts {
 /// The pods one StatefulSet controls, with running totals.
 #[derive(Clone, Debug, Default)]
 struct SetPods {
-    pods: BTreeMap<String, PodFacts>,
+    // Boxed values, as above.
+    pods: BTreeMap<String, Box<PodFacts>>,
     ordinals: BTreeMap<i64, i32>,
     not_ok: i32,
     created: i32,
@@ -129,7 +131,7 @@ impl SetPods {
 
     fn insert(&mut self, name: &str, f: PodFacts) {
         self.apply(&f, 1);
-        if let Some(old) = self.pods.insert(name.to_string(), f) {
+        if let Some(old) = self.pods.insert(name.to_string(), Box::new(f)) {
             self.apply(&old, -1);
         }
     }
