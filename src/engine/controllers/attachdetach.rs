@@ -66,7 +66,7 @@ pub struct AttachDetach {
     // pointer-sized values share one copy in the wasm.
     actual: BTreeMap<(String, String), Box<Attached>>,
     /// node -> unique volume name -> the pods there that need it.
-    desired: BTreeMap<String, BTreeMap<String, Desired>>,
+    desired: BTreeMap<String, BTreeMap<String, Box<Desired>>>,
     /// unique volume name -> nodes that want it.
     wanted_on: BTreeMap<String, BTreeSet<String>>,
     /// Nodes whose volumesInUse report has changed since the last sync.
@@ -96,8 +96,8 @@ fn node_ready(n: &Node) -> bool {
 
 impl AttachDetach {
     /// The attachable volumes the pods on `node` need.
-    fn desired_for(api: &Api, node: &str) -> BTreeMap<String, Desired> {
-        let mut out: BTreeMap<String, Desired> = BTreeMap::new();
+    fn desired_for(api: &Api, node: &str) -> BTreeMap<String, Box<Desired>> {
+        let mut out: BTreeMap<String, Box<Desired>> = BTreeMap::new();
         for p in api.store.pods_on_node(node) {
             if is_pod_terminated(p) {
                 continue;
@@ -138,7 +138,7 @@ impl AttachDetach {
             self.wanted_on.entry(vol.clone()).or_default().insert(node.to_string());
         }
         // Pods that stopped wanting a volume here may be reported again later.
-        let wants = |m: &BTreeMap<String, Desired>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
+        let wants = |m: &BTreeMap<String, Box<Desired>>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
         self.reported.retain(|(pod, vol)| !wants(&old, pod, vol) || wants(&desired, pod, vol));
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());

@@ -334,7 +334,9 @@ pub struct PreBindState {
 /// The volume binder's cache (upstream's assume cache and the bindings
 /// `BindPodVolumes` waits on): pod uid -> what PreBind started for it. The
 /// scheduler owns it and forgets a pod's entry when the pod is gone.
-pub type PreBinds = BTreeMap<String, PreBindState>;
+// Boxed values: BTreeMap's code is compiled per value size, and maps of
+// pointer-sized values share one copy in the wasm.
+pub type PreBinds = BTreeMap<String, Box<PreBindState>>;
 
 /// VolumeBinding's PreBind: the first call for a pod and node makes the API
 /// updates (claimRef on matching static PVs, selected-node on claims to
@@ -344,7 +346,7 @@ pub type PreBinds = BTreeMap<String, PreBindState>;
 /// scheduler is woken for the pod then.
 pub fn pre_bind(cx: &mut Cx, prebinds: &mut PreBinds, pod: &Pod, node: &str) -> PreBind {
     let uid = pod.metadata.uid.clone();
-    let existing = prebinds.get(&uid).filter(|s| s.node == node).cloned();
+    let existing = prebinds.get(&uid).filter(|s| s.node == node).map(|s| PreBindState::clone(s));
     let state = match existing {
         Some(s) => s,
         None => {
@@ -379,7 +381,7 @@ pub fn pre_bind(cx: &mut Cx, prebinds: &mut PreBinds, pod: &Pod, node: &str) -> 
                 state.provisions.push(c.key());
             }
             cx.api.wake_idle_at(Time(state.started.0 + BIND_TIMEOUT), Ctl::Scheduler, pod.obj_ref());
-            prebinds.insert(uid.clone(), state.clone());
+            prebinds.insert(uid.clone(), Box::new(state.clone()));
             state
         }
     };

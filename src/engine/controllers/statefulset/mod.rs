@@ -37,7 +37,8 @@ pub struct StatefulSetController {
     // Boxed values, as above.
     track: BTreeMap<String, Box<SetPods>>,
     /// Each set's template as revision data (`getPatch`), by generation.
-    patches: BTreeMap<String, (i64, serde_json::Value)>,
+    // Boxed values, as above.
+    patches: BTreeMap<String, Box<(i64, serde_json::Value)>>,
     wakeups: Wakeups,
     backoff: Backoff,
 }
@@ -259,11 +260,11 @@ impl StatefulSetController {
         let now = api.now;
         let uid = set.metadata.uid.clone();
         let generation = set.metadata.generation;
-        let patch = match self.patches.get(&uid) {
+        let patch = match self.patches.get(&uid).map(|b| &**b) {
             Some((g, p)) if *g == generation => p.clone(),
             _ => {
                 let p = crate::engine::controllers::history::statefulset_patch(&set);
-                self.patches.insert(uid.clone(), (generation, p.clone()));
+                self.patches.insert(uid.clone(), Box::new((generation, p.clone())));
                 p
             }
         };
