@@ -75,7 +75,7 @@ pub struct World {
     pub volumes: BTreeMap<VolumeId, Box<FileTree>>,
     /// Files deleted from an image's lower layer, per writable layer (a
     /// `VolumeId::Container`): the overlay's whiteouts, read by `fs`.
-    pub whiteouts: BTreeMap<VolumeId, BTreeSet<String>>,
+    pub whiteouts: BTreeMap<VolumeId, crate::engine::sort::BoxedSet<String>>,
     /// Container logs: (pod uid, container, restart instance) -> text.
     pub logs: BTreeMap<(String, String, u32), String>,
     /// The external provisioners of installed drivers, by driver: who they

@@ -68,7 +68,7 @@ pub struct AttachDetach {
     /// node -> unique volume name -> the pods there that need it.
     desired: BTreeMap<String, BTreeMap<String, Box<Desired>>>,
     /// unique volume name -> nodes that want it.
-    wanted_on: BTreeMap<String, BTreeSet<String>>,
+    wanted_on: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
     /// Nodes whose volumesInUse report has changed since the last sync.
     in_use_dirty: BTreeSet<String>,
     /// Nodes whose CSI node plugins must register.
@@ -490,7 +490,7 @@ impl Controller for AttachDetach {
                         if let Some((vol, n)) = key {
                             self.actual.remove(&(vol.clone(), n));
                             if let Some(nodes) = self.wanted_on.get(&vol) {
-                                for w in nodes {
+                                for w in nodes.iter() {
                                     q.add(node_key(w));
                                 }
                             }

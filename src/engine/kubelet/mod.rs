@@ -297,7 +297,7 @@ pub struct Kubelet {
     // Boxed values: BTreeMap's code is compiled per value size, and maps of
     // pointer-sized values share one copy in the wasm.
     pub(crate) pods: BTreeMap<String, Box<PodRt>>,
-    pub(crate) by_key: BTreeMap<ObjKey, BTreeSet<String>>,
+    pub(crate) by_key: BTreeMap<ObjKey, crate::engine::sort::BoxedSet<String>>,
     // Boxed values, as above.
     pub(crate) nodes: BTreeMap<String, Box<NodeRt>>,
     /// Pods waiting on something outside themselves (volumes, config): synced

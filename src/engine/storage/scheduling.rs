@@ -150,7 +150,7 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     if limits.is_empty() {
         return Ok(());
     }
-    let mut new: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut new: BTreeMap<String, crate::engine::sort::BoxedSet<String>> = BTreeMap::new();
     for claim in pod_claims(pod) {
         if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim)
             && limits.contains_key(d.as_str())
@@ -161,7 +161,7 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     if new.is_empty() {
         return Ok(());
     }
-    let mut existing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut existing: BTreeMap<String, crate::engine::sort::BoxedSet<String>> = BTreeMap::new();
     for p in api.store.pods_on_node(&node.metadata.name) {
         if p.metadata.uid == pod.metadata.uid || is_pod_terminated(p) {
             continue;
