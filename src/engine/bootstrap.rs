@@ -82,7 +82,7 @@ pub fn add_node(cx: &mut Cx, name: &str, zone: &str) -> Result<(), String> {
         pod_cidr_index: index,
         next_pod_ip: 2,
     };
-    cx.world.machines.insert(name.into(), machine);
+    cx.world.machines.insert(name.into(), Box::new(machine));
     if let Err(e) = crate::engine::kubelet::register_node(cx, name) {
         cx.world.machines.remove(name);
         return Err(format!("the kubelet could not register this node: {}", e.message));

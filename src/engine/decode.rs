@@ -57,6 +57,9 @@ pub fn from_json<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
     decode::<T>(&crate::engine::yaml::Node::from_json(v)).ok().map(|(t, _)| t)
 }
 
+/// A YAML mapping's entries: key, its position, value.
+type Entries<'a> = &'a [(String, Pos, Node)];
+
 struct De<'a> {
     node: &'a Node,
     /// kubectl-style path of this node (with `[i]` indices).
@@ -143,6 +146,50 @@ impl<'a> De<'a> {
         .map_err(|e| self.locate(e))
     }
 
+    // What the `deserialize_*` methods do before calling their visitor,
+    // compiled once rather than once per visitor type. Errors are located.
+
+    #[inline(never)]
+    fn str(&self) -> Result<&'a str, DecodeError> {
+        match &self.node.v {
+            Val::Null => Ok(""),
+            Val::Str(s) => Ok(s),
+            _ => Err(self.locate(self.type_error("string"))),
+        }
+    }
+
+    #[inline(never)]
+    fn seq_items(&self) -> Result<&'a [Node], DecodeError> {
+        match &self.node.v {
+            Val::Null => Ok(&[]),
+            Val::Seq(items) => Ok(items),
+            _ => Err(self.locate(self.type_error(go_list_type(&self.path)))),
+        }
+    }
+
+    /// The entries of a map, or of the struct `strukt` (for the error).
+    #[inline(never)]
+    fn map_entries(&self, strukt: Option<&str>) -> Result<Entries<'a>, DecodeError> {
+        match &self.node.v {
+            Val::Null => Ok(&[]),
+            Val::Map(entries) => Ok(entries),
+            // Every struct decoded here, metav1.Time included, lives in
+            // a Go package named v1 (core, apps, meta, storage, policy).
+            _ => Err(self.locate(match strukt {
+                Some(name) => self.type_error(&format!("v1.{name}")),
+                None => self.type_error("map[string]string"),
+            })),
+        }
+    }
+
+    #[inline(never)]
+    fn struct_parts(&self, name: &'static str) -> Result<(De<'a>, Entries<'a>), DecodeError> {
+        // PodAntiAffinity is PodAffinity's Rust type (api/core.rs); Go names it.
+        let name = if name == "PodAffinity" && self.path.ends_with("podAntiAffinity") { "PodAntiAffinity" } else { name };
+        let entries = self.map_entries(Some(name))?;
+        Ok((De { node: self.node, path: self.path.clone(), strukt: name, unknown: self.unknown }, entries))
+    }
+
     fn locate(&self, mut e: DecodeError) -> DecodeError {
         if e.pos == Pos::default() {
             e.pos = self.node.pos;
@@ -212,12 +259,8 @@ impl<'de> de::Deserializer<'de> for De<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
-        match &self.node.v {
-            Val::Null => v.visit_str(""),
-            Val::Str(s) => v.visit_str(s),
-            _ => Err(self.type_error("string")),
-        }
-        .map_err(|e| self.locate(e))
+        let s = self.str()?;
+        v.visit_str(s).map_err(|e| self.locate(e))
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
@@ -252,12 +295,8 @@ impl<'de> de::Deserializer<'de> for De<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
-        match &self.node.v {
-            Val::Null => v.visit_seq(Seq { de: &self, items: &[], i: 0 }),
-            Val::Seq(items) => v.visit_seq(Seq { de: &self, items, i: 0 }),
-            _ => Err(self.type_error(go_list_type(&self.path))),
-        }
-        .map_err(|e| self.locate(e))
+        let items = self.seq_items()?;
+        v.visit_seq(Seq { de: &self, items, i: 0 }).map_err(|e| self.locate(e))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, DecodeError> {
@@ -269,28 +308,13 @@ impl<'de> de::Deserializer<'de> for De<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
-        match &self.node.v {
-            Val::Null => v.visit_map(Map { de: &self, entries: &[], i: 0, fields: None, value: None }),
-            Val::Map(entries) => v.visit_map(Map { de: &self, entries, i: 0, fields: None, value: None }),
-            _ => Err(self.type_error("map[string]string")),
-        }
-        .map_err(|e| self.locate(e))
+        let entries = self.map_entries(None)?;
+        v.visit_map(Map { de: &self, entries, i: 0, fields: None, value: None }).map_err(|e| self.locate(e))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, DecodeError> {
-        // PodAntiAffinity is PodAffinity's Rust type (api/core.rs); Go names it.
-        let name = if name == "PodAffinity" && self.path.ends_with("podAntiAffinity") { "PodAntiAffinity" } else { name };
-        let inner = De { node: self.node, path: self.path.clone(), strukt: name, unknown: self.unknown };
-        match &self.node.v {
-            Val::Null => v.visit_map(Map { de: &inner, entries: &[], i: 0, fields: Some(fields), value: None }),
-            Val::Map(entries) => v.visit_map(Map { de: &inner, entries, i: 0, fields: Some(fields), value: None }),
-            _ => {
-                // Every struct decoded here, metav1.Time included, lives in
-                // a Go package named v1 (core, apps, meta, storage, policy).
-                Err(self.type_error(&format!("v1.{name}")))
-            }
-        }
-        .map_err(|e| self.locate(e))
+        let (inner, entries) = self.struct_parts(name)?;
+        v.visit_map(Map { de: &inner, entries, i: 0, fields: Some(fields), value: None }).map_err(|e| self.locate(e))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DecodeError> {
@@ -318,13 +342,25 @@ struct Seq<'a, 'b> {
 impl<'a> SeqAccess<'a> for Seq<'a, '_> {
     type Error = DecodeError;
     fn next_element_seed<T: DeserializeSeed<'a>>(&mut self, seed: T) -> Result<Option<T::Value>, DecodeError> {
-        let Some(item) = self.items.get(self.i) else { return Ok(None) };
-        let path = format!("{}[{}]", self.de.path, self.i);
-        self.i += 1;
-        seed.deserialize(self.de.child(item, path)).map(Some)
+        match self.next_de() {
+            Some(de) => seed.deserialize(de).map(Some),
+            None => Ok(None),
+        }
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.items.len() - self.i)
+    }
+}
+
+impl<'a> Seq<'a, '_> {
+    /// The next item's deserializer: the part of `next_element_seed` that
+    /// does not depend on the element type, compiled once.
+    #[inline(never)]
+    fn next_de(&mut self) -> Option<De<'a>> {
+        let item = self.items.get(self.i)?;
+        let path = format!("{}[{}]", self.de.path, self.i);
+        self.i += 1;
+        Some(self.de.child(item, path))
     }
 }
 
@@ -340,25 +376,48 @@ struct Map<'a, 'b> {
 impl<'a> MapAccess<'a> for Map<'a, '_> {
     type Error = DecodeError;
     fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
+        match self.next_key() {
+            Some(k) => {
+                let key: de::value::StrDeserializer<DecodeError> = k.into_deserializer();
+                seed.deserialize(key).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DecodeError> {
+        seed.deserialize(self.value_de()?)
+    }
+}
+
+// The parts of `next_key_seed` and `next_value_seed` that do not depend on
+// the field's type, compiled once rather than once per field type.
+impl<'a> Map<'a, '_> {
+    #[inline(never)]
+    fn next_key(&mut self) -> Option<&'a str> {
         while let Some(e) = self.entries.get(self.i) {
             self.i += 1;
             if let Some(fields) = self.fields
                 && !fields.contains(&e.0.as_str())
             {
-                let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
+                let path = self.path_of(&e.0);
                 self.de.unknown.borrow_mut().push(UnknownField { path, pos: e.1 });
                 continue;
             }
             self.value = Some(e);
-            let key: de::value::StrDeserializer<DecodeError> = e.0.as_str().into_deserializer();
-            return seed.deserialize(key).map(Some);
+            return Some(e.0.as_str());
         }
-        Ok(None)
+        None
     }
-    fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DecodeError> {
+
+    #[inline(never)]
+    fn value_de(&mut self) -> Result<De<'a>, DecodeError> {
         let e = self.value.take().ok_or_else(|| de::Error::custom("value without a key"))?;
-        let path = if self.de.path.is_empty() { e.0.clone() } else { format!("{}.{}", self.de.path, e.0) };
-        seed.deserialize(self.de.child(&e.2, path))
+        let path = self.path_of(&e.0);
+        Ok(self.de.child(&e.2, path))
+    }
+
+    fn path_of(&self, key: &str) -> String {
+        if self.de.path.is_empty() { key.to_string() } else { format!("{}.{}", self.de.path, key) }
     }
 }
 

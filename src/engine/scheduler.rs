@@ -77,10 +77,12 @@ struct Assumed {
 
 #[derive(Clone, Default)]
 pub struct Scheduler {
-    queued: BTreeMap<ObjKey, Queued>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    queued: BTreeMap<ObjKey, Box<Queued>>,
     /// Pods whose volumes are being bound (PreBind said Waiting): they hold
     /// their place on the node.
-    assumed: BTreeMap<ObjKey, Assumed>,
+    assumed: BTreeMap<ObjKey, Box<Assumed>>,
     /// What every node holds, from the watch.
     cache: Cache,
     /// The volume binder's cache: what PreBind started for each pod (by
@@ -130,7 +132,10 @@ impl Scheduler {
     fn record_failure(&mut self, cx: &mut Cx, pod: &Pod, message: &str) {
         let now = cx.api.now;
         let key = pod.key();
-        let q = self.queued.entry(key.clone()).or_insert_with(|| Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None });
+        let q = self
+            .queued
+            .entry(key.clone())
+            .or_insert_with(|| Box::new(Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None }));
         q.attempts += 1;
         let backoff = (INITIAL_BACKOFF << (q.attempts - 1).min(10)).min(MAX_BACKOFF);
         q.backoff_until = now.plus(backoff);
@@ -183,7 +188,7 @@ impl Scheduler {
     fn schedule_one(&mut self, cx: &mut Cx, pod: &Pod) {
         match find_node(cx, pod, &self.assumed, &mut self.cache) {
             Ok(node) => {
-                self.assumed.insert(pod.key(), Assumed { uid: pod.metadata.uid.clone(), node: node.clone() });
+                self.assumed.insert(pod.key(), Box::new(Assumed { uid: pod.metadata.uid.clone(), node: node.clone() }));
                 self.pre_bind(cx, pod, &node);
             }
             Err(msg) => self.record_failure(cx, pod, &msg),
@@ -304,10 +309,12 @@ impl Controller for Scheduler {
             }
             self.assumed.remove(&key.key);
         }
-        let q =
-            self.queued.entry(key.key.clone()).or_insert_with(|| Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None });
+        let q = self
+            .queued
+            .entry(key.key.clone())
+            .or_insert_with(|| Box::new(Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None }));
         if q.uid != pod.metadata.uid {
-            *q = Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None };
+            **q = Queued { uid: pod.metadata.uid.clone(), attempts: 0, backoff_until: now, parked_at: None };
         }
         if let Some(since) = q.parked_at {
             if now < since.plus(MAX_UNSCHEDULABLE) {
@@ -591,7 +598,7 @@ impl NodeView<'_> {
 /// The snapshot for one cycle (the framework's Snapshot of NodeInfos):
 /// every node, in name order, with the cache's aggregates plus the pods
 /// assumed there.
-fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Assumed>, exclude: &ObjKey, cache: &'a Cache) -> Vec<NodeView<'a>> {
+fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Box<Assumed>>, exclude: &ObjKey, cache: &'a Cache) -> Vec<NodeView<'a>> {
     let mut views: Vec<NodeView<'a>> = nodes
         .iter()
         .map(|n| {
@@ -958,7 +965,7 @@ fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, Node
 }
 
 /// One scheduling attempt: the chosen node, or the FailedScheduling message.
-fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Assumed>, cache: &mut Cache) -> Result<String, String> {
+fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Box<Assumed>>, cache: &mut Cache) -> Result<String, String> {
     let api = &*cx.api;
     let nodes: Vec<&Node> = api.store.list_t::<Node>().collect();
     if nodes.is_empty() {

@@ -31,6 +31,15 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A set as a map's value, boxed. BTreeMap's insert, removal and
+/// rebalancing code is compiled per key and value layout; with a
+/// pointer-sized value a map shares the copy the engine's other maps of
+/// boxed values (same key type) use, instead of one of its own in the wasm.
+/// (An alias because clippy's `box_collection` would ask for the set
+/// itself.)
+#[allow(clippy::box_collection)]
+pub type BoxedSet<T> = Box<BTreeSet<T>>;
+
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_less(v, |a, b| a < b)

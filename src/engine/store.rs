@@ -7,7 +7,7 @@
 //! the new object without copying.
 
 use crate::engine::api::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,16 +54,16 @@ pub struct Store {
     rv: u64,
     by_uid: BTreeMap<Rc<str>, (Kind, Rc<ObjKey>)>,
     /// owner uid -> objects listing it in ownerReferences
-    dependents: BTreeMap<String, BTreeSet<ObjRef>>,
+    dependents: BTreeMap<String, crate::engine::sort::BoxedSet<ObjRef>>,
     /// node name -> pods bound to it
     /// Pods bound to each node, with the objects themselves so that
     /// listing a node's pods needs no lookups (the scheduler does it for
     /// every node at every decision).
     pods_by_node: BTreeMap<String, BTreeMap<Rc<ObjKey>, Rc<Object>>>,
     /// (namespace, claim name) -> pods that mount it
-    pods_by_claim: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
+    pods_by_claim: BTreeMap<ObjKey, crate::engine::sort::BoxedSet<ObjKey>>,
     /// storage class name -> PersistentVolumes of that class
-    pvs_by_class: BTreeMap<String, BTreeSet<String>>,
+    pvs_by_class: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
     journal: Vec<Change>,
 }
 
@@ -135,7 +135,7 @@ impl Store {
 
     /// Objects whose ownerReferences name this uid.
     pub fn dependents(&self, owner_uid: &str) -> impl Iterator<Item = &ObjRef> {
-        self.dependents.get(owner_uid).into_iter().flatten()
+        self.dependents.get(owner_uid).map(|s| &**s).into_iter().flatten()
     }
 
     /// Objects of one kind whose ownerReferences name this uid (a range of
@@ -175,13 +175,19 @@ impl Store {
     }
 
     pub fn pods_using_claim<'a>(&'a self, namespace: &str, claim: &str) -> impl Iterator<Item = &'a Pod> + 'a {
-        self.pods_by_claim.get(&ObjKey::new(namespace, claim)).into_iter().flatten().filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
+        self.pods_by_claim
+            .get(&ObjKey::new(namespace, claim))
+            .map(|s| &**s)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.get(Kind::Pod, k).and_then(|o| Pod::from_object(o)))
     }
 
     /// PersistentVolumes whose spec.storageClassName is `class` ("" for none), by name.
     pub fn pvs_of_class<'a>(&'a self, class: &str) -> impl Iterator<Item = &'a PersistentVolume> + 'a {
         self.pvs_by_class
             .get(class)
+            .map(|s| &**s)
             .into_iter()
             .flatten()
             .filter_map(|n| self.get(Kind::PersistentVolume, &ObjKey::cluster(n)).and_then(|o| PersistentVolume::from_object(o)))

@@ -65,24 +65,28 @@ pub struct Provisioner {
 
 #[derive(Clone, Debug, Default)]
 pub struct World {
-    pub machines: BTreeMap<String, Machine>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    pub machines: BTreeMap<String, Box<Machine>>,
     /// Storage drivers installed cluster-wide (provisioner + node plugin).
     pub drivers: BTreeSet<String>,
     /// Volume contents.
-    pub volumes: BTreeMap<VolumeId, FileTree>,
+    // Boxed values, as above.
+    pub volumes: BTreeMap<VolumeId, Box<FileTree>>,
     /// Files deleted from an image's lower layer, per writable layer (a
     /// `VolumeId::Container`): the overlay's whiteouts, read by `fs`.
-    pub whiteouts: BTreeMap<VolumeId, BTreeSet<String>>,
+    pub whiteouts: BTreeMap<VolumeId, crate::engine::sort::BoxedSet<String>>,
     /// Container logs: (pod uid, container, restart instance) -> text.
     pub logs: BTreeMap<(String, String, u32), String>,
     /// The external provisioners of installed drivers, by driver: who they
     /// say they are (see [`Provisioner`]).
-    pub provisioners: BTreeMap<String, Provisioner>,
+    // Boxed values, as above.
+    pub provisioners: BTreeMap<String, Box<Provisioner>>,
 }
 
 impl World {
     pub fn volume(&self, id: &VolumeId) -> Option<&FileTree> {
-        self.volumes.get(id)
+        self.volumes.get(id).map(|t| &**t)
     }
     pub fn volume_mut(&mut self, id: &VolumeId) -> &mut FileTree {
         self.volumes.entry(id.clone()).or_default()

@@ -62,11 +62,13 @@ struct Desired {
 #[derive(Clone, Default)]
 pub struct AttachDetach {
     /// (unique volume name, node) -> what is attached.
-    actual: BTreeMap<(String, String), Attached>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    actual: BTreeMap<(String, String), Box<Attached>>,
     /// node -> unique volume name -> the pods there that need it.
-    desired: BTreeMap<String, BTreeMap<String, Desired>>,
+    desired: BTreeMap<String, BTreeMap<String, Box<Desired>>>,
     /// unique volume name -> nodes that want it.
-    wanted_on: BTreeMap<String, BTreeSet<String>>,
+    wanted_on: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
     /// Nodes whose volumesInUse report has changed since the last sync.
     in_use_dirty: BTreeSet<String>,
     /// Nodes whose CSI node plugins must register.
@@ -94,8 +96,8 @@ fn node_ready(n: &Node) -> bool {
 
 impl AttachDetach {
     /// The attachable volumes the pods on `node` need.
-    fn desired_for(api: &Api, node: &str) -> BTreeMap<String, Desired> {
-        let mut out: BTreeMap<String, Desired> = BTreeMap::new();
+    fn desired_for(api: &Api, node: &str) -> BTreeMap<String, Box<Desired>> {
+        let mut out: BTreeMap<String, Box<Desired>> = BTreeMap::new();
         for p in api.store.pods_on_node(node) {
             if is_pod_terminated(p) {
                 continue;
@@ -136,7 +138,7 @@ impl AttachDetach {
             self.wanted_on.entry(vol.clone()).or_default().insert(node.to_string());
         }
         // Pods that stopped wanting a volume here may be reported again later.
-        let wants = |m: &BTreeMap<String, Desired>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
+        let wants = |m: &BTreeMap<String, Box<Desired>>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
         self.reported.retain(|(pod, vol)| !wants(&old, pod, vol) || wants(&desired, pod, vol));
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
@@ -220,7 +222,7 @@ impl AttachDetach {
             }
             self.actual.insert(
                 key,
-                Attached {
+                Box::new(Attached {
                     pv: pv.metadata.name.clone(),
                     va: name,
                     confirmed: false,
@@ -230,7 +232,7 @@ impl AttachDetach {
                     attach_deadline: now + CSI_ATTACH_TIMEOUT,
                     attach_retry_at: now,
                     attach_failures: 0,
-                },
+                }),
             );
             // Only an attach that will time out (no external-attacher runs
             // for the driver) keeps `settle` busy until then.
@@ -488,7 +490,7 @@ impl Controller for AttachDetach {
                         if let Some((vol, n)) = key {
                             self.actual.remove(&(vol.clone(), n));
                             if let Some(nodes) = self.wanted_on.get(&vol) {
-                                for w in nodes {
+                                for w in nodes.iter() {
                                     q.add(node_key(w));
                                 }
                             }

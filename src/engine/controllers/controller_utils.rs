@@ -225,7 +225,7 @@ pub fn is_namespace_terminating(e: &ApiError) -> bool {
 /// so a sync never scans a table to find adoption candidates.
 #[derive(Clone, Debug, Default)]
 pub struct OrphanIndex {
-    by_ns: BTreeMap<String, BTreeSet<String>>,
+    by_ns: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
 }
 
 impl OrphanIndex {
@@ -247,7 +247,7 @@ impl OrphanIndex {
     }
 
     pub fn names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a String> + 'a {
-        self.by_ns.get(namespace).into_iter().flatten()
+        self.by_ns.get(namespace).map(|s| &**s).into_iter().flatten()
     }
 }
 

@@ -37,7 +37,9 @@ struct Health {
 
 #[derive(Clone, Default)]
 pub struct NodeLifecycle {
-    health: BTreeMap<String, Health>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    health: BTreeMap<String, Box<Health>>,
     /// Per zone: when the next NoExecute taint may be added.
     zone_next: BTreeMap<String, Time>,
 }
@@ -93,7 +95,10 @@ impl Controller for NodeLifecycle {
             return;
         };
         let Object::Node(node) = &*obj else { return };
-        let h = self.health.entry(name.clone()).or_insert_with(|| Health { probe: node.metadata.creation_timestamp.unwrap_or(now), ..Default::default() });
+        let h = self
+            .health
+            .entry(name.clone())
+            .or_insert_with(|| Box::new(Health { probe: node.metadata.creation_timestamp.unwrap_or(now), ..Default::default() }));
         if h.pending.is_some_and(|(t, _)| t <= now) {
             h.pending = None;
         }

@@ -34,7 +34,9 @@ pub struct Provisioner {
     /// claim uid -> when its volume is ready.
     provisioning: BTreeMap<String, Millis>,
     /// claim uid -> retry state after failures.
-    backoff: BTreeMap<String, Backoff>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    backoff: BTreeMap<String, Box<Backoff>>,
     /// PV name -> when its volume is gone.
     deleting: BTreeMap<String, Millis>,
 }
@@ -125,7 +127,7 @@ impl Provisioner {
         let from = provisioner_identity(cx.world, &p);
         cx.api.event(&Object::PersistentVolumeClaim(c.clone()), "Warning", "ProvisioningFailed", msg, &from);
         let now = cx.api.now.0;
-        let b = self.backoff.entry(c.metadata.uid.clone()).or_insert(Backoff { failures: 0, next_at: now });
+        let b = self.backoff.entry(c.metadata.uid.clone()).or_insert_with(|| Box::new(Backoff { failures: 0, next_at: now }));
         b.failures += 1;
         let delay = (RETRY_START << (b.failures - 1).min(20)).min(RETRY_MAX);
         b.next_at = now + delay;
@@ -198,7 +200,7 @@ impl Provisioner {
 
     fn fail_quiet(&mut self, cx: &mut Cx, c: &PersistentVolumeClaim) {
         let now = cx.api.now.0;
-        let b = self.backoff.entry(c.metadata.uid.clone()).or_insert(Backoff { failures: 0, next_at: now });
+        let b = self.backoff.entry(c.metadata.uid.clone()).or_insert_with(|| Box::new(Backoff { failures: 0, next_at: now }));
         b.failures += 1;
         b.next_at = now + (RETRY_START << (b.failures - 1).min(20)).min(RETRY_MAX);
         cx.api.wake_idle_at(Time(b.next_at), Ctl::Provisioner, c.obj_ref());

@@ -31,9 +31,9 @@ pub struct PvBinder {
     /// Failed volumes whose reclaim is retried at every resync.
     failed: BTreeSet<String>,
     /// The volume index: class -> PV names.
-    by_class: BTreeMap<String, BTreeSet<String>>,
+    by_class: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
     /// PVs whose claimRef names a claim: claim -> PV names.
-    by_claim_ref: BTreeMap<ObjKey, BTreeSet<String>>,
+    by_claim_ref: BTreeMap<ObjKey, crate::engine::sort::BoxedSet<String>>,
     /// The scheduled resync (time, significant).
     resync: Option<(Millis, bool)>,
     /// Something changed that may let a pending claim bind at the next resync.

@@ -25,7 +25,10 @@ pub struct ReplicaSetController {
     /// costs O(change), not O(replicas) (the real controller lists its pods
     /// from an informer cache at every sync; here that would make a pod
     /// event cost as much as the ReplicaSet is large).
-    track: BTreeMap<String, RsPods>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    // Boxed values, as above.
+    track: BTreeMap<String, Box<RsPods>>,
     wakeups: Wakeups,
     backoff: Backoff,
 }
@@ -65,7 +68,8 @@ fn facts(p: &Pod, rs: &ReplicaSet) -> PodFacts {
 /// The pods one ReplicaSet controls, with running totals.
 #[derive(Clone, Debug, Default)]
 struct RsPods {
-    pods: BTreeMap<String, PodFacts>,
+    // Boxed values, as above.
+    pods: BTreeMap<String, Box<PodFacts>>,
     /// active and selected: the replicas it has
     active: i32,
     /// active but no longer selected: to be released
@@ -106,7 +110,7 @@ impl RsPods {
 
     fn insert(&mut self, name: &str, f: PodFacts) {
         self.apply(&f, 1);
-        if let Some(old) = self.pods.insert(name.to_string(), f) {
+        if let Some(old) = self.pods.insert(name.to_string(), Box::new(f)) {
             self.apply(&old, -1);
         }
     }
@@ -206,7 +210,7 @@ impl Controller for ReplicaSetController {
             return;
         };
         let empty = RsPods::default();
-        let pods = self.track.get(&rs.metadata.uid).unwrap_or(&empty);
+        let pods = self.track.get(&rs.metadata.uid).map_or(&empty, |b| b);
         match sync_replica_set(cx.api, &self.orphans, pods, rs) {
             Ok(Some(at)) => {
                 self.backoff.forget(key);

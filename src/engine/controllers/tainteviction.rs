@@ -23,7 +23,9 @@ pub struct TaintEviction {
     /// NoExecute taints per node.
     tainted: BTreeMap<String, Vec<Taint>>,
     /// Pending deletions by pod.
-    scheduled: BTreeMap<ObjKey, Scheduled>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    scheduled: BTreeMap<ObjKey, Box<Scheduled>>,
 }
 
 impl TaintEviction {
@@ -99,7 +101,7 @@ impl TaintEviction {
             return;
         }
         let changed = self.scheduled.get(&k).is_none_or(|s| s.fire_at != fire_at);
-        self.scheduled.insert(k.clone(), Scheduled { created, fire_at });
+        self.scheduled.insert(k.clone(), Box::new(Scheduled { created, fire_at }));
         if changed {
             cx.api.wake_at(fire_at, Ctl::TaintEviction, ObjRef { kind: Kind::Pod, key: k });
         }

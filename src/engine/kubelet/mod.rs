@@ -294,9 +294,12 @@ impl NodeRt {
 /// All kubelets.
 #[derive(Clone, Default)]
 pub struct Kubelet {
-    pub(crate) pods: BTreeMap<String, PodRt>,
-    pub(crate) by_key: BTreeMap<ObjKey, BTreeSet<String>>,
-    pub(crate) nodes: BTreeMap<String, NodeRt>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    pub(crate) pods: BTreeMap<String, Box<PodRt>>,
+    pub(crate) by_key: BTreeMap<ObjKey, crate::engine::sort::BoxedSet<String>>,
+    // Boxed values, as above.
+    pub(crate) nodes: BTreeMap<String, Box<NodeRt>>,
     /// Pods waiting on something outside themselves (volumes, config): synced
     /// again when claims, volumes, attachments, ConfigMaps or Secrets change.
     pub(crate) waiting: BTreeSet<ObjKey>,
@@ -346,12 +349,12 @@ impl Kubelet {
         let known = self.nodes.get(name).map(|n| n.boot.clone());
         match known {
             None => {
-                self.nodes.insert(name.into(), NodeRt::new(&m.boot_id, now));
+                self.nodes.insert(name.into(), Box::new(NodeRt::new(&m.boot_id, now)));
             }
             Some(b) if b != m.boot_id => {
                 let mut n = NodeRt::new(&m.boot_id, now.plus(BOOT_DELAY));
                 n.rebooted = true;
-                self.nodes.insert(name.into(), n);
+                self.nodes.insert(name.into(), Box::new(n));
                 for rt in self.pods.values_mut().filter(|rt| rt.node == name) {
                     let policy = cx
                         .api

@@ -326,7 +326,7 @@ impl Kubelet {
         let stored = cx.api.store.get(Kind::Pod, key).cloned();
         let pod = stored.as_deref().and_then(Pod::from_object);
         // runtime pods of this name that are gone or were replaced (force deletion)
-        for uid in self.by_key.get(key).cloned().unwrap_or_default() {
+        for uid in self.by_key.get(key).map(|s| std::collections::BTreeSet::clone(s)).unwrap_or_default() {
             let keep = pod.as_ref().is_some_and(|p| p.metadata.uid == uid && !p.spec.node_name.is_empty());
             if !keep {
                 self.discard(&uid, cx);
@@ -358,7 +358,7 @@ impl Kubelet {
                 }
                 return;
             }
-            self.pods.insert(uid.clone(), PodRt::new(pod, now));
+            self.pods.insert(uid.clone(), Box::new(PodRt::new(pod, now)));
             self.by_key.entry(key.clone()).or_default().insert(uid.clone());
         }
         let mut rt = self.pods.remove(&uid).expect("runtime pod");

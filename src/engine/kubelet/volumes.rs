@@ -226,7 +226,7 @@ pub fn materialize(api: &Api, world: &mut World, pod: &Pod, at: &Placement) {
         } else {
             continue;
         }
-        world.volumes.insert(VolumeId::EmptyDir { pod_uid: pod.metadata.uid.clone(), volume: v.name.clone() }, tree);
+        world.volumes.insert(VolumeId::EmptyDir { pod_uid: pod.metadata.uid.clone(), volume: v.name.clone() }, Box::new(tree));
     }
 }
 

@@ -139,13 +139,16 @@ type ProcKey = (String, String);
 #[derive(Clone, Debug, Default)]
 pub struct Runtime {
     /// Running main processes by (pod uid, container).
-    pub running: BTreeMap<ProcKey, Running>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    pub running: BTreeMap<ProcKey, Box<Running>>,
     /// Main processes that end on their own later, by (pod uid, container).
-    pub exits: BTreeMap<ProcKey, PendingExit>,
+    pub exits: BTreeMap<ProcKey, Box<PendingExit>>,
     /// Round-robin counters for Service backends, by "namespace/name".
     pub rr: BTreeMap<String, u64>,
     /// Postgres data directories that two servers wrote at once.
-    pub split_brain: BTreeMap<(VolumeId, String), SplitBrain>,
+    // Boxed values, as above.
+    pub split_brain: BTreeMap<(VolumeId, String), Box<SplitBrain>>,
     /// Log lines a main process writes later (a script's output after a
     /// `sleep`), by container log key: (when, text).
     pub later_logs: BTreeMap<(String, String, u32), Vec<(Time, String)>>,
@@ -416,7 +419,7 @@ pub fn is_alive(api: &Api, world: &World, rt: &Runtime, key: &ProcKey) -> bool {
 
 /// The running server process of a container, if any.
 pub fn running<'r>(rt: &'r Runtime, pod_uid: &str, container: &str) -> Option<&'r Running> {
-    rt.running.get(&(pod_uid.to_string(), container.to_string()))
+    rt.running.get(&(pod_uid.to_string(), container.to_string())).map(|r| &**r)
 }
 
 // ------------------------------------------------------------- lifecycle
@@ -475,12 +478,12 @@ pub fn start(cx: &mut Sys, p: &Proc) -> StartOutcome {
         Main::Running { log, server } => (log, server),
         Main::ExitsLater { log, after, code, exit_log } => {
             let at = started.plus(after.max(0));
-            cx.rt.exits.insert(p.key(), PendingExit { instance: p.instance(), at, code, log: exit_log });
+            cx.rt.exits.insert(p.key(), Box::new(PendingExit { instance: p.instance(), at, code, log: exit_log }));
             wake_kubelet(cx, p, at);
             (log, ServerState::None)
         }
     };
-    cx.rt.running.insert(p.key(), Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 });
+    cx.rt.running.insert(p.key(), Box::new(Running { proc: p.clone(), instance: p.instance(), started, server: state, next_pid: 30, requests: 0 }));
     StartOutcome::Running { log }
 }
 
@@ -498,7 +501,7 @@ pub fn schedule_exit(cx: &mut Sys, key: &ProcKey, at: Time, code: i32, log: Stri
         Some(e) if e.at <= at => return,
         _ => {}
     }
-    cx.rt.exits.insert(key.clone(), PendingExit { instance, at, code, log });
+    cx.rt.exits.insert(key.clone(), Box::new(PendingExit { instance, at, code, log }));
     wake_kubelet(cx, &p, at);
 }
 

@@ -426,7 +426,7 @@ fn load_db(fs: &crate::engine::fs::ContainerFs, datadir: &str, name: &str) -> Da
             && let Some(mut td) = super::postgres::table_from_text(&text, 0)
         {
             td.name = t.to_string();
-            db.tables.insert(t.to_string(), td);
+            db.tables.insert(t.to_string(), Box::new(td));
         }
     }
     db

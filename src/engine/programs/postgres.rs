@@ -344,7 +344,7 @@ impl DataDir<'_, '_> {
             if let Ok(text) = self.fs.read(&format!("{dir}/{f}"))
                 && let Some(t) = table_from_text(&text, rel)
             {
-                db.tables.insert(t.name.clone(), t);
+                db.tables.insert(t.name.clone(), Box::new(t));
             }
         }
         db

@@ -114,9 +114,11 @@ struct Counts {
 
 #[derive(Clone, Debug, Default)]
 pub struct Cache {
-    pods: BTreeMap<ObjKey, CachedPod>,
-    nodes: BTreeMap<String, NodeInfo>,
-    counts: BTreeMap<String, Counts>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    pods: BTreeMap<ObjKey, Box<CachedPod>>,
+    nodes: BTreeMap<String, Box<NodeInfo>>,
+    counts: BTreeMap<String, Box<Counts>>,
     /// Each node's allocatable resources and pod capacity, parsed.
     allocatable: BTreeMap<String, (Resources, i64)>,
     /// Bumped when a node is added or removed or its labels change.
@@ -182,7 +184,7 @@ impl Cache {
             info.anti.push(key.clone());
         }
         let node = cp.node.clone();
-        self.pods.insert(key.clone(), cp);
+        self.pods.insert(key.clone(), Box::new(cp));
         self.count(&node, p, 1);
     }
 
@@ -261,7 +263,7 @@ impl Cache {
     }
 
     pub fn node(&self, name: &str) -> &NodeInfo {
-        self.nodes.get(name).unwrap_or(&EMPTY)
+        self.nodes.get(name).map_or(&EMPTY, |n| n)
     }
 
     pub fn pod(&self, key: &ObjKey) -> Option<(&str, &Pod, &[AffinityTerm])> {
@@ -288,7 +290,7 @@ impl Cache {
                     *per_node.entry(cp.node.clone()).or_default() += 1;
                 }
             }
-            self.counts.insert(key.clone(), Counts { matcher: m.clone(), per_node, last_used: 0 });
+            self.counts.insert(key.clone(), Box::new(Counts { matcher: m.clone(), per_node, last_used: 0 }));
         }
         self.counts.get_mut(&key).expect("registered").last_used = self.cycle;
         key

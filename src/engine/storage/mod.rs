@@ -217,7 +217,7 @@ pub fn install_driver(cx: &mut Cx, name: &str) {
     if !info.controller_pod.is_empty() {
         let identity = format!("{}_{}-{}_{}", name, info.controller_pod, pod_suffix(cx.api), cx.api.rng.uuid());
         let stamp = format!("{}-{}-{}", cx.api.now.0, cx.api.rng.below(10_000), name);
-        cx.world.provisioners.insert(name.to_string(), Provisioner { identity, stamp });
+        cx.world.provisioners.insert(name.to_string(), Box::new(Provisioner { identity, stamp }));
     }
     if info.csi {
         let d = CsiDriver {
@@ -629,7 +629,7 @@ pub fn volume_ids(api: &Api, pv: &PersistentVolume) -> Vec<VolumeId> {
 /// Empties a volume (what the recycler pod's `find /scrub -mindepth 1 -delete` does).
 pub fn scrub(world: &mut World, id: &VolumeId) {
     if let Some(t) = world.volumes.get_mut(id) {
-        *t = FileTree::default();
+        **t = FileTree::default();
     }
 }
 

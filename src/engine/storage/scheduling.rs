@@ -150,7 +150,7 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     if limits.is_empty() {
         return Ok(());
     }
-    let mut new: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut new: BTreeMap<String, crate::engine::sort::BoxedSet<String>> = BTreeMap::new();
     for claim in pod_claims(pod) {
         if let Some((d, h)) = csi_volume_of(api, &pod.metadata.namespace, claim)
             && limits.contains_key(d.as_str())
@@ -161,7 +161,7 @@ fn node_volume_limits(api: &Api, pod: &Pod, node: &Node) -> Result<(), String> {
     if new.is_empty() {
         return Ok(());
     }
-    let mut existing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut existing: BTreeMap<String, crate::engine::sort::BoxedSet<String>> = BTreeMap::new();
     for p in api.store.pods_on_node(&node.metadata.name) {
         if p.metadata.uid == pod.metadata.uid || is_pod_terminated(p) {
             continue;
@@ -334,7 +334,9 @@ pub struct PreBindState {
 /// The volume binder's cache (upstream's assume cache and the bindings
 /// `BindPodVolumes` waits on): pod uid -> what PreBind started for it. The
 /// scheduler owns it and forgets a pod's entry when the pod is gone.
-pub type PreBinds = BTreeMap<String, PreBindState>;
+// Boxed values: BTreeMap's code is compiled per value size, and maps of
+// pointer-sized values share one copy in the wasm.
+pub type PreBinds = BTreeMap<String, Box<PreBindState>>;
 
 /// VolumeBinding's PreBind: the first call for a pod and node makes the API
 /// updates (claimRef on matching static PVs, selected-node on claims to
@@ -344,7 +346,7 @@ pub type PreBinds = BTreeMap<String, PreBindState>;
 /// scheduler is woken for the pod then.
 pub fn pre_bind(cx: &mut Cx, prebinds: &mut PreBinds, pod: &Pod, node: &str) -> PreBind {
     let uid = pod.metadata.uid.clone();
-    let existing = prebinds.get(&uid).filter(|s| s.node == node).cloned();
+    let existing = prebinds.get(&uid).filter(|s| s.node == node).map(|s| PreBindState::clone(s));
     let state = match existing {
         Some(s) => s,
         None => {
@@ -379,7 +381,7 @@ pub fn pre_bind(cx: &mut Cx, prebinds: &mut PreBinds, pod: &Pod, node: &str) -> 
                 state.provisions.push(c.key());
             }
             cx.api.wake_idle_at(Time(state.started.0 + BIND_TIMEOUT), Ctl::Scheduler, pod.obj_ref());
-            prebinds.insert(uid.clone(), state.clone());
+            prebinds.insert(uid.clone(), Box::new(state.clone()));
             state
         }
     };

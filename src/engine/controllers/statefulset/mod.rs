@@ -32,9 +32,13 @@ pub struct StatefulSetController {
     /// whose pods all exist, carry their identity and are at the update
     /// revision is synced from these totals in O(1) (its status is all
     /// that can change); anything else takes the full algorithm.
-    track: BTreeMap<String, SetPods>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    // Boxed values, as above.
+    track: BTreeMap<String, Box<SetPods>>,
     /// Each set's template as revision data (`getPatch`), by generation.
-    patches: BTreeMap<String, (i64, serde_json::Value)>,
+    // Boxed values, as above.
+    patches: BTreeMap<String, Box<(i64, serde_json::Value)>>,
     wakeups: Wakeups,
     backoff: Backoff,
 }
@@ -85,7 +89,8 @@ fn facts(p: &Pod, set: &StatefulSet) -> PodFacts {
 /// The pods one StatefulSet controls, with running totals.
 #[derive(Clone, Debug, Default)]
 struct SetPods {
-    pods: BTreeMap<String, PodFacts>,
+    // Boxed values, as above.
+    pods: BTreeMap<String, Box<PodFacts>>,
     ordinals: BTreeMap<i64, i32>,
     not_ok: i32,
     created: i32,
@@ -127,7 +132,7 @@ impl SetPods {
 
     fn insert(&mut self, name: &str, f: PodFacts) {
         self.apply(&f, 1);
-        if let Some(old) = self.pods.insert(name.to_string(), f) {
+        if let Some(old) = self.pods.insert(name.to_string(), Box::new(f)) {
             self.apply(&old, -1);
         }
     }
@@ -255,11 +260,11 @@ impl StatefulSetController {
         let now = api.now;
         let uid = set.metadata.uid.clone();
         let generation = set.metadata.generation;
-        let patch = match self.patches.get(&uid) {
+        let patch = match self.patches.get(&uid).map(|b| &**b) {
             Some((g, p)) if *g == generation => p.clone(),
             _ => {
                 let p = crate::engine::controllers::history::statefulset_patch(&set);
-                self.patches.insert(uid.clone(), (generation, p.clone()));
+                self.patches.insert(uid.clone(), Box::new((generation, p.clone())));
                 p
             }
         };
@@ -340,7 +345,7 @@ impl StatefulSetController {
         patch: &serde_json::Value,
     ) -> Result<Option<StatefulSetStatus>, String> {
         let empty = SetPods::default();
-        let t = self.track.get(&set.metadata.uid).unwrap_or(&empty);
+        let t = self.track.get(&set.metadata.uid).map_or(&empty, |b| b);
         if set.metadata.is_deleting() || t.dirty || t.not_ok > 0 || t.terminal > 0 || t.terminating > 0 {
             return Ok(None);
         }

@@ -40,7 +40,9 @@ pub struct TableData {
 pub struct Database {
     pub name: String,
     pub oid: u32,
-    pub tables: BTreeMap<String, TableData>,
+    // Boxed values: BTreeMap's code is compiled per value size, and maps of
+    // pointer-sized values share one copy in the wasm.
+    pub tables: BTreeMap<String, Box<TableData>>,
     /// relfilenodes of dropped tables (their files are removed on commit).
     pub dropped: Vec<u32>,
     /// Names of tables changed by the current query.
@@ -397,7 +399,7 @@ impl<'a> Session<'a> {
         let t =
             TableData { name: name.clone(), oid, relfilenode: oid, columns, rows: vec![], pkey, uniques, sequences, torn: false, owner: self.env.user.clone() };
         let _ = cols;
-        self.db.tables.insert(name.clone(), t);
+        self.db.tables.insert(name.clone(), Box::new(t));
         self.db.dirty.insert(name);
         ev.push(Event::Tag("CREATE TABLE".into()));
         Ok(())
