@@ -10,8 +10,8 @@
 //! printed text): `The StatefulSet "web" is invalid: spec.replicas: ...`
 //! goes on the `replicas:` key of the document the apply read it from.
 
-use crate::engine::store::Store;
 use crate::engine::api::{Kind, Object};
+use crate::engine::store::Store;
 use crate::engine::yaml::{self, Doc, Node, Pos, Val};
 use crate::kubectl::session::{CmdOutput, Why};
 

@@ -170,7 +170,8 @@ pub fn on_create(crd: &mut Generic, now: Time) {
         spec["conversion"] = json!({"strategy": "None"});
     }
     let accepted = spec["names"].clone();
-    let storage: Vec<Value> = spec["versions"].as_array().into_iter().flatten().filter(|v| v["storage"] == Value::Bool(true)).map(|v| v["name"].clone()).collect();
+    let storage: Vec<Value> =
+        spec["versions"].as_array().into_iter().flatten().filter(|v| v["storage"] == Value::Bool(true)).map(|v| v["name"].clone()).collect();
     let t = now.rfc3339();
     crd.body.insert(
         "status".into(),

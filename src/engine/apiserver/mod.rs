@@ -861,7 +861,10 @@ fn default_propagation(kind: Kind) -> Propagation {
 
 /// Kinds whose metadata.generation tracks spec changes.
 pub fn has_generation(kind: Kind) -> bool {
-    matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PodDisruptionBudget | Kind::Pod | Kind::CustomResourceDefinition | Kind::Custom(_))
+    matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PodDisruptionBudget | Kind::Pod | Kind::CustomResourceDefinition | Kind::Custom(_)
+    )
 }
 
 /// Kinds whose status is only written through the status subresource.

@@ -6,9 +6,9 @@ use super::Ctx;
 use super::selector::{parse_field_selector, parse_label_selector};
 use crate::engine::api::*;
 use crate::engine::apiserver::{ApiError, Reason};
+use crate::engine::store::Store;
 use crate::engine::yaml;
 use crate::kubectl::errors::CmdError;
-use crate::engine::store::Store;
 use serde_json::Value;
 use std::rc::Rc;
 
@@ -469,6 +469,9 @@ mod tests {
                 Kind::Job
             ]
         );
-        assert_eq!(crate::kubectl::errors::render(&resolve_types(&Store::new(), "widgets").unwrap_err()).0, "error: the server doesn't have a resource type \"widgets\"\n");
+        assert_eq!(
+            crate::kubectl::errors::render(&resolve_types(&Store::new(), "widgets").unwrap_err()).0,
+            "error: the server doesn't have a resource type \"widgets\"\n"
+        );
     }
 }
