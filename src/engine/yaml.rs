@@ -736,7 +736,7 @@ fn is_timestamp(s: &str) -> bool {
     }
     let Some(&sep) = b.get(i) else { return true };
     i += 1;
-    if !matches!(sep, b'T' | b't' | b' ') || !(num(b, &mut i, 23) && lit(b, &mut i, b':') && num(b, &mut i, 59) && lit(b, &mut i, b':') && num(b, &mut i, 59)) {
+    if !(matches!(sep, b'T' | b't' | b' ') && num(b, &mut i, 23) && lit(b, &mut i, b':') && num(b, &mut i, 59) && lit(b, &mut i, b':') && num(b, &mut i, 59)) {
         return false;
     }
     if lit(b, &mut i, b'.') {

@@ -10,6 +10,8 @@ use crate::kubectl::errors::CmdError;
 
 use crate::engine::api::Kind;
 use crate::engine::api::schema::{self, Schema, TypeEntry, display};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub fn flags() -> Vec<Flag> {
     const { &[boolf("recursive").with_short('R'), strf("api-version"), flag("output", Some('o'), FlagKind::Str)] }.to_vec()
@@ -97,12 +99,14 @@ fn referenced(t: &str) -> &str {
 
 struct Explainer<'a> {
     s: &'a Schema,
+    /// A custom resource's types, from its CRD's schema (looked up first).
+    extra: &'a BTreeMap<String, TypeEntry>,
     out: String,
 }
 
-impl Explainer<'_> {
-    fn ty(&self, name: &str) -> Option<&TypeEntry> {
-        self.s.types.get(name)
+impl<'a> Explainer<'a> {
+    fn ty(&self, name: &str) -> Option<&'a TypeEntry> {
+        self.extra.get(name).or_else(|| self.s.types.get(name))
     }
 
     /// The "description" template of a property: its own description, then
@@ -127,7 +131,7 @@ impl Explainer<'_> {
         if seen.contains(&name) {
             return;
         }
-        let Some(te) = self.s.types.get(&name) else { return };
+        let Some(te) = self.ty(&name) else { return };
         seen.push(name.clone());
         for schema::Field(fname, ftype, fdesc, required, enums, _) in &te.f {
             let amount = level * 2;
@@ -160,6 +164,65 @@ impl Explainer<'_> {
             }
         }
         seen.pop();
+    }
+}
+
+/// A custom resource's types as the API server publishes its CRD's
+/// schema: the root with apiVersion, kind and metadata (their standard
+/// descriptions, as every kind has them), then one `Object` type per
+/// object with properties (keyed `Object@path`, shown as `Object`).
+fn crd_types(ctx: &Ctx, kind: Kind, version: &str, s: &Schema) -> BTreeMap<String, TypeEntry> {
+    let mut out = BTreeMap::new();
+    let Some(crd) = crate::engine::apiserver::crd::crd_of(&ctx.api().store, kind) else { return out };
+    let Some(v) = crd.field("spec")["versions"].as_array().and_then(|vs| vs.iter().find(|v| v["name"] == version)) else { return out };
+    let schema = &v["schema"]["openAPIV3Schema"];
+    let info = kind.info();
+    let root = format!("{}@crd", info.kind);
+    crd_type(schema, Some(&root), &mut out);
+    // the standard fields, described as on every built-in kind (a Pod's)
+    let standard = s.root("v1", "Pod").and_then(|r| s.types.get(r)).map(|t| t.f.as_slice()).unwrap_or_default();
+    if let Some(t) = out.get_mut(&root) {
+        for f in standard.iter().filter(|f| ["apiVersion", "kind", "metadata"].contains(&f.0.as_str())) {
+            if !t.f.iter().any(|x| x.0 == f.0) {
+                t.f.push(f.clone());
+            }
+        }
+        crate::engine::sort::sort_by_key(&mut t.f, |f| f.0.clone());
+    }
+    out
+}
+
+/// The type expression of a JSON schema (`string`, `[]Object`,
+/// `map[string]string`, `Object@c3`), adding its object types to `out`
+/// (the root under `root`, nested ones as `Object@c<n>`, shown `Object`).
+fn crd_type(schema: &Value, root: Option<&str>, out: &mut BTreeMap<String, TypeEntry>) -> String {
+    if schema["x-kubernetes-int-or-string"] == Value::Bool(true) {
+        return "IntOrString".into();
+    }
+    match schema["type"].as_str().unwrap_or("object") {
+        "array" => format!("[]{}", crd_type(&schema["items"], None, out)),
+        "object" => {
+            if let Some(props) = schema["properties"].as_object() {
+                let required: Vec<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let mut fields = vec![];
+                for (name, p) in props {
+                    let t = crd_type(p, None, out);
+                    let enums = p["enum"].as_array().map(|a| a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect());
+                    let d = p["description"].as_str().unwrap_or_default().to_string();
+                    fields.push(schema::Field(name.clone(), t, d, required.contains(&name.as_str()) as u8, enums, String::new()));
+                }
+                let key = root.map(str::to_string).unwrap_or_else(|| format!("Object@c{}", out.len()));
+                // a nested object's description is its field's (it is inline, not a $ref)
+                let d = if root.is_some() { schema["description"].as_str().unwrap_or_default().to_string() } else { String::new() };
+                out.insert(key.clone(), TypeEntry { d, f: fields });
+                key
+            } else if schema["additionalProperties"].is_object() {
+                format!("map[string]{}", crd_type(&schema["additionalProperties"], None, out))
+            } else {
+                "Object".into()
+            }
+        }
+        t => t.to_string(),
     }
 }
 
@@ -208,11 +271,17 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
         Some(v) => v.to_string(),
         None => info.api_version(),
     };
-    let Some(root) = s.root(&api_version, info.kind) else {
+    let version = api_version.rsplit('/').next().unwrap_or_default();
+    let extra = match kind {
+        Kind::Custom(_) => crd_types(ctx, kind, version, s),
+        _ => BTreeMap::new(),
+    };
+    let root_key = format!("{}@crd", info.kind);
+    let root = if extra.contains_key(&root_key) { Some(root_key.as_str()) } else { s.root(&api_version, info.kind) };
+    let Some(root) = root else {
         return Err(CmdError::msg(format!("GVR ({}) not found in OpenAPI schema", info.qualified_plural())));
     };
-    let version = api_version.rsplit('/').next().unwrap_or_default();
-    let mut e = Explainer { s, out: String::new() };
+    let mut e = Explainer { s, extra: &extra, out: String::new() };
     if !info.group.is_empty() {
         e.out.push_str(&format!("GROUP:      {}\n", info.group));
     }
@@ -250,7 +319,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     e.out.push_str("DESCRIPTION:\n");
     e.out.push_str(&indent(4, &wrap(&desc, 76)));
     e.out.push('\n');
-    let mut fields = Explainer { s, out: String::new() };
+    let mut fields = Explainer { s, extra: &extra, out: String::new() };
     fields.field_list(&cur_type, 1, ctx.f.bool("recursive"), &mut vec![]);
     if !fields.out.is_empty() {
         e.out.push_str("FIELDS:\n");
@@ -274,6 +343,27 @@ mod tests {
         assert_eq!(wrap("a verylongword", 5), "a\nverylongword");
         assert_eq!(wrap("one\n\ntwo", 76), "one\n\ntwo");
         assert_eq!(wrap("x\n - `\"Always\"`", 76), "x\n - `\"Always\"`");
+    }
+
+    #[test]
+    fn explains_a_custom_resource_from_its_crds_schema() {
+        let mut s = Session::new(1);
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: crontabs.stable.example.com\nspec:\n  group: stable.example.com\n  scope: Namespaced\n  names: {plural: crontabs, kind: CronTab, shortNames: [ct]}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        description: A schedule.\n        type: object\n        properties:\n          spec:\n            description: What and when.\n            type: object\n            required: [cronSpec]\n            properties:\n              cronSpec: {type: string, description: In cron format.}\n              ports: {type: array, items: {type: object, properties: {port: {type: integer}}}}\n              labels: {type: object, additionalProperties: {type: string}}\n";
+        assert_eq!(s.run("kubectl apply -f -", crd).exit_code, 0);
+        let (out, code) = run(&mut s, "kubectl explain ct.spec");
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(
+            out,
+            "GROUP:      stable.example.com\nKIND:       CronTab\nVERSION:    v1\n\nFIELD: spec <Object>\n\n\nDESCRIPTION:\n    What and when.\n    \nFIELDS:\n  cronSpec\t<string> -required-\n    In cron format.\n\n  labels\t<map[string]string>\n    <no description>\n\n  ports\t<[]Object>\n    <no description>\n\n\n"
+        );
+        let (out, _) = run(&mut s, "kubectl explain crontab --recursive");
+        assert!(out.contains("FIELDS:\n  apiVersion\t<string>\n  kind\t<string>\n  metadata\t<ObjectMeta>\n"), "{out}");
+        assert!(
+            out.contains(
+                "  spec\t<Object>\n    cronSpec\t<string> -required-\n    labels\t<map[string]string>\n    ports\t<[]Object>\n      port\t<integer>\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]
