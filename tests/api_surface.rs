@@ -137,3 +137,21 @@ fn every_field_kubernetes_has_is_accepted_by_the_kinds_the_engine_interprets_and
         assert_eq!(again.to_value(), o.to_value(), "{}", i.kind);
     }
 }
+
+#[test]
+fn a_limit_range_is_described_as_kubectl_describes_it() {
+    let mut s = Session::new(1);
+    let lr = "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: limits\nspec:\n  limits:\n  - type: Container\n    default: {cpu: 500m, memory: 512Mi}\n    defaultRequest: {cpu: 0.25}\n    max: {memory: 1Gi}\n  - type: PersistentVolumeClaim\n    min: {storage: 1Gi}\n";
+    assert_eq!(s.run("kubectl apply -f -", lr).exit_code, 0);
+    let (out, code) = run(&mut s, "kubectl describe limits limits");
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "Name:                  limits\nNamespace:             default\n\
+         Type                   Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n\
+         ----                   --------  ---  ---  ---------------  -------------  -----------------------\n\
+         Container              cpu       -    -    250m             500m           -\n\
+         Container              memory    -    1Gi  -                512Mi          -\n\
+         PersistentVolumeClaim  storage   1Gi  -    -                -              -\n"
+    );
+}

@@ -494,3 +494,31 @@ pub(crate) fn describe_pdb(w: &mut PrefixWriter, cx: &Cx, p: &PodDisruptionBudge
     w.write(LEVEL_2, &format!("Total:\t{}\n", p.status.expected_pods));
     describe_events(w, cx, cx.events(&Object::PodDisruptionBudget(p.clone())));
 }
+
+/// describeLimitRange: one row per limit type and resource (Go ranges over
+/// a map there, so the resources come in no set order; here by name).
+pub(crate) fn describe_limit_range(w: &mut PrefixWriter, g: &crate::engine::api::Generic) {
+    put(w, LEVEL_0, &["Name:\t", &g.metadata.name, "\n"]);
+    put(w, LEVEL_0, &["Namespace:\t", &g.metadata.namespace, "\n"]);
+    w.write(LEVEL_0, "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n");
+    w.write(LEVEL_0, "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n");
+    const COLS: [&str; 5] = ["min", "max", "defaultRequest", "default", "maxLimitRequestRatio"];
+    for item in g.field("spec")["limits"].as_array().into_iter().flatten() {
+        let mut names: Vec<&String> = COLS.iter().filter_map(|c| item[*c].as_object()).flat_map(|m| m.keys()).collect();
+        crate::engine::sort::sort(&mut names);
+        names.dedup();
+        for k in names {
+            let mut row = vec![item["type"].as_str().unwrap_or_default().to_string(), k.clone()];
+            for c in COLS {
+                row.push(match &item[c][k.as_str()] {
+                    Value::Null => "-".into(),
+                    v => {
+                        let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                        Quantity::parse(&text).map(|q| q.to_string()).unwrap_or(text)
+                    }
+                });
+            }
+            put(w, LEVEL_0, &[&row.join("\t"), "\n"]);
+        }
+    }
+}

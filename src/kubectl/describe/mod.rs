@@ -50,6 +50,9 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
         Object::Generic(g) if matches!(g.kind, Kind::Role | Kind::ClusterRole) => rbac::describe_role(&mut w, g),
         Object::Generic(g) if matches!(g.kind, Kind::RoleBinding | Kind::ClusterRoleBinding) => rbac::describe_binding(&mut w, g),
         Object::Generic(g) if g.kind == Kind::NetworkPolicy => networking::describe_network_policy(&mut w, g),
+        Object::Generic(g) if g.kind == Kind::Ingress => networking::describe_ingress(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::IngressClass => networking::describe_ingress_class(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::LimitRange => core::describe_limit_range(&mut w, g),
         Object::Generic(g) if g.kind == Kind::PriorityClass => rbac::describe_priority_class(&mut w, &cx, obj, g),
         // No dedicated describer in kubectl: the generic one.
         Object::VolumeAttachment(_) | Object::CsiDriver(_) | Object::Lease(_) | Object::ControllerRevision(_) | Object::Event(_) | Object::Generic(_) => {

@@ -105,3 +105,125 @@ pub(crate) fn describe_network_policy(w: &mut PrefixWriter, g: &Generic) {
     }
     put(w, LEVEL_1, &["Policy Types: ", &types.join(", "), "\n"]);
 }
+
+/// serviceBackendStringer: `web:80`, `web:http`.
+fn backend_name(svc: &Value) -> String {
+    let port = &svc["port"];
+    let p = match port["number"].as_i64() {
+        Some(n) if n != 0 => n.to_string(),
+        _ => port["name"].as_str().unwrap_or_default().to_string(),
+    };
+    [svc["name"].as_str().unwrap_or_default(), ":", &p].concat()
+}
+
+/// describeBackendV1: the backend and its ready endpoints, as
+/// formatEndpointSlices lists them (at most three `ip:port`, then `+ N
+/// more...`), read from the Service's Endpoints (the same addresses the
+/// EndpointSlices hold).
+fn describe_backend(cx: &Cx, ns: &str, b: &Value) -> String {
+    let svc = &b["service"];
+    if svc.is_object() {
+        let sb = backend_name(svc);
+        let name = svc["name"].as_str().unwrap_or_default();
+        let Some(service) = cx.api.store.get_t::<Service>(ns, name) else {
+            return [&sb, " (<error: services \"", name, "\" not found>)"].concat();
+        };
+        let (num, pname) = (svc["port"]["number"].as_i64().unwrap_or(0), svc["port"]["name"].as_str().unwrap_or_default());
+        let mut sp_name = "";
+        for sp in &service.spec.ports {
+            if (num != 0 && num == sp.port as i64) || (!pname.is_empty() && pname == sp.name) {
+                sp_name = &sp.name;
+            }
+        }
+        let Some(ep) = cx.api.store.get_t::<Endpoints>(ns, name) else { return [&sb, " (<none>)"].concat() };
+        let (mut list, mut count, mut more) = (vec![], 0, false);
+        for s in &ep.subsets {
+            for p in s.ports.iter().filter(|p| p.name == sp_name) {
+                for a in &s.addresses {
+                    more |= list.len() == 3;
+                    if !more {
+                        list.push(format!("{}:{}", a.ip, p.port));
+                    }
+                    count += 1;
+                }
+            }
+        }
+        let mut shown = list.join(",");
+        if more {
+            shown = format!("{shown} + {} more...", count - 3);
+        }
+        return [&sb, " (", &shown, ")"].concat();
+    }
+    let r = &b["resource"];
+    if r.is_object() {
+        let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+        let group = r["apiGroup"].as_str().unwrap_or("<none>");
+        return ["APIGroup: ", group, ", Kind: ", &s("kind"), ", Name: ", &s("name")].concat();
+    }
+    String::new()
+}
+
+/// describeIngressV1.
+pub(crate) fn describe_ingress(w: &mut PrefixWriter, cx: &Cx, obj: &Object, g: &Generic) {
+    let (m, spec) = (&g.metadata, g.field("spec"));
+    put(w, LEVEL_0, &["Name:\t", &m.name, "\n"]);
+    print_labels(w, "Labels", &m.labels);
+    put(w, LEVEL_0, &["Namespace:\t", &m.namespace, "\n"]);
+    let mut addrs: Vec<&str> = g.field("status")["loadBalancer"]["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["ip"].as_str().filter(|s| !s.is_empty()).or(i["hostname"].as_str()))
+        .collect();
+    crate::engine::sort::sort(&mut addrs);
+    addrs.dedup();
+    put(w, LEVEL_0, &["Address:\t", &addrs.join(","), "\n"]);
+    put(w, LEVEL_0, &["Ingress Class:\t", spec["ingressClassName"].as_str().unwrap_or("<none>"), "\n"]);
+    let def = if spec["defaultBackend"].is_null() { "<default>".to_string() } else { describe_backend(cx, &m.namespace, &spec["defaultBackend"]) };
+    put(w, LEVEL_0, &["Default backend:\t", &def, "\n"]);
+    if let Some(tls) = spec["tls"].as_array().filter(|t| !t.is_empty()) {
+        w.write(LEVEL_0, "TLS:\n");
+        for t in tls {
+            let hosts: Vec<&str> = t["hosts"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            match t["secretName"].as_str().filter(|s| !s.is_empty()) {
+                None => put(w, LEVEL_1, &["SNI routes ", &hosts.join(","), "\n"]),
+                Some(s) => put(w, LEVEL_1, &[s, " terminates ", &hosts.join(","), "\n"]),
+            }
+        }
+    }
+    w.write(LEVEL_0, "Rules:\n  Host\tPath\tBackends\n");
+    w.write(LEVEL_1, "----\t----\t--------\n");
+    let mut count = 0;
+    for r in spec["rules"].as_array().into_iter().flatten().filter(|r| r["http"].is_object()) {
+        count += 1;
+        let host = r["host"].as_str().filter(|h| !h.is_empty()).unwrap_or("*");
+        put(w, LEVEL_1, &[host, "\t\n"]);
+        for p in r["http"]["paths"].as_array().into_iter().flatten() {
+            put(w, LEVEL_2, &["\t", p["path"].as_str().unwrap_or_default(), " \t", &describe_backend(cx, &m.namespace, &p["backend"]), "\n"]);
+        }
+    }
+    if count == 0 {
+        put(w, LEVEL_1, &["*\t*\t", &def, "\n"]);
+    }
+    print_annotations(w, "Annotations", &m.annotations);
+    describe_events(w, cx, cx.events(obj));
+}
+
+/// describeIngressClassV1.
+pub(crate) fn describe_ingress_class(w: &mut PrefixWriter, cx: &Cx, obj: &Object, g: &Generic) {
+    let (m, spec) = (&g.metadata, g.field("spec"));
+    put(w, LEVEL_0, &["Name:\t", &m.name, "\n"]);
+    print_labels(w, "Labels", &m.labels);
+    print_annotations(w, "Annotations", &m.annotations);
+    put(w, LEVEL_0, &["Controller:\t", spec["controller"].as_str().unwrap_or_default(), "\n"]);
+    let p = &spec["parameters"];
+    if p.is_object() {
+        w.write(LEVEL_0, "Parameters:\n");
+        if let Some(g) = p["apiGroup"].as_str() {
+            put(w, LEVEL_1, &["APIGroup:\t", g, "\n"]);
+        }
+        put(w, LEVEL_1, &["Kind:\t", p["kind"].as_str().unwrap_or_default(), "\n"]);
+        put(w, LEVEL_1, &["Name:\t", p["name"].as_str().unwrap_or_default(), "\n"]);
+    }
+    describe_events(w, cx, cx.events(obj));
+}
