@@ -155,3 +155,23 @@ fn a_limit_range_is_described_as_kubectl_describes_it() {
          PersistentVolumeClaim  storage   1Gi  -    -                -              -\n"
     );
 }
+
+#[test]
+fn the_workload_kinds_get_the_defaults_the_api_server_gives_them() {
+    let mut s = Session::new(1);
+    let docs = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: perl:5.34.0\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: hello\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers:\n          - name: hello\n            image: busybox:1.28\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n      labels: {app: agent}\n    spec:\n      containers:\n      - name: agent\n        image: fluentd:latest\n---\napiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: nginx\nspec:\n  template:\n    metadata:\n      labels: {app: nginx}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n";
+    assert_eq!(s.run("kubectl apply -f -", docs).exit_code, 0);
+    let get = |s: &mut Session, what: &str, path: &str| run(s, &format!("kubectl get {what} -o jsonpath='{path}'")).0;
+    let uid = get(&mut s, "job pi", "{.metadata.uid}");
+    assert_eq!(get(&mut s, "job pi", "{.spec.selector.matchLabels}"), format!("{{\"batch.kubernetes.io/controller-uid\":\"{uid}\"}}"));
+    assert_eq!(get(&mut s, "job pi", "{.metadata.labels.job-name}"), "pi");
+    assert_eq!(
+        get(&mut s, "job pi", "{.spec.completions} {.spec.parallelism} {.spec.backoffLimit} {.spec.completionMode} {.metadata.generation}"),
+        "1 1 6 NonIndexed 1"
+    );
+    assert_eq!(get(&mut s, "job pi", "{.spec.template.spec.containers[0].imagePullPolicy}"), "IfNotPresent");
+    assert_eq!(get(&mut s, "cronjob hello", "{.spec.concurrencyPolicy} {.spec.successfulJobsHistoryLimit} {.spec.failedJobsHistoryLimit}"), "Allow 3 1");
+    assert_eq!(get(&mut s, "ds agent", "{.spec.updateStrategy.rollingUpdate.maxUnavailable} {.spec.revisionHistoryLimit}"), "1 10");
+    assert_eq!(get(&mut s, "ds agent", "{.spec.template.spec.containers[0].imagePullPolicy}"), "Always");
+    assert_eq!(get(&mut s, "rc nginx", "{.spec.replicas} {.spec.selector.app} {.metadata.labels.app}"), "1 nginx nginx");
+}

@@ -2,7 +2,7 @@
 //! (pkg/apis/{core,apps,storage,policy}/v1/defaults.go in Kubernetes 1.36).
 
 use crate::engine::api::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub fn apply(obj: &mut Object) {
     match obj {
@@ -66,7 +66,151 @@ pub fn apply(obj: &mut Object) {
         Object::PodDisruptionBudget(p) if p.spec.min_available.is_none() && p.spec.max_unavailable.is_none() => {
             p.spec.min_available = Some(IntOrString::Int(1));
         }
+        Object::Generic(g) => default_generic(g),
         _ => {}
+    }
+}
+
+/// Sets `v[k]` when it is absent (a defaulted pointer field).
+fn or(v: &mut Value, k: &str, d: Value) {
+    if v[k].is_null() {
+        v[k] = d;
+    }
+}
+
+/// Adds what `defaults` has and `v` lacks, keeping everything `v` has
+/// (fields the typed defaulter does not model included).
+fn fill_missing(v: &mut Value, defaults: Value) {
+    match (v, defaults) {
+        (Value::Object(m), Value::Object(d)) => {
+            for (k, dv) in d {
+                match m.get_mut(&k) {
+                    Some(mv) => fill_missing(mv, dv),
+                    None => {
+                        m.insert(k, dv);
+                    }
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(d)) if a.len() == d.len() => {
+            for (x, dx) in a.iter_mut().zip(d) {
+                fill_missing(x, dx);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A pod template held as JSON (a Job's, a DaemonSet's...) gets the pod
+/// defaults a typed template gets (SetDefaults_PodSpec and the rest).
+fn default_template_json(v: &mut Value) {
+    if !v.is_object() {
+        return;
+    }
+    let Some(mut t) = crate::engine::decode::from_json::<PodTemplateSpec>(v) else { return };
+    default_template(&mut t);
+    fill_missing(v, to_json(&t));
+}
+
+/// The kinds stored as JSON: batch/v1, apps/v1 DaemonSet, core/v1
+/// ReplicationController, autoscaling/v2, networking/v1 defaults.go.
+fn default_generic(g: &mut Generic) {
+    use Kind::*;
+    if !matches!(g.kind, Job | CronJob | DaemonSet | ReplicationController | HorizontalPodAutoscaler | NetworkPolicy | IngressClass) {
+        return;
+    }
+    let v2 = g.api_version == "autoscaling/v2";
+    // a struct, not a pointer, in Go: always there
+    let spec = g.body.entry("spec").or_insert_with(|| json!({}));
+    match g.kind {
+        Job => {
+            if spec["completions"].is_null() && spec["parallelism"].is_null() {
+                spec["completions"] = json!(1);
+            }
+            or(spec, "parallelism", json!(1));
+            let backoff = if spec["backoffLimitPerIndex"].is_null() { 6 } else { i32::MAX };
+            or(spec, "backoffLimit", json!(backoff));
+            or(spec, "completionMode", json!("NonIndexed"));
+            or(spec, "suspend", json!(false));
+            let replacement = if spec["podFailurePolicy"].is_null() { "TerminatingOrFailed" } else { "Failed" };
+            or(spec, "podReplacementPolicy", json!(replacement));
+            or(spec, "manualSelector", json!(false));
+            default_template_json(&mut spec["template"]);
+        }
+        CronJob => {
+            or(spec, "concurrencyPolicy", json!("Allow"));
+            or(spec, "suspend", json!(false));
+            or(spec, "successfulJobsHistoryLimit", json!(3));
+            or(spec, "failedJobsHistoryLimit", json!(1));
+            default_template_json(&mut spec["jobTemplate"]["spec"]["template"]);
+        }
+        DaemonSet => {
+            let u = &mut spec["updateStrategy"];
+            or(u, "type", json!("RollingUpdate"));
+            if u["type"] == "RollingUpdate" {
+                let r = &mut u["rollingUpdate"];
+                or(r, "maxUnavailable", json!(1));
+                or(r, "maxSurge", json!(0));
+            }
+            or(spec, "revisionHistoryLimit", json!(10));
+            default_template_json(&mut spec["template"]);
+        }
+        ReplicationController => {
+            or(spec, "replicas", json!(1));
+            let labels = spec["template"]["metadata"]["labels"].clone();
+            if labels.is_object() {
+                if spec["selector"].as_object().is_none_or(|m| m.is_empty()) {
+                    spec["selector"] = labels.clone();
+                }
+                if g.metadata.labels.is_empty() {
+                    g.metadata.labels = crate::engine::decode::from_json(&labels).unwrap_or_default();
+                }
+            }
+            let spec = g.body.get_mut("spec").expect("set above");
+            default_template_json(&mut spec["template"]);
+        }
+        HorizontalPodAutoscaler => {
+            or(spec, "minReplicas", json!(1));
+            if v2 && spec["metrics"].as_array().is_none_or(|m| m.is_empty()) {
+                spec["metrics"] = json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]);
+            }
+        }
+        NetworkPolicy => {
+            for dir in ["ingress", "egress"] {
+                for rule in spec[dir].as_array_mut().into_iter().flatten() {
+                    for port in rule["ports"].as_array_mut().into_iter().flatten() {
+                        or(port, "protocol", json!("TCP"));
+                    }
+                }
+            }
+            if spec["policyTypes"].as_array().is_none_or(|t| t.is_empty()) {
+                let egress = spec["egress"].as_array().is_some_and(|e| !e.is_empty());
+                spec["policyTypes"] = if egress { json!(["Ingress", "Egress"]) } else { json!(["Ingress"]) };
+            }
+        }
+        IngressClass if spec["parameters"].is_object() => or(&mut spec["parameters"], "scope", json!("Cluster")),
+        _ => {}
+    }
+}
+
+/// The Job strategy's generateSelector (unless `manualSelector`): the pod
+/// template gets `job-name` and `controller-uid` labels (legacy and
+/// `batch.kubernetes.io/` ones), the selector matches the uid; reading
+/// the Job back defaults its labels to its template's when it has none.
+pub fn job_selector(g: &mut Generic) {
+    let uid = g.metadata.uid.clone();
+    let name = g.metadata.name.clone();
+    let spec = g.body.entry("spec").or_insert_with(|| json!({}));
+    if spec["manualSelector"] != Value::Bool(true) {
+        let labels = &mut spec["template"]["metadata"]["labels"];
+        for (k, val) in [("job-name", &name), ("batch.kubernetes.io/job-name", &name), ("controller-uid", &uid), ("batch.kubernetes.io/controller-uid", &uid)] {
+            or(labels, k, json!(val));
+        }
+        or(&mut spec["selector"]["matchLabels"], "batch.kubernetes.io/controller-uid", json!(uid));
+    }
+    let labels = &spec["template"]["metadata"]["labels"];
+    if g.metadata.labels.is_empty() && labels.is_object() {
+        g.metadata.labels = crate::engine::decode::from_json(labels).unwrap_or_default();
     }
 }
 

@@ -438,10 +438,10 @@ impl Api {
             m.self_link = None;
         }
         prepare_create_status(&mut obj, now);
-        if let Object::Generic(g) = &mut obj
-            && kind == Kind::CustomResourceDefinition
-        {
-            crd::on_create(g, now);
+        match &mut obj {
+            Object::Generic(g) if kind == Kind::CustomResourceDefinition => crd::on_create(g, now),
+            Object::Generic(g) if kind == Kind::Job => defaults::job_selector(g),
+            _ => {}
         }
         admission::after_create(self, &mut obj);
         let object = self.store.put(obj);
@@ -861,9 +861,24 @@ fn default_propagation(kind: Kind) -> Propagation {
 
 /// Kinds whose metadata.generation tracks spec changes.
 pub fn has_generation(kind: Kind) -> bool {
+    use Kind::*;
+    // the strategies whose PrepareForCreate sets Generation = 1
     matches!(
         kind,
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::PodDisruptionBudget | Kind::Pod | Kind::CustomResourceDefinition | Kind::Custom(_)
+        Deployment
+            | ReplicaSet
+            | StatefulSet
+            | PodDisruptionBudget
+            | Pod
+            | CustomResourceDefinition
+            | Custom(_)
+            | DaemonSet
+            | Job
+            | CronJob
+            | ReplicationController
+            | Ingress
+            | IngressClass
+            | NetworkPolicy
     )
 }
 
