@@ -9,6 +9,7 @@
 //! a blank line between them (`"\n\n"` before every one but the first), as
 //! cmd/describe does.
 
+mod batch;
 mod core;
 mod networking;
 mod pods;
@@ -53,6 +54,11 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
         Object::Generic(g) if g.kind == Kind::Ingress => networking::describe_ingress(&mut w, &cx, obj, g),
         Object::Generic(g) if g.kind == Kind::IngressClass => networking::describe_ingress_class(&mut w, &cx, obj, g),
         Object::Generic(g) if g.kind == Kind::LimitRange => core::describe_limit_range(&mut w, g),
+        Object::Generic(g) if g.kind == Kind::Job => batch::describe_job(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::CronJob => batch::describe_cron_job(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::DaemonSet => batch::describe_daemon_set(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::ReplicationController => batch::describe_replication_controller(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::HorizontalPodAutoscaler => batch::describe_hpa(&mut w, &cx, obj, g),
         Object::Generic(g) if g.kind == Kind::PriorityClass => rbac::describe_priority_class(&mut w, &cx, obj, g),
         // No dedicated describer in kubectl: the generic one.
         Object::VolumeAttachment(_) | Object::CsiDriver(_) | Object::Lease(_) | Object::ControllerRevision(_) | Object::Event(_) | Object::Generic(_) => {

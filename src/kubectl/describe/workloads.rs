@@ -6,7 +6,7 @@ use crate::kubectl::printers::{format_label_selector, pvc_class, selector_string
 
 /// getPodStatusForController: the phases of the pods the controller owns
 /// (and its selector matches).
-fn pod_phases(cx: &Cx, owner: &ObjectMeta, selector: Option<&LabelSelector>) -> (usize, usize, usize, usize) {
+pub(crate) fn pod_phases(cx: &Cx, owner: &ObjectMeta, selector: Option<&LabelSelector>) -> (usize, usize, usize, usize) {
     let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
     let Some(selector) = selector else { return (0, 0, 0, 0) };
     let mut refs: Vec<&ObjRef> = cx.api.store.dependents(&owner.uid).filter(|r| r.kind == Kind::Pod).collect();
