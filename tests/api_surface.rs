@@ -175,3 +175,27 @@ fn the_workload_kinds_get_the_defaults_the_api_server_gives_them() {
     assert_eq!(get(&mut s, "ds agent", "{.spec.template.spec.containers[0].imagePullPolicy}"), "Always");
     assert_eq!(get(&mut s, "rc nginx", "{.spec.replicas} {.spec.selector.app} {.metadata.labels.app}"), "1 nginx nginx");
 }
+
+#[test]
+fn a_session_with_custom_resources_and_rbac_replays_to_the_same_cluster() {
+    let mut s = Session::new(7);
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, kind: Widget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n";
+    assert_eq!(s.run("kubectl apply -f -", crd).exit_code, 0);
+    let w = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 3\n";
+    assert_eq!(s.run("kubectl apply -f -", w).exit_code, 0);
+    assert_eq!(run(&mut s, "kubectl create role r --verb=get --resource=widgets.example.com").1, 0);
+    assert_eq!(run(&mut s, "kubectl create deployment web --image=nginx --replicas=2").1, 0);
+    assert_eq!(run(&mut s, "sleep 30").1, 0);
+    let again = kubarium::engine::cluster::Cluster::replay(7, s.cluster.log());
+    let dump = |c: &kubarium::engine::cluster::Cluster| {
+        let mut kinds: Vec<Kind> = Kind::ALL.to_vec();
+        kinds.extend(kubarium::engine::apiserver::crd::kinds(&c.api.store).into_iter().map(|(k, _)| k));
+        kinds.iter().flat_map(|k| c.api.store.list(*k).map(|o| o.to_value().to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
+    };
+    let (a, b) = (dump(&s.cluster), dump(&again));
+    assert!(a.iter().any(|o| o.contains("\"kind\":\"Widget\"")), "the custom resource is stored");
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "the replay differs");
+    }
+}

@@ -542,15 +542,16 @@ impl Cluster {
     pub fn apply_input(&mut self, input: Input) -> Result<(), String> {
         match input {
             Input::Create { object } => {
-                let o = decode_value(&object)?;
+                let o = decode_value(&self.api.store, &object)?;
                 self.create(o).map(|_| ()).map_err(|e| e.message)
             }
             Input::Update { object } => {
-                let o = decode_value(&object)?;
+                let o = decode_value(&self.api.store, &object)?;
                 self.update(o).map(|_| ()).map_err(|e| e.message)
             }
             Input::Delete { kind, namespace, name, grace, propagation } => {
-                let k = Kind::lookup(&kind).ok_or_else(|| format!("unknown kind {kind}"))?;
+                let custom = || crate::engine::apiserver::crd::lookup(&self.api.store, &kind);
+                let k = Kind::lookup(&kind).or_else(custom).ok_or_else(|| format!("unknown kind {kind}"))?;
                 self.delete(k, &namespace, &name, &DeleteOptions { grace_period: grace, propagation, uid: None }).map(|_| ()).map_err(|e| e.message)
             }
             Input::Evict { namespace, name } => self.evict(&namespace, &name).map(|_| ()).map_err(|e| e.message),
@@ -1023,10 +1024,12 @@ pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
     Err(ApiError::new(crate::engine::apiserver::Reason::RequestEntityTooLarge, format!("Request entity too large: limit is {MAX_REQUEST_BODY}")))
 }
 
-fn decode_value(v: &serde_json::Value) -> Result<Object, String> {
+/// A logged object (a custom resource's kind is the one its CRD serves then).
+fn decode_value(store: &crate::engine::store::Store, v: &serde_json::Value) -> Result<Object, String> {
     let api_version = v.get("apiVersion").and_then(|x| x.as_str()).unwrap_or("");
     let kind = v.get("kind").and_then(|x| x.as_str()).unwrap_or("");
-    let k = Kind::from_type_meta(api_version, kind).ok_or_else(|| format!("no kind {kind:?} in {api_version:?}"))?;
+    let custom = || crate::engine::apiserver::crd::kind_for(store, api_version, kind);
+    let k = Kind::from_type_meta(api_version, kind).or_else(custom).ok_or_else(|| format!("no kind {kind:?} in {api_version:?}"))?;
     Object::from_value(k, v).map(|(o, _)| o).map_err(|e| e.message)
 }
 

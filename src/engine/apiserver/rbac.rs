@@ -213,7 +213,7 @@ pub fn bootstrap(api: &mut Api) {
             _ => Kind::RoleBinding,
         };
         let metadata: ObjectMeta = body.remove("metadata").and_then(|m| crate::engine::decode::from_json(&m)).unwrap_or_default();
-        let seed = fnv32a(format!("{}/{}", metadata.namespace, metadata.name).as_bytes()) as u64;
+        let seed = fnv32a(format!("{}/{}/{}", kind.info().kind, metadata.namespace, metadata.name).as_bytes()) as u64;
         let session = std::mem::replace(&mut api.rng, Rng::new(seed));
         let api_version = kind.info().api_version();
         let r = api.create(Object::Generic(Generic { kind, api_version, metadata, body }));

@@ -6,6 +6,7 @@
 use super::apply::{create_generated, generator_flags, one_name};
 use super::{Command, Ctx};
 use crate::engine::api::{Generic, Kind, Object, ObjectMeta, ServiceAccount, Unlisted};
+use crate::engine::store::Store;
 use crate::kubectl::args::{Flag, FlagKind, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde_json::{Map, Value, json};
@@ -122,9 +123,10 @@ fn special(verb: &str) -> Option<&'static [(&'static str, &'static str)]> {
 }
 
 /// The mapper's (group, plural) for `resource.group`, or the error it gives.
-fn map_resource(resource: &str, group: &str) -> Result<(String, String), String> {
+fn map_resource(store: &Store, resource: &str, group: &str) -> Result<(String, String), String> {
     let q = if group.is_empty() { resource.to_string() } else { format!("{resource}.{group}") };
     Kind::lookup(&q)
+        .or_else(|| crate::engine::apiserver::crd::lookup(store, &q))
         .map(|k| (k.info().group, k.info().plural))
         .or_else(|| Unlisted::lookup(&q).map(|u| (u.group, u.plural)))
         .map(|(g, p)| (g.to_string(), p.to_string()))
@@ -173,7 +175,7 @@ fn rules(ctx: &mut Ctx, urls: &[String], cluster: bool) -> Result<Vec<Value>, Cm
             if res == "*" {
                 break;
             }
-            let mapped = map_resource(res, group);
+            let mapped = map_resource(&ctx.api().store, res, group);
             let (g, r) = mapped.clone().unwrap_or((group.clone(), res.clone()));
             let mut special_ok = false;
             for v in &verbs {
@@ -207,7 +209,7 @@ fn rules(ctx: &mut Ctx, urls: &[String], cluster: bool) -> Result<Vec<Value>, Cm
     // group -> resources, groups sorted
     let mut by_group: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (res, group, sub) in &resources {
-        let (g, mut r) = map_resource(res, group).unwrap_or((group.clone(), res.clone()));
+        let (g, mut r) = map_resource(&ctx.api().store, res, group).unwrap_or((group.clone(), res.clone()));
         if !sub.is_empty() {
             r = format!("{r}/{sub}");
         }
