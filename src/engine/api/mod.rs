@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod conditions;
 pub mod core;
+pub mod cron;
 pub mod custom;
 pub mod extra;
 pub mod generic;

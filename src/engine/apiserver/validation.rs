@@ -291,18 +291,18 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::Deployment(d) => {
             validate_replicas(d.spec.replicas, &mut errs);
-            validate_workload(d.spec.selector.as_ref(), &d.spec.template, &[], &mut errs);
+            validate_workload("deployment", d.spec.selector.as_ref(), &d.spec.template, &[], &mut errs);
         }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
-            validate_workload(r.spec.selector.as_ref(), &r.spec.template, &[], &mut errs);
+            validate_workload("deployment", r.spec.selector.as_ref(), &r.spec.template, &[], &mut errs);
         }
         Object::StatefulSet(s) => {
             validate_replicas(s.spec.replicas, &mut errs);
             // Containers may mount the claims made from volumeClaimTemplates
             // (ValidatePodTemplateSpecForStatefulSet).
             let claims: Vec<&str> = s.spec.volume_claim_templates.iter().map(|t| t.metadata.name.as_str()).collect();
-            validate_workload(s.spec.selector.as_ref(), &s.spec.template, &claims, &mut errs);
+            validate_workload("statefulset", s.spec.selector.as_ref(), &s.spec.template, &claims, &mut errs);
             validate_statefulset(s, &mut errs);
         }
         Object::PersistentVolumeClaim(c) => validate_pvc_spec(&c.spec, "spec", &mut errs),
@@ -357,10 +357,83 @@ pub fn validate_create(obj: &Object, store: &Store) -> Vec<FieldError> {
                 errs.push(too_long("data", MAX_SECRET_SIZE));
             }
         }
+        Object::Generic(g) => validate_generic(g, &mut errs),
         _ => {}
     }
     let _ = store;
     errs
+}
+
+/// A pod template held as JSON, typed for validation (None when it does
+/// not decode: the schema check has said why).
+fn template_of(v: &serde_json::Value) -> Option<PodTemplateSpec> {
+    crate::engine::decode::from_json(v)
+}
+
+/// validateJobSpec's restart policy rule: a Job's pods end.
+fn validate_job_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldError>) {
+    validate_labels(&t.metadata.labels, &format!("{path}.metadata.labels"), errs);
+    validate_pod_spec(&t.spec, &format!("{path}.spec"), errs);
+    let rp = t.spec.restart_policy.as_str();
+    let field = format!("{path}.spec.restartPolicy");
+    if rp == "Always" || rp.is_empty() {
+        errs.push(FieldError::required(&field, "valid values: \"OnFailure\", \"Never\""));
+    } else if rp != "OnFailure" && rp != "Never" {
+        errs.push(FieldError::not_supported(&field, rp, &["OnFailure", "Never"]));
+    }
+}
+
+/// The validation that matters of the kinds stored as JSON (the schema
+/// table has checked their shape): the workload kinds' templates (batch
+/// and apps validation), CronJob schedules and names, Ingress path types.
+fn validate_generic(g: &crate::engine::api::Generic, errs: &mut Vec<FieldError>) {
+    let spec = g.field("spec");
+    match g.kind {
+        Kind::Job => {
+            if let Some(t) = template_of(&spec["template"]) {
+                validate_job_template(&t, "spec.template", errs);
+            }
+        }
+        Kind::CronJob => {
+            let name = &g.metadata.name;
+            if name.len() > 52 {
+                errs.push(FieldError::invalid("metadata.name", q(name), "must be no more than 52 characters"));
+            }
+            match spec["schedule"].as_str().unwrap_or_default() {
+                "" => errs.push(FieldError::required("spec.schedule", "")),
+                sched => {
+                    if let Err(e) = crate::engine::api::cron::parse(sched) {
+                        errs.push(FieldError::invalid("spec.schedule", q(sched), &e));
+                    } else if sched.contains("TZ") {
+                        errs.push(FieldError::invalid("spec.schedule", q(sched), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+                    }
+                }
+            }
+            if let Some(t) = template_of(&spec["jobTemplate"]["spec"]["template"]) {
+                validate_job_template(&t, "spec.jobTemplate.spec.template", errs);
+            }
+        }
+        Kind::DaemonSet | Kind::ReplicationController => {
+            let Some(t) = template_of(&spec["template"]) else { return };
+            let selector = if g.kind == Kind::DaemonSet {
+                crate::engine::decode::from_json::<LabelSelector>(&spec["selector"])
+            } else {
+                let labels: Option<Labels> = crate::engine::decode::from_json(&spec["selector"]);
+                labels.map(|match_labels| LabelSelector { match_labels, match_expressions: vec![] })
+            };
+            validate_workload(if g.kind == Kind::DaemonSet { "daemonset" } else { "replicationcontroller" }, selector.as_ref(), &t, &[], errs);
+        }
+        Kind::Ingress => {
+            for (i, r) in spec["rules"].as_array().into_iter().flatten().enumerate() {
+                for (j, p) in r["http"]["paths"].as_array().into_iter().flatten().enumerate() {
+                    if p["pathType"].is_null() {
+                        errs.push(FieldError::required(&format!("spec.rules[{i}].http.paths[{j}].pathType"), "pathType must be specified"));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The length of what a base64 string (as stored in Secret data and
@@ -493,13 +566,15 @@ fn validate_replicas(r: Option<i32>, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_workload(selector: Option<&LabelSelector>, template: &PodTemplateSpec, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
+/// `what` names the kind in the empty-selector text (`deployment`, which
+/// ReplicaSets say too, `statefulset`, `daemonset`).
+fn validate_workload(what: &str, selector: Option<&LabelSelector>, template: &PodTemplateSpec, extra_volumes: &[&str], errs: &mut Vec<FieldError>) {
     match selector {
         None => errs.push(FieldError::required("spec.selector", "")),
         Some(s) if s.is_empty() => errs.push(FieldError::invalid(
             "spec.selector",
             "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
-            "empty selector is invalid for deployment",
+            &format!("empty selector is invalid for {what}"),
         )),
         Some(s) => {
             if !s.matches(&template.metadata.labels) {
