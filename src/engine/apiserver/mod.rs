@@ -274,8 +274,10 @@ pub const EVENT_TTL: Millis = HOUR;
 /// The leases of the stored events: when each ends, in order.
 #[derive(Clone, Default)]
 struct EventLeases {
-    /// When each event's lease ends (keys shared with the store).
-    written: BTreeMap<Rc<ObjKey>, Millis>,
+    /// When each event's lease ends (keys shared with the store; the
+    /// instant boxed, so the map shares the store tables' pointer-sized
+    /// `Rc<ObjKey> => Rc<Object>` BTreeMap code).
+    written: BTreeMap<Rc<ObjKey>, Box<Millis>>,
     due: BTreeSet<(Millis, Rc<ObjKey>)>,
 }
 
@@ -788,13 +790,13 @@ impl Api {
             return;
         }
         if let Some((key, at)) = self.event_leases.written.remove_entry(&ch.key) {
-            self.event_leases.due.remove(&(at, key));
+            self.event_leases.due.remove(&(*at, key));
         }
         match (&ch.new, ch.old.as_deref()) {
             (Some(_), _) => {
                 let at = self.now.0 + EVENT_TTL;
                 let Some(key) = self.store.shared_key(Kind::Event, &ch.key) else { return };
-                self.event_leases.written.insert(key.clone(), at);
+                self.event_leases.written.insert(key.clone(), Box::new(at));
                 self.event_leases.due.insert((at, key));
             }
             (None, Some(Object::Event(e))) => {
