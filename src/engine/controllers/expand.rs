@@ -36,8 +36,9 @@ pub struct Expander {
     resizing: BTreeMap<String, Millis>,
     /// claim uid -> when the node-side resize completes (and on which node).
     node_resizing: BTreeMap<String, (Millis, String)>,
-    /// claim uid -> the request size already announced as ExternalExpanding.
-    announced: BTreeMap<String, Quantity>,
+    /// claim uid -> the request size already announced as ExternalExpanding
+    /// (boxed: the map shares the `String => Box<_>` BTreeMap code).
+    announced: BTreeMap<String, Box<Quantity>>,
 }
 
 fn resizer_component(driver: &str) -> String {
@@ -81,8 +82,8 @@ impl Expander {
         let now = cx.api.now.0;
 
         // The in-tree controller hands CSI (and every other) volume to an external resizer.
-        if status.is_empty() && self.announced.get(&uid) != Some(&req) {
-            self.announced.insert(uid.clone(), req);
+        if status.is_empty() && self.announced.get(&uid).map(|q| &**q) != Some(&req) {
+            self.announced.insert(uid.clone(), Box::new(req));
             cx.api.event(
                 &Object::PersistentVolumeClaim(c.clone()),
                 "Normal",
