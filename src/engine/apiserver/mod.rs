@@ -274,9 +274,14 @@ pub const EVENT_TTL: Millis = HOUR;
 /// The leases of the stored events: when each ends, in order.
 #[derive(Clone, Default)]
 struct EventLeases {
-    /// When each event's lease ends (keys shared with the store).
-    written: BTreeMap<Rc<ObjKey>, Millis>,
-    due: BTreeSet<(Millis, Rc<ObjKey>)>,
+    /// When each event's lease ends (keys shared with the store; the
+    /// instant boxed, so the map shares the store tables' pointer-sized
+    /// `Rc<ObjKey> => Rc<Object>` BTreeMap code).
+    written: BTreeMap<Rc<ObjKey>, Box<u64>>,
+    /// The same, in order. The instants (milliseconds, never negative: the
+    /// clock starts at `EPOCH`) are held as u64, so this set shares the
+    /// removal code of the correlator's `(u64, Rc<ObjKey>)` set.
+    due: BTreeSet<(u64, Rc<ObjKey>)>,
 }
 
 /// The API server and everything controllers share: store, clock, random
@@ -788,13 +793,13 @@ impl Api {
             return;
         }
         if let Some((key, at)) = self.event_leases.written.remove_entry(&ch.key) {
-            self.event_leases.due.remove(&(at, key));
+            self.event_leases.due.remove(&(*at, key));
         }
         match (&ch.new, ch.old.as_deref()) {
             (Some(_), _) => {
-                let at = self.now.0 + EVENT_TTL;
+                let at = (self.now.0 + EVENT_TTL) as u64;
                 let Some(key) = self.store.shared_key(Kind::Event, &ch.key) else { return };
-                self.event_leases.written.insert(key.clone(), at);
+                self.event_leases.written.insert(key.clone(), Box::new(at));
                 self.event_leases.due.insert((at, key));
             }
             (None, Some(Object::Event(e))) => {
@@ -811,14 +816,14 @@ impl Api {
 
     /// When the next event's time to live ends.
     pub fn next_event_expiry(&self) -> Option<Millis> {
-        self.event_leases.due.first().map(|(at, _)| *at)
+        self.event_leases.due.first().map(|(at, _)| *at as Millis)
     }
 
     /// Removes the events whose lease has ended (etcd expiring the lease the
     /// API server attached when it last wrote them).
     pub fn expire_events(&mut self) {
         while let Some((at, key)) = self.event_leases.due.first().cloned() {
-            if at > self.now.0 {
+            if at > self.now.0 as u64 {
                 break;
             }
             self.event_leases.due.pop_first();

@@ -73,12 +73,14 @@ pub struct AttachDetach {
     in_use_dirty: BTreeSet<String>,
     /// Nodes whose CSI node plugins must register.
     to_register: BTreeSet<String>,
-    /// Multi-Attach errors already reported: (pod, volume).
-    reported: BTreeSet<(ObjKey, String)>,
+    /// Multi-Attach errors already reported: (pod, volume). (Boxed, here
+    /// and in `force_timers`: BTreeSet's code is compiled per element size,
+    /// and sets of pointer-sized elements share one copy in the wasm.)
+    reported: BTreeSet<Box<(ObjKey, String)>>,
     /// external-attacher operations: VolumeAttachment -> completion time.
     attacher_ops: BTreeMap<String, Millis>,
     /// Force-detach deadlines already on the timer heap: (node, time).
-    force_timers: BTreeSet<(String, Millis)>,
+    force_timers: BTreeSet<Box<(String, Millis)>>,
 }
 
 fn node_key(n: &str) -> ObjRef {
@@ -139,7 +141,7 @@ impl AttachDetach {
         }
         // Pods that stopped wanting a volume here may be reported again later.
         let wants = |m: &BTreeMap<String, Box<Desired>>, pod: &ObjKey, vol: &String| m.get(vol).is_some_and(|d| d.pods.contains(pod));
-        self.reported.retain(|(pod, vol)| !wants(&old, pod, vol) || wants(&desired, pod, vol));
+        self.reported.retain(|r| !wants(&old, &r.0, &r.1) || wants(&desired, &r.0, &r.1));
         if !desired.is_empty() {
             self.desired.insert(node.to_string(), desired.clone());
         }
@@ -158,7 +160,7 @@ impl AttachDetach {
             }
         }
         let now = cx.api.now.0;
-        self.force_timers.retain(|(n, t)| n != node || *t > now);
+        self.force_timers.retain(|f| f.0 != node || f.1 > now);
         let healthy = node_obj.as_ref().is_some_and(node_ready);
         let out_of_service = node_obj.as_ref().is_some_and(|n| n.spec.taints.iter().any(|t| t.key == TAINT_OUT_OF_SERVICE));
         let mut attached_changed = false;
@@ -181,7 +183,7 @@ impl AttachDetach {
             let force = !healthy && now - requested > MAX_WAIT_FOR_UNMOUNT;
             if a.mounted && !force && !out_of_service {
                 let deadline = requested + MAX_WAIT_FOR_UNMOUNT + 1;
-                if !healthy && self.force_timers.insert((node.to_string(), deadline)) {
+                if !healthy && self.force_timers.insert(Box::new((node.to_string(), deadline))) {
                     cx.api.wake_at(Time(deadline), Ctl::AttachDetach, node_key(node));
                 }
                 continue;
@@ -310,7 +312,7 @@ impl AttachDetach {
         }
         let _ = node;
         for pk in &d.pods {
-            if !self.reported.insert((pk.clone(), vol.to_string())) {
+            if !self.reported.insert(Box::new((pk.clone(), vol.to_string()))) {
                 continue;
             }
             let Some(p) = cx.api.get_t::<Pod>(&pk.namespace, &pk.name).cloned() else { continue };

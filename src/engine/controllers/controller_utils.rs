@@ -468,7 +468,9 @@ pub fn slow_start_batch(count: usize, initial: usize, max_batch: usize, mut f: i
 pub struct Backoff {
     base: Millis,
     cap: Millis,
-    failures: BTreeMap<ObjRef, u32>,
+    /// Failures in a row (at most 62), held as u64: a map with `Wakeups`'
+    /// layout (`ObjRef => Time`) shares its BTreeMap code.
+    failures: BTreeMap<ObjRef, u64>,
 }
 
 impl Backoff {
@@ -491,7 +493,7 @@ impl Backoff {
     /// retried as housekeeping (a permanent failure must not look like work).
     pub fn retry(&mut self, api: &mut Api, ctl: Ctl, key: ObjRef) -> Millis {
         let n = self.failures.entry(key.clone()).or_insert(0);
-        let delay = self.base.saturating_mul(1i64.checked_shl(*n).unwrap_or(i64::MAX)).min(self.cap).max(1);
+        let delay = self.base.saturating_mul(1i64.checked_shl(*n as u32).unwrap_or(i64::MAX)).min(self.cap).max(1);
         *n = n.saturating_add(1).min(62);
         let at = api.now.plus(delay);
         if delay < 60 * SECOND {
@@ -503,7 +505,7 @@ impl Backoff {
     }
 
     pub fn failures(&self, key: &ObjRef) -> u32 {
-        self.failures.get(key).copied().unwrap_or(0)
+        self.failures.get(key).copied().unwrap_or(0) as u32
     }
 }
 

@@ -34,10 +34,12 @@ const FS_RESIZE_PENDING_MESSAGE: &str = "Waiting for user to (re-)start a pod to
 pub struct Expander {
     /// claim uid -> when the controller-side resize completes.
     resizing: BTreeMap<String, Millis>,
-    /// claim uid -> when the node-side resize completes (and on which node).
-    node_resizing: BTreeMap<String, (Millis, String)>,
-    /// claim uid -> the request size already announced as ExternalExpanding.
-    announced: BTreeMap<String, Quantity>,
+    /// claim uid -> when the node-side resize completes (and on which node;
+    /// boxed: the map shares the `String => Box<_>` BTreeMap code).
+    node_resizing: BTreeMap<String, Box<(Millis, String)>>,
+    /// claim uid -> the request size already announced as ExternalExpanding
+    /// (boxed: the map shares the `String => Box<_>` BTreeMap code).
+    announced: BTreeMap<String, Box<Quantity>>,
 }
 
 fn resizer_component(driver: &str) -> String {
@@ -81,8 +83,8 @@ impl Expander {
         let now = cx.api.now.0;
 
         // The in-tree controller hands CSI (and every other) volume to an external resizer.
-        if status.is_empty() && self.announced.get(&uid) != Some(&req) {
-            self.announced.insert(uid.clone(), req);
+        if status.is_empty() && self.announced.get(&uid).map(|q| &**q) != Some(&req) {
+            self.announced.insert(uid.clone(), Box::new(req));
             cx.api.event(
                 &Object::PersistentVolumeClaim(c.clone()),
                 "Normal",
@@ -160,7 +162,7 @@ impl Expander {
         let Some(c) = cx.api.get_t::<PersistentVolumeClaim>(&key.namespace, &key.name).cloned() else { return };
         let uid = c.metadata.uid.clone();
         let now = cx.api.now.0;
-        if let Some((due, node)) = self.node_resizing.get(&uid).cloned() {
+        if let Some((due, node)) = self.node_resizing.get(&uid).map(|r| (**r).clone()) {
             if due > now {
                 return;
             }
@@ -193,7 +195,7 @@ impl Expander {
             .map(|p| p.spec.node_name.clone());
         let Some(node) = runner.filter(|n| cx.world.is_powered(n)) else { return };
         let due = now + NODE_EXPAND_MS;
-        self.node_resizing.insert(uid, (due, node));
+        self.node_resizing.insert(uid, Box::new((due, node)));
         cx.api.wake_at(Time(due), Ctl::Expander, ObjRef::new(Kind::PersistentVolumeClaim, &key.namespace, &key.name));
     }
 }

@@ -23,8 +23,9 @@ pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 
 #[derive(Clone, Default)]
 pub struct PodGc {
-    /// Terminated pods, oldest first (creation time, key).
-    terminated: BTreeSet<(Time, ObjKey)>,
+    /// Terminated pods, oldest first (creation time, key; boxed: sets of
+    /// pointer-sized elements share one copy of BTreeSet's code in the wasm).
+    terminated: BTreeSet<Box<(Time, ObjKey)>>,
     /// When a missing node was first noticed.
     missing_since: BTreeMap<String, Time>,
 }
@@ -77,7 +78,7 @@ impl Controller for PodGc {
                 }
                 if let Some(n) = new {
                     if terminal(n) {
-                        self.terminated.insert((n.metadata.creation_timestamp.unwrap_or_default(), n.key()));
+                        self.terminated.insert(Box::new((n.metadata.creation_timestamp.unwrap_or_default(), n.key())));
                         if self.terminated.len() > TERMINATED_THRESHOLD {
                             queue.add(ObjRef::new(Kind::Pod, "", ""));
                         }
@@ -113,7 +114,7 @@ impl Controller for PodGc {
             Kind::Pod if key.key.name.is_empty() => {
                 // gcTerminated: the oldest terminated pods beyond the threshold
                 let excess = self.terminated.len().saturating_sub(TERMINATED_THRESHOLD);
-                let victims: Vec<ObjKey> = self.terminated.iter().take(excess).map(|(_, k)| k.clone()).collect();
+                let victims: Vec<ObjKey> = self.terminated.iter().take(excess).map(|t| t.1.clone()).collect();
                 for k in victims {
                     if let Some(p) = cx.api.get_t::<Pod>(&k.namespace, &k.name).cloned() {
                         force_delete(cx, &p, None);

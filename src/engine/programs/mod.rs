@@ -147,8 +147,10 @@ pub struct Runtime {
     /// Round-robin counters for Service backends, by "namespace/name".
     pub rr: BTreeMap<String, u64>,
     /// Postgres data directories that two servers wrote at once.
-    // Boxed values, as above.
-    pub split_brain: BTreeMap<(VolumeId, String), Box<SplitBrain>>,
+    // Boxed values, as above, and a boxed key: the tree's removal and
+    // rebalancing code depends only on the key and value sizes, and with
+    // both pointer-sized the map shares the store tables' copy.
+    pub split_brain: BTreeMap<Box<(VolumeId, String)>, Box<SplitBrain>>,
     /// Log lines a main process writes later (a script's output after a
     /// `sleep`), by container log key: (when, text).
     pub later_logs: BTreeMap<(String, String, u32), Vec<(Time, String)>>,

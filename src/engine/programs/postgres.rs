@@ -762,7 +762,7 @@ fn postmaster(ctx: &mut Ctx, pgdata: &str, now: &mut Time, pid: u32, listen_tcp:
     if !others.is_empty() {
         // Another machine's postmaster has this directory open: nothing on
         // this machine can tell. Both will now write it.
-        let sb = ctx.cx.rt.split_brain.entry(dir.clone()).or_default();
+        let sb = ctx.cx.rt.split_brain.entry(Box::new(dir.clone())).or_default();
         for (k, _) in &others {
             sb.servers.insert(k.clone());
         }

@@ -27,7 +27,7 @@ pub enum Val {
 pub struct RedisServer {
     pub dir: String,
     pub version: String,
-    pub keys: BTreeMap<String, Val>,
+    pub keys: BTreeMap<String, Box<Val>>,
     /// Changes since the last RDB save.
     pub dirty: u64,
     pub last_save: Time,
@@ -74,8 +74,14 @@ fn unescape(s: &str) -> String {
     o
 }
 
+/// A key's value (values are boxed: the map then shares its code with the
+/// other `String => Box<_>` maps).
+fn val<'a>(keys: &'a BTreeMap<String, Box<Val>>, k: &str) -> Option<&'a Val> {
+    keys.get(k).map(|v| &**v)
+}
+
 /// Our RDB file: redis' magic and version, then one line per key.
-fn dump(keys: &BTreeMap<String, Val>, version: &str) -> String {
+fn dump(keys: &BTreeMap<String, Box<Val>>, version: &str) -> String {
     let rdbver = if version.starts_with('8') || version.starts_with("7.4") {
         "0012"
     } else if version.starts_with('7') {
@@ -85,7 +91,7 @@ fn dump(keys: &BTreeMap<String, Val>, version: &str) -> String {
     };
     let mut s = format!("REDIS{rdbver}\nredis-ver\t{version}\n");
     for (k, v) in keys {
-        let (t, body) = match v {
+        let (t, body) = match &**v {
             Val::Str(x) => ("string", escape(x)),
             Val::List(x) => ("list", x.iter().map(|e| escape(e)).collect::<Vec<_>>().join("\t")),
             Val::Set(x) => ("set", x.iter().map(|e| escape(e)).collect::<Vec<_>>().join("\t")),
@@ -96,7 +102,7 @@ fn dump(keys: &BTreeMap<String, Val>, version: &str) -> String {
     s
 }
 
-fn load(text: &str) -> BTreeMap<String, Val> {
+fn load(text: &str) -> BTreeMap<String, Box<Val>> {
     let mut keys = BTreeMap::new();
     for line in text.lines().skip(2) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -112,7 +118,7 @@ fn load(text: &str) -> BTreeMap<String, Val> {
             "hash" => Val::Hash(crate::engine::sort::map_from(rest.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())))),
             _ => continue,
         };
-        keys.insert(k, v);
+        keys.insert(k, Box::new(v));
     }
     keys
 }
@@ -411,39 +417,39 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
             }
         }
         "SET" if a.len() >= 2 => {
-            st.keys.insert(a[0].clone(), Val::Str(a[1].clone()));
+            st.keys.insert(a[0].clone(), Box::new(Val::Str(a[1].clone())));
             return (Reply::Status("OK".into()), true);
         }
         "SETNX" if need(2) => {
             if st.keys.contains_key(&a[0]) {
                 Reply::Int(0)
             } else {
-                st.keys.insert(a[0].clone(), Val::Str(a[1].clone()));
+                st.keys.insert(a[0].clone(), Box::new(Val::Str(a[1].clone())));
                 return (Reply::Int(1), true);
             }
         }
         "MSET" if !a.is_empty() && a.len().is_multiple_of(2) => {
             for c in a.chunks(2) {
-                st.keys.insert(c[0].clone(), Val::Str(c[1].clone()));
+                st.keys.insert(c[0].clone(), Box::new(Val::Str(c[1].clone())));
             }
             return (Reply::Status("OK".into()), true);
         }
-        "GET" if need(1) => match st.keys.get(&a[0]) {
+        "GET" if need(1) => match val(&st.keys, &a[0]) {
             Some(Val::Str(v)) => Reply::Str(v.clone()),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Nil,
         },
         "MGET" if !a.is_empty() => Reply::Array(
             a.iter()
-                .map(|k| match st.keys.get(k) {
+                .map(|k| match val(&st.keys, k) {
                     Some(Val::Str(v)) => Reply::Str(v.clone()),
                     _ => Reply::Nil,
                 })
                 .collect(),
         ),
         "APPEND" if need(2) => {
-            let e = st.keys.entry(a[0].clone()).or_insert(Val::Str(String::new()));
-            match e {
+            let e = st.keys.entry(a[0].clone()).or_insert(Box::new(Val::Str(String::new())));
+            match &mut **e {
                 Val::Str(s) => {
                     s.push_str(&a[1]);
                     let n = s.len() as i64;
@@ -452,7 +458,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 _ => Reply::Err(WRONGTYPE.into()),
             }
         }
-        "STRLEN" if need(1) => match st.keys.get(&a[0]) {
+        "STRLEN" if need(1) => match val(&st.keys, &a[0]) {
             Some(Val::Str(v)) => Reply::Int(v.len() as i64),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Int(0),
@@ -467,7 +473,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 1
             };
             let by = if cmd.starts_with("DECR") { -by } else { by };
-            let cur = match st.keys.get(&a[0]) {
+            let cur = match val(&st.keys, &a[0]) {
                 Some(Val::Str(v)) => match v.parse::<i64>() {
                     Ok(n) => n,
                     Err(_) => return (Reply::Err("ERR value is not an integer or out of range".into()), false),
@@ -476,7 +482,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 None => 0,
             };
             let n = cur + by;
-            st.keys.insert(a[0].clone(), Val::Str(n.to_string()));
+            st.keys.insert(a[0].clone(), Box::new(Val::Str(n.to_string())));
             return (Reply::Int(n), true);
         }
         "DEL" | "UNLINK" if !a.is_empty() => {
@@ -487,7 +493,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
         "KEYS" if need(1) => Reply::Array(st.keys.keys().filter(|k| glob(&a[0], k)).map(|k| Reply::Str(k.clone())).collect()),
         "DBSIZE" => Reply::Int(st.keys.len() as i64),
         "TYPE" if need(1) => Reply::Status(
-            match st.keys.get(&a[0]) {
+            match val(&st.keys, &a[0]) {
                 Some(Val::Str(_)) => "string",
                 Some(Val::List(_)) => "list",
                 Some(Val::Hash(_)) => "hash",
@@ -501,8 +507,8 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
             return (Reply::Status("OK".into()), true);
         }
         "LPUSH" | "RPUSH" if a.len() >= 2 => {
-            let e = st.keys.entry(a[0].clone()).or_insert(Val::List(vec![]));
-            match e {
+            let e = st.keys.entry(a[0].clone()).or_insert(Box::new(Val::List(vec![])));
+            match &mut **e {
                 Val::List(l) => {
                     for v in &a[1..] {
                         if cmd == "LPUSH" {
@@ -517,7 +523,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 _ => Reply::Err(WRONGTYPE.into()),
             }
         }
-        "LPOP" | "RPOP" if !a.is_empty() => match st.keys.get_mut(&a[0]) {
+        "LPOP" | "RPOP" if !a.is_empty() => match st.keys.get_mut(&a[0]).map(|v| &mut **v) {
             Some(Val::List(l)) if !l.is_empty() => {
                 let v = if cmd == "LPOP" { l.remove(0) } else { l.pop().unwrap() };
                 if l.is_empty() {
@@ -528,12 +534,12 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
             Some(Val::List(_)) | None => Reply::Nil,
             Some(_) => Reply::Err(WRONGTYPE.into()),
         },
-        "LLEN" if need(1) => match st.keys.get(&a[0]) {
+        "LLEN" if need(1) => match val(&st.keys, &a[0]) {
             Some(Val::List(l)) => Reply::Int(l.len() as i64),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Int(0),
         },
-        "LRANGE" if need(3) => match st.keys.get(&a[0]) {
+        "LRANGE" if need(3) => match val(&st.keys, &a[0]) {
             Some(Val::List(l)) => {
                 let n = l.len() as i64;
                 let idx = |s: &str| -> i64 {
@@ -547,8 +553,8 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
             None => Reply::Array(vec![]),
         },
         "HSET" | "HMSET" if a.len() >= 3 && a.len() % 2 == 1 => {
-            let e = st.keys.entry(a[0].clone()).or_insert(Val::Hash(BTreeMap::new()));
-            match e {
+            let e = st.keys.entry(a[0].clone()).or_insert(Box::new(Val::Hash(BTreeMap::new())));
+            match &mut **e {
                 Val::Hash(h) => {
                     let mut added = 0;
                     for c in a[1..].chunks(2) {
@@ -561,19 +567,19 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 _ => Reply::Err(WRONGTYPE.into()),
             }
         }
-        "HGET" if need(2) => match st.keys.get(&a[0]) {
+        "HGET" if need(2) => match val(&st.keys, &a[0]) {
             Some(Val::Hash(h)) => h.get(&a[1]).map(|v| Reply::Str(v.clone())).unwrap_or(Reply::Nil),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Nil,
         },
-        "HGETALL" if need(1) => match st.keys.get(&a[0]) {
+        "HGETALL" if need(1) => match val(&st.keys, &a[0]) {
             Some(Val::Hash(h)) => Reply::Array(h.iter().flat_map(|(k, v)| [Reply::Str(k.clone()), Reply::Str(v.clone())]).collect()),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Array(vec![]),
         },
         "SADD" if a.len() >= 2 => {
-            let e = st.keys.entry(a[0].clone()).or_insert(Val::Set(BTreeSet::new()));
-            match e {
+            let e = st.keys.entry(a[0].clone()).or_insert(Box::new(Val::Set(BTreeSet::new())));
+            match &mut **e {
                 Val::Set(s) => {
                     let n = a[1..].iter().filter(|m| s.insert((*m).clone())).count() as i64;
                     return (Reply::Int(n), n > 0);
@@ -581,7 +587,7 @@ fn execute(st: &mut RedisServer, argv: &[String], authed: &mut bool) -> (Reply, 
                 _ => Reply::Err(WRONGTYPE.into()),
             }
         }
-        "SMEMBERS" if need(1) => match st.keys.get(&a[0]) {
+        "SMEMBERS" if need(1) => match val(&st.keys, &a[0]) {
             Some(Val::Set(s)) => Reply::Array(s.iter().map(|m| Reply::Str(m.clone())).collect()),
             Some(_) => Reply::Err(WRONGTYPE.into()),
             None => Reply::Array(vec![]),
@@ -816,8 +822,8 @@ mod tests {
     #[test]
     fn dump_roundtrip_and_raw_output() {
         let mut keys = BTreeMap::new();
-        keys.insert("a\tb".to_string(), Val::Str("x\ny".into()));
-        keys.insert("l".to_string(), Val::List(vec!["1".into(), "2".into()]));
+        keys.insert("a\tb".to_string(), Box::new(Val::Str("x\ny".into())));
+        keys.insert("l".to_string(), Box::new(Val::List(vec!["1".into(), "2".into()])));
         assert_eq!(load(&dump(&keys, "7.4.7")), keys);
         assert_eq!(raw(&Reply::Nil), "");
         assert_eq!(raw(&Reply::Array(vec![Reply::Str("a".into()), Reply::Int(2)])), "a\n2");

@@ -119,8 +119,9 @@ pub struct Cache {
     pods: BTreeMap<ObjKey, Box<CachedPod>>,
     nodes: BTreeMap<String, Box<NodeInfo>>,
     counts: BTreeMap<String, Box<Counts>>,
-    /// Each node's allocatable resources and pod capacity, parsed.
-    allocatable: BTreeMap<String, (Resources, i64)>,
+    /// Each node's allocatable resources and pod capacity, parsed (boxed:
+    /// the map shares the `String => Box<_>` BTreeMap code).
+    allocatable: BTreeMap<String, Box<(Resources, i64)>>,
     /// Bumped when a node is added or removed or its labels change.
     node_generation: u64,
     /// The domains of each topology key asked about, for a node generation.
@@ -227,7 +228,7 @@ impl Cache {
         }
         match new {
             Some(n) if old.is_none_or(|o| o.status.allocatable != n.status.allocatable) => {
-                self.allocatable.insert(name.to_string(), allocatable(n));
+                self.allocatable.insert(name.to_string(), Box::new(allocatable(n)));
             }
             Some(_) => {}
             None => {
@@ -237,7 +238,7 @@ impl Cache {
     }
 
     pub fn allocatable(&self, name: &str) -> Option<&(Resources, i64)> {
-        self.allocatable.get(name)
+        self.allocatable.get(name).map(|a| &**a)
     }
 
     /// The domains of a topology key over `nodes` (all the nodes, in name
@@ -348,7 +349,7 @@ impl Cache {
         }
         assert_eq!(self.allocatable.len(), nodes.len(), "scheduler cache: allocatable");
         for n in nodes {
-            assert_eq!(self.allocatable.get(&n.metadata.name), Some(&allocatable(n)), "scheduler cache: allocatable of {}", n.metadata.name);
+            assert_eq!(self.allocatable(&n.metadata.name), Some(&allocatable(n)), "scheduler cache: allocatable of {}", n.metadata.name);
         }
         for c in self.counts.values() {
             let mut per_node: BTreeMap<String, i64> = BTreeMap::new();
