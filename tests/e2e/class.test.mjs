@@ -226,6 +226,9 @@ test('branching on the timeline drops the discarded future from the console and 
     await run(page, 'cluster advance 2m');
     await run(page, 'cluster node stop node-a');
     await run(page, 'cluster advance 2m');
+    // A command still working refuses a move of the clock ("A command is
+    // still running"): the class waits for it, as a person would.
+    await page.waitForSelector('.entry.running', { state: 'detached' });
     await pause(page);
     // Back to 5 s with the timeline's handle: the cluster goes back there.
     await page.focus('.scrub');
