@@ -184,6 +184,9 @@ fn a_session_with_custom_resources_and_rbac_replays_to_the_same_cluster() {
     let w = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 3\n";
     assert_eq!(s.run("kubectl apply -f -", w).exit_code, 0);
     assert_eq!(run(&mut s, "kubectl create role r --verb=get --resource=widgets.example.com").1, 0);
+    // can-i resolves a custom resource's name as create role does (no
+    // "doesn't have a resource type" warning)
+    assert_eq!(run(&mut s, "kubectl auth can-i get widgets.example.com"), ("yes\n".to_string(), 0));
     assert_eq!(run(&mut s, "kubectl create deployment web --image=nginx --replicas=2").1, 0);
     assert_eq!(run(&mut s, "sleep 30").1, 0);
     let again = kubarium::engine::cluster::Cluster::replay(7, s.cluster.log());

@@ -550,8 +550,7 @@ impl Cluster {
                 self.update(o).map(|_| ()).map_err(|e| e.message)
             }
             Input::Delete { kind, namespace, name, grace, propagation } => {
-                let custom = || crate::engine::apiserver::crd::lookup(&self.api.store, &kind);
-                let k = Kind::lookup(&kind).or_else(custom).ok_or_else(|| format!("unknown kind {kind}"))?;
+                let k = crate::engine::apiserver::crd::kind_named(&self.api.store, &kind).ok_or_else(|| format!("unknown kind {kind}"))?;
                 self.delete(k, &namespace, &name, &DeleteOptions { grace_period: grace, propagation, uid: None }).map(|_| ()).map_err(|e| e.message)
             }
             Input::Evict { namespace, name } => self.evict(&namespace, &name).map(|_| ()).map_err(|e| e.message),
@@ -1028,8 +1027,7 @@ pub fn request_body_fits(v: &serde_json::Value) -> Result<(), ApiError> {
 fn decode_value(store: &crate::engine::store::Store, v: &serde_json::Value) -> Result<Object, String> {
     let api_version = v.get("apiVersion").and_then(|x| x.as_str()).unwrap_or("");
     let kind = v.get("kind").and_then(|x| x.as_str()).unwrap_or("");
-    let custom = || crate::engine::apiserver::crd::kind_for(store, api_version, kind);
-    let k = Kind::from_type_meta(api_version, kind).or_else(custom).ok_or_else(|| format!("no kind {kind:?} in {api_version:?}"))?;
+    let k = crate::engine::apiserver::crd::kind_of(store, api_version, kind).ok_or_else(|| format!("no kind {kind:?} in {api_version:?}"))?;
     Object::from_value(k, v).map(|(o, _)| o).map_err(|e| e.message)
 }
 

@@ -10,7 +10,7 @@
 //! printed text): `The StatefulSet "web" is invalid: spec.replicas: ...`
 //! goes on the `replicas:` key of the document the apply read it from.
 
-use crate::engine::api::{Kind, Object};
+use crate::engine::api::Object;
 use crate::engine::store::Store;
 use crate::engine::yaml::{self, Doc, Node, Pos, Val};
 use crate::kubectl::session::{CmdOutput, Why};
@@ -110,7 +110,7 @@ fn lint_doc(d: &Doc, store: &Store, out: &mut Vec<Diag>) {
         }
         return;
     }
-    let Some(k) = Kind::from_type_meta(api_version, kind).or_else(|| crate::engine::apiserver::crd::kind_for(store, api_version, kind)) else {
+    let Some(k) = crate::engine::apiserver::crd::kind_of(store, api_version, kind) else {
         let pos = n.get("kind").map(|k| k.pos).unwrap_or(doc_pos(d));
         out.push(diag(pos, Severity::Error, format!("no matches for kind {kind:?} in version {api_version:?}")));
         return;

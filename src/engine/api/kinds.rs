@@ -67,13 +67,13 @@ kinds! {
 }
 
 /// Served without create and list: in discovery, never stored.
-pub const UNLISTED: &[Unlisted] = &[
-    Unlisted { kind: "Binding", group: "", version: "v1", plural: "bindings", short_names: &[], namespaced: true },
-    Unlisted { kind: "ComponentStatus", group: "", version: "v1", plural: "componentstatuses", short_names: &["cs"], namespaced: false },
-    Unlisted { kind: "SelfSubjectReview", group: "authentication.k8s.io", version: "v1", plural: "selfsubjectreviews", short_names: &[], namespaced: false },
-    Unlisted { kind: "TokenReview", group: "authentication.k8s.io", version: "v1", plural: "tokenreviews", short_names: &[], namespaced: false },
-    Unlisted { kind: "LocalSubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "localsubjectaccessreviews", short_names: &[], namespaced: true },
-    Unlisted { kind: "SelfSubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "selfsubjectaccessreviews", short_names: &[], namespaced: false },
-    Unlisted { kind: "SelfSubjectRulesReview", group: "authorization.k8s.io", version: "v1", plural: "selfsubjectrulesreviews", short_names: &[], namespaced: false },
-    Unlisted { kind: "SubjectAccessReview", group: "authorization.k8s.io", version: "v1", plural: "subjectaccessreviews", short_names: &[], namespaced: false },
+pub const UNLISTED: &[KindInfo] = &[
+    KindInfo { kind: "Binding", group: "", version: "v1", also: &[], plural: "bindings", singular: "binding", short_names: &[], namespaced: true, categories: &[] },
+    KindInfo { kind: "ComponentStatus", group: "", version: "v1", also: &[], plural: "componentstatuses", singular: "componentstatus", short_names: &["cs"], namespaced: false, categories: &[] },
+    KindInfo { kind: "SelfSubjectReview", group: "authentication.k8s.io", version: "v1", also: &[], plural: "selfsubjectreviews", singular: "selfsubjectreview", short_names: &[], namespaced: false, categories: &[] },
+    KindInfo { kind: "TokenReview", group: "authentication.k8s.io", version: "v1", also: &[], plural: "tokenreviews", singular: "tokenreview", short_names: &[], namespaced: false, categories: &[] },
+    KindInfo { kind: "LocalSubjectAccessReview", group: "authorization.k8s.io", version: "v1", also: &[], plural: "localsubjectaccessreviews", singular: "localsubjectaccessreview", short_names: &[], namespaced: true, categories: &[] },
+    KindInfo { kind: "SelfSubjectAccessReview", group: "authorization.k8s.io", version: "v1", also: &[], plural: "selfsubjectaccessreviews", singular: "selfsubjectaccessreview", short_names: &[], namespaced: false, categories: &[] },
+    KindInfo { kind: "SelfSubjectRulesReview", group: "authorization.k8s.io", version: "v1", also: &[], plural: "selfsubjectrulesreviews", singular: "selfsubjectrulesreview", short_names: &[], namespaced: false, categories: &[] },
+    KindInfo { kind: "SubjectAccessReview", group: "authorization.k8s.io", version: "v1", also: &[], plural: "subjectaccessreviews", singular: "subjectaccessreview", short_names: &[], namespaced: false, categories: &[] },
 ];

@@ -271,24 +271,10 @@ fn names(name: &str, kind: &str, group: &str, plural: &str, short: &[&str], serv
 }
 
 /// A resource discovery lists that is served without create and list (the
-/// access reviews, `bindings`, `componentstatuses`): nothing is stored.
-#[derive(Debug)]
-pub struct Unlisted {
-    pub kind: &'static str,
-    pub group: &'static str,
-    pub version: &'static str,
-    pub plural: &'static str,
-    pub short_names: &'static [&'static str],
-    pub namespaced: bool,
-}
-
-impl Unlisted {
-    pub fn lookup(name: &str) -> Option<&'static Unlisted> {
-        UNLISTED.iter().find(|u| names(name, u.kind, u.group, u.plural, u.short_names, |v| v == u.version))
-    }
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
-    }
+/// access reviews, `bindings`, `componentstatuses`: [`UNLISTED`]), by any
+/// name kubectl accepts for it: nothing is stored.
+pub fn unlisted(name: &str) -> Option<&'static KindInfo> {
+    UNLISTED.iter().find(|u| names(name, u.kind, u.group, u.plural, u.short_names, |v| v == u.version))
 }
 
 /// Namespace (empty for cluster-scoped objects) and name: the store key.

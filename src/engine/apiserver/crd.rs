@@ -13,7 +13,7 @@ use crate::engine::api::custom::{CustomKind, Names};
 use crate::engine::api::{Generic, Kind, Object};
 use crate::engine::store::Store;
 use crate::engine::time::Time;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// What keeps a deleted CRD until its custom resources are gone.
 pub const CLEANUP_FINALIZER: &str = "customresourcecleanup.apiextensions.k8s.io";
@@ -87,15 +87,17 @@ pub fn kinds(store: &Store) -> Vec<(Kind, &Generic)> {
         .collect()
 }
 
-/// The custom kind a manifest's apiVersion and kind name, if a CRD serves it.
-pub fn kind_for(store: &Store, api_version: &str, kind: &str) -> Option<Kind> {
-    kinds(store).into_iter().map(|(k, _)| k).find(|k| k.info().kind == kind && k.info().serves(api_version))
+/// The kind a manifest's apiVersion and kind name in this cluster: a
+/// built-in one, or a custom one its stored CRDs serve.
+pub fn kind_of(store: &Store, api_version: &str, kind: &str) -> Option<Kind> {
+    Kind::from_type_meta(api_version, kind).or_else(|| kinds(store).into_iter().map(|(k, _)| k).find(|k| k.info().kind == kind && k.info().serves(api_version)))
 }
 
-/// The custom kind kubectl's name for it names (`crontabs`, `ct`,
-/// `crontab.stable.example.com`...).
-pub fn lookup(store: &Store, name: &str) -> Option<Kind> {
-    kinds(store).into_iter().map(|(k, _)| k).find(|k| Kind::names_it(*k, name))
+/// The kind kubectl's name for it names in this cluster (`pods`,
+/// `crontabs`, `ct`, `crontab.stable.example.com`...): built-in kinds
+/// first, then the custom ones its stored CRDs serve.
+pub fn kind_named(store: &Store, name: &str) -> Option<Kind> {
+    Kind::lookup(name).or_else(|| kinds(store).into_iter().map(|(k, _)| k).find(|k| Kind::names_it(*k, name)))
 }
 
 /// The stored CRD that defines a custom kind.
@@ -285,12 +287,8 @@ pub fn check(store: &Store, obj: &Generic) -> Result<(), ApiError> {
         .and_then(|c| c.field("spec")["versions"].as_array()?.iter().find(|v| s(v, "name") == i.version_of(&obj.api_version)).cloned())
         .map(|v| v["schema"]["openAPIV3Schema"].clone())
         .ok_or_else(|| ApiError::new(Reason::NotFound, "the server could not find the requested resource"))?;
-    let mut value = Map::new();
-    for (k, v) in &obj.body {
-        value.insert(k.clone(), v.clone());
-    }
     let (mut unknown, mut errs) = (vec![], vec![]);
-    walk(&Value::Object(value), &schema, "", &mut unknown, &mut errs);
+    walk(&Value::Object(obj.body.clone()), &schema, "", &mut unknown, &mut errs);
     if !unknown.is_empty() {
         let list = unknown.iter().map(|u| format!("unknown field {u:?}")).collect::<Vec<_>>().join(", ");
         let v = i.version_of(&obj.api_version);

@@ -5,7 +5,6 @@
 //! the one `--as`/`--as-group` impersonate.
 
 use super::{Command, Ctx};
-use crate::engine::api::{Kind, Unlisted};
 use crate::engine::apiserver::rbac::{self, Attributes, User};
 use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::describe::go_list;
@@ -113,11 +112,8 @@ fn run_can_i(ctx: &mut Ctx) -> Result<(), CmdError> {
         // resourceFor: the mapper's resource, or the argument as typed
         a.resource = resource.into();
         if resource != "*" {
-            let known = Kind::lookup(resource)
-                .map(|k| (k.info().group, k.info().plural, k.namespaced()))
-                .or_else(|| Unlisted::lookup(resource).map(|u| (u.group, u.plural, u.namespaced)));
-            match known {
-                Some((group, plural, scoped)) => (a.group, a.resource, namespaced) = (group.into(), plural.into(), scoped),
+            match super::resources::resource_info(&ctx.api().store, resource) {
+                Some(i) => (a.group, a.resource, namespaced) = (i.group.into(), i.plural.into(), i.namespaced),
                 None => {
                     if !["users", "groups"].contains(&resource.to_ascii_lowercase().as_str()) {
                         let lower = resource.to_ascii_lowercase();

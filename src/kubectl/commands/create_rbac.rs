@@ -5,7 +5,7 @@
 
 use super::apply::{create_generated, generator_flags, one_name};
 use super::{Command, Ctx};
-use crate::engine::api::{Generic, Kind, Object, ObjectMeta, ServiceAccount, Unlisted};
+use crate::engine::api::{Generic, Kind, Object, ObjectMeta, ServiceAccount};
 use crate::engine::store::Store;
 use crate::kubectl::args::{Flag, FlagKind, flag, strf};
 use crate::kubectl::errors::CmdError;
@@ -125,11 +125,8 @@ fn special(verb: &str) -> Option<&'static [(&'static str, &'static str)]> {
 /// The mapper's (group, plural) for `resource.group`, or the error it gives.
 fn map_resource(store: &Store, resource: &str, group: &str) -> Result<(String, String), String> {
     let q = if group.is_empty() { resource.to_string() } else { format!("{resource}.{group}") };
-    Kind::lookup(&q)
-        .or_else(|| crate::engine::apiserver::crd::lookup(store, &q))
-        .map(|k| (k.info().group, k.info().plural))
-        .or_else(|| Unlisted::lookup(&q).map(|u| (u.group, u.plural)))
-        .map(|(g, p)| (g.to_string(), p.to_string()))
+    super::resources::resource_info(store, &q)
+        .map(|i| (i.group.to_string(), i.plural.to_string()))
         .ok_or_else(|| format!("no matches for {group}/, Resource={resource}"))
 }
 

@@ -157,17 +157,14 @@ pub fn api_resources_flags() -> Vec<Flag> {
 
 pub fn run_api_resources(ctx: &mut Ctx) -> Result<(), CmdError> {
     // (group, plural, short names, apiVersion, namespaced, kind): the stored
-    // kinds and the ones served without a list
-    let custom = crate::engine::apiserver::crd::kinds(&ctx.api().store).into_iter().map(|(k, _)| k);
+    // kinds (custom ones included) and the ones served without a list
+    let custom = crate::engine::apiserver::crd::kinds(&ctx.api().store).into_iter().map(|(k, _)| k.info());
     let mut rows: Vec<(&str, &str, String, String, bool, &str)> = Kind::ALL
         .iter()
-        .copied()
+        .map(|k| k.info())
         .chain(custom)
-        .map(|k| {
-            let i = k.info();
-            (i.group, i.plural, i.short_names.join(","), i.api_version(), i.namespaced, i.kind)
-        })
-        .chain(UNLISTED.iter().map(|u| (u.group, u.plural, u.short_names.join(","), u.api_version(), u.namespaced, u.kind)))
+        .chain(UNLISTED)
+        .map(|i| (i.group, i.plural, i.short_names.join(","), i.api_version(), i.namespaced, i.kind))
         .collect();
     if let Some(g) = ctx.f.str("api-group") {
         rows.retain(|r| r.0 == g);

@@ -25,9 +25,13 @@ fn all_category(store: &Store) -> Vec<Kind> {
 /// Maps a resource name as typed (`po`, `statefulsets.apps`, `Pod`) to a kind.
 /// Custom resources' names come from the CRDs the cluster stores.
 pub fn resolve_type(store: &Store, name: &str) -> Result<Kind, CmdError> {
-    Kind::lookup(name)
-        .or_else(|| crate::engine::apiserver::crd::lookup(store, name))
-        .ok_or_else(|| CmdError::msg(format!("the server doesn't have a resource type {name:?}")))
+    crate::engine::apiserver::crd::kind_named(store, name).ok_or_else(|| CmdError::msg(format!("the server doesn't have a resource type {name:?}")))
+}
+
+/// The RESTMapper's ResourceFor (`auth can-i`, `create role`): any resource
+/// discovery lists, the ones served without create and list included.
+pub fn resource_info(store: &Store, name: &str) -> Option<&'static crate::engine::api::KindInfo> {
+    crate::engine::apiserver::crd::kind_named(store, name).map(Kind::info).or_else(|| crate::engine::api::unlisted(name))
 }
 
 /// `pods,svc` / `all` -> kinds, in order, without repeats.
@@ -141,8 +145,7 @@ fn manifest_from_value(ctx: &Ctx, v: Value, source: &str) -> Result<Manifest, Cm
     let meta = m.get("metadata");
     let name = meta.and_then(|x| x.get("name")).and_then(|x| x.as_str()).unwrap_or("").to_string();
     let doc_ns = meta.and_then(|x| x.get("namespace")).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let custom = || crate::engine::apiserver::crd::kind_for(&ctx.api().store, api_version, kind_name);
-    let Some(kind) = Kind::from_type_meta(api_version, kind_name).or_else(custom) else {
+    let Some(kind) = crate::engine::apiserver::crd::kind_of(&ctx.api().store, api_version, kind_name) else {
         return Err(CmdError::msg(format!(
             "resource mapping not found for name: {name:?} namespace: {doc_ns:?} from {source:?}: no matches for kind {kind_name:?} in version {api_version:?}\nensure CRDs are installed first"
         )));

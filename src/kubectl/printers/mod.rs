@@ -33,10 +33,12 @@ pub fn print(api: &Api, objs: &[Rc<Object>], opts: &PrintOptions) -> Result<Stri
             // rows need nothing beyond the objects
             let mut opts = opts.clone();
             for o in objs {
-                let k = o.kind();
-                if matches!(k, Kind::Custom(_)) && !opts.crd_columns.iter().any(|(c, _)| *c == k) {
-                    let version = k.info().version_of(o.to_value()["apiVersion"].as_str().unwrap_or_default()).to_string();
-                    opts.crd_columns.push((k, crate::engine::apiserver::crd::columns(&api.store, k, &version)));
+                if let Object::Generic(g) = &**o
+                    && matches!(g.kind, Kind::Custom(_))
+                    && !opts.crd_columns.iter().any(|(c, _)| *c == g.kind)
+                {
+                    let version = g.kind.info().version_of(&g.api_version);
+                    opts.crd_columns.push((g.kind, crate::engine::apiserver::crd::columns(&api.store, g.kind, version)));
                 }
             }
             Ok(print_table(objs, &opts))
