@@ -281,6 +281,9 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::tainteviction::TaintEviction::new()),
         Box::new(controllers::podgc::PodGc::new()),
         Box::new(controllers::clusterroleaggregation::ClusterRoleAggregation),
+        Box::new(controllers::job::JobController::default()),
+        Box::new(controllers::cronjob::CronJobController::default()),
+        Box::new(controllers::ttlafterfinished::TtlAfterFinished::default()),
         Box::new(Kubelet::new()),
     ]
 }

@@ -241,6 +241,11 @@ fn owner_of(meta: &ObjectMeta) -> String {
 pub fn color_of(owner: &str) -> usize {
     let base = match owner.split_once('/') {
         Some(("ReplicaSet", name)) => name.rsplit_once('-').map(|(d, _)| d).unwrap_or(name),
+        // a CronJob's Jobs (`<cronjob>-<minutes>`) share the CronJob's colour
+        Some(("Job", name)) => match name.rsplit_once('-') {
+            Some((c, m)) if m.len() >= 8 && m.bytes().all(|b| b.is_ascii_digit()) => c,
+            _ => name,
+        },
         Some((_, name)) => name,
         None => owner,
     };
@@ -893,6 +898,8 @@ mod tests {
     #[test]
     fn owners_keep_their_colour_across_replicasets() {
         assert_eq!(color_of("ReplicaSet/web-5d4f8b"), color_of("ReplicaSet/web-77c9d"));
+        assert_eq!(color_of("Job/hello-29460063"), color_of("Job/hello-29460064"));
+        assert_eq!(color_of("Job/hello-29460063"), color_of("CronJob/hello"));
         assert!(color_of("StatefulSet/web") < PALETTE);
     }
 }

@@ -160,9 +160,192 @@ pub fn parse(spec: &str) -> Result<Schedule, String> {
     Ok(Schedule::Spec { minute, hour, dom, month, dow, dom_star, dow_star })
 }
 
+/// The Sunday `n` weeks into month `m` of year `y` (n = -1: the last one),
+/// as days since 1970-01-01.
+fn sunday(y: i64, m: i64, n: i64) -> i64 {
+    use crate::engine::time::days_from_civil;
+    let weekday = |d: i64| (d + 4).rem_euclid(7);
+    if n < 0 {
+        let next = if m == 12 { days_from_civil(y + 1, 1, 1) } else { days_from_civil(y, m + 1, 1) };
+        let last = next - 1;
+        return last - weekday(last);
+    }
+    let first = days_from_civil(y, m, 1);
+    first + (7 - weekday(first)) % 7 + 7 * (n - 1)
+}
+
+/// Daylight saving rules of the zones in [`zone`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dst {
+    None,
+    /// United States and Canada: second Sunday of March 2:00 to first Sunday of November 2:00, local.
+    Us,
+    /// European Union and the United Kingdom: last Sunday of March to last Sunday of October, 1:00 UTC.
+    Eu,
+    /// South-east Australia: first Sunday of October 2:00 to first Sunday of April 3:00, local.
+    Au,
+}
+
+/// A time zone: its standard offset (seconds east of UTC) and its rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Zone {
+    std: i64,
+    dst: Dst,
+}
+
+/// The zones the simulator knows (the page has no tz database): UTC,
+/// `Etc/GMT±N`, and the common zones of a classroom's audience with their
+/// current rules. `None` for any other name.
+pub fn zone(name: &str) -> Option<Zone> {
+    const H: i64 = 3600;
+    if matches!(name, "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Etc/Universal" | "Universal" | "Zulu" | "Etc/Zulu") {
+        return Some(Zone { std: 0, dst: Dst::None });
+    }
+    if let Some(n) = name.strip_prefix("Etc/GMT") {
+        // POSIX style: Etc/GMT+5 is five hours west
+        let h: i64 = n.parse().ok().filter(|h: &i64| (-14..=12).contains(h))?;
+        return Some(Zone { std: -h * H, dst: Dst::None });
+    }
+    const TABLE: &[(&str, i64, Dst)] = &[
+        ("America/New_York America/Toronto America/Detroit America/Montreal US/Eastern", -5 * 60, Dst::Us),
+        ("America/Chicago America/Winnipeg US/Central", -6 * 60, Dst::Us),
+        ("America/Denver America/Edmonton US/Mountain", -7 * 60, Dst::Us),
+        ("America/Phoenix", -7 * 60, Dst::None),
+        ("America/Los_Angeles America/Vancouver US/Pacific", -8 * 60, Dst::Us),
+        ("America/Anchorage", -9 * 60, Dst::Us),
+        ("Pacific/Honolulu", -10 * 60, Dst::None),
+        ("America/Mexico_City America/Bogota America/Lima", -6 * 60, Dst::None),
+        ("America/Sao_Paulo America/Argentina/Buenos_Aires", -3 * 60, Dst::None),
+        ("Europe/London Europe/Dublin Europe/Lisbon", 0, Dst::Eu),
+        (
+            "Europe/Paris Europe/Berlin Europe/Madrid Europe/Rome Europe/Amsterdam Europe/Brussels Europe/Vienna Europe/Zurich \
+             Europe/Stockholm Europe/Oslo Europe/Copenhagen Europe/Warsaw Europe/Prague Europe/Budapest CET",
+            60,
+            Dst::Eu,
+        ),
+        ("Europe/Athens Europe/Helsinki Europe/Kyiv Europe/Kiev Europe/Bucharest Europe/Sofia Europe/Riga Europe/Tallinn Europe/Vilnius", 120, Dst::Eu),
+        ("Europe/Moscow Europe/Istanbul Africa/Nairobi Asia/Riyadh", 180, Dst::None),
+        ("Africa/Lagos", 60, Dst::None),
+        ("Africa/Johannesburg", 120, Dst::None),
+        ("Asia/Dubai", 240, Dst::None),
+        ("Asia/Karachi", 300, Dst::None),
+        ("Asia/Kolkata Asia/Calcutta", 330, Dst::None),
+        ("Asia/Bangkok Asia/Jakarta Asia/Ho_Chi_Minh", 420, Dst::None),
+        ("Asia/Shanghai Asia/Hong_Kong Asia/Singapore Asia/Taipei Asia/Manila Australia/Perth", 480, Dst::None),
+        ("Asia/Tokyo Asia/Seoul", 540, Dst::None),
+        ("Australia/Brisbane", 600, Dst::None),
+        ("Australia/Adelaide", 570, Dst::Au),
+        ("Australia/Sydney Australia/Melbourne Australia/Hobart Australia/Canberra", 600, Dst::Au),
+    ];
+    TABLE.iter().find(|(names, _, _)| names.split_whitespace().any(|n| n == name)).map(|(_, m, dst)| Zone { std: m * 60, dst: *dst })
+}
+
+impl Zone {
+    pub const UTC: Zone = Zone { std: 0, dst: Dst::None };
+
+    /// Seconds east of UTC at the instant `utc` (seconds).
+    pub fn offset(&self, utc: i64) -> i64 {
+        let y = crate::engine::time::civil(utc).0;
+        let at = |day: i64, local_secs: i64, offset: i64| day * 86_400 + local_secs - offset;
+        let summer = match self.dst {
+            Dst::None => false,
+            Dst::Us => at(sunday(y, 3, 2), 2 * 3600, self.std) <= utc && utc < at(sunday(y, 11, 1), 2 * 3600, self.std + 3600),
+            Dst::Eu => at(sunday(y, 3, -1), 3600, 0) <= utc && utc < at(sunday(y, 10, -1), 3600, 0),
+            Dst::Au => !(at(sunday(y, 4, 1), 3 * 3600, self.std + 3600) <= utc && utc < at(sunday(y, 10, 1), 2 * 3600, self.std)),
+        };
+        self.std + if summer { 3600 } else { 0 }
+    }
+}
+
+impl Schedule {
+    /// robfig's `Next`: the first activation after `after` (whole seconds
+    /// later), in `zone`; `None` when there is none within five years.
+    pub fn next(&self, after: crate::engine::time::Time, zone: Zone) -> Option<crate::engine::time::Time> {
+        use crate::engine::time::{Time, civil};
+        let secs = after.0.div_euclid(1000);
+        let (minute, hour, dom, month, dow, dom_star, dow_star) = match *self {
+            // ConstantDelaySchedule: at least a second, whole seconds
+            Schedule::Every(ms) => {
+                let delay = (ms.max(1000) / 1000) * 1000;
+                return Some(Time(secs * 1000 + delay));
+            }
+            Schedule::Spec { minute, hour, dom, month, dow, dom_star, dow_star } => (minute, hour, dom, month, dow, dom_star, dow_star),
+        };
+        // the first whole minute at least a second later, as local minutes
+        let start = secs + 1;
+        let mut local_min = (start + zone.offset(start) + 59).div_euclid(60);
+        let mut day = local_min.div_euclid(1440);
+        let first_year = civil(day * 86_400).0;
+        loop {
+            let (y, m, d, ..) = civil(day * 86_400);
+            if y > first_year + 5 {
+                return None;
+            }
+            let wd = (day + 4).rem_euclid(7);
+            let (dom_ok, dow_ok) = (dom & (1 << d) != 0, dow & (1 << wd) != 0);
+            let day_ok = if dom_star || dow_star { dom_ok && dow_ok } else { dom_ok || dow_ok };
+            if month & (1 << m) != 0 && day_ok {
+                for mod_ in local_min - day * 1440..1440 {
+                    if hour & (1 << (mod_ / 60)) != 0 && minute & (1 << (mod_ % 60)) != 0 {
+                        let local = (day * 1440 + mod_) * 60;
+                        // local to UTC with the offset in force then
+                        let guess = local - zone.std;
+                        let utc = local - zone.offset(guess);
+                        if utc >= start {
+                            return Some(Time(utc * 1000));
+                        }
+                    }
+                }
+            }
+            day += 1;
+            local_min = day * 1440;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::time::Time;
+
+    fn at(s: &str) -> Time {
+        Time::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn next_activation_is_robfigs() {
+        let next = |spec: &str, after: &str| parse(spec).unwrap().next(at(after), Zone::UTC).map(|t| t.rfc3339());
+        assert_eq!(next("*/5 * * * *", "2026-01-05T09:02:00Z").as_deref(), Some("2026-01-05T09:05:00Z"));
+        assert_eq!(next("* * * * *", "2026-01-05T09:02:00Z").as_deref(), Some("2026-01-05T09:03:00Z"));
+        assert_eq!(next("* * * * *", "2026-01-05T09:02:59Z").as_deref(), Some("2026-01-05T09:03:00Z"));
+        assert_eq!(next("0 0 29 2 *", "2026-01-05T09:02:00Z").as_deref(), Some("2028-02-29T00:00:00Z"));
+        // day of month or day of week when neither is a star
+        assert_eq!(next("0 12 13 * 5", "2026-01-05T09:02:00Z").as_deref(), Some("2026-01-09T12:00:00Z"));
+        assert_eq!(next("@weekly", "2026-01-05T09:02:00Z").as_deref(), Some("2026-01-11T00:00:00Z"));
+        assert_eq!(next("@every 90s", "2026-01-05T09:02:00.500Z").as_deref(), Some("2026-01-05T09:03:30Z"));
+        assert_eq!(next("0 0 31 2 *", "2026-01-05T09:02:00Z"), None);
+    }
+
+    #[test]
+    fn zones_follow_their_daylight_saving_rules() {
+        let ny = zone("America/New_York").unwrap();
+        let s = |t: &str| at(t).0 / 1000;
+        assert_eq!(ny.offset(s("2026-01-05T09:00:00Z")), -5 * 3600);
+        assert_eq!(ny.offset(s("2026-07-05T09:00:00Z")), -4 * 3600);
+        assert_eq!(ny.offset(s("2026-03-08T06:59:59Z")), -5 * 3600);
+        assert_eq!(ny.offset(s("2026-03-08T07:00:00Z")), -4 * 3600);
+        let berlin = zone("Europe/Berlin").unwrap();
+        assert_eq!(berlin.offset(s("2026-03-29T00:59:59Z")), 3600);
+        assert_eq!(berlin.offset(s("2026-03-29T01:00:00Z")), 7200);
+        assert_eq!(berlin.offset(s("2026-10-25T01:00:00Z")), 3600);
+        let sydney = zone("Australia/Sydney").unwrap();
+        assert_eq!(sydney.offset(s("2026-01-05T00:00:00Z")), 11 * 3600);
+        assert_eq!(sydney.offset(s("2026-06-05T00:00:00Z")), 10 * 3600);
+        assert_eq!(zone("Etc/GMT+5").unwrap().offset(0), -5 * 3600);
+        assert_eq!(zone("Mars/Olympus"), None);
+        let next = parse("0 9 * * *").unwrap().next(at("2026-07-01T00:00:00Z"), ny).unwrap();
+        assert_eq!(next.rfc3339(), "2026-07-01T13:00:00Z");
+    }
 
     #[test]
     fn schedules_parse_and_fail_as_robfig_cron_does() {

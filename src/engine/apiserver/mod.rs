@@ -163,6 +163,9 @@ pub enum Ctl {
     TaintEviction,
     PodGc,
     ClusterRoleAggregation,
+    Job,
+    CronJob,
+    TtlAfterFinished,
     Kubelet,
 }
 
@@ -904,7 +907,7 @@ pub fn has_status_subresource(kind: Kind) -> bool {
             | Kind::PodDisruptionBudget
             | Kind::VolumeAttachment
             | Kind::CustomResourceDefinition
-    )
+    ) || (kind.is_generic() && !matches!(kind, Kind::Custom(_)))
 }
 
 fn value_without(obj: &Object, drop: &[&str]) -> serde_json::Value {
@@ -975,6 +978,11 @@ macro_rules! typed_status_swap {
 
 /// Takes everything but the status from the stored object.
 fn status_merge(old: &Object, new: Object) -> Object {
+    if let (Object::Generic(o), Object::Generic(n)) = (old, &new)
+        && !matches!(o.kind, Kind::Custom(_))
+    {
+        return Object::Generic(generic_with_status(o, n));
+    }
     let new = typed_status_swap!(old, new, true, [Pod, Node, PersistentVolumeClaim, PersistentVolume, ReplicaSet, StatefulSet, VolumeAttachment]);
     // deploymentStatusStrategy resets only spec and labels: the annotations
     // are the writer's (the deployment controller records the revision there)
@@ -1032,6 +1040,9 @@ fn status_merge_json(old: &Object, new: Object) -> Object {
 
 /// Keeps the stored status on a main-resource update.
 fn keep_status(old: &Object, new: Object) -> Object {
+    if let (Object::Generic(o), Object::Generic(n)) = (old, &new) {
+        return Object::Generic(generic_with_status(n, o));
+    }
     let new = typed_status_swap!(old, new, false, [Pod, Node, PersistentVolumeClaim, PersistentVolume, ReplicaSet, StatefulSet, VolumeAttachment, Deployment]);
     let mut v = new.to_value();
     let ov = old.to_value();
@@ -1046,6 +1057,16 @@ fn keep_status(old: &Object, new: Object) -> Object {
         }
     }
     Object::from_value(old.kind(), &v).map(|(o, _)| o).unwrap_or(new)
+}
+
+/// `base` with the status of `from` (or none, if `from` has none).
+fn generic_with_status(base: &Generic, from: &Generic) -> Generic {
+    let mut g = base.clone();
+    match from.body.get("status") {
+        Some(st) => g.body.insert("status".into(), st.clone()),
+        None => g.body.remove("status"),
+    };
+    g
 }
 
 /// Status fields a new object starts with (PrepareForCreate).

@@ -530,6 +530,15 @@ impl Wakeups {
         api.wake_at(at, ctl, key);
     }
 
+    /// As [`Wakeups::wake`], with a timer `settle` does not wait for.
+    pub fn wake_idle(&mut self, api: &mut Api, ctl: Ctl, key: ObjRef, at: Time) {
+        if self.at.get(&key).is_some_and(|t| *t > api.now && *t <= at) {
+            return;
+        }
+        self.at.insert(key.clone(), at);
+        api.wake_idle_at(at, ctl, key);
+    }
+
     pub fn forget(&mut self, key: &ObjRef) {
         self.at.remove(key);
     }

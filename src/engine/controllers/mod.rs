@@ -7,12 +7,14 @@ pub use crate::engine::control::{Controller, ControllerClone, Ctl, Cx, WorkQueue
 pub mod attachdetach;
 pub mod clusterroleaggregation;
 pub mod controller_utils;
+pub mod cronjob;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
 pub mod expand;
 pub mod garbagecollector;
 pub mod history;
+pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod podgc;
@@ -27,3 +29,4 @@ pub mod statefulset;
 pub mod tainteviction;
 #[cfg(test)]
 mod testkit;
+pub mod ttlafterfinished;

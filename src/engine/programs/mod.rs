@@ -60,6 +60,7 @@ pub mod http;
 pub mod image;
 pub mod mysql;
 pub mod net;
+pub mod perl;
 pub mod postgres;
 pub mod psql;
 pub mod redis;
@@ -630,6 +631,7 @@ fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
         "httpd-foreground" | "httpd" if img.server == Server::Httpd => http::httpd_main(ctx),
         "redis-server" if img.server == Server::Redis => redis::server(ctx, &argv[1..], String::new()),
         "mysqld" if img.server == Server::Mysql => mysql::entrypoint(ctx, argv),
+        "perl" if let Some(m) = perl::main(argv) => m,
         _ if img.server == Server::None && !image::has_program(&img, &base) => {
             // An unknown image's own program: it runs.
             Main::Running { log: String::new(), server: ServerState::None }

@@ -537,6 +537,7 @@ pub fn create_subcommands() -> Vec<Command> {
         Command::group("secret", "Create a secret using a specified subcommand", "create secret (docker-registry | generic | tls)", secret_subcommands),
     ];
     v.extend(super::create_rbac::subcommands());
+    v.extend(super::create_batch::subcommands());
     v
 }
 

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod auth;
 pub mod cluster;
+pub mod create_batch;
 pub mod create_rbac;
 pub mod delete;
 pub mod describe;
