@@ -284,6 +284,7 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::job::JobController::default()),
         Box::new(controllers::cronjob::CronJobController::default()),
         Box::new(controllers::ttlafterfinished::TtlAfterFinished::default()),
+        Box::new(controllers::daemon::DaemonSetController::default()),
         Box::new(Kubelet::new()),
     ]
 }

@@ -4,7 +4,9 @@
 //! a lesson's commands one by one.
 //!
 //! The files in `examples/` are copies of `../shared/transcripts/*.txt`
-//! (a test checks they are still the same when that folder is present).
+//! (a test checks they are still the same when that folder is present),
+//! and the project's own lessons (`lesson-*.txt`, for what the tutorials
+//! of that folder do not cover).
 
 use crate::engine::yaml;
 use crate::transcript::{self, Item, Step};
@@ -19,6 +21,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("seed003-nfs-static-pvs", include_str!("examples/seed003-nfs-static-pvs.txt")),
     ("seed004-fast-ssd-statefulset", include_str!("examples/seed004-fast-ssd-statefulset.txt")),
     ("statefulset-basics", include_str!("examples/statefulset-basics.txt")),
+    ("lesson-jobs-cronjobs-daemonsets", include_str!("examples/lesson-jobs-cronjobs-daemonsets.txt")),
 ];
 
 /// What each scenario teaches, as its title (the transcripts' first lines
@@ -32,6 +35,7 @@ pub const TITLES: &[(&str, &str)] = &[
     ("seed003-nfs-static-pvs", "Hand-made NFS volumes: claims matched by size, files shared by pods"),
     ("seed004-fast-ssd-statefulset", "PostgreSQL on zonal SSDs: each disk is made in its pod's zone"),
     ("statefulset-basics", "StatefulSet basics: ordering, scaling, stable storage, rolling updates"),
+    ("lesson-jobs-cronjobs-daemonsets", "Jobs, CronJobs and DaemonSets: pods that finish, pods on a timer, one pod per node"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -155,9 +159,9 @@ mod tests {
         let mut names: Vec<String> =
             entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
         crate::engine::sort::sort(&mut names);
-        let ours: Vec<String> = FILES.iter().map(|(id, _)| format!("{id}.txt")).collect();
+        let ours: Vec<String> = FILES.iter().filter(|(id, _)| !id.starts_with("lesson-")).map(|(id, _)| format!("{id}.txt")).collect();
         assert_eq!(names, ours, "add new transcripts to src/ui/examples and FILES");
-        for (id, text) in FILES {
+        for (id, text) in FILES.iter().filter(|(id, _)| !id.starts_with("lesson-")) {
             let shared = std::fs::read_to_string(dir.join(format!("{id}.txt"))).unwrap();
             assert_eq!(&shared, text, "src/ui/examples/{id}.txt differs from ../shared/transcripts: copy it again");
         }

@@ -40,6 +40,46 @@ pub struct Lesson {
 /// (lesson, step index, prediction): asked before that step runs.
 const PREDICTIONS: &[(&str, usize, Prediction)] = &[
     (
+        "lesson-jobs-cronjobs-daemonsets",
+        2,
+        Prediction {
+            question: "The Job needs 4 successful pods, at most 2 at a time. How many of its pods are running now?",
+            choices: &["2", "4"],
+            correct: 0,
+            evidence: "1/1     Running",
+        },
+    ),
+    (
+        "lesson-jobs-cronjobs-daemonsets",
+        7,
+        Prediction {
+            question: "The container always exits 1 and backoffLimit is 2. How many pods has the Job run when it gives up?",
+            choices: &["1", "3", "It retries forever"],
+            correct: 1,
+            evidence: "3 Failed",
+        },
+    ),
+    (
+        "lesson-jobs-cronjobs-daemonsets",
+        17,
+        Prediction {
+            question: "A fourth node joined. How many log-agent pods does the DaemonSet want now?",
+            choices: &["3, as before", "4: one for the new node too"],
+            correct: 1,
+            evidence: "log-agent   4         4",
+        },
+    ),
+    (
+        "lesson-jobs-cronjobs-daemonsets",
+        18,
+        Prediction {
+            question: "node-d runs a log-agent pod. Will a plain drain evict it?",
+            choices: &["No: drain refuses until told to ignore DaemonSet pods", "Yes, like any other pod"],
+            correct: 0,
+            evidence: "cannot delete DaemonSet-managed Pods",
+        },
+    ),
+    (
         "seed000-deployment-loses-data",
         11,
         Prediction {

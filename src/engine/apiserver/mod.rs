@@ -166,6 +166,7 @@ pub enum Ctl {
     Job,
     CronJob,
     TtlAfterFinished,
+    DaemonSet,
     Kubelet,
 }
 
@@ -449,6 +450,10 @@ impl Api {
         match &mut obj {
             Object::Generic(g) if kind == Kind::CustomResourceDefinition => crd::on_create(g, now),
             Object::Generic(g) if kind == Kind::Job => defaults::job_selector(g),
+            // daemonSetStrategy.PrepareForCreate: templateGeneration 1
+            Object::Generic(g) if kind == Kind::DaemonSet => {
+                g.metadata.annotations.insert(DS_TEMPLATE_GENERATION.into(), "1".into());
+            }
             _ => {}
         }
         admission::after_create(self, &mut obj);
@@ -525,6 +530,14 @@ impl Api {
             let annotations_changed = kind == Kind::Deployment && old.meta().annotations != obj.meta().annotations;
             if has_generation(kind) && (spec_changed(&old, &obj) || annotations_changed) {
                 obj.meta_mut().generation = old.meta().generation + 1;
+            }
+            // daemonSetStrategy.PrepareForUpdate: a new template is a new templateGeneration
+            if let (Object::Generic(o), Object::Generic(n)) = (&*old, &mut obj)
+                && kind == Kind::DaemonSet
+            {
+                let template_gen = |g: &Generic| g.metadata.annotations.get(DS_TEMPLATE_GENERATION).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+                let next = if o.field("spec")["template"] != n.field("spec")["template"] { template_gen(o) + 1 } else { template_gen(o) };
+                n.metadata.annotations.insert(DS_TEMPLATE_GENERATION.into(), next.to_string());
             }
         }
         if same_but_rv(&old, &mut obj) {
@@ -1058,6 +1071,9 @@ fn keep_status(old: &Object, new: Object) -> Object {
     }
     Object::from_value(old.kind(), &v).map(|(o, _)| o).unwrap_or(new)
 }
+
+/// Where apps/v1 keeps a DaemonSet's templateGeneration.
+const DS_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
 
 /// `base` with the status of `from` (or none, if `from` has none).
 fn generic_with_status(base: &Generic, from: &Generic) -> Generic {

@@ -8,6 +8,7 @@ pub mod attachdetach;
 pub mod clusterroleaggregation;
 pub mod controller_utils;
 pub mod cronjob;
+pub mod daemon;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;

@@ -294,6 +294,8 @@ enum Verdict {
     Okay,
     Skip,
     Warning(&'static str),
+    /// Not deleted, with a warning.
+    Ignore(&'static str),
     Error(String),
 }
 
@@ -302,17 +304,18 @@ fn filter_pod(ctx: &Ctx, p: &Pod) -> Verdict {
     let finished = p.status.phase.is_terminal();
     let force = ctx.f.bool("force");
     let mut v = Verdict::Okay;
-    // daemonSetFilter: no DaemonSets are served here, so a DaemonSet owner is always missing
+    // daemonSetFilter
     if let Some(cr) = p.metadata.controller_ref()
         && cr.kind == "DaemonSet"
-        && cr.api_version == "apps/v1"
         && !finished
     {
-        let msg = format!("daemonsets.apps {:?} not found", cr.name);
-        v = if force { Verdict::Warning("orphaned DaemonSet pod") } else { Verdict::Error(msg) };
-        if let Verdict::Error(_) = v {
-            return v;
-        }
+        let exists = ctx.api().store.get(Kind::DaemonSet, &ObjKey::new(&p.metadata.namespace, &cr.name)).is_some();
+        v = match (exists, force) {
+            (false, true) => Verdict::Warning("orphaned DaemonSet pod"),
+            (false, false) => return Verdict::Error(format!("daemonsets.apps {:?} not found", cr.name)),
+            (true, _) if !ctx.f.bool("ignore-daemonsets") => return Verdict::Error("DaemonSet-managed Pods (use --ignore-daemonsets to ignore)".into()),
+            (true, _) => Verdict::Ignore("ignoring DaemonSet-managed Pods"),
+        };
     }
     if p.metadata.annotations.contains_key("kubernetes.io/config.mirror") {
         return Verdict::Skip;
@@ -324,10 +327,9 @@ fn filter_pod(ctx: &Ctx, p: &Pod) -> Verdict {
         }
         v = Verdict::Warning("deleting Pods with local storage");
     }
-    // unreplicatedFilter (runs last and decides)
+    // unreplicatedFilter (runs last and decides, but keeps an ignored pod's verdict)
     if finished || p.metadata.controller_ref().is_some() {
-        let _ = v;
-        return Verdict::Okay;
+        return if let Verdict::Ignore(_) = v { v } else { Verdict::Okay };
     }
     if force {
         return Verdict::Warning("deleting Pods that declare no controller");
@@ -353,6 +355,7 @@ fn pods_for_deletion(ctx: &Ctx, node: &str) -> Result<(Vec<Pod>, Vec<String>), V
                 warnings.entry(w).or_default().push(id);
                 ok.push(p);
             }
+            Verdict::Ignore(w) => warnings.entry(w).or_default().push(id),
             Verdict::Error(e) => errors.entry(e).or_default().push(id),
         }
     }

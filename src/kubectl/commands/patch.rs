@@ -184,6 +184,18 @@ pub fn pod_spec_mut(o: &mut Object) -> Option<&mut PodSpec> {
     }
 }
 
+/// The pod spec in a workload kept as JSON (DaemonSet, ReplicationController,
+/// Job: `spec.template.spec`; CronJob: in its job template).
+pub fn generic_pod_spec(g: &mut Generic) -> Option<&mut Value> {
+    let spec = g.body.get_mut("spec")?;
+    let spec = match g.kind {
+        Kind::DaemonSet | Kind::ReplicationController | Kind::Job => spec,
+        Kind::CronJob => spec.get_mut("jobTemplate")?.get_mut("spec")?,
+        _ => return None,
+    };
+    spec.get_mut("template")?.get_mut("spec").filter(|s| s.is_object())
+}
+
 fn run_set_image(ctx: &mut Ctx) -> Result<(), CmdError> {
     let mut resources = vec![];
     let mut images: Vec<(String, String)> = vec![];
@@ -218,7 +230,37 @@ fn run_set_image(ctx: &mut Ctx) -> Result<(), CmdError> {
     for it in &sel.items {
         let live = ctx.api().get(it.kind, &it.namespace, &it.name).map_err(CmdError::Api)?;
         let mut obj = (*live).clone();
-        let Some(spec) = pod_spec_mut(&mut obj) else {
+        if let Object::Generic(g) = &mut obj
+            && let Some(spec) = generic_pod_spec(g)
+        {
+            for (name, image) in &images {
+                let mut found = false;
+                for key in ["initContainers", "containers"] {
+                    for c in spec[key].as_array_mut().into_iter().flatten() {
+                        if name == "*" || c["name"] == name.as_str() {
+                            c["image"] = Value::String(image.clone());
+                            found = true;
+                        }
+                    }
+                }
+                if !found {
+                    errs.push(CmdError::msg(format!("error: unable to find container named {name:?}")));
+                }
+            }
+        } else if let Some(spec) = pod_spec_mut(&mut obj) {
+            for (name, image) in &images {
+                let mut found = false;
+                for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
+                    if name == "*" || &c.name == name {
+                        c.image = image.clone();
+                        found = true;
+                    }
+                }
+                if !found {
+                    errs.push(CmdError::msg(format!("error: unable to find container named {name:?}")));
+                }
+            }
+        } else {
             errs.push(CmdError::msg(format!(
                 "error: {}/{} the object is not a pod or does not have a pod template: *v1.{}",
                 it.kind.info().plural,
@@ -226,18 +268,6 @@ fn run_set_image(ctx: &mut Ctx) -> Result<(), CmdError> {
                 it.kind.info().kind
             )));
             continue;
-        };
-        for (name, image) in &images {
-            let mut found = false;
-            for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
-                if name == "*" || &c.name == name {
-                    c.image = image.clone();
-                    found = true;
-                }
-            }
-            if !found {
-                errs.push(CmdError::msg(format!("error: unable to find container named {name:?}")));
-            }
         }
         if comparable(&obj) == comparable(&live) {
             continue;

@@ -169,6 +169,32 @@ pub fn status_of(o: &Object, revision: i64) -> Result<(String, bool), CmdError> 
             }
             Ok((format!("statefulset rolling update complete {} pods at revision {}...\n", s.status.current_replicas, s.status.current_revision), true))
         }
+        // DaemonSetStatusViewer
+        Object::Generic(g) if g.kind == Kind::DaemonSet => {
+            let (spec, st, name) = (g.field("spec"), g.field("status"), &g.metadata.name);
+            if spec["updateStrategy"]["type"] != "RollingUpdate" {
+                return Err(CmdError::msg("rollout status is only available for RollingUpdate strategy type"));
+            }
+            if g.metadata.generation > st["observedGeneration"].as_i64().unwrap_or(0) {
+                return Ok(("Waiting for daemon set spec update to be observed...\n".into(), false));
+            }
+            let n = |k: &str| st[k].as_i64().unwrap_or(0);
+            let desired = n("desiredNumberScheduled");
+            if n("updatedNumberScheduled") < desired {
+                let msg = format!(
+                    "Waiting for daemon set {name:?} rollout to finish: {} out of {desired} new pods have been updated...\n",
+                    n("updatedNumberScheduled")
+                );
+                return Ok((msg, false));
+            }
+            if n("numberAvailable") < desired {
+                return Ok((
+                    format!("Waiting for daemon set {name:?} rollout to finish: {} of {desired} updated pods are available...\n", n("numberAvailable")),
+                    false,
+                ));
+            }
+            Ok((format!("daemon set {name:?} successfully rolled out\n"), true))
+        }
         other => Err(CmdError::msg(format!("no status viewer has been implemented for {}", group_kind(other.kind())))),
     }
 }
@@ -287,6 +313,9 @@ fn history(ctx: &Ctx, o: &Object) -> Result<Vec<(i64, String)>, CmdError> {
         Object::StatefulSet(_) => {
             owned_by::<ControllerRevision>(api, o).into_iter().map(|cr| (cr.revision, cr.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string())).collect()
         }
+        Object::Generic(g) if g.kind == Kind::DaemonSet => {
+            owned_by::<ControllerRevision>(api, o).into_iter().map(|cr| (cr.revision, cr.metadata.annotation(CHANGE_CAUSE).unwrap_or("").to_string())).collect()
+        }
         other => return Err(CmdError::msg(format!("no history viewer has been implemented for {:?}", group_kind(other.kind())))),
     };
     crate::engine::sort::sort_by_key(&mut h, |(r, _)| *r);
@@ -355,6 +384,7 @@ fn run_undo(ctx: &mut Ctx) -> Result<(), CmdError> {
         let result = match &*live {
             Object::Deployment(d) => undo_deployment(ctx, d, &live, to, dry)?,
             Object::StatefulSet(_) => undo_statefulset(ctx, &live, to, dry)?,
+            Object::Generic(g) if g.kind == Kind::DaemonSet => undo_statefulset(ctx, &live, to, dry)?,
             other => return Err(CmdError::msg(format!("no rollbacker has been implemented for {:?}", group_kind(other.kind())))),
         };
         super::apply::print_name(ctx, it.kind, &it.name, &result);
@@ -414,6 +444,8 @@ fn undo_deployment(ctx: &mut Ctx, d: &Deployment, live: &Object, to: i64, dry: b
     Ok("rolled back".into())
 }
 
+/// The StatefulSet and DaemonSet rollbackers: the revision's template
+/// patched onto the object.
 fn undo_statefulset(ctx: &mut Ctx, live: &Object, to: i64, dry: bool) -> Result<String, CmdError> {
     let mut hist: Vec<ControllerRevision> = owned_by::<ControllerRevision>(ctx.api(), live).into_iter().cloned().collect();
     crate::engine::sort::sort_by_key(&mut hist, |h| h.revision);
@@ -438,8 +470,9 @@ fn undo_statefulset(ctx: &mut Ctx, live: &Object, to: i64, dry: bool) -> Result<
     if deep_eq(&without_nulls(&own_patch), &without_nulls(&target.data)) {
         return Ok(format!("skipped rollback (current template already matches revision {})", target.revision));
     }
-    let patched = apply_strategic(Kind::StatefulSet, &current, &target.data).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {e}")))?;
-    let obj = super::apply::decode_strict(Kind::StatefulSet, &patched).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {}", e.message)))?;
+    let kind = live.kind();
+    let patched = apply_strategic(kind, &current, &target.data).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {e}")))?;
+    let obj = super::apply::decode_strict(kind, &patched).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {}", e.message)))?;
     ctx.cluster().update(obj).map_err(|e| CmdError::msg(format!("failed restoring revision {to}: {}", e.message)))?;
     Ok("rolled back".into())
 }
@@ -526,6 +559,18 @@ fn restart(o: &mut Object, now: crate::engine::time::Time) -> Result<bool, Strin
             &mut d.spec.template
         }
         Object::StatefulSet(s) => &mut s.spec.template,
+        Object::Generic(g) if g.kind == Kind::DaemonSet => {
+            let stamp = serde_json::json!(now.rfc3339());
+            let Some(t) = g.body.get_mut("spec").and_then(|s| s.get_mut("template")).filter(|t| t.is_object()) else {
+                return Err("restarting is not supported".into());
+            };
+            let ann = &mut t["metadata"]["annotations"];
+            if ann.is_null() {
+                *ann = serde_json::json!({});
+            }
+            let prev = ann.as_object_mut().and_then(|m| m.insert("kubectl.kubernetes.io/restartedAt".into(), stamp.clone()));
+            return Ok(prev.as_ref() != Some(&stamp));
+        }
         _ => return Err("restarting is not supported".into()),
     };
     let stamp = now.rfc3339();
