@@ -64,7 +64,9 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
                 out.push(format!("{name} was deleted, but {trouble}, so no kubelet can confirm that its containers stopped. The API keeps the pod (Terminating) until someone does."));
                 if p.metadata.controller_ref().is_some_and(|r| r.kind == "StatefulSet") {
                     out.push(format!("A StatefulSet never runs two pods with the same identity, so it will not create a new {name} until this one is gone. To let it move on: `kubectl delete pod {name} --force --grace-period=0` (only if the node is really dead), delete the Node, or taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute."));
-                } else if p.metadata.controller_ref().is_some() {
+                } else if p.metadata.controller_ref().is_some_and(|r| r.kind == "DaemonSet") {
+                    out.push(format!("Its DaemonSet starts a new pod on {node} only once this one is gone."));
+                } else if p.metadata.controller_ref().is_some_and(|r| r.kind == "ReplicaSet") {
                     out.push("Its ReplicaSet does not wait: it already counts the pod as gone and has started a replacement.".into());
                 }
             }
@@ -412,6 +414,98 @@ pub fn replicaset(c: &Cluster, r: &ReplicaSet) -> Vec<String> {
     out
 }
 
+fn int(v: &serde_json::Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+/// A Job: how far it is, and what holds it (back-off, suspension, deadline).
+fn job(c: &Cluster, g: &Generic) -> Vec<String> {
+    let (spec, st, name, ns) = (g.field("spec"), g.field("status"), &g.metadata.name, &g.metadata.namespace);
+    let mut out = vec![];
+    let cond = |t: &str| st["conditions"].as_array().and_then(|cs| cs.iter().find(|c| c["type"] == t && c["status"] == "True").cloned());
+    let (ok, failed, active) = (int(&st["succeeded"]), int(&st["failed"]), int(&st["active"]));
+    let want = match spec["completions"].as_i64() {
+        Some(n) if n != 1 => format!("{n} pods to succeed"),
+        _ => "one pod to succeed".into(),
+    };
+    if let Some(c) = cond("Complete") {
+        out.push(format!(
+            "{name} is complete: {ok} pods succeeded ({}). Its pods stay, Completed, until the Job is deleted.",
+            c["message"].as_str().unwrap_or("")
+        ));
+        if let Some(ttl) = spec["ttlSecondsAfterFinished"].as_i64() {
+            out.push(format!("ttlSecondsAfterFinished is {ttl}: the Job and its pods are deleted {ttl}s after it finished."));
+        }
+        return out;
+    }
+    if let Some(c) = cond("Failed").or_else(|| cond("FailureTarget")) {
+        out.push(format!("{name} failed: {}. It starts no more pods; {failed} failed.", c["message"].as_str().unwrap_or("").trim_end_matches('.')));
+        return out;
+    }
+    if spec["suspend"] == true {
+        out.push(format!("{name} is suspended: it runs no pods until spec.suspend is false again."));
+        return out;
+    }
+    out.push(format!("{name} wants {want}, at most {} at a time: {ok} succeeded, {failed} failed, {active} running.", int(&spec["parallelism"]).max(1)));
+    if failed > 0 {
+        out.push(format!(
+            "Each failure is retried after a back-off that doubles from 10s; after more than backoffLimit ({}) failures the Job fails.",
+            int(&spec["backoffLimit"])
+        ));
+    }
+    if let Some(d) = spec["activeDeadlineSeconds"].as_i64() {
+        out.push(format!("activeDeadlineSeconds is {d}: if it runs longer, the Job fails and its pods are stopped."));
+    }
+    if let Some((reason, msg)) = latest_warning(c, Kind::Job, ns, name) {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    out
+}
+
+/// A CronJob: its schedule on the simulated clock, and its Jobs.
+fn cronjob(c: &Cluster, g: &Generic) -> Vec<String> {
+    let (spec, st, name, ns) = (g.field("spec"), g.field("status"), &g.metadata.name, &g.metadata.namespace);
+    let sched = spec["schedule"].as_str().unwrap_or("");
+    let mut out = vec![];
+    if spec["suspend"] == true {
+        out.push(format!("{name} is suspended: no Job is started for schedule {sched} until spec.suspend is false."));
+    } else {
+        let next = crate::engine::api::cron::parse(sched).ok().and_then(|s| s.next(c.api.now, crate::engine::api::cron::Zone::UTC));
+        let when = next.map(|t| format!(", next at {} (in {})", t.rfc3339(), crate::engine::time::human_duration(t.0 - c.api.now.0))).unwrap_or_default();
+        out.push(format!("{name} starts a Job on schedule {sched:?}{when}; each Job is named {name}-<minutes since 1970>."));
+    }
+    let active = st["active"].as_array().map_or(0, |a| a.len());
+    out.push(format!(
+        "{active} of its Jobs are running; concurrencyPolicy is {} and it keeps the last {} successful and {} failed Jobs.",
+        spec["concurrencyPolicy"].as_str().unwrap_or("Allow"),
+        int(&spec["successfulJobsHistoryLimit"]),
+        int(&spec["failedJobsHistoryLimit"])
+    ));
+    if let Some((reason, msg)) = latest_warning(c, Kind::CronJob, ns, name) {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    out
+}
+
+/// A DaemonSet: one pod per node that should run it.
+fn daemonset(c: &Cluster, g: &Generic) -> Vec<String> {
+    let (st, name, ns) = (g.field("status"), &g.metadata.name, &g.metadata.namespace);
+    let (desired, current, ready, updated) =
+        (int(&st["desiredNumberScheduled"]), int(&st["currentNumberScheduled"]), int(&st["numberReady"]), int(&st["updatedNumberScheduled"]));
+    let nodes = c.api.store.list_t::<Node>().count() as i64;
+    let mut out = vec![format!("{name} runs one pod on each node that should run it: {desired} of the {nodes} nodes; {current} have one, {ready} ready.")];
+    if desired < nodes {
+        out.push("A node is left out when it does not match the pod template's nodeSelector or node affinity, or has a taint the pods do not tolerate (daemon pods tolerate cordons and not-ready nodes).".into());
+    }
+    if updated < desired {
+        out.push(format!("{updated} of {desired} pods run the current template: the rollout replaces the others node by node."));
+    }
+    if let Some((reason, msg)) = latest_warning(c, Kind::DaemonSet, ns, name) {
+        out.push(format!("Latest warning ({reason}): {msg}"));
+    }
+    out
+}
+
 /// Explanation for any object the page can select.
 pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
     match kind {
@@ -422,6 +516,12 @@ pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
         Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
         Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
         Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
+        Kind::Job | Kind::CronJob | Kind::DaemonSet => match c.api.store.get(kind, &ObjKey::new(ns, name)).map(|o| &**o) {
+            Some(Object::Generic(g)) if kind == Kind::Job => Some(job(c, g)),
+            Some(Object::Generic(g)) if kind == Kind::CronJob => Some(cronjob(c, g)),
+            Some(Object::Generic(g)) => Some(daemonset(c, g)),
+            _ => None,
+        },
         _ => c
             .api
             .store
@@ -458,6 +558,24 @@ mod tests {
         assert!(why.contains("powered off") && why.contains("will not create a new web-0") && why.contains("--force --grace-period=0"), "{why}");
         let n = s.cluster.get::<Node>("", &node).unwrap().clone();
         assert!(node_fn(&s.cluster, &n).contains("powered off"));
+    }
+
+    #[test]
+    fn jobs_cronjobs_and_daemonsets_explain_themselves() {
+        let mut s = Session::new(1);
+        s.run("kubectl create job once --image=busybox:1.36 -- sh -c 'sleep 5'", "");
+        s.run("kubectl create cronjob tick --image=busybox:1.36 '--schedule=*/5 * * * *'", "");
+        s.run("kubectl apply -f -", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels:\n      app: agent\n  template:\n    metadata:\n      labels:\n        app: agent\n    spec:\n      containers:\n      - name: a\n        image: busybox:1.36\n        command: [sleep, '3600']\n");
+        s.cluster.advance(3_000);
+        let j = explain(&s.cluster, Kind::Job, "default", "once").join(" ");
+        assert!(j.contains("once wants one pod to succeed") && j.contains("1 running"), "{j}");
+        s.cluster.advance(30_000);
+        let j = explain(&s.cluster, Kind::Job, "default", "once").join(" ");
+        assert!(j.contains("once is complete"), "{j}");
+        let cj = explain(&s.cluster, Kind::CronJob, "default", "tick").join(" ");
+        assert!(cj.contains("next at") && cj.contains("concurrencyPolicy is Allow"), "{cj}");
+        let ds = explain(&s.cluster, Kind::DaemonSet, "default", "agent").join(" ");
+        assert!(ds.contains("3 of the 3 nodes; 3 have one, 3 ready"), "{ds}");
     }
 
     #[test]

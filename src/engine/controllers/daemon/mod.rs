@@ -76,7 +76,8 @@ fn nodes_to_daemon_pods(api: &Api, ds: &Ds, include_deleted: bool) -> BTreeMap<S
     let uid = &ds.g.metadata.uid;
     let mut out: BTreeMap<String, Vec<Pod>> = BTreeMap::new();
     for p in api.store.dependents_of_kind(uid, Kind::Pod).filter_map(|r| api.store.get_ref(r).and_then(|o| Pod::from_object(o))) {
-        if p.metadata.controller_ref().is_none_or(|r| &r.uid != uid) || (!include_deleted && p.metadata.is_deleting()) {
+        // a terminal pod being deleted is the kubelet's or the pod GC's business
+        if p.metadata.controller_ref().is_none_or(|r| &r.uid != uid) || (!include_deleted && is_pod_terminal(p) && p.metadata.is_deleting()) {
             continue;
         }
         if let Some(n) = target_node(p) {
