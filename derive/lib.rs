@@ -2,9 +2,10 @@
 //! all carry `#[serde(rename_all = "camelCase", default)]`, written with
 //! less code per struct than serde's derive (the wasm is smaller):
 //!
-//! * the struct starts as its `Default` and each field present overwrites
-//!   its own, so no field is held in an `Option` to be dropped on every
-//!   error path;
+//! * the struct starts as its `Default` and each field present is decoded
+//!   into its place (`engine::decode::Place`), so no field is held in an
+//!   `Option` to be dropped on every error path, and the replacing of the
+//!   default is compiled once per field type, not once per field;
 //! * a key is matched to its field's position by one shared function
 //!   (`engine::decode::FieldIndex`), not by a string match per struct;
 //! * no duplicate-field check: the decoder's mappings never repeat a key
@@ -84,7 +85,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         }
         let i = keys.len();
         keys.push(key);
-        arms.push(quote! { #i => out.#ident = ::serde::de::MapAccess::next_value(&mut map)?, });
+        arms.push(quote! { #i => ::serde::de::MapAccess::next_value_seed(&mut map, crate::engine::decode::Place(&mut out.#ident))?, });
     }
     let name_str = name.to_string();
     let expecting = format!("struct {name_str}");

@@ -80,6 +80,19 @@ impl<'de> Visitor<'de> for FieldIndex {
     }
 }
 
+/// The value seed of `#[derive(Decode)]`'s fields: decodes the field's
+/// type into the field in place. The drop of the default it replaces and
+/// the store are then compiled once per field type, not at every field.
+pub struct Place<'a, T>(pub &'a mut T);
+
+impl<'de, T: de::Deserialize<'de>> DeserializeSeed<'de> for Place<'_, T> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        *self.0 = T::deserialize(d)?;
+        Ok(())
+    }
+}
+
 #[inline(never)]
 fn field_index(fields: &[&str], key: &str) -> usize {
     fields.iter().position(|f| *f == key).unwrap_or(usize::MAX)
