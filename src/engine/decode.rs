@@ -57,6 +57,47 @@ pub fn from_json<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
     decode::<T>(&crate::engine::yaml::Node::from_json(v)).ok().map(|(t, _)| t)
 }
 
+/// The key seed of `#[derive(Decode)]`'s structs (`kubarium-derive`): a
+/// key's position in the struct's field names (`usize::MAX` if none),
+/// found by one function for every struct rather than a string match
+/// compiled into each.
+pub struct FieldIndex(pub &'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldIndex {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldIndex {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field identifier")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<usize, E> {
+        Ok(field_index(self.0, s))
+    }
+}
+
+/// The value seed of `#[derive(Decode)]`'s fields: decodes the field's
+/// type into the field in place. The drop of the default it replaces and
+/// the store are then compiled once per field type, not at every field.
+pub struct Place<'a, T>(pub &'a mut T);
+
+impl<'de, T: de::Deserialize<'de>> DeserializeSeed<'de> for Place<'_, T> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        *self.0 = T::deserialize(d)?;
+        Ok(())
+    }
+}
+
+#[inline(never)]
+fn field_index(fields: &[&str], key: &str) -> usize {
+    fields.iter().position(|f| *f == key).unwrap_or(usize::MAX)
+}
+
 /// A YAML mapping's entries: key, its position, value.
 type Entries<'a> = &'a [(String, Pos, Node)];
 

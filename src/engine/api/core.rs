@@ -6,7 +6,8 @@ use super::meta::*;
 use super::vocab::*;
 use crate::engine::quantity::Quantity;
 use crate::engine::time::{MicroTime, Time};
-use serde::{Deserialize, Serialize};
+use kubarium_derive::Decode;
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ pub type ResourceList = BTreeMap<String, Quantity>;
 
 // ---------------------------------------------------------------- Namespace
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Namespace {
     pub api_version: String,
@@ -24,14 +25,14 @@ pub struct Namespace {
     pub status: NamespaceStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NamespaceSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub finalizers: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NamespaceStatus {
     #[serde(skip_serializing_if = "NamespacePhase::is_empty")]
@@ -41,7 +42,7 @@ pub struct NamespaceStatus {
     pub conditions: Vec<NamespaceCondition>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NamespaceCondition {
     #[serde(rename = "type")]
@@ -56,7 +57,7 @@ pub struct NamespaceCondition {
 
 // ---------------------------------------------------------------- Node
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Node {
     pub api_version: String,
@@ -66,7 +67,7 @@ pub struct Node {
     pub status: NodeStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSpec {
     #[serde(rename = "podCIDR", skip_serializing_if = "String::is_empty")]
@@ -81,7 +82,7 @@ pub struct NodeSpec {
     pub taints: Vec<Taint>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Taint {
     pub key: String,
@@ -99,7 +100,7 @@ impl Taint {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeStatus {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -120,7 +121,7 @@ pub struct NodeStatus {
     pub volumes_attached: Vec<AttachedVolume>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeCondition {
     #[serde(rename = "type")]
@@ -134,7 +135,7 @@ pub struct NodeCondition {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeAddress {
     #[serde(rename = "type")]
@@ -142,7 +143,7 @@ pub struct NodeAddress {
     pub address: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSystemInfo {
     #[serde(rename = "machineID")]
@@ -160,7 +161,7 @@ pub struct NodeSystemInfo {
     pub architecture: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerImage {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -169,7 +170,7 @@ pub struct ContainerImage {
     pub size_bytes: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AttachedVolume {
     pub name: String,
@@ -178,7 +179,7 @@ pub struct AttachedVolume {
 
 // ---------------------------------------------------------------- Pod
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Pod {
     pub api_version: String,
@@ -193,14 +194,14 @@ pub fn pod_is_ready(p: &Pod) -> bool {
     super::conditions::is_condition_true(&p.status.conditions, &ConditionType::Ready)
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodTemplateSpec {
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -272,7 +273,7 @@ pub struct PodSpec {
     pub host_ipc: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     pub name: String,
@@ -323,7 +324,7 @@ pub struct Container {
     pub resize_policy: Vec<Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerPort {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -337,7 +338,7 @@ pub struct ContainerPort {
     pub host_ip: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EnvVar {
     pub name: String,
@@ -347,7 +348,7 @@ pub struct EnvVar {
     pub value_from: Option<EnvVarSource>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EnvVarSource {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -360,7 +361,7 @@ pub struct EnvVarSource {
     pub secret_key_ref: Option<KeySelector>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct KeySelector {
     pub name: String,
@@ -369,7 +370,7 @@ pub struct KeySelector {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EnvFromSource {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -380,7 +381,7 @@ pub struct EnvFromSource {
     pub secret_ref: Option<NameRef>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NameRef {
     pub name: String,
@@ -388,7 +389,7 @@ pub struct NameRef {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceRequirements {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -397,7 +398,7 @@ pub struct ResourceRequirements {
     pub requests: ResourceList,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeMount {
     pub name: String,
@@ -410,7 +411,7 @@ pub struct VolumeMount {
     pub mount_propagation: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Probe {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -435,14 +436,14 @@ pub struct Probe {
     pub termination_grace_period_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExecAction {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HttpGetAction {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -456,7 +457,7 @@ pub struct HttpGetAction {
     pub http_headers: Vec<Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TcpSocketAction {
     pub port: IntOrString,
@@ -464,7 +465,7 @@ pub struct TcpSocketAction {
     pub host: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Volume {
     pub name: String,
@@ -490,7 +491,7 @@ pub struct Volume {
     pub ephemeral: Option<Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PvcVolumeSource {
     pub claim_name: String,
@@ -498,7 +499,7 @@ pub struct PvcVolumeSource {
     pub read_only: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EmptyDirVolumeSource {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -507,7 +508,7 @@ pub struct EmptyDirVolumeSource {
     pub size_limit: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HostPathVolumeSource {
     pub path: String,
@@ -515,7 +516,7 @@ pub struct HostPathVolumeSource {
     pub type_: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NfsVolumeSource {
     pub server: String,
@@ -524,7 +525,7 @@ pub struct NfsVolumeSource {
     pub read_only: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConfigMapVolumeSource {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -537,7 +538,7 @@ pub struct ConfigMapVolumeSource {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SecretVolumeSource {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -550,7 +551,7 @@ pub struct SecretVolumeSource {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Affinity {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -562,7 +563,7 @@ pub struct Affinity {
 }
 
 /// core/v1 PodAffinity. Serialized through `to_json` (below), not derived.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodAffinity {
     pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
@@ -573,14 +574,14 @@ pub struct PodAffinity {
 /// wasm smaller (the decoder gives it its Go name in errors, from its path).
 pub type PodAntiAffinity = PodAffinity;
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WeightedPodAffinityTerm {
     pub weight: i32,
     pub pod_affinity_term: PodAffinityTerm,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodAffinityTerm {
     pub label_selector: Option<LabelSelector>,
@@ -649,7 +650,7 @@ impl Serialize for PodAffinity {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeAffinity {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -658,13 +659,13 @@ pub struct NodeAffinity {
     pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredSchedulingTerm>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelector {
     pub node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelectorTerm {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -673,7 +674,7 @@ pub struct NodeSelectorTerm {
     pub match_fields: Vec<NodeSelectorRequirement>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelectorRequirement {
     pub key: String,
@@ -682,7 +683,7 @@ pub struct NodeSelectorRequirement {
     pub values: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PreferredSchedulingTerm {
     pub weight: i32,
@@ -727,7 +728,7 @@ impl NodeSelectorRequirement {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Toleration {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -759,7 +760,7 @@ impl Toleration {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodStatus {
     #[serde(skip_serializing_if = "PodPhase::is_empty")]
@@ -792,13 +793,13 @@ pub struct PodStatus {
     pub observed_generation: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IpEntry {
     pub ip: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodCondition {
     #[serde(rename = "type")]
@@ -814,7 +815,7 @@ pub struct PodCondition {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStatus {
     pub name: String,
@@ -833,7 +834,7 @@ pub struct ContainerStatus {
     pub volume_mounts: Vec<VolumeMountStatus>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeMountStatus {
     pub name: String,
@@ -844,7 +845,7 @@ pub struct VolumeMountStatus {
     pub recursive_read_only: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerState {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -855,7 +856,7 @@ pub struct ContainerState {
     pub terminated: Option<ContainerStateTerminated>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStateWaiting {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -864,13 +865,13 @@ pub struct ContainerStateWaiting {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStateRunning {
     pub started_at: Option<Time>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerStateTerminated {
     pub exit_code: i32,
@@ -888,7 +889,7 @@ pub struct ContainerStateTerminated {
 
 // ---------------------------------------------------------------- Service, Endpoints
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Service {
     pub api_version: String,
@@ -898,7 +899,7 @@ pub struct Service {
     pub status: ServiceStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -935,7 +936,7 @@ pub struct ServiceSpec {
     pub traffic_distribution: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServicePort {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -951,13 +952,13 @@ pub struct ServicePort {
     pub node_port: i32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceStatus {
     pub load_balancer: Value,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Endpoints {
     pub api_version: String,
@@ -967,7 +968,7 @@ pub struct Endpoints {
     pub subsets: Vec<EndpointSubset>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointSubset {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -978,7 +979,7 @@ pub struct EndpointSubset {
     pub ports: Vec<EndpointPort>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointAddress {
     pub ip: String,
@@ -990,7 +991,7 @@ pub struct EndpointAddress {
     pub target_ref: Option<ObjectReference>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointPort {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -1004,7 +1005,7 @@ pub struct EndpointPort {
 
 // ---------------------------------------------------------------- ConfigMap, Secret, ServiceAccount
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConfigMap {
     pub api_version: String,
@@ -1018,7 +1019,7 @@ pub struct ConfigMap {
     pub immutable: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Secret {
     pub api_version: String,
@@ -1036,7 +1037,7 @@ pub struct Secret {
     pub immutable: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceAccount {
     pub api_version: String,
@@ -1052,7 +1053,7 @@ pub struct ServiceAccount {
 
 // ---------------------------------------------------------------- Event
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Event {
     pub api_version: String,
@@ -1079,7 +1080,7 @@ pub struct Event {
     pub action: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EventSource {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -1090,7 +1091,7 @@ pub struct EventSource {
 
 // ---------------------------------------------------------------- PersistentVolume(Claim)
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolume {
     pub api_version: String,
@@ -1100,7 +1101,7 @@ pub struct PersistentVolume {
     pub status: PersistentVolumeStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeSpec {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -1131,7 +1132,7 @@ pub struct PersistentVolumeSpec {
     pub volume_attributes_class_name: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiPersistentVolumeSource {
     pub driver: String,
@@ -1144,7 +1145,7 @@ pub struct CsiPersistentVolumeSource {
     pub volume_attributes: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LocalVolumeSource {
     pub path: String,
@@ -1152,14 +1153,14 @@ pub struct LocalVolumeSource {
     pub fs_type: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeNodeAffinity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<NodeSelector>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeStatus {
     #[serde(skip_serializing_if = "PersistentVolumePhase::is_empty")]
@@ -1172,7 +1173,7 @@ pub struct PersistentVolumeStatus {
     pub last_phase_transition_time: Option<Time>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeClaim {
     pub api_version: String,
@@ -1182,7 +1183,7 @@ pub struct PersistentVolumeClaim {
     pub status: PersistentVolumeClaimStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeClaimSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1205,7 +1206,7 @@ pub struct PersistentVolumeClaimSpec {
     pub volume_attributes_class_name: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeResourceRequirements {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -1214,7 +1215,7 @@ pub struct VolumeResourceRequirements {
     pub requests: ResourceList,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PersistentVolumeClaimStatus {
     #[serde(skip_serializing_if = "PersistentVolumeClaimPhase::is_empty")]
@@ -1231,7 +1232,7 @@ pub struct PersistentVolumeClaimStatus {
     pub allocated_resource_statuses: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PvcCondition {
     #[serde(rename = "type")]
@@ -1247,7 +1248,7 @@ pub struct PvcCondition {
 
 // ---------------------------------------------------------------- ResourceQuota
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceQuota {
     pub api_version: String,
@@ -1257,7 +1258,7 @@ pub struct ResourceQuota {
     pub status: ResourceQuotaStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceQuotaSpec {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -1268,7 +1269,7 @@ pub struct ResourceQuotaSpec {
     pub scope_selector: Option<Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceQuotaStatus {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

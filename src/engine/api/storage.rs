@@ -4,11 +4,12 @@ use super::core::NodeSelectorTerm;
 use super::meta::*;
 use super::vocab::*;
 use crate::engine::time::{MicroTime, Time};
-use serde::{Deserialize, Serialize};
+use kubarium_derive::Decode;
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StorageClass {
     pub api_version: String,
@@ -29,14 +30,14 @@ pub struct StorageClass {
     pub allowed_topologies: Vec<TopologySelectorTerm>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TopologySelectorTerm {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub match_label_expressions: Vec<TopologySelectorLabelRequirement>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TopologySelectorLabelRequirement {
     pub key: String,
@@ -70,7 +71,7 @@ pub fn topology_term(key: &str, value: &str) -> NodeSelectorTerm {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeAttachment {
     pub api_version: String,
@@ -80,7 +81,7 @@ pub struct VolumeAttachment {
     pub status: VolumeAttachmentStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeAttachmentSpec {
     pub attacher: String,
@@ -88,7 +89,7 @@ pub struct VolumeAttachmentSpec {
     pub node_name: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeAttachmentSource {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +98,7 @@ pub struct VolumeAttachmentSource {
     pub inline_volume_spec: Option<Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeAttachmentStatus {
     pub attached: bool,
@@ -109,7 +110,7 @@ pub struct VolumeAttachmentStatus {
     pub detach_error: Option<VolumeError>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeError {
     pub time: Option<Time>,
@@ -117,7 +118,7 @@ pub struct VolumeError {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiDriver {
     pub api_version: String,
@@ -126,7 +127,7 @@ pub struct CsiDriver {
     pub spec: CsiDriverSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiDriverSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,7 +150,7 @@ pub struct CsiDriverSpec {
     pub node_allocatable_update_period_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiNode {
     pub api_version: String,
@@ -158,13 +159,13 @@ pub struct CsiNode {
     pub spec: CsiNodeSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiNodeSpec {
     pub drivers: Vec<CsiNodeDriver>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CsiNodeDriver {
     pub name: String,
@@ -176,7 +177,7 @@ pub struct CsiNodeDriver {
     pub allocatable: Option<VolumeNodeResources>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct VolumeNodeResources {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,7 +186,7 @@ pub struct VolumeNodeResources {
 
 // ---------------------------------------------------------------- policy/v1
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudget {
     pub api_version: String,
@@ -195,7 +196,7 @@ pub struct PodDisruptionBudget {
     pub status: PodDisruptionBudgetStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudgetSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,7 +209,7 @@ pub struct PodDisruptionBudgetSpec {
     pub unhealthy_pod_eviction_policy: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudgetStatus {
     #[serde(skip_serializing_if = "is_zero_i64")]
@@ -225,7 +226,7 @@ pub struct PodDisruptionBudgetStatus {
 
 // ---------------------------------------------------------------- coordination.k8s.io/v1
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Lease {
     pub api_version: String,
@@ -234,7 +235,7 @@ pub struct Lease {
     pub spec: LeaseSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Decode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LeaseSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
