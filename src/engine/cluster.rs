@@ -265,6 +265,7 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::serviceaccount::ServiceAccountController::default()),
         Box::new(controllers::deployment::DeploymentController::default()),
         Box::new(controllers::replicaset::ReplicaSetController::default()),
+        Box::new(controllers::replicaset::ReplicaSetController::replication_manager()),
         Box::new(controllers::statefulset::StatefulSetController::default()),
         Box::new(controllers::garbagecollector::GarbageCollector::default()),
         Box::new(controllers::pvbinder::PvBinder::default()),

@@ -147,6 +147,7 @@ pub enum Ctl {
     ServiceAccount,
     Deployment,
     ReplicaSet,
+    Replication,
     StatefulSet,
     GarbageCollector,
     Scheduler,

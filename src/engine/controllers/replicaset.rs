@@ -13,13 +13,20 @@ use crate::engine::store::{Change, Op};
 use crate::engine::time::Time;
 use std::collections::BTreeMap;
 
-const COMPONENT: &str = "replicaset-controller";
+/// The events' source: this controller, or the replication manager.
+fn component(kind: Kind) -> &'static str {
+    if kind == Kind::ReplicationController { "replication-controller" } else { "replicaset-controller" }
+}
 
 /// The annotation that lowers a pod's deletion cost (PodDeletionCost).
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
 #[derive(Clone)]
 pub struct ReplicaSetController {
+    /// ReplicaSet, or ReplicationController for the replication manager
+    /// (pkg/controller/replication: this controller behind an adapter that
+    /// sees each ReplicationController as a ReplicaSet).
+    kind: Kind,
     orphans: OrphanIndex,
     /// What each ReplicaSet's pods look like, kept from the watch so a sync
     /// costs O(change), not O(replicas) (the real controller lists its pods
@@ -35,7 +42,44 @@ pub struct ReplicaSetController {
 
 impl Default for ReplicaSetController {
     fn default() -> Self {
-        ReplicaSetController { orphans: OrphanIndex::default(), track: BTreeMap::new(), wakeups: Wakeups::default(), backoff: Backoff::controller() }
+        ReplicaSetController {
+            kind: Kind::ReplicaSet,
+            orphans: OrphanIndex::default(),
+            track: BTreeMap::new(),
+            wakeups: Wakeups::default(),
+            backoff: Backoff::controller(),
+        }
+    }
+}
+
+impl ReplicaSetController {
+    /// The replication manager (pkg/controller/replication).
+    pub fn replication_manager() -> Self {
+        ReplicaSetController { kind: Kind::ReplicationController, ..Default::default() }
+    }
+}
+
+/// The object as a ReplicaSet: itself, or a ReplicationController converted
+/// (its selector map as matchLabels), as the replication manager's adapter does.
+pub fn as_rs(o: &Object) -> Option<ReplicaSet> {
+    match o {
+        Object::ReplicaSet(r) => Some(r.clone()),
+        Object::Generic(g) if g.kind == Kind::ReplicationController => {
+            let spec = g.field("spec");
+            let match_labels: Labels = crate::engine::decode::from_json(&spec["selector"]).unwrap_or_default();
+            Some(ReplicaSet {
+                metadata: g.metadata.clone(),
+                spec: ReplicaSetSpec {
+                    replicas: spec["replicas"].as_i64().map(|r| r as i32),
+                    min_ready_seconds: spec["minReadySeconds"].as_i64().unwrap_or(0) as i32,
+                    selector: Some(LabelSelector { match_labels, ..Default::default() }),
+                    template: crate::engine::decode::from_json(&spec["template"]).unwrap_or_default(),
+                },
+                status: crate::engine::decode::from_json(g.field("status")).unwrap_or_default(),
+                ..Default::default()
+            })
+        }
+        _ => None,
     }
 }
 
@@ -144,24 +188,24 @@ impl ReplicaSetController {
     /// Keeps `track` in step with one pod change.
     fn observe_pod(&mut self, ch: &Change, api: &Api) {
         let (old, new) = ch.typed::<Pod>();
-        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == "ReplicaSet")
+        if let Some(r) = old.and_then(|p| p.metadata.controller_ref()).filter(|r| r.kind == self.kind.info().kind)
             && let Some(t) = self.track.get_mut(&r.uid)
         {
             t.remove(&ch.key.name);
         }
         if let Some(p) = new
             && let Some(r) = p.metadata.controller_ref()
-            && let Some(rs) = resolve_controller::<ReplicaSet>(api, &p.metadata.namespace, r)
+            && let Some(rs) = resolve_controller_ref(api, self.kind, &p.metadata.namespace, r).and_then(|o| as_rs(o))
         {
-            self.track.entry(rs.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, rs));
+            self.track.entry(rs.metadata.uid.clone()).or_default().insert(&ch.key.name, facts(p, &rs));
         }
     }
 
     /// A ReplicaSet changed: its pods' facts are recomputed when what they
     /// are measured against (selector, template labels) changed.
     fn observe_rs(&mut self, ch: &Change, api: &Api) {
-        let (old, new) = ch.typed::<ReplicaSet>();
-        match (old, new) {
+        let (old, new) = (ch.old.as_deref().and_then(as_rs), ch.new.as_deref().and_then(as_rs));
+        match (old.as_ref(), new.as_ref()) {
             (_, None) => {
                 if let Some(o) = old {
                     self.track.remove(&o.metadata.uid);
@@ -169,12 +213,12 @@ impl ReplicaSetController {
             }
             (Some(o), Some(n)) if o.spec.selector == n.spec.selector && o.spec.template.metadata.labels == n.spec.template.metadata.labels => {}
             (_, Some(n)) => {
-                let Some(rs) = api.get_t::<ReplicaSet>(&n.metadata.namespace, &n.metadata.name).filter(|r| r.metadata.uid == n.metadata.uid) else { return };
+                let Some(rs) = api.store.get(self.kind, &ch.key).and_then(|o| as_rs(o)).filter(|r| r.metadata.uid == n.metadata.uid) else { return };
                 let t = self.track.entry(rs.metadata.uid.clone()).or_default();
                 let names: Vec<String> = t.pods.keys().cloned().collect();
                 for name in names {
                     match api.get_t::<Pod>(&rs.metadata.namespace, &name) {
-                        Some(p) if p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) => t.insert(&name, facts(p, rs)),
+                        Some(p) if p.metadata.controller_ref().is_some_and(|c| c.uid == rs.metadata.uid) => t.insert(&name, facts(p, &rs)),
                         _ => t.remove(&name),
                     }
                 }
@@ -185,40 +229,45 @@ impl ReplicaSetController {
 
 impl Controller for ReplicaSetController {
     fn id(&self) -> Ctl {
-        Ctl::ReplicaSet
+        if self.kind == Kind::ReplicationController { Ctl::Replication } else { Ctl::ReplicaSet }
     }
 
     fn watch(&mut self, ch: &Change, api: &Api, q: &mut WorkQueue) {
         match ch.kind {
-            Kind::ReplicaSet => {
+            k if k == self.kind => {
                 self.observe_rs(ch, api);
                 q.add(ch.obj_ref());
             }
             Kind::Pod => {
                 self.orphans.observe(ch);
                 self.observe_pod(ch, api);
-                pod_changed(ch, api, q);
+                if self.kind == Kind::ReplicaSet {
+                    pod_changed(ch, api, q);
+                } else {
+                    rc_pod_changed(ch, api, q);
+                }
             }
             _ => {}
         }
     }
 
     fn sync(&mut self, key: &ObjRef, cx: &mut Cx) {
-        let Some(rs) = cx.api.get_t::<ReplicaSet>(&key.key.namespace, &key.key.name).cloned() else {
+        let obj = cx.api.store.get(self.kind, &key.key).cloned();
+        let Some((rs, obj)) = obj.and_then(|o| as_rs(&o).map(|rs| (rs, o))) else {
             self.backoff.forget(key);
             self.wakeups.forget(key);
             return;
         };
         let empty = RsPods::default();
         let pods = self.track.get(&rs.metadata.uid).map_or(&empty, |b| b);
-        match sync_replica_set(cx.api, &self.orphans, pods, rs) {
+        match sync_replica_set(cx.api, &obj, &self.orphans, pods, rs) {
             Ok(Some(at)) => {
                 self.backoff.forget(key);
-                self.wakeups.wake(cx.api, Ctl::ReplicaSet, key.clone(), at);
+                self.wakeups.wake(cx.api, self.id(), key.clone(), at);
             }
             Ok(None) => self.backoff.forget(key),
             Err(_) => {
-                self.backoff.retry(cx.api, Ctl::ReplicaSet, key.clone());
+                self.backoff.retry(cx.api, self.id(), key.clone());
             }
         }
     }
@@ -243,6 +292,29 @@ fn pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
     OWNER.enqueue_for_child(ch, api, q);
 }
 
+/// The replication manager's pod handlers: the controller a pod names,
+/// else the ReplicationControllers of its namespace whose selector matches.
+fn rc_pod_changed(ch: &Change, api: &Api, q: &mut WorkQueue) {
+    let kind = Kind::ReplicationController;
+    for m in [ch.old.as_deref(), ch.new.as_deref()].into_iter().flatten().map(Object::meta) {
+        match m.controller_ref() {
+            Some(r) => {
+                if let Some(o) = resolve_controller_ref(api, kind, &m.namespace, r) {
+                    q.add(o.obj_ref());
+                }
+            }
+            None if !m.labels.is_empty() && ch.op != Op::Deleted => {
+                for o in api.store.list_ns(kind, &m.namespace) {
+                    if as_rs(o).is_some_and(|rs| selector_selects(rs.spec.selector.as_ref(), &m.labels)) {
+                        q.add(o.obj_ref());
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+}
+
 /// Counts of the pods a sync works with (`activePods` and the terminating ones).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Counts {
@@ -255,7 +327,8 @@ struct Counts {
 
 /// `syncReplicaSet`.
 /// Returns when to look again (minReadySeconds), if ever.
-fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: ReplicaSet) -> Result<Option<Time>, String> {
+fn sync_replica_set(api: &mut Api, obj: &Object, orphans: &OrphanIndex, pods: &RsPods, rs: ReplicaSet) -> Result<Option<Time>, String> {
+    let kind = obj.kind();
     let ns = rs.metadata.namespace.clone();
     let now = api.now;
     let min_ready = rs.spec.min_ready_seconds;
@@ -270,7 +343,7 @@ fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: Rep
             .cloned()
             .collect();
         if !candidates.is_empty() {
-            adopted = claim_objects(api, &rs.metadata, Kind::ReplicaSet, candidates, |_| true).unwrap_or_else(|e| {
+            adopted = claim_objects(api, &rs.metadata, kind, candidates, |_| true).unwrap_or_else(|e| {
                 errs.push(e);
                 vec![]
             });
@@ -306,10 +379,10 @@ fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: Rep
     }
     let mut manage_err = None;
     if !rs.metadata.is_deleting() {
-        manage_err = manage_replicas(api, &rs, pods, &adopted, counts.replicas).err();
+        manage_err = manage_replicas(api, &rs, obj, pods, &adopted, counts.replicas).err();
     }
     let status = calculate_status(&rs, counts, manage_err.as_deref(), now);
-    let updated = update_status(api, &rs, status)?;
+    let updated = update_status(api, obj, &rs, status)?;
     if let Some(e) = manage_err {
         return Err(e);
     }
@@ -321,13 +394,13 @@ fn sync_replica_set(api: &mut Api, orphans: &OrphanIndex, pods: &RsPods, rs: Rep
 }
 
 /// `manageReplicas`: create or delete the difference.
-fn manage_replicas(api: &mut Api, rs: &ReplicaSet, pods: &RsPods, adopted: &[Pod], active: i32) -> Result<(), String> {
+fn manage_replicas(api: &mut Api, rs: &ReplicaSet, rs_obj: &Object, pods: &RsPods, adopted: &[Pod], active: i32) -> Result<(), String> {
     let want = rs.spec.replicas.unwrap_or(1) as i64;
     let diff = active as i64 - want;
-    let rs_obj = Object::ReplicaSet(rs.clone());
+    let component = component(rs_obj.kind());
     if diff < 0 {
         let n = ((-diff) as usize).min(BURST_REPLICAS);
-        let (_, err) = slow_start_batch(n, SLOW_START_INITIAL_BATCH_SIZE, usize::MAX, |_| create_pod(api, rs, &rs_obj));
+        let (_, err) = slow_start_batch(n, SLOW_START_INITIAL_BATCH_SIZE, usize::MAX, |_| create_pod(api, rs, rs_obj));
         return match err {
             Some(e) => Err(e),
             None => Ok(()),
@@ -344,10 +417,10 @@ fn manage_replicas(api: &mut Api, rs: &ReplicaSet, pods: &RsPods, adopted: &[Pod
         let mut first_err = None;
         for p in victims {
             match api.delete(Kind::Pod, ns, &p.metadata.name, &DeleteOptions::default()) {
-                Ok(_) => api.event(&rs_obj, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", p.metadata.name), COMPONENT),
+                Ok(_) => api.event(rs_obj, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", p.metadata.name), component),
                 Err(e) if e.is_not_found() => {}
                 Err(e) => {
-                    api.event(&rs_obj, "Warning", "FailedDelete", &format!("Error deleting: {}", e.message), COMPONENT);
+                    api.event(rs_obj, "Warning", "FailedDelete", &format!("Error deleting: {}", e.message), component);
                     first_err.get_or_insert(format!("unable to delete pods: {}", e.message));
                 }
             }
@@ -361,7 +434,7 @@ fn manage_replicas(api: &mut Api, rs: &ReplicaSet, pods: &RsPods, adopted: &[Pod
 
 /// `RealPodControl.CreatePods` for one pod.
 fn create_pod(api: &mut Api, rs: &ReplicaSet, rs_obj: &Object) -> Result<(), String> {
-    let pod = pod_from_template(&rs.spec.template, &rs.metadata.name, new_controller_ref(&rs.metadata, Kind::ReplicaSet));
+    let pod = pod_from_template(&rs.spec.template, &rs.metadata.name, new_controller_ref(&rs.metadata, rs_obj.kind()));
     if pod.metadata.labels.is_empty() {
         return Err("unable to create pods, no labels".into());
     }
@@ -369,12 +442,12 @@ fn create_pod(api: &mut Api, rs: &ReplicaSet, rs_obj: &Object) -> Result<(), Str
     pod.metadata.namespace = rs.metadata.namespace.clone();
     match api.create(Object::Pod(pod)) {
         Ok(w) => {
-            api.event(rs_obj, "Normal", "SuccessfulCreate", &format!("Created pod: {}", w.object.meta().name), COMPONENT);
+            api.event(rs_obj, "Normal", "SuccessfulCreate", &format!("Created pod: {}", w.object.meta().name), component(rs_obj.kind()));
             Ok(())
         }
         Err(e) if is_namespace_terminating(&e) => Ok(()),
         Err(e) => {
-            api.event(rs_obj, "Warning", "FailedCreate", &format!("Error creating: {}", e.message), COMPONENT);
+            api.event(rs_obj, "Warning", "FailedCreate", &format!("Error creating: {}", e.message), component(rs_obj.kind()));
             Err(e.message)
         }
     }
@@ -579,7 +652,7 @@ fn calculate_status(rs: &ReplicaSet, c: Counts, manage_err: Option<&str>, now: T
 }
 
 /// `updateReplicaSetStatus`: writes only when something changed.
-fn update_status(api: &mut Api, rs: &ReplicaSet, mut st: ReplicaSetStatus) -> Result<ReplicaSet, String> {
+fn update_status(api: &mut Api, obj: &Object, rs: &ReplicaSet, mut st: ReplicaSetStatus) -> Result<ReplicaSet, String> {
     let cur = &rs.status;
     if cur.replicas == st.replicas
         && cur.fully_labeled_replicas == st.fully_labeled_replicas
@@ -592,6 +665,14 @@ fn update_status(api: &mut Api, rs: &ReplicaSet, mut st: ReplicaSetStatus) -> Re
         return Ok(rs.clone());
     }
     st.observed_generation = rs.metadata.generation;
+    if let Object::Generic(g) = obj {
+        // the ReplicationController's status: no terminatingReplicas
+        st.terminating_replicas = None;
+        let mut g = g.clone();
+        g.body.insert("status".into(), crate::engine::api::to_json(&st));
+        let w = api.update_status(Object::Generic(g)).map_err(|e| e.message)?;
+        return Ok(as_rs(&w.object).unwrap_or_else(|| rs.clone()));
+    }
     let mut next = rs.clone();
     next.status = st;
     let w = api.update_status(Object::ReplicaSet(next)).map_err(|e| e.message)?;
