@@ -69,6 +69,8 @@ fn admission_name(m: &ObjectMeta, generated: bool) -> &str {
 pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings: &mut Vec<String>) -> Result<(), ApiError> {
     match obj {
         Object::Pod(p) => {
+            // LimitRanger (first of the mutating plugins): default requests and limits
+            super::limitranger::mutate_pod(api, p);
             // ServiceAccount (plugin/pkg/admission/serviceaccount, Admit): the
             // account must exist. `default` is made by the serviceaccount
             // controller as soon as the namespace exists and the plugin
@@ -374,6 +376,12 @@ pub fn validate_create(api: &Api, obj: &Object) -> Result<(), ApiError> {
                 ),
             ));
         }
+    }
+    // LimitRanger's validation, then ResourceQuota (the last plugin)
+    match obj {
+        Object::Pod(p) => super::limitranger::validate_pod(api, p)?,
+        Object::PersistentVolumeClaim(c) => super::limitranger::validate_claim(api, c)?,
+        _ => {}
     }
     check_quota(api, obj, |res| object_usage(obj, res))
 }

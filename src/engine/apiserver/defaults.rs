@@ -116,6 +116,12 @@ fn default_template_json(v: &mut Value) {
 /// ReplicationController, autoscaling/v2, networking/v1 defaults.go.
 fn default_generic(g: &mut Generic) {
     use Kind::*;
+    if g.kind == LimitRange {
+        if let Some(spec) = g.body.get_mut("spec") {
+            super::limitranger::default_items(spec);
+        }
+        return;
+    }
     if !matches!(g.kind, Job | CronJob | DaemonSet | ReplicationController | HorizontalPodAutoscaler | NetworkPolicy | IngressClass) {
         return;
     }

@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod crd;
 pub mod defaults;
+pub mod limitranger;
 pub mod rbac;
 pub mod validation;
 
