@@ -138,6 +138,8 @@ fn every_field_kubernetes_has_is_accepted_by_the_kinds_the_engine_interprets_and
     }
 }
 
+/// The API server defaults the Container item (SetDefaults_LimitRangeItem:
+/// memory's default request from its default limit), as describe shows.
 #[test]
 fn a_limit_range_is_described_as_kubectl_describes_it() {
     let mut s = Session::new(1);
@@ -151,7 +153,7 @@ fn a_limit_range_is_described_as_kubectl_describes_it() {
          Type                   Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n\
          ----                   --------  ---  ---  ---------------  -------------  -----------------------\n\
          Container              cpu       -    -    250m             500m           -\n\
-         Container              memory    -    1Gi  -                512Mi          -\n\
+         Container              memory    -    1Gi  512Mi            512Mi          -\n\
          PersistentVolumeClaim  storage   1Gi  -    -                -              -\n"
     );
 }
