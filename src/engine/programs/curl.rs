@@ -93,31 +93,45 @@ fn meter(size: u64) -> String {
 }
 
 /// One HTTP exchange from this container. Err: (curl exit code, message).
-fn fetch(ctx: &mut Ctx, url: &Url, method: &str, ua: &str) -> Result<(Response, String), (i32, String)> {
+/// `timeout`: --connect-timeout or --max-time, in ms.
+fn fetch(ctx: &mut Ctx, url: &Url, method: &str, ua: &str, timeout: Option<i64>) -> Result<(Response, String), (i32, String)> {
     let addrs = net::resolve(ctx, &url.host).ok_or_else(|| (6, format!("Could not resolve host: {}", url.host)))?;
     let client_ip = ctx.pod_ip();
+    let mut dropped = false;
     for a in &addrs {
-        if let Some(r) = try_addr(ctx, a, url, method, ua, &client_ip) {
-            return Ok((r, a.ip.clone()));
+        match try_addr(ctx, a, url, method, ua, &client_ip) {
+            Ok(r) => return Ok((r, a.ip.clone())),
+            Err(d) => dropped |= d,
         }
+    }
+    if dropped {
+        // a NetworkPolicy dropped the SYNs: curl's timer, else the kernel's retries
+        return Err(match timeout {
+            Some(ms) => (28, format!("Connection timed out after {} milliseconds", ms + 1)),
+            None => (28, format!("Failed to connect to {} port {} after 130949 ms: Connection timed out", url.host, url.port)),
+        });
     }
     let unreachable = addrs.iter().all(|a| matches!(&a.kind, net::AddrKind::Pod(uid) if uid.is_empty()));
     let ms = if unreachable { 3067 } else { 0 };
     Err((7, format!("Failed to connect to {} port {} after {ms} ms: Couldn't connect to server", url.host, url.port)))
 }
 
-fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_ip: &str) -> Option<Response> {
-    let (uid, port) = net::route(ctx, a, url.port)?;
-    let key = net::listener(ctx, &uid, port)?;
-    let r = ctx.cx.rt.running.get(&key)?.clone();
+/// Err(true): the connection was dropped by a NetworkPolicy; Err(false): refused.
+fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_ip: &str) -> Result<Response, bool> {
+    let (uid, port) = net::route(ctx, a, url.port).ok_or(false)?;
+    if !net::may_connect(ctx, &uid, port) {
+        return Err(true);
+    }
+    let key = net::listener(ctx, &uid, port).ok_or(false)?;
+    let r = ctx.cx.rt.running.get(&key).ok_or(false)?.clone();
     if !http::is_http(&r.server) || url.scheme == "https" {
-        return None;
+        return Err(false);
     }
     let now = ctx.now();
     // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
     // (its hostname, from /etc/hosts), from that IP.
     let from = if a.ip == "127.0.0.1" || a.ip == "::1" { "127.0.0.1".to_string() } else { client_ip.to_string() };
-    Some(http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
+    Ok(http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
 }
 
 /// `curl [options] URL`
@@ -131,6 +145,7 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut fail = false;
     let mut follow = false;
     let mut method: Option<String> = None;
+    let mut timeout: Option<i64> = None;
     let mut urls = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -149,7 +164,14 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
             "-f" | "--fail" => fail = true,
             "-L" | "--location" => follow = true,
             "-X" | "--request" => method = next(&mut i),
-            "-H" | "--header" | "-m" | "--max-time" | "--connect-timeout" | "-A" | "--user-agent" | "-u" | "--retry" => {
+            "-m" | "--max-time" | "--connect-timeout" => {
+                let secs = next(&mut i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+                let ms = (secs * 1000.0) as i64;
+                if ms > 0 {
+                    timeout = Some(timeout.map_or(ms, |t: i64| t.min(ms)));
+                }
+            }
+            "-H" | "--header" | "-A" | "--user-agent" | "-u" | "--retry" => {
                 next(&mut i);
             }
             "-d" | "--data" | "--data-raw" => {
@@ -204,7 +226,7 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut url = url;
     let mut hops = 0;
     let (resp, ip) = loop {
-        match fetch(ctx, &url, &method, &ua) {
+        match fetch(ctx, &url, &method, &ua, timeout) {
             Ok((r, ip)) => {
                 if follow
                     && r.status == 301
@@ -315,7 +337,8 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
                 out = args.get(i).cloned();
             }
             "--spider" => spider = true,
-            // Options with a value Kubarium does not act on (timeouts,
+            // Options with a value Kubarium does not act on (timeouts: a
+            // dropped connection ends as "download timed out" either way;
             // user agent, log file, headers, directory, proxy).
             "-T" | "-U" | "-o" | "--header" | "-P" | "-Y" => i += 1,
             "-qO-" | "-qO" => {
@@ -367,14 +390,22 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     }
     let client_ip = ctx.pod_ip();
     let mut resp = None;
+    let mut dropped = false;
     for a in &addrs {
-        if let Some(r) = try_addr(ctx, a, &url, "GET", "Wget", &client_ip) {
-            resp = Some(r);
-            break;
+        match try_addr(ctx, a, &url, "GET", "Wget", &client_ip) {
+            Ok(r) => {
+                resp = Some(r);
+                break;
+            }
+            Err(d) => dropped |= d,
         }
     }
     let Some(r) = resp else {
-        o.eprint(format!("wget: can't connect to remote host ({ip}): Connection refused\n"));
+        if dropped {
+            o.eprint("wget: download timed out\n");
+        } else {
+            o.eprint(format!("wget: can't connect to remote host ({ip}): Connection refused\n"));
+        }
         return o.with_code(1);
     };
     if r.status >= 400 {

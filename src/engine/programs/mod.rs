@@ -60,6 +60,7 @@ pub mod http;
 pub mod image;
 pub mod mysql;
 pub mod net;
+pub mod netpol;
 pub mod perl;
 pub mod postgres;
 pub mod psql;

@@ -84,6 +84,10 @@ pub fn resolve(ctx: &mut Ctx, host: &str) -> Option<Vec<Addr>> {
         return Some(vec![a(host, AddrKind::Pod(uid))]);
     }
     let ns = ctx.p.pod.namespace.clone();
+    // the lookup itself is egress to the cluster DNS, which a policy may drop
+    if ctx.pod().is_some_and(|p| !super::netpol::dns_allowed(ctx.cx.api, p)) {
+        return None;
+    }
     match dns::resolve(ctx.cx.api, &ns, host) {
         Resolved::Pod { key, ip } => {
             let uid = ctx.cx.api.get_t::<Pod>(&key.namespace, &key.name).map(|p| p.metadata.uid.clone()).unwrap_or_default();
@@ -145,6 +149,13 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
             Some((pod.metadata.uid.clone(), target))
         }
     }
+}
+
+/// Whether the network lets this container's pod open a connection to
+/// pod `uid` on `port` (NetworkPolicies; `netpol`).
+pub fn may_connect(ctx: &Ctx, uid: &str, port: u16) -> bool {
+    let Some(crate::engine::api::Object::Pod(dst)) = ctx.cx.api.store.by_uid(uid).map(|o| &**o) else { return true };
+    super::netpol::connection_allowed(ctx.cx.api, ctx.pod(), dst, port)
 }
 
 /// The port a server program listens on.
