@@ -592,6 +592,11 @@ pub(super) fn one_name(ctx: &Ctx) -> Result<String, CmdError> {
 
 /// Creates a generated object and prints it, as the create generators do.
 pub(super) fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>) -> Result<(), CmdError> {
+    create_generated_as(ctx, obj, wrap_err, "created")
+}
+
+/// As [`create_generated`], printing `op` (`exposed`) for the write.
+pub(super) fn create_generated_as(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str>, op: &str) -> Result<(), CmdError> {
     check_output(ctx)?;
     let dry = dry_run(ctx)?;
     let kind = obj.kind();
@@ -614,7 +619,7 @@ pub(super) fn create_generated(ctx: &mut Ctx, obj: Object, wrap_err: Option<&str
                 }
             }
             let shown = w.as_ref().map(|w| (*w.object).clone()).unwrap_or(obj);
-            print_written(ctx, kind, &name, &op_suffix("created", dry), Some(&shown))
+            print_written(ctx, kind, &name, &op_suffix(op, dry), Some(&shown))
         }
         Err(e) => match wrap_err {
             Some(prefix) => Err(CmdError::msg(format!("{prefix}: {}", e.message))),

@@ -12,6 +12,7 @@ pub mod delete;
 pub mod describe;
 pub mod exec;
 pub mod explain;
+pub mod expose;
 pub mod get;
 pub mod label;
 pub mod merge;
@@ -212,6 +213,7 @@ pub fn commands() -> Vec<Command> {
             misc::run_flags,
             misc::run_run,
         ),
+        expose::command(),
         Command::new("replace", "Replace a resource by file name or stdin", "replace -f FILENAME", misc::replace_flags, misc::run_replace),
         Command::new("cluster-info", "Display cluster information", "cluster-info", misc::any_flags, misc::run_cluster_info),
         Command::new("top", "Display resource (CPU/memory) usage", "top", misc::top_flags, misc::run_top),
@@ -233,7 +235,6 @@ pub fn commands() -> Vec<Command> {
         unsupported("cp"),
         unsupported("debug"),
         unsupported("events"),
-        unsupported("expose"),
         unsupported("autoscale"),
         unsupported("diff"),
         unsupported("kustomize"),
