@@ -715,7 +715,9 @@ impl Api {
         if let Some(o) = self.store.get(Kind::Pod, key).cloned() {
             if o.meta().finalizers.is_empty() {
                 self.store.remove(Kind::Pod, key);
-            } else {
+            } else if o.meta().deletion_grace_period_seconds != Some(0) {
+                // kept for its finalizers (a Job's tracking one): written
+                // once, so the kubelet's next look at it is not a new change
                 let mut obj = (*o).clone();
                 obj.meta_mut().deletion_grace_period_seconds = Some(0);
                 self.store.put(obj);
