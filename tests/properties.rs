@@ -10,7 +10,9 @@
 //! - a ReadWriteOnce attachable volume is attached to one node at most;
 //! - PVC and PV are bound one to one;
 //! - no volume loses its data without a user action that loses it;
-//! - the controllers' own invariants (ReplicaSet, Deployment, GC);
+//! - the controllers' own invariants (ReplicaSet, Deployment, GC; a Job's
+//!   successes within its completions and its running pods within its
+//!   parallelism; one pod of a DaemonSet per node);
 //! - replaying the log gives the same cluster.
 //!
 //! `invariants_hold_and_replay_reproduces` is proptest with a fixed seed (CI
@@ -24,7 +26,7 @@
 use kubarium::engine::api::*;
 use kubarium::engine::apiserver::{DeleteOptions, Propagation};
 use kubarium::engine::cluster::ClusterVerb;
-use kubarium::engine::controllers::{deployment, garbagecollector, replicaset, statefulset};
+use kubarium::engine::controllers::{daemon, deployment, garbagecollector, job, replicaset, statefulset};
 use kubarium::engine::storage::invariants::{self, DataSnapshot};
 use kubarium::engine::time::Time;
 use kubarium::engine::timeline::Timeline;
@@ -103,6 +105,22 @@ enum Op {
         secs: u16,
     },
     Settle,
+    /// A Job j{idx} (created once: its template is immutable), whose pods
+    /// succeed or fail after a few seconds.
+    ApplyJob {
+        idx: u8,
+        completions: u8,
+        parallelism: u8,
+        fail: bool,
+    },
+    /// The DaemonSet ds0, its image (a change rolls it out) and whether it surges.
+    ApplyDaemonSet {
+        image: u8,
+        surge: bool,
+    },
+    DeleteJob {
+        idx: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -124,13 +142,16 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3u8).prop_map(|driver| Op::DriverInstall { driver }),
         3 => (1..120u16).prop_map(|secs| Op::Advance { secs }),
         1 => Just(Op::Settle),
+        1 => (0..2u8, 1..5u8, 1..4u8, any::<bool>()).prop_map(|(idx, completions, parallelism, fail)| Op::ApplyJob { idx, completions, parallelism, fail }),
+        1 => (0..2u8, any::<bool>()).prop_map(|(image, surge)| Op::ApplyDaemonSet { image, surge }),
+        1 => (0..2u8).prop_map(|idx| Op::DeleteJob { idx }),
     ]
 }
 
 /// The same distribution as [`op`], from a plain generator (the soak makes
 /// a session from one seed, without proptest's machinery).
 fn random_op(r: &mut Rng) -> Op {
-    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1];
+    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1];
     let mut pick = r.below(weights.iter().sum());
     let mut which = 0;
     while pick >= weights[which] {
@@ -155,7 +176,10 @@ fn random_op(r: &mut Rng) -> Op {
         13 => Op::DriverUninstall { driver: n(3) },
         14 => Op::DriverInstall { driver: n(3) },
         15 => Op::Advance { secs: 1 + r.below(119) as u16 },
-        _ => Op::Settle,
+        16 => Op::Settle,
+        17 => Op::ApplyJob { idx: n(2), completions: 1 + n(4), parallelism: 1 + n(3), fail: n(2) == 1 },
+        18 => Op::ApplyDaemonSet { image: n(2), surge: n(2) == 1 },
+        _ => Op::DeleteJob { idx: n(2) },
     }
 }
 
@@ -234,6 +258,21 @@ fn sharing_deploy(idx: u8, replicas: u8, claim: u8, recreate: bool) -> Object {
     let strategy = if recreate { "Recreate" } else { "RollingUpdate" };
     decode(&format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{idx}\nspec:\n  replicas: {replicas}\n  strategy:\n    type: {strategy}\n  selector:\n    matchLabels:\n      app: d{idx}\n  template:\n    metadata:\n      labels:\n        app: d{idx}\n    spec:\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: web\n        image: nginx:1.25\n        volumeMounts:\n        - name: shared\n          mountPath: /usr/share/nginx/html\n      volumes:\n      - name: shared\n        persistentVolumeClaim:\n          claimName: c{claim}\n"
+    ))
+}
+
+fn job(idx: u8, completions: u8, parallelism: u8, fail: bool) -> Object {
+    let code = if fail { 1 } else { 0 };
+    decode(&format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j{idx}\nspec:\n  completions: {completions}\n  parallelism: {parallelism}\n  backoffLimit: 2\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: work\n        image: busybox:1.36\n        command: [sh, -c, 'sleep 3; exit {code}']\n"
+    ))
+}
+
+fn daemon_set(image: u8, surge: bool) -> Object {
+    let strategy = if surge { "maxSurge: 1\n        maxUnavailable: 0" } else { "maxSurge: 0\n        maxUnavailable: 1" };
+    decode(&format!(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds0\nspec:\n  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n        {strategy}\n  selector:\n    matchLabels:\n      app: ds0\n  template:\n    metadata:\n      labels:\n        app: ds0\n    spec:\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: agent\n        image: {}\n",
+        IMAGES[image as usize]
     ))
 }
 
@@ -328,6 +367,16 @@ fn step(c: &mut Cluster, op: &Op) {
         Op::DriverInstall { driver } => {
             let _ = c.cluster_verb(ClusterVerb::DriverInstall { driver: DRIVERS[driver as usize].into() });
         }
+        Op::ApplyJob { idx, completions, parallelism, fail } => {
+            if c.api.store.get(Kind::Job, &ObjKey::new("default", &format!("j{idx}"))).is_none() {
+                let _ = c.create(job(idx, completions, parallelism, fail));
+            }
+        }
+        Op::ApplyDaemonSet { image, surge } => apply(c, daemon_set(image, surge)),
+        Op::DeleteJob { idx } => {
+            let opts = DeleteOptions { propagation: Some(Propagation::Background), ..Default::default() };
+            let _ = c.delete(Kind::Job, "default", &format!("j{idx}"), &opts);
+        }
         Op::Advance { secs } => c.advance(secs as i64 * 1000),
         Op::Settle => {
             c.settle();
@@ -340,6 +389,8 @@ fn check(c: &Cluster) -> Result<(), String> {
     replicaset::check_invariants(&c.api)?;
     deployment::check_invariants(&c.api)?;
     garbagecollector::check_invariants(&c.api)?;
+    job::check_invariants(&c.api)?;
+    daemon::check_invariants(&c.api)?;
     invariants::check_all(&c.api)?;
     for p in c.api.store.list_t::<Pod>() {
         if !p.spec.node_name.is_empty() && c.api.get_t::<Node>("", &p.spec.node_name).is_none() {

@@ -51,6 +51,20 @@ const SCENARIOS = {
     await page.click('.lessons button.next');
     await page.waitForSelector('.predict');
   },
+  // The Jobs lesson's manifests applied and settled: Jobs that finished or
+  // failed, a DaemonSet's pod on every node, the Why of a daemon pod.
+  async 'jobs-and-daemonsets'(page) {
+    await page.goto(server.url);
+    await page.waitForSelector('.node');
+    // Jobs and DaemonSets are checked against the schema table, fetched
+    // after the first frame: kubectl explain answers once it is there.
+    await run(page, 'kubectl explain job.spec.completions');
+    await page.waitForFunction(() => /FIELD: completions/.test(document.querySelector('.console-out')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.selectOption('.examples', 'lesson-jobs-cronjobs-daemonsets#all');
+    await page.click('button.primary:has-text("Apply")');
+    await page.click('button:has-text("Settle")');
+    await page.click('.pod:has-text("log-agent")');
+  },
   async compare(page) {
     await page.goto(server.url + '?compare');
     await page.waitForSelector('.compare-side .node');

@@ -351,5 +351,22 @@ impl Controller for DaemonSetController {
     }
 }
 
+/// Invariants that hold whenever the controllers have caught up: a node
+/// holds at most one pod of a DaemonSet that is not terminal (terminating
+/// ones included), two while a maxSurge rollout replaces it.
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for o in api.store.list(Kind::DaemonSet) {
+        let Some(ds) = Ds::of(o) else { continue };
+        let most = if update::allows_surge(&ds) { 2 } else { 1 };
+        for (node, pods) in nodes_to_daemon_pods(api, &ds, true) {
+            let live = pods.iter().filter(|p| !is_pod_terminal(p)).count();
+            if live > most {
+                return Err(format!("DaemonSet {} has {live} pods on node {node}", o.key()));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

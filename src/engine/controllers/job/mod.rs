@@ -830,3 +830,24 @@ fn generic(o: &Object) -> Option<&Generic> {
 
 #[cfg(test)]
 mod tests;
+
+/// Invariants that hold whenever the controllers have caught up: a Job
+/// never counts more successes than its completions, and never runs more
+/// pods (active: not terminal, not being deleted) than its parallelism.
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for o in api.store.list(Kind::Job) {
+        let Object::Generic(g) = &**o else { continue };
+        let spec = Spec::of(g.field("spec"));
+        let succeeded = g.field("status")["succeeded"].as_i64().unwrap_or(0);
+        if let Some(c) = spec.completions
+            && succeeded > c as i64
+        {
+            return Err(format!("Job {} counts {succeeded} successes for {c} completions", o.key()));
+        }
+        let active = pods_of(api, g).iter().filter(|p| is_pod_active(p)).count();
+        if active > spec.parallelism.max(0) as usize {
+            return Err(format!("Job {} runs {active} pods with parallelism {}", o.key(), spec.parallelism));
+        }
+    }
+    Ok(())
+}
