@@ -40,6 +40,58 @@ use std::collections::{BTreeMap, BTreeSet};
 #[allow(clippy::box_collection)]
 pub type BoxedSet<T> = Box<BTreeSet<T>>;
 
+/// Counts by an `i64` (ordinals, ready-since instants), ascending, without
+/// zero counts: a sorted `Vec`, as a `BTreeMap<i64, i32>` was the wasm's
+/// only map of that layout and brought its own copy of BTreeMap's code.
+#[derive(Clone, Default, PartialEq)]
+pub struct Tally(Vec<(i64, i32)>);
+
+impl Tally {
+    /// Adds `d` to `k`'s count, dropping the count when it comes to zero.
+    pub fn bump(&mut self, k: i64, d: i32) {
+        match self.0.binary_search_by(|e| e.0.cmp(&k)) {
+            Ok(i) => {
+                self.0[i].1 += d;
+                if self.0[i].1 == 0 {
+                    self.0.remove(i);
+                }
+            }
+            Err(i) if d != 0 => self.0.insert(i, (k, d)),
+            Err(_) => {}
+        }
+    }
+    /// How many keys have a count.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether no key has a count.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The least key with a count.
+    pub fn first(&self) -> Option<i64> {
+        self.0.first().map(|e| e.0)
+    }
+    /// The greatest key with a count.
+    pub fn last(&self) -> Option<i64> {
+        self.0.last().map(|e| e.0)
+    }
+    /// The sum of the counts of the keys up to `cutoff`.
+    pub fn sum_to(&self, cutoff: i64) -> i32 {
+        self.0.iter().take_while(|e| e.0 <= cutoff).map(|e| e.1).sum()
+    }
+    /// The least key above `cutoff` with a count.
+    pub fn first_after(&self, cutoff: i64) -> Option<i64> {
+        self.0.iter().find(|e| e.0 > cutoff).map(|e| e.0)
+    }
+}
+
+impl std::fmt::Debug for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|e| (&e.0, &e.1))).finish()
+    }
+}
+
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_less(v, |a, b| a < b)
