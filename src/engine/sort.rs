@@ -92,6 +92,77 @@ impl std::fmt::Debug for Tally {
     }
 }
 
+/// A map as a `Vec` of entries sorted by key, for the few maps that were
+/// the wasm's only `BTreeMap` of their key and value layout (each brought
+/// its own copy of BTreeMap's insertion and rebalancing code). Lookups are
+/// binary searches; insertions and removals move the tail, fine for maps
+/// of a few hundred entries. Iteration is in key order, as a `BTreeMap`'s.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    fn find(&self, k: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|e| e.0.cmp(k))
+    }
+    pub fn get(&self, k: &K) -> Option<&V> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+    /// The value at `k`, inserted with `V::default()` if absent (as
+    /// `entry(k).or_default()`).
+    pub fn entry_or_default(&mut self, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.find(&k) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        match self.find(&k) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, v)),
+            Err(i) => {
+                self.0.insert(i, (k, v));
+                None
+            }
+        }
+    }
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        self.find(k).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|e| f(&e.0, &mut e.1))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|e| &e.0)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|e| &e.1)
+    }
+}
+
+impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|e| (&e.0, &e.1))).finish()
+    }
+}
+
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_less(v, |a, b| a < b)

@@ -77,7 +77,8 @@ pub struct World {
     /// `VolumeId::Container`): the overlay's whiteouts, read by `fs`.
     pub whiteouts: BTreeMap<VolumeId, crate::engine::sort::BoxedSet<String>>,
     /// Container logs: (pod uid, container, restart instance) -> text.
-    pub logs: BTreeMap<(String, String, u32), String>,
+    // A sorted Vec: the only map of its layout but `Runtime::later_logs`.
+    pub logs: crate::engine::sort::VecMap<(String, String, u32), String>,
     /// The external provisioners of installed drivers, by driver: who they
     /// say they are (see [`Provisioner`]).
     // Boxed values, as above.

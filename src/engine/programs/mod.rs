@@ -155,7 +155,8 @@ pub struct Runtime {
     pub split_brain: BTreeMap<Box<(VolumeId, String)>, Box<SplitBrain>>,
     /// Log lines a main process writes later (a script's output after a
     /// `sleep`), by container log key: (when, text).
-    pub later_logs: BTreeMap<(String, String, u32), Vec<(Time, String)>>,
+    // A sorted Vec, as `World::logs`.
+    pub later_logs: crate::engine::sort::VecMap<(String, String, u32), Vec<(Time, String)>>,
 }
 
 /// Everything the programs of the cluster reach: the API (clock, pods,
@@ -196,7 +197,7 @@ pub fn flush_logs(rt: &mut Runtime, world: &mut World, now: Time) {
         let lines = rt.later_logs.remove(&k).unwrap_or_default();
         let (due, rest): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(t, _)| *t <= now);
         for (_, text) in due {
-            world.logs.entry(k.clone()).or_default().push_str(&text);
+            world.logs.entry_or_default(k.clone()).push_str(&text);
         }
         if !rest.is_empty() {
             rt.later_logs.insert(k, rest);
@@ -405,7 +406,7 @@ pub fn append_log(world: &mut World, p: &Proc, text: &str) {
     if text.is_empty() {
         return;
     }
-    world.logs.entry(p.log_key()).or_default().push_str(text);
+    world.logs.entry_or_default(p.log_key()).push_str(text);
 }
 
 /// Whether a recorded main process is really running: its pod still
