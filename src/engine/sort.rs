@@ -163,6 +163,67 @@ impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for VecMap<K, V> {
     }
 }
 
+/// A set as a sorted `Vec`, for small sets that were the wasm's only
+/// `BTreeSet` of their element layout (see [`VecMap`]). Iteration is in
+/// order, as a `BTreeSet`'s.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecSet<T>(Vec<T>);
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    /// Adds `v`; false if it was there.
+    pub fn insert(&mut self, v: T) -> bool {
+        match self.0.binary_search(&v) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, v);
+                true
+            }
+        }
+    }
+    /// Removes `v`; false if it was not there.
+    pub fn remove(&mut self, v: &T) -> bool {
+        match self.0.binary_search(v) {
+            Ok(i) => {
+                self.0.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    pub fn contains(&self, v: &T) -> bool {
+        self.0.binary_search(v).is_ok()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn clear(&mut self) {
+        self.0.clear()
+    }
+}
+
+impl<T> IntoIterator for VecSet<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for VecSet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.iter()).finish()
+    }
+}
+
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_less(v, |a, b| a < b)

@@ -77,7 +77,7 @@ use crate::engine::fs::ContainerFs;
 use crate::engine::time::{Millis, Time};
 use crate::engine::world::{VolumeId, World};
 use image::{Image, Server};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A container as programs see it: the runtime interface's (built by the
 /// kubelet, see `kubelet::proc_for`); its methods that need images and
@@ -240,8 +240,9 @@ pub struct PendingExit {
 /// directory (a shared NFS export): who has written since they met.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitBrain {
-    pub servers: BTreeSet<ProcKey>,
-    pub writers: BTreeSet<ProcKey>,
+    // Sorted Vecs: the wasm's only sets of this element type.
+    pub servers: crate::engine::sort::VecSet<ProcKey>,
+    pub writers: crate::engine::sort::VecSet<ProcKey>,
 }
 
 // ------------------------------------------------------------ process I/O
