@@ -208,6 +208,25 @@ impl<T: Ord> VecSet<T> {
     pub fn clear(&mut self) {
         self.0.clear()
     }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}
+
+impl<T: Ord> Extend<T> for VecSet<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for v in items {
+            self.insert(v);
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 impl<T> IntoIterator for VecSet<T> {
