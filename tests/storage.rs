@@ -164,7 +164,7 @@ fn delete(c: &mut Cluster, kind: Kind, name: &str, grace: Option<i64>) {
 }
 
 fn write_file(c: &mut Cluster, id: &VolumeId, path: &str, body: &str) {
-    c.world.volumes.entry(id.clone()).or_default().files.insert(path.into(), body.into());
+    c.world.volumes.entry(Box::new(id.clone())).or_default().files.insert(path.into(), body.into());
 }
 
 const NFS_PVS: &str = "

@@ -242,7 +242,7 @@ impl<'w> ContainerFs<'w> {
         let t = self.world.volume_mut(&vol);
         let removed = t.files.remove(&inner).is_some();
         if from_image {
-            self.world.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+            self.world.whiteouts.entry(Box::new(self.layer.clone())).or_default().insert(path);
             return Ok(());
         }
         if removed {
@@ -290,7 +290,7 @@ impl<'w> ContainerFs<'w> {
             t.dirs.retain(|k| k != inner && !k.starts_with(&prefix));
         }
         if in_image && path != "/" {
-            self.world.whiteouts.entry(self.layer.clone()).or_default().insert(path);
+            self.world.whiteouts.entry(Box::new(self.layer.clone())).or_default().insert(path);
         }
         Ok(())
     }

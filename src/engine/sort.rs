@@ -40,6 +40,209 @@ use std::collections::{BTreeMap, BTreeSet};
 #[allow(clippy::box_collection)]
 pub type BoxedSet<T> = Box<BTreeSet<T>>;
 
+/// Counts by an `i64` (ordinals, ready-since instants), ascending, without
+/// zero counts: a sorted `Vec`, as a `BTreeMap<i64, i32>` was the wasm's
+/// only map of that layout and brought its own copy of BTreeMap's code.
+#[derive(Clone, Default, PartialEq)]
+pub struct Tally(Vec<(i64, i32)>);
+
+impl Tally {
+    /// Adds `d` to `k`'s count, dropping the count when it comes to zero.
+    pub fn bump(&mut self, k: i64, d: i32) {
+        match self.0.binary_search_by(|e| e.0.cmp(&k)) {
+            Ok(i) => {
+                self.0[i].1 += d;
+                if self.0[i].1 == 0 {
+                    self.0.remove(i);
+                }
+            }
+            Err(i) if d != 0 => self.0.insert(i, (k, d)),
+            Err(_) => {}
+        }
+    }
+    /// How many keys have a count.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether no key has a count.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The least key with a count.
+    pub fn first(&self) -> Option<i64> {
+        self.0.first().map(|e| e.0)
+    }
+    /// The greatest key with a count.
+    pub fn last(&self) -> Option<i64> {
+        self.0.last().map(|e| e.0)
+    }
+    /// The sum of the counts of the keys up to `cutoff`.
+    pub fn sum_to(&self, cutoff: i64) -> i32 {
+        self.0.iter().take_while(|e| e.0 <= cutoff).map(|e| e.1).sum()
+    }
+    /// The least key above `cutoff` with a count.
+    pub fn first_after(&self, cutoff: i64) -> Option<i64> {
+        self.0.iter().find(|e| e.0 > cutoff).map(|e| e.0)
+    }
+}
+
+impl std::fmt::Debug for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|e| (&e.0, &e.1))).finish()
+    }
+}
+
+/// A map as a `Vec` of entries sorted by key, for the few maps that were
+/// the wasm's only `BTreeMap` of their key and value layout (each brought
+/// its own copy of BTreeMap's insertion and rebalancing code). Lookups are
+/// binary searches; insertions and removals move the tail, fine for maps
+/// of a few hundred entries. Iteration is in key order, as a `BTreeMap`'s.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    fn find(&self, k: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|e| e.0.cmp(k))
+    }
+    pub fn get(&self, k: &K) -> Option<&V> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+    /// The value at `k`, inserted with `V::default()` if absent (as
+    /// `entry(k).or_default()`).
+    pub fn entry_or_default(&mut self, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.find(&k) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        match self.find(&k) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, v)),
+            Err(i) => {
+                self.0.insert(i, (k, v));
+                None
+            }
+        }
+    }
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        self.find(k).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|e| f(&e.0, &mut e.1))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|e| &e.0)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|e| &e.1)
+    }
+}
+
+impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|e| (&e.0, &e.1))).finish()
+    }
+}
+
+/// A set as a sorted `Vec`, for small sets that were the wasm's only
+/// `BTreeSet` of their element layout (see [`VecMap`]). Iteration is in
+/// order, as a `BTreeSet`'s.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecSet<T>(Vec<T>);
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    /// Adds `v`; false if it was there.
+    pub fn insert(&mut self, v: T) -> bool {
+        match self.0.binary_search(&v) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, v);
+                true
+            }
+        }
+    }
+    /// Removes `v`; false if it was not there.
+    pub fn remove(&mut self, v: &T) -> bool {
+        match self.0.binary_search(v) {
+            Ok(i) => {
+                self.0.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    pub fn contains(&self, v: &T) -> bool {
+        self.0.binary_search(v).is_ok()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn clear(&mut self) {
+        self.0.clear()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}
+
+impl<T: Ord> Extend<T> for VecSet<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for v in items {
+            self.insert(v);
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T> IntoIterator for VecSet<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for VecSet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.iter()).finish()
+    }
+}
+
 /// Sorts `v` stably (as `<[T]>::sort`).
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_less(v, |a, b| a < b)

@@ -61,7 +61,8 @@ pub struct Store {
     /// every node at every decision).
     pods_by_node: BTreeMap<String, BTreeMap<Rc<ObjKey>, Rc<Object>>>,
     /// (namespace, claim name) -> pods that mount it
-    pods_by_claim: BTreeMap<ObjKey, crate::engine::sort::BoxedSet<ObjKey>>,
+    // A boxed sorted Vec: BTreeSet<ObjKey> brought its own copy of BTreeMap's code.
+    pods_by_claim: BTreeMap<ObjKey, Box<crate::engine::sort::VecSet<ObjKey>>>,
     /// storage class name -> PersistentVolumes of that class
     pvs_by_class: BTreeMap<String, crate::engine::sort::BoxedSet<String>>,
     journal: Vec<Change>,

@@ -71,13 +71,16 @@ pub struct World {
     /// Storage drivers installed cluster-wide (provisioner + node plugin).
     pub drivers: BTreeSet<String>,
     /// Volume contents.
-    // Boxed values, as above.
-    pub volumes: BTreeMap<VolumeId, Box<FileTree>>,
+    // Boxed values, as above, and a boxed key: with both pointer-sized the
+    // map shares the store tables' copy of BTreeMap's code.
+    pub volumes: BTreeMap<Box<VolumeId>, Box<FileTree>>,
     /// Files deleted from an image's lower layer, per writable layer (a
     /// `VolumeId::Container`): the overlay's whiteouts, read by `fs`.
-    pub whiteouts: BTreeMap<VolumeId, crate::engine::sort::BoxedSet<String>>,
+    // Boxed key and value, as `volumes`.
+    pub whiteouts: BTreeMap<Box<VolumeId>, crate::engine::sort::BoxedSet<String>>,
     /// Container logs: (pod uid, container, restart instance) -> text.
-    pub logs: BTreeMap<(String, String, u32), String>,
+    // A sorted Vec: the only map of its layout but `Runtime::later_logs`.
+    pub logs: crate::engine::sort::VecMap<(String, String, u32), String>,
     /// The external provisioners of installed drivers, by driver: who they
     /// say they are (see [`Provisioner`]).
     // Boxed values, as above.
@@ -89,7 +92,7 @@ impl World {
         self.volumes.get(id).map(|t| &**t)
     }
     pub fn volume_mut(&mut self, id: &VolumeId) -> &mut FileTree {
-        self.volumes.entry(id.clone()).or_default()
+        self.volumes.entry(Box::new(id.clone())).or_default()
     }
     pub fn is_powered(&self, node: &str) -> bool {
         self.machines.get(node).is_some_and(|m| m.powered)

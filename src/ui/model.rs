@@ -268,7 +268,7 @@ impl<'a> PodStorage<'a> {
     pub fn of(c: &'a Cluster) -> PodStorage<'a> {
         let mut s = PodStorage::default();
         for (id, tree) in &c.world.volumes {
-            match id {
+            match &**id {
                 VolumeId::Container { pod_uid, container, instance } => s.layers.entry(pod_uid).or_default().push((container, *instance, tree)),
                 VolumeId::EmptyDir { pod_uid, volume } => s.empty_dirs.entry(pod_uid).or_default().push((volume, tree)),
                 _ => {}

@@ -19,7 +19,6 @@ use crate::engine::time::Millis;
 use crate::ui::lessons::{self, Lesson};
 use crate::ui::model::{Layout, MapModel};
 use crate::ui::state::{ConsoleEntry, Page, Saved, Selection, Speed, clock, common_prefix, data_commands};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// How the page was opened: read from the URL by the full page, from its
@@ -419,7 +418,8 @@ pub struct Ui {
     pub dialog: Option<Dialog>,
     pub markers: Vec<Marker>,
     /// Events already turned into marks (uid, count).
-    seen_events: BTreeSet<(String, i32)>,
+    // A sorted Vec: the wasm's only set of this element type.
+    seen_events: crate::engine::sort::VecSet<(String, i32)>,
     /// The latest instant the timeline was dragged to, not shown yet.
     pub scrub_pending: Option<Millis>,
     /// The embedded page waits for its Start button.
@@ -461,7 +461,7 @@ impl Ui {
             notices: vec![],
             dialog: None,
             markers: vec![],
-            seen_events: BTreeSet::new(),
+            seen_events: Default::default(),
             scrub_pending: None,
             waiting_to_start: mode.embed && !mode.autoplay,
             saving: !mode.embed && mode.share.is_none(),

@@ -56,7 +56,8 @@ struct Attached {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Desired {
     pv: String,
-    pods: BTreeSet<ObjKey>,
+    // A sorted Vec: BTreeSet<ObjKey> brought its own copy of BTreeMap's code.
+    pods: crate::engine::sort::VecSet<ObjKey>,
 }
 
 #[derive(Clone, Default)]

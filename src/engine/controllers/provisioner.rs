@@ -188,7 +188,7 @@ impl Provisioner {
                     pv.metadata.annotations.insert(ANN_MIGRATED_TO.into(), p.clone());
                 }
                 if cx.api.create(Object::PersistentVolume(pv)).is_ok() {
-                    cx.world.volumes.entry(data).or_default();
+                    cx.world.volumes.entry(Box::new(data)).or_default();
                     self.backoff.remove(&c.metadata.uid);
                     let from = provisioner_identity(cx.world, &p);
                     let msg = format!("Successfully provisioned volume {pv_name}");

@@ -27,7 +27,8 @@ const RECYCLER_IMAGE: &str = "registry.k8s.io/build-image/debian-base:bookworm-v
 #[derive(Clone, Default)]
 pub struct PvBinder {
     /// Claims that have not completed binding (retried at every resync).
-    pending: BTreeSet<ObjKey>,
+    // A sorted Vec: BTreeSet<ObjKey> brought its own copy of BTreeMap's code.
+    pending: crate::engine::sort::VecSet<ObjKey>,
     /// Failed volumes whose reclaim is retried at every resync.
     failed: BTreeSet<String>,
     /// The volume index: class -> PV names.

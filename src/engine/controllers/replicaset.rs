@@ -9,6 +9,7 @@ use super::controller_utils::*;
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::{Api, DeleteOptions};
+use crate::engine::sort::Tally;
 use crate::engine::store::{Change, Op};
 use crate::engine::time::Time;
 use std::collections::BTreeMap;
@@ -122,7 +123,7 @@ struct RsPods {
     ready: i32,
     fully_labeled: i32,
     /// ready-since instants of the active, selected, ready pods
-    ready_since: BTreeMap<i64, i32>,
+    ready_since: Tally,
 }
 
 impl RsPods {
@@ -143,11 +144,7 @@ impl RsPods {
         if f.ready {
             self.ready += sign;
             if let Some(t) = f.ready_since {
-                let e = self.ready_since.entry(t).or_default();
-                *e += sign;
-                if *e == 0 {
-                    self.ready_since.remove(&t);
-                }
+                self.ready_since.bump(t, sign);
             }
         }
     }
@@ -171,7 +168,7 @@ impl RsPods {
             return self.ready;
         }
         let cutoff = now.0 - min_ready as i64 * 1000;
-        self.ready_since.range(..=cutoff).map(|(_, n)| *n).sum()
+        self.ready_since.sum_to(cutoff)
     }
 
     /// When the next of these ready pods becomes available.
@@ -180,7 +177,7 @@ impl RsPods {
             return None;
         }
         let cutoff = now.0 - min_ready as i64 * 1000;
-        self.ready_since.range(cutoff + 1..).next().map(|(t, _)| Time(t + min_ready as i64 * 1000))
+        self.ready_since.first_after(cutoff).map(|t| Time(t + min_ready as i64 * 1000))
     }
 }
 

@@ -22,7 +22,7 @@ use crate::engine::control::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::quantity::Quantity;
 use crate::engine::store::Change;
 use crate::engine::time::{MINUTE, MicroTime, Millis, SECOND, Time};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub use crate::engine::cri::ExecResult;
 pub use pod::PodRt;
@@ -302,7 +302,8 @@ pub struct Kubelet {
     pub(crate) nodes: BTreeMap<String, Box<NodeRt>>,
     /// Pods waiting on something outside themselves (volumes, config): synced
     /// again when claims, volumes, attachments, ConfigMaps or Secrets change.
-    pub(crate) waiting: BTreeSet<ObjKey>,
+    // A sorted Vec: BTreeSet<ObjKey> brought its own copy of BTreeMap's code.
+    pub(crate) waiting: crate::engine::sort::VecSet<ObjKey>,
 }
 
 impl Kubelet {
@@ -422,7 +423,8 @@ impl Kubelet {
             n.next_status = now.plus(STATUS_REPORT);
         }
         // every pod bound here, and whatever this kubelet still remembers
-        let mut keys: BTreeSet<ObjKey> = crate::engine::sort::set_from(cx.api.store.pods_on_node(name).map(|p| p.key()));
+        let mut keys: crate::engine::sort::VecSet<ObjKey> = Default::default();
+        keys.extend(cx.api.store.pods_on_node(name).map(|p| p.key()));
         keys.extend(self.pods.values().filter(|rt| rt.node == name).map(|rt| rt.key.clone()));
         for k in keys {
             self.sync_pod(&k, cx);

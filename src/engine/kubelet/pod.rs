@@ -837,7 +837,7 @@ impl Kubelet {
             StartOutcome::Exited { code, log } => (log, Some(code)),
         };
         if !log.is_empty() {
-            cx.world.logs.entry((rt.uid.clone(), spec.name.clone(), instance.max(0) as u32)).or_default().push_str(&log);
+            cx.world.logs.entry_or_default((rt.uid.clone(), spec.name.clone(), instance.max(0) as u32)).push_str(&log);
         }
         let c = &mut rt.ctrs[i];
         match exited {

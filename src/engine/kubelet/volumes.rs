@@ -226,7 +226,7 @@ pub fn materialize(api: &Api, world: &mut World, pod: &Pod, at: &Placement) {
         } else {
             continue;
         }
-        world.volumes.insert(VolumeId::EmptyDir { pod_uid: pod.metadata.uid.clone(), volume: v.name.clone() }, Box::new(tree));
+        world.volumes.insert(Box::new(VolumeId::EmptyDir { pod_uid: pod.metadata.uid.clone(), volume: v.name.clone() }), Box::new(tree));
     }
 }
 
@@ -275,7 +275,7 @@ pub fn mounts(api: &Api, pod: &Pod, c: &Container) -> Vec<Mount> {
 /// Removes what died with the pod: its emptyDirs, projected trees,
 /// container layers and logs.
 pub fn cleanup(world: &mut World, uid: &str) {
-    world.volumes.retain(|k, _| match k {
+    world.volumes.retain(|k, _| match &**k {
         VolumeId::EmptyDir { pod_uid, .. } | VolumeId::Container { pod_uid, .. } => pod_uid != uid,
         _ => true,
     });

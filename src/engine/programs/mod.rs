@@ -77,7 +77,7 @@ use crate::engine::fs::ContainerFs;
 use crate::engine::time::{Millis, Time};
 use crate::engine::world::{VolumeId, World};
 use image::{Image, Server};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A container as programs see it: the runtime interface's (built by the
 /// kubelet, see `kubelet::proc_for`); its methods that need images and
@@ -155,7 +155,8 @@ pub struct Runtime {
     pub split_brain: BTreeMap<Box<(VolumeId, String)>, Box<SplitBrain>>,
     /// Log lines a main process writes later (a script's output after a
     /// `sleep`), by container log key: (when, text).
-    pub later_logs: BTreeMap<(String, String, u32), Vec<(Time, String)>>,
+    // A sorted Vec, as `World::logs`.
+    pub later_logs: crate::engine::sort::VecMap<(String, String, u32), Vec<(Time, String)>>,
 }
 
 /// Everything the programs of the cluster reach: the API (clock, pods,
@@ -196,7 +197,7 @@ pub fn flush_logs(rt: &mut Runtime, world: &mut World, now: Time) {
         let lines = rt.later_logs.remove(&k).unwrap_or_default();
         let (due, rest): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(t, _)| *t <= now);
         for (_, text) in due {
-            world.logs.entry(k.clone()).or_default().push_str(&text);
+            world.logs.entry_or_default(k.clone()).push_str(&text);
         }
         if !rest.is_empty() {
             rt.later_logs.insert(k, rest);
@@ -239,8 +240,9 @@ pub struct PendingExit {
 /// directory (a shared NFS export): who has written since they met.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitBrain {
-    pub servers: BTreeSet<ProcKey>,
-    pub writers: BTreeSet<ProcKey>,
+    // Sorted Vecs: the wasm's only sets of this element type.
+    pub servers: crate::engine::sort::VecSet<ProcKey>,
+    pub writers: crate::engine::sort::VecSet<ProcKey>,
 }
 
 // ------------------------------------------------------------ process I/O
@@ -405,7 +407,7 @@ pub fn append_log(world: &mut World, p: &Proc, text: &str) {
     if text.is_empty() {
         return;
     }
-    world.logs.entry(p.log_key()).or_default().push_str(text);
+    world.logs.entry_or_default(p.log_key()).push_str(text);
 }
 
 /// Whether a recorded main process is really running: its pod still

@@ -17,6 +17,7 @@ use super::controller_utils::*;
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
+use crate::engine::sort::Tally;
 use crate::engine::store::{Change, Op};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -91,14 +92,14 @@ fn facts(p: &Pod, set: &StatefulSet) -> PodFacts {
 struct SetPods {
     // Boxed values, as above.
     pods: BTreeMap<String, Box<PodFacts>>,
-    ordinals: BTreeMap<i64, i32>,
+    ordinals: Tally,
     not_ok: i32,
     created: i32,
     terminal: i32,
     terminating: i32,
     pending: i32,
     running_ready: i32,
-    ready_since: BTreeMap<i64, i32>,
+    ready_since: Tally,
     /// created, not terminating, by revision
     by_revision: BTreeMap<String, i32>,
     /// A claim of the set changed its owners: look at everything once.
@@ -115,7 +116,7 @@ fn bump<K: Ord + Clone>(m: &mut BTreeMap<K, i32>, k: &K, sign: i32) {
 
 impl SetPods {
     fn apply(&mut self, f: &PodFacts, sign: i32) {
-        bump(&mut self.ordinals, &f.ordinal, sign);
+        self.ordinals.bump(f.ordinal, sign);
         self.not_ok += sign * (!f.ok) as i32;
         self.created += sign * f.created as i32;
         self.terminal += sign * f.terminal as i32;
@@ -123,7 +124,7 @@ impl SetPods {
         self.pending += sign * f.pending as i32;
         self.running_ready += sign * f.running_ready as i32;
         if let Some(t) = f.ready_since {
-            bump(&mut self.ready_since, &t, sign);
+            self.ready_since.bump(t, sign);
         }
         if f.created && !f.terminating {
             bump(&mut self.by_revision, &f.revision, sign);
@@ -148,7 +149,7 @@ impl SetPods {
             return self.running_ready;
         }
         let cutoff = now.0 - min_ready as i64 * 1000;
-        self.ready_since.range(..=cutoff).map(|(_, n)| *n).sum()
+        self.ready_since.sum_to(cutoff)
     }
 
     fn next_available(&self, min_ready: i32, now: crate::engine::time::Time) -> Option<crate::engine::time::Time> {
@@ -156,7 +157,7 @@ impl SetPods {
             return None;
         }
         let cutoff = now.0 - min_ready as i64 * 1000;
-        self.ready_since.range(cutoff + 1..).next().map(|(t, _)| crate::engine::time::Time(t + min_ready as i64 * 1000))
+        self.ready_since.first_after(cutoff).map(|t| crate::engine::time::Time(t + min_ready as i64 * 1000))
     }
 }
 
@@ -353,7 +354,7 @@ impl StatefulSetController {
         if t.pods.len() as i64 != n || t.ordinals.len() as i64 != n {
             return Ok(None);
         }
-        if n > 0 && (t.ordinals.keys().next().copied() != Some(start_ordinal(set)) || t.ordinals.keys().next_back().copied() != Some(end_ordinal(set))) {
+        if n > 0 && (t.ordinals.first() != Some(start_ordinal(set)) || t.ordinals.last() != Some(end_ordinal(set))) {
             return Ok(None);
         }
         if !set.spec.volume_claim_templates.is_empty() && (t.pending > 0 || retention_policy(set) != (false, false)) {

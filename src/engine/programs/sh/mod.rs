@@ -252,7 +252,7 @@ fn schedule_logs(ctx: &mut Ctx, lines: Vec<(Millis, String)>) {
     }
     let start = ctx.cx.api.now;
     let key = (ctx.p.pod_uid.clone(), ctx.p.container.clone(), ctx.p.instance());
-    let e = ctx.cx.rt.later_logs.entry(key).or_default();
+    let e = ctx.cx.rt.later_logs.entry_or_default(key);
     for (t, text) in lines {
         e.push((start.plus(t), text));
     }
