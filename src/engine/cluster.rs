@@ -49,6 +49,8 @@ pub enum ClusterVerb {
     NodeAdd { node: String, zone: String },
     DriverInstall { driver: String },
     DriverUninstall { driver: String },
+    AddonInstall { addon: String },
+    AddonUninstall { addon: String },
     FeatureGate { gate: String, enabled: bool },
 }
 
@@ -152,6 +154,8 @@ impl ClusterVerb {
             "nodeAdd" => ClusterVerb::NodeAdd { node: f.string("node")?, zone: f.string("zone")? },
             "driverInstall" => ClusterVerb::DriverInstall { driver: f.string("driver")? },
             "driverUninstall" => ClusterVerb::DriverUninstall { driver: f.string("driver")? },
+            "addonInstall" => ClusterVerb::AddonInstall { addon: f.string("addon")? },
+            "addonUninstall" => ClusterVerb::AddonUninstall { addon: f.string("addon")? },
             "featureGate" => ClusterVerb::FeatureGate {
                 gate: f.string("gate")?,
                 enabled: match f.take("enabled")? {
@@ -161,7 +165,7 @@ impl ClusterVerb {
             },
             other => {
                 return Err(format!(
-                    "unknown variant `{other}`, expected one of `nodeStop`, `nodeStart`, `nodeAdd`, `driverInstall`, `driverUninstall`, `featureGate`"
+                    "unknown variant `{other}`, expected one of `nodeStop`, `nodeStart`, `nodeAdd`, `driverInstall`, `driverUninstall`, `addonInstall`, `addonUninstall`, `featureGate`"
                 ));
             }
         })
@@ -191,6 +195,10 @@ impl ClusterVerb {
             }
             ClusterVerb::NodeStop { node } | ClusterVerb::NodeStart { node } => long("node", node).map_or(Ok(()), Err),
             ClusterVerb::DriverInstall { driver } | ClusterVerb::DriverUninstall { driver } => long("driver", driver).map_or(Ok(()), Err),
+            ClusterVerb::AddonInstall { addon } | ClusterVerb::AddonUninstall { addon } if !crate::engine::metricsserver::ADDONS.contains(&addon.as_str()) => {
+                Err(format!("unknown addon {addon:?} (available: {})", crate::engine::metricsserver::ADDONS.join(", ")))
+            }
+            ClusterVerb::AddonInstall { .. } | ClusterVerb::AddonUninstall { .. } => Ok(()),
             ClusterVerb::FeatureGate { gate, .. } => long("feature gate", gate).map_or(Ok(()), Err),
         }
     }
@@ -286,6 +294,8 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::cronjob::CronJobController::default()),
         Box::new(controllers::ttlafterfinished::TtlAfterFinished::default()),
         Box::new(controllers::daemon::DaemonSetController::default()),
+        Box::new(controllers::podautoscaler::HorizontalController::default()),
+        Box::new(crate::engine::metricsserver::MetricsServer::default()),
         Box::new(Kubelet::new()),
     ]
 }
@@ -313,6 +323,14 @@ fn apply_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {
             }
             crate::engine::storage::uninstall_driver(cx, driver);
             Ok(())
+        }
+        ClusterVerb::AddonInstall { .. } => {
+            verb.check()?;
+            crate::engine::metricsserver::install(cx.api)
+        }
+        ClusterVerb::AddonUninstall { .. } => {
+            verb.check()?;
+            crate::engine::metricsserver::uninstall(cx.api)
         }
         ClusterVerb::FeatureGate { gate, enabled } => match gate.as_str() {
             "MaxUnavailableStatefulSet" => {

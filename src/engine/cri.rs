@@ -90,4 +90,18 @@ pub trait ContainerRuntime {
     /// An httpGet probe of the pod, answered by the server that listens on
     /// the port: the HTTP status, or the error the prober reports.
     fn probe_http(&mut self, api: &mut Api, world: &mut World, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String>;
+    /// Every running container's usage now (ListContainerStats), in
+    /// (pod uid, container) order.
+    fn stats(&mut self, api: &mut Api, world: &mut World) -> Vec<ContainerStats>;
+}
+
+/// One container's usage, as the runtime reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerStats {
+    pub pod_uid: String,
+    pub container: String,
+    /// CPU in millicores.
+    pub cpu_milli: u64,
+    /// Working set in bytes.
+    pub memory: u64,
 }

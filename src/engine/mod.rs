@@ -12,6 +12,7 @@ pub mod decode;
 pub mod dns;
 pub mod fs;
 pub mod kubelet;
+pub mod metricsserver;
 pub mod programs;
 pub mod quantity;
 pub mod rng;

@@ -111,6 +111,11 @@ impl Quantity {
         Ok(Quantity { nanos: if neg { -value } else { value }, format })
     }
 
+    /// `NewMilliQuantity`.
+    pub fn from_milli(v: i64, format: Format) -> Quantity {
+        Quantity { nanos: v as i128 * 1_000_000, format }
+    }
+
     pub fn from_units(v: i64, format: Format) -> Quantity {
         Quantity { nanos: v as i128 * NANO, format }
     }

@@ -9,6 +9,7 @@ pub mod custom;
 pub mod extra;
 pub mod generic;
 pub mod meta;
+pub mod scale;
 pub mod schema;
 pub mod storage;
 pub mod vocab;

@@ -8,6 +8,7 @@ pub mod admission;
 pub mod crd;
 pub mod defaults;
 pub mod limitranger;
+pub mod metrics;
 pub mod rbac;
 pub mod validation;
 
@@ -169,6 +170,8 @@ pub enum Ctl {
     CronJob,
     TtlAfterFinished,
     DaemonSet,
+    HorizontalPodAutoscaler,
+    MetricsServer,
     Kubelet,
 }
 
@@ -306,6 +309,8 @@ pub struct Api {
     pub(crate) alloc: admission::Allocators,
     /// Flags and feature gates of the simulated control plane.
     pub config: Flags,
+    /// The aggregated resource metrics API (`metrics`).
+    pub metrics: metrics::MetricsApi,
 }
 
 impl Api {
@@ -320,6 +325,7 @@ impl Api {
             event_seq: 0,
             alloc: admission::Allocators::default(),
             config,
+            metrics: metrics::MetricsApi::default(),
         }
     }
 

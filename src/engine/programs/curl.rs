@@ -127,6 +127,11 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     if !http::is_http(&r.server) || url.scheme == "https" {
         return Err(false);
     }
+    if ctx.main
+        && let Some(r) = ctx.cx.rt.recording.as_mut()
+    {
+        r.push((url.host.clone(), url.port));
+    }
     let now = ctx.now();
     // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
     // (its hostname, from /etc/hosts), from that IP.

@@ -277,14 +277,24 @@ pub fn serve(
 ) -> Response {
     let img = super::image::lookup(&server.image);
     let nginx = *kind == ServerState::Nginx;
-    let root = if nginx { "/usr/share/nginx/html" } else { "/usr/local/apache2/htdocs" };
+    let php = img.name == "hpa-example";
+    let root = if nginx {
+        "/usr/share/nginx/html"
+    } else if php {
+        "/var/www/html"
+    } else {
+        "/usr/local/apache2/htdocs"
+    };
     let raw_path = target.split(['?', '#']).next().unwrap_or("/");
     let path = clean(&url_decode(raw_path), "/");
     let full = if path == "/" { root.to_string() } else { format!("{root}{path}") };
     let fs = server.fs(world);
     let mut headers: Vec<(String, String)> = vec![];
     let mut err_log = None;
-    let (status, body, ctype): (u16, String, &str) = if method != "GET" && method != "HEAD" && nginx && fs.read(&full).is_ok() {
+    let (status, body, ctype): (u16, String, &str) = if php && (path == "/" || path == "/index.php") {
+        // mod_php runs the page
+        (200, "OK!".into(), "text/html; charset=UTF-8")
+    } else if method != "GET" && method != "HEAD" && nginx && fs.read(&full).is_ok() {
         (405, nginx_error_page(405, &img.version), "text/html")
     } else if fs.is_dir(&full) {
         if !raw_path.ends_with('/') {

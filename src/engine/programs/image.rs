@@ -218,6 +218,16 @@ pub fn lookup(image: &str) -> Image {
             img.env = e;
             img
         }
+        // The HPA walkthrough's image (kubernetes/kubernetes
+        // test/images/hpa-example): php:5-apache with an index.php that
+        // computes a million square roots and answers "OK!".
+        "hpa-example" => {
+            let mut img = base(Server::Httpd, "2.4.25".into(), Userland::Debian, "stretch");
+            img.cmd = s(&["apache2-foreground"]);
+            img.workdir = "/var/www/html".into();
+            img.env = env(&[("PATH", debian_path), ("PHP_VERSION", "5.6.40"), ("APACHE_CONFDIR", "/etc/apache2")]);
+            img
+        }
         "httpd" => {
             let version = resolve_version(&tag, HTTPD_VERSIONS);
             let mut img =
@@ -330,12 +340,16 @@ pub fn has_program(img: &Image, prog: &str) -> bool {
             prog != "docker-entrypoint.sh" || !img.entrypoint.is_empty()
         }
         "nginx" | "/docker-entrypoint.sh" | "docker-entrypoint.sh" if img.server == Server::Nginx => true,
+        "apache2-foreground" | "apache2" | "php" if img.name == "hpa-example" => true,
         "httpd" | "httpd-foreground" | "apachectl" if img.server == Server::Httpd => true,
         "redis-server" | "redis-cli" | "docker-entrypoint.sh" if img.server == Server::Redis => true,
         "mysqld" | "mysql" | "mysqladmin" | "docker-entrypoint.sh" | "mysqlsh" if img.server == Server::Mysql => true,
         _ => false,
     }
 }
+
+/// hpa-example's page: CPU-heavy on purpose.
+pub const HPA_EXAMPLE_INDEX: &str = "<?php\n  $x = 0.0001;\n  for ($i = 0; $i <= 1000000; $i++) {\n    $x += sqrt($x);\n  }\n  echo \"OK!\";\n?>\n";
 
 pub const NGINX_INDEX: &str = "<!DOCTYPE html>
 <html>
@@ -500,6 +514,7 @@ pub fn files(img: &Image) -> Vec<(String, String)> {
             dir(&mut out, "/var/cache/nginx");
             dir(&mut out, "/docker-entrypoint.d");
         }
+        Server::Httpd if img.name == "hpa-example" => file(&mut out, "/var/www/html/index.php", HPA_EXAMPLE_INDEX),
         Server::Httpd => {
             file(&mut out, "/usr/local/apache2/htdocs/index.html", HTTPD_INDEX);
             dir(&mut out, "/usr/local/apache2/conf");

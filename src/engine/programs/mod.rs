@@ -58,6 +58,7 @@
 pub mod curl;
 pub mod http;
 pub mod image;
+pub mod load;
 pub mod mysql;
 pub mod net;
 pub mod netpol;
@@ -157,6 +158,11 @@ pub struct Runtime {
     /// `sleep`), by container log key: (when, text).
     // A sorted Vec, as `World::logs`.
     pub later_logs: crate::engine::sort::VecMap<(String, String, u32), Vec<(Time, String)>>,
+    /// Main processes that load servers with requests ([`load`]).
+    pub loads: Vec<load::Load>,
+    /// The HTTP requests (host, port) a main process's script makes while
+    /// the shell simulates it, for [`load::record`].
+    pub recording: Option<Vec<(String, u16)>>,
 }
 
 /// Everything the programs of the cluster reach: the API (clock, pods,
@@ -183,6 +189,9 @@ impl ContainerRuntime for Runtime {
     }
     fn probe_http(&mut self, api: &mut Api, world: &mut World, pod: &Pod, port: u16, path: &str, user_agent: &str) -> Result<u16, String> {
         probe_http(&mut Sys { api, world, rt: self }, pod, port, path, user_agent)
+    }
+    fn stats(&mut self, api: &mut Api, world: &mut World) -> Vec<crate::engine::cri::ContainerStats> {
+        load::usage(&mut Sys { api, world, rt: self })
     }
 }
 
@@ -537,6 +546,7 @@ pub fn stop(cx: &mut Sys, p: &Proc, clean: bool) {
     cx.rt.later_logs.remove(&p.log_key());
     let key = p.key();
     cx.rt.exits.remove(&key);
+    cx.rt.loads.retain(|l| l.client != key);
     let Some(r) = cx.rt.running.remove(&key) else { return };
     if r.instance != p.instance() {
         return;
@@ -631,7 +641,7 @@ fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
         },
         "postgres" if img.server == Server::Postgres => postgres::server_direct(ctx, &argv[1..]),
         "nginx" | "nginx-debug" if img.server == Server::Nginx => http::nginx_main(ctx, String::new()),
-        "httpd-foreground" | "httpd" if img.server == Server::Httpd => http::httpd_main(ctx),
+        "httpd-foreground" | "httpd" | "apache2-foreground" if img.server == Server::Httpd => http::httpd_main(ctx),
         "redis-server" if img.server == Server::Redis => redis::server(ctx, &argv[1..], String::new()),
         "mysqld" if img.server == Server::Mysql => mysql::entrypoint(ctx, argv),
         "perl" if let Some(m) = perl::main(argv) => m,

@@ -128,27 +128,58 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
             route(ctx, &svc_addr, sp.port as u16)
         }
         AddrKind::Service { namespace, name } => {
-            let svc = ctx.cx.api.get_t::<Service>(namespace, name)?.clone();
-            let sp = svc.spec.ports.iter().find(|p| p.port as u16 == port)?.clone();
-            let backends = match dns::resolve(ctx.cx.api, namespace, &format!("{name}.{namespace}.svc.cluster.local")) {
-                Resolved::Service { backends, .. } => backends,
-                _ => vec![],
-            };
+            let backends = backends(ctx, addr, port);
             if backends.is_empty() {
                 return None;
             }
             let counter = ctx.cx.rt.rr.entry(format!("{namespace}/{name}")).or_insert(0);
             let pick = backends[(*counter % backends.len() as u64) as usize].clone();
             *counter += 1;
-            let pod = ctx.cx.api.get_t::<Pod>(&pick.namespace, &pick.name)?.clone();
-            let target = match &sp.target_port {
-                None => port,
-                Some(IntOrString::Int(p)) => *p as u16,
-                Some(IntOrString::Str(n)) => pod.spec.containers.iter().flat_map(|c| c.ports.iter()).find(|p| &p.name == n).map(|p| p.container_port as u16)?,
-            };
-            Some((pod.metadata.uid.clone(), target))
+            Some(pick)
         }
     }
+}
+
+/// Every (pod uid, port) a connection to (addr, port) may land on: a
+/// Service's ready endpoints (kube-proxy spreads connections over them),
+/// else the one pod.
+pub fn backends(ctx: &mut Ctx, addr: &Addr, port: u16) -> Vec<(String, u16)> {
+    let (namespace, name) = match &addr.kind {
+        AddrKind::Service { namespace, name } => (namespace, name),
+        AddrKind::Node(node) => {
+            if !ctx.cx.world.is_powered(node) {
+                return vec![];
+            }
+            let Some(svc) = ctx.cx.api.store.list_t::<Service>().find(|s| s.spec.ports.iter().any(|p| p.node_port as u16 == port && p.node_port != 0)) else {
+                return vec![];
+            };
+            let sp = svc.spec.ports.iter().find(|p| p.node_port as u16 == port).map_or(0, |p| p.port as u16);
+            let kind = AddrKind::Service { namespace: svc.metadata.namespace.clone(), name: svc.metadata.name.clone() };
+            let a = Addr { host: addr.host.clone(), ip: svc.spec.cluster_ip.clone(), kind };
+            return backends(ctx, &a, sp);
+        }
+        // a pod, or this pod: no choice to make
+        _ => return route(ctx, addr, port).into_iter().collect(),
+    };
+    let Some(svc) = ctx.cx.api.get_t::<Service>(namespace, name) else { return vec![] };
+    let Some(sp) = svc.spec.ports.iter().find(|p| p.port as u16 == port).cloned() else { return vec![] };
+    let keys = match dns::resolve(ctx.cx.api, namespace, &format!("{name}.{namespace}.svc.cluster.local")) {
+        Resolved::Service { backends, .. } => backends,
+        _ => vec![],
+    };
+    let mut out = vec![];
+    for k in keys {
+        let Some(pod) = ctx.cx.api.get_t::<Pod>(&k.namespace, &k.name) else { continue };
+        let target = match &sp.target_port {
+            None => Some(port),
+            Some(IntOrString::Int(p)) => Some(*p as u16),
+            Some(IntOrString::Str(n)) => pod.spec.containers.iter().flat_map(|c| c.ports.iter()).find(|p| &p.name == n).map(|p| p.container_port as u16),
+        };
+        if let Some(t) = target {
+            out.push((pod.metadata.uid.clone(), t));
+        }
+    }
+    out
 }
 
 /// Whether the network lets this container's pod open a connection to

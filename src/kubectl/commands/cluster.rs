@@ -19,6 +19,8 @@ Simulator controls (on a real cluster these map to node and driver tooling):
   cluster node add NODE [--zone Z]    add a worker node
   cluster driver install NAME         install a storage driver (provisioner + CSI node plugin)
   cluster driver uninstall NAME       remove a storage driver
+  cluster addon install metrics-server    install an add-on (its objects in kube-system)
+  cluster addon uninstall metrics-server  remove it
   cluster feature-gate NAME=BOOL      turn a control-plane feature gate on or off
   cluster reset                       start over on the default cluster
   cluster help                        this text
@@ -95,6 +97,8 @@ pub fn run(session: &mut Session, argv: &[String], out: &mut String) -> Result<(
         }
         ["driver", "install", d] => verb(ClusterVerb::DriverInstall { driver: d.to_string() }, session),
         ["driver", "uninstall", d] => verb(ClusterVerb::DriverUninstall { driver: d.to_string() }, session),
+        ["addon", "install", a] => verb(ClusterVerb::AddonInstall { addon: a.to_string() }, session),
+        ["addon", "uninstall", a] => verb(ClusterVerb::AddonUninstall { addon: a.to_string() }, session),
         ["feature-gate", spec] => {
             let Some((gate, val)) = spec.split_once('=') else {
                 return Err(err(format!("feature gates are set as NAME=true|false, got {spec:?}")));

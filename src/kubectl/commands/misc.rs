@@ -428,11 +428,6 @@ pub fn run_cluster_info(ctx: &mut Ctx) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// `kubectl top`: this cluster runs no metrics-server, and kubectl says so.
-pub fn run_top(_ctx: &mut Ctx) -> Result<(), CmdError> {
-    Err(CmdError::msg("Metrics API not available"))
-}
-
 /// kubectl commands the simulator does not offer, with an honest message.
 pub fn run_unsupported(ctx: &mut Ctx) -> Result<(), CmdError> {
     Err(CmdError::msg(format!("`{}` is not simulated by Kubarium (interactive and host-side commands are not available)", ctx.path)))
@@ -440,11 +435,6 @@ pub fn run_unsupported(ctx: &mut Ctx) -> Result<(), CmdError> {
 
 pub fn any_flags() -> Vec<Flag> {
     const { &[] }.to_vec()
-}
-
-pub fn top_flags() -> Vec<Flag> {
-    const { &[flag("selector", Some('l'), FlagKind::Str), boolf("all-namespaces").with_short('A'), strf("sort-by"), boolf("containers"), boolf("no-headers")] }
-        .to_vec()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod auth;
+pub mod autoscale;
 pub mod cluster;
 pub mod create_batch;
 pub mod create_rbac;
@@ -24,6 +25,7 @@ pub mod resources;
 pub mod rollout;
 pub mod scale;
 pub mod selector;
+pub mod top;
 pub mod wait;
 
 use crate::engine::apiserver::Api;
@@ -214,9 +216,10 @@ pub fn commands() -> Vec<Command> {
             misc::run_run,
         ),
         expose::command(),
+        autoscale::command(),
         Command::new("replace", "Replace a resource by file name or stdin", "replace -f FILENAME", misc::replace_flags, misc::run_replace),
         Command::new("cluster-info", "Display cluster information", "cluster-info", misc::any_flags, misc::run_cluster_info),
-        Command::new("top", "Display resource (CPU/memory) usage", "top", misc::top_flags, misc::run_top),
+        Command::group("top", "Display resource (CPU/memory) usage", "top SUBCOMMAND", top::subcommands),
         Command::new("api-resources", "Print the supported API resources on the server", "api-resources", misc::api_resources_flags, misc::run_api_resources),
         Command::new(
             "api-versions",
@@ -235,7 +238,6 @@ pub fn commands() -> Vec<Command> {
         unsupported("cp"),
         unsupported("debug"),
         unsupported("events"),
-        unsupported("autoscale"),
         unsupported("diff"),
         unsupported("kustomize"),
         unsupported("certificate"),

@@ -30,33 +30,7 @@ pub fn flags() -> Vec<Flag> {
     .to_vec()
 }
 
-/// The scale subresource: (spec replicas, status replicas) of a scalable object.
-pub fn replicas_of(o: &Object) -> Option<(i32, i32)> {
-    match o {
-        Object::Deployment(d) => Some((d.spec.replicas.unwrap_or(1), d.status.replicas)),
-        Object::ReplicaSet(r) => Some((r.spec.replicas.unwrap_or(1), r.status.replicas)),
-        Object::StatefulSet(s) => Some((s.spec.replicas.unwrap_or(1), s.status.replicas)),
-        Object::Generic(g) if g.kind == Kind::ReplicationController => {
-            let n = |v: &serde_json::Value| v.as_i64().unwrap_or(0) as i32;
-            Some((g.field("spec")["replicas"].as_i64().map_or(1, |r| r as i32), n(&g.field("status")["replicas"])))
-        }
-        _ => None,
-    }
-}
-
-pub fn with_replicas(o: &Object, n: i32) -> Option<Object> {
-    let mut o = o.clone();
-    match &mut o {
-        Object::Deployment(d) => d.spec.replicas = Some(n),
-        Object::ReplicaSet(r) => r.spec.replicas = Some(n),
-        Object::StatefulSet(s) => s.spec.replicas = Some(n),
-        Object::Generic(g) if g.kind == Kind::ReplicationController => {
-            g.body.entry("spec").or_insert_with(|| serde_json::json!({}))["replicas"] = serde_json::json!(n);
-        }
-        _ => return None,
-    }
-    Some(o)
-}
+pub use crate::engine::api::scale::{replicas_of, with_replicas};
 
 pub fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     if !ctx.f.changed("replicas") {

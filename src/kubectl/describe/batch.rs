@@ -203,7 +203,7 @@ pub(crate) fn describe_hpa(w: &mut PrefixWriter, cx: &Cx, obj: &Object, g: &Gene
         _ => vec![serde_json::json!({"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": v1_cpu}}})],
     };
     let q = |v: &Value| v.as_str().map(str::to_string).or_else(|| num(v)).unwrap_or_default();
-    for mt in &metrics {
+    for (i, mt) in metrics.iter().enumerate() {
         let t = mt["type"].as_str().unwrap_or_default();
         let src = match t {
             "Resource" => &mt["resource"],
@@ -236,11 +236,17 @@ pub(crate) fn describe_hpa(w: &mut PrefixWriter, cx: &Cx, obj: &Object, g: &Gene
                 } else {
                     put(w, LEVEL_1, &["resource ", res, " of container \"", src["container"].as_str().unwrap_or_default(), "\" on pods"]);
                 }
+                let cur = &status["currentMetrics"][i][if t == "Resource" { "resource" } else { "containerResource" }]["current"];
+                let value = cur["averageValue"].as_str();
                 if tgt["averageValue"].is_null() {
                     let want = num(&tgt["averageUtilization"]).map(|n| n + "%").unwrap_or_else(|| "<auto>".into());
-                    put(w, LEVEL_1, &["(as a percentage of request):\t<unknown> / ", &want, "\n"]);
+                    let now = match (num(&cur["averageUtilization"]), value) {
+                        (Some(u), Some(v)) => format!("{u}% ({v})"),
+                        _ => "<unknown>".into(),
+                    };
+                    put(w, LEVEL_1, &["(as a percentage of request):\t", &now, " / ", &want, "\n"]);
                 } else {
-                    put(w, LEVEL_0, &[":\t<unknown> / ", &q(&tgt["averageValue"]), "\n"]);
+                    put(w, LEVEL_0, &[":\t", value.unwrap_or("<unknown>"), " / ", &q(&tgt["averageValue"]), "\n"]);
                 }
             }
             _ => put(w, LEVEL_1, &["<unknown metric type ", &format!("{t:?}"), ">\n"]),

@@ -158,6 +158,11 @@ impl Shell {
         !matches!(self.flow, Flow::Normal)
     }
 
+    /// Whether the script ran out of simulated work or time (an endless loop).
+    pub fn endless(&self) -> bool {
+        self.steps > STEP_BUDGET || self.clock > HORIZON
+    }
+
     fn budget(&mut self) -> bool {
         self.steps += 1;
         if self.vars.values().map(|v| v.len()).sum::<usize>() > MEMORY_LIMIT {

@@ -160,10 +160,12 @@ pub fn run_argv(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
 pub fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
     let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
     let mut sh = Shell::new(ctx, if base == "bash" { "bash" } else { "sh" });
+    ctx.cx.rt.recording = Some(vec![]);
     let out = if matches!(base.as_str(), "sh" | "bash" | "ash" | "dash") {
         let script_given = argv.len() > 1;
         if !script_given {
             // No script and no stdin attached: the shell reads EOF and exits.
+            ctx.cx.rt.recording = None;
             return Main::Exited { code: 0, log: String::new() };
         }
         let mut i = 1;
@@ -196,6 +198,7 @@ pub fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
     };
     let mut o = out;
     sh.flush(&mut o);
+    let requests = ctx.cx.rt.recording.take().unwrap_or_default();
     let mut first = String::new();
     let mut later: Vec<(Millis, String)> = vec![];
     for (t, text) in std::mem::take(&mut sh.timeline) {
@@ -208,6 +211,9 @@ pub fn run_main(ctx: &mut Ctx, argv: &[String]) -> Main {
     first.push_str(&o.text());
     match sh.flow.clone() {
         Flow::Forever(server) => {
+            if sh.endless() && !requests.is_empty() {
+                super::load::record(ctx.cx, ctx.p, requests, sh.clock);
+            }
             let st = match server {
                 Some((st, log)) => {
                     if sh.clock == 0 {
