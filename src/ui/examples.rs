@@ -22,6 +22,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("seed004-fast-ssd-statefulset", include_str!("examples/seed004-fast-ssd-statefulset.txt")),
     ("statefulset-basics", include_str!("examples/statefulset-basics.txt")),
     ("lesson-jobs-cronjobs-daemonsets", include_str!("examples/lesson-jobs-cronjobs-daemonsets.txt")),
+    ("lesson-hpa-walkthrough", include_str!("examples/lesson-hpa-walkthrough.txt")),
 ];
 
 /// What each scenario teaches, as its title (the transcripts' first lines
@@ -36,6 +37,7 @@ pub const TITLES: &[(&str, &str)] = &[
     ("seed004-fast-ssd-statefulset", "PostgreSQL on zonal SSDs: each disk is made in its pod's zone"),
     ("statefulset-basics", "StatefulSet basics: ordering, scaling, stable storage, rolling updates"),
     ("lesson-jobs-cronjobs-daemonsets", "Jobs, CronJobs and DaemonSets: pods that finish, pods on a timer, one pod per node"),
+    ("lesson-hpa-walkthrough", "Autoscaling: CPU load in, replicas out (the HPA walkthrough)"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]

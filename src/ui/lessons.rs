@@ -40,6 +40,36 @@ pub struct Lesson {
 /// (lesson, step index, prediction): asked before that step runs.
 const PREDICTIONS: &[(&str, usize, Prediction)] = &[
     (
+        "lesson-hpa-walkthrough",
+        8,
+        Prediction {
+            question: "The load generator requests the page in a loop. php-apache may use at most 500m CPU (its limit). What does top show for it?",
+            choices: &["About 500m: it is held at its limit", "More than one core", "Still about 1m"],
+            correct: 0,
+            evidence: "475m",
+        },
+    ),
+    (
+        "lesson-hpa-walkthrough",
+        11,
+        Prediction {
+            question: "The HPA keeps CPU near 50% of the request, with at most 10 pods. How many replicas does it settle on under this load?",
+            choices: &["10, the maximum", "5", "2"],
+            correct: 1,
+            evidence: "cpu: 48%/50%   1         10        5",
+        },
+    ),
+    (
+        "lesson-hpa-walkthrough",
+        16,
+        Prediction {
+            question: "The load stopped a minute ago and CPU is at 0%. How many replicas are there now?",
+            choices: &["1: the HPA scales down at once", "Still 5: it waits out a 5 minute stabilization window"],
+            correct: 1,
+            evidence: "cpu: 0%/50%   1         10        5",
+        },
+    ),
+    (
         "lesson-jobs-cronjobs-daemonsets",
         2,
         Prediction {

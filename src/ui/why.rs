@@ -506,6 +506,40 @@ fn daemonset(c: &Cluster, g: &Generic) -> Vec<String> {
     out
 }
 
+/// A HorizontalPodAutoscaler: what it keeps near its target, and what
+/// holds it back (no metrics, a stabilization window, its bounds).
+fn hpa(c: &Cluster, g: &Generic) -> Vec<String> {
+    let (spec, st, name) = (g.field("spec"), g.field("status"), &g.metadata.name);
+    let r = &spec["scaleTargetRef"];
+    let target = spec["metrics"][0]["resource"]["target"]["averageUtilization"]
+        .as_i64()
+        .map_or("its metrics' targets".to_string(), |u| format!("CPU at {u}% of the pods' request"));
+    let mut out = vec![format!(
+        "{name} sets the replicas of {}/{} between {} and {} to keep {target}; it looks every 15 seconds. Now: {} replicas, {} wanted.",
+        r["kind"].as_str().unwrap_or(""),
+        r["name"].as_str().unwrap_or(""),
+        spec["minReplicas"].as_i64().unwrap_or(1),
+        int(&spec["maxReplicas"]),
+        int(&st["currentReplicas"]),
+        int(&st["desiredReplicas"])
+    )];
+    let cond = |t: &str| st["conditions"].as_array().and_then(|cs| cs.iter().find(|x| x["type"] == t)).cloned().unwrap_or_default();
+    let (active, able, limited) = (cond("ScalingActive"), cond("AbleToScale"), cond("ScalingLimited"));
+    if active["status"] == "False" {
+        out.push(format!("It cannot scale now ({}): {}", active["reason"].as_str().unwrap_or(""), active["message"].as_str().unwrap_or("")));
+        if !crate::engine::apiserver::metrics::available(&c.api) {
+            out.push("There is no resource metrics API: install the metrics-server with `cluster addon install metrics-server`.".into());
+        }
+    }
+    if able["reason"] == "ScaleDownStabilized" {
+        out.push("It waits before scaling down: a higher recommendation from the last 5 minutes still stands (the downscale stabilization window).".into());
+    }
+    if limited["status"] == "True" {
+        out.push(format!("Its wish is capped ({}): {}.", limited["reason"].as_str().unwrap_or(""), limited["message"].as_str().unwrap_or("")));
+    }
+    out
+}
+
 /// Explanation for any object the page can select.
 pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
     match kind {
@@ -516,9 +550,10 @@ pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
         Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
         Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
         Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
-        Kind::Job | Kind::CronJob | Kind::DaemonSet => match c.api.store.get(kind, &ObjKey::new(ns, name)).map(|o| &**o) {
+        Kind::Job | Kind::CronJob | Kind::DaemonSet | Kind::HorizontalPodAutoscaler => match c.api.store.get(kind, &ObjKey::new(ns, name)).map(|o| &**o) {
             Some(Object::Generic(g)) if kind == Kind::Job => Some(job(c, g)),
             Some(Object::Generic(g)) if kind == Kind::CronJob => Some(cronjob(c, g)),
+            Some(Object::Generic(g)) if kind == Kind::HorizontalPodAutoscaler => Some(hpa(c, g)),
             Some(Object::Generic(g)) => Some(daemonset(c, g)),
             _ => None,
         },
@@ -576,6 +611,19 @@ mod tests {
         assert!(cj.contains("next at") && cj.contains("concurrencyPolicy is Allow"), "{cj}");
         let ds = explain(&s.cluster, Kind::DaemonSet, "default", "agent").join(" ");
         assert!(ds.contains("3 of the 3 nodes; 3 have one, 3 ready"), "{ds}");
+    }
+
+    #[test]
+    fn an_hpa_without_metrics_says_what_is_missing_and_one_that_waits_says_why() {
+        let mut s = Session::new(1);
+        s.run("kubectl create deployment web --image=nginx:1.27", "");
+        s.run("kubectl autoscale deployment web --cpu=50% --max=3", "");
+        s.cluster.advance(20_000);
+        let h = explain(&s.cluster, Kind::HorizontalPodAutoscaler, "default", "web").join(" ");
+        assert!(
+            h.contains("keep CPU at 50%") && h.contains("It cannot scale now (FailedGetResourceMetric)") && h.contains("cluster addon install metrics-server"),
+            "{h}"
+        );
     }
 
     #[test]

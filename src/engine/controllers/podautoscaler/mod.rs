@@ -559,3 +559,54 @@ fn rules(spec: &Value, up: bool) -> Rules {
         policies,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::session::Session;
+
+    #[test]
+    fn behavior_defaults_fill_the_rules_and_the_down_window() {
+        let spec = json!({"behavior": {"scaleDown": {"policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}}});
+        let up = rules(&spec, true);
+        assert_eq!((up.window, up.select.as_str(), up.policies.len()), (0, "Max", 2));
+        let down = rules(&spec, false);
+        assert_eq!((down.window, down.policies.clone()), (300, vec![("Pods".to_string(), 1, 60)]));
+    }
+
+    #[test]
+    fn conditions_keep_their_transition_time_while_the_status_holds() {
+        let mut st = Map::new();
+        set_condition(&mut st, "AbleToScale", true, "SucceededGetScale", "m", Time(1_000));
+        set_condition(&mut st, "AbleToScale", true, "ReadyForNewScale", "n", Time(9_000));
+        assert_eq!(st["conditions"][0]["reason"], "ReadyForNewScale");
+        assert_eq!(st["conditions"][0]["lastTransitionTime"], json!(Time(1_000)));
+        set_condition(&mut st, "AbleToScale", false, "FailedGetScale", "x", Time(12_000));
+        assert_eq!(st["conditions"][0]["lastTransitionTime"], json!(Time(12_000)));
+    }
+
+    /// A scale-down policy of one pod a minute, under no load: from 4
+    /// replicas the HPA removes one pod per minute once the window passes.
+    #[test]
+    fn a_scale_down_policy_paces_the_scale_down() {
+        let mut s = Session::new(1);
+        s.run("cluster addon install metrics-server", "");
+        s.run(
+            "kubectl apply -f -",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        resources: {requests: {cpu: 100m}}\n",
+        );
+        s.run(
+            "kubectl apply -f -",
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 5\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 30\n      policies: [{type: Pods, value: 1, periodSeconds: 60}]\n",
+        );
+        let replicas = |s: &Session| s.cluster.get::<Deployment>("default", "web").and_then(|d| d.spec.replicas).unwrap_or(0);
+        s.cluster.advance(2 * 60_000);
+        let after_two = replicas(&s);
+        s.cluster.advance(60_000);
+        let after_three = replicas(&s);
+        assert!(after_two < 4 && after_three == after_two - 1, "{after_two} then {after_three}");
+        // CPU is near 0%: the metric asks for 0, held at minReplicas
+        let (out, _) = crate::kubectl::commands::testutil::run(&mut s, "kubectl get hpa web -o jsonpath={.status.conditions[2].reason}");
+        assert_eq!(out, "TooFewReplicas");
+    }
+}

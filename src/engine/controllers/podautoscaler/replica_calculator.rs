@@ -36,7 +36,7 @@ pub struct Proposal {
 }
 
 fn within(ratio: f64) -> bool {
-    (1.0 - TOLERANCE) <= ratio && ratio <= (1.0 + TOLERANCE)
+    ((1.0 - TOLERANCE)..=(1.0 + TOLERANCE)).contains(&ratio)
 }
 
 /// `GetResourceMetric` of the resource metrics client.
