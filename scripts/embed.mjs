@@ -65,6 +65,8 @@ function pack(dist, out) {
     fs.copyFileSync(path.join(dist, f), path.join(out, f));
   }
   if (fs.existsSync(path.join(dist, 'snippets'))) copyTree(path.join(dist, 'snippets'), path.join(out, 'snippets'));
+  // The built-in lessons' transcripts, fetched by an element with a `lesson`.
+  copyTree(path.join(dist, 'lessons'), path.join(out, 'lessons'));
   // In a bundled app there is no full page next to the script: `app` names one.
   fs.writeFileSync(path.join(out, 'kubarium.js'), element(files, 'null'));
   fs.copyFileSync(path.join(src, 'kubarium.d.ts'), path.join(out, 'kubarium.d.ts'));

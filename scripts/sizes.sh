@@ -20,6 +20,7 @@ lazy() {
         editor.bundle.js) return 0 ;;      # the YAML editor, imported after the first frame (never by embeds)
         embed-example.html) return 0 ;;    # a docs page, not part of the app
         examples/*) return 0 ;;            # files its elements read
+        lessons/*) return 0 ;;             # the lessons' transcripts, fetched after the first frame (a ?lesson= link's before it starts)
         kubarium.js|kubarium.d.ts) return 0 ;;  # the <kubarium-cluster> element's script and types (docs pages load them)
         .trunk-lock|*.map) return 0 ;;
     esac

@@ -12,6 +12,7 @@ use crate::ui::app_compare::CompareView;
 use crate::ui::app_view;
 use crate::ui::editor::Editor;
 use crate::ui::embed::Watch;
+use crate::ui::examples;
 use crate::ui::state::Page;
 use crate::ui::update::{Effect, Mode, Msg, Ui};
 use gloo::events::EventListener;
@@ -19,6 +20,7 @@ use gloo::timers::callback::Interval;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
+use yew::html::Scope;
 use yew::prelude::*;
 
 pub const SESSION_KEY: &str = "kubarium.session.v1";
@@ -139,21 +141,44 @@ impl PartialEq for AppProps {
     }
 }
 
+/// A file next to the page, as text (None when it cannot be fetched).
+async fn fetch_text(url: &str) -> Option<String> {
+    let resp = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url)).await.ok()?.dyn_into::<web_sys::Response>().ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    wasm_bindgen_futures::JsFuture::from(resp.text().ok()?).await.ok()?.as_string()
+}
+
 /// Fetches `kubectl explain`'s schema table.
 fn fetch_explain() {
     wasm_bindgen_futures::spawn_local(async move {
-        let Ok(resp) = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str("explain_data.json")).await else { return };
-        let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return };
-        if !resp.ok() {
-            return;
-        }
-        let Ok(p) = resp.text() else { return };
-        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(p).await
-            && let Some(t) = text.as_string()
-        {
+        if let Some(t) = fetch_text("explain_data.json").await {
             crate::engine::api::schema::provide(t);
         }
     });
+}
+
+/// Fetches example `id`'s transcript (a lesson) unless it is here already;
+/// true when it was handed over.
+async fn fetch_example(id: &str) -> bool {
+    if examples::text(id).is_some() {
+        return false;
+    }
+    fetch_text(&format!("lessons/{id}.txt")).await.is_some_and(|t| examples::provide(id, t))
+}
+
+/// Fetches the examples' transcripts (the Examples menu, the lessons) after
+/// the first frame; the page redraws as each arrives.
+fn fetch_examples(link: &Scope<App>) {
+    for &(id, _) in examples::TITLES {
+        let link = link.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if fetch_example(id).await {
+                link.send_message(Msg::ExamplesFetched);
+            }
+        });
+    }
 }
 
 pub struct App {
@@ -273,6 +298,7 @@ impl Component for App {
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
         if first_render && !self.shared.ui.borrow().mode.embed {
             self.mount_editor(ctx);
+            fetch_examples(ctx.link());
         }
         let fx = std::mem::take(&mut self.pending);
         for e in fx {
@@ -423,6 +449,17 @@ pub fn start() {
         return;
     }
     let mode = Mode::parse(&search, &loc.hash().unwrap_or_default());
+    // A lesson's link starts it: its transcript first.
+    match mode.lesson.clone() {
+        Some(id) if examples::known(&id) => wasm_bindgen_futures::spawn_local(async move {
+            fetch_example(&id).await;
+            mount(mode);
+        }),
+        _ => mount(mode),
+    }
+}
+
+fn mount(mode: Mode) {
     let (page, notice, first_visit, damaged) = load(&mode);
     let mut ui = Ui::new(mode, page, first_visit);
     if let Some(n) = notice {

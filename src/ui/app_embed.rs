@@ -212,6 +212,14 @@ pub fn provide_explain(text: String) {
     crate::engine::api::schema::provide(text);
 }
 
+/// A built-in lesson's transcript (`lessons/<id>.txt`, which the element's
+/// script fetches next to itself before a cluster with that `lesson`
+/// starts); false when `id` is no lesson.
+#[wasm_bindgen(js_name = provideLesson)]
+pub fn provide_lesson(id: &str, text: String) -> bool {
+    crate::ui::examples::provide(id, text)
+}
+
 /// Whether a text an element applies at start (manifests, a transcript)
 /// needs the schema table first (kubarium.js awaits it then).
 #[wasm_bindgen(js_name = needsSchema)]

@@ -60,7 +60,8 @@ pub fn lessons_panel(ui: &Ui, link: &Scope<App>) -> Html {
         };
     };
     let Some(lesson) = ui.current_lesson() else {
-        return html! { <p class="empty">{ format!("There is no lesson called {:?}.", run.id) }</p> };
+        let text = if examples::known(&run.id) { "Loading the lesson…".to_string() } else { format!("There is no lesson called {:?}.", run.id) };
+        return html! { <p class="empty">{ text }</p> };
     };
     let n = lesson.steps.len();
     let verdict = run.verdict.as_ref().filter(|(s, _)| *s + 1 == run.step).map(|(_, v)| {

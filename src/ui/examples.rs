@@ -1,29 +1,70 @@
 //! The Examples menu: the lessons of the project's tutorials (the seed
-//! scenarios), embedded as their transcripts. The menu offers each
-//! manifest a transcript applies (its heredocs), and the console can play
-//! a lesson's commands one by one.
+//! scenarios), as their transcripts. The menu offers each manifest a
+//! transcript applies (its heredocs), and the console can play a lesson's
+//! commands one by one.
 //!
-//! The files in `examples/` are copies of `../shared/transcripts/*.txt`
+//! The files in `www/lessons/` are copies of `../shared/transcripts/*.txt`
 //! (a test checks they are still the same when that folder is present),
 //! and the project's own lessons (`lesson-*.txt`, for what the tutorials
-//! of that folder do not cover).
+//! of that folder do not cover). Natively they are compiled in; the page
+//! fetches them (`lessons/<id>.txt`, 10 KB gzip its first frame does not
+//! need) and hands each over with [`provide`]: a `?lesson=` link's before
+//! the page starts, the rest after the first frame (an embed, or an element
+//! with a `lesson`, fetches only its own).
 
 use crate::engine::yaml;
 use crate::transcript::{self, Item, Step};
 
-/// (file stem, text)
+/// (file stem, text): every example, compiled in.
+#[cfg(not(target_arch = "wasm32"))]
 pub const FILES: &[(&str, &str)] = &[
-    ("seed000-deployment-loses-data", include_str!("examples/seed000-deployment-loses-data.txt")),
-    ("seed000-deployment-with-pvc", include_str!("examples/seed000-deployment-with-pvc.txt")),
-    ("seed000-statefulset-local-path", include_str!("examples/seed000-statefulset-local-path.txt")),
-    ("seed001-orphan-and-cleanup", include_str!("examples/seed001-orphan-and-cleanup.txt")),
-    ("seed002-scale-to-zero", include_str!("examples/seed002-scale-to-zero.txt")),
-    ("seed003-nfs-static-pvs", include_str!("examples/seed003-nfs-static-pvs.txt")),
-    ("seed004-fast-ssd-statefulset", include_str!("examples/seed004-fast-ssd-statefulset.txt")),
-    ("statefulset-basics", include_str!("examples/statefulset-basics.txt")),
-    ("lesson-jobs-cronjobs-daemonsets", include_str!("examples/lesson-jobs-cronjobs-daemonsets.txt")),
-    ("lesson-hpa-walkthrough", include_str!("examples/lesson-hpa-walkthrough.txt")),
+    ("seed000-deployment-loses-data", include_str!("../../www/lessons/seed000-deployment-loses-data.txt")),
+    ("seed000-deployment-with-pvc", include_str!("../../www/lessons/seed000-deployment-with-pvc.txt")),
+    ("seed000-statefulset-local-path", include_str!("../../www/lessons/seed000-statefulset-local-path.txt")),
+    ("seed001-orphan-and-cleanup", include_str!("../../www/lessons/seed001-orphan-and-cleanup.txt")),
+    ("seed002-scale-to-zero", include_str!("../../www/lessons/seed002-scale-to-zero.txt")),
+    ("seed003-nfs-static-pvs", include_str!("../../www/lessons/seed003-nfs-static-pvs.txt")),
+    ("seed004-fast-ssd-statefulset", include_str!("../../www/lessons/seed004-fast-ssd-statefulset.txt")),
+    ("statefulset-basics", include_str!("../../www/lessons/statefulset-basics.txt")),
+    ("lesson-jobs-cronjobs-daemonsets", include_str!("../../www/lessons/lesson-jobs-cronjobs-daemonsets.txt")),
+    ("lesson-hpa-walkthrough", include_str!("../../www/lessons/lesson-hpa-walkthrough.txt")),
 ];
+
+/// The transcript of example `id`: compiled in.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn text(id: &str) -> Option<&'static str> {
+    FILES.iter().find(|(i, _)| *i == id).map(|(_, t)| *t)
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// The texts fetched so far.
+    static LOADED: std::cell::RefCell<Vec<(&'static str, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The transcript of example `id`, once fetched.
+#[cfg(target_arch = "wasm32")]
+pub fn text(id: &str) -> Option<&'static str> {
+    LOADED.with(|l| l.borrow().iter().find(|(i, _)| *i == id).map(|(_, t)| *t))
+}
+
+/// Hands a fetched transcript over (kept for the page's life, like the
+/// compiled-in texts natively); false when `id` is no example or is here
+/// already.
+#[cfg(target_arch = "wasm32")]
+pub fn provide(id: &str, text: String) -> bool {
+    let Some(&(id, _)) = TITLES.iter().find(|(i, _)| *i == id) else { return false };
+    if self::text(id).is_some() {
+        return false;
+    }
+    LOADED.with(|l| l.borrow_mut().push((id, Box::leak(text.into_boxed_str()))));
+    true
+}
+
+/// Whether `id` names an example (fetched or not).
+pub fn known(id: &str) -> bool {
+    TITLES.iter().any(|(i, _)| *i == id)
+}
 
 /// What each scenario teaches, as its title (the transcripts' first lines
 /// name the tutorial they come from, which means nothing to a student).
@@ -100,19 +141,33 @@ pub fn parse(id: &'static str, text: &str) -> Example {
     Example { id, title, source, intro: intro.iter().skip(1).filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join(" "), manifests, steps }
 }
 
-/// Every example, in menu order.
+/// Every example that is here (all of them natively; in the page, those
+/// fetched so far), in menu order.
 pub fn all() -> Vec<Example> {
-    FILES.iter().map(|(id, text)| parse(id, text)).collect()
+    TITLES.iter().filter_map(|(id, _)| Some(parse(id, text(id)?))).collect()
+}
+
+/// How many examples are here (the parsed copies are redone when it changes).
+pub fn here() -> usize {
+    TITLES.iter().filter(|(id, _)| text(id).is_some()).count()
 }
 
 thread_local! {
-    /// The examples, parsed once (the editor's menu is drawn on every render).
-    static ALL: std::rc::Rc<Vec<Example>> = std::rc::Rc::new(all());
+    /// The examples, parsed once per set of texts (the editor's menu is
+    /// drawn on every render).
+    static ALL: std::cell::RefCell<(usize, std::rc::Rc<Vec<Example>>)> = std::cell::RefCell::default();
 }
 
-/// Every example, parsed once per thread.
+/// Every example that is here, parsed once per thread.
 pub fn cached() -> std::rc::Rc<Vec<Example>> {
-    ALL.with(|a| a.clone())
+    let n = here();
+    ALL.with(|a| {
+        let mut a = a.borrow_mut();
+        if a.0 != n {
+            *a = (n, std::rc::Rc::new(all()));
+        }
+        a.1.clone()
+    })
 }
 
 #[cfg(test)]
@@ -138,6 +193,9 @@ mod tests {
         assert!(seed004.source.starts_with("Seed 004"));
         assert_eq!(seed004.title, "PostgreSQL on zonal SSDs: each disk is made in its pod's zone");
         assert!(all.iter().all(|e| TITLES.iter().any(|(i, _)| *i == e.id)), "every scenario has a title that says what it teaches");
+        // The page fetches what TITLES lists, in its order.
+        assert_eq!(FILES.iter().map(|(id, _)| *id).collect::<Vec<_>>(), TITLES.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+        assert!(known("statefulset-basics") && !known("statefulset") && text("statefulset").is_none());
     }
 
     /// The embedded lessons still pass as transcripts (so what the menu
@@ -162,10 +220,10 @@ mod tests {
             entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".txt")).collect();
         crate::engine::sort::sort(&mut names);
         let ours: Vec<String> = FILES.iter().filter(|(id, _)| !id.starts_with("lesson-")).map(|(id, _)| format!("{id}.txt")).collect();
-        assert_eq!(names, ours, "add new transcripts to src/ui/examples and FILES");
+        assert_eq!(names, ours, "add new transcripts to www/lessons, FILES and TITLES");
         for (id, text) in FILES.iter().filter(|(id, _)| !id.starts_with("lesson-")) {
             let shared = std::fs::read_to_string(dir.join(format!("{id}.txt"))).unwrap();
-            assert_eq!(&shared, text, "src/ui/examples/{id}.txt differs from ../shared/transcripts: copy it again");
+            assert_eq!(&shared, text, "www/lessons/{id}.txt differs from ../shared/transcripts: copy it again");
         }
     }
 }

@@ -319,19 +319,27 @@ pub fn lesson(id: &'static str, text: &str) -> Lesson {
     Lesson { id, title: ex.title, intro: ex.intro, steps }
 }
 
-/// Every lesson, in gallery order.
+/// Every lesson that is here ([`examples::text`]), in gallery order.
 pub fn all() -> Vec<Lesson> {
-    examples::FILES.iter().map(|(id, text)| lesson(id, text)).collect()
+    examples::TITLES.iter().filter_map(|(id, _)| Some(lesson(id, examples::text(id)?))).collect()
 }
 
 thread_local! {
-    /// The lessons, parsed once (the page asks for them every frame).
-    static ALL: std::rc::Rc<Vec<Lesson>> = std::rc::Rc::new(all());
+    /// The lessons, parsed once per set of texts (the page asks for them
+    /// every frame).
+    static ALL: std::cell::RefCell<(usize, std::rc::Rc<Vec<Lesson>>)> = std::cell::RefCell::default();
 }
 
-/// Every lesson, parsed once per thread.
+/// Every lesson that is here, parsed once per thread.
 pub fn cached() -> std::rc::Rc<Vec<Lesson>> {
-    ALL.with(|a| a.clone())
+    let n = examples::here();
+    ALL.with(|a| {
+        let mut a = a.borrow_mut();
+        if a.0 != n {
+            *a = (n, std::rc::Rc::new(all()));
+        }
+        a.1.clone()
+    })
 }
 
 thread_local! {

@@ -357,6 +357,9 @@ pub enum Msg {
     EditorLoaded,
     /// It could not be loaded (offline on a first visit, say).
     EditorFailed(String),
+    /// An example's transcript arrived (after the first frame): the menus
+    /// and lessons that show it are drawn again.
+    ExamplesFetched,
 }
 
 /// What the browser has to do after an update (after the DOM is updated).
@@ -1102,6 +1105,7 @@ impl Ui {
             Msg::EditorFailed(e) => {
                 self.notices.push(Notice { text: format!("The YAML editor is not available ({e}); the console still takes kubectl commands."), action: None })
             }
+            Msg::ExamplesFetched => {}
             Msg::Viewport(w) => {
                 let columns = if w < 700.0 { 1 } else { usize::MAX };
                 if columns != self.columns {

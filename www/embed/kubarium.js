@@ -15,6 +15,7 @@ const GLUE = () => import('__KUBARIUM_GLUE__');
 const WASM = () => new URL('__KUBARIUM_WASM__', import.meta.url);
 const CSS = () => new URL('__KUBARIUM_CSS__', import.meta.url);
 const EXPLAIN = () => new URL('./explain_data.json', import.meta.url);
+const LESSON = (id) => new URL(`./lessons/${id}.txt`, import.meta.url);
 const LOGO = () => new URL('./favicon.svg', import.meta.url).href;
 /** The full page, for "Open in Kubarium" (none in the npm package unless `app` says). */
 const APP = () => __KUBARIUM_APP__;
@@ -51,6 +52,18 @@ let explainAsked = null;
 function fetchExplain(glue) {
   explainAsked ??= fetch(EXPLAIN()).then((r) => (r.ok ? r.text() : null)).then((t) => { if (t) glue.provideExplain(t); }).catch(() => {});
   return explainAsked;
+}
+
+/** Fetches a built-in lesson's transcript (once per page and lesson);
+ * resolves when it is handed over or could not be fetched (the cluster then
+ * says there is no such lesson). */
+const lessonsAsked = new Map();
+function fetchLesson(glue, id) {
+  if (!id || !/^[\w-]+$/.test(id)) return null;
+  if (!lessonsAsked.has(id)) {
+    lessonsAsked.set(id, fetch(LESSON(id)).then((r) => (r.ok ? r.text() : null)).then((t) => { if (t) glue.provideLesson(id, t); }).catch(() => {}));
+  }
+  return lessonsAsked.get(id);
 }
 
 // ---------------------------------------------------------------- styles
@@ -238,6 +251,7 @@ export class KubariumCluster extends Base {
         const [glue, sheet, cfg] = await Promise.all([loadGlue(), sheetFor(this.getAttribute('theme')), configOf(this)]);
         // A text that writes a kind checked against the schema table waits for it.
         if (cfg.text && glue.needsSchema(cfg.text)) await fetchExplain(glue);
+        await fetchLesson(glue, cfg.lesson);
         const root = this.shadowRoot;
         root.adoptedStyleSheets = [sheet];
         const mount = document.createElement('div');
@@ -296,6 +310,7 @@ export async function createCluster(options = {}) {
   const cfg = { lesson: options.lesson ?? null, nodes: options.nodes == null ? null : String(options.nodes), autoplay: false };
   if (options.yaml ?? options.transcript) cfg.text = options.yaml ?? options.transcript;
   if (cfg.text && glue.needsSchema(cfg.text)) await fetchExplain(glue);
+  await fetchLesson(glue, cfg.lesson);
   if (options.snapshot) cfg.share = options.snapshot.replace(/^.*#/, '');
   const c = new HeadlessCluster(null);
   c._h = new glue.Cluster(null, cfg, emitter(c));
