@@ -133,10 +133,10 @@ impl MetricsServer {
                 nodes.push(NodeMetrics { name: name.clone(), timestamp: now, window: RESOLUTION, cpu_milli: NODE_BASE.0, memory: NODE_BASE.1 });
             }
         }
-        pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::engine::sort::sort_by(&mut pods, |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        crate::engine::sort::sort_by(&mut nodes, |a, b| a.name.cmp(&b.name));
         self.seen = seen;
-        self.seen.sort();
+        crate::engine::sort::sort(&mut self.seen);
         cx.api.metrics = MetricsApi { pods, nodes };
     }
 }
@@ -168,8 +168,8 @@ pub fn install(api: &mut Api) -> Result<(), String> {
     if api.store.list_ns_t::<Deployment>("kube-system").any(|d| d.metadata.name == "metrics-server") {
         return Err("addon metrics-server is already installed".into());
     }
-    let docs: Vec<serde_json::Value> = serde_json::from_str(MANIFEST).map_err(|e| e.to_string())?;
-    for v in &docs {
+    let docs: serde_json::Value = serde_json::from_str(MANIFEST).map_err(|e| e.to_string())?;
+    for v in docs.as_array().into_iter().flatten() {
         let kind = v["kind"].as_str().and_then(|k| Kind::lookup(&k.to_lowercase())).ok_or("kind")?;
         let (o, _) = Object::from_value(kind, v).map_err(|e| e.to_string())?;
         api.create(o).map_err(|e| e.message)?;

@@ -91,6 +91,11 @@ pub fn cluster_map(props: &MapProps) -> Html {
     let links = l.links.iter().map(|(uid, key, a, b)| {
         html! { <line key={format!("{uid}>{key}")} class="link" x1={a.cx().to_string()} y1={(a.y + a.h).to_string()} x2={b.cx().to_string()} y2={b.y.to_string()} /> }
     });
+    // requests in flight: a dashed line from each looping client to the pods that answer it
+    let flows = m.flows.iter().filter_map(|(from, to)| {
+        let (a, b) = (l.pod(from)?, l.pod(to)?);
+        Some(html! { <line key={format!("flow-{from}>{to}")} class="flow" x1={a.cx().to_string()} y1={a.cy().to_string()} x2={b.cx().to_string()} y2={b.cy().to_string()} /> })
+    });
     let all_disks: Vec<&DiskModel> =
         m.zones.iter().flat_map(|z| z.nodes.iter().flat_map(|n| &n.disks).chain(&z.disks)).chain(&m.unbound).chain(&m.shared).collect();
     let attach_links = m.zones.iter().flat_map(|z| &z.nodes).flat_map(|n| {
@@ -138,6 +143,7 @@ pub fn cluster_map(props: &MapProps) -> Html {
                 <text class="area-label" x={(s.x + 12.0).to_string()} y={(s.y + 21.0).to_string()}>{ l.shared_label }</text>
             </g>
             { for links }
+            { for flows }
             { for attach_links }
             { for disks }
             { for pods }
@@ -256,21 +262,42 @@ fn pod(p: &PodModel, r: &Rect, compact: bool, selected: bool, on: Callback<()>) 
     let detail = if !p.waiting.is_empty() && p.look() == PodLook::Pending {
         clip(&p.waiting, 24)
     } else {
-        let restarts = if p.restarts > 0 { format!(" ↻{}", p.restarts) } else { String::new() };
+        let mut restarts = if p.restarts > 0 { format!(" ↻{}", p.restarts) } else { String::new() };
+        if let Some((used, _)) = p.cpu {
+            restarts.push_str(&format!(" · {used}m"));
+        }
         let room = 24usize.saturating_sub(p.ready.len() + 1 + restarts.chars().count());
         format!("{} {}{restarts}", clip(&p.status, room), p.ready)
     };
+    // the CPU meter: a full bar is twice the request (an HPA's usual target is half of it)
+    let meter = p.cpu.map(|(used, req)| {
+        let rail = r.w - 14.0;
+        let of = if req > 0 { 2 * req } else { 1000 };
+        let w = rail * (used as f64 / of as f64).min(1.0);
+        let hot = req > 0 && used > req;
+        html! {
+            <g class={classes!("pod-cpu", hot.then_some("hot"))}>
+                <rect class="cpu-rail" x="8" y={(r.h - 6.0).to_string()} width={rail.to_string()} height="3" rx="1.5" />
+                <rect class="cpu-fill" x="8" y={(r.h - 6.0).to_string()} width={w.to_string()} height="3" rx="1.5" />
+            </g>
+        }
+    });
     let own = p.own_data();
     html! {
         <g key={p.uid.clone()} class={cls} data-pod={p.name.clone()} data-status={p.status.clone()} data-own={own.clone().unwrap_or_default()} style={tr(r)} tabindex="0" role="button" aria-label={label}
            onclick={Callback::from(move |_: MouseEvent| click.emit(()))} onkeydown={keyed(on)}>
-            <title>{ format!("{} ({}): {} {} restarts {}{}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts,
+            <title>{ format!("{} ({}): {} {} restarts {}{}{}{}", p.name, if p.owner.is_empty() { "no owner" } else { &p.owner }, p.status, p.ready, p.restarts,
                 if p.waiting.is_empty() { String::new() } else { format!("\n{}", p.waiting) },
+                p.cpu.map(|(u, r)| match (u * 100).checked_div(r) {
+                    Some(pct) => format!("\nCPU {u}m: {pct}% of its {r}m request"),
+                    None => format!("\nCPU {u}m"),
+                }).unwrap_or_default(),
                 p.layers.iter().map(|l| format!("\n{} {}: {}", if l.kind == LayerKind::Container { "container layer" } else { "emptyDir" }, l.name, l.data)).collect::<String>()) }</title>
             <rect class="pod-box" width={r.w.to_string()} height={r.h.to_string()} rx="8" />
             <rect class="pod-owner" width="5" height={r.h.to_string()} rx="2" />
             <text class="pod-name" x="11" y="18">{ short_name(&p.name) }</text>
             <text class="pod-detail" x="11" y="35" key={detail.clone()}>{ detail.clone() }</text>
+            { for meter }
             if let Some(own) = own {
                 <g class="pod-own" key={own.clone()}>
                     <rect class="own-box" x="8" y="41" width={(r.w - 14.0).to_string()} height="13" rx="3" />

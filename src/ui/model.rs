@@ -76,6 +76,9 @@ pub struct PodModel {
     /// container's writable layer and each emptyDir, with a summary of
     /// their contents. They die with the pod; a claim's data does not.
     pub layers: Vec<LayerModel>,
+    /// CPU the metrics-server last measured (millicores) and the pod's CPU
+    /// request (0: none), when it has metrics.
+    pub cpu: Option<(u64, u64)>,
 }
 
 /// Storage that lives and dies with a pod.
@@ -227,6 +230,9 @@ pub struct MapModel {
     pub shared: Vec<DiskModel>,
     /// Storage drivers not installed (everything else is).
     pub missing_drivers: Vec<String>,
+    /// Requests in flight: (client pod uid, server pod uid) for every
+    /// looping HTTP client and the pods that answer it now.
+    pub flows: Vec<(String, String)>,
 }
 
 /// Palette size for owner colours.
@@ -262,11 +268,13 @@ pub fn color_of(owner: &str) -> usize {
 pub struct PodStorage<'a> {
     layers: BTreeMap<&'a str, Vec<(&'a str, u32, &'a FileTree)>>,
     empty_dirs: BTreeMap<&'a str, Vec<(&'a str, &'a FileTree)>>,
+    /// The resource metrics API's latest pod metrics.
+    metrics: &'a [crate::engine::apiserver::metrics::PodMetrics],
 }
 
 impl<'a> PodStorage<'a> {
     pub fn of(c: &'a Cluster) -> PodStorage<'a> {
-        let mut s = PodStorage::default();
+        let mut s = PodStorage { metrics: &c.api.metrics.pods, ..Default::default() };
         for (id, tree) in &c.world.volumes {
             match &**id {
                 VolumeId::Container { pod_uid, container, instance } => s.layers.entry(pod_uid).or_default().push((container, *instance, tree)),
@@ -342,6 +350,10 @@ pub fn pod_model_with(p: &Pod, storage: &PodStorage) -> PodModel {
         claims,
         waiting,
         layers: storage.of_pod(p),
+        cpu: storage.metrics.iter().find(|m| m.name == p.metadata.name && m.namespace == p.metadata.namespace).map(|m| {
+            let request = p.spec.containers.iter().filter_map(|c| c.resources.requests.get("cpu")).map(|q| q.milli_value().max(0) as u64).sum();
+            (m.total("cpu"), request)
+        }),
     }
 }
 
@@ -562,7 +574,8 @@ impl MapModel {
             })
             .collect();
         let missing_drivers = crate::engine::bootstrap::DEFAULT_DRIVERS.iter().filter(|d| !c.world.drivers.contains(**d)).map(|d| d.to_string()).collect();
-        MapModel { zones: zones.into_values().collect(), classes, pending, unbound, shared, missing_drivers }
+        let flows = crate::engine::programs::load::flows(&c.runtime, api);
+        MapModel { zones: zones.into_values().collect(), classes, pending, unbound, shared, missing_drivers, flows }
     }
 
     /// Every pod on the map: on nodes, then waiting.

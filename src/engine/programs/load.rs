@@ -162,6 +162,27 @@ pub fn usage(cx: &mut Sys) -> Vec<ContainerStats> {
         .collect()
 }
 
+/// For drawing: every load's (client pod uid, server pod uid) pairs now,
+/// by cluster DNS and the Service's ready endpoints (what a client in the
+/// pod's namespace reaches by name).
+pub fn flows(rt: &super::Runtime, api: &crate::engine::apiserver::Api) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for l in &rt.loads {
+        let Some(r) = rt.running.get(&l.client) else { continue };
+        let servers = match crate::engine::dns::resolve(api, &r.proc.pod.namespace, &l.host) {
+            crate::engine::dns::Resolved::Service { backends, .. } => backends,
+            crate::engine::dns::Resolved::Pod { key, .. } => vec![key],
+            _ => vec![],
+        };
+        for k in servers {
+            if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name) {
+                out.push((l.client.0.clone(), p.metadata.uid.clone()));
+            }
+        }
+    }
+    out
+}
+
 fn idle_of(cx: &Sys, k: &ProcKey) -> (u64, u64) {
     let r = &cx.rt.running[k];
     idle(&image::lookup(&r.proc.image), &r.server)

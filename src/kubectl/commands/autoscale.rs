@@ -10,7 +10,7 @@ use super::{Command, Ctx};
 use crate::engine::api::*;
 use crate::kubectl::args::{Flag, FlagKind, flag, strf};
 use crate::kubectl::errors::CmdError;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub fn command() -> Command {
     Command::new(
@@ -40,22 +40,24 @@ fn flags() -> Vec<Flag> {
     v
 }
 
-/// `parseResourceInput`: a target as a metric's `target`.
-fn target(input: &str, resource: &str) -> Result<Value, CmdError> {
+/// `parseResourceInput`: a Resource metric with its target, as JSON.
+fn metric(input: &str, resource: &str) -> Result<String, CmdError> {
     let input = input.trim();
-    if let Some(p) = input.strip_suffix('%') {
+    let target = if let Some(p) = input.strip_suffix('%') {
         let n: i32 = p.parse().map_err(|_| CmdError::msg(format!("invalid percentage value: {input}")))?;
         if n <= 0 {
             return Err(CmdError::msg(format!("percentage must be greater than 0, got {n}")));
         }
-        return Ok(json!({"type": "Utilization", "averageUtilization": n}));
-    }
-    let with_unit = match input.parse::<f64>() {
-        Ok(_) => format!("{input}{}", if resource == "cpu" { "m" } else { "Mi" }),
-        Err(_) => input.to_string(),
+        format!(r#""type":"Utilization","averageUtilization":{n}"#)
+    } else {
+        let with_unit = match input.parse::<f64>() {
+            Ok(_) => format!("{input}{}", if resource == "cpu" { "m" } else { "Mi" }),
+            Err(_) => input.to_string(),
+        };
+        let q = crate::engine::quantity::Quantity::parse(&with_unit).map_err(|_| CmdError::msg(format!("invalid resource {resource} value: {input}")))?;
+        format!(r#""type":"AverageValue","averageValue":"{}""#, q.canonical())
     };
-    let q = crate::engine::quantity::Quantity::parse(&with_unit).map_err(|_| CmdError::msg(format!("invalid resource {resource} value: {input}")))?;
-    Ok(json!({"type": "AverageValue", "averageValue": q.canonical()}))
+    Ok(format!(r#"{{"type":"Resource","resource":{{"name":"{resource}","target":{{{target}}}}}}}"#))
 }
 
 fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
@@ -78,20 +80,14 @@ fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     }
     let mut metrics = vec![];
     if percent > 0 {
-        metrics.push(json!({"type": "Utilization", "averageUtilization": percent}));
+        metrics.push(metric(&format!("{percent}%"), "cpu")?);
     }
     if let Some(c) = &cpu {
-        metrics.push(target(c, "cpu")?);
+        metrics.push(metric(c, "cpu")?);
     }
-    let cpu_count = metrics.len();
     if let Some(m) = &memory {
-        metrics.push(target(m, "memory")?);
+        metrics.push(metric(m, "memory")?);
     }
-    let metrics: Vec<Value> = metrics
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| json!({"type": "Resource", "resource": {"name": if i < cpu_count { "cpu" } else { "memory" }, "target": t}}))
-        .collect();
     let mut opts = BuildOpts::from_ctx(ctx);
     opts.args = ctx.f.args.clone();
     let sel = select(ctx, &opts)?;
@@ -104,19 +100,44 @@ fn run(ctx: &mut Ctx) -> Result<(), CmdError> {
     for it in sel.items {
         let info = it.kind.info();
         if crate::engine::api::scale::replicas_of(&it.obj).is_none() {
-            return Err(CmdError::msg(format!("cannot autoscale a {}: no scale subresource for {}", info.kind, info.qualified_plural())));
+            let gvr = format!("{}/{}, Resource={}", info.group, info.version, info.plural);
+            return Err(CmdError::msg(format!("cannot autoscale a {}: could not find scale subresource for {gvr} in discovery information", info.kind)));
         }
         let name = ctx.f.str("name").filter(|n| !n.is_empty()).unwrap_or(&it.name).to_string();
-        let mut spec = json!({"scaleTargetRef": {"apiVersion": info.api_version(), "kind": info.kind, "name": it.name}, "maxReplicas": max});
-        if min > 0 {
-            spec["minReplicas"] = json!(min);
-        }
-        if !metrics.is_empty() {
-            spec["metrics"] = json!(metrics);
-        }
-        let v = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name, "namespace": if ctx.ns_explicit { ctx.ns.as_str() } else { "" }}, "spec": spec});
+        let ns = if ctx.ns_explicit { ctx.ns.as_str() } else { "" };
+        let min = if min > 0 { format!(r#","minReplicas":{min}"#) } else { String::new() };
+        let metrics = if metrics.is_empty() { String::new() } else { format!(r#","metrics":[{}]"#, metrics.join(",")) };
+        let text = format!(
+            r#"{{"metadata":{{"name":{:?},"namespace":{ns:?}}},"spec":{{"scaleTargetRef":{{"apiVersion":"{}","kind":"{}","name":{:?}}},"maxReplicas":{max}{min}{metrics}}}}}"#,
+            name,
+            info.api_version(),
+            info.kind,
+            it.name
+        );
+        let v: Value = serde_json::from_str(&text).map_err(|e| CmdError::msg(e.to_string()))?;
         let (obj, _) = Object::from_value(Kind::HorizontalPodAutoscaler, &v).map_err(|e| CmdError::msg(e.to_string()))?;
         create_generated_as(ctx, obj, None, "autoscaled")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kubectl::commands::testutil::run;
+    use crate::kubectl::session::Session;
+
+    #[test]
+    fn autoscale_writes_a_v2_hpa_with_the_targets_given() {
+        let mut s = Session::new(1);
+        run(&mut s, "kubectl create deployment web --image=nginx:1.27");
+        assert_eq!(run(&mut s, "kubectl autoscale deployment web --max=5 --cpu=500 --memory=70%").0, "horizontalpodautoscaler.autoscaling/web autoscaled\n");
+        let (out, _) = run(&mut s, "kubectl get hpa web -o jsonpath={.spec.metrics[*].resource.target}");
+        assert_eq!(out, r#"{"averageValue":"500m","type":"AverageValue"} {"averageUtilization":70,"type":"Utilization"}"#);
+        assert_eq!(run(&mut s, "kubectl autoscale deployment web --min=2").0, "error: --max=MAXPODS is required and must be at least 1, max: -1\n");
+        let (out, code) = run(&mut s, "kubectl autoscale service kubernetes --max=3");
+        assert_eq!(
+            (out.as_str(), code),
+            ("error: cannot autoscale a Service: could not find scale subresource for /v1, Resource=services in discovery information\n", 1)
+        );
+    }
 }

@@ -109,7 +109,7 @@ fn run_pod(ctx: &mut Ctx) -> Result<(), CmdError> {
         Some("memory") => std::cmp::Reverse(m.total("memory")),
         _ => std::cmp::Reverse(0),
     };
-    items.sort_by(|a, b| {
+    crate::engine::sort::sort_by(&mut items, |a, b| {
         key(a).cmp(&key(b)).then_with(|| if all { a.namespace.cmp(&b.namespace) } else { std::cmp::Ordering::Equal }).then(a.name.cmp(&b.name))
     });
     let containers = ctx.f.bool("containers");
@@ -170,8 +170,8 @@ fn run_node(ctx: &mut Ctx) -> Result<(), CmdError> {
         return Err(CmdError::msg("metrics not available yet"));
     }
     match ctx.f.str("sort-by") {
-        Some("cpu") => items.sort_by_key(|m| std::cmp::Reverse(m.cpu_milli)),
-        Some("memory") => items.sort_by_key(|m| std::cmp::Reverse(m.memory)),
+        Some("cpu") => crate::engine::sort::sort_by_key(&mut items, |m| std::cmp::Reverse(m.cpu_milli)),
+        Some("memory") => crate::engine::sort::sort_by_key(&mut items, |m| std::cmp::Reverse(m.memory)),
         _ => {}
     }
     let field = if ctx.f.bool("show-capacity") { "capacity" } else { "allocatable" };
