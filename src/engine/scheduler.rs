@@ -361,6 +361,31 @@ impl Controller for Scheduler {
     }
 }
 
+/// The scheduler's invariants over the stored state (for the property
+/// tests): a pod preempted by the scheduler (DisruptionTarget, reason
+/// PreemptionByScheduler) has a lower priority than the pod its Preempted
+/// event names, when that pod still exists; a nominated pod is unbound.
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for p in api.store.list_t::<Pod>() {
+        if !p.status.nominated_node_name.is_empty() && !p.spec.node_name.is_empty() {
+            return Err(format!("pod {} is bound to {} and still nominated to {}", p.metadata.name, p.spec.node_name, p.status.nominated_node_name));
+        }
+        if get_condition(&p.status.conditions, &ConditionType::DisruptionTarget).is_none_or(|c| c.reason != "PreemptionByScheduler") {
+            continue;
+        }
+        let m = &p.metadata;
+        for e in api.events_for(Kind::Pod, &m.namespace, &m.name, &m.uid).into_iter().filter(|e| e.reason == "Preempted") {
+            let uid = e.message.strip_prefix("Preempted by pod ").and_then(|r| r.split(' ').next()).unwrap_or_default();
+            if let Some(by) = api.store.by_uid(uid).and_then(|o| Pod::from_object(o))
+                && priority(by) <= priority(p)
+            {
+                return Err(format!("pod {} (priority {}) was preempted by {} (priority {})", m.name, priority(p), by.metadata.name, priority(by)));
+            }
+        }
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- the algorithm
 
 /// Requests in integer units: cpu in millicores, the rest in base units.

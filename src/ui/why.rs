@@ -187,12 +187,20 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
 /// (DisruptionTarget, reason PreemptionByScheduler): by which pod, and why.
 fn preempted(c: &Cluster, p: &Pod) -> Option<String> {
     get_condition(&p.status.conditions, &ConditionType::DisruptionTarget).filter(|x| x.reason == "PreemptionByScheduler")?;
-    let (_, msg) = c.api.events_for(Kind::Pod, &p.metadata.namespace, &p.metadata.name, "").iter().rev().find(|e| e.reason == "Preempted").map(|e| (e.reason.clone(), e.message.clone()))?;
+    let (_, msg) = c
+        .api
+        .events_for(Kind::Pod, &p.metadata.namespace, &p.metadata.name, "")
+        .iter()
+        .rev()
+        .find(|e| e.reason == "Preempted")
+        .map(|e| (e.reason.clone(), e.message.clone()))?;
     let uid = msg.strip_prefix("Preempted by pod ").and_then(|m| m.split(' ').next()).unwrap_or_default();
-    let by = c.api.store.by_uid(uid).and_then(|o| Pod::from_object(o)).map_or_else(
-        || "a pod of higher priority".to_string(),
-        |q| format!("{} (priority {})", q.metadata.name, q.spec.priority.unwrap_or(0)),
-    );
+    let by = c
+        .api
+        .store
+        .by_uid(uid)
+        .and_then(|o| Pod::from_object(o))
+        .map_or_else(|| "a pod of higher priority".to_string(), |q| format!("{} (priority {})", q.metadata.name, q.spec.priority.unwrap_or(0)));
     Some(format!(
         "{} was preempted: it has priority {}, and the scheduler found no node for {by} without taking away pods of lower priority, so it chose {} and is deleting this pod there (the DisruptionTarget condition says PreemptionByScheduler).",
         p.metadata.name,
@@ -596,7 +604,9 @@ mod tests {
         let class = |name: &str, value: i32| format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: {name}\nvalue: {value}\n");
         s.run("kubectl apply -f -", &format!("{}---\n{}", class("low", 1), class("high", 1000)));
         let pod = |name: &str, class: &str| {
-            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  priorityClassName: {class}\n  containers:\n  - name: c\n    image: nginx:1.25\n    resources:\n      requests:\n        cpu: '3'\n")
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  priorityClassName: {class}\n  containers:\n  - name: c\n    image: nginx:1.25\n    resources:\n      requests:\n        cpu: '3'\n"
+            )
         };
         for i in 0..3 {
             s.run("kubectl apply -f -", &pod(&format!("low-{i}"), "low"));
