@@ -98,7 +98,7 @@ fn scores(victims: &[&Pod], violations: usize, now: Time) -> [i64; 5] {
     let sum: i64 = victims.iter().map(|p| i64::from(priority(p)) + (1 << 31)).sum();
     // util.GetEarliestPodStartTime
     let earliest = victims.iter().filter(|p| priority(p) == top).map(|p| p.status.start_time.unwrap_or(now)).min().unwrap_or(now);
-    [-(violations as i64), -i64::from(top), -sum, -(victims.len() as i64), earliest.0 as i64]
+    [-(violations as i64), -i64::from(top), -sum, -(victims.len() as i64), earliest.0]
 }
 
 /// SelectVictimsOnNode: take away every pod of lower priority; if the pod
@@ -224,8 +224,7 @@ mod tests {
     use super::*;
 
     fn pod(name: &str, prio: i32, labels: &[(&str, &str)]) -> Pod {
-        let mut p = Pod::default();
-        p.metadata = ObjectMeta::named("default", name);
+        let mut p = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
         p.metadata.labels = crate::engine::sort::map_from(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         p.spec.priority = Some(prio);
         p
@@ -233,8 +232,7 @@ mod tests {
 
     #[test]
     fn budgets_split_victims_by_what_they_still_allow() {
-        let mut pdb = PodDisruptionBudget::default();
-        pdb.metadata = ObjectMeta::named("default", "web");
+        let mut pdb = PodDisruptionBudget { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
         pdb.spec.selector = Some(LabelSelector { match_labels: crate::engine::sort::map_from([("app".to_string(), "web".to_string())]), ..Default::default() });
         pdb.status.disruptions_allowed = 1;
         let (a, b, c) = (pod("a", 1, &[("app", "web")]), pod("b", 1, &[("app", "web")]), pod("c", 1, &[]));
