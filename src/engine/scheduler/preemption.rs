@@ -132,10 +132,11 @@ fn select_victims<'a>(
     let mut violations = 0;
     let both = !violating.is_empty() && !rest.is_empty();
     for (p, violates) in violating.into_iter().map(|p| (p, true)).chain(rest.into_iter().map(|p| (p, false))) {
-        let trial: Vec<&'a Pod> = removed.iter().copied().filter(|r| r.key() != p.key()).collect();
-        if filter_node(api, pod, i, &v.without(trial.clone()), st, fs).is_none() {
-            removed = trial;
-        } else {
+        // give it back; keep it taken away if the pod no longer fits
+        let at = removed.iter().position(|r| std::ptr::eq(*r, p)).unwrap_or_default();
+        let back = removed.swap_remove(at);
+        if filter_node(api, pod, i, &v.without(removed.clone()), st, fs).is_some() {
+            removed.push(back);
             victims.push(p);
             violations += usize::from(violates);
         }

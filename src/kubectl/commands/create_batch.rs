@@ -47,15 +47,18 @@ fn priorityclass_flags() -> Vec<Flag> {
 
 fn run_priorityclass(ctx: &mut Ctx) -> Result<(), CmdError> {
     let (name, _) = name_and_command(ctx)?;
-    let mut body =
-        json!({"value": ctx.f.int("value").unwrap_or(0) as i32, "preemptionPolicy": ctx.f.str("preemption-policy").unwrap_or("PreemptLowerPriority")});
+    let mut body = serde_json::Map::new();
+    body.insert("value".into(), (ctx.f.int("value").unwrap_or(0) as i32).into());
     if ctx.f.bool("global-default") {
-        body["globalDefault"] = json!(true);
+        body.insert("globalDefault".into(), true.into());
     }
     if let Some(d) = ctx.f.str("description").filter(|d| !d.is_empty()) {
-        body["description"] = json!(d);
+        body.insert("description".into(), d.into());
     }
-    create_generated(ctx, generic(Kind::PriorityClass, ObjectMeta::named("", &name), body), Some("failed to create priorityclass"))
+    body.insert("preemptionPolicy".into(), ctx.f.str("preemption-policy").unwrap_or("PreemptLowerPriority").into());
+    let kind = Kind::PriorityClass;
+    let pc = Object::Generic(Generic { kind, api_version: kind.info().api_version(), metadata: ObjectMeta::named("", &name), body });
+    create_generated(ctx, pc, Some("failed to create priorityclass"))
 }
 
 fn job_flags() -> Vec<Flag> {
