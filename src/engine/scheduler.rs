@@ -10,7 +10,9 @@
 //! TaintToleration, NodeAffinity, PodTopologySpread (with the system default
 //! constraints that spread the pods of one owner over nodes and zones) and
 //! InterPodAffinity, with the default weights; ties are broken with the one
-//! seeded generator, as selectHost samples among equal scores.
+//! seeded generator, as selectHost samples among equal scores. When no node
+//! fits, the PostFilter plugins run: DynamicResources (no claims to
+//! deallocate) and DefaultPreemption (`preemption.rs`).
 //!
 //! The queue follows scheduling_queue.go: a failed pod waits in the
 //! unschedulable pool until an event that may help (a node added or changed,
