@@ -13,6 +13,8 @@
 //! - the controllers' own invariants (ReplicaSet, Deployment, GC; a Job's
 //!   successes within its completions and its running pods within its
 //!   parallelism; one pod of a DaemonSet per node);
+//! - the scheduler preempts only pods of lower priority than the preemptor
+//!   (Deployments of three priority classes whose pods fill the nodes' cpu);
 //! - replaying the log gives the same cluster.
 //!
 //! `invariants_hold_and_replay_reproduces` is proptest with a fixed seed (CI
@@ -27,6 +29,7 @@ use kubarium::engine::api::*;
 use kubarium::engine::apiserver::{DeleteOptions, Propagation};
 use kubarium::engine::cluster::ClusterVerb;
 use kubarium::engine::controllers::{daemon, deployment, garbagecollector, job, replicaset, statefulset};
+use kubarium::engine::scheduler;
 use kubarium::engine::storage::invariants::{self, DataSnapshot};
 use kubarium::engine::time::Time;
 use kubarium::engine::timeline::Timeline;
@@ -118,6 +121,11 @@ enum Op {
         image: u8,
         surge: bool,
     },
+    ApplyPriorityDeploy {
+        idx: u8,
+        replicas: u8,
+        class: u8,
+    },
     DeleteJob {
         idx: u8,
     },
@@ -145,13 +153,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..2u8, 1..5u8, 1..4u8, any::<bool>()).prop_map(|(idx, completions, parallelism, fail)| Op::ApplyJob { idx, completions, parallelism, fail }),
         1 => (0..2u8, any::<bool>()).prop_map(|(image, surge)| Op::ApplyDaemonSet { image, surge }),
         1 => (0..2u8).prop_map(|idx| Op::DeleteJob { idx }),
+        2 => (0..2u8, 0..7u8, 0..3u8).prop_map(|(idx, replicas, class)| Op::ApplyPriorityDeploy { idx, replicas, class }),
     ]
 }
 
 /// The same distribution as [`op`], from a plain generator (the soak makes
 /// a session from one seed, without proptest's machinery).
 fn random_op(r: &mut Rng) -> Op {
-    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1];
+    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 2];
     let mut pick = r.below(weights.iter().sum());
     let mut which = 0;
     while pick >= weights[which] {
@@ -179,7 +188,8 @@ fn random_op(r: &mut Rng) -> Op {
         16 => Op::Settle,
         17 => Op::ApplyJob { idx: n(2), completions: 1 + n(4), parallelism: 1 + n(3), fail: n(2) == 1 },
         18 => Op::ApplyDaemonSet { image: n(2), surge: n(2) == 1 },
-        _ => Op::DeleteJob { idx: n(2) },
+        19 => Op::DeleteJob { idx: n(2) },
+        _ => Op::ApplyPriorityDeploy { idx: n(2), replicas: n(7), class: n(3) },
     }
 }
 
@@ -214,8 +224,8 @@ fn decode(yaml: &str) -> Object {
     Object::decode(kind, &doc.node).unwrap().0
 }
 
-/// The `ebs` and `nfs` classes every session starts with (as inputs, so the
-/// replay has them too).
+/// The `ebs` and `nfs` storage classes and the priority classes every
+/// session starts with (as inputs, so the replay has them too).
 fn classes() -> Vec<Object> {
     ["ebs.csi.aws.com", "nfs.csi.k8s.io"]
         .iter()
@@ -225,6 +235,7 @@ fn classes() -> Vec<Object> {
                 "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: {name}\nprovisioner: {p}\nreclaimPolicy: Delete\nvolumeBindingMode: WaitForFirstConsumer\n"
             ))
         })
+        .chain(PRIORITIES.iter().map(|(name, value)| decode(&format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: {name}\nvalue: {value}\n"))))
         .collect()
 }
 
@@ -273,6 +284,17 @@ fn daemon_set(image: u8, surge: bool) -> Object {
     decode(&format!(
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds0\nspec:\n  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n        {strategy}\n  selector:\n    matchLabels:\n      app: ds0\n  template:\n    metadata:\n      labels:\n        app: ds0\n    spec:\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: agent\n        image: {}\n",
         IMAGES[image as usize]
+    ))
+}
+
+const PRIORITIES: [(&str, i32); 3] = [("low", 1), ("mid", 100), ("high", 1000)];
+
+/// A Deployment whose pods ask for 1.5 cpu (two fit on a 4-cpu node) at
+/// one of the priority classes every session starts with.
+fn priority_deploy(idx: u8, replicas: u8, class: u8) -> Object {
+    decode(&format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pd{idx}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: pd{idx}\n  template:\n    metadata:\n      labels:\n        app: pd{idx}\n    spec:\n      priorityClassName: {}\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: web\n        image: nginx:1.25\n        resources:\n          requests:\n            cpu: 1500m\n",
+        PRIORITIES[class as usize].0
     ))
 }
 
@@ -377,6 +399,7 @@ fn step(c: &mut Cluster, op: &Op) {
             let opts = DeleteOptions { propagation: Some(Propagation::Background), ..Default::default() };
             let _ = c.delete(Kind::Job, "default", &format!("j{idx}"), &opts);
         }
+        Op::ApplyPriorityDeploy { idx, replicas, class } => apply(c, priority_deploy(idx, replicas, class)),
         Op::Advance { secs } => c.advance(secs as i64 * 1000),
         Op::Settle => {
             c.settle();
@@ -391,6 +414,7 @@ fn check(c: &Cluster) -> Result<(), String> {
     garbagecollector::check_invariants(&c.api)?;
     job::check_invariants(&c.api)?;
     daemon::check_invariants(&c.api)?;
+    scheduler::check_invariants(&c.api)?;
     invariants::check_all(&c.api)?;
     for p in c.api.store.list_t::<Pod>() {
         if !p.spec.node_name.is_empty() && c.api.get_t::<Node>("", &p.spec.node_name).is_none() {
@@ -532,6 +556,33 @@ fn the_log_holds_only_outside_inputs() {
 
 /// The scenario the issue found in 10 of 200 random sessions: replicas
 /// created together on a new ReadWriteOncePod claim.
+#[test]
+fn higher_priority_pods_preempt_lower_ones_and_never_the_reverse() {
+    let place = |ops: &[Op]| {
+        let mut c = Cluster::new(11);
+        for o in classes() {
+            c.create(o).unwrap();
+        }
+        for op in ops {
+            step(&mut c, op);
+            check(&c).unwrap();
+        }
+        let running = |prefix: &str| {
+            c.api.store.list_ns_t::<Pod>("default").filter(|p| p.metadata.name.starts_with(prefix) && p.status.phase == PodPhase::Running).count()
+        };
+        (running("pd0-"), running("pd1-"))
+    };
+    // six pods of 1.5 cpu fill the three 4-cpu nodes; six more of higher
+    // priority take every place, and the low ones wait
+    let (low, high) =
+        place(&[Op::ApplyPriorityDeploy { idx: 0, replicas: 6, class: 0 }, Op::Settle, Op::ApplyPriorityDeploy { idx: 1, replicas: 6, class: 2 }, Op::Settle]);
+    assert_eq!((low, high), (0, 6));
+    // the other way round nothing is preempted
+    let (high, low) =
+        place(&[Op::ApplyPriorityDeploy { idx: 0, replicas: 6, class: 2 }, Op::Settle, Op::ApplyPriorityDeploy { idx: 1, replicas: 6, class: 0 }, Op::Settle]);
+    assert_eq!((high, low), (6, 0));
+}
+
 #[test]
 fn a_shared_read_write_once_pod_claim_keeps_one_user() {
     let ops = [

@@ -29,6 +29,7 @@ pub fn default_cluster(cx: &mut Cx) {
         cx.api.create(Object::Namespace(n)).expect("bootstrap namespace");
     }
     crate::engine::apiserver::rbac::bootstrap(cx.api);
+    crate::engine::apiserver::admission::bootstrap_priority_classes(cx.api);
     // The `kubernetes` service of the API server.
     let svc = Service {
         metadata: ObjectMeta {

@@ -10,7 +10,9 @@
 //! TaintToleration, NodeAffinity, PodTopologySpread (with the system default
 //! constraints that spread the pods of one owner over nodes and zones) and
 //! InterPodAffinity, with the default weights; ties are broken with the one
-//! seeded generator, as selectHost samples among equal scores.
+//! seeded generator, as selectHost samples among equal scores. When no node
+//! fits, the PostFilter plugins run: DynamicResources (no claims to
+//! deallocate) and DefaultPreemption (`preemption.rs`).
 //!
 //! The queue follows scheduling_queue.go: a failed pod waits in the
 //! unschedulable pool until an event that may help (a node added or changed,
@@ -28,6 +30,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cache;
+mod preemption;
 use cache::{Cache, Matcher, NodeInfo, Topology};
 use std::rc::Rc;
 
@@ -83,6 +86,10 @@ pub struct Scheduler {
     /// Pods whose volumes are being bound (PreBind said Waiting): they hold
     /// their place on the node.
     assumed: BTreeMap<ObjKey, Box<Assumed>>,
+    /// The nominator (the queue's nominatedPodMap): pending pods with a
+    /// `status.nominatedNodeName`, by the node they wait for. Filters count
+    /// them on that node for pods of no higher priority.
+    nominated: BTreeMap<ObjKey, Box<Assumed>>,
     /// What every node holds, from the watch.
     cache: Cache,
     /// The volume binder's cache: what PreBind started for each pod (by
@@ -97,6 +104,11 @@ pub fn responsible_for(p: &Pod) -> bool {
         && p.metadata.deletion_timestamp.is_none()
         && p.status.phase != PodPhase::Succeeded
         && p.status.phase != PodPhase::Failed
+}
+
+/// corev1helpers.PodPriority: the admission-resolved priority, 0 when unset.
+pub fn priority(p: &Pod) -> i32 {
+    p.spec.priority.unwrap_or(0)
 }
 
 /// Does this pod hold resources on its node (bound and not terminal)?
@@ -129,7 +141,10 @@ impl Scheduler {
         self.assumed.remove(key);
     }
 
-    fn record_failure(&mut self, cx: &mut Cx, pod: &Pod, message: &str) {
+    /// handleSchedulingFailure: back-off, the FailedScheduling event and the
+    /// PodScheduled condition, with the nomination (`nominate`: None leaves
+    /// status.nominatedNodeName as it is, Some("") clears it) in one patch.
+    fn record_failure(&mut self, cx: &mut Cx, pod: &Pod, message: &str, nominate: Option<&str>) {
         let now = cx.api.now;
         let key = pod.key();
         let q = self
@@ -159,7 +174,11 @@ impl Scheduler {
                 message: message.into(),
             },
         );
-        if changed {
+        let renominated = nominate.is_some_and(|n| n != np.status.nominated_node_name);
+        if let Some(n) = nominate.filter(|_| renominated) {
+            np.status.nominated_node_name = n.into();
+        }
+        if changed || renominated {
             let _ = cx.api.update_status(Object::Pod(np));
         }
     }
@@ -180,18 +199,23 @@ impl Scheduler {
             Err(e) => {
                 self.assumed.remove(&key);
                 let msg = format!("binding rejected: running Bind plugin \"DefaultBinder\": {}", e.message);
-                self.record_failure(cx, pod, &msg);
+                self.record_failure(cx, pod, &msg, None);
             }
         }
     }
 
     fn schedule_one(&mut self, cx: &mut Cx, pod: &Pod) {
-        match find_node(cx, pod, &self.assumed, &mut self.cache) {
+        match find_node(cx, pod, &self.assumed, &self.nominated, &mut self.cache) {
             Ok(node) => {
                 self.assumed.insert(pod.key(), Box::new(Assumed { uid: pod.metadata.uid.clone(), node: node.clone() }));
                 self.pre_bind(cx, pod, &node);
             }
-            Err(msg) => self.record_failure(cx, pod, &msg),
+            Err(u) => {
+                self.record_failure(cx, pod, &u.message, u.nominate.as_deref());
+                if let Some(c) = u.preempt {
+                    preemption::actuate(cx, &self.nominated, pod, &c);
+                }
+            }
         }
     }
 
@@ -201,7 +225,7 @@ impl Scheduler {
             PreBind::Waiting => {}
             PreBind::Failed(msg) => {
                 self.assumed.remove(&pod.key());
-                self.record_failure(cx, pod, &msg);
+                self.record_failure(cx, pod, &msg, None);
             }
         }
     }
@@ -242,6 +266,14 @@ impl Controller for Scheduler {
                         if self.queued.contains_key(&key) || self.assumed.contains_key(&key) {
                             queue.add(r);
                         }
+                    }
+                }
+                match new.filter(|p| !p.status.nominated_node_name.is_empty() && responsible_for(p)) {
+                    Some(p) => {
+                        self.nominated.insert(key.clone(), Box::new(Assumed { uid: p.metadata.uid.clone(), node: p.status.nominated_node_name.clone() }));
+                    }
+                    None => {
+                        self.nominated.remove(&key);
                     }
                 }
                 // A deleted pod's volume binding is over (a new pod gets a new uid).
@@ -329,6 +361,31 @@ impl Controller for Scheduler {
         }
         self.schedule_one(cx, pod);
     }
+}
+
+/// The scheduler's invariants over the stored state (for the property
+/// tests): a pod preempted by the scheduler (DisruptionTarget, reason
+/// PreemptionByScheduler) has a lower priority than the pod its Preempted
+/// event names, when that pod still exists; a nominated pod is unbound.
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for p in api.store.list_t::<Pod>() {
+        if !p.status.nominated_node_name.is_empty() && !p.spec.node_name.is_empty() {
+            return Err(format!("pod {} is bound to {} and still nominated to {}", p.metadata.name, p.spec.node_name, p.status.nominated_node_name));
+        }
+        if get_condition(&p.status.conditions, &ConditionType::DisruptionTarget).is_none_or(|c| c.reason != "PreemptionByScheduler") {
+            continue;
+        }
+        let m = &p.metadata;
+        for e in api.events_for(Kind::Pod, &m.namespace, &m.name, &m.uid).into_iter().filter(|e| e.reason == "Preempted") {
+            let uid = e.message.strip_prefix("Preempted by pod ").and_then(|r| r.split(' ').next()).unwrap_or_default();
+            if let Some(by) = api.store.by_uid(uid).and_then(|o| Pod::from_object(o))
+                && priority(by) <= priority(p)
+            {
+                return Err(format!("pod {} (priority {}) was preempted by {} (priority {})", m.name, priority(p), by.metadata.name, priority(by)));
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- the algorithm
@@ -576,11 +633,14 @@ struct NodeView<'a> {
     /// Allocatable resources and pods (parsed when the node changed).
     alloc: Cow<'a, (Resources, i64)>,
     assumed: Vec<&'a Pod>,
-    /// Requests with the assumed pods' added (when there are any).
+    /// Requests with the assumed pods' added and the removed ones' taken
+    /// away (when there are any).
     with_assumed: Option<(Resources, Resources)>,
+    /// Bound pods taken away (preemption's dry run).
+    removed: Vec<&'a Pod>,
 }
 
-impl NodeView<'_> {
+impl<'a> NodeView<'a> {
     fn label(&self, key: &str) -> Option<&str> {
         self.node.metadata.labels.get(key).map(|s| s.as_str())
     }
@@ -591,28 +651,48 @@ impl NodeView<'_> {
         self.with_assumed.as_ref().map_or(&self.info.non_zero, |(_, r)| r)
     }
     fn pods(&self) -> i64 {
-        self.info.pods + self.assumed.len() as i64
+        self.info.pods + self.assumed.len() as i64 - self.removed.len() as i64
+    }
+    /// This node without `removed` (NodeInfo.RemovePod for each).
+    fn without(&self, removed: Vec<&'a Pod>) -> NodeView<'a> {
+        let (mut r, mut nz) = (self.requested().clone(), self.non_zero().clone());
+        for p in &removed {
+            r.sub(&pod_requests(p, false));
+            nz.sub(&pod_requests(p, true));
+        }
+        NodeView { node: self.node, info: self.info, alloc: self.alloc.clone(), assumed: self.assumed.clone(), with_assumed: Some((r, nz)), removed }
     }
 }
 
 /// The snapshot for one cycle (the framework's Snapshot of NodeInfos):
 /// every node, in name order, with the cache's aggregates plus the pods
-/// assumed there.
-fn snapshot<'a>(api: &'a Api, nodes: &[&'a Node], assumed: &BTreeMap<ObjKey, Box<Assumed>>, exclude: &ObjKey, cache: &'a Cache) -> Vec<NodeView<'a>> {
+/// assumed there and, as RunFilterPluginsWithNominatedPods adds them, the
+/// pods nominated there with at least `pod`'s priority.
+fn snapshot<'a>(
+    api: &'a Api,
+    nodes: &[&'a Node],
+    assumed: &BTreeMap<ObjKey, Box<Assumed>>,
+    nominated: &BTreeMap<ObjKey, Box<Assumed>>,
+    pod: &Pod,
+    cache: &'a Cache,
+) -> Vec<NodeView<'a>> {
+    let exclude = &pod.key();
     let mut views: Vec<NodeView<'a>> = nodes
         .iter()
         .map(|n| {
             let alloc = cache.allocatable(&n.metadata.name).map_or_else(|| Cow::Owned(allocatable(n)), Cow::Borrowed);
-            NodeView { node: n, info: cache.node(&n.metadata.name), alloc, assumed: vec![], with_assumed: None }
+            NodeView { node: n, info: cache.node(&n.metadata.name), alloc, assumed: vec![], with_assumed: None, removed: vec![] }
         })
         .collect();
-    for (k, a) in assumed {
+    let nominated = nominated.iter().filter(|(k, _)| !assumed.contains_key(*k));
+    for (k, a) in assumed.iter().chain(nominated) {
         if k == exclude {
             continue;
         }
         let Ok(i) = views.binary_search_by(|v| v.node.metadata.name.as_str().cmp(a.node.as_str())) else { continue };
         if let Some(p) = api.get_t::<Pod>(&k.namespace, &k.name)
             && p.spec.node_name.is_empty()
+            && (assumed.contains_key(k) || priority(p) >= priority(pod))
         {
             let v = &mut views[i];
             let (r, nz) = v.with_assumed.get_or_insert_with(|| (v.info.requested.clone(), v.info.non_zero.clone()));
@@ -840,6 +920,11 @@ fn filter_node(api: &Api, pod: &Pod, i: usize, v: &NodeView<'_>, st: &PodState, 
         for p in &v.assumed {
             used.extend(host_ports(p));
         }
+        for port in v.removed.iter().flat_map(|p| host_ports(p)) {
+            if let Some(i) = used.iter().position(|x| *x == port) {
+                used.swap_remove(i);
+            }
+        }
         if ports_conflict(&st.ports, &used) {
             return Some(NodeStatus::new(Code::Unschedulable, "node(s) didn't have free ports for the requested pod ports"));
         }
@@ -945,37 +1030,41 @@ pub fn fit_error_message(total: usize, statuses: &BTreeMap<String, NodeStatus>, 
     msg
 }
 
-/// The PostFilter plugins' message: DynamicResources (no claims) then
-/// DefaultPreemption. Pods here all have the default priority, so there are
-/// never lower-priority victims: nodes that failed on resources or ports
-/// report "No preemption victims found for incoming pod".
-fn post_filter_message(pod: &Pod, total: usize, statuses: &BTreeMap<String, NodeStatus>) -> String {
-    let preemption = if pod.spec.preemption_policy.as_deref() == Some("Never") {
-        "not eligible due to preemptionPolicy=Never.".to_string()
-    } else {
-        let potential = crate::engine::sort::map_from(
-            statuses
-                .iter()
-                .filter(|(_, s)| s.code == Code::Unschedulable)
-                .map(|(n, _)| (n.clone(), NodeStatus::new(Code::Unresolvable, "No preemption victims found for incoming pod"))),
-        );
-        fit_error_message(total, &potential, Some("Preemption is not helpful for scheduling"))
-    };
-    format!("no new claims to deallocate, preemption: {preemption}")
+/// A failed scheduling attempt: the FailedScheduling message, the
+/// nomination to write (None: leave status.nominatedNodeName; Some(""):
+/// clear it) and the preemption to carry out.
+struct Unschedulable {
+    message: String,
+    nominate: Option<String>,
+    preempt: Option<preemption::Candidate>,
 }
 
-/// One scheduling attempt: the chosen node, or the FailedScheduling message.
-fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Box<Assumed>>, cache: &mut Cache) -> Result<String, String> {
+impl From<String> for Unschedulable {
+    fn from(message: String) -> Unschedulable {
+        Unschedulable { message, nominate: None, preempt: None }
+    }
+}
+
+/// One scheduling attempt: the chosen node, or why not (with the PostFilter
+/// plugins' outcome: DynamicResources, which has no claims to deallocate,
+/// then DefaultPreemption).
+fn find_node(
+    cx: &mut Cx,
+    pod: &Pod,
+    assumed: &BTreeMap<ObjKey, Box<Assumed>>,
+    nominated: &BTreeMap<ObjKey, Box<Assumed>>,
+    cache: &mut Cache,
+) -> Result<String, Unschedulable> {
     let api = &*cx.api;
     let nodes: Vec<&Node> = api.store.list_t::<Node>().collect();
     if nodes.is_empty() {
-        return Err("no nodes available to schedule pods".into());
+        return Err(String::from("no nodes available to schedule pods").into());
     }
     let total = nodes.len();
     if let Err(msg) = volumes::pre_filter(api, pod) {
         // PreFilter rejected: DynamicResources' PostFilter finds no state of its
         // own (its PreFilter never ran) and reports the cycle state's "not found".
-        return Err(format!("0/{total} nodes are available: {msg}. not found"));
+        return Err(format!("0/{total} nodes are available: {msg}. not found").into());
     }
     #[cfg(debug_assertions)]
     cache.verify(&api.store);
@@ -983,10 +1072,18 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Box<Assumed>>, c
     let mut st = PodState::new(api, pod, &nodes, cache);
     st.rwop_conflict = st.claims && volumes::read_write_once_pod_conflict(api, pod, &|k| assumed.contains_key(k));
     let cache = &*cache;
-    let views = snapshot(api, &nodes, assumed, &pod.key(), cache);
+    let views = snapshot(api, &nodes, assumed, nominated, pod, cache);
     // NodeAffinity, for the spreading's domains
     let admits: Vec<bool> = if st.hard.is_empty() && st.soft.is_empty() { vec![] } else { nodes.iter().map(|n| matches_node_selector(pod, n)).collect() };
     let fs = FilterState::new(pod, &st, &views, &admits, cache);
+    // evaluateNominatedNode: a node nominated by an earlier preemption is
+    // taken when it passes the filters.
+    let nnn = pod.status.nominated_node_name.as_str();
+    if let Ok(i) = views.binary_search_by(|v| v.node.metadata.name.as_str().cmp(nnn))
+        && filter_node(api, pod, i, &views[i], &st, &fs).is_none()
+    {
+        return Ok(nnn.to_string());
+    }
     let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
     let mut feasible: Vec<usize> = vec![];
     for (i, v) in views.iter().enumerate() {
@@ -998,8 +1095,18 @@ fn find_node(cx: &mut Cx, pod: &Pod, assumed: &BTreeMap<ObjKey, Box<Assumed>>, c
         }
     }
     if feasible.is_empty() {
-        let msg = fit_error_message(total, &statuses, None);
-        return Err(format!("{msg} {}", post_filter_message(pod, total, &statuses)));
+        let fit = fit_error_message(total, &statuses, None);
+        let outcome = preemption::preempt(api, pod, &views, &st, &fs, &statuses);
+        drop(fs);
+        drop(views);
+        return Err(match outcome {
+            Ok(mut candidates) => {
+                let pick = if candidates.len() == 1 { 0 } else { cx.api.rng.below(candidates.len() as u64) as usize };
+                let c = candidates.swap_remove(pick);
+                Unschedulable { message: fit, nominate: Some(c.node.clone()), preempt: Some(c) }
+            }
+            Err((msg, nominate)) => Unschedulable { message: format!("{fit} no new claims to deallocate, preemption: {msg}"), nominate, preempt: None },
+        });
     }
     if feasible.len() == 1 {
         return Ok(views[feasible[0]].node.metadata.name.clone());
@@ -1188,28 +1295,16 @@ mod tests {
             fit_error_message(3, &st, None),
             "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector."
         );
-        let pod = Pod::default();
-        assert_eq!(
-            post_filter_message(&pod, 3, &st),
-            "no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
-        );
     }
 
     #[test]
-    fn preemption_message_counts_resolvable_nodes() {
+    fn fit_error_counts_absent_nodes() {
         let mut st = BTreeMap::new();
-        st.insert("node-a".to_string(), status(Code::Unschedulable, &["Insufficient cpu"]));
-        st.insert("node-b".to_string(), status(Code::Unschedulable, &["Insufficient cpu", "Insufficient memory"]));
-        st.insert("node-c".to_string(), status(Code::Unresolvable, &["node(s) had untolerated taint(s)"]));
-        assert_eq!(fit_error_message(3, &st, None), "0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint(s), 2 Insufficient cpu.");
-        let pod = Pod::default();
+        st.insert("node-a".to_string(), status(Code::Unresolvable, &["No preemption victims found for incoming pod"]));
         assert_eq!(
-            post_filter_message(&pod, 3, &st),
-            "no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+            fit_error_message(3, &st, Some("Preemption is not helpful for scheduling")),
+            "0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
         );
-        let mut never = Pod::default();
-        never.spec.preemption_policy = Some("Never".into());
-        assert_eq!(post_filter_message(&never, 3, &st), "no new claims to deallocate, preemption: not eligible due to preemptionPolicy=Never.");
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
     let claims: Vec<String> = p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone())).collect();
     if p.metadata.is_deleting() {
         let node = &p.spec.node_name;
+        if let Some(why) = preempted(c, p) {
+            out.push(why);
+        }
         match (node.is_empty(), node_trouble(c, node)) {
             (false, Some(trouble)) => {
                 out.push(format!("{name} was deleted, but {trouble}, so no kubelet can confirm that its containers stopped. The API keeps the pod (Terminating) until someone does."));
@@ -94,6 +97,15 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
             out.push(format!("{name} has not been looked at by the scheduler yet."));
         } else {
             out.push(format!("The scheduler cannot place {name}: {msg}"));
+        }
+        let nominated = &p.status.nominated_node_name;
+        if !nominated.is_empty() {
+            out.push(format!(
+                "It has priority {} and preempted pods of lower priority on {nominated} (its nominated node): it is scheduled there once they are gone, and meanwhile no pod of lower priority takes their place.",
+                p.spec.priority.unwrap_or(0)
+            ));
+        } else if p.spec.preemption_policy.as_deref() == Some("Never") && !msg.is_empty() {
+            out.push("Its preemptionPolicy is Never: it waits for room instead of preempting pods of lower priority.".into());
         }
         for cl in &claims {
             match c.api.get_t::<PersistentVolumeClaim>(ns, cl) {
@@ -169,6 +181,32 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
         ));
     }
     out
+}
+
+/// A pod the scheduler is deleting to make room for one of higher priority
+/// (DisruptionTarget, reason PreemptionByScheduler): by which pod, and why.
+fn preempted(c: &Cluster, p: &Pod) -> Option<String> {
+    get_condition(&p.status.conditions, &ConditionType::DisruptionTarget).filter(|x| x.reason == "PreemptionByScheduler")?;
+    let (_, msg) = c
+        .api
+        .events_for(Kind::Pod, &p.metadata.namespace, &p.metadata.name, "")
+        .iter()
+        .rev()
+        .find(|e| e.reason == "Preempted")
+        .map(|e| (e.reason.clone(), e.message.clone()))?;
+    let uid = msg.strip_prefix("Preempted by pod ").and_then(|m| m.split(' ').next()).unwrap_or_default();
+    let by = c
+        .api
+        .store
+        .by_uid(uid)
+        .and_then(|o| Pod::from_object(o))
+        .map_or_else(|| "a pod of higher priority".to_string(), |q| format!("{} (priority {})", q.metadata.name, q.spec.priority.unwrap_or(0)));
+    Some(format!(
+        "{} was preempted: it has priority {}, and the scheduler found no node for {by} without taking away pods of lower priority, so it chose {} and is deleting this pod there (the DisruptionTarget condition says PreemptionByScheduler).",
+        p.metadata.name,
+        p.spec.priority.unwrap_or(0),
+        p.spec.node_name
+    ))
 }
 
 fn capitalize(s: &str) -> String {
@@ -593,6 +631,38 @@ mod tests {
         assert!(why.contains("powered off") && why.contains("will not create a new web-0") && why.contains("--force --grace-period=0"), "{why}");
         let n = s.cluster.get::<Node>("", &node).unwrap().clone();
         assert!(node_fn(&s.cluster, &n).contains("powered off"));
+    }
+
+    #[test]
+    fn a_preempted_pod_and_its_preemptor_explain_themselves() {
+        let mut s = Session::new(1);
+        let class = |name: &str, value: i32| format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: {name}\nvalue: {value}\n");
+        s.run("kubectl apply -f -", &format!("{}---\n{}", class("low", 1), class("high", 1000)));
+        let pod = |name: &str, class: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  priorityClassName: {class}\n  containers:\n  - name: c\n    image: nginx:1.25\n    resources:\n      requests:\n        cpu: '3'\n"
+            )
+        };
+        for i in 0..3 {
+            s.run("kubectl apply -f -", &pod(&format!("low-{i}"), "low"));
+        }
+        s.cluster.settle();
+        s.run("kubectl apply -f -", &pod("urgent", "high"));
+        let victim = s.cluster.api.store.list_t::<Pod>().find(|p| p.metadata.is_deleting()).expect("a victim").clone();
+        let why = pod_fn(&s.cluster, &victim);
+        assert!(why.contains("was preempted") && why.contains("urgent (priority 1000)") && why.contains("priority 1,"), "{why}");
+        let urgent = s.cluster.get::<Pod>("default", "urgent").unwrap().clone();
+        assert_eq!(urgent.status.nominated_node_name, victim.spec.node_name);
+        let why = pod_fn(&s.cluster, &urgent);
+        assert!(why.contains("preempted pods of lower priority on") && why.contains("nominated node"), "{why}");
+        s.cluster.settle();
+        let urgent = s.cluster.get::<Pod>("default", "urgent").unwrap();
+        assert_eq!(urgent.spec.node_name, victim.spec.node_name, "scheduled where it preempted");
+        assert!(urgent.status.nominated_node_name.is_empty(), "binding clears the nomination");
+    }
+
+    fn pod_fn(c: &Cluster, p: &Pod) -> String {
+        pod(c, p).join(" ")
     }
 
     #[test]

@@ -192,37 +192,87 @@ pub fn mutate_create(api: &mut Api, obj: &mut Object, generated: bool, warnings:
 
 /// NamespaceLifecycle's immortal namespaces (Register in
 /// staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle).
-/// establishPriority: the class's name, value and preemption policy. The
-/// built-in classes always exist; a class written by a user is a stored
-/// PriorityClass (its preemptionPolicy defaults to PreemptLowerPriority).
-/// None: the class named does not exist.
+/// The system priority classes (pkg/apis/scheduling/v1/helpers.go):
+/// name, value, description.
+pub const SYSTEM_PRIORITY_CLASSES: [(&str, i32, &str); 2] = [
+    ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+    ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+];
+
+/// The scheduling API's post-start hook (pkg/registry/scheduling/rest,
+/// AddSystemPriorityClasses): the system classes are created when the API
+/// server starts. Their uids come from a generator seeded by their names,
+/// as the bootstrap policy's do, so they move nothing of a session's.
+pub fn bootstrap_priority_classes(api: &mut Api) {
+    for (name, value, description) in SYSTEM_PRIORITY_CLASSES {
+        let seed = crate::engine::rng::fnv32a(format!("PriorityClass//{name}").as_bytes()) as u64;
+        let session = std::mem::replace(&mut api.rng, crate::engine::rng::Rng::new(seed));
+        let mut body = serde_json::Map::new();
+        body.insert("value".into(), value.into());
+        body.insert("description".into(), description.into());
+        let api_version = Kind::PriorityClass.info().api_version();
+        let r = api.create(Object::Generic(Generic { kind: Kind::PriorityClass, api_version, metadata: ObjectMeta::named("", name), body }));
+        api.rng = session;
+        r.expect("the system priority classes are valid");
+    }
+}
+
+/// getDefaultPriorityClass: the global default class with the lowest value.
+fn default_priority_class(api: &Api) -> Option<&Generic> {
+    api.store
+        .list(Kind::PriorityClass)
+        .filter_map(|o| match o.as_ref() {
+            Object::Generic(g) if g.field("globalDefault").as_bool() == Some(true) => Some(g),
+            _ => None,
+        })
+        .min_by_key(|g| g.field("value").as_i64().unwrap_or(0))
+}
+
+/// establishPriority: the class's name, value and preemption policy (a
+/// stored PriorityClass; with no name, the global default, else 0 and
+/// PreemptLowerPriority). None: the class named does not exist.
 fn establish_priority(api: &Api, name: &str) -> Option<(String, i32, Option<String>)> {
-    let lower = || Some("PreemptLowerPriority".to_string());
-    let of = |o: &Object| {
-        let Object::Generic(g) = o else { return None };
-        let value = g.field("value").as_i64().unwrap_or(0) as i32;
-        Some((g.metadata.name.clone(), value, g.field("preemptionPolicy").as_str().map(String::from).or_else(lower)))
-    };
-    match name {
-        "system-node-critical" => Some((name.into(), 2_000_001_000, lower())),
-        "system-cluster-critical" => Some((name.into(), 2_000_000_000, lower())),
-        "" => {
-            // getDefaultPriorityClass: the global default with the lowest value.
-            let default = api
-                .store
-                .list(Kind::PriorityClass)
-                .filter_map(|o| match o.as_ref() {
-                    Object::Generic(g) if g.field("globalDefault").as_bool() == Some(true) => of(o),
-                    _ => None,
-                })
-                .min_by_key(|(_, v, _)| *v);
-            Some(default.unwrap_or_else(|| (String::new(), 0, lower())))
+    let class = if name.is_empty() {
+        default_priority_class(api)
+    } else {
+        match api.store.get(Kind::PriorityClass, &ObjKey::new("", name)).map(|o| o.as_ref()) {
+            Some(Object::Generic(g)) => Some(g),
+            _ => None,
         }
-        _ => api.get(Kind::PriorityClass, "", name).ok().and_then(|o| of(&o)),
+    };
+    let Some(g) = class else {
+        return name.is_empty().then(|| (String::new(), 0, Some("PreemptLowerPriority".to_string())));
+    };
+    let value = g.field("value").as_i64().unwrap_or(0) as i32;
+    Some((g.metadata.name.clone(), value, Some(g.field("preemptionPolicy").as_str().unwrap_or("PreemptLowerPriority").to_string())))
+}
+
+/// The Priority plugin's validation of a PriorityClass (validatePriorityClass):
+/// only one class may be the global default.
+fn validate_priority_class(api: &Api, g: &Generic) -> Result<(), ApiError> {
+    if g.field("globalDefault").as_bool() != Some(true) {
+        return Ok(());
+    }
+    match default_priority_class(api).filter(|d| d.metadata.name != g.metadata.name) {
+        Some(d) => Err(ApiError::new(
+            Reason::Forbidden,
+            format!(
+                "priorityclasses.scheduling.k8s.io \"{}\" is forbidden: PriorityClass {} is already marked as default. Only one default can exist",
+                g.metadata.name, d.metadata.name
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
 pub fn validate_delete(kind: Kind, name: &str) -> Result<(), ApiError> {
+    // the PriorityClass storage's Delete
+    if kind == Kind::PriorityClass && SYSTEM_PRIORITY_CLASSES.iter().any(|c| c.0 == name) {
+        return Err(ApiError::new(
+            Reason::Forbidden,
+            format!("priorityclasses.scheduling.k8s.io \"{name}\" is forbidden: this is a system priority class and cannot be deleted"),
+        ));
+    }
     if kind == Kind::Namespace && matches!(name, "default" | "kube-system" | "kube-public") {
         return Err(ApiError::new(Reason::Forbidden, format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted")));
     }
@@ -377,8 +427,9 @@ pub fn validate_create(api: &Api, obj: &Object) -> Result<(), ApiError> {
             ));
         }
     }
-    // LimitRanger's validation, then ResourceQuota (the last plugin)
+    // LimitRanger's validation, Priority's, then ResourceQuota (the last plugin)
     match obj {
+        Object::Generic(g) if g.kind == Kind::PriorityClass => validate_priority_class(api, g)?,
         Object::Pod(p) => super::limitranger::validate_pod(api, p)?,
         Object::PersistentVolumeClaim(c) => super::limitranger::validate_claim(api, c)?,
         _ => {}
@@ -422,6 +473,11 @@ pub fn mutate_update(_api: &mut Api, old: &Object, obj: &mut Object, _warnings: 
 }
 
 pub fn validate_update(api: &Api, old: &Object, obj: &Object) -> Result<(), ApiError> {
+    if let Object::Generic(g) = obj
+        && g.kind == Kind::PriorityClass
+    {
+        validate_priority_class(api, g)?;
+    }
     if let (Object::PersistentVolumeClaim(o), Object::PersistentVolumeClaim(n)) = (old, obj) {
         let old_req = o.spec.resources.requests.get("storage");
         let new_req = n.spec.resources.requests.get("storage");

@@ -122,6 +122,11 @@ fn default_generic(g: &mut Generic) {
         }
         return;
     }
+    // SetDefaults_PriorityClass
+    if g.kind == PriorityClass {
+        g.body.entry("preemptionPolicy").or_insert_with(|| json!("PreemptLowerPriority"));
+        return;
+    }
     if !matches!(g.kind, Job | CronJob | DaemonSet | ReplicationController | HorizontalPodAutoscaler | NetworkPolicy | IngressClass) {
         return;
     }

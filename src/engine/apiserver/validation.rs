@@ -423,6 +423,30 @@ fn validate_generic(g: &crate::engine::api::Generic, errs: &mut Vec<FieldError>)
             };
             validate_workload(if g.kind == Kind::DaemonSet { "daemonset" } else { "replicationcontroller" }, selector.as_ref(), &t, &[], errs);
         }
+        Kind::PriorityClass => {
+            // ValidatePriorityClass: names with the system- prefix are the
+            // system classes exactly; others stay at or below 1000000000.
+            let (name, value) = (&g.metadata.name, g.field("value").as_i64().unwrap_or(0));
+            if name.starts_with("system-") {
+                let err = match crate::engine::apiserver::admission::SYSTEM_PRIORITY_CLASSES.iter().find(|c| c.0 == name) {
+                    None => Some(format!("{name} is not a known system priority class")),
+                    Some(c) if i64::from(c.1) != value => Some(format!("value of {name} PriorityClass must be {}", c.1)),
+                    Some(_) if g.field("globalDefault").as_bool() == Some(true) => Some(format!("globalDefault of {name} PriorityClass must be false")),
+                    Some(_) => None,
+                };
+                if let Some(e) = err {
+                    errs.push(FieldError::forbidden(
+                        "metadata.name",
+                        &format!("priority class names with 'system-' prefix are reserved for system use only. error: {e}"),
+                    ));
+                }
+            } else if value > 1_000_000_000 {
+                errs.push(FieldError::forbidden("value", "maximum allowed value of a user defined priority is 1000000000"));
+            }
+            if let Some(p) = g.field("preemptionPolicy").as_str().filter(|p| !matches!(*p, "PreemptLowerPriority" | "Never")) {
+                errs.push(FieldError::not_supported("preemptionPolicy", p, &["PreemptLowerPriority", "Never"]));
+            }
+        }
         Kind::Ingress => {
             for (i, r) in spec["rules"].as_array().into_iter().flatten().enumerate() {
                 for (j, p) in r["http"]["paths"].as_array().into_iter().flatten().enumerate() {
@@ -467,6 +491,16 @@ pub fn config_map_key_errors(k: &str) -> Vec<String> {
 pub fn validate_update(old: &Object, new: &Object, store: &Store) -> Vec<FieldError> {
     let mut errs = validate_create(new, store);
     match (old, new) {
+        // ValidatePriorityClassUpdate: value and preemptionPolicy are immutable.
+        (Object::Generic(o), Object::Generic(n)) if n.kind == Kind::PriorityClass => {
+            if o.field("value") != n.field("value") {
+                errs.push(FieldError::forbidden("value", "may not be changed in an update."));
+            }
+            let policy = n.field("preemptionPolicy");
+            if o.field("preemptionPolicy") != policy {
+                errs.push(FieldError::invalid("preemptionPolicy", format!("{:?}", policy.as_str().unwrap_or_default()), "field is immutable"));
+            }
+        }
         (Object::StatefulSet(o), Object::StatefulSet(n)) => {
             // Only these spec fields may change (ValidateStatefulSetUpdate).
             let mut a = o.spec.clone();

@@ -58,6 +58,9 @@ pub struct NodeInfo {
     pub ports: Vec<HostPort>,
     /// Pods here with required anti-affinity terms.
     pub anti: Vec<ObjKey>,
+    /// The priorities of the pods here, ascending (a multiset): preemption
+    /// looks for victims only where the lowest is below the preemptor's.
+    pub priorities: Vec<i32>,
 }
 
 /// A topology key's domains over the nodes: each node's domain (by
@@ -130,7 +133,8 @@ pub struct Cache {
     cycle: u64,
 }
 
-static EMPTY: NodeInfo = NodeInfo { requested: Resources::ZERO, non_zero: Resources::ZERO, pods: 0, ports: Vec::new(), anti: Vec::new() };
+static EMPTY: NodeInfo =
+    NodeInfo { requested: Resources::ZERO, non_zero: Resources::ZERO, pods: 0, ports: Vec::new(), anti: Vec::new(), priorities: Vec::new() };
 
 impl Cache {
     /// Follows one pod change (the informer's add, update and delete handlers).
@@ -184,6 +188,8 @@ impl Cache {
         if !cp.anti.is_empty() {
             info.anti.push(key.clone());
         }
+        let prio = super::priority(p);
+        info.priorities.insert(info.priorities.partition_point(|x| *x < prio), prio);
         let node = cp.node.clone();
         self.pods.insert(key.clone(), Box::new(cp));
         self.count(&node, p, 1);
@@ -201,6 +207,9 @@ impl Cache {
                 }
             }
             info.anti.retain(|k| k != key);
+            if let Ok(i) = info.priorities.binary_search(&super::priority(cp.pod())) {
+                info.priorities.remove(i);
+            }
             if info.pods == 0 {
                 self.nodes.remove(&cp.node);
             }
@@ -336,7 +345,12 @@ impl Cache {
             let mut wa = w.anti.clone();
             crate::engine::sort::sort(&mut wa);
             assert!(
-                norm(&have.requested) == norm(&w.requested) && norm(&have.non_zero) == norm(&w.non_zero) && have.pods == w.pods && hp == wp && ha == wa,
+                norm(&have.requested) == norm(&w.requested)
+                    && norm(&have.non_zero) == norm(&w.non_zero)
+                    && have.pods == w.pods
+                    && hp == wp
+                    && ha == wa
+                    && have.priorities == w.priorities,
                 "scheduler cache: node {name}: {have:?} != {w:?}"
             );
         }

@@ -1,16 +1,17 @@
-//! `kubectl create job|cronjob` (pkg/cmd/create: create_job.go,
-//! create_cronjob.go): a Job or CronJob running one image, and a Job made
-//! by hand from a CronJob's template (`--from=cronjob/NAME`).
+//! `kubectl create job|cronjob|priorityclass` (pkg/cmd/create:
+//! create_job.go, create_cronjob.go, create_priorityclass.go): a Job or
+//! CronJob running one image, a Job made by hand from a CronJob's template
+//! (`--from=cronjob/NAME`), and a PriorityClass.
 
 use super::apply::{create_generated, generator_flags};
 use super::{Command, Ctx};
 use crate::engine::api::{Generic, Kind, ObjKey, Object, ObjectMeta};
 use crate::engine::apiserver::ApiError;
-use crate::kubectl::args::{Flag, strf};
+use crate::kubectl::args::{Flag, FlagKind, boolf, flag, strf};
 use crate::kubectl::errors::CmdError;
 use serde_json::{Value, json};
 
-pub fn subcommands() -> [Command; 2] {
+pub fn subcommands() -> [Command; 3] {
     [
         Command::new(
             "job",
@@ -27,7 +28,37 @@ pub fn subcommands() -> [Command; 2] {
             run_cronjob,
         )
         .with_aliases(&["cj"]),
+        Command::new(
+            "priorityclass",
+            "Create a priority class with the specified name",
+            "create priorityclass NAME --value=VALUE --global-default=BOOL [--dry-run=server|client|none]",
+            priorityclass_flags,
+            run_priorityclass,
+        )
+        .with_aliases(&["pc"]),
     ]
+}
+
+fn priorityclass_flags() -> Vec<Flag> {
+    let mut v = generator_flags();
+    v.extend_from_slice(&[flag("value", None, FlagKind::Int), boolf("global-default"), strf("description"), strf("preemption-policy")]);
+    v
+}
+
+fn run_priorityclass(ctx: &mut Ctx) -> Result<(), CmdError> {
+    let (name, _) = name_and_command(ctx)?;
+    let mut body = serde_json::Map::new();
+    body.insert("value".into(), (ctx.f.int("value").unwrap_or(0) as i32).into());
+    if ctx.f.bool("global-default") {
+        body.insert("globalDefault".into(), true.into());
+    }
+    if let Some(d) = ctx.f.str("description").filter(|d| !d.is_empty()) {
+        body.insert("description".into(), d.into());
+    }
+    body.insert("preemptionPolicy".into(), ctx.f.str("preemption-policy").unwrap_or("PreemptLowerPriority").into());
+    let kind = Kind::PriorityClass;
+    let pc = Object::Generic(Generic { kind, api_version: kind.info().api_version(), metadata: ObjectMeta::named("", &name), body });
+    create_generated(ctx, pc, Some("failed to create priorityclass"))
 }
 
 fn job_flags() -> Vec<Flag> {
