@@ -156,7 +156,7 @@ const MANIFEST: &str = r#"[
     "readinessProbe":{"failureThreshold":3,"httpGet":{"path":"/readyz","port":"https","scheme":"HTTPS"},"initialDelaySeconds":20,"periodSeconds":10},
     "resources":{"requests":{"cpu":"100m","memory":"200Mi"}},
     "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsNonRoot":true,"runAsUser":1000}}],
-   "nodeSelector":{"kubernetes.io/os":"linux"},"serviceAccountName":"metrics-server"}}}}
+   "nodeSelector":{"kubernetes.io/os":"linux"},"priorityClassName":"system-cluster-critical","serviceAccountName":"metrics-server"}}}}
 ]"#;
 
 /// The add-ons `cluster addon install` knows.

@@ -65,6 +65,28 @@ const SCENARIOS = {
     await page.click('button:has-text("Settle")');
     await page.click('.pod:has-text("log-agent")');
   },
+  // The HPA walkthrough under load: the load generator's requests drawn to
+  // the php-apache pods that answer them, each pod's CPU meter, the HPA's
+  // replicas on the map.
+  async 'hpa-under-load'(page) {
+    await page.goto(server.url);
+    await page.waitForSelector('.node');
+    await run(page, 'kubectl explain hpa.spec.maxReplicas');
+    await page.waitForFunction(() => /FIELD: maxReplicas/.test(document.querySelector('.console-out')?.textContent ?? ''), null, { timeout: 20_000 });
+    await run(page, 'cluster addon install metrics-server');
+    await page.selectOption('.examples', 'lesson-hpa-walkthrough#all');
+    await page.click('button.primary:has-text("Apply")');
+    await run(page, 'kubectl autoscale deployment php-apache --cpu=50% --min=1 --max=10');
+    await run(page, 'cluster advance 90s');
+    await run(page, 'kubectl run load-generator --image=busybox:1.28 --restart=Never -- /bin/sh -c "while sleep 0.01; do wget -q -O- http://php-apache; done"');
+    await run(page, 'cluster advance 90s');
+    await page.waitForSelector('.entry.running', { state: 'detached' });
+    await page.waitForFunction(() => document.querySelectorAll('.pod[data-pod^="php-apache"]').length >= 4, null, { timeout: 20_000 });
+    const flows = await page.$$eval('.flow', (f) => f.length);
+    assert.ok(flows >= 4, `the load generator's requests go to every php-apache pod (${flows} lines)`);
+    assert.ok((await page.$$eval('.pod-cpu', (m) => m.length)) >= 4, 'every measured pod has a CPU meter');
+    await page.click('.pod[data-pod="load-generator"]');
+  },
   async compare(page) {
     await page.goto(server.url + '?compare');
     await page.waitForSelector('.compare-side .node');
