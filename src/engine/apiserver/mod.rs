@@ -160,6 +160,7 @@ pub enum Ctl {
     Expander,
     ResourceQuota,
     Endpoints,
+    EndpointSlice,
     Disruption,
     NodeLifecycle,
     TaintEviction,
