@@ -5,8 +5,8 @@
 //! labelled with its labels plus `kubernetes.io/service-name` and
 //! `endpointslice.kubernetes.io/managed-by`. Each selected pod with an IP
 //! is an endpoint (terminating ones too) with its ready/serving/terminating
-//! conditions, node, zone, hostname (for a headless Service named by its
-//! subdomain) and targetRef; pods are grouped by the ports the Service's
+//! conditions, node, zone, hostname (when its subdomain names the Service)
+//! and targetRef; pods are grouped by the ports the Service's
 //! ports resolve to on them, at most 100 endpoints a slice. A Service
 //! without endpoints keeps one placeholder slice (no ports, no endpoints).
 //!
@@ -413,4 +413,164 @@ pub fn kubernetes_slice(address: &str) -> Generic {
     body.insert("endpoints".into(), Value::Array(vec![e]));
     body.insert("ports".into(), Value::Array(vec![obj(vec![("name", string("https")), ("port", Value::from(6443)), ("protocol", string("TCP"))])]));
     Generic { kind: Kind::EndpointSlice, api_version: "discovery.k8s.io/v1".into(), metadata: meta, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::controllers::testkit::{Harness, labels, set_running_ready};
+
+    fn slices(h: &Harness, svc: &str) -> Vec<Generic> {
+        h.api
+            .store
+            .list_ns(Kind::EndpointSlice, "default")
+            .filter_map(|o| match &**o {
+                Object::Generic(g) if g.metadata.labels.get(LABEL_SERVICE_NAME).map(String::as_str) == Some(svc) => Some(g.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn harness(ctls: Vec<Box<dyn Controller>>, headless: bool) -> Harness {
+        let mut h = Harness::new(ctls);
+        let mut n = Node { metadata: ObjectMeta::named("", "node-a"), ..Default::default() };
+        n.metadata.labels.insert(ZONE_LABEL.into(), "zone-a".into());
+        h.create(Object::Node(n));
+        let mut s = Service { metadata: ObjectMeta::named("default", "web"), ..Default::default() };
+        s.metadata.labels = labels(&[("tier", "front")]);
+        s.spec.selector = labels(&[("app", "web")]);
+        if headless {
+            s.spec.cluster_ip = "None".into();
+        }
+        s.spec.ports.push(ServicePort { name: "http".into(), port: 80, target_port: Some(IntOrString::Str("http".into())), ..Default::default() });
+        h.create(Object::Service(s));
+        h
+    }
+
+    fn add_pod(h: &mut Harness, name: &str, ip: &str, port: i32) {
+        let mut p = Pod { metadata: ObjectMeta::named("default", name), ..Default::default() };
+        p.metadata.labels = labels(&[("app", "web")]);
+        p.spec.node_name = "node-a".into();
+        p.spec.hostname = name.into();
+        p.spec.subdomain = "web".into();
+        let port = ContainerPort { name: "http".into(), container_port: port, protocol: "TCP".into(), ..Default::default() };
+        p.spec.containers.push(Container { name: "c".into(), image: "nginx".into(), ports: vec![port], ..Default::default() });
+        h.create(Object::Pod(p));
+        let mut p = h.pod("default", name).unwrap();
+        p.status.pod_ip = ip.into();
+        p.status.pod_ips = vec![IpEntry { ip: ip.into() }];
+        set_running_ready(&mut p, h.api.now, true);
+        h.api.update_status(Object::Pod(p)).unwrap();
+        h.run();
+    }
+
+    fn controller() -> Vec<Box<dyn Controller>> {
+        vec![Box::new(EndpointSliceController::default())]
+    }
+
+    #[test]
+    fn placeholder_filled_in_place_then_emptied() {
+        let mut h = harness(controller(), false);
+        let s = slices(&h, "web");
+        assert_eq!(s.len(), 1);
+        let name = s[0].metadata.name.clone();
+        assert!(name.starts_with("web-") && name.len() == 9, "{name}");
+        assert!(s[0].field("endpoints").is_null() && s[0].field("ports").is_null());
+        assert_eq!(s[0].metadata.labels, labels(&[("tier", "front"), (LABEL_SERVICE_NAME, "web"), (LABEL_MANAGED_BY, CONTROLLER_NAME)]));
+        assert_eq!(s[0].metadata.owner_references[0].kind, "Service");
+
+        add_pod(&mut h, "web-0", "10.244.1.5", 8080);
+        let s = slices(&h, "web");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].metadata.name, name, "a slice to create takes the place of the one to delete");
+        let e = &s[0].field("endpoints")[0];
+        assert_eq!(e["addresses"][0], "10.244.1.5");
+        assert_eq!(e["conditions"], obj(vec![("ready", Value::Bool(true)), ("serving", Value::Bool(true)), ("terminating", Value::Bool(false))]));
+        assert_eq!((e["nodeName"].as_str(), e["zone"].as_str(), e["targetRef"]["name"].as_str()), (Some("node-a"), Some("zone-a"), Some("web-0")));
+        assert_eq!(e["hostname"], "web-0", "ShouldSetHostname: the pod's subdomain names the Service");
+        assert_eq!(s[0].field("ports")[0], obj(vec![("name", string("http")), ("port", Value::from(8080)), ("protocol", string("TCP"))]));
+
+        // a terminating pod stays, serving but not ready
+        h.delete(Kind::Pod, "default", "web-0", DeleteOptions::default());
+        let e = slices(&h, "web")[0].field("endpoints")[0].clone();
+        assert_eq!(e["conditions"], obj(vec![("ready", Value::Bool(false)), ("serving", Value::Bool(true)), ("terminating", Value::Bool(true))]));
+        h.finish_deletion("default", "web-0");
+        let s = slices(&h, "web");
+        assert_eq!((s.len(), s[0].metadata.name.as_str()), (1, name.as_str()));
+        assert!(s[0].field("endpoints").is_null() && s[0].field("ports").is_null(), "back to the placeholder");
+
+        // a deleted slice is made again, under a new name
+        h.delete(Kind::EndpointSlice, "default", &name, DeleteOptions::default());
+        let s = slices(&h, "web");
+        assert_eq!(s.len(), 1);
+        assert_ne!(s[0].metadata.name, name);
+    }
+
+    #[test]
+    fn headless_hostnames_and_a_slice_per_port_mapping() {
+        let mut h = harness(controller(), true);
+        add_pod(&mut h, "web-0", "10.244.1.5", 8080);
+        add_pod(&mut h, "web-1", "10.244.1.6", 9090);
+        add_pod(&mut h, "web-2", "10.244.1.7", 8080);
+        let s = slices(&h, "web");
+        assert_eq!(s.len(), 2);
+        let mut by_port: Vec<(i64, Vec<String>)> = s
+            .iter()
+            .map(|g| {
+                (
+                    g.field("ports")[0]["port"].as_i64().unwrap(),
+                    g.field("endpoints").as_array().unwrap().iter().map(|e| e["hostname"].as_str().unwrap().to_string()).collect(),
+                )
+            })
+            .collect();
+        crate::engine::sort::sort(&mut by_port);
+        assert_eq!(by_port, vec![(8080, vec!["web-0".to_string(), "web-2".to_string()]), (9090, vec!["web-1".to_string()])]);
+        assert!(s.iter().all(|g| g.metadata.labels.contains_key(LABEL_HEADLESS)));
+    }
+
+    #[test]
+    fn slices_move_no_name_of_the_session() {
+        let mut with = harness(controller(), false);
+        let mut without = harness(vec![], false);
+        for h in [&mut with, &mut without] {
+            add_pod(h, "web-0", "10.244.1.5", 8080);
+        }
+        assert_eq!(slices(&without, "web").len(), 0);
+        assert_eq!(slices(&with, "web").len(), 1);
+        assert_eq!(with.api.rng.next_u64(), without.api.rng.next_u64());
+    }
+
+    fn endpoint(i: usize) -> (String, Value) {
+        let e = obj(vec![("addresses", Value::Array(vec![string(&format!("10.0.{}.{}", i / 250, i % 250))]))]);
+        (endpoint_key(&e), e)
+    }
+
+    fn existing(name: &str, n: usize, from: usize) -> Generic {
+        let mut body = Map::new();
+        body.insert("endpoints".into(), Value::Array((from..from + n).map(|i| endpoint(i).1).collect()));
+        Generic { kind: Kind::EndpointSlice, api_version: "discovery.k8s.io/v1".into(), metadata: ObjectMeta::named("default", name), body }
+    }
+
+    #[test]
+    fn at_most_100_endpoints_a_slice_and_the_closest_fit_filled() {
+        let same = |_: &Generic| false;
+        let mut plan = Plan::default();
+        reconcile_ports(&mut plan, &[], &Value::Null, (0..250).map(endpoint).collect(), &same);
+        let sizes: Vec<usize> = plan.create.iter().map(|s| s.endpoints.len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+
+        // 30 new endpoints: a full slice stays, the 60 one takes them
+        let (full, part) = (existing("a", 100, 0), existing("b", 60, 100));
+        let mut desired: BTreeMap<String, Value> = (0..190).map(endpoint).collect();
+        let mut plan = Plan::default();
+        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, std::mem::take(&mut desired), &same);
+        assert!(plan.create.is_empty() && plan.delete.is_empty());
+        assert_eq!(plan.update.iter().map(|s| (s.name.as_str(), s.endpoints.len())).collect::<Vec<_>>(), [("b", 90)]);
+
+        // endpoints gone: a slice left empty goes, one that shrank is updated
+        let mut plan = Plan::default();
+        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, (0..50).map(endpoint).collect(), &same);
+        assert_eq!(plan.delete, ["b"]);
+        assert_eq!(plan.update.iter().map(|s| (s.name.as_str(), s.endpoints.len())).collect::<Vec<_>>(), [("a", 50)]);
+    }
 }
