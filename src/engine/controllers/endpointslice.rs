@@ -555,21 +555,20 @@ mod tests {
     fn at_most_100_endpoints_a_slice_and_the_closest_fit_filled() {
         let same = |_: &Generic| false;
         let mut plan = Plan::default();
-        reconcile_ports(&mut plan, &[], &Value::Null, (0..250).map(endpoint).collect(), &same);
+        reconcile_ports(&mut plan, &[], &Value::Null, crate::engine::sort::map_from((0..250).map(endpoint)), &same);
         let sizes: Vec<usize> = plan.create.iter().map(|s| s.endpoints.len()).collect();
         assert_eq!(sizes, [100, 100, 50]);
 
         // 30 new endpoints: a full slice stays, the 60 one takes them
         let (full, part) = (existing("a", 100, 0), existing("b", 60, 100));
-        let mut desired: BTreeMap<String, Value> = (0..190).map(endpoint).collect();
         let mut plan = Plan::default();
-        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, std::mem::take(&mut desired), &same);
+        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, crate::engine::sort::map_from((0..190).map(endpoint)), &same);
         assert!(plan.create.is_empty() && plan.delete.is_empty());
         assert_eq!(plan.update.iter().map(|s| (s.name.as_str(), s.endpoints.len())).collect::<Vec<_>>(), [("b", 90)]);
 
         // endpoints gone: a slice left empty goes, one that shrank is updated
         let mut plan = Plan::default();
-        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, (0..50).map(endpoint).collect(), &same);
+        reconcile_ports(&mut plan, &[&full, &part], &Value::Null, crate::engine::sort::map_from((0..50).map(endpoint)), &same);
         assert_eq!(plan.delete, ["b"]);
         assert_eq!(plan.update.iter().map(|s| (s.name.as_str(), s.endpoints.len())).collect::<Vec<_>>(), [("a", 50)]);
     }
