@@ -19,6 +19,10 @@ pub const DEFAULT_DRIVERS: &[&str] = &[
     "nfs.csi.k8s.io",
 ];
 
+/// The API server's advertised address (the control plane is not a node:
+/// it sits before the nodes' addresses on their network).
+pub const APISERVER_ADDRESS: &str = "172.18.0.1";
+
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     crate::engine::sort::map_from(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
@@ -46,6 +50,13 @@ pub fn default_cluster(cx: &mut Cx) {
         ..Default::default()
     };
     cx.api.create(Object::Service(svc)).expect("bootstrap kubernetes service");
+    // Its EndpointSlice, from the API server's endpoint reconciler, with a
+    // uid from a generator seeded by its name: no session's random choices move.
+    let slice = crate::engine::controllers::endpointslice::kubernetes_slice(APISERVER_ADDRESS);
+    let session = std::mem::replace(&mut cx.api.rng, crate::engine::rng::Rng::new(crate::engine::rng::fnv32a(b"EndpointSlice/default/kubernetes") as u64));
+    let r = cx.api.create(Object::Generic(slice));
+    cx.api.rng = session;
+    r.expect("bootstrap kubernetes endpointslice");
     for (name, zone) in DEFAULT_NODES {
         add_node(cx, name, zone).expect("bootstrap node");
     }

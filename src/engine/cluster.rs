@@ -285,6 +285,7 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::resourcequota::ResourceQuotaController),
         Box::new(Scheduler::new()),
         Box::new(controllers::endpoints::EndpointsController::new()),
+        Box::new(controllers::endpointslice::EndpointSliceController::default()),
         Box::new(controllers::disruption::Disruption::new()),
         Box::new(controllers::nodelifecycle::NodeLifecycle::new()),
         Box::new(controllers::tainteviction::TaintEviction::new()),

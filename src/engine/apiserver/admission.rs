@@ -536,15 +536,23 @@ pub fn claim_storage(c: &PersistentVolumeClaim) -> Quantity {
     }
 }
 
+/// Whether `resource` is the object count quota resource of `kind`
+/// (generic.ObjectCountQuotaResourceNameFor: `count/<plural>` for the core
+/// group, `count/<plural>.<group>` for the others); events are not counted.
+pub fn counts_kind(resource: &str, kind: Kind) -> bool {
+    let i = kind.info();
+    let Some(r) = resource.strip_prefix("count/") else { return false };
+    let plural = if i.group.is_empty() { Some(r) } else { r.strip_suffix(i.group).and_then(|p| p.strip_suffix('.')) };
+    i.namespaced && kind != Kind::Event && plural == Some(i.plural)
+}
+
 /// What one object uses of a quota resource (the evaluators of
-/// pkg/quota/v1/evaluator/core, and object counts `count/<resource>`).
+/// pkg/quota/v1/evaluator/core, and object counts `count/<resource>`, which
+/// count every object, finished pods too).
 pub fn object_usage(obj: &Object, resource: &str) -> Option<Quantity> {
     let kind = obj.kind();
-    if resource.strip_prefix("count/").and_then(Kind::lookup) == Some(kind) {
-        return match obj {
-            Object::Pod(p) if !pod_counts(p) => None,
-            _ => Some(one()),
-        };
+    if counts_kind(resource, kind) {
+        return Some(one());
     }
     match obj {
         Object::Pod(p) if pod_counts(p) => match resource {
@@ -585,6 +593,7 @@ pub fn object_usage(obj: &Object, resource: &str) -> Option<Quantity> {
         Object::ConfigMap(_) if resource == "configmaps" => Some(one()),
         Object::Secret(_) if resource == "secrets" => Some(one()),
         Object::ResourceQuota(_) if resource == "resourcequotas" => Some(one()),
+        Object::Generic(g) if g.kind == Kind::ReplicationController && resource == "replicationcontrollers" => Some(one()),
         _ => None,
     }
 }

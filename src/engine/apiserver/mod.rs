@@ -161,6 +161,7 @@ pub enum Ctl {
     Expander,
     ResourceQuota,
     Endpoints,
+    EndpointSlice,
     Disruption,
     NodeLifecycle,
     TaintEviction,

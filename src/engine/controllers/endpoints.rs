@@ -26,7 +26,7 @@ impl EndpointsController {
     }
 }
 
-fn selects(svc: &Service, labels: &Labels) -> bool {
+pub(crate) fn selects(svc: &Service, labels: &Labels) -> bool {
     !svc.spec.selector.is_empty() && svc.spec.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
@@ -42,7 +42,7 @@ pub fn should_be_in_endpoints(p: &Pod, include_terminating: bool) -> bool {
 }
 
 /// podutil.FindPort for a Service port.
-fn find_port(p: &Pod, sp: &ServicePort) -> Option<i32> {
+pub(crate) fn find_port(p: &Pod, sp: &ServicePort) -> Option<i32> {
     let proto = if sp.protocol.is_empty() { "TCP" } else { sp.protocol.as_str() };
     match sp.target_port.clone().unwrap_or(IntOrString::Int(sp.port)) {
         IntOrString::Int(0) => Some(sp.port),
@@ -60,7 +60,7 @@ fn find_port(p: &Pod, sp: &ServicePort) -> Option<i32> {
 }
 
 /// RFC 3339 with fractional seconds trimmed (time.RFC3339Nano).
-fn rfc3339_nano(t: Time) -> String {
+pub(crate) fn rfc3339_nano(t: Time) -> String {
     let base = t.rfc3339();
     let ms = t.0.rem_euclid(1000);
     if ms == 0 {
@@ -165,6 +165,50 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
     subsets
 }
 
+/// The Services in the pod's namespace selecting it before or after a
+/// change that can move an address (its labels, IP, readiness, phase,
+/// deletion, node, hostname or subdomain): the keys both endpoints
+/// controllers sync for a pod change.
+pub(crate) fn services_of_pod_change(change: &Change, api: &Api) -> BTreeSet<String> {
+    let (old, new) = change.typed::<Pod>();
+    let fingerprint = |p: &Pod| {
+        (
+            p.metadata.labels.clone(),
+            p.status.pod_ip.clone(),
+            pod_is_ready(p),
+            p.status.phase.clone(),
+            p.metadata.deletion_timestamp.is_some(),
+            p.spec.node_name.clone(),
+            p.spec.hostname.clone(),
+            p.spec.subdomain.clone(),
+        )
+    };
+    let mut svcs = BTreeSet::new();
+    if let (Some(o), Some(n)) = (old, new)
+        && fingerprint(o) == fingerprint(n)
+    {
+        return svcs;
+    }
+    for s in api.store.list_ns_t::<Service>(&change.key.namespace) {
+        if old.is_some_and(|p| selects(s, &p.metadata.labels)) || new.is_some_and(|p| selects(s, &p.metadata.labels)) {
+            svcs.insert(s.metadata.name.clone());
+        }
+    }
+    svcs
+}
+
+/// The last change that could have moved an address of the Service (the
+/// `last-change-trigger-time` annotation both controllers write).
+pub(crate) fn trigger_time(svc: &Service, pods: &[Pod], now: Time) -> Time {
+    pods.iter()
+        .flat_map(|p| {
+            p.status.conditions.iter().filter(|c| c.type_ == ConditionType::Ready).filter_map(|c| c.last_transition_time).chain(p.metadata.creation_timestamp)
+        })
+        .chain(svc.metadata.creation_timestamp)
+        .max()
+        .unwrap_or(now)
+}
+
 impl Controller for EndpointsController {
     fn id(&self) -> Ctl {
         Ctl::Endpoints
@@ -177,34 +221,8 @@ impl Controller for EndpointsController {
                 queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &change.key.name));
             }
             Kind::Pod => {
-                let (old, new) = change.typed::<Pod>();
-                // only changes that can move an address matter
-                let fingerprint = |p: &Pod| {
-                    (
-                        p.metadata.labels.clone(),
-                        p.status.pod_ip.clone(),
-                        pod_is_ready(p),
-                        p.status.phase.clone(),
-                        p.metadata.deletion_timestamp.is_some(),
-                        p.spec.node_name.clone(),
-                        p.spec.hostname.clone(),
-                        p.spec.subdomain.clone(),
-                    )
-                };
-                if let (Some(o), Some(n)) = (old, new)
-                    && fingerprint(o) == fingerprint(n)
-                {
-                    return;
-                }
-                let ns = &change.key.namespace;
-                let mut svcs = BTreeSet::new();
-                for s in api.store.list_ns_t::<Service>(ns) {
-                    if old.is_some_and(|p| selects(s, &p.metadata.labels)) || new.is_some_and(|p| selects(s, &p.metadata.labels)) {
-                        svcs.insert(s.metadata.name.clone());
-                    }
-                }
-                for s in svcs {
-                    queue.add(ObjRef::new(Kind::Service, ns, &s));
+                for s in services_of_pod_change(change, api) {
+                    queue.add(ObjRef::new(Kind::Service, &change.key.namespace, &s));
                 }
             }
             _ => {}
@@ -242,20 +260,7 @@ impl Controller for EndpointsController {
         {
             return;
         }
-        // the last change that could have moved an address
-        let trigger = pods
-            .iter()
-            .flat_map(|p| {
-                p.status
-                    .conditions
-                    .iter()
-                    .filter(|c| c.type_ == ConditionType::Ready)
-                    .filter_map(|c| c.last_transition_time)
-                    .chain(p.metadata.creation_timestamp)
-            })
-            .chain(svc.metadata.creation_timestamp)
-            .max()
-            .unwrap_or(cx.api.now);
+        let trigger = trigger_time(&svc, &pods, cx.api.now);
         match existing {
             Some(mut e) => {
                 e.subsets = subsets;

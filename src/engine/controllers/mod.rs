@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod endpointslice;
 pub mod expand;
 pub mod garbagecollector;
 pub mod history;

@@ -6,7 +6,8 @@
 use super::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::api::*;
 use crate::engine::apiserver::Api;
-pub use crate::engine::apiserver::admission::{claim_storage, pod_counts, pod_resource};
+pub use crate::engine::apiserver::admission::{claim_storage, counts_kind, pod_counts, pod_resource};
+use crate::engine::apiserver::crd;
 use crate::engine::quantity::Quantity;
 use crate::engine::storage::claim_class;
 use crate::engine::store::Change;
@@ -25,34 +26,32 @@ pub fn usage(api: &Api, ns: &str, resource: &str) -> Option<Quantity> {
     let claims = || api.store.list_ns_t::<PersistentVolumeClaim>(ns);
     let sum = |it: &mut dyn Iterator<Item = Quantity>| it.fold(Quantity::default(), |a, b| a.add(&b));
     Some(match resource {
-        "pods" | "count/pods" => count(pods().count()),
+        "pods" => count(pods().count()),
         "requests.cpu" | "cpu" => sum(&mut pods().map(|p| pod_resource(p, "requests", "cpu"))),
         "requests.memory" | "memory" => sum(&mut pods().map(|p| pod_resource(p, "requests", "memory"))),
         "limits.cpu" => sum(&mut pods().map(|p| pod_resource(p, "limits", "cpu"))),
         "limits.memory" => sum(&mut pods().map(|p| pod_resource(p, "limits", "memory"))),
-        "persistentvolumeclaims" | "count/persistentvolumeclaims" => count(claims().count()),
+        "persistentvolumeclaims" => count(claims().count()),
         "requests.storage" => sum(&mut claims().map(claim_storage)),
-        "services" | "count/services" => count(api.store.list_ns(Kind::Service, ns).count()),
+        "services" => count(api.store.list_ns(Kind::Service, ns).count()),
         "services.nodeports" => {
             count(api.store.list_ns_t::<Service>(ns).filter(|s| s.spec.type_ == "NodePort" || s.spec.type_ == "LoadBalancer").map(|s| s.spec.ports.len()).sum())
         }
         "services.loadbalancers" => count(api.store.list_ns_t::<Service>(ns).filter(|s| s.spec.type_ == "LoadBalancer").count()),
-        "configmaps" | "count/configmaps" => count(api.store.list_ns(Kind::ConfigMap, ns).count()),
-        "secrets" | "count/secrets" => count(api.store.list_ns(Kind::Secret, ns).count()),
-        "resourcequotas" | "count/resourcequotas" => count(api.store.list_ns(Kind::ResourceQuota, ns).count()),
+        "configmaps" => count(api.store.list_ns(Kind::ConfigMap, ns).count()),
+        "secrets" => count(api.store.list_ns(Kind::Secret, ns).count()),
+        "resourcequotas" => count(api.store.list_ns(Kind::ResourceQuota, ns).count()),
+        "replicationcontrollers" => count(api.store.list_ns(Kind::ReplicationController, ns).count()),
         r => {
             if let Some(class) = r.strip_suffix(".storageclass.storage.k8s.io/requests.storage") {
                 sum(&mut claims().filter(|c| claim_class(c) == class).map(claim_storage))
             } else if let Some(class) = r.strip_suffix(".storageclass.storage.k8s.io/persistentvolumeclaims") {
                 count(claims().filter(|c| claim_class(c) == class).count())
-            } else if let Some(res) = r.strip_prefix("count/") {
-                let kind = Kind::lookup(res)?;
-                if !kind.namespaced() {
-                    return None;
-                }
-                count(api.store.list_ns(kind, ns).count())
             } else {
-                return None;
+                // object counts of every kind served, custom resources too
+                let custom = crd::kinds(&api.store).into_iter().map(|(k, _)| k);
+                let kind = Kind::ALL.iter().copied().chain(custom).find(|k| counts_kind(r, *k))?;
+                count(api.store.list_ns(kind, ns).count())
             }
         }
     })
@@ -109,7 +108,15 @@ mod tests {
     fn used_follows_the_namespace() {
         let mut c = Cluster::new(1);
         let mut rq = ResourceQuota { metadata: ObjectMeta::named("default", "q"), ..Default::default() };
-        for (k, v) in [("pods", "10"), ("count/configmaps", "5"), ("services.nodeports", "2"), ("requests.cpu", "2")] {
+        for (k, v) in [
+            ("pods", "10"),
+            ("count/pods", "10"),
+            ("count/configmaps", "5"),
+            ("services.nodeports", "2"),
+            ("requests.cpu", "2"),
+            ("count/jobs.batch", "1"),
+            ("count/jobs", "1"),
+        ] {
             rq.spec.hard.insert(k.into(), Quantity::parse(v).unwrap());
         }
         c.create(Object::ResourceQuota(rq)).unwrap();
@@ -125,11 +132,34 @@ mod tests {
         assert_eq!(used["services.nodeports"].to_string(), "0");
         // "cm" and the root CA publisher's kube-root-ca.crt
         assert_eq!(used["count/configmaps"].to_string(), "2");
+        assert_eq!(used["count/jobs.batch"].to_string(), "0");
+        assert!(!used.contains_key("count/jobs"), "not the name of a resource: nothing counts it");
         // A finished pod no longer counts.
         let mut p = c.get::<Pod>("default", "p").unwrap().clone();
         p.status.phase = PodPhase::Succeeded;
         c.api.update_status(Object::Pod(p)).unwrap();
         c.run_instant();
-        assert_eq!(c.get::<ResourceQuota>("default", "q").unwrap().status.used["pods"].to_string(), "0");
+        let used = &c.get::<ResourceQuota>("default", "q").unwrap().status.used;
+        assert_eq!(used["pods"].to_string(), "0");
+        assert_eq!(used["count/pods"].to_string(), "1", "object counts count finished pods too");
+    }
+
+    #[test]
+    fn object_count_names() {
+        assert!(counts_kind("count/jobs.batch", Kind::Job));
+        assert!(counts_kind("count/deployments.apps", Kind::Deployment));
+        assert!(counts_kind("count/pods", Kind::Pod));
+        assert!(counts_kind("count/endpointslices.discovery.k8s.io", Kind::EndpointSlice));
+        for (r, k) in [
+            ("count/jobs", Kind::Job),
+            ("count/job.batch", Kind::Job),
+            ("count/deploy.apps", Kind::Deployment),
+            ("count/pods.v1", Kind::Pod),
+            ("count/events", Kind::Event),
+            ("count/nodes", Kind::Node),
+            ("jobs.batch", Kind::Job),
+        ] {
+            assert!(!counts_kind(r, k), "{r}");
+        }
     }
 }

@@ -52,6 +52,7 @@ pub fn describe(api: &Api, obj: &Object, now: Time) -> String {
         Object::Generic(g) if matches!(g.kind, Kind::RoleBinding | Kind::ClusterRoleBinding) => rbac::describe_binding(&mut w, g),
         Object::Generic(g) if g.kind == Kind::NetworkPolicy => networking::describe_network_policy(&mut w, g),
         Object::Generic(g) if g.kind == Kind::Ingress => networking::describe_ingress(&mut w, &cx, obj, g),
+        Object::Generic(g) if g.kind == Kind::EndpointSlice => networking::describe_endpoint_slice(&mut w, &cx, obj, g),
         Object::Generic(g) if g.kind == Kind::IngressClass => networking::describe_ingress_class(&mut w, &cx, obj, g),
         Object::Generic(g) if g.kind == Kind::LimitRange => core::describe_limit_range(&mut w, g),
         Object::Generic(g) if g.kind == Kind::Job => batch::describe_job(&mut w, &cx, obj, g),

@@ -227,3 +227,51 @@ pub(crate) fn describe_ingress_class(w: &mut PrefixWriter, cx: &Cx, obj: &Object
     }
     describe_events(w, cx, cx.events(obj));
 }
+
+/// describeEndpointSliceV1.
+pub(crate) fn describe_endpoint_slice(w: &mut PrefixWriter, cx: &Cx, obj: &Object, g: &Generic) {
+    let m = &g.metadata;
+    put(w, LEVEL_0, &["Name:\t", &m.name, "\n"]);
+    put(w, LEVEL_0, &["Namespace:\t", &m.namespace, "\n"]);
+    print_labels(w, "Labels", &m.labels);
+    print_annotations(w, "Annotations", &m.annotations);
+    put(w, LEVEL_0, &["AddressType:\t", g.field("addressType").as_str().unwrap_or_default(), "\n"]);
+    let or_unset = |v: &Value| match v {
+        Value::String(s) if !s.is_empty() => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => "<unset>".into(),
+    };
+    let ports = g.field("ports").as_array().map(|a| a.as_slice()).unwrap_or_default();
+    if ports.is_empty() {
+        w.write(LEVEL_0, "Ports: <unset>\n");
+    } else {
+        w.write(LEVEL_0, "Ports:\n");
+        w.write(LEVEL_1, "Name\tPort\tProtocol\n");
+        w.write(LEVEL_1, "----\t----\t--------\n");
+        for p in ports {
+            put(w, LEVEL_1, &[&or_unset(&p["name"]), "\t", &or_unset(&p["port"]), "\t", p["protocol"].as_str().unwrap_or_default(), "\n"]);
+        }
+    }
+    let endpoints = g.field("endpoints").as_array().map(|a| a.as_slice()).unwrap_or_default();
+    if endpoints.is_empty() {
+        w.write(LEVEL_0, "Endpoints: <none>\n");
+    } else {
+        w.write(LEVEL_0, "Endpoints:\n");
+        for e in endpoints {
+            let addrs: Vec<&str> = e["addresses"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let addrs = if addrs.is_empty() { "<none>".to_string() } else { addrs.join(", ") };
+            put(w, LEVEL_1, &["- Addresses:\t", &addrs, "\n"]);
+            w.write(LEVEL_2, "Conditions:\n");
+            let ready = e["conditions"]["ready"].as_bool().map_or("<unset>", |b| if b { "true" } else { "false" });
+            put(w, LEVEL_3, &["Ready:\t", ready, "\n"]);
+            put(w, LEVEL_2, &["Hostname:\t", e["hostname"].as_str().unwrap_or("<unset>"), "\n"]);
+            let t = &e["targetRef"];
+            if t.is_object() {
+                put(w, LEVEL_2, &["TargetRef:\t", t["kind"].as_str().unwrap_or_default(), "/", t["name"].as_str().unwrap_or_default(), "\n"]);
+            }
+            put(w, LEVEL_2, &["NodeName:\t", e["nodeName"].as_str().unwrap_or("<unset>"), "\n"]);
+            put(w, LEVEL_2, &["Zone:\t", e["zone"].as_str().unwrap_or("<unset>"), "\n"]);
+        }
+    }
+    describe_events(w, cx, cx.events(obj));
+}
