@@ -217,8 +217,9 @@ enum Frame {
         /// dropped when the mapping ends.
         entries: Vec<Option<(String, Pos, Node)>>,
         /// Where each key's live entry is: one lookup per key, not a scan of
-        /// the earlier ones (64,000 keys took 9.8 s that way).
-        index: std::collections::HashMap<String, usize>,
+        /// the earlier ones (64,000 keys took 9.8 s that way). A `BTreeMap`
+        /// of a layout the wasm has already, not the crate's only `HashMap`.
+        index: BTreeMap<String, usize>,
         pending_key: Option<(String, Pos)>,
         pos: Pos,
     },
