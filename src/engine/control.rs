@@ -9,13 +9,13 @@
 //! the API server. Controllers wake themselves at known deadlines with
 //! `Api::wake_at`; there is no periodic full resync.
 
-use crate::engine::api::ObjRef;
+use crate::engine::api::{ObjKey, ObjRef};
 use crate::engine::apiserver::Api;
 pub use crate::engine::apiserver::Ctl;
 use crate::engine::cri::ContainerRuntime;
 use crate::engine::store::Change;
 use crate::engine::world::World;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 /// What a controller may touch while it reconciles: the API (store, clock,
 /// random generator, events, timers), the physical world (machines, disks,
@@ -54,28 +54,39 @@ impl Clone for Box<dyn Controller> {
 }
 
 /// A deduplicating FIFO of keys, like client-go's workqueue.
+///
+/// The FIFO is a `Vec` read from `next` on (emptied when all of it is
+/// read: every instant drains the queues), not a `VecDeque`, which the wasm
+/// had for this queue only.
 #[derive(Clone, Debug, Default)]
 pub struct WorkQueue {
-    order: VecDeque<ObjRef>,
+    order: Vec<ObjRef>,
+    next: usize,
     queued: BTreeSet<ObjRef>,
 }
 
 impl WorkQueue {
     pub fn add(&mut self, key: ObjRef) {
         if self.queued.insert(key.clone()) {
-            self.order.push_back(key);
+            self.order.push(key);
         }
     }
     pub fn pop(&mut self) -> Option<ObjRef> {
-        let k = self.order.pop_front()?;
+        let slot = self.order.get_mut(self.next)?;
+        let k = std::mem::replace(slot, ObjRef { kind: slot.kind, key: ObjKey::default() });
+        self.next += 1;
+        if self.next == self.order.len() {
+            self.order.clear();
+            self.next = 0;
+        }
         self.queued.remove(&k);
         Some(k)
     }
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
     }
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.order.len() - self.next
     }
 }
 
@@ -95,8 +106,14 @@ mod tests {
         assert_eq!(q.len(), 2);
         assert_eq!(q.pop(), Some(a.clone()));
         q.add(a.clone());
-        assert_eq!(q.pop(), Some(b));
-        assert_eq!(q.pop(), Some(a));
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some(b.clone()));
+        assert_eq!(q.pop(), Some(a.clone()));
         assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+        // Emptied, it starts over.
+        q.add(b.clone());
+        q.add(b.clone());
+        assert_eq!((q.len(), q.pop(), q.pop()), (1, Some(b), None));
     }
 }

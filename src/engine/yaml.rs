@@ -9,6 +9,7 @@
 //! (go-yaml v2: its key order, quoting rules, block sequences at the parent's
 //! indentation, literal blocks for multi-line strings).
 
+use crate::engine::sort::VecMap;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
@@ -173,7 +174,7 @@ pub const MAX_DEPTH: usize = 100;
 /// Parses a YAML (or JSON) stream into documents. Empty documents are skipped,
 /// as kubectl skips them.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    let mut b = Builder { anchors: BTreeMap::new(), stack: vec![], docs: vec![], nodes: 0, bytes: 0, doc_first_line: 1, doc_index: 0 };
+    let mut b = Builder { anchors: VecMap::default(), stack: vec![], docs: vec![], nodes: 0, bytes: 0, doc_first_line: 1, doc_index: 0 };
     let parser = Parser::new_from_str(src);
     for ev in parser {
         let (ev, span) = match ev {
@@ -217,8 +218,9 @@ enum Frame {
         /// dropped when the mapping ends.
         entries: Vec<Option<(String, Pos, Node)>>,
         /// Where each key's live entry is: one lookup per key, not a scan of
-        /// the earlier ones (64,000 keys took 9.8 s that way).
-        index: std::collections::HashMap<String, usize>,
+        /// the earlier ones (64,000 keys took 9.8 s that way). A `BTreeMap`
+        /// of a layout the wasm has already, not the crate's only `HashMap`.
+        index: BTreeMap<String, usize>,
         pending_key: Option<(String, Pos)>,
         pos: Pos,
     },
@@ -232,7 +234,9 @@ struct Anchor {
 }
 
 struct Builder {
-    anchors: BTreeMap<usize, Anchor>,
+    /// A sorted `Vec` (anchor ids only grow), not a `BTreeMap` of a value
+    /// layout of its own.
+    anchors: VecMap<usize, Anchor>,
     stack: Vec<Frame>,
     docs: Vec<Doc>,
     /// Nodes and scalar bytes of the current document (aliases count what
@@ -274,7 +278,7 @@ impl Builder {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(explicit) => {
                 self.doc_first_line = if explicit { pos.line + 1 } else { pos.line };
-                self.anchors.clear();
+                self.anchors = VecMap::default();
                 self.nodes = 0;
                 self.bytes = 0;
             }
