@@ -28,6 +28,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("statefulset-basics", include_str!("../../www/lessons/statefulset-basics.txt")),
     ("lesson-jobs-cronjobs-daemonsets", include_str!("../../www/lessons/lesson-jobs-cronjobs-daemonsets.txt")),
     ("lesson-hpa-walkthrough", include_str!("../../www/lessons/lesson-hpa-walkthrough.txt")),
+    ("lesson-networkpolicy", include_str!("../../www/lessons/lesson-networkpolicy.txt")),
 ];
 
 /// The transcript of example `id`: compiled in.
@@ -79,6 +80,7 @@ pub const TITLES: &[(&str, &str)] = &[
     ("statefulset-basics", "StatefulSet basics: ordering, scaling, stable storage, rolling updates"),
     ("lesson-jobs-cronjobs-daemonsets", "Jobs, CronJobs and DaemonSets: pods that finish, pods on a timer, one pod per node"),
     ("lesson-hpa-walkthrough", "Autoscaling: CPU load in, replicas out (the HPA walkthrough)"),
+    ("lesson-networkpolicy", "Network policies: only labelled pods may reach nginx, and DNS is egress too"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]

@@ -70,6 +70,36 @@ const PREDICTIONS: &[(&str, usize, Prediction)] = &[
         },
     ),
     (
+        "lesson-networkpolicy",
+        9,
+        Prediction {
+            question: "access-nginx lets in only pods labelled access=true, and busybox has no such label. What does its wget get?",
+            choices: &["The page: the Service still sends it on", "An immediate \"connection refused\"", "No answer: it times out"],
+            correct: 2,
+            evidence: "wget: download timed out",
+        },
+    ),
+    (
+        "lesson-networkpolicy",
+        14,
+        Prediction {
+            question: "default-deny-ingress selects every pod and allows nothing; access-nginx still allows access=true. Does the labelled client get the page?",
+            choices: &["Yes: what any selecting policy allows gets in", "No: the deny wins"],
+            correct: 0,
+            evidence: "Welcome to nginx!",
+        },
+    ),
+    (
+        "lesson-networkpolicy",
+        16,
+        Prediction {
+            question: "The client may now send only to the nginx pods. It asks for http://nginx. What happens?",
+            choices: &["It gets the page", "It cannot even look up the name \"nginx\"", "It times out"],
+            correct: 1,
+            evidence: "bad address 'nginx'",
+        },
+    ),
+    (
         "lesson-jobs-cronjobs-daemonsets",
         2,
         Prediction {
