@@ -29,6 +29,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("lesson-jobs-cronjobs-daemonsets", include_str!("../../www/lessons/lesson-jobs-cronjobs-daemonsets.txt")),
     ("lesson-hpa-walkthrough", include_str!("../../www/lessons/lesson-hpa-walkthrough.txt")),
     ("lesson-networkpolicy", include_str!("../../www/lessons/lesson-networkpolicy.txt")),
+    ("lesson-indexed-job", include_str!("../../www/lessons/lesson-indexed-job.txt")),
 ];
 
 /// The transcript of example `id`: compiled in.
@@ -81,6 +82,7 @@ pub const TITLES: &[(&str, &str)] = &[
     ("lesson-jobs-cronjobs-daemonsets", "Jobs, CronJobs and DaemonSets: pods that finish, pods on a timer, one pod per node"),
     ("lesson-hpa-walkthrough", "Autoscaling: CPU load in, replicas out (the HPA walkthrough)"),
     ("lesson-networkpolicy", "Network policies: only labelled pods may reach nginx, and DNS is egress too"),
+    ("lesson-indexed-job", "Indexed Jobs and pod failure policies: a work item per index, and failing fast"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]

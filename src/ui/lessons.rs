@@ -100,6 +100,36 @@ const PREDICTIONS: &[(&str, usize, Prediction)] = &[
         },
     ),
     (
+        "lesson-indexed-job",
+        2,
+        Prediction {
+            question: "An Indexed Job with 5 completions and parallelism 3 has just started. Which indexes are running?",
+            choices: &["0, 1 and 2", "Any three of the five", "All five: parallelism is only a hint"],
+            correct: 0,
+            evidence: "indexed-job-2-",
+        },
+    ),
+    (
+        "lesson-indexed-job",
+        5,
+        Prediction {
+            question: "Pod 3's init container wrote item 3 (counting from 0) of foo bar baz qux xyz, and its worker reversed it. What did it print?",
+            choices: &["xuq", "zab", "3"],
+            correct: 0,
+            evidence: "xuq",
+        },
+    ),
+    (
+        "lesson-indexed-job",
+        9,
+        Prediction {
+            question: "Two pods run at once; each exits 42 after 30 seconds. backoffLimit is 6. How many pods has the Job run when it fails?",
+            choices: &["2: the first two, no retries", "7: one try and 6 retries", "8: one per item"],
+            correct: 0,
+            evidence: "0 Succeeded / 2 Failed",
+        },
+    ),
+    (
         "lesson-jobs-cronjobs-daemonsets",
         2,
         Prediction {
