@@ -219,6 +219,8 @@ test('every action on the map is a kubectl command in the console', async () => 
     await page.goto(server.url);
     await page.waitForSelector('.node');
     // Examples menu: every seed scenario (and the project's own lessons) is there; load one and apply it.
+    // The transcripts are fetched after the first frame: wait for them all.
+    await page.waitForFunction(() => document.querySelectorAll('.examples optgroup').length >= 12).catch(() => {});
     const groups = await page.$$eval('.examples optgroup', (g) => g.map((x) => x.label));
     assert.equal(groups.length, 12);
     await page.selectOption('.examples', 'statefulset-basics#all');
