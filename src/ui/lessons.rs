@@ -104,8 +104,8 @@ const PREDICTIONS: &[(&str, usize, Prediction)] = &[
         2,
         Prediction {
             question: "An Indexed Job with 5 completions and parallelism 3 has just started. Which indexes are running?",
-            choices: &["0, 1 and 2", "Any three of the five", "All five: parallelism is only a hint"],
-            correct: 0,
+            choices: &["Any three of the five", "0, 1 and 2", "All five: parallelism is only a hint"],
+            correct: 1,
             evidence: "indexed-job-2-",
         },
     ),
@@ -114,8 +114,8 @@ const PREDICTIONS: &[(&str, usize, Prediction)] = &[
         5,
         Prediction {
             question: "Pod 3's init container wrote item 3 (counting from 0) of foo bar baz qux xyz, and its worker reversed it. What did it print?",
-            choices: &["xuq", "zab", "3"],
-            correct: 0,
+            choices: &["zab", "3", "xuq"],
+            correct: 2,
             evidence: "xuq",
         },
     ),
