@@ -28,6 +28,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("statefulset-basics", include_str!("../../www/lessons/statefulset-basics.txt")),
     ("lesson-jobs-cronjobs-daemonsets", include_str!("../../www/lessons/lesson-jobs-cronjobs-daemonsets.txt")),
     ("lesson-hpa-walkthrough", include_str!("../../www/lessons/lesson-hpa-walkthrough.txt")),
+    ("lesson-networkpolicy", include_str!("../../www/lessons/lesson-networkpolicy.txt")),
+    ("lesson-indexed-job", include_str!("../../www/lessons/lesson-indexed-job.txt")),
 ];
 
 /// The transcript of example `id`: compiled in.
@@ -79,6 +81,8 @@ pub const TITLES: &[(&str, &str)] = &[
     ("statefulset-basics", "StatefulSet basics: ordering, scaling, stable storage, rolling updates"),
     ("lesson-jobs-cronjobs-daemonsets", "Jobs, CronJobs and DaemonSets: pods that finish, pods on a timer, one pod per node"),
     ("lesson-hpa-walkthrough", "Autoscaling: CPU load in, replicas out (the HPA walkthrough)"),
+    ("lesson-networkpolicy", "Network policies: only labelled pods may reach nginx, and DNS is egress too"),
+    ("lesson-indexed-job", "Indexed Jobs and pod failure policies: a work item per index, and failing fast"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]

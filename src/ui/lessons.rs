@@ -70,6 +70,66 @@ const PREDICTIONS: &[(&str, usize, Prediction)] = &[
         },
     ),
     (
+        "lesson-networkpolicy",
+        9,
+        Prediction {
+            question: "access-nginx lets in only pods labelled access=true, and busybox has no such label. What does its wget get?",
+            choices: &["The page: the Service still sends it on", "An immediate \"connection refused\"", "No answer: it times out"],
+            correct: 2,
+            evidence: "wget: download timed out",
+        },
+    ),
+    (
+        "lesson-networkpolicy",
+        14,
+        Prediction {
+            question: "default-deny-ingress selects every pod and allows nothing; access-nginx still allows access=true. Does the labelled client get the page?",
+            choices: &["Yes: what any selecting policy allows gets in", "No: the deny wins"],
+            correct: 0,
+            evidence: "Welcome to nginx!",
+        },
+    ),
+    (
+        "lesson-networkpolicy",
+        16,
+        Prediction {
+            question: "The client may now send only to the nginx pods. It asks for http://nginx. What happens?",
+            choices: &["It gets the page", "It cannot even look up the name \"nginx\"", "It times out"],
+            correct: 1,
+            evidence: "bad address 'nginx'",
+        },
+    ),
+    (
+        "lesson-indexed-job",
+        2,
+        Prediction {
+            question: "An Indexed Job with 5 completions and parallelism 3 has just started. Which indexes are running?",
+            choices: &["Any three of the five", "0, 1 and 2", "All five: parallelism is only a hint"],
+            correct: 1,
+            evidence: "indexed-job-2-",
+        },
+    ),
+    (
+        "lesson-indexed-job",
+        5,
+        Prediction {
+            question: "Pod 3's init container wrote item 3 (counting from 0) of foo bar baz qux xyz, and its worker reversed it. What did it print?",
+            choices: &["zab", "3", "xuq"],
+            correct: 2,
+            evidence: "xuq",
+        },
+    ),
+    (
+        "lesson-indexed-job",
+        9,
+        Prediction {
+            question: "Two pods run at once; each exits 42 after 30 seconds. backoffLimit is 6. How many pods has the Job run when it fails?",
+            choices: &["2: the first two, no retries", "7: one try and 6 retries", "8: one per item"],
+            correct: 0,
+            evidence: "0 Succeeded / 2 Failed",
+        },
+    ),
+    (
         "lesson-jobs-cronjobs-daemonsets",
         2,
         Prediction {

@@ -28,7 +28,8 @@ test('a lesson plays step by step and asks for a prediction', async () => {
   await page.waitForSelector('.node');
   await page.click('.tabs button:has-text("Lessons")');
   const cards = await page.$$eval('.lesson-card', (c) => c.map((e) => e.dataset.lesson));
-  assert.equal(cards.length, 10, 'every seed scenario is a lesson, and the Jobs/CronJobs/DaemonSets and HPA ones');
+  assert.equal(cards.length, 12, 'every seed scenario is a lesson, and the Jobs/CronJobs/DaemonSets, HPA, NetworkPolicy and Indexed Job ones');
+  assert.ok(cards.includes('lesson-networkpolicy') && cards.includes('lesson-indexed-job'));
   assert.ok(cards.includes('lesson-jobs-cronjobs-daemonsets'));
   await page.click('.lesson-card[data-lesson="seed000-statefulset-local-path"] button');
   await page.waitForSelector('.lessons.playing');

@@ -220,9 +220,9 @@ test('every action on the map is a kubectl command in the console', async () => 
     await page.waitForSelector('.node');
     // Examples menu: every seed scenario (and the project's own lessons) is there (their
     // transcripts are fetched after the first frame); load one and apply it.
-    await page.waitForFunction(() => document.querySelectorAll('.examples optgroup').length === 10);
+    await page.waitForFunction(() => document.querySelectorAll('.examples optgroup').length === 12);
     const groups = await page.$$eval('.examples optgroup', (g) => g.map((x) => x.label));
-    assert.equal(groups.length, 10);
+    assert.equal(groups.length, 12);
     await page.selectOption('.examples', 'statefulset-basics#all');
     assert.match(await page.textContent('.editor'), /kind: StatefulSet/);
     await page.click('button.primary:has-text("Apply")');

@@ -335,7 +335,8 @@ pub fn has_program(img: &Image, prog: &str) -> bool {
     }
     match prog {
         "bash" => img.has_bash,
-        "wget" => img.userland == Userland::Busybox,
+        // Debian's rev is in bsdextrautils, which slim images lack.
+        "wget" | "rev" => img.userland == Userland::Busybox,
         "psql" | "pg_isready" | "pg_ctl" | "initdb" | "postgres" | "createdb" | "docker-entrypoint.sh" if img.server == Server::Postgres => {
             prog != "docker-entrypoint.sh" || !img.entrypoint.is_empty()
         }

@@ -272,6 +272,9 @@ fn shell_basics_with_dash_and_busybox_messages() {
     assert_eq!(out(&t.sh(&b, "echo x > /nope/y")), ("sh: can't create /nope/y: nonexistent directory\n", 1));
     assert_eq!(out(&t.sh(&d, "cat /missing")), ("cat: /missing: No such file or directory\n", 1));
     assert_eq!(out(&t.sh(&b, "cat /missing")), ("cat: can't open '/missing': No such file or directory\n", 1));
+    assert_eq!(out(&t.sh(&b, "echo qux > /tmp/q; rev /tmp/q; printf 'ab\\ncd\\n' | rev")), ("xuq\nba\ndc\n", 0));
+    assert_eq!(out(&t.sh(&b, "rev /missing")), ("rev: can't open '/missing': No such file or directory\n", 1));
+    assert_eq!(out(&t.sh(&d, "rev /missing")), ("sh: 1: rev: not found\n", 127));
     assert_eq!(out(&t.sh(&d, "nosuch")), ("sh: 1: nosuch: not found\n", 127));
     assert_eq!(out(&t.sh(&b, "nosuch")), ("sh: nosuch: not found\n", 127));
     assert_eq!(out(&t.exec(&d, &["bash", "-c", "nosuch"])), ("bash: line 1: nosuch: command not found\n", 127));

@@ -13,10 +13,10 @@
 //! `date`, `whoami`, `id`, `uname`, `seq`, `tee`, `sort`, `uniq`,
 //! `basename`, `dirname`, `test`/`[`, `which`, `tr`, `cut`, `sed` (`s///`
 //! with `g`, `-i`, `-e`), `awk` (`'{print $N, ...}'` with `-F`), `xargs`,
-//! `find`, `df`, `stat`, `yes`, `ps` (not on Debian slim images), and
-//! `kill`, `chmod`, `chown`, `sync` accepted without effect. Which exist in
-//! an image is `image::has_program`'s (every image has `curl`; `wget` is
-//! busybox's). Not simulated: `nc`, `ping`, `ip`, `nslookup`, `dig`,
+//! `find`, `df`, `stat`, `yes`, `ps` (not on Debian slim images), `rev`
+//! (busybox's only), and `kill`, `chmod`, `chown`, `sync` accepted without
+//! effect. Which exist in an image is `image::has_program`'s (every image
+//! has `curl`; `wget` and `rev` are busybox's). Not simulated: `nc`, `ping`, `ip`, `nslookup`, `dig`,
 //! editors, package managers (`command not found`).
 
 use super::image::{Server, Userland};
@@ -57,6 +57,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: &str) -> Output {
         "tee" => tee(ctx, args, stdin),
         "sort" => sort(args, stdin),
         "uniq" => uniq(stdin),
+        "rev" => {
+            let (inputs, mut o) = read_inputs(ctx, "rev", &args.iter().collect::<Vec<_>>(), stdin);
+            for l in inputs.iter().flat_map(|(_, t)| t.lines()) {
+                o.print(l.chars().rev().chain(['\n']).collect::<String>());
+            }
+            o
+        }
         "basename" => {
             Output::out(format!("{}\n", args.first().map(|a| a.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()).unwrap_or_default()))
         }
