@@ -31,13 +31,39 @@ use std::rc::Rc;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Input {
-    Create { object: serde_json::Value },
-    Update { object: serde_json::Value },
-    Delete { kind: String, namespace: String, name: String, grace: Option<i64>, propagation: Option<DeletionPropagation> },
-    Evict { namespace: String, name: String },
-    Exec { namespace: String, pod: String, container: String, argv: Vec<String>, stdin: String },
-    Advance { ms: Millis },
-    Cluster { verb: ClusterVerb },
+    Create {
+        object: serde_json::Value,
+    },
+    Update {
+        object: serde_json::Value,
+    },
+    Delete {
+        kind: String,
+        namespace: String,
+        name: String,
+        grace: Option<i64>,
+        propagation: Option<DeletionPropagation>,
+    },
+    Evict {
+        namespace: String,
+        name: String,
+        /// The eviction's DeleteOptions.gracePeriodSeconds (`drain --grace-period`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        grace: Option<i64>,
+    },
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+        argv: Vec<String>,
+        stdin: String,
+    },
+    Advance {
+        ms: Millis,
+    },
+    Cluster {
+        verb: ClusterVerb,
+    },
 }
 
 /// The `cluster` verbs: what only a simulator can do.
@@ -118,7 +144,7 @@ impl Input {
                     Some(other) => return Err(format!("invalid type: {}, expected a string", json_kind(&other))),
                 },
             },
-            "evict" => Input::Evict { namespace: f.string("namespace")?, name: f.string("name")? },
+            "evict" => Input::Evict { namespace: f.string("namespace")?, name: f.string("name")?, grace: f.int("grace")? },
             "exec" => Input::Exec {
                 namespace: f.string("namespace")?,
                 pod: f.string("pod")?,
@@ -577,7 +603,7 @@ impl Cluster {
                 let k = crate::engine::apiserver::crd::kind_named(&self.api.store, &kind).ok_or_else(|| format!("unknown kind {kind}"))?;
                 self.delete(k, &namespace, &name, &DeleteOptions { grace_period: grace, propagation, uid: None }).map(|_| ()).map_err(|e| e.message)
             }
-            Input::Evict { namespace, name } => self.evict(&namespace, &name).map(|_| ()).map_err(|e| e.message),
+            Input::Evict { namespace, name, grace } => self.evict_with(&namespace, &name, grace).map(|_| ()).map_err(|e| e.message),
             Input::Exec { namespace, pod, container, argv, stdin } => {
                 self.exec(&namespace, &pod, &container, &argv, &stdin);
                 Ok(())
@@ -635,9 +661,14 @@ impl Cluster {
 
     /// The eviction subresource (what `kubectl drain` uses): honours PodDisruptionBudgets.
     pub fn evict(&mut self, namespace: &str, name: &str) -> Result<Rc<Object>, ApiError> {
+        self.evict_with(namespace, name, None)
+    }
+
+    /// An eviction with its own grace period (`kubectl drain --grace-period`).
+    pub fn evict_with(&mut self, namespace: &str, name: &str, grace: Option<i64>) -> Result<Rc<Object>, ApiError> {
         self.finish_pending();
-        self.log.push(Input::Evict { namespace: namespace.into(), name: name.into() });
-        let r = crate::engine::controllers::disruption::evict(&mut self.api, namespace, name);
+        self.log.push(Input::Evict { namespace: namespace.into(), name: name.into(), grace });
+        let r = crate::engine::controllers::disruption::evict(&mut self.api, namespace, name, grace);
         self.after_input();
         r
     }
@@ -1072,7 +1103,7 @@ mod tests {
                 propagation: Some(DeletionPropagation::Foreground),
             },
             Input::Delete { kind: "Pod".into(), namespace: "".into(), name: "a".into(), grace: None, propagation: None },
-            Input::Evict { namespace: "default".into(), name: "a".into() },
+            Input::Evict { namespace: "default".into(), name: "a".into(), grace: None },
             Input::Exec { namespace: "n".into(), pod: "p".into(), container: "c".into(), argv: vec!["sh".into(), "-c".into()], stdin: "x".into() },
             Input::Advance { ms: 90_000 },
             Input::Cluster { verb: ClusterVerb::NodeStop { node: "node-a".into() } },

@@ -171,6 +171,11 @@ pub fn pod(c: &Cluster, p: &Pod) -> Vec<String> {
             }
         }
     }
+    // A looping HTTP client: where its requests go now.
+    for l in c.runtime.loads.iter().filter(|l| l.client.0 == p.metadata.uid) {
+        let n = crate::engine::programs::load::flows(&c.runtime, &c.api).iter().filter(|f| f.0 == p.metadata.uid).count();
+        out.push(format!("It requests http://{}:{} in a loop; {n} pods answer (the Service spreads the requests over its ready endpoints).", l.host, l.port));
+    }
     // Where its own data lives: what dies with the pod.
     let storage = crate::ui::model::PodStorage::of(c);
     let own = crate::ui::model::pod_model_with(p, &storage);

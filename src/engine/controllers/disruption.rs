@@ -33,8 +33,9 @@ pub fn budgets_for<'a>(api: &'a Api, p: &Pod) -> Vec<&'a PodDisruptionBudget> {
     api.store.list_ns_t::<PodDisruptionBudget>(&p.metadata.namespace).filter(|b| pdb_selects(b, p)).collect()
 }
 
-/// The pods/eviction subresource: deletes the pod unless a budget forbids it.
-pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, ApiError> {
+/// The pods/eviction subresource: deletes the pod (with the eviction's
+/// grace period, else the pod's) unless a budget forbids it.
+pub fn evict(api: &mut Api, namespace: &str, name: &str, grace: Option<i64>) -> Result<Rc<Object>, ApiError> {
     let Some(pod) = api.get_t::<Pod>(namespace, name).cloned() else {
         return Err(ApiError::not_found(Kind::Pod, name));
     };
@@ -68,7 +69,7 @@ pub fn evict(api: &mut Api, namespace: &str, name: &str) -> Result<Rc<Object>, A
         add_condition(&mut p, ConditionType::DisruptionTarget, "EvictionByEvictionAPI", "Eviction API: evicting", now);
         let _ = api.update_status(Object::Pod(p));
     }
-    api.delete(Kind::Pod, namespace, name, &DeleteOptions::default())
+    api.delete(Kind::Pod, namespace, name, &DeleteOptions { grace_period: grace, ..Default::default() })
 }
 
 fn check_and_decrement(api: &mut Api, pod: &Pod, mut pdb: PodDisruptionBudget, now: Time) -> Result<(), ApiError> {

@@ -492,7 +492,7 @@ impl NodeDrain {
                         j.done = true;
                         continue;
                     }
-                    match ctx.cluster().evict(&ns, &name) {
+                    match ctx.cluster().evict_with(&ns, &name, grace) {
                         Ok(_) => {
                             j.retry_at = None;
                             j.deleting = true;
@@ -587,6 +587,20 @@ mod tests {
     use super::*;
     use crate::kubectl::commands::testutil::run;
     use crate::kubectl::session::Session;
+
+    /// kubectl sends `--grace-period` with each eviction: a shell that
+    /// ignores SIGTERM goes after 1 s, not after its pod's 30.
+    #[test]
+    fn drain_evicts_with_its_grace_period() {
+        let mut s = Session::new(1);
+        run(&mut s, "kubectl run sleeper --image=busybox:1.36 -- sleep 3600");
+        s.cluster.advance(5_000);
+        let node = s.cluster.get::<crate::engine::api::Pod>("default", "sleeper").unwrap().spec.node_name.clone();
+        let start = s.cluster.now().0;
+        let (out, code) = run(&mut s, &format!("kubectl drain {node} --force --grace-period=1"));
+        assert_eq!(code, 0, "{out}");
+        assert!(s.cluster.now().0 - start < 10_000, "the drain took {} ms", s.cluster.now().0 - start);
+    }
 
     #[test]
     fn taints() {
