@@ -28,7 +28,7 @@
 use kubarium::engine::api::*;
 use kubarium::engine::apiserver::{DeleteOptions, Propagation};
 use kubarium::engine::cluster::ClusterVerb;
-use kubarium::engine::controllers::{daemon, deployment, garbagecollector, job, replicaset, statefulset};
+use kubarium::engine::controllers::{daemon, deployment, garbagecollector, job, podautoscaler, replicaset, statefulset};
 use kubarium::engine::scheduler;
 use kubarium::engine::storage::invariants::{self, DataSnapshot};
 use kubarium::engine::time::Time;
@@ -129,6 +129,15 @@ enum Op {
     DeleteJob {
         idx: u8,
     },
+    /// An HPA on Deployment d{idx} (with the metrics-server installed;
+    /// created once):
+    /// CPU utilization (d0's pods request no CPU: it cannot compute) or a
+    /// memory average value, between 1 + min and 1 + min + span replicas.
+    ApplyHpa {
+        idx: u8,
+        min: u8,
+        span: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -154,13 +163,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..2u8, any::<bool>()).prop_map(|(image, surge)| Op::ApplyDaemonSet { image, surge }),
         1 => (0..2u8).prop_map(|idx| Op::DeleteJob { idx }),
         2 => (0..2u8, 0..7u8, 0..3u8).prop_map(|(idx, replicas, class)| Op::ApplyPriorityDeploy { idx, replicas, class }),
+        1 => (0..2u8, 0..2u8, 0..3u8).prop_map(|(idx, min, span)| Op::ApplyHpa { idx, min, span }),
     ]
 }
 
 /// The same distribution as [`op`], from a plain generator (the soak makes
 /// a session from one seed, without proptest's machinery).
 fn random_op(r: &mut Rng) -> Op {
-    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 2];
+    let weights = [3, 2, 2, 2, 2, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 2, 1];
     let mut pick = r.below(weights.iter().sum());
     let mut which = 0;
     while pick >= weights[which] {
@@ -189,7 +199,8 @@ fn random_op(r: &mut Rng) -> Op {
         17 => Op::ApplyJob { idx: n(2), completions: 1 + n(4), parallelism: 1 + n(3), fail: n(2) == 1 },
         18 => Op::ApplyDaemonSet { image: n(2), surge: n(2) == 1 },
         19 => Op::DeleteJob { idx: n(2) },
-        _ => Op::ApplyPriorityDeploy { idx: n(2), replicas: n(7), class: n(3) },
+        20 => Op::ApplyPriorityDeploy { idx: n(2), replicas: n(7), class: n(3) },
+        _ => Op::ApplyHpa { idx: n(2), min: n(2), span: n(3) },
     }
 }
 
@@ -291,6 +302,17 @@ const PRIORITIES: [(&str, i32); 3] = [("low", 1), ("mid", 100), ("high", 1000)];
 
 /// A Deployment whose pods ask for 1.5 cpu (two fit on a 4-cpu node) at
 /// one of the priority classes every session starts with.
+fn hpa(idx: u8, min: u8, span: u8) -> Object {
+    let target = if idx == 0 { r#"{"type":"Utilization","averageUtilization":50}"# } else { r#"{"type":"AverageValue","averageValue":"2Mi"}"# };
+    let resource = if idx == 0 { "cpu" } else { "memory" };
+    let text = format!(
+        r#"{{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{{"name":"d{idx}","namespace":"default"}},"spec":{{"scaleTargetRef":{{"apiVersion":"apps/v1","kind":"Deployment","name":"d{idx}"}},"minReplicas":{},"maxReplicas":{},"metrics":[{{"type":"Resource","resource":{{"name":"{resource}","target":{target}}}}}]}}}}"#,
+        1 + min,
+        1 + min + span
+    );
+    Object::from_value(Kind::HorizontalPodAutoscaler, &serde_json::from_str(&text).unwrap()).unwrap().0
+}
+
 fn priority_deploy(idx: u8, replicas: u8, class: u8) -> Object {
     decode(&format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pd{idx}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: pd{idx}\n  template:\n    metadata:\n      labels:\n        app: pd{idx}\n    spec:\n      priorityClassName: {}\n      terminationGracePeriodSeconds: 5\n      containers:\n      - name: web\n        image: nginx:1.25\n        resources:\n          requests:\n            cpu: 1500m\n",
@@ -400,6 +422,13 @@ fn step(c: &mut Cluster, op: &Op) {
             let _ = c.delete(Kind::Job, "default", &format!("j{idx}"), &opts);
         }
         Op::ApplyPriorityDeploy { idx, replicas, class } => apply(c, priority_deploy(idx, replicas, class)),
+        Op::ApplyHpa { idx, min, span } => {
+            // created once: the invariant reads bounds its status was computed with
+            let _ = c.cluster_verb(ClusterVerb::AddonInstall { addon: "metrics-server".into() });
+            if c.api.store.get(Kind::HorizontalPodAutoscaler, &ObjKey::new("default", &format!("d{idx}"))).is_none() {
+                let _ = c.create(hpa(idx, min, span));
+            }
+        }
         Op::Advance { secs } => c.advance(secs as i64 * 1000),
         Op::Settle => {
             c.settle();
@@ -415,6 +444,7 @@ fn check(c: &Cluster) -> Result<(), String> {
     job::check_invariants(&c.api)?;
     daemon::check_invariants(&c.api)?;
     scheduler::check_invariants(&c.api)?;
+    podautoscaler::check_invariants(&c.api)?;
     invariants::check_all(&c.api)?;
     for p in c.api.store.list_t::<Pod>() {
         if !p.spec.node_name.is_empty() && c.api.get_t::<Node>("", &p.spec.node_name).is_none() {

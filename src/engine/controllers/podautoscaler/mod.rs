@@ -532,6 +532,24 @@ impl Reconcile<'_> {
     }
 }
 
+/// What holds after every step (the property tests check it): an HPA
+/// whose metrics gave a count (ScalingActive) wants one within its bounds.
+/// (When they fail, desiredReplicas keeps its last value, 0 at first, as
+/// upstream's setCurrentReplicasAndMetricsInStatus leaves it.)
+pub fn check_invariants(api: &Api) -> Result<(), String> {
+    for o in api.store.list(Kind::HorizontalPodAutoscaler) {
+        let Object::Generic(g) = &**o else { continue };
+        let (spec, st) = (g.field("spec"), g.field("status"));
+        let (Some(current), Some(desired)) = (int(&st["currentReplicas"]), int(&st["desiredReplicas"])) else { continue };
+        let active = st["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == "ScalingActive" && c["status"] == "True"));
+        let (min, max) = (int(&spec["minReplicas"]).unwrap_or(1), int(&spec["maxReplicas"]).unwrap_or(0));
+        if active && current > 0 && !(min..=max).contains(&desired) {
+            return Err(format!("HPA {} wants {desired} replicas outside [{min}, {max}]", o.key()));
+        }
+    }
+    Ok(())
+}
+
 /// One direction's scaling rules with the API's defaults filled in.
 struct Rules {
     window: i64,
