@@ -172,6 +172,7 @@ pub enum Ctl {
     DaemonSet,
     HorizontalPodAutoscaler,
     MetricsServer,
+    IngressNginx,
     Kubelet,
 }
 

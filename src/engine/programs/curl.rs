@@ -3,8 +3,8 @@
 //! listens there; errors and the progress meter as curl prints them.
 //!
 //! curl: `-s`, `-S`, `-o FILE`, `-w FORMAT`, `-I`, `-i`, `-f`, `-L`, `-X
-//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`); `-H`,
-//! `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
+//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`), `-H
+//! 'Host: NAME'` (the Host header sent); other `-H` headers, `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
 //! `--compressed` accepted and ignored; other long options are refused as
 //! curl refuses them. http:// only, served by nginx or httpd in the target
 //! pod; https, or a server that does not speak HTTP, fails as a
@@ -12,8 +12,10 @@
 //! `--spider`, `-T`.
 
 use super::http::{self, Response};
-use super::net::{self, Addr};
+use super::net::{self, Addr, AddrKind};
 use super::{Ctx, Output, ServerState};
+use crate::engine::api::{Object, Service};
+use crate::engine::ingressnginx;
 
 struct Url {
     scheme: String,
@@ -122,7 +124,9 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     if !net::may_connect(ctx, &uid, port) {
         return Err(true);
     }
-    let key = net::listener(ctx, &uid, port).ok_or(false)?;
+    let Some(key) = net::listener(ctx, &uid, port) else {
+        return ingress_proxy(ctx, &uid, port, url, method, ua).ok_or(false);
+    };
     let r = ctx.cx.rt.running.get(&key).ok_or(false)?.clone();
     if !http::is_http(&r.server) || url.scheme == "https" {
         return Err(false);
@@ -139,6 +143,31 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     Ok(http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
 }
 
+/// ingress-nginx in the controller pod `uid` answers on its port 80: the
+/// request goes to the backend its Ingresses pick, through the Service's
+/// ready endpoints. None: no ingress controller there.
+fn ingress_proxy(ctx: &mut Ctx, uid: &str, port: u16, url: &Url, method: &str, ua: &str) -> Option<Response> {
+    let pod = match ctx.cx.api.store.by_uid(uid).map(|o| &**o) {
+        Some(Object::Pod(p)) if port == 80 && ingressnginx::is_controller(p) && p.status.container_statuses.iter().any(|c| c.state.running.is_some()) => {
+            p.clone()
+        }
+        _ => return None,
+    };
+    let now = ctx.now();
+    let Some((ns, name, sp)) = ingressnginx::pick(ctx.cx.api, &url.host_header, &url.target) else { return Some(http::ingress_error(404, now)) };
+    let svc = ctx.cx.api.get_t::<Service>(&ns, &name).cloned();
+    let sport = svc.as_ref().and_then(|s| s.spec.ports.iter().find(|p| sp.as_i64() == Some(p.port as i64) || sp.as_str() == Some(p.name.as_str())));
+    let (Some(s), Some(sport)) = (&svc, sport) else { return Some(http::ingress_error(503, now)) };
+    let addr = Addr { host: url.host.clone(), ip: s.spec.cluster_ip.clone(), kind: AddrKind::Service { namespace: ns, name } };
+    let Some((b, bport)) = net::route(ctx, &addr, sport.port as u16) else { return Some(http::ingress_error(503, now)) };
+    let r = net::listener(ctx, &b, bport).and_then(|k| ctx.cx.rt.running.get(&k)).filter(|r| http::is_http(&r.server)).cloned();
+    let Some(r) = r else { return Some(http::ingress_error(502, now)) };
+    let mut resp = http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &pod.status.pod_ip, ua);
+    // nginx's proxy hides the upstream's Server header
+    resp.headers.retain(|(k, _)| k != "Server");
+    Some(resp)
+}
+
 /// `curl [options] URL`
 pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut silent = false;
@@ -151,6 +180,7 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut follow = false;
     let mut method: Option<String> = None;
     let mut timeout: Option<i64> = None;
+    let mut host: Option<String> = None;
     let mut urls = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -176,7 +206,15 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
                     timeout = Some(timeout.map_or(ms, |t: i64| t.min(ms)));
                 }
             }
-            "-H" | "--header" | "-A" | "--user-agent" | "-u" | "--retry" => {
+            "-H" | "--header" => {
+                // a Host header replaces the URL's; others are sent unread
+                if let Some((k, v)) = next(&mut i).as_deref().and_then(|h| h.split_once(':'))
+                    && k.trim().eq_ignore_ascii_case("host")
+                {
+                    host = Some(v.trim().to_string());
+                }
+            }
+            "-A" | "--user-agent" | "-u" | "--retry" => {
                 next(&mut i);
             }
             "-d" | "--data" | "--data-raw" => {
@@ -229,6 +267,9 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     };
     let method = method.unwrap_or_else(|| if head { "HEAD".into() } else { "GET".into() });
     let mut url = url;
+    if let Some(h) = host {
+        url.host_header = h;
+    }
     let mut hops = 0;
     let (resp, ip) = loop {
         match fetch(ctx, &url, &method, &ua, timeout) {
@@ -331,6 +372,7 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut quiet = false;
     let mut out: Option<String> = None;
     let mut spider = false;
+    let mut host: Option<String> = None;
     let mut urls = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -345,7 +387,15 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
             // Options with a value Kubarium does not act on (timeouts: a
             // dropped connection ends as "download timed out" either way;
             // user agent, log file, headers, directory, proxy).
-            "-T" | "-U" | "-o" | "--header" | "-P" | "-Y" => i += 1,
+            "--header" => {
+                i += 1;
+                if let Some((k, v)) = args.get(i).and_then(|h| h.split_once(':'))
+                    && k.trim().eq_ignore_ascii_case("host")
+                {
+                    host = Some(v.trim().to_string());
+                }
+            }
+            "-T" | "-U" | "-o" | "-P" | "-Y" => i += 1,
             "-qO-" | "-qO" => {
                 quiet = true;
                 out = if a == "-qO-" {
@@ -380,10 +430,14 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
             1,
         );
     };
-    let url = match parse_url(u) {
+    let mut url = match parse_url(u) {
         Ok(u) => u,
         Err(_) => return Output::err(format!("wget: not an http or ftp url: {u}\n"), 1),
     };
+    let shown = url.host_header.clone();
+    if let Some(h) = host {
+        url.host_header = h;
+    }
     let mut o = Output::default();
     let addrs = match net::resolve(ctx, &url.host) {
         Some(a) => a,
@@ -391,7 +445,7 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     };
     let ip = addrs.last().map(|a| a.ip.clone()).unwrap_or_default();
     if !quiet {
-        o.eprint(format!("Connecting to {} ({ip}:{})\n", url.host_header, url.port));
+        o.eprint(format!("Connecting to {shown} ({ip}:{})\n", url.port));
     }
     let client_ip = ctx.pod_ip();
     let mut resp = None;
