@@ -141,7 +141,7 @@ impl Controller for IngressNginx {
         let now = cx.api.now;
         let Some(uid) = running_controller(cx.api).map(|p| p.metadata.uid.clone()) else {
             // a controller shutting down takes its addresses back
-            if cx.api.store.by_uid(&self.pod).is_some_and(|o| o.meta().deletion_timestamp.is_some()) {
+            if !self.pod.is_empty() && cx.api.store.by_uid(&self.pod).is_none_or(|o| o.meta().deletion_timestamp.is_some()) {
                 set_addresses(cx.api, &[]);
             }
             *self = IngressNginx::default();
@@ -264,9 +264,126 @@ pub fn pick(api: &Api, host: &str, path: &str) -> Option<Backend> {
     best.map(|(_, b)| b).or(fallback)
 }
 
+/// The Service a request goes to: (namespace, name, cluster IP, port).
+/// Err: the status the controller answers itself (404: no rule matches;
+/// 503: the backend Service or its port does not exist).
+pub fn upstream(api: &Api, host: &str, path: &str) -> Result<(String, String, String, u16), u16> {
+    let (ns, name, port) = pick(api, host, path).ok_or(404u16)?;
+    let svc = api.get_t::<Service>(&ns, &name).ok_or(503u16)?;
+    let p = svc.spec.ports.iter().find(|p| port.as_i64() == Some(p.port as i64) || port.as_str() == Some(p.name.as_str())).ok_or(503u16)?;
+    Ok((ns, name, svc.spec.cluster_ip.clone(), p.port as u16))
+}
+
+/// Whether `uid` is a controller pod whose process runs, and `port` its
+/// HTTP port.
+pub fn answers(api: &Api, uid: &str, port: u16) -> bool {
+    matches!(api.store.by_uid(uid).map(|o| &**o), Some(Object::Pod(p)) if port == 80 && is_controller(p) && p.status.container_statuses.iter().any(|c| c.state.running.is_some()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kubectl::commands::testutil::{run, run_in};
+    use crate::kubectl::session::Session;
+
+    fn ingress(s: &mut Session, name: &str, spec: &str) {
+        let y = format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\nspec:\n{spec}");
+        assert_eq!(run_in(s, "kubectl apply -f -", &y).1, 0);
+        s.cluster.advance(1_000);
+    }
+
+    fn svc(b: Option<Backend>) -> String {
+        b.map(|(ns, n, p)| format!("{ns}/{n}:{p}")).unwrap_or_default()
+    }
+
+    /// Servers by host (exact, wildcard, catch-all), locations by path
+    /// type, default backends, another class left alone.
+    #[test]
+    fn requests_go_where_nginx_conf_sends_them() {
+        let mut s = Session::new(3);
+        let path = |p: &str, t: &str, svc: &str| {
+            format!("      - path: {p}\n        pathType: {t}\n        backend: {{service: {{name: {svc}, port: {{number: 80}}}}}}\n")
+        };
+        ingress(
+            &mut s,
+            "a",
+            &format!(
+                "  defaultBackend: {{service: {{name: fallback, port: {{number: 80}}}}}}\n  rules:\n  - host: foo.com\n    http:\n      paths:\n{}{}{}",
+                path("/", "Prefix", "root"),
+                path("/api", "Prefix", "api"),
+                path("/api/v1", "Exact", "v1")
+            ),
+        );
+        ingress(
+            &mut s,
+            "b",
+            &format!(
+                "  rules:\n  - host: \"*.foo.com\"\n    http:\n      paths:\n{}  - http:\n      paths:\n{}",
+                path("/img", "ImplementationSpecific", "img"),
+                path("/any", "Prefix", "any")
+            ),
+        );
+        ingress(&mut s, "c", "  ingressClassName: traefik\n  defaultBackend: {service: {name: traefik, port: {number: 80}}}\n");
+        let api = &s.cluster.api;
+        assert_eq!(svc(pick(api, "foo.com", "/")), "default/root:80");
+        assert_eq!(svc(pick(api, "FOO.com:80", "/api/x?y")), "default/api:80");
+        assert_eq!(svc(pick(api, "foo.com", "/apix")), "default/root:80");
+        assert_eq!(svc(pick(api, "foo.com", "/api/v1")), "default/v1:80");
+        assert_eq!(svc(pick(api, "foo.com", "/api/v1/")), "default/api:80");
+        assert_eq!(svc(pick(api, "x.foo.com", "/imgs")), "default/img:80");
+        // a wildcard server without a root: the controller's 404
+        assert_eq!(svc(pick(api, "x.foo.com", "/")), "");
+        assert_eq!(svc(pick(api, "y.x.foo.com", "/any/1")), "default/any:80");
+        assert_eq!(svc(pick(api, "10.0.0.1", "/")), "");
+        // the catch-all takes a default backend only from an Ingress without rules
+        ingress(&mut s, "d", "  defaultBackend: {service: {name: catchall, port: {name: http}}}\n");
+        assert_eq!(svc(pick(&s.cluster.api, "bar.com", "/")), "default/catchall:\"http\"");
+    }
+
+    /// The address appears with the status sync (60 s after the
+    /// controller starts, then every 60 s), each change brings a Sync
+    /// event, and the controller takes the address back when it goes.
+    #[test]
+    fn status_address_follows_the_controller() {
+        let mut s = Session::new(3);
+        ingress(&mut s, "early", "  defaultBackend: {service: {name: web, port: {number: 80}}}\n");
+        assert_eq!(run(&mut s, "cluster addon install ingress-nginx").1, 0);
+        assert_eq!(run(&mut s, "cluster addon install ingress-nginx").0, "error: addon ingress-nginx is already installed\n");
+        let addr = |s: &mut Session, n: &str| run(s, &format!("kubectl get ingress {n} -o jsonpath={{.status.loadBalancer.ingress[*].hostname}}")).0;
+        s.cluster.advance(30_000);
+        // the first sync, at the start, already saw `early`
+        assert_eq!(addr(&mut s, "early"), "localhost");
+        ingress(&mut s, "late", "  defaultBackend: {service: {name: web, port: {number: 80}}}\n");
+        assert_eq!(addr(&mut s, "late"), "");
+        s.cluster.advance(40_000);
+        assert_eq!(addr(&mut s, "late"), "localhost");
+        let (events, _) = run(&mut s, "kubectl get events --field-selector involvedObject.name=late -o jsonpath={.items[*].count}");
+        assert_eq!(events, "2");
+        assert_eq!(run(&mut s, "cluster addon uninstall ingress-nginx").1, 0);
+        s.cluster.advance(10_000);
+        assert_eq!(addr(&mut s, "late"), "");
+        assert_eq!(run(&mut s, "cluster addon uninstall ingress-nginx").0, "error: addon ingress-nginx is not installed\n");
+    }
+
+    /// A wget loop against the controller's Service loads the backend the
+    /// Ingress picks, not the controller.
+    #[test]
+    fn a_load_through_the_ingress_reaches_the_backend() {
+        let mut s = Session::new(3);
+        run(&mut s, "cluster addon install ingress-nginx");
+        run(&mut s, "cluster addon install metrics-server");
+        run(&mut s, "kubectl create deployment web --image=registry.k8s.io/hpa-example --port=80");
+        run(&mut s, "kubectl expose deployment web");
+        ingress(&mut s, "web", "  defaultBackend: {service: {name: web, port: {number: 80}}}\n");
+        run(
+            &mut s,
+            "kubectl run load --image=busybox:1.37 -- /bin/sh -c 'while sleep 0.01; do wget -q -O- http://ingress-nginx-controller.ingress-nginx; done'",
+        );
+        s.cluster.advance(90_000);
+        let (top, _) = run(&mut s, "kubectl top pods -l app=web --no-headers");
+        let cpu: u64 = top.split_whitespace().nth(1).and_then(|c| c.trim_end_matches('m').parse().ok()).unwrap_or(0);
+        assert!(cpu > 100, "{top}");
+    }
 
     #[test]
     fn paths_as_nginx_matches_them() {

@@ -14,7 +14,7 @@
 use super::http::{self, Response};
 use super::net::{self, Addr, AddrKind};
 use super::{Ctx, Output, ServerState};
-use crate::engine::api::{Object, Service};
+use crate::engine::api::Pod;
 use crate::engine::ingressnginx;
 
 struct Url {
@@ -124,11 +124,10 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     if !net::may_connect(ctx, &uid, port) {
         return Err(true);
     }
-    let Some(key) = net::listener(ctx, &uid, port) else {
-        return ingress_proxy(ctx, &uid, port, url, method, ua).ok_or(false);
-    };
-    let r = ctx.cx.rt.running.get(&key).ok_or(false)?.clone();
-    if !http::is_http(&r.server) || url.scheme == "https" {
+    let key = net::listener(ctx, &uid, port);
+    let r = key.and_then(|k| ctx.cx.rt.running.get(&k)).cloned();
+    let proxy = r.is_none() && url.scheme == "http" && ingressnginx::answers(ctx.cx.api, &uid, port);
+    if !proxy && (!r.as_ref().is_some_and(|r| http::is_http(&r.server)) || url.scheme == "https") {
         return Err(false);
     }
     if ctx.main
@@ -136,6 +135,7 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     {
         r.push((url.host.clone(), url.port));
     }
+    let Some(r) = r.filter(|_| !proxy) else { return Ok(ingress_proxy(ctx, &uid, url, method, ua)) };
     let now = ctx.now();
     // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
     // (its hostname, from /etc/hosts), from that IP.
@@ -145,27 +145,22 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
 
 /// ingress-nginx in the controller pod `uid` answers on its port 80: the
 /// request goes to the backend its Ingresses pick, through the Service's
-/// ready endpoints. None: no ingress controller there.
-fn ingress_proxy(ctx: &mut Ctx, uid: &str, port: u16, url: &Url, method: &str, ua: &str) -> Option<Response> {
-    let pod = match ctx.cx.api.store.by_uid(uid).map(|o| &**o) {
-        Some(Object::Pod(p)) if port == 80 && ingressnginx::is_controller(p) && p.status.container_statuses.iter().any(|c| c.state.running.is_some()) => {
-            p.clone()
-        }
-        _ => return None,
-    };
+/// ready endpoints.
+fn ingress_proxy(ctx: &mut Ctx, uid: &str, url: &Url, method: &str, ua: &str) -> Response {
     let now = ctx.now();
-    let Some((ns, name, sp)) = ingressnginx::pick(ctx.cx.api, &url.host_header, &url.target) else { return Some(http::ingress_error(404, now)) };
-    let svc = ctx.cx.api.get_t::<Service>(&ns, &name).cloned();
-    let sport = svc.as_ref().and_then(|s| s.spec.ports.iter().find(|p| sp.as_i64() == Some(p.port as i64) || sp.as_str() == Some(p.name.as_str())));
-    let (Some(s), Some(sport)) = (&svc, sport) else { return Some(http::ingress_error(503, now)) };
-    let addr = Addr { host: url.host.clone(), ip: s.spec.cluster_ip.clone(), kind: AddrKind::Service { namespace: ns, name } };
-    let Some((b, bport)) = net::route(ctx, &addr, sport.port as u16) else { return Some(http::ingress_error(503, now)) };
+    let from = ctx.cx.api.store.by_uid(uid).and_then(|o| o.as_::<Pod>()).map(|p| p.status.pod_ip.clone()).unwrap_or_default();
+    let (namespace, name, ip, port) = match ingressnginx::upstream(ctx.cx.api, &url.host_header, &url.target) {
+        Ok(u) => u,
+        Err(status) => return http::ingress_error(status, now),
+    };
+    let addr = Addr { host: url.host.clone(), ip, kind: AddrKind::Service { namespace, name } };
+    let Some((b, bport)) = net::route(ctx, &addr, port) else { return http::ingress_error(503, now) };
     let r = net::listener(ctx, &b, bport).and_then(|k| ctx.cx.rt.running.get(&k)).filter(|r| http::is_http(&r.server)).cloned();
-    let Some(r) = r else { return Some(http::ingress_error(502, now)) };
-    let mut resp = http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &pod.status.pod_ip, ua);
+    let Some(r) = r else { return http::ingress_error(502, now) };
+    let mut resp = http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua);
     // nginx's proxy hides the upstream's Server header
     resp.headers.retain(|(k, _)| k != "Server");
-    Some(resp)
+    resp
 }
 
 /// `curl [options] URL`
