@@ -97,9 +97,7 @@ fn ingresses(api: &Api) -> Vec<&Generic> {
         })
         .collect();
     // the oldest Ingress wins a host/path two of them define
-    v.sort_by(|a, b| {
-        (a.metadata.creation_timestamp, &a.metadata.namespace, &a.metadata.name).cmp(&(b.metadata.creation_timestamp, &b.metadata.namespace, &b.metadata.name))
-    });
+    crate::engine::sort::sort_by_key(&mut v, |g| (g.metadata.creation_timestamp, g.metadata.namespace.clone(), g.metadata.name.clone()));
     v
 }
 
