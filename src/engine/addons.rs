@@ -26,7 +26,7 @@ pub fn install(api: &mut Api, addon: &str) -> Result<(), String> {
         "metrics-server" => {
             (api.store.list_ns_t::<Deployment>("kube-system").any(|d| d.metadata.name == "metrics-server"), crate::engine::metricsserver::MANIFEST)
         }
-        _ => (api.get_t::<Namespace>("", crate::engine::ingressnginx::NS).is_some(), crate::engine::ingressnginx::MANIFEST),
+        _ => (api.get_t::<Namespace>("", crate::engine::programs::ingress::NS).is_some(), crate::engine::ingressnginx::MANIFEST),
     };
     if installed {
         return Err(format!("addon {addon} is already installed"));
@@ -43,7 +43,7 @@ pub fn uninstall(api: &mut Api, addon: &str) -> Result<(), String> {
             (Kind::Service, "kube-system", "metrics-server"),
             (Kind::ServiceAccount, "kube-system", "metrics-server"),
         ],
-        _ => &[(Kind::IngressClass, "", "nginx"), (Kind::Namespace, "", crate::engine::ingressnginx::NS)],
+        _ => &[(Kind::IngressClass, "", "nginx"), (Kind::Namespace, "", crate::engine::programs::ingress::NS)],
     };
     let mut found = false;
     for (kind, ns, name) in objects {

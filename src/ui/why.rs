@@ -543,7 +543,7 @@ fn hpa(c: &Cluster, g: &Generic) -> Vec<String> {
 /// Which controller serves an Ingress's class, whether it runs, its
 /// address, and where each rule leads: Service, ready endpoints.
 fn ingress(c: &Cluster, g: &Generic) -> Vec<String> {
-    use crate::engine::ingressnginx;
+    use crate::engine::programs::ingress as ingressnginx;
     let (ns, name) = (&g.metadata.namespace, &g.metadata.name);
     let class = ingressnginx::class_of(g);
     let asks = class.map_or("no class (so a controller that watches Ingresses without one takes it)".to_string(), |c| format!("class {c}"));

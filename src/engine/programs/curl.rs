@@ -12,10 +12,10 @@
 //! `--spider`, `-T`.
 
 use super::http::{self, Response};
+use super::ingress;
 use super::net::{self, Addr, AddrKind};
 use super::{Ctx, Output, ServerState};
 use crate::engine::api::Pod;
-use crate::engine::ingressnginx;
 
 struct Url {
     scheme: String,
@@ -126,7 +126,7 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     }
     let key = net::listener(ctx, &uid, port);
     let r = key.and_then(|k| ctx.cx.rt.running.get(&k)).cloned();
-    let proxy = r.is_none() && url.scheme == "http" && ingressnginx::answers(ctx.cx.api, &uid, port);
+    let proxy = r.is_none() && url.scheme == "http" && ingress::answers(ctx.cx.api, &uid, port);
     if !proxy && (!r.as_ref().is_some_and(|r| http::is_http(&r.server)) || url.scheme == "https") {
         return Err(false);
     }
@@ -149,7 +149,7 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
 fn ingress_proxy(ctx: &mut Ctx, uid: &str, url: &Url, method: &str, ua: &str) -> Response {
     let now = ctx.now();
     let from = ctx.cx.api.store.by_uid(uid).and_then(|o| o.as_::<Pod>()).map(|p| p.status.pod_ip.clone()).unwrap_or_default();
-    let (namespace, name, ip, port) = match ingressnginx::upstream(ctx.cx.api, &url.host_header, &url.target) {
+    let (namespace, name, ip, port) = match ingress::upstream(ctx.cx.api, &url.host_header, &url.target) {
         Ok(u) => u,
         Err(status) => return http::ingress_error(status, now),
     };

@@ -203,10 +203,10 @@ pub fn backends(ctx: &mut Ctx, addr: &Addr, port: u16) -> Vec<(String, u16)> {
 /// request for `host` and `path` on to: the ready endpoints of the Service
 /// its Ingresses pick. None: `uid` is no running controller.
 pub fn through_ingress(ctx: &mut Ctx, uid: &str, port: u16, host: &str, path: &str) -> Option<Vec<(String, u16)>> {
-    if !crate::engine::ingressnginx::answers(ctx.cx.api, uid, port) {
+    if !super::ingress::answers(ctx.cx.api, uid, port) {
         return None;
     }
-    let Ok((namespace, name, ip, port)) = crate::engine::ingressnginx::upstream(ctx.cx.api, host, path) else { return Some(vec![]) };
+    let Ok((namespace, name, ip, port)) = super::ingress::upstream(ctx.cx.api, host, path) else { return Some(vec![]) };
     Some(backends(ctx, &Addr { host: host.to_string(), ip, kind: AddrKind::Service { namespace, name } }, port))
 }
 
