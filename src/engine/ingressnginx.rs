@@ -136,7 +136,6 @@ fn set_addresses(api: &mut Api, addrs: &[Value]) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::kubectl::commands::testutil::{run, run_in};
     use crate::kubectl::session::Session;
 
