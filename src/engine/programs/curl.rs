@@ -4,12 +4,13 @@
 //!
 //! curl: `-s`, `-S`, `-o FILE`, `-w FORMAT`, `-I`, `-i`, `-f`, `-L`, `-X
 //! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`), `-H
-//! 'Host: NAME'` (the Host header sent); other `-H` headers, `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
-//! `--compressed` accepted and ignored; other long options are refused as
+//! 'Host: NAME'` (the Host header sent, which ingress-nginx routes by);
+//! other `-H` headers, `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`,
+//! `-k`, `-v`, `--compressed` accepted and ignored; other long options are refused as
 //! curl refuses them. http:// only, served by nginx or httpd in the target
 //! pod; https, or a server that does not speak HTTP, fails as a
 //! connection that yields no response. wget (busybox): `-q`, `-O FILE`/`-O -`,
-//! `--spider`, `-T`.
+//! `--spider`, `-T`, `--header 'Host: NAME'`.
 
 use super::http::{self, Response};
 use super::ingress;
