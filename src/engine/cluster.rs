@@ -221,8 +221,8 @@ impl ClusterVerb {
             }
             ClusterVerb::NodeStop { node } | ClusterVerb::NodeStart { node } => long("node", node).map_or(Ok(()), Err),
             ClusterVerb::DriverInstall { driver } | ClusterVerb::DriverUninstall { driver } => long("driver", driver).map_or(Ok(()), Err),
-            ClusterVerb::AddonInstall { addon } | ClusterVerb::AddonUninstall { addon } if !crate::engine::metricsserver::ADDONS.contains(&addon.as_str()) => {
-                Err(format!("unknown addon {addon:?} (available: {})", crate::engine::metricsserver::ADDONS.join(", ")))
+            ClusterVerb::AddonInstall { addon } | ClusterVerb::AddonUninstall { addon } if !crate::engine::addons::ADDONS.contains(&addon.as_str()) => {
+                Err(format!("unknown addon {addon:?} (available: {})", crate::engine::addons::ADDONS.join(", ")))
             }
             ClusterVerb::AddonInstall { .. } | ClusterVerb::AddonUninstall { .. } => Ok(()),
             ClusterVerb::FeatureGate { gate, .. } => long("feature gate", gate).map_or(Ok(()), Err),
@@ -323,6 +323,7 @@ fn control_loops() -> Vec<Box<dyn Controller>> {
         Box::new(controllers::daemon::DaemonSetController::default()),
         Box::new(controllers::podautoscaler::HorizontalController::default()),
         Box::new(crate::engine::metricsserver::MetricsServer::default()),
+        Box::new(crate::engine::ingressnginx::IngressNginx::default()),
         Box::new(Kubelet::new()),
     ]
 }
@@ -351,13 +352,13 @@ fn apply_verb(cx: &mut Cx, verb: &ClusterVerb) -> Result<(), String> {
             crate::engine::storage::uninstall_driver(cx, driver);
             Ok(())
         }
-        ClusterVerb::AddonInstall { .. } => {
+        ClusterVerb::AddonInstall { addon } => {
             verb.check()?;
-            crate::engine::metricsserver::install(cx.api)
+            crate::engine::addons::install(cx.api, addon)
         }
-        ClusterVerb::AddonUninstall { .. } => {
+        ClusterVerb::AddonUninstall { addon } => {
             verb.check()?;
-            crate::engine::metricsserver::uninstall(cx.api)
+            crate::engine::addons::uninstall(cx.api, addon)
         }
         ClusterVerb::FeatureGate { gate, enabled } => match gate.as_str() {
             "MaxUnavailableStatefulSet" => {

@@ -141,8 +141,9 @@ impl MetricsServer {
     }
 }
 
-/// The add-on's objects, as its release manifest (v0.8.0) has them.
-const MANIFEST: &str = r#"[
+/// The add-on's objects, as its release manifest (v0.8.0) has them
+/// (installed by [`crate::engine::addons`]).
+pub const MANIFEST: &str = r#"[
 {"apiVersion":"v1","kind":"ServiceAccount","metadata":{"labels":{"k8s-app":"metrics-server"},"name":"metrics-server","namespace":"kube-system"}},
 {"apiVersion":"v1","kind":"Service","metadata":{"labels":{"k8s-app":"metrics-server"},"name":"metrics-server","namespace":"kube-system"},
  "spec":{"ports":[{"name":"https","port":443,"protocol":"TCP","targetPort":"https"}],"selector":{"k8s-app":"metrics-server"}}},
@@ -158,30 +159,3 @@ const MANIFEST: &str = r#"[
     "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsNonRoot":true,"runAsUser":1000}}],
    "nodeSelector":{"kubernetes.io/os":"linux"},"priorityClassName":"system-cluster-critical","serviceAccountName":"metrics-server"}}}}
 ]"#;
-
-/// The add-ons `cluster addon install` knows.
-pub const ADDONS: &[&str] = &["metrics-server"];
-
-/// `cluster addon install metrics-server`: its objects are created as
-/// `kubectl apply -f components.yaml` would.
-pub fn install(api: &mut Api) -> Result<(), String> {
-    if api.store.list_ns_t::<Deployment>("kube-system").any(|d| d.metadata.name == "metrics-server") {
-        return Err("addon metrics-server is already installed".into());
-    }
-    let docs: serde_json::Value = serde_json::from_str(MANIFEST).map_err(|e| e.to_string())?;
-    for v in docs.as_array().into_iter().flatten() {
-        let kind = v["kind"].as_str().and_then(|k| Kind::lookup(&k.to_lowercase())).ok_or("kind")?;
-        let (o, _) = Object::from_value(kind, v).map_err(|e| e.to_string())?;
-        api.create(o).map_err(|e| e.message)?;
-    }
-    Ok(())
-}
-
-/// `cluster addon uninstall metrics-server`: its objects are deleted.
-pub fn uninstall(api: &mut Api) -> Result<(), String> {
-    let mut found = false;
-    for kind in [Kind::Deployment, Kind::Service, Kind::ServiceAccount] {
-        found |= api.delete(kind, "kube-system", "metrics-server", &Default::default()).is_ok();
-    }
-    if found { Ok(()) } else { Err("addon metrics-server is not installed".into()) }
-}

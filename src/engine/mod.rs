@@ -1,5 +1,6 @@
 //! The simulated cluster. See ARCHITECTURE.md for the map.
 
+pub mod addons;
 pub mod api;
 pub mod apiserver;
 pub mod base64;
@@ -11,6 +12,7 @@ pub mod cri;
 pub mod decode;
 pub mod dns;
 pub mod fs;
+pub mod ingressnginx;
 pub mod kubelet;
 pub mod metricsserver;
 pub mod programs;

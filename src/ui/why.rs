@@ -583,6 +583,64 @@ fn hpa(c: &Cluster, g: &Generic) -> Vec<String> {
     out
 }
 
+/// Which controller serves an Ingress's class, whether it runs, its
+/// address, and where each rule leads: Service, ready endpoints.
+fn ingress(c: &Cluster, g: &Generic) -> Vec<String> {
+    use crate::engine::programs::ingress as ingressnginx;
+    let (ns, name) = (&g.metadata.namespace, &g.metadata.name);
+    let class = ingressnginx::class_of(g);
+    let asks = class.map_or("no class (so a controller that watches Ingresses without one takes it)".to_string(), |c| format!("class {c}"));
+    let mut out = vec![format!("{name} asks for {asks}.")];
+    if !ingressnginx::serves(g) {
+        let cls = class.unwrap_or_default();
+        let ctl = c.api.store.list(Kind::IngressClass).find(|o| o.meta().name == cls).and_then(|o| match &**o {
+            Object::Generic(k) => k.field("spec")["controller"].as_str().map(str::to_string),
+            _ => None,
+        });
+        out.push(match ctl {
+            Some(ctl) => format!("IngressClass {cls} names controller {ctl}, and none runs in this cluster: nothing routes its rules or sets its address."),
+            None => format!("There is no IngressClass {cls} and no controller for it: nothing routes its rules or sets its address."),
+        });
+        return out;
+    }
+    match ingressnginx::running_controller(&c.api) {
+        Some(p) => out.push(format!("ingress-nginx serves it: its controller pod {} runs on {}.", p.metadata.name, p.spec.node_name)),
+        None if c.api.get_t::<Namespace>("", ingressnginx::NS).is_none() => {
+            out.push("No ingress controller is installed, so nothing routes it: install one with `cluster addon install ingress-nginx`.".into())
+        }
+        None => out.push("ingress-nginx is installed but its controller pod does not run now: nothing routes it and no address is published.".into()),
+    }
+    let addrs: Vec<&str> =
+        g.field("status")["loadBalancer"]["ingress"].as_array().into_iter().flatten().filter_map(|a| a["hostname"].as_str().or(a["ip"].as_str())).collect();
+    out.push(if addrs.is_empty() {
+        "It has no address yet: the controller publishes it (localhost on kind) at its next status sync, every 60 seconds.".into()
+    } else {
+        format!("Its address: {}.", addrs.join(", "))
+    });
+    let spec = g.field("spec");
+    let mut routes: Vec<(String, &serde_json::Value)> = vec![];
+    for r in spec["rules"].as_array().into_iter().flatten() {
+        for p in r["http"]["paths"].as_array().into_iter().flatten() {
+            let t = p["pathType"].as_str().unwrap_or("");
+            routes.push((format!("{}{} ({t})", r["host"].as_str().unwrap_or("*"), p["path"].as_str().unwrap_or("/")), &p["backend"]));
+        }
+    }
+    if spec["defaultBackend"].is_object() {
+        routes.push(("anything else".into(), &spec["defaultBackend"]));
+    }
+    for (what, b) in routes {
+        let svc = b["service"]["name"].as_str().unwrap_or("");
+        let ready = c.api.get_t::<Endpoints>(ns, svc).map(|e| e.subsets.iter().map(|s| s.addresses.len()).sum::<usize>());
+        out.push(match ready {
+            _ if c.api.get_t::<Service>(ns, svc).is_none() => format!("{what} → Service {svc}, which does not exist: the controller answers 503."),
+            Some(n) if n > 0 => format!("{what} → Service {svc}: {n} ready endpoint{}.", if n == 1 { "" } else { "s" }),
+            _ => format!("{what} → Service {svc}, which has no ready endpoints: the controller answers 503."),
+        });
+    }
+    out.push("A request no rule matches gets the controller's 404 Not Found.".into());
+    out
+}
+
 /// Explanation for any object the page can select.
 pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
     match kind {
@@ -593,13 +651,16 @@ pub fn explain(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Vec<String> {
         Kind::PersistentVolumeClaim => c.api.get_t::<PersistentVolumeClaim>(ns, name).map(|p| claim(c, p)),
         Kind::PersistentVolume => c.api.get_t::<PersistentVolume>("", name).map(|p| volume(c, p)),
         Kind::Node => c.api.get_t::<Node>("", name).map(|n| node(c, n)),
-        Kind::Job | Kind::CronJob | Kind::DaemonSet | Kind::HorizontalPodAutoscaler => match c.api.store.get(kind, &ObjKey::new(ns, name)).map(|o| &**o) {
-            Some(Object::Generic(g)) if kind == Kind::Job => Some(job(c, g)),
-            Some(Object::Generic(g)) if kind == Kind::CronJob => Some(cronjob(c, g)),
-            Some(Object::Generic(g)) if kind == Kind::HorizontalPodAutoscaler => Some(hpa(c, g)),
-            Some(Object::Generic(g)) => Some(daemonset(c, g)),
-            _ => None,
-        },
+        Kind::Job | Kind::CronJob | Kind::DaemonSet | Kind::HorizontalPodAutoscaler | Kind::Ingress => {
+            match c.api.store.get(kind, &ObjKey::new(ns, name)).map(|o| &**o) {
+                Some(Object::Generic(g)) if kind == Kind::Job => Some(job(c, g)),
+                Some(Object::Generic(g)) if kind == Kind::CronJob => Some(cronjob(c, g)),
+                Some(Object::Generic(g)) if kind == Kind::HorizontalPodAutoscaler => Some(hpa(c, g)),
+                Some(Object::Generic(g)) if kind == Kind::Ingress => Some(ingress(c, g)),
+                Some(Object::Generic(g)) => Some(daemonset(c, g)),
+                _ => None,
+            }
+        }
         _ => c
             .api
             .store
@@ -699,6 +760,29 @@ mod tests {
             h.contains("keep CPU at 50%") && h.contains("It cannot scale now (FailedGetResourceMetric)") && h.contains("cluster addon install metrics-server"),
             "{h}"
         );
+    }
+
+    #[test]
+    fn an_ingress_names_its_controller_address_and_backends() {
+        let mut s = Session::new(1);
+        let ing = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  rules:\n  - host: web.local\n    http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n";
+        s.run("kubectl apply -f -", ing);
+        let w = explain(&s.cluster, Kind::Ingress, "default", "web").join(" ");
+        assert!(w.contains("cluster addon install ingress-nginx") && w.contains("which does not exist: the controller answers 503"), "{w}");
+        s.run("cluster addon install ingress-nginx", "");
+        s.run("kubectl create deployment web --image=nginx:1.27", "");
+        s.run("kubectl expose deployment web --port=80", "");
+        s.cluster.advance(90_000);
+        let w = explain(&s.cluster, Kind::Ingress, "default", "web").join(" ");
+        assert!(
+            w.contains("ingress-nginx serves it")
+                && w.contains("Its address: localhost.")
+                && w.contains("web.local/ (Prefix) → Service web: 1 ready endpoint."),
+            "{w}"
+        );
+        s.run("kubectl patch ingress web -p '{\"spec\":{\"ingressClassName\":\"traefik\"}}'", "");
+        let w = explain(&s.cluster, Kind::Ingress, "default", "web").join(" ");
+        assert!(w.contains("There is no IngressClass traefik"), "{w}");
     }
 
     #[test]

@@ -173,6 +173,7 @@ pub enum Ctl {
     DaemonSet,
     HorizontalPodAutoscaler,
     MetricsServer,
+    IngressNginx,
     Kubelet,
 }
 

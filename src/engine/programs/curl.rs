@@ -3,17 +3,20 @@
 //! listens there; errors and the progress meter as curl prints them.
 //!
 //! curl: `-s`, `-S`, `-o FILE`, `-w FORMAT`, `-I`, `-i`, `-f`, `-L`, `-X
-//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`); `-H`,
-//! `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`, `-k`, `-v`,
-//! `--compressed` accepted and ignored; other long options are refused as
+//! METHOD`, `-d` (makes a POST), grouped short options (`-sSf`), `-H
+//! 'Host: NAME'` (the Host header sent, which ingress-nginx routes by);
+//! other `-H` headers, `-m`, `--connect-timeout`, `-A`, `-u`, `--retry`,
+//! `-k`, `-v`, `--compressed` accepted and ignored; other long options are refused as
 //! curl refuses them. http:// only, served by nginx or httpd in the target
 //! pod; https, or a server that does not speak HTTP, fails as a
 //! connection that yields no response. wget (busybox): `-q`, `-O FILE`/`-O -`,
-//! `--spider`, `-T`.
+//! `--spider`, `-T`, `--header 'Host: NAME'`.
 
 use super::http::{self, Response};
-use super::net::{self, Addr};
+use super::ingress;
+use super::net::{self, Addr, AddrKind};
 use super::{Ctx, Output, ServerState};
+use crate::engine::api::Pod;
 
 struct Url {
     scheme: String,
@@ -122,9 +125,10 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     if !net::may_connect(ctx, &uid, port) {
         return Err(true);
     }
-    let key = net::listener(ctx, &uid, port).ok_or(false)?;
-    let r = ctx.cx.rt.running.get(&key).ok_or(false)?.clone();
-    if !http::is_http(&r.server) || url.scheme == "https" {
+    let key = net::listener(ctx, &uid, port);
+    let r = key.and_then(|k| ctx.cx.rt.running.get(&k)).cloned();
+    let proxy = r.is_none() && url.scheme == "http" && ingress::answers(ctx.cx.api, &uid, port);
+    if !proxy && (!r.as_ref().is_some_and(|r| http::is_http(&r.server)) || url.scheme == "https") {
         return Err(false);
     }
     if ctx.main
@@ -132,11 +136,32 @@ fn try_addr(ctx: &mut Ctx, a: &Addr, url: &Url, method: &str, ua: &str, client_i
     {
         r.push((url.host.clone(), url.port));
     }
+    let Some(r) = r.filter(|_| !proxy) else { return Ok(ingress_proxy(ctx, &uid, url, method, ua)) };
     let now = ctx.now();
     // Connections to 127.0.0.1 come from 127.0.0.1; to the pod's own IP
     // (its hostname, from /etc/hosts), from that IP.
     let from = if a.ip == "127.0.0.1" || a.ip == "::1" { "127.0.0.1".to_string() } else { client_ip.to_string() };
     Ok(http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua))
+}
+
+/// ingress-nginx in the controller pod `uid` answers on its port 80: the
+/// request goes to the backend its Ingresses pick, through the Service's
+/// ready endpoints.
+fn ingress_proxy(ctx: &mut Ctx, uid: &str, url: &Url, method: &str, ua: &str) -> Response {
+    let now = ctx.now();
+    let from = ctx.cx.api.store.by_uid(uid).and_then(|o| o.as_::<Pod>()).map(|p| p.status.pod_ip.clone()).unwrap_or_default();
+    let (namespace, name, ip, port) = match ingress::upstream(ctx.cx.api, &url.host_header, &url.target) {
+        Ok(u) => u,
+        Err(status) => return http::ingress_error(status, now),
+    };
+    let addr = Addr { host: url.host.clone(), ip, kind: AddrKind::Service { namespace, name } };
+    let Some((b, bport)) = net::route(ctx, &addr, port) else { return http::ingress_error(503, now) };
+    let r = net::listener(ctx, &b, bport).and_then(|k| ctx.cx.rt.running.get(&k)).filter(|r| http::is_http(&r.server)).cloned();
+    let Some(r) = r else { return http::ingress_error(502, now) };
+    let mut resp = http::serve(ctx.cx.rt, ctx.cx.world, now, &r.proc, &r.server, method, &url.target, &url.host_header, &from, ua);
+    // nginx's proxy hides the upstream's Server header
+    resp.headers.retain(|(k, _)| k != "Server");
+    resp
 }
 
 /// `curl [options] URL`
@@ -151,6 +176,7 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut follow = false;
     let mut method: Option<String> = None;
     let mut timeout: Option<i64> = None;
+    let mut host: Option<String> = None;
     let mut urls = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -176,7 +202,15 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
                     timeout = Some(timeout.map_or(ms, |t: i64| t.min(ms)));
                 }
             }
-            "-H" | "--header" | "-A" | "--user-agent" | "-u" | "--retry" => {
+            "-H" | "--header" => {
+                // a Host header replaces the URL's; others are sent unread
+                if let Some((k, v)) = next(&mut i).as_deref().and_then(|h| h.split_once(':'))
+                    && k.trim().eq_ignore_ascii_case("host")
+                {
+                    host = Some(v.trim().to_string());
+                }
+            }
+            "-A" | "--user-agent" | "-u" | "--retry" => {
                 next(&mut i);
             }
             "-d" | "--data" | "--data-raw" => {
@@ -229,6 +263,9 @@ pub fn curl(ctx: &mut Ctx, args: &[String]) -> Output {
     };
     let method = method.unwrap_or_else(|| if head { "HEAD".into() } else { "GET".into() });
     let mut url = url;
+    if let Some(h) = host {
+        url.host_header = h;
+    }
     let mut hops = 0;
     let (resp, ip) = loop {
         match fetch(ctx, &url, &method, &ua, timeout) {
@@ -331,6 +368,7 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     let mut quiet = false;
     let mut out: Option<String> = None;
     let mut spider = false;
+    let mut host: Option<String> = None;
     let mut urls = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -345,7 +383,15 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
             // Options with a value Kubarium does not act on (timeouts: a
             // dropped connection ends as "download timed out" either way;
             // user agent, log file, headers, directory, proxy).
-            "-T" | "-U" | "-o" | "--header" | "-P" | "-Y" => i += 1,
+            "--header" => {
+                i += 1;
+                if let Some((k, v)) = args.get(i).and_then(|h| h.split_once(':'))
+                    && k.trim().eq_ignore_ascii_case("host")
+                {
+                    host = Some(v.trim().to_string());
+                }
+            }
+            "-T" | "-U" | "-o" | "-P" | "-Y" => i += 1,
             "-qO-" | "-qO" => {
                 quiet = true;
                 out = if a == "-qO-" {
@@ -380,10 +426,14 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
             1,
         );
     };
-    let url = match parse_url(u) {
+    let mut url = match parse_url(u) {
         Ok(u) => u,
         Err(_) => return Output::err(format!("wget: not an http or ftp url: {u}\n"), 1),
     };
+    let shown = url.host_header.clone();
+    if let Some(h) = host {
+        url.host_header = h;
+    }
     let mut o = Output::default();
     let addrs = match net::resolve(ctx, &url.host) {
         Some(a) => a,
@@ -391,7 +441,7 @@ pub fn wget(ctx: &mut Ctx, args: &[String]) -> Output {
     };
     let ip = addrs.last().map(|a| a.ip.clone()).unwrap_or_default();
     if !quiet {
-        o.eprint(format!("Connecting to {} ({ip}:{})\n", url.host_header, url.port));
+        o.eprint(format!("Connecting to {shown} ({ip}:{})\n", url.port));
     }
     let client_ip = ctx.pod_ip();
     let mut resp = None;

@@ -208,6 +208,8 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Not Allowed",
+        502 => "Bad Gateway",
+        503 => "Service Temporarily Unavailable",
         _ => "Internal Server Error",
     }
 }
@@ -232,6 +234,15 @@ fn nginx_error_page(status: u16, version: &str) -> String {
     format!(
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/{version}</center>\r\n</body>\r\n</html>\r\n"
     )
+}
+
+/// An error ingress-nginx answers itself (no Ingress matched: 404; no
+/// ready endpoints: 503; nothing answering HTTP behind them: 502), its
+/// nginx built with `server_tokens off`.
+pub fn ingress_error(status: u16, now: Time) -> Response {
+    let body = nginx_error_page(status, "").replace("nginx/<", "nginx<");
+    let h = [("Date", http_date(now)), ("Content-Type", "text/html".into()), ("Content-Length", body.len().to_string()), ("Connection", "keep-alive".into())];
+    Response { status, reason: reason(status), headers: h.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), body }
 }
 
 fn httpd_error_page(status: u16, path: &str) -> String {

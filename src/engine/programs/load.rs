@@ -91,7 +91,16 @@ fn targets(cx: &mut Sys, load: &Load) -> Vec<ProcKey> {
     let Some(addrs) = net::resolve(&mut ctx, &load.host) else { return vec![] };
     let Some(a) = addrs.last() else { return vec![] };
     let mut out = vec![];
+    let mut hits = vec![];
     for (uid, port) in net::backends(&mut ctx, a, load.port) {
+        // through ingress-nginx: on to the backends its rules pick for the
+        // URL's host (a load keeps no path or Host header: `/`)
+        match net::through_ingress(&mut ctx, &uid, port, &load.host, "/") {
+            Some(b) => hits.extend(b),
+            None => hits.push((uid, port)),
+        }
+    }
+    for (uid, port) in hits {
         if !net::may_connect(&ctx, &uid, port) {
             continue;
         }

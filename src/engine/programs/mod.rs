@@ -58,6 +58,7 @@
 pub mod curl;
 pub mod http;
 pub mod image;
+pub mod ingress;
 pub mod load;
 pub mod mysql;
 pub mod net;

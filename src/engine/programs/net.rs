@@ -2,7 +2,8 @@
 //! `engine::dns`, `localhost`, literal IPs, the pod's own hostname), a
 //! Service's ClusterIP translated by kube-proxy to one ready backend (round
 //! robin, its `port` mapped to `targetPort`), and which process in the
-//! target pod listens on the port.
+//! target pod listens on the port; a node's address reaches a pod's
+//! hostPort on that node, else a NodePort Service.
 
 use super::Runtime;
 use super::image::Server;
@@ -118,6 +119,9 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
             if !ctx.cx.world.is_powered(node) {
                 return None;
             }
+            if let Some(hit) = host_port(ctx, node, port) {
+                return Some(hit);
+            }
             let svc = ctx.cx.api.store.list_t::<Service>().find(|s| s.spec.ports.iter().any(|p| p.node_port as u16 == port && p.node_port != 0))?.clone();
             let sp = svc.spec.ports.iter().find(|p| p.node_port as u16 == port)?.clone();
             let svc_addr = Addr {
@@ -140,6 +144,16 @@ pub fn route(ctx: &mut Ctx, addr: &Addr, port: u16) -> Option<(String, u16)> {
     }
 }
 
+/// A running pod on `node` with a container port published on the node's
+/// `port` (hostPort): (pod uid, container port).
+fn host_port(ctx: &Ctx, node: &str, port: u16) -> Option<(String, u16)> {
+    ctx.cx.api.store.list_t::<Pod>().find_map(|p| {
+        let c = p.spec.containers.iter().flat_map(|c| c.ports.iter()).find(|c| c.host_port as u16 == port && c.host_port != 0)?;
+        (p.spec.node_name == node && p.metadata.deletion_timestamp.is_none() && !p.status.pod_ip.is_empty())
+            .then(|| (p.metadata.uid.clone(), c.container_port as u16))
+    })
+}
+
 /// Every (pod uid, port) a connection to (addr, port) may land on: a
 /// Service's ready endpoints (kube-proxy spreads connections over them),
 /// else the one pod.
@@ -149,6 +163,9 @@ pub fn backends(ctx: &mut Ctx, addr: &Addr, port: u16) -> Vec<(String, u16)> {
         AddrKind::Node(node) => {
             if !ctx.cx.world.is_powered(node) {
                 return vec![];
+            }
+            if let Some(hit) = host_port(ctx, node, port) {
+                return vec![hit];
             }
             let Some(svc) = ctx.cx.api.store.list_t::<Service>().find(|s| s.spec.ports.iter().any(|p| p.node_port as u16 == port && p.node_port != 0)) else {
                 return vec![];
@@ -180,6 +197,17 @@ pub fn backends(ctx: &mut Ctx, addr: &Addr, port: u16) -> Vec<(String, u16)> {
         }
     }
     out
+}
+
+/// What an ingress-nginx controller pod (`uid`, its port 80) passes a
+/// request for `host` and `path` on to: the ready endpoints of the Service
+/// its Ingresses pick. None: `uid` is no running controller.
+pub fn through_ingress(ctx: &mut Ctx, uid: &str, port: u16, host: &str, path: &str) -> Option<Vec<(String, u16)>> {
+    if !super::ingress::answers(ctx.cx.api, uid, port) {
+        return None;
+    }
+    let Ok((namespace, name, ip, port)) = super::ingress::upstream(ctx.cx.api, host, path) else { return Some(vec![]) };
+    Some(backends(ctx, &Addr { host: host.to_string(), ip, kind: AddrKind::Service { namespace, name } }, port))
 }
 
 /// Whether the network lets this container's pod open a connection to

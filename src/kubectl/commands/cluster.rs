@@ -19,8 +19,8 @@ Simulator controls (on a real cluster these map to node and driver tooling):
   cluster node add NODE [--zone Z]    add a worker node
   cluster driver install NAME         install a storage driver (provisioner + CSI node plugin)
   cluster driver uninstall NAME       remove a storage driver
-  cluster addon install metrics-server    install an add-on (its objects in kube-system)
-  cluster addon uninstall metrics-server  remove it
+  cluster addon install NAME          install an add-on: metrics-server, ingress-nginx
+  cluster addon uninstall NAME        remove it
   cluster feature-gate NAME=BOOL      turn a control-plane feature gate on or off
   cluster reset                       start over on the default cluster
   cluster help                        this text
