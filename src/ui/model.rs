@@ -777,12 +777,16 @@ impl Layout {
         l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
         // Links: pod -> the disk of each claim it mounts, with both boxes
         // (the pods' boxes are in `all_pods` order; none when aggregated).
-        let disks: BTreeMap<&str, Rect> = crate::engine::sort::map_from(l.disks.iter().map(|(k, r)| (k.as_str(), *r)));
+        // sorted by key (the last of equal keys wins, as a map's insert);
+        // a BTreeMap of this layout was the wasm's only one
+        let mut disks: Vec<(&str, Rect)> = l.disks.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+        crate::engine::sort::sort_by(&mut disks, |a, b| a.0.cmp(b.0));
         let mut links = vec![];
         for (p, (_, pr)) in m.all_pods().zip(&l.pods) {
             for c in &p.claims {
                 let k = format!("pvc/{}/{}", p.namespace, c);
-                if let Some(dr) = disks.get(k.as_str()) {
+                let i = disks.partition_point(|d| d.0 <= k.as_str());
+                if let Some((_, dr)) = disks[..i].last().filter(|d| d.0 == k) {
                     links.push((p.uid.clone(), k, *pr, *dr));
                 }
             }
