@@ -126,6 +126,9 @@ fn endpoints_of(g: &Generic) -> Vec<Value> {
     g.field("endpoints").as_array().cloned().unwrap_or_default()
 }
 
+/// One set of ports' wanted endpoints: the ports and the endpoints by key.
+type Wanted = (Value, BTreeMap<String, Value>);
+
 /// A slice being reconciled: an existing one (named) or one to create.
 struct Slice {
     name: String,
@@ -261,7 +264,7 @@ impl EndpointSliceController {
         let deleted_before = plan.delete.len();
         // the wanted endpoints by their ports
         // boxed: a map value of a layout of its own would compile its own tree code
-        let mut desired: BTreeMap<String, Box<(Value, BTreeMap<String, Value>)>> = BTreeMap::new();
+        let mut desired: BTreeMap<String, Box<Wanted>> = BTreeMap::new();
         for p in pods {
             if !should_be_in_endpoints(p, true) {
                 continue;
