@@ -27,7 +27,7 @@ use crate::engine::storage::scheduling::{self as volumes, PreBind, PreBinds};
 use crate::engine::store::{Change, Op};
 use crate::engine::time::{MINUTE, Millis, SECOND, Time};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 mod cache;
 mod preemption;
@@ -56,6 +56,10 @@ pub struct NodeStatus {
     pub code: Code,
     pub reasons: Vec<String>,
 }
+
+/// Each filtered-out node's status, by node name. Boxed: the value's
+/// layout was the wasm's only one (a copy of BTreeMap's code).
+pub type Statuses = BTreeMap<String, Box<NodeStatus>>;
 
 impl NodeStatus {
     fn new(code: Code, reason: impl Into<String>) -> NodeStatus {
@@ -831,7 +835,8 @@ struct FilterState<'a> {
     spread: Vec<(Vec<i64>, i64)>,
     /// InterPodAffinity: (topology key, value) pairs where an existing pod's
     /// required anti-affinity term matches the incoming pod.
-    existing_anti: BTreeSet<(&'a str, &'a str)>,
+    /// A `Vec` (only searched): a `BTreeSet` of `&str` pairs was the wasm's only one.
+    existing_anti: Vec<(&'a str, &'a str)>,
     /// For each required affinity term: whether any pod matches, and the
     /// domains holding one.
     affinity: Vec<(bool, Vec<bool>)>,
@@ -851,14 +856,17 @@ impl<'a> FilterState<'a> {
                 (counts, min)
             })
             .collect();
-        let mut existing_anti = BTreeSet::new();
+        let mut existing_anti = vec![];
         for v in views {
             let mut note = |owner: &Pod, terms: &[AffinityTerm]| {
                 for t in terms {
                     if t.matches_pod(&owner.metadata.namespace, pod)
                         && let Some((k, value)) = v.node.metadata.labels.get_key_value(&t.topology_key)
                     {
-                        existing_anti.insert((k.as_str(), value.as_str()));
+                        let pair = (k.as_str(), value.as_str());
+                        if !existing_anti.contains(&pair) {
+                            existing_anti.push(pair);
+                        }
                     }
                 }
             };
@@ -1009,7 +1017,7 @@ fn inter_pod_affinity_filter(pod: &Pod, i: usize, v: &NodeView<'_>, st: &PodStat
 }
 
 /// FitError.Error(): `0/3 nodes are available: <histogram>.`
-pub fn fit_error_message(total: usize, statuses: &BTreeMap<String, NodeStatus>, absent: Option<&str>) -> String {
+pub fn fit_error_message(total: usize, statuses: &Statuses, absent: Option<&str>) -> String {
     let mut hist: BTreeMap<&str, usize> = BTreeMap::new();
     for st in statuses.values() {
         for r in &st.reasons {
@@ -1084,12 +1092,12 @@ fn find_node(
     {
         return Ok(nnn.to_string());
     }
-    let mut statuses: BTreeMap<String, NodeStatus> = BTreeMap::new();
+    let mut statuses = Statuses::new();
     let mut feasible: Vec<usize> = vec![];
     for (i, v) in views.iter().enumerate() {
         match filter_node(api, pod, i, v, &st, &fs) {
             Some(s) => {
-                statuses.insert(v.node.metadata.name.clone(), s);
+                statuses.insert(v.node.metadata.name.clone(), Box::new(s));
             }
             None => feasible.push(i),
         }
@@ -1288,9 +1296,9 @@ mod tests {
     #[test]
     fn fit_error_histogram_is_sorted_as_strings() {
         let mut st = BTreeMap::new();
-        st.insert("node-a".to_string(), status(Code::Unresolvable, &["node(s) had untolerated taint(s)"]));
-        st.insert("node-b".to_string(), status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"]));
-        st.insert("node-c".to_string(), status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"]));
+        st.insert("node-a".to_string(), Box::new(status(Code::Unresolvable, &["node(s) had untolerated taint(s)"])));
+        st.insert("node-b".to_string(), Box::new(status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"])));
+        st.insert("node-c".to_string(), Box::new(status(Code::Unresolvable, &["node(s) didn't match Pod's node affinity/selector"])));
         assert_eq!(
             fit_error_message(3, &st, None),
             "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector."
@@ -1300,7 +1308,7 @@ mod tests {
     #[test]
     fn fit_error_counts_absent_nodes() {
         let mut st = BTreeMap::new();
-        st.insert("node-a".to_string(), status(Code::Unresolvable, &["No preemption victims found for incoming pod"]));
+        st.insert("node-a".to_string(), Box::new(status(Code::Unresolvable, &["No preemption victims found for incoming pod"])));
         assert_eq!(
             fit_error_message(3, &st, Some("Preemption is not helpful for scheduling")),
             "0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."

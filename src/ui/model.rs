@@ -477,7 +477,8 @@ impl MapModel {
     pub fn from_cluster(c: &Cluster) -> MapModel {
         let api = &c.api;
         let storage = PodStorage::of(c);
-        let mut zones: BTreeMap<String, ZoneModel> = BTreeMap::new();
+        // boxed: a map value of a layout of its own would compile its own tree code
+        let mut zones: BTreeMap<String, Box<ZoneModel>> = BTreeMap::new();
         let mut node_zone: BTreeMap<String, String> = BTreeMap::new();
         for n in api.store.list_t::<Node>() {
             let zone = n.metadata.label("topology.kubernetes.io/zone").unwrap_or("(no zone)").to_string();
@@ -525,7 +526,7 @@ impl MapModel {
                 disks: vec![],
                 attached,
             };
-            zones.entry(zone.clone()).or_insert_with(|| ZoneModel { name: zone, nodes: vec![], disks: vec![] }).nodes.push(model);
+            zones.entry(zone.clone()).or_insert_with(|| Box::new(ZoneModel { name: zone, nodes: vec![], disks: vec![] })).nodes.push(model);
         }
         let mut pending: Vec<Rc<PodModel>> =
             api.store.list_t::<Pod>().filter(|p| p.spec.node_name.is_empty()).map(|p| Rc::new(pod_model_with(p, &storage))).collect();
@@ -575,7 +576,7 @@ impl MapModel {
             .collect();
         let missing_drivers = crate::engine::bootstrap::DEFAULT_DRIVERS.iter().filter(|d| !c.world.drivers.contains(**d)).map(|d| d.to_string()).collect();
         let flows = crate::engine::programs::load::flows(&c.runtime, api);
-        MapModel { zones: zones.into_values().collect(), classes, pending, unbound, shared, missing_drivers, flows }
+        MapModel { zones: zones.into_values().map(|z| *z).collect(), classes, pending, unbound, shared, missing_drivers, flows }
     }
 
     /// Every pod on the map: on nodes, then waiting.
@@ -776,12 +777,16 @@ impl Layout {
         l.shared_label = if narrow { "Shared storage" } else { "Shared storage (NFS, file shares) and volumes without a claim" };
         // Links: pod -> the disk of each claim it mounts, with both boxes
         // (the pods' boxes are in `all_pods` order; none when aggregated).
-        let disks: BTreeMap<&str, Rect> = crate::engine::sort::map_from(l.disks.iter().map(|(k, r)| (k.as_str(), *r)));
+        // sorted by key (the last of equal keys wins, as a map's insert);
+        // a BTreeMap of this layout was the wasm's only one
+        let mut disks: Vec<(&str, Rect)> = l.disks.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+        crate::engine::sort::sort_by(&mut disks, |a, b| a.0.cmp(b.0));
         let mut links = vec![];
         for (p, (_, pr)) in m.all_pods().zip(&l.pods) {
             for c in &p.claims {
                 let k = format!("pvc/{}/{}", p.namespace, c);
-                if let Some(dr) = disks.get(k.as_str()) {
+                let i = disks.partition_point(|d| d.0 <= k.as_str());
+                if let Some((_, dr)) = disks[..i].last().filter(|d| d.0 == k) {
                     links.push((p.uid.clone(), k, *pr, *dr));
                 }
             }

@@ -52,7 +52,8 @@ pub struct Field(pub String, pub String, pub String, pub u8, pub Option<Vec<Stri
 pub struct Schema {
     /// `apps/v1/DaemonSet` -> the key of its root type in `types`.
     pub kinds: BTreeMap<String, String>,
-    pub types: BTreeMap<String, TypeEntry>,
+    /// Boxed: a map value of `TypeEntry`'s layout was the wasm's only one.
+    pub types: BTreeMap<String, Box<TypeEntry>>,
 }
 
 /// The parsed table, or None while it is still downloading (the page).
@@ -78,7 +79,7 @@ fn parse(text: &str) -> Option<Schema> {
                 Field(s(at(0)), s(at(1)), s(at(2)), at(3).as_u64().unwrap_or(0) as u8, enums, s(at(5)))
             })
             .collect();
-        (name.clone(), TypeEntry { d: s(t.get("d").unwrap_or(&Value::Null)), f })
+        (name.clone(), Box::new(TypeEntry { d: s(t.get("d").unwrap_or(&Value::Null)), f }))
     }));
     Some(Schema { kinds, types })
 }

@@ -153,7 +153,8 @@ impl AttachDetach {
         if self.in_use_dirty.remove(node)
             && let Some(n) = &node_obj
         {
-            let in_use: BTreeSet<&String> = crate::engine::sort::set_from(&n.status.volumes_in_use);
+            // searched as it is: a BTreeSet<&String> was the wasm's only set of that layout
+            let in_use = &n.status.volumes_in_use;
             for ((vol, nn), a) in self.actual.iter_mut() {
                 if nn == node {
                     a.mounted = in_use.contains(vol);

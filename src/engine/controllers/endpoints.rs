@@ -10,7 +10,7 @@ use crate::engine::apiserver::{Api, DeleteOptions};
 use crate::engine::controllers::{Controller, Ctl, Cx, WorkQueue};
 use crate::engine::store::Change;
 use crate::engine::time::Time;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub const CONTROLLER_NAME: &str = "endpoint-controller";
 pub const LABEL_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
@@ -77,8 +77,11 @@ type PortKey = (String, i32, String);
 /// distinct set of ports, addresses sorted by IP then uid.
 pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
     let publish = svc.spec.publish_not_ready_addresses;
-    // (ip, uid) -> (address, port -> ready)
-    let mut addrs: BTreeMap<(String, String), (EndpointAddress, BTreeMap<PortKey, bool>)> = BTreeMap::new();
+    // (address, its ports in order, ready): the pods come from the store,
+    // so each (ip, uid) once (RepackSubsets' key). Vecs, not maps: the maps'
+    // key and value layouts were the wasm's only ones (each a copy of
+    // BTreeMap's code).
+    let mut addrs: Vec<(EndpointAddress, Vec<PortKey>, bool)> = vec![];
     let headless = svc.spec.cluster_ip == "None";
     for p in pods {
         if !should_be_in_endpoints(p, publish) {
@@ -86,7 +89,7 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
         }
         let ip = p.status.pod_ips.first().map(|i| i.ip.clone()).unwrap_or_else(|| p.status.pod_ip.clone());
         let mut a = EndpointAddress {
-            ip: ip.clone(),
+            ip,
             hostname: String::new(),
             node_name: Some(p.spec.node_name.clone()),
             target_ref: Some(ObjectReference {
@@ -101,45 +104,49 @@ pub fn compute_subsets(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
             a.hostname = p.spec.hostname.clone();
         }
         let ready = publish || pod_is_ready(p);
-        let mut ports = BTreeMap::new();
+        let mut ports: Vec<PortKey> = vec![];
         if svc.spec.ports.is_empty() {
             if !headless {
                 continue;
             }
-            ports.insert((String::new(), -1, String::new()), ready);
+            ports.push((String::new(), -1, String::new()));
         } else {
             for sp in &svc.spec.ports {
                 if let Some(n) = find_port(p, sp) {
                     let proto = if sp.protocol.is_empty() { "TCP".to_string() } else { sp.protocol.clone() };
-                    ports.insert((sp.name.clone(), n, proto), ready);
+                    ports.push((sp.name.clone(), n, proto));
                 }
             }
         }
         if ports.is_empty() {
             continue;
         }
-        let e = addrs.entry((ip, p.metadata.uid.clone())).or_insert_with(|| (a, BTreeMap::new()));
-        for (k, r) in ports {
-            let slot = e.1.entry(k).or_insert(r);
-            *slot = *slot && r;
-        }
+        crate::engine::sort::sort(&mut ports);
+        ports.dedup();
+        addrs.push((a, ports, ready));
     }
-    // group addresses by their (port -> ready) map; every port set becomes a
-    // subset: port set -> (ready addresses, not ready addresses)
-    let mut groups: BTreeMap<Vec<PortKey>, (Vec<EndpointAddress>, Vec<EndpointAddress>)> = BTreeMap::new();
-    for ((_, _), (a, ports)) in &addrs {
-        let key: Vec<PortKey> = ports.keys().cloned().collect();
-        let ready = ports.values().all(|r| *r);
-        let g = groups.entry(key).or_default();
+    // group addresses by their port set; every port set becomes a subset:
+    // (port set, ready addresses, not ready addresses), in port set order
+    let mut groups: Vec<(Vec<PortKey>, Vec<EndpointAddress>, Vec<EndpointAddress>)> = vec![];
+    for (a, ports, ready) in addrs {
+        let i = match groups.iter().position(|g| g.0 == ports) {
+            Some(i) => i,
+            None => {
+                groups.push((ports, vec![], vec![]));
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[i];
         if ready {
-            g.0.push(a.clone());
+            g.1.push(a);
         } else {
-            g.1.push(a.clone());
+            g.2.push(a);
         }
     }
+    crate::engine::sort::sort_by(&mut groups, |a, b| a.0.cmp(&b.0));
     let mut subsets: Vec<EndpointSubset> = groups
         .into_iter()
-        .map(|(ports, (mut ready, mut not_ready))| {
+        .map(|(ports, mut ready, mut not_ready)| {
             let sort = |v: &mut Vec<EndpointAddress>| {
                 crate::engine::sort::sort_by(v, |a, b| {
                     a.ip.as_bytes().cmp(b.ip.as_bytes()).then_with(|| a.target_ref.as_ref().map(|t| &t.uid).cmp(&b.target_ref.as_ref().map(|t| &t.uid)))

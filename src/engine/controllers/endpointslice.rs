@@ -63,13 +63,11 @@ fn list(v: Vec<Value>) -> Value {
 /// ones), the headless label when it has no cluster IP, the service name
 /// and the manager.
 pub fn slice_labels(svc: &Service) -> Labels {
-    let mut l: Labels = svc
-        .metadata
-        .labels
-        .iter()
-        .filter(|(k, _)| ![LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // a copy less the reserved keys (collecting would compile a sort)
+    let mut l = svc.metadata.labels.clone();
+    for k in [LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS] {
+        l.remove(k);
+    }
     if svc.spec.cluster_ip.is_empty() || svc.spec.cluster_ip == "None" {
         l.insert(LABEL_HEADLESS.into(), String::new());
     }
@@ -127,6 +125,9 @@ fn endpoint_key(e: &Value) -> String {
 fn endpoints_of(g: &Generic) -> Vec<Value> {
     g.field("endpoints").as_array().cloned().unwrap_or_default()
 }
+
+/// One set of ports' wanted endpoints: the ports and the endpoints by key.
+type Wanted = (Value, BTreeMap<String, Value>);
 
 /// A slice being reconciled: an existing one (named) or one to create.
 struct Slice {
@@ -262,7 +263,8 @@ impl EndpointSliceController {
         let owned_count = mine.len() - plan.delete.len();
         let deleted_before = plan.delete.len();
         // the wanted endpoints by their ports
-        let mut desired: BTreeMap<String, (Value, BTreeMap<String, Value>)> = BTreeMap::new();
+        // boxed: a map value of a layout of its own would compile its own tree code
+        let mut desired: BTreeMap<String, Box<Wanted>> = BTreeMap::new();
         for p in pods {
             if !should_be_in_endpoints(p, true) {
                 continue;
@@ -276,10 +278,11 @@ impl EndpointSliceController {
                 continue;
             }
             let ports = list(endpoint_ports(svc, p));
-            desired.entry(ports.to_string()).or_insert_with(|| (ports, BTreeMap::new())).1.insert(endpoint_key(&e), e);
+            desired.entry(ports.to_string()).or_insert_with(|| Box::new((ports, BTreeMap::new()))).1.insert(endpoint_key(&e), e);
         }
         let labels_changed = |g: &Generic| g.metadata.labels != labels;
-        for (key, (ports, eps)) in desired.iter_mut() {
+        for (key, b) in desired.iter_mut() {
+            let (ports, eps) = &mut **b;
             let ex = existing.remove(key).unwrap_or_default();
             reconcile_ports(&mut plan, &ex, ports, std::mem::take(eps), &labels_changed);
         }

@@ -110,7 +110,8 @@ fn gvr_string(kind: Kind) -> String {
 
 #[derive(Default)]
 struct Totals {
-    remaining: BTreeMap<(String, String), usize>,
+    /// A `VecMap`: a `BTreeMap` of this key and value was the wasm's only one.
+    remaining: crate::engine::sort::VecMap<(String, String), usize>,
     finalizers: BTreeMap<String, usize>,
     errors: Vec<String>,
 }

@@ -192,13 +192,16 @@ impl PvBinder {
     /// The volumes a claim could bind to: those of its class and those
     /// pre-bound to it.
     fn candidates<'a>(&self, api: &'a Api, c: &PersistentVolumeClaim) -> Vec<&'a PersistentVolume> {
-        let mut names: BTreeSet<&String> = BTreeSet::new();
+        // sorted and deduplicated: a BTreeSet<&String> was the wasm's only set of that layout
+        let mut names: Vec<&String> = vec![];
         if let Some(s) = self.by_class.get(claim_class(c)) {
             names.extend(s.iter());
         }
         if let Some(s) = self.by_claim_ref.get(&c.key()) {
             names.extend(s.iter());
         }
+        crate::engine::sort::sort(&mut names);
+        names.dedup();
         names.into_iter().filter_map(|n| api.get_t::<PersistentVolume>("", n)).collect()
     }
 

@@ -454,7 +454,9 @@ fn create_pod(api: &mut Api, rs: &ReplicaSet, rs_obj: &Object) -> Result<(), Str
 /// one's controller (a Deployment's old and new ReplicaSets).
 fn related_pods(api: &Api, rs: &ReplicaSet) -> Vec<Pod> {
     let Some(cref) = rs.metadata.controller_ref() else { return vec![] };
-    let mut out: BTreeMap<String, Pod> = BTreeMap::new();
+    // references sorted by uid, each pod once (a map of `Pod` values was
+    // the wasm's only one of that layout)
+    let mut out: Vec<&Pod> = vec![];
     let siblings: Vec<ReplicaSet> = api
         .store
         .dependents_of_kind(&cref.uid, Kind::ReplicaSet)
@@ -466,11 +468,13 @@ fn related_pods(api: &Api, rs: &ReplicaSet) -> Vec<Pod> {
             if let Some(p) = api.store.get_ref(r).and_then(|o| Pod::from_object(o))
                 && selector_matches(s.spec.selector.as_ref(), &p.metadata.labels)
             {
-                out.entry(p.metadata.uid.clone()).or_insert_with(|| p.clone());
+                out.push(p);
             }
         }
     }
-    out.into_values().collect()
+    crate::engine::sort::sort_by(&mut out, |a, b| a.metadata.uid.cmp(&b.metadata.uid));
+    out.dedup_by(|a, b| a.metadata.uid == b.metadata.uid);
+    out.into_iter().cloned().collect()
 }
 
 /// `getPodsToDelete`: the first `diff` pods in deletion-preference order.

@@ -128,7 +128,8 @@ pub struct Cache {
     /// Bumped when a node is added or removed or its labels change.
     node_generation: u64,
     /// The domains of each topology key asked about, for a node generation.
-    topologies: BTreeMap<String, (u64, Rc<Topology>)>,
+    /// Boxed: a `(u64, Rc)` value was the wasm's only map value of its layout.
+    topologies: BTreeMap<String, Box<(u64, Rc<Topology>)>>,
     /// Scheduling cycles so far (for the selectors' recency).
     cycle: u64,
 }
@@ -253,7 +254,7 @@ impl Cache {
     /// The domains of a topology key over `nodes` (all the nodes, in name
     /// order): computed again only when nodes or their labels changed.
     pub fn topology(&mut self, key: &str, nodes: &[&Node]) -> Rc<Topology> {
-        if let Some((generation, t)) = self.topologies.get(key)
+        if let Some((generation, t)) = self.topologies.get(key).map(|b| &**b)
             && *generation == self.node_generation
             && t.domain_of.len() == nodes.len()
         {
@@ -263,7 +264,7 @@ impl Cache {
             self.topologies.clear();
         }
         let t = Rc::new(Topology::of(key, nodes));
-        self.topologies.insert(key.to_string(), (self.node_generation, t.clone()));
+        self.topologies.insert(key.to_string(), Box::new((self.node_generation, t.clone())));
         t
     }
 
@@ -356,7 +357,8 @@ impl Cache {
         }
         assert_eq!(self.nodes.len(), want.nodes.len(), "scheduler cache: nodes");
         let nodes: Vec<&Node> = store.list_t::<Node>().collect();
-        for (key, (generation, t)) in &self.topologies {
+        for (key, b) in &self.topologies {
+            let (generation, t) = &**b;
             if *generation == self.node_generation && t.domain_of.len() == nodes.len() {
                 assert_eq!(**t, Topology::of(key, &nodes), "scheduler cache: topology {key}");
             }

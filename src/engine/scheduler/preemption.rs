@@ -48,7 +48,7 @@ pub fn preempt<'a>(
     views: &[NodeView<'a>],
     st: &PodState,
     fs: &FilterState<'_>,
-    statuses: &BTreeMap<String, NodeStatus>,
+    statuses: &Statuses,
 ) -> Result<Vec<Candidate>, (String, Option<String>)> {
     // PodEligibleToPreemptOthers
     if pod.spec.preemption_policy.as_deref() == Some("Never") {
@@ -64,7 +64,7 @@ pub fn preempt<'a>(
     // findCandidates and DryRunPreemption, over the nodes that failed with
     // Unschedulable (not UnschedulableAndUnresolvable).
     let pdbs: Vec<&PodDisruptionBudget> = api.store.list_t::<PodDisruptionBudget>().collect();
-    let mut failed: BTreeMap<String, NodeStatus> = BTreeMap::new();
+    let mut failed = Statuses::new();
     let mut found: Vec<(Candidate, [i64; 5])> = vec![];
     for (i, v) in views.iter().enumerate() {
         let name = &v.node.metadata.name;
@@ -77,7 +77,7 @@ pub fn preempt<'a>(
                 found.push((Candidate { node: name.clone(), victims: victims.iter().map(|p| p.key()).collect() }, score));
             }
             Err(s) => {
-                failed.insert(name.clone(), s);
+                failed.insert(name.clone(), Box::new(s));
             }
         }
     }

@@ -37,7 +37,7 @@ use crate::engine::apiserver::Api;
 use crate::engine::control::Cx;
 use crate::engine::quantity::Quantity;
 use crate::engine::world::{FileTree, Provisioner, VolumeId, World};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// `ref.GetReference` for a claim (the PV's claimRef).
 pub fn claim_reference(c: &PersistentVolumeClaim) -> ObjectReference {
@@ -457,7 +457,9 @@ pub fn find_matching_volume<'a>(
 /// the fewest modes up, and the smallest fitting volume of the first group
 /// with one wins.
 pub fn find_best_match_for_claim<'a>(c: &PersistentVolumeClaim, volumes: &[&'a PersistentVolume], delay_binding: bool) -> Option<&'a PersistentVolume> {
-    let mut groups: BTreeMap<(usize, String), Vec<&'a PersistentVolume>> = BTreeMap::new();
+    // (mode count, modes) -> volumes, in a Vec sorted below: a BTreeMap of
+    // this key layout was the wasm's only one
+    let mut groups: Vec<((usize, String), Vec<&'a PersistentVolume>)> = vec![];
     for &v in volumes {
         let mut modes = v.spec.access_modes.clone();
         crate::engine::sort::sort_by(&mut modes, |a, b| a.as_str().cmp(b.as_str()));
@@ -465,10 +467,15 @@ pub fn find_best_match_for_claim<'a>(c: &PersistentVolumeClaim, volumes: &[&'a P
         if !c.spec.access_modes.iter().all(|m| modes.contains(m)) {
             continue;
         }
-        groups.entry((modes.len(), access_modes_string(&modes))).or_default().push(v);
+        let key = (modes.len(), access_modes_string(&modes));
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(v),
+            None => groups.push((key, vec![v])),
+        }
     }
+    crate::engine::sort::sort_by(&mut groups, |a, b| a.0.cmp(&b.0));
     let none = BTreeSet::new();
-    groups.values().find_map(|vs| find_matching_volume(c, vs, None, &none, delay_binding))
+    groups.iter().find_map(|g| find_matching_volume(c, &g.1, None, &none, delay_binding))
 }
 
 /// `IsPodTerminated`: the pod's containers are done (or it is deleted and

@@ -100,13 +100,13 @@ fn referenced(t: &str) -> &str {
 struct Explainer<'a> {
     s: &'a Schema,
     /// A custom resource's types, from its CRD's schema (looked up first).
-    extra: &'a BTreeMap<String, TypeEntry>,
+    extra: &'a BTreeMap<String, Box<TypeEntry>>,
     out: String,
 }
 
 impl<'a> Explainer<'a> {
     fn ty(&self, name: &str) -> Option<&'a TypeEntry> {
-        self.extra.get(name).or_else(|| self.s.types.get(name))
+        self.extra.get(name).or_else(|| self.s.types.get(name)).map(|t| &**t)
     }
 
     /// The "description" template of a property: its own description, then
@@ -171,7 +171,7 @@ impl<'a> Explainer<'a> {
 /// schema: the root with apiVersion, kind and metadata (their standard
 /// descriptions, as every kind has them), then one `Object` type per
 /// object with properties (keyed `Object@path`, shown as `Object`).
-fn crd_types(ctx: &Ctx, kind: Kind, version: &str, s: &Schema) -> BTreeMap<String, TypeEntry> {
+fn crd_types(ctx: &Ctx, kind: Kind, version: &str, s: &Schema) -> BTreeMap<String, Box<TypeEntry>> {
     let mut out = BTreeMap::new();
     let Some(crd) = crate::engine::apiserver::crd::crd_of(&ctx.api().store, kind) else { return out };
     let Some(v) = crd.field("spec")["versions"].as_array().and_then(|vs| vs.iter().find(|v| v["name"] == version)) else { return out };
@@ -195,7 +195,7 @@ fn crd_types(ctx: &Ctx, kind: Kind, version: &str, s: &Schema) -> BTreeMap<Strin
 /// The type expression of a JSON schema (`string`, `[]Object`,
 /// `map[string]string`, `Object@c3`), adding its object types to `out`
 /// (the root under `root`, nested ones as `Object@c<n>`, shown `Object`).
-fn crd_type(schema: &Value, root: Option<&str>, out: &mut BTreeMap<String, TypeEntry>) -> String {
+fn crd_type(schema: &Value, root: Option<&str>, out: &mut BTreeMap<String, Box<TypeEntry>>) -> String {
     if schema["x-kubernetes-int-or-string"] == Value::Bool(true) {
         return "IntOrString".into();
     }
@@ -214,7 +214,7 @@ fn crd_type(schema: &Value, root: Option<&str>, out: &mut BTreeMap<String, TypeE
                 let key = root.map(str::to_string).unwrap_or_else(|| format!("Object@c{}", out.len()));
                 // a nested object's description is its field's (it is inline, not a $ref)
                 let d = if root.is_some() { schema["description"].as_str().unwrap_or_default().to_string() } else { String::new() };
-                out.insert(key.clone(), TypeEntry { d, f: fields });
+                out.insert(key.clone(), Box::new(TypeEntry { d, f: fields }));
                 key
             } else if schema["additionalProperties"].is_object() {
                 format!("map[string]{}", crd_type(&schema["additionalProperties"], None, out))

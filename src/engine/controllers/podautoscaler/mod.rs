@@ -28,7 +28,7 @@ use crate::engine::quantity::{Format, Quantity};
 use crate::engine::sort::VecMap;
 use crate::engine::store::Change;
 use crate::engine::time::{Millis, SECOND, Time};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 const COMPONENT: &str = "horizontal-pod-autoscaler";
 /// `--horizontal-pod-autoscaler-sync-period`.
@@ -90,10 +90,22 @@ impl Controller for HorizontalController {
     }
 }
 
+/// One field of a JSON object (out of line: one copy, not one per field).
+fn put(m: &mut Map<String, Value>, k: &str, v: Value) {
+    m.insert(k.into(), v);
+}
+
+/// A JSON object of one string field.
+fn object1(k: &str, v: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    put(&mut m, k, Value::String(v.into()));
+    m
+}
+
 fn condition_list(status: &mut Map<String, Value>) -> &mut Vec<Value> {
-    let v = status.entry("conditions").or_insert_with(|| json!([]));
+    let v = status.entry("conditions").or_insert(Value::Null);
     if !v.is_array() {
-        *v = json!([]);
+        *v = Value::Array(vec![]);
     }
     v.as_array_mut().expect("array")
 }
@@ -105,17 +117,20 @@ fn set_condition(status: &mut Map<String, Value>, type_: &str, st: bool, reason:
     let i = match conds.iter().position(|c| c["type"] == type_) {
         Some(i) => i,
         None => {
-            conds.push(json!({"type": type_}));
+            conds.push(Value::Object(object1("type", type_)));
             conds.len() - 1
         }
     };
-    let c = &mut conds[i];
-    if c["status"] != st {
-        c["lastTransitionTime"] = json!(now);
+    if !conds[i].is_object() {
+        conds[i] = Value::Object(object1("type", type_));
     }
-    c["status"] = json!(st);
-    c["reason"] = json!(reason);
-    c["message"] = json!(message);
+    let Value::Object(c) = &mut conds[i] else { return };
+    if c.get("status").and_then(Value::as_str) != Some(st) {
+        put(c, "lastTransitionTime", Value::String(now.rfc3339()));
+    }
+    put(c, "status", Value::String(st.into()));
+    put(c, "reason", Value::String(reason.into()));
+    put(c, "message", Value::String(message.into()));
 }
 
 struct Reconcile<'a> {
@@ -162,15 +177,15 @@ impl Reconcile<'_> {
 
     /// `setStatus`.
     fn set_status(&mut self, current: i32, desired: i32, metrics: Vec<Value>, rescale: bool) {
-        self.status.insert("currentReplicas".into(), json!(current));
-        self.status.insert("desiredReplicas".into(), json!(desired));
+        put(&mut self.status, "currentReplicas", current.into());
+        put(&mut self.status, "desiredReplicas", desired.into());
         if metrics.is_empty() {
             self.status.remove("currentMetrics");
         } else {
-            self.status.insert("currentMetrics".into(), Value::Array(metrics));
+            put(&mut self.status, "currentMetrics", Value::Array(metrics));
         }
         if rescale {
-            self.status.insert("lastScaleTime".into(), json!(self.now));
+            put(&mut self.status, "lastScaleTime", Value::String(self.now.rfc3339()));
         }
     }
 
@@ -286,7 +301,7 @@ impl Reconcile<'_> {
                     }
                 }
                 Err(e) => {
-                    statuses.push(json!({"type": ""}));
+                    statuses.push(Value::Object(object1("type", "")));
                     invalid += 1;
                     first.get_or_insert(e);
                 }
@@ -353,10 +368,10 @@ impl Reconcile<'_> {
             }
         };
         let format = if resource == "memory" { Format::BinarySI } else { Format::DecimalSI };
-        let mut current_v = json!({"averageValue": Quantity::from_milli(p.raw, format).canonical()});
+        let mut current_v = object1("averageValue", &Quantity::from_milli(p.raw, format).canonical());
         let name = match p.utilization {
             Some(u) => {
-                current_v["averageUtilization"] = json!(u);
+                put(&mut current_v, "averageUtilization", u.into());
                 if type_ == "Resource" {
                     format!("{resource} resource utilization (percentage of request)")
                 } else {
@@ -365,12 +380,14 @@ impl Reconcile<'_> {
             }
             None => format!("{resource} resource"),
         };
-        let mut st = json!({"type": type_});
-        st[field] = json!({"name": resource, "current": current_v});
+        let mut source = object1("name", &resource);
+        put(&mut source, "current", Value::Object(current_v));
         if !container.is_empty() {
-            st[field]["container"] = json!(container);
+            put(&mut source, "container", Value::String(container));
         }
-        Ok((p.replicas, name, st))
+        let mut st = object1("type", type_);
+        put(&mut st, field, Value::Object(source));
+        Ok((p.replicas, name, Value::Object(st)))
     }
 
     /// `normalizeDesiredReplicas` (no `behavior`): the downscale
@@ -582,6 +599,7 @@ fn rules(spec: &Value, up: bool) -> Rules {
 mod tests {
     use super::*;
     use crate::kubectl::session::Session;
+    use serde_json::json;
 
     #[test]
     fn behavior_defaults_fill_the_rules_and_the_down_window() {

@@ -11,7 +11,7 @@ use crate::engine::apiserver::{Api, Reason};
 use crate::engine::controllers::controller_utils::{adopt, aggregate, slow_start_batch};
 use crate::engine::controllers::history::{equal_revision, sort_revisions};
 use crate::engine::time::Time;
-use std::collections::{BTreeMap, BTreeSet};
+
 use std::rc::Rc;
 
 /// The pod inside a store object (every object handled here is a pod).
@@ -277,25 +277,37 @@ fn update_pods(
     // the missing ones are made when a step looks at them, so a StatefulSet
     // of 100,000 (or 2^31-1) replicas costs what its existing pods cost,
     // with the same decisions in the same order.
-    let mut existing: BTreeMap<usize, Rc<Object>> = BTreeMap::new();
+    // (position, pod) sorted by position, the last of a position kept (as
+    // a map's insert): a BTreeMap<usize, Rc<Object>> was the wasm's only
+    // map of that layout
+    let mut existing: Vec<(usize, Rc<Object>)> = vec![];
     let mut condemned: Vec<Rc<Object>> = vec![];
     for o in pods {
         let p = pod(o);
         if in_ordinal_range(p, set) {
-            existing.insert((ordinal(p) - start) as usize, o.clone());
+            existing.push(((ordinal(p) - start) as usize, o.clone()));
         } else if ordinal(p) >= 0 {
             condemned.push(o.clone());
         }
     }
+    crate::engine::sort::sort_by_key(&mut existing, |e| e.0);
+    existing.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            std::mem::swap(later, kept);
+        }
+        same
+    });
+    let at = |i: usize| existing.binary_search_by_key(&i, |e| e.0).ok().map(|j| &existing[j].1);
     let replica = |i: usize| -> Rc<Object> {
-        existing.get(&i).cloned().unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64))))
+        at(i).cloned().unwrap_or_else(|| Rc::new(Object::Pod(new_versioned_pod(&current_set, &update_set, &cur_name, &upd_name, start + i as i64))))
     };
-    let existing_list: Vec<Rc<Object>> = existing.values().cloned().collect();
+    let existing_list: Vec<Rc<Object>> = existing.iter().map(|e| e.1.clone()).collect();
     crate::engine::sort::sort_by_key(&mut condemned, |p| std::cmp::Reverse(ordinal(pod(p))));
 
     let mut first_unavailable: Option<String> = None;
     for i in 0..count {
-        match existing.get(&i) {
+        match at(i) {
             Some(o) if !is_unavailable(pod(o), min_ready, now) => continue,
             // a missing replica is unavailable
             _ => {
@@ -372,7 +384,7 @@ fn update_pods(
         };
         // Missing replicas are unavailable: with that many, nothing more goes.
         let missing = count - existing.len();
-        let unavailable = missing + existing.values().filter(|p| is_unavailable(pod(p), min_ready, now)).count();
+        let unavailable = missing + existing.iter().filter(|e| is_unavailable(pod(&e.1), min_ready, now)).count();
         if unavailable >= max_unavail {
             return (Some(st), None);
         }
@@ -418,17 +430,10 @@ pub(super) fn truncate_history<'a>(
     current: Option<&ControllerRevision>,
     update: Option<&ControllerRevision>,
 ) -> Result<(), String> {
-    let mut live: BTreeSet<&str> = BTreeSet::new();
-    if let Some(c) = current {
-        live.insert(&c.metadata.name);
-    }
-    if let Some(u) = update {
-        live.insert(&u.metadata.name);
-    }
-    for r in pod_revisions {
-        live.insert(r);
-    }
-    let history: Vec<&ControllerRevision> = revisions.iter().filter(|r| !live.contains(r.metadata.name.as_str())).collect();
+    // a Vec (only searched): a BTreeSet<&str> was the wasm's only one
+    let mut live: Vec<&str> = pod_revisions.collect();
+    live.extend(current.iter().chain(update.iter()).map(|r| r.metadata.name.as_str()));
+    let history: Vec<&ControllerRevision> = revisions.iter().filter(|r| !live.contains(&r.metadata.name.as_str())).collect();
     let limit = set.spec.revision_history_limit.unwrap_or(10);
     if limit < 0 || history.len() <= limit as usize {
         return Ok(());

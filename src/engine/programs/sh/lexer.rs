@@ -1,7 +1,7 @@
 //! The shell's lexer: words (quotes kept for the expander), operators,
 //! redirections and here-document bodies, with line numbers.
 
-use super::*;
+use crate::engine::sort::VecMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Tok {
@@ -25,7 +25,8 @@ struct Lexer<'s> {
     line: usize,
     pending_heredocs: Vec<(usize, String, bool)>,
     out: Vec<Lexed>,
-    heredoc_bodies: BTreeMap<usize, String>,
+    /// A `VecMap` (a few entries): a `BTreeMap<usize, String>` was the wasm's only one.
+    heredoc_bodies: VecMap<usize, String>,
     _s: std::marker::PhantomData<&'s ()>,
 }
 
@@ -35,14 +36,14 @@ pub struct SyntaxError {
     pub near: String,
 }
 
-pub(super) fn lex(src: &str) -> Result<(Vec<Lexed>, BTreeMap<usize, String>), SyntaxError> {
+pub(super) fn lex(src: &str) -> Result<(Vec<Lexed>, VecMap<usize, String>), SyntaxError> {
     let mut lx = Lexer {
         src: src.chars().collect(),
         pos: 0,
         line: 1,
         pending_heredocs: vec![],
         out: vec![],
-        heredoc_bodies: BTreeMap::new(),
+        heredoc_bodies: VecMap::default(),
         _s: std::marker::PhantomData,
     };
     lx.run()?;

@@ -2,6 +2,7 @@
 
 use super::lexer::{Lexed, Tok, lex};
 use super::*;
+use crate::engine::sort::VecMap;
 
 #[derive(Clone, Debug)]
 pub struct Redir {
@@ -31,7 +32,7 @@ pub enum Node {
 struct Parser {
     toks: Vec<Lexed>,
     pos: usize,
-    bodies: BTreeMap<usize, String>,
+    bodies: VecMap<usize, String>,
 }
 
 const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in", "case", "esac", "{", "}", "!"];
