@@ -403,20 +403,7 @@ impl Reconcile<'_> {
                 stabilized = *rec;
             }
         }
-        match old {
-            Some(i) => self.mem.recommendations[i] = (desired, self.now),
-            None => self.mem.recommendations.push((desired, self.now)),
-        }
-        if stabilized != desired {
-            self.condition(
-                "AbleToScale",
-                true,
-                "ScaleDownStabilized",
-                "recent recommendations were higher than current one, applying the highest recent recommendation",
-            );
-        } else {
-            self.condition("AbleToScale", true, "ReadyForNewScale", "recommended size matches current size");
-        }
+        self.recommend(old, desired, stabilized, false);
         let up_limit = (2 * current).max(4);
         let (max_allowed, limit_reason, limit_msg) = if max > up_limit {
             (up_limit, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
@@ -432,6 +419,22 @@ impl Reconcile<'_> {
         };
         self.condition("ScalingLimited", out != stabilized, reason, msg);
         out
+    }
+
+    /// Both stabilizations' end: the new recommendation takes the oldest
+    /// expired slot (or is added), and AbleToScale says whether an older
+    /// one won (up: a lower one held a scale-up back).
+    fn recommend(&mut self, old: Option<usize>, desired: i32, stabilized: i32, up: bool) {
+        match old {
+            Some(i) => self.mem.recommendations[i] = (desired, self.now),
+            None => self.mem.recommendations.push((desired, self.now)),
+        }
+        let (reason, msg) = match (stabilized != desired, up) {
+            (false, _) => ("ReadyForNewScale", "recommended size matches current size"),
+            (true, true) => ("ScaleUpStabilized", "recent recommendations were lower than current one, applying the lowest recent recommendation"),
+            (true, false) => ("ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation"),
+        };
+        self.condition("AbleToScale", true, reason, msg);
     }
 
     /// `normalizeDesiredReplicasWithBehaviors`.
@@ -454,29 +457,7 @@ impl Reconcile<'_> {
             }
         }
         let stabilized = current.max(up_rec).min(down_rec);
-        match old {
-            Some(i) => self.mem.recommendations[i] = (desired, self.now),
-            None => self.mem.recommendations.push((desired, self.now)),
-        }
-        if stabilized != desired {
-            if desired >= current {
-                self.condition(
-                    "AbleToScale",
-                    true,
-                    "ScaleUpStabilized",
-                    "recent recommendations were lower than current one, applying the lowest recent recommendation",
-                );
-            } else {
-                self.condition(
-                    "AbleToScale",
-                    true,
-                    "ScaleDownStabilized",
-                    "recent recommendations were higher than current one, applying the highest recent recommendation",
-                );
-            }
-        } else {
-            self.condition("AbleToScale", true, "ReadyForNewScale", "recommended size matches current size");
-        }
+        self.recommend(old, desired, stabilized, desired >= current);
         // convertDesiredReplicasWithBehaviorRate
         let (mut out, mut reason, mut msg) = (stabilized, "DesiredWithinRange", "the desired count is within the acceptable range");
         if stabilized > current {
