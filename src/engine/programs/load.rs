@@ -122,13 +122,9 @@ pub fn usage(cx: &mut Sys) -> Vec<ContainerStats> {
     let live: Vec<ProcKey> = cx.rt.running.keys().filter(|k| super::is_alive(cx.api, cx.world, cx.rt, k)).cloned().collect();
     cx.rt.loads.retain(|l| cx.rt.running.get(&l.client).is_some_and(|r| r.instance == l.instance));
     let loads = cx.rt.loads.clone();
-    // each live container's idle cost and CPU cap, looked up once
-    let idle: Vec<(u64, u64)> = live.iter().map(|k| idle_of(cx, k)).collect();
-    let caps: Vec<f64> = live.iter().map(|k| cpu_cap(cx.api, &cx.rt.running[k])).collect();
-    let mut cpu: Vec<f64> = idle.iter().map(|i| i.0 as f64).collect();
+    let mut cpu: Vec<f64> = live.iter().map(|k| idle_of(cx, k).0 as f64).collect();
     let index = |k: &ProcKey| live.binary_search(k).ok();
-    // each load: its client, think time, servers, CPU per request and the
-    // time one request takes on its servers' mean CPU (at most a core)
+    // each load: its servers, the CPU per request, and the servers' caps
     let mut flows = vec![];
     for l in &loads {
         let Some(c) = index(&l.client) else { continue };
@@ -138,37 +134,40 @@ pub fn usage(cx: &mut Sys) -> Vec<ContainerStats> {
         }
         let r = &cx.rt.running[&live[servers[0]]];
         let cost = request_cost_ms(&image::lookup(&r.proc.image));
-        let mean_cap = servers.iter().map(|s| caps[*s]).sum::<f64>() / servers.len() as f64;
-        let service = cost / mean_cap.min(1000.0) * 1000.0;
-        flows.push((c, l.think_ms, servers, cost, service));
+        let caps: Vec<f64> = servers.iter().map(|s| cpu_cap(cx.api, &cx.rt.running[&live[*s]])).collect();
+        flows.push((c, l.think_ms, servers, caps, cost));
     }
     // the closed loops' fixed point: rates, then each server's demand
     let mut slow = vec![1.0f64; flows.len()];
-    let rate = |i: usize, slow: &[f64]| 1000.0 / (flows[i].1 + RTT_MS + flows[i].4 * slow[i]);
     let mut demand = vec![0.0f64; live.len()];
     for _ in 0..8 {
         demand.iter_mut().for_each(|d| *d = 0.0);
-        for (i, (_, _, servers, cost, _)) in flows.iter().enumerate() {
-            let r = rate(i, &slow);
+        for (i, (_, think, servers, caps, cost)) in flows.iter().enumerate() {
+            let service = cost / (caps.iter().sum::<f64>() / caps.len() as f64).min(1000.0) * 1000.0;
+            let rate = 1000.0 / (think + RTT_MS + service * slow[i]);
             for s in servers {
-                demand[*s] += r * cost / servers.len() as f64;
+                demand[*s] += rate * cost / servers.len() as f64;
             }
         }
-        for (i, (_, _, servers, _, _)) in flows.iter().enumerate() {
-            let worst = servers.iter().map(|s| demand[*s] / caps[*s]).fold(1.0f64, f64::max);
+        for (i, (_, _, servers, caps, _)) in flows.iter().enumerate() {
+            let worst = servers.iter().zip(caps).map(|(s, cap)| demand[*s] / cap).fold(1.0f64, f64::max);
             slow[i] = (slow[i] * worst).sqrt().max(1.0);
         }
     }
-    for (i, (c, _, servers, cost, _)) in flows.iter().enumerate() {
-        let r = rate(i, &slow);
-        cpu[*c] += r * CLIENT_COST_MS;
-        for s in servers {
-            cpu[*s] += (r * cost / servers.len() as f64).min(caps[*s]);
+    for (i, (c, think, servers, caps, cost)) in flows.iter().enumerate() {
+        let service = cost / (caps.iter().sum::<f64>() / caps.len() as f64).min(1000.0) * 1000.0;
+        let rate = 1000.0 / (think + RTT_MS + service * slow[i]);
+        cpu[*c] += rate * CLIENT_COST_MS;
+        for (s, cap) in servers.iter().zip(caps) {
+            cpu[*s] += (rate * cost / servers.len() as f64).min(*cap);
         }
     }
     live.iter()
         .enumerate()
-        .map(|(i, k)| ContainerStats { pod_uid: k.0.clone(), container: k.1.clone(), cpu_milli: cpu[i].min(caps[i]).round() as u64, memory: idle[i].1 * 1024 })
+        .map(|(i, k)| {
+            let cap = cpu_cap(cx.api, &cx.rt.running[k]);
+            ContainerStats { pod_uid: k.0.clone(), container: k.1.clone(), cpu_milli: cpu[i].min(cap).round() as u64, memory: idle_of(cx, k).1 * 1024 }
+        })
         .collect()
 }
 
